@@ -1,0 +1,290 @@
+package dev.spillway.memory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A hard cap on native memory, and the only way native memory is obtained.
+ *
+ * <p>Budgets form a tree — process, query, operator — like Arrow's root and child allocators.
+ * A reservation on a budget is charged to it and to every ancestor, so the process cap bounds the
+ * sum of all queries and a query cap bounds the sum of its operators. Reservation is lock-free: a
+ * compare-and-set loop on a counter alone on its cache line, per level, with roll-back when a
+ * higher level refuses.
+ *
+ * <p>{@link #tryReserve} never blocks and never spills. {@link #reserve} also asks the nearest
+ * {@link MemoryManager} (usually the query's) to free memory by spilling, largest consumer first,
+ * and fails with {@link MemoryLimitExceededException} only when nothing more can be freed.
+ *
+ * <p>Closing a budget with bytes still reserved throws {@link MemoryLeakException} naming the
+ * holders; closing is idempotent. Every byte obtained must be {@link #release released} by its
+ * owner, normally through {@link NativeBuffer#close()}.
+ */
+public final class MemoryBudget implements AutoCloseable {
+    /** Cap value meaning "no cap of its own" (the ancestors' caps still apply). */
+    public static final long UNLIMITED = Long.MAX_VALUE;
+
+    private final String name;
+    private final MemoryBudget parent;
+    private final long cap;
+    private final PaddedCounter reserved = new PaddedCounter();
+    private final Set<MemoryBudget> children = ConcurrentHashMap.newKeySet();
+    private volatile MemoryManager manager;
+    private volatile boolean closed;
+
+    private MemoryBudget(String name, MemoryBudget parent, long cap) {
+        if (cap < 0) {
+            throw new IllegalArgumentException("memory cap of '" + name + "' must be >= 0, got " + cap);
+        }
+        this.name = name;
+        this.parent = parent;
+        this.cap = cap;
+    }
+
+    /** Creates a root (process-level) budget with the given hard cap in bytes. */
+    public static MemoryBudget root(String name, long capBytes) {
+        return new MemoryBudget(name, null, capBytes);
+    }
+
+    /** Creates a child without a cap of its own. */
+    public MemoryBudget child(String childName) {
+        return child(childName, UNLIMITED);
+    }
+
+    /** Creates a child whose reservations count against this budget and its own {@code capBytes}. */
+    public MemoryBudget child(String childName, long capBytes) {
+        ensureOpen();
+        MemoryBudget child = new MemoryBudget(childName, this, capBytes);
+        children.add(child);
+        return child;
+    }
+
+    // ------------------------------------------------------------------ reservation
+
+    /**
+     * Reserves {@code bytes} on this budget and all its ancestors if every cap allows it.
+     *
+     * @return whether the reservation was made; nothing is reserved when false
+     */
+    public boolean tryReserve(long bytes) {
+        return tryReserveOrRefuser(bytes) == null;
+    }
+
+    /**
+     * Reserves {@code bytes}, spilling through the nearest {@link MemoryManager} when a cap is in
+     * the way. Spilling happens on the calling thread.
+     *
+     * @throws MemoryLimitExceededException when the reservation cannot be met even after every
+     *                                      registered consumer freed what it could
+     */
+    public void reserve(long bytes) {
+        MemoryBudget refuser = tryReserveOrRefuser(bytes);
+        if (refuser == null) {
+            return;
+        }
+        MemoryManager mm = nearestManager();
+        while (refuser != null) {
+            long freed = mm == null ? 0 : mm.reclaim(bytes, this);
+            if (freed <= 0) {
+                // One last try: another thread may have released memory meanwhile.
+                refuser = tryReserveOrRefuser(bytes);
+                if (refuser != null) {
+                    throw MemoryLimitExceededException.create(this, refuser, bytes, mm);
+                }
+                return;
+            }
+            refuser = tryReserveOrRefuser(bytes);
+        }
+    }
+
+    /** Returns {@code bytes} to this budget and its ancestors. */
+    public void release(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("cannot release a negative amount: " + bytes);
+        }
+        for (MemoryBudget b = this; b != null; b = b.parent) {
+            long after = b.reserved.getAndAdd(-bytes) - bytes;
+            if (after < 0) {
+                throw new IllegalStateException("budget '" + b.path() + "' released more than it reserved (by "
+                        + (-after) + " bytes)");
+            }
+        }
+    }
+
+    /** Returns null on success, else the budget whose cap refused (nothing stays reserved). */
+    private MemoryBudget tryReserveOrRefuser(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("cannot reserve a negative amount: " + bytes);
+        }
+        ensureOpen();
+        for (MemoryBudget b = this; b != null; b = b.parent) {
+            if (!b.tryAdd(bytes)) {
+                for (MemoryBudget r = this; r != b; r = r.parent) {
+                    r.reserved.getAndAdd(-bytes);
+                }
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private boolean tryAdd(long bytes) {
+        long current;
+        long next;
+        do {
+            current = reserved.getAcquire();
+            next = current + bytes;
+            if (next > cap || next < 0) {
+                return false;
+            }
+        } while (!reserved.compareAndSet(current, next));
+        reserved.raisePeak(next);
+        return true;
+    }
+
+    private MemoryManager nearestManager() {
+        for (MemoryBudget b = this; b != null; b = b.parent) {
+            MemoryManager mm = b.manager;
+            if (mm != null) {
+                return mm;
+            }
+        }
+        return null;
+    }
+
+    void attach(MemoryManager mm) {
+        if (manager != null) {
+            throw new IllegalStateException("budget '" + path() + "' already has a memory manager");
+        }
+        manager = mm;
+    }
+
+    void detach(MemoryManager mm) {
+        if (manager == mm) {
+            manager = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /** This budget's name. */
+    public String name() {
+        return name;
+    }
+
+    /** Names from the root down to this budget, separated by '/'. */
+    public String path() {
+        return parent == null ? name : parent.path() + "/" + name;
+    }
+
+    /** The parent, or null for a root. */
+    public MemoryBudget parent() {
+        return parent;
+    }
+
+    /** This budget's own cap ({@link #UNLIMITED} when it has none). */
+    public long cap() {
+        return cap;
+    }
+
+    /** The smallest cap on the path from this budget to the root. */
+    public long effectiveCap() {
+        long c = cap;
+        for (MemoryBudget b = parent; b != null; b = b.parent) {
+            c = Math.min(c, b.cap);
+        }
+        return c;
+    }
+
+    /** Bytes currently reserved here, including the children's reservations. */
+    public long reserved() {
+        return reserved.getAcquire();
+    }
+
+    /** The highest value {@link #reserved()} has reached. */
+    public long peak() {
+        return reserved.peak();
+    }
+
+    /** Bytes that could still be reserved here, considering every ancestor's cap. */
+    public long available() {
+        long a = Long.MAX_VALUE;
+        for (MemoryBudget b = this; b != null; b = b.parent) {
+            a = Math.min(a, b.cap - b.reserved.getAcquire());
+        }
+        return Math.max(0, a);
+    }
+
+    /** A snapshot of the open children. */
+    public List<MemoryBudget> children() {
+        return List.copyOf(children);
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Closes this budget. Idempotent.
+     *
+     * @throws MemoryLeakException when bytes are still reserved here, naming every holder in the
+     *                             subtree; the budget stays attached to its parent so the parent's
+     *                             own close reports the leak too
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long left = reserved();
+        if (left != 0) {
+            throw new MemoryLeakException(leakReport());
+        }
+        if (parent != null) {
+            parent.children.remove(this);
+        }
+    }
+
+    /** A multi-line report of every budget in this subtree that holds bytes. */
+    public String leakReport() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Memory was leaked: ").append(Bytes.format(reserved())).append(" (").append(reserved())
+                .append(" bytes) still reserved in '").append(path()).append("'");
+        appendHolders(sb, 1);
+        return sb.toString();
+    }
+
+    private void appendHolders(StringBuilder sb, int depth) {
+        List<MemoryBudget> holders = new ArrayList<>();
+        for (MemoryBudget c : children) {
+            if (c.reserved() != 0) {
+                holders.add(c);
+            }
+        }
+        holders.sort(Comparator.comparingLong(MemoryBudget::reserved).reversed());
+        for (MemoryBudget c : holders) {
+            sb.append('\n').append("  ".repeat(depth)).append("- ").append(c.name).append(": ")
+                    .append(Bytes.format(c.reserved())).append(" (").append(c.reserved()).append(" bytes)");
+            c.appendHolders(sb, depth + 1);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("memory budget '" + path() + "' is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryBudget[" + path() + ", reserved=" + Bytes.format(reserved()) + ", peak="
+                + Bytes.format(peak()) + ", cap=" + (cap == UNLIMITED ? "none" : Bytes.format(cap)) + "]";
+    }
+}

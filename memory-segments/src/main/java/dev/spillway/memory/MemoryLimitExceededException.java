@@ -1,0 +1,81 @@
+package dev.spillway.memory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A reservation could not be met even after every registered consumer spilled what it could.
+ * The message names the budget that asked, the cap that refused, and the biggest consumers.
+ */
+public final class MemoryLimitExceededException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final long requestedBytes;
+    private final long capBytes;
+
+    private MemoryLimitExceededException(String message, long requestedBytes, long capBytes) {
+        super(message);
+        this.requestedBytes = requestedBytes;
+        this.capBytes = capBytes;
+    }
+
+    /** Bytes the failed reservation asked for. */
+    public long requestedBytes() {
+        return requestedBytes;
+    }
+
+    /** The cap that refused. */
+    public long capBytes() {
+        return capBytes;
+    }
+
+    static MemoryLimitExceededException create(MemoryBudget requester, MemoryBudget refuser, long bytes,
+            MemoryManager manager) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("memory limit exceeded: '").append(requester.path()).append("' needs ")
+                .append(Bytes.format(bytes)).append(" but '").append(refuser.path()).append("' has ")
+                .append(Bytes.format(refuser.reserved())).append(" of its cap of ")
+                .append(Bytes.format(refuser.cap())).append(" reserved");
+        List<MemoryBudget> consumers = new ArrayList<>();
+        collect(refuser, consumers);
+        consumers.sort(Comparator.comparingLong(MemoryBudget::reserved).reversed());
+        if (!consumers.isEmpty()) {
+            sb.append("; biggest consumers: ");
+            for (int i = 0; i < Math.min(5, consumers.size()); i++) {
+                MemoryBudget c = consumers.get(i);
+                sb.append(i == 0 ? "" : ", ").append(c.path()).append(" ").append(Bytes.format(c.reserved()));
+            }
+        }
+        if (manager == null) {
+            sb.append("; no memory manager could spill");
+        } else {
+            List<Spillable> parties = manager.partiesBySize();
+            if (parties.isEmpty()) {
+                sb.append("; nothing spillable is registered");
+            } else {
+                sb.append("; spillable state left: ");
+                for (int i = 0; i < Math.min(5, parties.size()); i++) {
+                    Spillable p = parties.get(i);
+                    sb.append(i == 0 ? "" : ", ").append(p.name()).append(" ").append(Bytes.format(p.spillableBytes()));
+                }
+            }
+        }
+        sb.append(". Raise the memory limit or reduce the working set (fewer threads, smaller morsels).");
+        return new MemoryLimitExceededException(sb.toString(), bytes, refuser.cap());
+    }
+
+    /** Leaf-most holders below {@code b}: a budget with no holding children stands for itself. */
+    private static void collect(MemoryBudget b, List<MemoryBudget> out) {
+        boolean any = false;
+        for (MemoryBudget c : b.children()) {
+            if (c.reserved() > 0) {
+                any = true;
+                collect(c, out);
+            }
+        }
+        if (!any && b.reserved() > 0) {
+            out.add(b);
+        }
+    }
+}
