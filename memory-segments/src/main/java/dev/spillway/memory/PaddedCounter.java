@@ -4,20 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Left padding of {@link PaddedCounter}: keeps the counter off the cache line of whatever the
- * allocator places before it.
- */
-abstract class PaddedCounterLhs {
-    long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
-}
-
-/** The counter fields themselves, between two blocks of padding. */
-abstract class PaddedCounterFields extends PaddedCounterLhs {
-    volatile long value;
-    volatile long peak;
-}
-
-/**
  * A {@code long} counter with a high-water mark, alone on its cache line(s).
  *
  * <p>Several cores compare-and-set {@link #value} on every reservation, so it must not share a
