@@ -1,0 +1,189 @@
+package dev.spillway.memory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * Appends values into Arrow-layout buffers that grow inside a {@link MemoryBudget}.
+ *
+ * <p>Growing allocates a buffer twice as large from the {@link BlockPool}, copies and frees the
+ * old one, so a builder never holds more than about twice its data. The validity bitmap is only
+ * allocated at the first null. {@link #build()} hands the buffers to a vector (the builder is then
+ * spent); {@link #close()} frees them if the builder was never built. Not thread-safe.
+ */
+public abstract sealed class ColumnBuilder implements AutoCloseable
+        permits Int32Builder, Int64Builder, Float64Builder, BooleanBuilder, Utf8Builder {
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
+    final BlockPool pool;
+    final MemoryBudget budget;
+    final DataType type;
+    int length;
+    int nullCount;
+    int capacity;
+    NativeBuffer validity;
+    MemorySegment validitySeg;
+    NativeBuffer values;
+    MemorySegment valuesSeg;
+    private boolean done;
+
+    ColumnBuilder(DataType type, BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        if (initialCapacity < 0) {
+            throw new IllegalArgumentException("initial capacity must be >= 0, got " + initialCapacity);
+        }
+        this.type = type;
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.budget = Objects.requireNonNull(budget, "budget");
+        this.values = pool.allocate(budget, Math.max(1, valuesBytes(Math.max(1, initialCapacity))));
+        this.valuesSeg = values.segment();
+        this.capacity = rowsFitting(values.capacity());
+    }
+
+    /** A builder for {@code type}. */
+    public static ColumnBuilder create(DataType type, BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        return switch (type) {
+            case INT32, DATE32 -> new Int32Builder(type, pool, budget, initialCapacity);
+            case INT64 -> new Int64Builder(pool, budget, initialCapacity);
+            case FLOAT64 -> new Float64Builder(pool, budget, initialCapacity);
+            case BOOLEAN -> new BooleanBuilder(pool, budget, initialCapacity);
+            case UTF8 -> new Utf8Builder(pool, budget, initialCapacity);
+        };
+    }
+
+    /** Bytes of the values buffer needed for {@code rows} rows. */
+    abstract long valuesBytes(int rows);
+
+    /** Rows whose values fit in {@code bytes}. */
+    abstract int rowsFitting(long bytes);
+
+    /** Writes the placeholder value of a null row. */
+    abstract void writeNullValue(int row);
+
+    /** The type being built. */
+    public DataType type() {
+        return type;
+    }
+
+    /** Rows appended so far. */
+    public int length() {
+        return length;
+    }
+
+    /** Appends a null. */
+    public void appendNull() {
+        ensureOpen();
+        reserveRow();
+        if (validity == null) {
+            allocateValidity();
+        }
+        Bitmaps.set(validitySeg, length, false);
+        writeNullValue(length);
+        nullCount++;
+        length++;
+    }
+
+    /** Appends row {@code row} of {@code src}, which must have this builder's type; nulls stay null. */
+    public abstract void appendFrom(ColumnVector src, int row);
+
+    final void checkSource(ColumnVector src) {
+        if (src.type() != type) {
+            throw new IllegalArgumentException("cannot append a " + src.type().displayName() + " value to a "
+                    + type.displayName() + " builder");
+        }
+    }
+
+    /** Makes room for one more row; marks it valid if a bitmap exists. */
+    final void reserveRow() {
+        if (length == capacity) {
+            grow(length + 1);
+        }
+        if (validitySeg != null) {
+            Bitmaps.set(validitySeg, length, true);
+        }
+    }
+
+    /** Ensures capacity for {@code rows} rows in total. */
+    public final void ensureCapacity(int rows) {
+        ensureOpen();
+        if (rows > capacity) {
+            grow(rows);
+        }
+    }
+
+    private void grow(int minRows) {
+        long wanted = Math.max((long) minRows, 2L * capacity);
+        int newCapacity = (int) Math.min(Integer.MAX_VALUE - 8, wanted);
+        if (newCapacity < minRows) {
+            throw new IllegalStateException("a column cannot hold more than " + (Integer.MAX_VALUE - 8) + " rows");
+        }
+        NativeBuffer bigger = pool.allocate(budget, valuesBytes(newCapacity));
+        MemorySegment.copy(valuesSeg, 0, bigger.segment(), 0, valuesBytes(length));
+        values.close();
+        values = bigger;
+        valuesSeg = bigger.segment();
+        int fitting = rowsFitting(bigger.capacity());
+        if (validity != null) {
+            NativeBuffer v = pool.allocateZeroed(budget, Bitmaps.bytesFor(fitting));
+            MemorySegment.copy(validitySeg, 0, v.segment(), 0, Bitmaps.bytesFor(length));
+            validity.close();
+            validity = v;
+            validitySeg = v.segment();
+        }
+        capacity = fitting;
+    }
+
+    private void allocateValidity() {
+        validity = pool.allocate(budget, Bitmaps.bytesFor(capacity));
+        validitySeg = validity.segment();
+        validitySeg.fill((byte) 0);
+        // Every row so far was valid.
+        long fullBytes = length >>> 3;
+        validitySeg.asSlice(0, fullBytes).fill((byte) 0xFF);
+        for (long i = fullBytes << 3; i < length; i++) {
+            Bitmaps.set(validitySeg, i, true);
+        }
+    }
+
+    /**
+     * Hands the buffers to a new vector; the builder is spent afterwards.
+     *
+     * @return a vector of {@link #length()} rows, owned by the caller
+     */
+    public ColumnVector build() {
+        ensureOpen();
+        done = true;
+        NativeBuffer v = nullCount == 0 ? null : validity;
+        if (nullCount == 0 && validity != null) {
+            validity.close();
+        }
+        return buildVector(v);
+    }
+
+    abstract ColumnVector buildVector(NativeBuffer validityOrNull);
+
+    final void ensureOpen() {
+        if (done) {
+            throw new IllegalStateException(type.displayName() + " builder was already built or closed");
+        }
+    }
+
+    /** Frees the buffers unless {@link #build()} took them. Idempotent. */
+    @Override
+    public void close() {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (validity != null) {
+            validity.close();
+        }
+        values.close();
+        closeExtra();
+    }
+
+    void closeExtra() {
+    }
+}

@@ -1,0 +1,45 @@
+package dev.spillway.memory;
+
+/** Builds a {@link Float64Vector}. */
+public final class Float64Builder extends ColumnBuilder {
+    Float64Builder(BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        super(DataType.FLOAT64, pool, budget, initialCapacity);
+    }
+
+    /** Appends a value. */
+    public void append(double value) {
+        ensureOpen();
+        reserveRow();
+        valuesSeg.setAtIndex(DOUBLE, length++, value);
+    }
+
+    @Override
+    public void appendFrom(ColumnVector src, int row) {
+        checkSource(src);
+        if (src.isNull(row)) {
+            appendNull();
+        } else {
+            append(((Float64Vector) src).get(row));
+        }
+    }
+
+    @Override
+    long valuesBytes(int rows) {
+        return 8L * rows;
+    }
+
+    @Override
+    int rowsFitting(long bytes) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, bytes / 8);
+    }
+
+    @Override
+    void writeNullValue(int row) {
+        valuesSeg.setAtIndex(DOUBLE, row, 0);
+    }
+
+    @Override
+    ColumnVector buildVector(NativeBuffer validityOrNull) {
+        return new Float64Vector(length, 0, nullCount, validityOrNull, values);
+    }
+}

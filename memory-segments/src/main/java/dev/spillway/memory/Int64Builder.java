@@ -1,0 +1,45 @@
+package dev.spillway.memory;
+
+/** Builds a {@link Int64Vector}. */
+public final class Int64Builder extends ColumnBuilder {
+    Int64Builder(BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        super(DataType.INT64, pool, budget, initialCapacity);
+    }
+
+    /** Appends a value. */
+    public void append(long value) {
+        ensureOpen();
+        reserveRow();
+        valuesSeg.setAtIndex(LONG, length++, value);
+    }
+
+    @Override
+    public void appendFrom(ColumnVector src, int row) {
+        checkSource(src);
+        if (src.isNull(row)) {
+            appendNull();
+        } else {
+            append(((Int64Vector) src).get(row));
+        }
+    }
+
+    @Override
+    long valuesBytes(int rows) {
+        return 8L * rows;
+    }
+
+    @Override
+    int rowsFitting(long bytes) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, bytes / 8);
+    }
+
+    @Override
+    void writeNullValue(int row) {
+        valuesSeg.setAtIndex(LONG, row, 0);
+    }
+
+    @Override
+    ColumnVector buildVector(NativeBuffer validityOrNull) {
+        return new Int64Vector(length, 0, nullCount, validityOrNull, values);
+    }
+}

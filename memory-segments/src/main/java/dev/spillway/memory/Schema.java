@@ -1,0 +1,104 @@
+package dev.spillway.memory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** An immutable, ordered list of uniquely named {@link Field}s. */
+public final class Schema implements Iterable<Field> {
+    private final List<Field> fields;
+    private final Map<String, Integer> index;
+
+    /**
+     * Creates a schema.
+     *
+     * @throws IllegalArgumentException when two fields share a name
+     */
+    public Schema(List<Field> fields) {
+        this.fields = List.copyOf(fields);
+        Map<String, Integer> idx = new HashMap<>();
+        for (int i = 0; i < this.fields.size(); i++) {
+            Integer prev = idx.putIfAbsent(this.fields.get(i).name(), i);
+            if (prev != null) {
+                throw new IllegalArgumentException("duplicate column name '" + this.fields.get(i).name()
+                        + "' at positions " + prev + " and " + i + " in " + this.fields);
+            }
+        }
+        this.index = Map.copyOf(idx);
+    }
+
+    /** Creates a schema from fields. */
+    public static Schema of(Field... fields) {
+        return new Schema(List.of(fields));
+    }
+
+    /** Number of fields. */
+    public int size() {
+        return fields.size();
+    }
+
+    /** The field at position {@code i}. */
+    public Field field(int i) {
+        return fields.get(i);
+    }
+
+    /** The field called {@code name}; throws like {@link #require}. */
+    public Field field(String name) {
+        return fields.get(require(name));
+    }
+
+    /** All fields in order. */
+    public List<Field> fields() {
+        return fields;
+    }
+
+    /** All names in order. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>(fields.size());
+        for (Field f : fields) {
+            names.add(f.name());
+        }
+        return names;
+    }
+
+    /** Position of {@code name}, or -1. */
+    public int indexOf(String name) {
+        Integer i = index.get(name);
+        return i == null ? -1 : i;
+    }
+
+    /**
+     * Position of {@code name}.
+     *
+     * @throws IllegalArgumentException "column 'x' not found; available: a, b, c"
+     */
+    public int require(String name) {
+        int i = indexOf(name);
+        if (i < 0) {
+            throw new IllegalArgumentException("column '" + name + "' not found; available: " + String.join(", ", names()));
+        }
+        return i;
+    }
+
+    @Override
+    public Iterator<Field> iterator() {
+        return fields.iterator();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Schema s && s.fields.equals(fields);
+    }
+
+    @Override
+    public int hashCode() {
+        return fields.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Schema" + fields;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.spillway.memory;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+
+import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HashingTest {
+    private static final int KEYS = 1_000_000;
+
+    private static void assertUniform(int[] counts, int total, String what) {
+        double expected = (double) total / counts.length;
+        for (int p = 0; p < counts.length; p++) {
+            double dev = Math.abs(counts[p] - expected) / expected;
+            assertTrue(dev <= 0.10, what + ": partition " + p + " has " + counts[p] + " keys, expected " + expected
+                    + " ±10%");
+        }
+    }
+
+    @Test
+    void sequentialInt64KeysSpreadEvenlyOver256Partitions() {
+        assertNoLeaks(mem -> {
+            int[] counts = new int[Hashing.PARTITIONS];
+            int[] next = new int[Hashing.PARTITIONS];
+            try (Int64Builder b = (Int64Builder) ColumnBuilder.create(DataType.INT64, mem.pool(), mem.budget(), KEYS)) {
+                for (long i = 0; i < KEYS; i++) {
+                    b.append(i);
+                }
+                try (ColumnVector v = b.build(); NativeBuffer hashes = mem.pool().allocate(mem.budget(), 8L * KEYS)) {
+                    Hashing.hashColumn(v, hashes.segment(), false);
+                    for (int i = 0; i < KEYS; i++) {
+                        long h = hashes.segment().getAtIndex(ValueLayout.JAVA_LONG, i);
+                        assertEquals(Hashing.hashLong(i), h);
+                        counts[Hashing.partition(h)]++;
+                        next[Hashing.partition(h, 8, 8)]++;
+                    }
+                }
+            }
+            assertUniform(counts, KEYS, "top 8 bits");
+            assertUniform(next, KEYS, "next 8 bits");
+        });
+    }
+
+    @Test
+    void stringKeysSpreadEvenly() {
+        int[] counts = new int[Hashing.PARTITIONS];
+        for (int i = 0; i < KEYS; i++) {
+            byte[] b = ("key-" + i).getBytes(StandardCharsets.UTF_8);
+            counts[Hashing.partition(Hashing.hashBytes(MemorySegment.ofArray(b), 0, b.length))]++;
+        }
+        assertUniform(counts, KEYS, "utf8 keys");
+    }
+
+    @Test
+    void equalValuesHashEqual() {
+        assertEquals(Hashing.hashDouble(0.0), Hashing.hashDouble(-0.0));
+        assertEquals(Hashing.hashDouble(Double.NaN), Hashing.hashDouble(Double.longBitsToDouble(0x7FF8000000000123L)));
+        assertNotEquals(Hashing.hashDouble(1.0), Hashing.hashDouble(2.0));
+        assertNotEquals(Hashing.hashBoolean(true), Hashing.hashBoolean(false));
+        // Bytes at different offsets of different segments hash alike.
+        byte[] a = "xxhello world, a longer key".getBytes(StandardCharsets.UTF_8);
+        byte[] b = "hello world, a longer key".getBytes(StandardCharsets.UTF_8);
+        assertEquals(Hashing.hashBytes(MemorySegment.ofArray(a), 2, b.length),
+                Hashing.hashBytes(MemorySegment.ofArray(b), 0, b.length));
+        assertNotEquals(Hashing.combine(1, 2), Hashing.combine(2, 1));
+    }
+
+    @Test
+    void shortStringsOfEveryLengthAreDistinct() {
+        Random rnd = new Random(7);
+        Set<Long> seen = new HashSet<>();
+        int n = 0;
+        for (int len = 0; len <= 24; len++) {
+            for (int k = 0; k < 2000; k++) {
+                byte[] s = new byte[len];
+                rnd.nextBytes(s);
+                seen.add(Hashing.hashBytes(MemorySegment.ofArray(s), 0, len));
+                n++;
+            }
+        }
+        // Length 0 has one value; random byte strings of length >= 1 collide rarely (a few 1-byte duplicates).
+        assertTrue(seen.size() > n - 2000 - 2000, "distinct hashes: " + seen.size() + " of " + n);
+        byte[] zeros = new byte[3];
+        assertNotEquals(Hashing.hashBytes(MemorySegment.ofArray(zeros), 0, 2), Hashing.hashBytes(MemorySegment.ofArray(zeros), 0, 3),
+                "length is part of the hash");
+    }
+
+    @Test
+    void multiColumnKeysCombineAndNullsUseTheNullHash() {
+        assertNoLeaks(mem -> {
+            try (Int32Builder a = (Int32Builder) ColumnBuilder.create(DataType.INT32, mem.pool(), mem.budget(), 3);
+                 Utf8Builder s = (Utf8Builder) ColumnBuilder.create(DataType.UTF8, mem.pool(), mem.budget(), 3)) {
+                a.append(7);
+                a.appendNull();
+                a.append(7);
+                s.append("x");
+                s.append("x");
+                s.appendNull();
+                try (ColumnVector va = a.build(); ColumnVector vs = s.build();
+                     NativeBuffer out = mem.pool().allocate(mem.budget(), 24)) {
+                    MemorySegment h = out.segment();
+                    Hashing.hashColumn(va, h, false);
+                    assertEquals(Hashing.hashLong(7), h.getAtIndex(ValueLayout.JAVA_LONG, 0));
+                    assertEquals(Hashing.NULL_HASH, h.getAtIndex(ValueLayout.JAVA_LONG, 1));
+                    Hashing.hashColumn(vs, h, true);
+                    byte[] x = {'x'};
+                    assertEquals(Hashing.combine(Hashing.hashLong(7), Hashing.hashBytes(MemorySegment.ofArray(x), 0, 1)),
+                            h.getAtIndex(ValueLayout.JAVA_LONG, 0));
+                    assertEquals(Hashing.combine(Hashing.hashLong(7), Hashing.NULL_HASH), h.getAtIndex(ValueLayout.JAVA_LONG, 2));
+                    assertThrows(IllegalArgumentException.class,
+                            () -> Hashing.hashColumn(va, h.asSlice(0, 8), false));
+                }
+            }
+        });
+    }
+}
