@@ -1,0 +1,89 @@
+package dev.spillway.scheduler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Source, stateless operators and a sink, run morsel by morsel on the worker pool.
+ *
+ * <p>{@code maxInFlight} bounds the morsels of this pipeline between source and sink at any
+ * moment (exact backpressure); it is also the most workers that run the pipeline at once.
+ */
+public final class Pipeline {
+    /** Default bound on morsels in flight. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 4;
+
+    private final String name;
+    private final Source source;
+    private final List<Operator> operators;
+    private final Sink<?> sink;
+    private final int maxInFlight;
+    private final List<Pipeline> dependencies = new ArrayList<>();
+
+    /** A pipeline with {@link #DEFAULT_MAX_IN_FLIGHT}. */
+    public Pipeline(String name, Source source, List<Operator> operators, Sink<?> sink) {
+        this(name, source, operators, sink, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /** A pipeline with its own bound on morsels in flight. */
+    public Pipeline(String name, Source source, List<Operator> operators, Sink<?> sink, int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("max morsels in flight must be >= 1, got " + maxInFlight);
+        }
+        this.name = Objects.requireNonNull(name, "name");
+        this.source = Objects.requireNonNull(source, "source");
+        this.operators = List.copyOf(operators);
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.maxInFlight = maxInFlight;
+    }
+
+    /**
+     * Declares that this pipeline may start only after {@code other} finished (its sink's
+     * {@code finish} returned) — e.g. a join's probe pipeline after its build pipeline.
+     *
+     * @return this pipeline
+     */
+    public Pipeline dependsOn(Pipeline other) {
+        if (other == this) {
+            throw new IllegalArgumentException("pipeline '" + name + "' cannot depend on itself");
+        }
+        dependencies.add(other);
+        return this;
+    }
+
+    /** The name. */
+    public String name() {
+        return name;
+    }
+
+    /** The source. */
+    public Source source() {
+        return source;
+    }
+
+    /** The operators, in order. */
+    public List<Operator> operators() {
+        return operators;
+    }
+
+    /** The sink. */
+    public Sink<?> sink() {
+        return sink;
+    }
+
+    /** The bound on morsels in flight. */
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** The pipelines this one waits for. */
+    public List<Pipeline> dependencies() {
+        return List.copyOf(dependencies);
+    }
+
+    @Override
+    public String toString() {
+        return "Pipeline[" + name + "]";
+    }
+}

@@ -1,0 +1,13 @@
+package dev.spillway.scheduler;
+
+/**
+ * A snapshot of one worker's counters.
+ *
+ * @param worker    the worker index
+ * @param cpu       the CPU it is pinned to, or -1
+ * @param tasks     tasks run
+ * @param busyNanos time spent running tasks
+ * @param idleNanos time spent finding no work (spinning, yielding, parked)
+ */
+public record WorkerStats(int worker, int cpu, long tasks, long busyNanos, long idleNanos) {
+}
