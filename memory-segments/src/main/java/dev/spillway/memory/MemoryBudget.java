@@ -105,12 +105,17 @@ public final class MemoryBudget implements AutoCloseable {
         if (bytes < 0) {
             throw new IllegalArgumentException("cannot release a negative amount: " + bytes);
         }
-        for (MemoryBudget b = this; b != null; b = b.parent) {
-            long after = b.reserved.getAndAdd(-bytes) - bytes;
-            if (after < 0) {
-                throw new IllegalStateException("budget '" + b.path() + "' released more than it reserved (by "
-                        + (-after) + " bytes)");
+        long current;
+        do {
+            current = reserved.getAcquire();
+            if (current < bytes) {
+                throw new IllegalStateException("budget '" + path() + "' cannot release " + bytes
+                        + " bytes: it released more than it reserved (only " + current + " reserved)");
             }
+        } while (!reserved.compareAndSet(current, current - bytes));
+        // An ancestor's count always includes this budget's, so it cannot go negative.
+        for (MemoryBudget b = parent; b != null; b = b.parent) {
+            b.reserved.getAndAdd(-bytes);
         }
     }
 
@@ -120,29 +125,40 @@ public final class MemoryBudget implements AutoCloseable {
             throw new IllegalArgumentException("cannot reserve a negative amount: " + bytes);
         }
         ensureOpen();
-        for (MemoryBudget b = this; b != null; b = b.parent) {
-            if (!b.tryAdd(bytes)) {
-                for (MemoryBudget r = this; r != b; r = r.parent) {
-                    r.reserved.getAndAdd(-bytes);
-                }
-                return b;
-            }
+        return reservePath(this, bytes);
+    }
+
+    /**
+     * Reserves on {@code b} and then its ancestors; rolls {@code b} back if an ancestor refuses.
+     * Peaks are raised on the way back, once every level above accepted, so a rolled-back attempt
+     * never counts towards a high-water mark. Recursion depth is the tree's depth (3 or 4).
+     */
+    private static MemoryBudget reservePath(MemoryBudget b, long bytes) {
+        long after = b.tryAdd(bytes);
+        if (after < 0) {
+            return b;
         }
+        MemoryBudget refuser = b.parent == null ? null : reservePath(b.parent, bytes);
+        if (refuser != null) {
+            b.reserved.getAndAdd(-bytes);
+            return refuser;
+        }
+        b.reserved.raisePeak(after);
         return null;
     }
 
-    private boolean tryAdd(long bytes) {
+    /** Adds {@code bytes} under the cap; returns the new count, or -1 when the cap refuses. */
+    private long tryAdd(long bytes) {
         long current;
         long next;
         do {
             current = reserved.getAcquire();
             next = current + bytes;
             if (next > cap || next < 0) {
-                return false;
+                return -1;
             }
         } while (!reserved.compareAndSet(current, next));
-        reserved.raisePeak(next);
-        return true;
+        return next;
     }
 
     private MemoryManager nearestManager() {
