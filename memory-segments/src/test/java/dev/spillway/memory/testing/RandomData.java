@@ -1,0 +1,131 @@
+package dev.spillway.memory.testing;
+
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.BooleanBuilder;
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Float64Builder;
+import dev.spillway.memory.Int32Builder;
+import dev.spillway.memory.Int64Builder;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.Utf8Builder;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Seeded random test data: values of every type (with nulls, NaN, -0.0, multi-byte and long
+ * strings), morsels built from rows of Java objects, and morsels read back as rows, so tests can
+ * compare native results with plain {@code java.util} oracles.
+ */
+public final class RandomData {
+    private RandomData() {
+    }
+
+    /** A schema with one nullable column of every type. */
+    public static Schema allTypes() {
+        List<Field> fields = new ArrayList<>();
+        for (DataType t : DataType.values()) {
+            fields.add(Field.of(t.displayName() + "_col", t));
+        }
+        return new Schema(fields);
+    }
+
+    /** A random value of {@code type} as a Java object ({@link ColumnVector#getObject}'s types), or null. */
+    public static Object value(DataType type, Random rnd, double nullRate) {
+        if (rnd.nextDouble() < nullRate) {
+            return null;
+        }
+        return switch (type) {
+            case INT32 -> rnd.nextInt(5) == 0 ? rnd.nextInt() : rnd.nextInt(1000) - 500;
+            case INT64 -> rnd.nextInt(5) == 0 ? rnd.nextLong() : (long) rnd.nextInt(100_000);
+            case FLOAT64 -> switch (rnd.nextInt(12)) {
+                case 0 -> Double.NaN;
+                case 1 -> -0.0;
+                case 2 -> 0.0;
+                case 3 -> Double.POSITIVE_INFINITY;
+                default -> Math.round(rnd.nextGaussian() * 1e6) / 100.0;
+            };
+            case BOOLEAN -> rnd.nextBoolean();
+            case DATE32 -> LocalDate.ofEpochDay(rnd.nextInt(40_000) - 10_000);
+            case UTF8 -> string(rnd);
+        };
+    }
+
+    private static String string(Random rnd) {
+        int kind = rnd.nextInt(20);
+        int len = kind == 0 ? 64 + rnd.nextInt(2000) : kind == 1 ? 0 : rnd.nextInt(16);
+        StringBuilder sb = new StringBuilder(kind == 2 ? "shared-prefix-shared-prefix-" : "");
+        for (int i = 0; i < len; i++) {
+            int c = rnd.nextInt(40);
+            sb.append(c == 0 ? "é" : c == 1 ? "日" : c == 2 ? "\uD83D\uDE00" : c == 3 ? "," : c == 4 ? "\"" : String.valueOf((char) ('a' + c % 26)));
+        }
+        return sb.toString();
+    }
+
+    /** {@code n} random rows of {@code schema}. */
+    public static List<List<Object>> rows(Schema schema, int n, Random rnd, double nullRate) {
+        List<List<Object>> rows = new ArrayList<>(n);
+        for (int r = 0; r < n; r++) {
+            List<Object> row = new ArrayList<>(schema.size());
+            for (Field f : schema) {
+                row.add(value(f.type(), rnd, f.nullable() ? nullRate : 0));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** A morsel holding {@code rows} (each a list of Java objects in schema order). */
+    public static Morsel morsel(Schema schema, List<List<Object>> rows, long sequence, BlockPool pool, MemoryBudget budget) {
+        List<ColumnVector> cols = new ArrayList<>(schema.size());
+        try {
+            for (int c = 0; c < schema.size(); c++) {
+                try (ColumnBuilder b = ColumnBuilder.create(schema.field(c).type(), pool, budget, rows.size())) {
+                    for (List<Object> row : rows) {
+                        append(b, row.get(c));
+                    }
+                    cols.add(b.build());
+                }
+            }
+        } catch (RuntimeException e) {
+            cols.forEach(ColumnVector::close);
+            throw e;
+        }
+        return new Morsel(schema, cols, rows.size(), sequence);
+    }
+
+    /** Appends a Java object (or null) to a builder of the matching type. */
+    public static void append(ColumnBuilder b, Object v) {
+        if (v == null) {
+            b.appendNull();
+            return;
+        }
+        switch (b) {
+            case Int32Builder x -> x.append(v instanceof LocalDate d ? (int) d.toEpochDay() : (Integer) v);
+            case Int64Builder x -> x.append((Long) v);
+            case Float64Builder x -> x.append((Double) v);
+            case BooleanBuilder x -> x.append((Boolean) v);
+            case Utf8Builder x -> x.append((String) v);
+        }
+    }
+
+    /** The rows of a morsel as lists of Java objects. */
+    public static List<List<Object>> rowsOf(Morsel m) {
+        List<List<Object>> out = new ArrayList<>(m.rowCount());
+        for (int r = 0; r < m.rowCount(); r++) {
+            List<Object> row = new ArrayList<>(m.columnCount());
+            for (int c = 0; c < m.columnCount(); c++) {
+                row.add(m.column(c).getObject(r));
+            }
+            out.add(row);
+        }
+        return out;
+    }
+}

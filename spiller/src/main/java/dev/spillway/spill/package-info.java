@@ -1,0 +1,43 @@
+/**
+ * Spill files: partitions of operator state written to disk under memory pressure and read back
+ * for the merge phase.
+ *
+ * <h2>Layout</h2>
+ * All integers little-endian; constants in {@link dev.spillway.spill.SpillFormat}.
+ * <pre>
+ * file    := header block* index trailer
+ * header  := magic "SPILLWY1" (8) | version (4) | reserved (4)
+ * block   := blockHeader columnDescriptor* chunk*
+ *   blockHeader (32) := magic "BLK1" | partition | rows | columns | metaLength | metaCrc32c | payloadLength (8)
+ *   columnDescriptor := type (1) | reserved (1) | bufferCount (2) | nullCount (4)
+ *                       then per Arrow buffer: rawLength (8) | chunkCount (4) | reserved (4)
+ *   chunk            := codec (1) | reserved (3) | rawLength (4) | storedLength (4) | crc32c (4) | stored bytes
+ * index   := per block: offset (8) | partition (4) | rows (4)
+ * trailer := indexOffset (8) | blockCount (8) | indexCrc32c (4) | reserved (4) | end magic "SPILLEND" (8)
+ * </pre>
+ * A block is one morsel's Arrow buffers in normalized form (validity, values or offsets, data).
+ * Each buffer is cut into chunks of at most 1 MiB so that the compression scratch of a query is
+ * one fixed buffer, charged to its budget before any pressure arises (spilling must not need
+ * memory it cannot get). A chunk is LZ4-compressed, or stored raw when compression saves less than
+ * 1/16. The meta CRC covers the block header and descriptors, so no length read from a damaged
+ * header is ever used; each chunk's CRC covers its descriptor and stored bytes.
+ *
+ * <h2>Partitions</h2>
+ * Every block carries a partition tag and the index lists them, so one file may hold several
+ * partitions and a reader can iterate one partition's blocks. Operators usually keep one file per
+ * spilled partition (so a partition that grows after spilling appends to its own file and is read
+ * back sequentially); the open-file cap ({@code FileHandles}) closes least recently used channels
+ * and reopens them on demand, which positional writes make cheap.
+ *
+ * <h2>Directories</h2>
+ * {@link dev.spillway.spill.SpillManager} resolves the root (configured path, else
+ * {@code SPILLWAY_TEMP_DIR}, else {@code java.io.tmpdir}), sweeps directories of dead processes,
+ * warns about tmpfs and enforces the process spill cap. Each query gets a private
+ * {@link dev.spillway.spill.SpillDirectory} ({@code rwx------}, files {@code rw-------}) that is
+ * deleted with all its files when the query ends; a shutdown hook deletes the live ones at exit.
+ *
+ * <h2>Not done</h2>
+ * Write-behind on a separate I/O thread is not implemented: a spill writes on the thread that
+ * spills, which is also the thread that would otherwise wait for the memory.
+ */
+package dev.spillway.spill;
