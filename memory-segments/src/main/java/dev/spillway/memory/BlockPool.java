@@ -59,7 +59,8 @@ public final class BlockPool implements AutoCloseable {
         }
         this.blockSize = blockSize;
         this.classes = Long.numberOfTrailingZeros(blockSize) - Long.numberOfTrailingZeros(MIN_PIECE) + 1;
-        this.blocksPerSlab = (int) Math.max(1, SLAB_BYTES / blockSize);
+        // Slabs of 16 MiB for the default block size; small-block pools (tests, constant folding) take 64 blocks.
+        this.blocksPerSlab = (int) Math.max(1, Math.min(SLAB_BYTES / blockSize, 64));
         List<ConcurrentLinkedDeque<MemorySegment>> lists = new ArrayList<>(classes);
         for (int i = 0; i < classes; i++) {
             lists.add(new ConcurrentLinkedDeque<>());

@@ -85,6 +85,31 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         length++;
     }
 
+    /**
+     * Appends a Java value: Integer (int32), Long, Double, Boolean, String, LocalDate or Integer
+     * days (date32), or null.
+     *
+     * @throws IllegalArgumentException for a value of another Java type than this builder's
+     */
+    public void appendObject(Object value) {
+        if (value == null) {
+            appendNull();
+            return;
+        }
+        try {
+            switch (this) {
+                case Int32Builder x -> x.append(value instanceof java.time.LocalDate d ? (int) d.toEpochDay() : (Integer) value);
+                case Int64Builder x -> x.append((Long) value);
+                case Float64Builder x -> x.append((Double) value);
+                case BooleanBuilder x -> x.append((Boolean) value);
+                case Utf8Builder x -> x.append((String) value);
+            }
+        } catch (ClassCastException e) {
+            throw new IllegalArgumentException("cannot append " + value.getClass().getSimpleName() + " " + value + " to a "
+                    + type.displayName() + " column", e);
+        }
+    }
+
     /** Appends row {@code row} of {@code src}, which must have this builder's type; nulls stay null. */
     public abstract void appendFrom(ColumnVector src, int row);
 

@@ -46,25 +46,10 @@ class ColumnVectorTest {
         };
     }
 
-    static void append(ColumnBuilder b, Object v) {
-        if (v == null) {
-            b.appendNull();
-            return;
-        }
-        switch (b) {
-            case Int32Builder x -> x.append(v instanceof LocalDate d ? (int) d.toEpochDay() : (Integer) v);
-            case Int64Builder x -> x.append((Long) v);
-            case Float64Builder x -> x.append((Double) v);
-            case BooleanBuilder x -> x.append((Boolean) v);
-            case Utf8Builder x -> x.append((String) v);
-        }
-    }
-
-
     static ColumnVector build(BlockPool pool, MemoryBudget budget, DataType type, List<Object> values) {
         try (ColumnBuilder b = ColumnBuilder.create(type, pool, budget, 4)) {
             for (Object v : values) {
-                append(b, v);
+                b.appendObject(v);
             }
             return b.build();
         }

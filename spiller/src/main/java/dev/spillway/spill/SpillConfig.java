@@ -11,8 +11,10 @@ import java.nio.file.Path;
  * @param queryCapBytes   most bytes spilled at once by one query; -1 means the process cap
  * @param maxOpenFiles    most spill files open at once (default 64)
  * @param sweepStale      whether to delete directories left by dead processes at start
+ * @param compress        whether to LZ4-compress chunks (off only to measure the raw baseline)
  */
-public record SpillConfig(Path root, long processCapBytes, long queryCapBytes, int maxOpenFiles, boolean sweepStale) {
+public record SpillConfig(Path root, long processCapBytes, long queryCapBytes, int maxOpenFiles, boolean sweepStale,
+        boolean compress) {
     /** Default maximum of open spill files. */
     public static final int DEFAULT_MAX_OPEN_FILES = 64;
 
@@ -28,31 +30,36 @@ public record SpillConfig(Path root, long processCapBytes, long queryCapBytes, i
 
     /** Defaults: root from the environment, caps from free space, 64 open files, sweep on. */
     public static SpillConfig defaults() {
-        return new SpillConfig(null, -1, -1, DEFAULT_MAX_OPEN_FILES, true);
+        return new SpillConfig(null, -1, -1, DEFAULT_MAX_OPEN_FILES, true, true);
     }
 
     /** With another root. */
     public SpillConfig withRoot(Path newRoot) {
-        return new SpillConfig(newRoot, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale);
+        return new SpillConfig(newRoot, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale, compress);
     }
 
     /** With another process cap. */
     public SpillConfig withProcessCap(long bytes) {
-        return new SpillConfig(root, bytes, queryCapBytes, maxOpenFiles, sweepStale);
+        return new SpillConfig(root, bytes, queryCapBytes, maxOpenFiles, sweepStale, compress);
     }
 
     /** With another query cap. */
     public SpillConfig withQueryCap(long bytes) {
-        return new SpillConfig(root, processCapBytes, bytes, maxOpenFiles, sweepStale);
+        return new SpillConfig(root, processCapBytes, bytes, maxOpenFiles, sweepStale, compress);
     }
 
     /** With another open-file maximum. */
     public SpillConfig withMaxOpenFiles(int n) {
-        return new SpillConfig(root, processCapBytes, queryCapBytes, n, sweepStale);
+        return new SpillConfig(root, processCapBytes, queryCapBytes, n, sweepStale, compress);
+    }
+
+    /** With compression on or off. */
+    public SpillConfig withCompression(boolean on) {
+        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale, on);
     }
 
     /** With stale-directory sweeping on or off. */
     public SpillConfig withSweepStale(boolean sweep) {
-        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweep);
+        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweep, compress);
     }
 }

@@ -53,6 +53,7 @@ public final class SpillManager implements AutoCloseable {
     private final Set<SpillDirectory> directories = ConcurrentHashMap.newKeySet();
     private final List<SpillListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean onTmpfs;
+    private final boolean compress;
     private volatile boolean closed;
 
     /**
@@ -77,6 +78,7 @@ public final class SpillManager implements AutoCloseable {
         this.processCap = config.processCapBytes() >= 0 ? config.processCapBytes() : (long) (free * 0.9);
         this.queryCap = config.queryCapBytes() >= 0 ? config.queryCapBytes() : processCap;
         this.handles = new FileHandles(config.maxOpenFiles());
+        this.compress = config.compress();
         if (config.sweepStale()) {
             sweepStale();
         }
@@ -193,6 +195,10 @@ public final class SpillManager implements AutoCloseable {
     /** Most spill files open at once so far. */
     public int peakOpenFiles() {
         return handles.peakOpen();
+    }
+
+    boolean compress() {
+        return compress;
     }
 
     BlockPool pool() {

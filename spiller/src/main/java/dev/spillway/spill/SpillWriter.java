@@ -178,8 +178,12 @@ public final class SpillWriter implements AutoCloseable {
             int rawLength = (int) raw.byteSize();
             MemorySegment scratch = dir.scratch().segment();
             ByteBuffer dst = scratch.asByteBuffer();
-            int compressed = SpillDirectory.compressor().compress(raw.asByteBuffer(), 0, rawLength, dst, 0, dst.capacity());
-            boolean lz4 = SpillFormat.compressionPays(rawLength, compressed);
+            boolean lz4 = false;
+            int compressed = 0;
+            if (dir.manager().compress()) {
+                compressed = SpillDirectory.compressor().compress(raw.asByteBuffer(), 0, rawLength, dst, 0, dst.capacity());
+                lz4 = SpillFormat.compressionPays(rawLength, compressed);
+            }
             MemorySegment stored = lz4 ? scratch.asSlice(0, compressed) : raw;
             int storedLength = (int) stored.byteSize();
             ByteBuffer desc = chunkDescriptor.clear();

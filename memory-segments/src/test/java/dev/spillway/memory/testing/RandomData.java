@@ -1,18 +1,13 @@
 package dev.spillway.memory.testing;
 
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Float64Builder;
-import dev.spillway.memory.Int32Builder;
-import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
-import dev.spillway.memory.Utf8Builder;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -89,7 +84,7 @@ public final class RandomData {
             for (int c = 0; c < schema.size(); c++) {
                 try (ColumnBuilder b = ColumnBuilder.create(schema.field(c).type(), pool, budget, rows.size())) {
                     for (List<Object> row : rows) {
-                        append(b, row.get(c));
+                        b.appendObject(row.get(c));
                     }
                     cols.add(b.build());
                 }
@@ -99,21 +94,6 @@ public final class RandomData {
             throw e;
         }
         return new Morsel(schema, cols, rows.size(), sequence);
-    }
-
-    /** Appends a Java object (or null) to a builder of the matching type. */
-    public static void append(ColumnBuilder b, Object v) {
-        if (v == null) {
-            b.appendNull();
-            return;
-        }
-        switch (b) {
-            case Int32Builder x -> x.append(v instanceof LocalDate d ? (int) d.toEpochDay() : (Integer) v);
-            case Int64Builder x -> x.append((Long) v);
-            case Float64Builder x -> x.append((Double) v);
-            case BooleanBuilder x -> x.append((Boolean) v);
-            case Utf8Builder x -> x.append((String) v);
-        }
     }
 
     /** The rows of a morsel as lists of Java objects. */

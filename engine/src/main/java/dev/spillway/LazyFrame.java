@@ -1,0 +1,302 @@
+package dev.spillway;
+
+import dev.spillway.memory.Field;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryManager;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.CollectSink;
+import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.operators.csv.CsvSink;
+import dev.spillway.plan.FilterNode;
+import dev.spillway.plan.LogicalPlan;
+import dev.spillway.plan.Optimizer;
+import dev.spillway.plan.PhysicalPlanner;
+import dev.spillway.plan.PlanException;
+import dev.spillway.plan.ProjectNode;
+import dev.spillway.plan.SliceNode;
+import dev.spillway.plan.UnionNode;
+import dev.spillway.scheduler.QueryContext;
+import dev.spillway.scheduler.QueryPlan;
+import dev.spillway.scheduler.Sink;
+import dev.spillway.spill.SpillDirectory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A query not yet run: an immutable logical plan. Every method returns a new frame; nothing is
+ * read until {@link #collect()}, a {@code sink*} method or {@link #explain()} (which reads only
+ * schemas). Unknown columns and type mismatches fail when the frame is built, naming what exists.
+ */
+public final class LazyFrame {
+    private final Spillway engine;
+    private final LogicalPlan plan;
+
+    LazyFrame(Spillway engine, LogicalPlan plan) {
+        this.engine = engine;
+        this.plan = plan;
+    }
+
+    /** The schema of the rows this frame produces. */
+    public Schema schema() {
+        return plan.schema();
+    }
+
+    /** The logical plan as built (before optimisation). */
+    public LogicalPlan logicalPlan() {
+        return plan;
+    }
+
+    // ------------------------------------------------------------------ transformations
+
+    /** Keeps the given columns or expressions, in that order. */
+    public LazyFrame select(Expr... exprs) {
+        return new LazyFrame(engine, new ProjectNode(plan, Arrays.asList(exprs)));
+    }
+
+    /** Keeps the named columns, in that order. */
+    public LazyFrame select(String... columns) {
+        List<Expr> exprs = new ArrayList<>();
+        for (String c : columns) {
+            exprs.add(Expr.col(c));
+        }
+        return new LazyFrame(engine, new ProjectNode(plan, exprs));
+    }
+
+    /** Adds columns, or replaces the columns of the same name in place. */
+    public LazyFrame withColumns(Expr... exprs) {
+        Map<String, Expr> added = new LinkedHashMap<>();
+        for (Expr e : exprs) {
+            added.put(e.outputName(), e);
+        }
+        List<Expr> out = new ArrayList<>();
+        for (Field f : schema()) {
+            Expr replacement = added.remove(f.name());
+            out.add(replacement != null ? replacement : Expr.col(f.name()));
+        }
+        out.addAll(added.values());
+        return new LazyFrame(engine, new ProjectNode(plan, out));
+    }
+
+    /** Keeps the rows where {@code predicate} is true (null counts as false). */
+    public LazyFrame filter(Expr predicate) {
+        return new LazyFrame(engine, new FilterNode(plan, predicate));
+    }
+
+    /** The first {@code n} rows; the sources stop reading once they have been produced. */
+    public LazyFrame head(long n) {
+        return slice(0, n);
+    }
+
+    /** Same as {@link #head}. */
+    public LazyFrame limit(long n) {
+        return head(n);
+    }
+
+    /** Rows {@code [offset, offset + length)}, in order. */
+    public LazyFrame slice(long offset, long length) {
+        return new LazyFrame(engine, new SliceNode(plan, offset, length));
+    }
+
+    /** Renames one column. */
+    public LazyFrame rename(String from, String to) {
+        return rename(Map.of(from, to));
+    }
+
+    /**
+     * Renames columns ({@code old -> new}).
+     *
+     * @throws PlanException for a column that does not exist
+     */
+    public LazyFrame rename(Map<String, String> renames) {
+        for (String from : renames.keySet()) {
+            if (schema().indexOf(from) < 0) {
+                throw new PlanException("cannot rename column '" + from + "': not found; available: "
+                        + String.join(", ", schema().names()));
+            }
+        }
+        List<Expr> out = new ArrayList<>();
+        for (Field f : schema()) {
+            String to = renames.get(f.name());
+            out.add(to == null ? Expr.col(f.name()) : Expr.col(f.name()).alias(to));
+        }
+        return new LazyFrame(engine, new ProjectNode(plan, out));
+    }
+
+    /**
+     * Removes columns.
+     *
+     * @throws PlanException for a column that does not exist, or when nothing would be left
+     */
+    public LazyFrame drop(String... columns) {
+        Set<String> gone = new HashSet<>(Arrays.asList(columns));
+        for (String c : gone) {
+            if (schema().indexOf(c) < 0) {
+                throw new PlanException("cannot drop column '" + c + "': not found; available: "
+                        + String.join(", ", schema().names()));
+            }
+        }
+        List<Expr> out = new ArrayList<>();
+        for (Field f : schema()) {
+            if (!gone.contains(f.name())) {
+                out.add(Expr.col(f.name()));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new PlanException("drop would remove every column of " + schema().names());
+        }
+        return new LazyFrame(engine, new ProjectNode(plan, out));
+    }
+
+    /** This frame's rows followed by the others' (same column names and types). */
+    public LazyFrame concat(LazyFrame... others) {
+        List<LogicalPlan> inputs = new ArrayList<>();
+        inputs.add(plan);
+        for (LazyFrame o : others) {
+            if (o.engine != engine) {
+                throw new PlanException("cannot concat frames of different Spillway instances");
+            }
+            inputs.add(o.plan);
+        }
+        return new LazyFrame(engine, new UnionNode(inputs));
+    }
+
+    // ------------------------------------------------------------------ explain
+
+    /** The physical plan: one labelled node per line. */
+    public String explain() {
+        return explain(Stage.PHYSICAL);
+    }
+
+    /** The plan at the given stage. */
+    public String explain(Stage stage) {
+        return switch (stage) {
+            case UNOPTIMIZED -> LogicalPlan.format(plan);
+            case LOGICAL -> LogicalPlan.format(Optimizer.optimize(plan));
+            case PHYSICAL -> PhysicalPlanner.explain(Optimizer.optimize(plan), "STREAMING_COLLECT");
+        };
+    }
+
+    // ------------------------------------------------------------------ execution
+
+    /** Runs the query on the streaming engine and returns the result in native memory. */
+    public DataFrame collect() {
+        return collect(Engine.STREAMING);
+    }
+
+    /**
+     * Runs the query. {@link Engine#IN_MEMORY} runs the same operators without the memory limit
+     * (the reference path).
+     *
+     * @throws dev.spillway.scheduler.QueryExecutionException when it fails; the cause is the
+     *                                                        original error
+     */
+    public DataFrame collect(Engine how) {
+        AtomicReference<List<Morsel>> result = new AtomicReference<>();
+        CollectSink sink = new CollectSink(result::set);
+        Query q;
+        try {
+            q = run(sink, how);
+        } catch (RuntimeException e) {
+            List<Morsel> orphans = result.getAndSet(null);
+            if (orphans != null) {
+                orphans.forEach(Morsel::close);
+            }
+            throw e;
+        }
+        List<Morsel> morsels = result.get();
+        return new DataFrame(schema(), morsels == null ? List.of() : morsels, q);
+    }
+
+    /**
+     * Runs the query and writes its result to a CSV file (with a header), streaming; the file
+     * appears only when the query succeeds.
+     *
+     * @return rows written
+     */
+    public long sinkCsv(Path path) {
+        return sinkCsv(path, CsvOptions.defaults());
+    }
+
+    /** Like {@link #sinkCsv(Path)} with options (delimiter, quote, null string, header). */
+    public long sinkCsv(Path path, CsvOptions options) {
+        CsvSink sink = new CsvSink(path, schema(), options);
+        try (Query q = run(sink, Engine.STREAMING)) {
+            Objects.requireNonNull(q);
+            return sink.rows();
+        }
+    }
+
+    /** The memory of one query run; released when its result is closed. */
+    private record Query(MemoryBudget budget, MemoryManager manager, SpillDirectory spills) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                spills.close();
+            } finally {
+                manager.close();
+                budget.close();
+            }
+        }
+    }
+
+    private Query run(Sink<?> sink, Engine how) {
+        engine.ensureOpen();
+        String name = engine.nextQueryName();
+        LogicalPlan optimized = Optimizer.optimize(plan);
+        MemoryBudget parent = how == Engine.IN_MEMORY ? engine.unlimitedBudget() : engine.budget();
+        MemoryBudget budget = parent.child(name);
+        MemoryManager manager = new MemoryManager(budget);
+        SpillDirectory spills;
+        try {
+            spills = engine.spills().createQueryDirectory(name, budget);
+        } catch (RuntimeException e) {
+            manager.close();
+            budget.close();
+            closeQuietly(sink, e);
+            throw e;
+        }
+        Query q = new Query(budget, manager, spills);
+        QueryContext ctx = new QueryContext(name);
+        try {
+            QueryPlan qp = new PhysicalPlanner(engine.pool(), budget, engine.config().morselRows(),
+                    engine.workers().threads()).plan(optimized, sink, name);
+            engine.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
+            long t0 = System.nanoTime();
+            engine.workers().submit(qp, ctx).await();
+            engine.log("[spillway] engine: query-finished name=" + name + " ms=" + (System.nanoTime() - t0) / 1_000_000
+                    + " peak=" + budget.peak());
+            return q;
+        } catch (RuntimeException e) {
+            closeQuietly(sink, e);
+            try {
+                q.close();
+            } catch (RuntimeException leak) {
+                e.addSuppressed(leak);
+            }
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c, RuntimeException primary) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LazyFrame" + schema().names();
+    }
+}

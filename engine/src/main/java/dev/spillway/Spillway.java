@@ -1,0 +1,388 @@
+package dev.spillway;
+
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.Bytes;
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.operators.csv.CsvScan;
+import dev.spillway.plan.CsvScanNode;
+import dev.spillway.plan.InMemoryNode;
+import dev.spillway.plan.PlanException;
+import dev.spillway.plan.RangeNode;
+import dev.spillway.scheduler.WorkerPool;
+import dev.spillway.spill.SpillConfig;
+import dev.spillway.spill.SpillManager;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine: owns the memory budget, the worker pool and the spill directories, and starts lazy
+ * queries.
+ *
+ * <pre>{@code
+ * try (Spillway sw = Spillway.builder().memoryLimit("1g").threads(2).build()) {
+ *     try (DataFrame df = sw.scanCsv(Path.of("orders.csv"))
+ *             .filter(col("amount").gt(lit(100.0)))
+ *             .collect()) {
+ *         System.out.println(df);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: many threads may build and run queries on one instance at once; they share the
+ * workers (fairly) and the memory limit. Closing it cancels running queries and frees everything;
+ * frames still open at that point are reported as leaked.
+ */
+public final class Spillway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.spillway");
+
+    private final SpillwayConfig config;
+    private final BlockPool pool;
+    private final MemoryBudget budget;
+    private final MemoryBudget unlimited;
+    private final WorkerPool workers;
+    private final SpillManager spills;
+    private final MemoryBudget owned;
+    private final List<Morsel> ownedMorsels = new ArrayList<>();
+    private final AtomicLong querySeq = new AtomicLong();
+    private volatile boolean closed;
+
+    private Spillway(SpillwayConfig config) {
+        this.config = config;
+        this.pool = new BlockPool();
+        this.budget = MemoryBudget.root("spillway", config.memoryLimit());
+        this.unlimited = MemoryBudget.root("spillway-in-memory", MemoryBudget.UNLIMITED);
+        this.owned = budget.child("frames");
+        SpillManager sm = null;
+        try {
+            sm = new SpillManager(SpillConfig.defaults().withRoot(config.tempDir()), pool);
+            this.workers = new WorkerPool(config.threads(), config.pinThreads());
+        } catch (RuntimeException e) {
+            if (sm != null) {
+                sm.close();
+            }
+            pool.close();
+            throw e;
+        }
+        this.spills = sm;
+        if (config.verbose()) {
+            LOG.log(System.Logger.Level.INFO, "[spillway] engine: started memory-limit=" + Bytes.format(config.memoryLimit())
+                    + " threads=" + config.threads() + " spill-root=" + spills.root());
+        }
+    }
+
+    /** A builder with defaults (see {@link SpillwayConfig}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** An engine with the defaults and environment overrides. */
+    public static Spillway create() {
+        return builder().build();
+    }
+
+    /** The resolved settings. */
+    public SpillwayConfig config() {
+        return config;
+    }
+
+    /** The process memory budget (all queries' memory). */
+    public MemoryBudget budget() {
+        return budget;
+    }
+
+    /** The spill manager (spill root, stats). */
+    public SpillManager spills() {
+        return spills;
+    }
+
+    /** The worker pool. */
+    public WorkerPool workers() {
+        return workers;
+    }
+
+    BlockPool pool() {
+        return pool;
+    }
+
+    MemoryBudget unlimitedBudget() {
+        return unlimited;
+    }
+
+    String nextQueryName() {
+        return "query-" + querySeq.incrementAndGet();
+    }
+
+    void log(String line) {
+        if (config.verbose()) {
+            LOG.log(System.Logger.Level.INFO, line);
+        }
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Spillway instance is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ sources
+
+    /** Scans a CSV file, several files matched by a glob ({@code data/*.csv}), with default options. */
+    public LazyFrame scanCsv(Path path) {
+        return scanCsv(path, CsvOptions.defaults());
+    }
+
+    /** Scans a CSV file or glob with options. */
+    public LazyFrame scanCsv(Path path, CsvOptions options) {
+        return scanCsv(expand(path), options);
+    }
+
+    /**
+     * Scans several CSV files with the same columns, in the given order.
+     *
+     * @throws PlanException when a file is missing or the schema cannot be inferred
+     */
+    public LazyFrame scanCsv(List<Path> files, CsvOptions options) {
+        ensureOpen();
+        if (files.isEmpty()) {
+            throw new PlanException("no CSV file to scan");
+        }
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) {
+                throw new PlanException("CSV file " + f + " does not exist or is not a regular file");
+            }
+        }
+        Schema schema = CsvScan.inferSchema(files, options);
+        return new LazyFrame(this, new CsvScanNode(files, options, schema, null));
+    }
+
+    private static List<Path> expand(Path path) {
+        String text = path.toString();
+        if (!text.contains("*") && !text.contains("?") && !text.contains("[") && !text.contains("{")) {
+            return List.of(path);
+        }
+        Path dir = path.getParent() == null ? Path.of(".") : path.getParent();
+        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + path.getFileName());
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                if (matcher.matches(p.getFileName()) && Files.isRegularFile(p)) {
+                    out.add(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new PlanException("cannot list " + dir + " for the pattern " + path.getFileName() + ": " + e.getMessage(), e);
+        }
+        if (out.isEmpty()) {
+            throw new PlanException("no file matches " + path);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** The int64 values {@code [start, end)} in a column called {@code name}. */
+    public LazyFrame range(String name, long start, long end) {
+        ensureOpen();
+        return new LazyFrame(this, new RangeNode(name, start, end));
+    }
+
+    /** A lazy frame over a collected frame; {@code df} must stay open while queries read it. */
+    public LazyFrame fromDataFrame(DataFrame df) {
+        ensureOpen();
+        return new LazyFrame(this, new InMemoryNode(df.schema(), df.morsels()));
+    }
+
+    /**
+     * Small data from Java arrays or lists: each entry is a column name and a {@code long[]},
+     * {@code int[]}, {@code double[]}, {@code boolean[]}, {@code String[]}, {@code LocalDate[]} or a
+     * {@code List} of Long, Integer, Double, Boolean, String or LocalDate values (nulls allowed in
+     * lists and object arrays). The data is copied into native memory owned by this instance and
+     * freed when it closes. Use a {@link java.util.LinkedHashMap} to keep the column order.
+     *
+     * @throws PlanException for columns of different lengths or unsupported element types
+     */
+    public LazyFrame fromColumns(Map<String, ?> columns) {
+        ensureOpen();
+        List<Field> fields = new ArrayList<>();
+        List<List<?>> values = new ArrayList<>();
+        int rows = -1;
+        for (Map.Entry<String, ?> e : columns.entrySet()) {
+            List<?> list = asList(e.getKey(), e.getValue());
+            if (rows >= 0 && list.size() != rows) {
+                throw new PlanException("column '" + e.getKey() + "' has " + list.size() + " values, the others " + rows);
+            }
+            rows = list.size();
+            fields.add(Field.of(e.getKey(), typeOf(e.getKey(), list)));
+            values.add(list);
+        }
+        Schema schema = new Schema(fields);
+        List<ColumnVector> vectors = new ArrayList<>();
+        try {
+            for (int c = 0; c < fields.size(); c++) {
+                try (ColumnBuilder b = ColumnBuilder.create(fields.get(c).type(), pool, owned, Math.max(rows, 1))) {
+                    for (Object v : values.get(c)) {
+                        b.appendObject(v);
+                    }
+                    vectors.add(b.build());
+                }
+            }
+        } catch (RuntimeException ex) {
+            vectors.forEach(ColumnVector::close);
+            throw ex;
+        }
+        Morsel m = new Morsel(schema, vectors, Math.max(rows, 0), 0);
+        synchronized (ownedMorsels) {
+            ownedMorsels.add(m);
+        }
+        return new LazyFrame(this, new InMemoryNode(schema, List.of(m)));
+    }
+
+    private static List<?> asList(String name, Object v) {
+        return switch (v) {
+            case long[] a -> java.util.Arrays.stream(a).boxed().toList();
+            case int[] a -> java.util.Arrays.stream(a).boxed().toList();
+            case double[] a -> java.util.Arrays.stream(a).boxed().toList();
+            case boolean[] a -> {
+                List<Boolean> l = new ArrayList<>(a.length);
+                for (boolean b : a) {
+                    l.add(b);
+                }
+                yield l;
+            }
+            case Object[] a -> java.util.Arrays.asList(a);
+            case List<?> l -> l;
+            default -> throw new PlanException("column '" + name + "' is a " + v.getClass().getSimpleName()
+                    + "; give an array or a List");
+        };
+    }
+
+    private static DataType typeOf(String name, List<?> values) {
+        DataType t = null;
+        for (Object v : values) {
+            DataType vt = switch (v) {
+                case null -> null;
+                case Long l -> DataType.INT64;
+                case Integer i -> DataType.INT32;
+                case Double d -> DataType.FLOAT64;
+                case Boolean b -> DataType.BOOLEAN;
+                case String s -> DataType.UTF8;
+                case LocalDate d -> DataType.DATE32;
+                default -> throw new PlanException("column '" + name + "' holds a " + v.getClass().getSimpleName()
+                        + "; use Long, Integer, Double, Boolean, String or LocalDate");
+            };
+            if (vt == null) {
+                continue;
+            }
+            if (t != null && t != vt) {
+                throw new PlanException("column '" + name + "' mixes " + t.displayName() + " and " + vt.displayName());
+            }
+            t = vt;
+        }
+        return t == null ? DataType.UTF8 : t;
+    }
+
+    /**
+     * Cancels running queries, deletes spill directories, frees memory. Idempotent.
+     *
+     * @throws dev.spillway.memory.MemoryLeakException when frames are still open, naming them
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            workers.close();
+            spills.close();
+            synchronized (ownedMorsels) {
+                ownedMorsels.forEach(Morsel::close);
+                ownedMorsels.clear();
+            }
+            owned.close();
+            budget.close();
+            unlimited.close();
+        } finally {
+            if (pool.outstandingBuffers() == 0) {
+                pool.close();
+            }
+        }
+    }
+
+    /** Configures a {@link Spillway}; unset values come from the environment or defaults. */
+    public static final class Builder {
+        private Long memoryLimit;
+        private Path tempDir;
+        private Integer threads;
+        private Boolean verbose;
+        private boolean pin;
+        private int morselRows = Morsel.DEFAULT_ROWS;
+
+        private Builder() {
+        }
+
+        /** The memory limit, e.g. {@code "1g"} or {@code "512m"}. */
+        public Builder memoryLimit(String size) {
+            this.memoryLimit = Bytes.parse(size);
+            return this;
+        }
+
+        /** The memory limit in bytes. */
+        public Builder memoryLimit(long bytes) {
+            this.memoryLimit = bytes;
+            return this;
+        }
+
+        /** Where spill directories go. */
+        public Builder tempDir(Path dir) {
+            this.tempDir = dir;
+            return this;
+        }
+
+        /** Worker threads. */
+        public Builder threads(int n) {
+            this.threads = n;
+            return this;
+        }
+
+        /** Whether to log events ({@code [spillway] ...} lines through System.Logger). */
+        public Builder verbose(boolean on) {
+            this.verbose = on;
+            return this;
+        }
+
+        /** Whether to pin worker threads to CPUs (Linux). */
+        public Builder pinThreads(boolean on) {
+            this.pin = on;
+            return this;
+        }
+
+        /** Rows per morsel of generated sources (default 131,072). */
+        public Builder morselRows(int rows) {
+            this.morselRows = rows;
+            return this;
+        }
+
+        /** Resolves the settings and starts the engine. */
+        public Spillway build() {
+            return new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows,
+                    System.getenv()));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.spillway;
+
+import dev.spillway.memory.Bytes;
+import dev.spillway.memory.Morsel;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The settings of a {@link Spillway}, resolved once at {@link Spillway.Builder#build()}.
+ * Precedence, per setting: a value given to the builder, else the environment variable, else the
+ * default.
+ *
+ * <table>
+ *   <caption>Settings</caption>
+ *   <tr><th>setting</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>memory limit</td><td>{@code SPILLWAY_MEMORY_LIMIT} (e.g. {@code 1g})</td><td>50% of physical RAM</td></tr>
+ *   <tr><td>temp dir</td><td>{@code SPILLWAY_TEMP_DIR}</td><td>{@code java.io.tmpdir}</td></tr>
+ *   <tr><td>threads</td><td>{@code SPILLWAY_THREADS}</td><td>available processors</td></tr>
+ *   <tr><td>verbose</td><td>{@code SPILLWAY_VERBOSE} ({@code 1}/{@code true})</td><td>off</td></tr>
+ * </table>
+ *
+ * @param memoryLimit bytes of native memory all queries together may hold
+ * @param tempDir     spill root, or null for the environment/default
+ * @param threads     worker threads
+ * @param verbose     whether to log events
+ * @param pinThreads  whether to pin workers to CPUs
+ * @param morselRows  rows per morsel of generated sources
+ */
+public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolean verbose, boolean pinThreads,
+        int morselRows) {
+    /** Fraction of physical RAM used as the default memory limit. */
+    public static final double DEFAULT_MEMORY_FRACTION = 0.5;
+
+    /** Validates the values. */
+    public SpillwayConfig {
+        if (memoryLimit < (4L << 20)) {
+            throw new IllegalArgumentException("memory limit " + Bytes.format(memoryLimit)
+                    + " is below the working minimum of 4 MiB (one query needs its spill scratch and a few column buffers)");
+        }
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("threads must be between 1 and 1024, got " + threads);
+        }
+        if (morselRows < 1) {
+            throw new IllegalArgumentException("morsel rows must be >= 1, got " + morselRows);
+        }
+    }
+
+    static SpillwayConfig resolve(Long memoryLimit, Path tempDir, Integer threads, Boolean verbose, boolean pin,
+            int morselRows, Map<String, String> env) {
+        long mem = memoryLimit != null ? memoryLimit
+                : env.containsKey("SPILLWAY_MEMORY_LIMIT") ? parseEnvSize(env.get("SPILLWAY_MEMORY_LIMIT"))
+                : defaultMemoryLimit();
+        int t = threads != null ? threads
+                : env.containsKey("SPILLWAY_THREADS") ? parseEnvInt("SPILLWAY_THREADS", env.get("SPILLWAY_THREADS"))
+                : Runtime.getRuntime().availableProcessors();
+        boolean v = verbose != null ? verbose : env.containsKey("SPILLWAY_VERBOSE") && truthy(env.get("SPILLWAY_VERBOSE"));
+        return new SpillwayConfig(mem, tempDir, t, v, pin, morselRows);
+    }
+
+    private static long parseEnvSize(String s) {
+        try {
+            return Bytes.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("SPILLWAY_MEMORY_LIMIT: " + e.getMessage(), e);
+        }
+    }
+
+    private static int parseEnvInt(String name, String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "='" + s + "' is not a whole number", e);
+        }
+    }
+
+    private static boolean truthy(String s) {
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        return v.equals("1") || v.equals("true") || v.equals("yes") || v.equals("on");
+    }
+
+    /** {@value #DEFAULT_MEMORY_FRACTION} of the physical (or container) memory. */
+    public static long defaultMemoryLimit() {
+        long total = 8L << 30;
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            total = os.getTotalMemorySize();
+        }
+        return (long) (total * DEFAULT_MEMORY_FRACTION);
+    }
+
+    /** Defaults with no builder values, from the process environment. */
+    public static SpillwayConfig defaults() {
+        return resolve(null, null, null, null, false, Morsel.DEFAULT_ROWS, System.getenv());
+    }
+}

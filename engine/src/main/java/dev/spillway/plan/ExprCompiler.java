@@ -1,0 +1,96 @@
+package dev.spillway.plan;
+
+import dev.spillway.Expr;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.eval.PhysicalExpr;
+import dev.spillway.operators.eval.PhysicalExprs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Type-checks a logical {@link Expr} against an input schema and compiles it to a vectorised
+ * {@link PhysicalExpr}.
+ *
+ * <p>Errors are raised here, at plan time: an unknown column names the columns that exist, a type
+ * mismatch names the expression. An untyped {@code lit(null)} takes the type of its context (the
+ * other operand, the other branches, or the target of a cast).
+ */
+public final class ExprCompiler {
+    private ExprCompiler() {
+    }
+
+    /** Compiles {@code expr} for inputs of {@code schema}. */
+    public static PhysicalExpr compile(Expr expr, Schema schema) {
+        return compile(expr, schema, null);
+    }
+
+    /** The result type of {@code expr} over {@code schema}. */
+    public static DataType typeOf(Expr expr, Schema schema) {
+        return compile(expr, schema).type();
+    }
+
+    private static PhysicalExpr compile(Expr expr, Schema schema, DataType hint) {
+        return switch (expr) {
+            case Expr.Column c -> {
+                int i = schema.indexOf(c.name());
+                if (i < 0) {
+                    throw new PlanException("column '" + c.name() + "' not found; available: "
+                            + String.join(", ", schema.names()));
+                }
+                yield PhysicalExprs.column(i, c.name(), schema.field(i).type());
+            }
+            case Expr.Literal l -> {
+                DataType t = l.type() != null ? l.type() : hint;
+                if (t == null) {
+                    throw new PlanException("cannot infer the type of lit(null); give it one, e.g. lit(null).cast(DataType.INT64)");
+                }
+                yield PhysicalExprs.literal(l.value(), t);
+            }
+            case Expr.Binary b -> {
+                boolean leftUntyped = isUntypedNull(b.left());
+                boolean rightUntyped = isUntypedNull(b.right());
+                PhysicalExpr left;
+                PhysicalExpr right;
+                if (leftUntyped && !rightUntyped) {
+                    right = compile(b.right(), schema, null);
+                    left = compile(b.left(), schema, right.type());
+                } else {
+                    left = compile(b.left(), schema, leftUntyped ? DataType.BOOLEAN : null);
+                    right = compile(b.right(), schema, left.type());
+                }
+                yield PhysicalExprs.binary(b.op(), left, right);
+            }
+            case Expr.Unary u -> PhysicalExprs.unary(u.op(), compile(u.input(), schema, hint));
+            case Expr.Cast c -> PhysicalExprs.cast(compile(c.input(), schema, c.to()), c.to());
+            case Expr.Alias a -> compile(a.input(), schema, hint);
+            case Expr.StringMatch s -> PhysicalExprs.stringPredicate(s.op(), compile(s.input(), schema, DataType.UTF8),
+                    s.pattern());
+            case Expr.When w -> {
+                List<PhysicalExpr> conditions = new ArrayList<>();
+                for (Expr c : w.conditions()) {
+                    conditions.add(compile(c, schema, DataType.BOOLEAN));
+                }
+                DataType valueType = hint;
+                List<Expr> branches = new ArrayList<>(w.values());
+                branches.add(w.otherwise());
+                for (Expr v : branches) {
+                    if (!isUntypedNull(v)) {
+                        valueType = compile(v, schema, null).type();
+                        break;
+                    }
+                }
+                List<PhysicalExpr> values = new ArrayList<>();
+                for (Expr v : w.values()) {
+                    values.add(compile(v, schema, valueType));
+                }
+                yield PhysicalExprs.when(conditions, values, compile(w.otherwise(), schema, valueType));
+            }
+        };
+    }
+
+    private static boolean isUntypedNull(Expr e) {
+        return e instanceof Expr.Literal l && l.type() == null;
+    }
+}

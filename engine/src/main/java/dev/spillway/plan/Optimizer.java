@@ -1,0 +1,219 @@
+package dev.spillway.plan;
+
+import dev.spillway.Expr;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.eval.BinaryOp;
+import dev.spillway.operators.eval.PhysicalExprs;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Rewrites a logical plan into a cheaper equivalent. Rules, applied in this order:
+ * <ol>
+ *   <li><b>Constant folding</b>: sub-expressions without column references are evaluated once,
+ *       at plan time; a filter whose predicate folds to {@code true} disappears.</li>
+ *   <li><b>Predicate pushdown</b>: filters move below projections (the projection's expressions
+ *       are substituted into the predicate) and into every input of a union; adjacent filters
+ *       merge. Filters never move below a slice, which would change its result.</li>
+ *   <li><b>Projection pushdown</b>: only the columns some later node needs are kept; CSV scans
+ *       then parse only those columns, and projections drop unused outputs.</li>
+ * </ol>
+ */
+public final class Optimizer {
+    private static final Schema EMPTY = new Schema(List.of());
+
+    private Optimizer() {
+    }
+
+    /** Applies every rule. */
+    public static LogicalPlan optimize(LogicalPlan plan) {
+        LogicalPlan p = foldConstants(plan);
+        p = pushDownPredicates(p);
+        return pushDownProjections(p, null);
+    }
+
+    // ------------------------------------------------------------------ constant folding
+
+    /** Folds constant sub-expressions everywhere in the tree. */
+    public static LogicalPlan foldConstants(LogicalPlan plan) {
+        List<LogicalPlan> inputs = new ArrayList<>();
+        for (LogicalPlan in : plan.inputs()) {
+            inputs.add(foldConstants(in));
+        }
+        LogicalPlan p = plan.inputs().isEmpty() ? plan : plan.withInputs(inputs);
+        return switch (p) {
+            case FilterNode f -> {
+                Expr pred = fold(f.predicate());
+                if (pred instanceof Expr.Literal l && Boolean.TRUE.equals(l.value())) {
+                    yield f.input();
+                }
+                yield new FilterNode(f.input(), pred);
+            }
+            case ProjectNode pr -> {
+                List<Expr> exprs = new ArrayList<>();
+                for (Expr e : pr.exprs()) {
+                    Expr folded = fold(e);
+                    // Keep the column's name when folding replaced the expression that carried it.
+                    exprs.add(folded.outputName().equals(e.outputName()) ? folded : folded.alias(e.outputName()));
+                }
+                yield new ProjectNode(pr.input(), exprs);
+            }
+            default -> p;
+        };
+    }
+
+    /** Folds the constant sub-expressions of {@code e}. */
+    public static Expr fold(Expr e) {
+        List<Expr> children = new ArrayList<>();
+        boolean changed = false;
+        for (Expr c : e.children()) {
+            Expr f = fold(c);
+            changed |= f != c;
+            children.add(f);
+        }
+        Expr x = changed ? e.withChildren(children) : e;
+        if (x instanceof Expr.Literal || x instanceof Expr.Column || x instanceof Expr.Alias || !x.columns().isEmpty()) {
+            return x;
+        }
+        try {
+            var physical = ExprCompiler.compile(x, EMPTY);
+            return new Expr.Literal(PhysicalExprs.evaluateConstant(physical), physical.type());
+        } catch (RuntimeException cannotFoldNow) {
+            // e.g. an untyped null, or a cast that fails: leave it for the query to report in context.
+            return x;
+        }
+    }
+
+    // ------------------------------------------------------------------ predicate pushdown
+
+    /** Moves filters towards the sources. */
+    public static LogicalPlan pushDownPredicates(LogicalPlan plan) {
+        if (plan instanceof FilterNode f) {
+            return pushFilter(f.predicate(), f.input());
+        }
+        List<LogicalPlan> inputs = new ArrayList<>();
+        for (LogicalPlan in : plan.inputs()) {
+            inputs.add(pushDownPredicates(in));
+        }
+        return plan.inputs().isEmpty() ? plan : plan.withInputs(inputs);
+    }
+
+    private static LogicalPlan pushFilter(Expr predicate, LogicalPlan below) {
+        return switch (below) {
+            case FilterNode g -> pushFilter(new Expr.Binary(BinaryOp.AND, g.predicate(), predicate), g.input());
+            case ProjectNode p -> {
+                Map<String, Expr> defs = new HashMap<>();
+                for (Expr e : p.exprs()) {
+                    defs.put(e.outputName(), e instanceof Expr.Alias a ? a.input() : e);
+                }
+                Expr inlined = substitute(predicate, defs);
+                yield new ProjectNode(pushFilter(inlined, p.input()), p.exprs());
+            }
+            case UnionNode u -> {
+                List<LogicalPlan> branches = new ArrayList<>();
+                for (LogicalPlan in : u.inputs()) {
+                    branches.add(pushFilter(predicate, in));
+                }
+                yield new UnionNode(branches);
+            }
+            default -> new FilterNode(pushDownPredicates(below), predicate);
+        };
+    }
+
+    private static Expr substitute(Expr e, Map<String, Expr> defs) {
+        if (e instanceof Expr.Column c) {
+            Expr def = defs.get(c.name());
+            return def == null ? e : def;
+        }
+        List<Expr> children = new ArrayList<>();
+        for (Expr child : e.children()) {
+            children.add(substitute(child, defs));
+        }
+        return e.children().isEmpty() ? e : e.withChildren(children);
+    }
+
+    // ------------------------------------------------------------------ projection pushdown
+
+    /**
+     * Prunes columns no node above needs.
+     *
+     * @param required names needed by the parent, or null when all output columns are needed
+     */
+    public static LogicalPlan pushDownProjections(LogicalPlan plan, Set<String> required) {
+        return switch (plan) {
+            case CsvScanNode s -> {
+                if (required == null) {
+                    yield s;
+                }
+                List<String> keep = new ArrayList<>();
+                for (String name : s.schema().names()) {
+                    if (required.contains(name)) {
+                        keep.add(name);
+                    }
+                }
+                if (keep.isEmpty()) {
+                    // Something must be parsed to count rows; the narrowest choice is the first column.
+                    keep.add(s.schema().field(0).name());
+                }
+                yield new CsvScanNode(s.files(), s.options(), s.fileSchema(),
+                        keep.size() == s.fileSchema().size() ? null : keep);
+            }
+            case FilterNode f -> {
+                Set<String> below = required == null ? null : new LinkedHashSet<>(required);
+                if (below != null) {
+                    below.addAll(f.predicate().columns());
+                }
+                yield new FilterNode(pushDownProjections(f.input(), below), f.predicate());
+            }
+            case ProjectNode p -> {
+                List<Expr> kept = new ArrayList<>();
+                for (Expr e : p.exprs()) {
+                    if (required == null || required.contains(e.outputName())) {
+                        kept.add(e);
+                    }
+                }
+                if (kept.isEmpty()) {
+                    kept.add(p.exprs().get(0));
+                }
+                Set<String> below = new LinkedHashSet<>();
+                for (Expr e : kept) {
+                    below.addAll(e.columns());
+                }
+                yield new ProjectNode(pushDownProjections(p.input(), below), kept);
+            }
+            case SliceNode s -> new SliceNode(pushDownProjections(s.input(), required), s.offset(), s.length());
+            case UnionNode u -> {
+                List<String> names = new ArrayList<>();
+                for (String n : u.schema().names()) {
+                    if (required == null || required.contains(n)) {
+                        names.add(n);
+                    }
+                }
+                List<LogicalPlan> branches = new ArrayList<>();
+                for (LogicalPlan in : u.inputs()) {
+                    branches.add(selectExactly(pushDownProjections(in, required), names));
+                }
+                yield new UnionNode(branches);
+            }
+            case RangeNode r -> r;
+            case InMemoryNode m -> m;
+        };
+    }
+
+    /** Ensures {@code plan} outputs exactly {@code names}, in that order. */
+    private static LogicalPlan selectExactly(LogicalPlan plan, List<String> names) {
+        if (plan.schema().names().equals(names) || names.isEmpty()) {
+            return plan;
+        }
+        List<Expr> cols = new ArrayList<>();
+        for (String n : names) {
+            cols.add(Expr.col(n));
+        }
+        return new ProjectNode(plan, cols);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.spillway.plan;
+
+import dev.spillway.Expr;
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.ChainSource;
+import dev.spillway.operators.ConcatSource;
+import dev.spillway.operators.EarlyStopSource;
+import dev.spillway.operators.FilterOperator;
+import dev.spillway.operators.MorselSource;
+import dev.spillway.operators.ProjectOperator;
+import dev.spillway.operators.RangeSource;
+import dev.spillway.operators.SliceSink;
+import dev.spillway.operators.csv.CsvScan;
+import dev.spillway.operators.eval.EvalContext;
+import dev.spillway.operators.eval.PhysicalExpr;
+import dev.spillway.scheduler.Operator;
+import dev.spillway.scheduler.Pipeline;
+import dev.spillway.scheduler.QueryPlan;
+import dev.spillway.scheduler.Sink;
+import dev.spillway.scheduler.Source;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns an optimised logical plan into pipelines for the scheduler, and describes the physical
+ * plan for {@code explain()}.
+ *
+ * <p>Scans, filters and projections chain into one pipeline. A slice ({@code head}, {@code limit},
+ * {@code slice}) is order-sensitive and ends its pipeline in a {@link SliceSink}; the source of
+ * that pipeline stops as soon as the slice has its rows, and a new pipeline reads the kept rows.
+ * A union concatenates its inputs' pipelines into one source.
+ */
+public final class PhysicalPlanner {
+    private final BlockPool pool;
+    private final MemoryBudget budget;
+    private final EvalContext eval;
+    private final int morselRows;
+    private final int maxInFlight;
+    private final List<Pipeline> pipelines = new ArrayList<>();
+
+    /** A planner allocating from {@code budget}. */
+    public PhysicalPlanner(BlockPool pool, MemoryBudget budget, int morselRows, int workers) {
+        this.pool = pool;
+        this.budget = budget;
+        this.eval = new EvalContext(pool, budget);
+        this.morselRows = morselRows;
+        this.maxInFlight = Math.max(2, 2 * workers);
+    }
+
+    /** An open pipeline: a source, operators after it, and the pipelines it must wait for. */
+    private record Chain(Source source, List<Operator> operators, List<Pipeline> dependencies) {
+        Chain with(Operator op) {
+            List<Operator> ops = new ArrayList<>(operators);
+            ops.add(op);
+            return new Chain(source, ops, dependencies);
+        }
+    }
+
+    /** Plans {@code root} into pipelines that end in {@code sink}. */
+    public QueryPlan plan(LogicalPlan root, Sink<?> sink, String queryName) {
+        Chain c = build(root);
+        close(c, sink, "result");
+        return new QueryPlan(queryName, pipelines);
+    }
+
+    private Pipeline close(Chain c, Sink<?> sink, String what) {
+        Pipeline p = new Pipeline("p" + pipelines.size() + " " + what, c.source(), c.operators(), sink, maxInFlight);
+        for (Pipeline d : c.dependencies()) {
+            p.dependsOn(d);
+        }
+        pipelines.add(p);
+        return p;
+    }
+
+    private Chain build(LogicalPlan node) {
+        return switch (node) {
+            case CsvScanNode s -> new Chain(new CsvScan(s.files(), s.options(), s.fileSchema(), s.projectionIndexes(), pool,
+                    budget).source(), List.of(), List.of());
+            case RangeNode r -> new Chain(new RangeSource(r.column(), r.start(), r.end(), morselRows, pool, budget), List.of(),
+                    List.of());
+            case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels()), List.of(), List.of());
+            case FilterNode f -> build(f.input()).with(new FilterOperator(ExprCompiler.compile(f.predicate(),
+                    f.input().schema()), eval));
+            case ProjectNode p -> {
+                Schema in = p.input().schema();
+                List<PhysicalExpr> exprs = new ArrayList<>();
+                for (Expr e : p.exprs()) {
+                    exprs.add(ExprCompiler.compile(e, in));
+                }
+                yield build(p.input()).with(new ProjectOperator(exprs, p.schema(), eval));
+            }
+            case SliceNode s -> {
+                Chain in = build(s.input());
+                SliceSink slice = new SliceSink(s.offset(), s.length());
+                Chain stopping = new Chain(new EarlyStopSource(in.source(), slice::isSatisfied), in.operators(),
+                        in.dependencies());
+                Pipeline p = close(stopping, slice, "slice");
+                yield new Chain(slice.output(), List.of(), List.of(p));
+            }
+            case UnionNode u -> {
+                List<Source> sources = new ArrayList<>();
+                List<Pipeline> deps = new ArrayList<>();
+                for (LogicalPlan in : u.inputs()) {
+                    Chain c = build(in);
+                    sources.add(c.operators().isEmpty() ? c.source() : new ChainSource(c.source(), c.operators()));
+                    deps.addAll(c.dependencies());
+                }
+                yield new Chain(new ConcatSource(sources), List.of(), deps);
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ explain
+
+    /**
+     * The physical plan as an indented tree, one labelled node per line, e.g.
+     * {@code STREAMING_FILTER (col("amount") > 100.0)}. Nodes that can spill say so; nodes
+     * without a streaming implementation would be labelled {@code IN_MEMORY}.
+     *
+     * @param sinkLabel the label of the final sink, e.g. {@code STREAMING_COLLECT}
+     */
+    public static String explain(LogicalPlan root, String sinkLabel) {
+        StringBuilder sb = new StringBuilder();
+        int pipelines = 1 + countSlices(root);
+        sb.append(sinkLabel).append("  [").append(pipelines).append(pipelines == 1 ? " pipeline" : " pipelines")
+                .append("]\n");
+        explain(root, 1, sb);
+        return sb.toString();
+    }
+
+    private static int countSlices(LogicalPlan node) {
+        int n = node instanceof SliceNode ? 1 : 0;
+        for (LogicalPlan in : node.inputs()) {
+            n += countSlices(in);
+        }
+        return n;
+    }
+
+    private static void explain(LogicalPlan node, int depth, StringBuilder sb) {
+        sb.append("  ".repeat(depth)).append(label(node)).append('\n');
+        for (LogicalPlan in : node.inputs()) {
+            explain(in, depth + 1, sb);
+        }
+    }
+
+    private static String label(LogicalPlan node) {
+        return switch (node) {
+            case CsvScanNode s -> "STREAMING_SCAN_CSV " + (s.files().size() == 1 ? s.files().get(0).getFileName()
+                    : s.files().size() + " files") + " columns=[" + String.join(", ", s.schema().names()) + "]";
+            case RangeNode r -> "STREAMING_SCAN_RANGE " + r.column() + " [" + r.start() + ", " + r.end() + ")";
+            case InMemoryNode m -> "STREAMING_SCAN_MEMORY " + m.rowCount() + " rows";
+            case FilterNode f -> "STREAMING_FILTER " + f.predicate();
+            case ProjectNode p -> {
+                List<String> cols = new ArrayList<>();
+                for (Expr e : p.exprs()) {
+                    Expr inner = e instanceof Expr.Alias a ? a.input() : e;
+                    boolean plain = inner instanceof Expr.Column c && c.name().equals(e.outputName());
+                    cols.add(plain ? inner.toString() : inner + " as " + e.outputName());
+                }
+                yield "STREAMING_SELECT [" + String.join(", ", cols) + "]";
+            }
+            case SliceNode s -> "STREAMING_SLICE offset=" + s.offset() + " length=" + s.length()
+                    + " (ordered; stops its source early)";
+            case UnionNode u -> "STREAMING_UNION " + u.inputs().size() + " inputs (in order)";
+        };
+    }
+}

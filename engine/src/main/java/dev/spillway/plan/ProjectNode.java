@@ -1,0 +1,75 @@
+package dev.spillway.plan;
+
+import dev.spillway.Expr;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Schema;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * Computes one output column per expression ({@code select}, and {@code withColumns},
+ * {@code rename} and {@code drop} expressed as selects).
+ *
+ * @param input the input
+ * @param exprs the output columns, named by {@link Expr#outputName()}
+ */
+public record ProjectNode(LogicalPlan input, List<Expr> exprs) implements LogicalPlan {
+    /** Type-checks the expressions and rejects duplicate output names. */
+    public ProjectNode {
+        exprs = List.copyOf(exprs);
+        if (exprs.isEmpty()) {
+            throw new PlanException("select needs at least one column");
+        }
+        List<Field> fields = new ArrayList<>();
+        for (Expr e : exprs) {
+            fields.add(Field.of(e.outputName(), ExprCompiler.typeOf(e, input.schema())));
+        }
+        try {
+            new Schema(fields);
+        } catch (IllegalArgumentException dup) {
+            throw new PlanException(dup.getMessage() + "; use alias() to give the columns distinct names", dup);
+        }
+    }
+
+    @Override
+    public Schema schema() {
+        List<Field> fields = new ArrayList<>();
+        Schema in = input.schema();
+        for (Expr e : exprs) {
+            fields.add(Field.of(e.outputName(), ExprCompiler.typeOf(e, in)));
+        }
+        return new Schema(fields);
+    }
+
+    /** Whether every expression is a plain column reference (possibly renamed). */
+    public boolean isColumnSelection() {
+        for (Expr e : exprs) {
+            Expr inner = e instanceof Expr.Alias a ? a.input() : e;
+            if (!(inner instanceof Expr.Column)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public List<LogicalPlan> inputs() {
+        return List.of(input);
+    }
+
+    @Override
+    public LogicalPlan withInputs(List<LogicalPlan> inputs) {
+        return new ProjectNode(inputs.get(0), exprs);
+    }
+
+    @Override
+    public String label() {
+        StringJoiner j = new StringJoiner(", ", "SELECT [", "]");
+        for (Expr e : exprs) {
+            j.add(e.toString());
+        }
+        return j.toString();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.spillway.operators;
+
+import dev.spillway.memory.Morsel;
+import dev.spillway.scheduler.Source;
+import dev.spillway.scheduler.TaskContext;
+
+import java.util.List;
+
+/**
+ * The morsels of several sources, source after source, renumbered densely. Pulls are serialised
+ * so that renumbering follows each input's own order; the inputs' own parallelism is therefore
+ * not used (a union of large scans runs one morsel at a time).
+ */
+public final class ConcatSource implements Source {
+    private final List<Source> inputs;
+    private int current;
+    private long sequence;
+
+    /** Creates the source; it closes the inputs when closed. */
+    public ConcatSource(List<Source> inputs) {
+        this.inputs = List.copyOf(inputs);
+    }
+
+    @Override
+    public String name() {
+        return "concat of " + inputs.size();
+    }
+
+    @Override
+    public synchronized Morsel next(TaskContext ctx) {
+        while (current < inputs.size()) {
+            Morsel m = inputs.get(current).next(ctx);
+            if (m != null) {
+                try (m) {
+                    return m.withSequence(sequence++);
+                }
+            }
+            current++;
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (Source s : inputs) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.spillway.operators.csv;
+
+import dev.spillway.memory.BooleanVector;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Float64Vector;
+import dev.spillway.memory.Int32Vector;
+import dev.spillway.memory.Int64Vector;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.Utf8Vector;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+
+/**
+ * Writes morsels as CSV (RFC 4180), streaming through a 1 MiB buffer: a field is quoted when it
+ * holds the delimiter, the quote, CR or LF (or, for strings, when it is empty, so that an empty
+ * string reads back as an empty string and not as null), and inner quotes are doubled. Floats are
+ * written in the shortest form that reads back to the same double. Not thread-safe.
+ */
+public final class CsvWriter implements AutoCloseable {
+    private static final int BUFFER = 1 << 20;
+
+    private final Path file;
+    private final Schema schema;
+    private final byte delimiter;
+    private final byte quote;
+    private final byte[] nullBytes;
+    private final FileChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    private long rows;
+    private boolean closed;
+
+    /**
+     * Creates (or truncates) {@code file} and writes the header if the options ask for one.
+     *
+     * @throws UncheckedIOException when the file cannot be created
+     */
+    public CsvWriter(Path file, Schema schema, CsvOptions options) {
+        this.file = file;
+        this.schema = schema;
+        this.delimiter = (byte) options.delimiter();
+        this.quote = (byte) options.quote();
+        this.nullBytes = options.nullString().getBytes(StandardCharsets.UTF_8);
+        try {
+            this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create CSV file " + file + ": " + e.getMessage(), e);
+        }
+        if (options.header()) {
+            for (int c = 0; c < schema.size(); c++) {
+                if (c > 0) {
+                    put(delimiter);
+                }
+                byte[] name = schema.field(c).name().getBytes(StandardCharsets.UTF_8);
+                putField(MemorySegment.ofArray(name), 0, name.length, true);
+            }
+            put((byte) '\n');
+        }
+    }
+
+    /** Writes the rows of {@code m} (not closed: the caller owns it). */
+    public void write(Morsel m) {
+        if (closed) {
+            throw new IllegalStateException("CSV writer for " + file + " is closed");
+        }
+        int cols = m.columnCount();
+        for (int r = 0; r < m.rowCount(); r++) {
+            for (int c = 0; c < cols; c++) {
+                if (c > 0) {
+                    put(delimiter);
+                }
+                writeValue(m.column(c), r);
+            }
+            put((byte) '\n');
+        }
+        rows += m.rowCount();
+    }
+
+    private void writeValue(ColumnVector v, int r) {
+        if (v.isNull(r)) {
+            putBytes(nullBytes);
+            return;
+        }
+        switch (v) {
+            case Int64Vector x -> putAscii(Long.toString(x.get(r)));
+            case Int32Vector x when x.type() == DataType.DATE32 -> putAscii(LocalDate.ofEpochDay(x.get(r)).toString());
+            case Int32Vector x -> putAscii(Integer.toString(x.get(r)));
+            case Float64Vector x -> putAscii(formatDouble(x.get(r)));
+            case BooleanVector x -> putAscii(x.get(r) ? "true" : "false");
+            case Utf8Vector x -> putField(x.dataSegment(), x.dataOffset(r), x.byteLength(r), false);
+        }
+    }
+
+    private static String formatDouble(double d) {
+        if (Double.isNaN(d)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        if (d == 0) {
+            return 1 / d < 0 ? "-0.0" : "0.0";
+        }
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            // Integral values as "3.0" rather than "3.0E7"; still a float on read-back.
+            return (long) d + ".0";
+        }
+        return Double.toString(d);
+    }
+
+    private void putField(MemorySegment src, long off, int len, boolean isHeader) {
+        boolean needsQuotes = len == 0 && !isHeader;
+        for (int i = 0; i < len && !needsQuotes; i++) {
+            byte b = src.get(ValueLayout.JAVA_BYTE, off + i);
+            needsQuotes = b == delimiter || b == quote || b == '\n' || b == '\r';
+        }
+        if (!needsQuotes && nullBytes.length > 0 && len == nullBytes.length
+                && MemorySegment.mismatch(src, off, off + len, MemorySegment.ofArray(nullBytes), 0, len) < 0) {
+            needsQuotes = true;
+        }
+        if (!needsQuotes) {
+            putSegment(src, off, len);
+            return;
+        }
+        put(quote);
+        long start = off;
+        for (long i = off; i < off + len; i++) {
+            if (src.get(ValueLayout.JAVA_BYTE, i) == quote) {
+                putSegment(src, start, (int) (i - start + 1));
+                put(quote);
+                start = i + 1;
+            }
+        }
+        putSegment(src, start, (int) (off + len - start));
+        put(quote);
+    }
+
+    private void put(byte b) {
+        if (!buffer.hasRemaining()) {
+            flush();
+        }
+        buffer.put(b);
+    }
+
+    private void putAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            put((byte) s.charAt(i));
+        }
+    }
+
+    private void putBytes(byte[] b) {
+        putSegment(MemorySegment.ofArray(b), 0, b.length);
+    }
+
+    private void putSegment(MemorySegment src, long off, int len) {
+        long done = 0;
+        while (done < len) {
+            if (!buffer.hasRemaining()) {
+                flush();
+            }
+            int n = (int) Math.min(buffer.remaining(), len - done);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + done, buffer.array(), buffer.position(), n);
+            buffer.position(buffer.position() + n);
+            done += n;
+        }
+    }
+
+    private void flush() {
+        buffer.flip();
+        try {
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write CSV file " + file + " after " + rows + " rows: " + e.getMessage(), e);
+        }
+        buffer.clear();
+    }
+
+    /** Rows written so far. */
+    public long rows() {
+        return rows;
+    }
+
+    /** Flushes and closes the file. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (channel) {
+            flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close CSV file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The schema written. */
+    public Schema schema() {
+        return schema;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.spillway.operators.eval;
+
+/** Unary operators and functions of expressions. */
+public enum UnaryOp {
+    /** Three-valued NOT. */
+    NOT,
+    /** Arithmetic negation. */
+    NEGATE,
+    /** Whether the value is null (never null). */
+    IS_NULL,
+    /** Whether the value is not null (never null). */
+    IS_NOT_NULL,
+    /** String length in code points. */
+    LENGTH,
+    /** Year of a date. */
+    YEAR,
+    /** Month (1-12) of a date. */
+    MONTH,
+    /** Day of month (1-31) of a date. */
+    DAY
+}
