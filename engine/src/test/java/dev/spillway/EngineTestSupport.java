@@ -25,7 +25,7 @@ final class EngineTestSupport {
     static void withEngine(long memoryLimit, Body body) {
         LeakCheck.assertNoLeaks(mem -> {
             Path spill = mem.tempRoot().resolve("spill");
-            Path data = java.nio.file.Files.createDirectories(mem.tempRoot().resolve("data"));
+            Path data = mem.dataDir();
             Spillway sw = Spillway.builder().memoryLimit(memoryLimit).threads(2).tempDir(spill).build();
             try {
                 body.run(sw, data);
@@ -37,11 +37,6 @@ final class EngineTestSupport {
                 assertEquals(0, files.count(), "no spill directory left");
             }
             java.nio.file.Files.delete(spill);
-            try (var files = java.nio.file.Files.walk(data)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    java.nio.file.Files.delete(p);
-                }
-            }
         });
     }
 }

@@ -45,8 +45,15 @@ public final class LeakCheck {
         void run(TestMemory mem) throws Exception;
     }
 
-    /** Resources handed to a test body. */
-    public record TestMemory(MemoryBudget budget, BlockPool pool, Path tempRoot) {
+    /**
+     * Resources handed to a test body.
+     *
+     * @param budget   the budget to charge
+     * @param pool     the block pool
+     * @param tempRoot the spill root: it must be empty when the body ends
+     * @param dataDir  a scratch directory for test inputs and outputs, deleted afterwards
+     */
+    public record TestMemory(MemoryBudget budget, BlockPool pool, Path tempRoot, Path dataDir) {
     }
 
     /** Runs {@code body} with a {@link #DEFAULT_CAP} budget and checks for leaks. */
@@ -62,8 +69,10 @@ public final class LeakCheck {
     /** Runs {@code body} with the given cap and pool block size and checks for leaks. */
     public static void assertNoLeaks(long capBytes, long blockSize, Body body) {
         Path tempRoot;
+        Path dataDir;
         try {
             tempRoot = Files.createTempDirectory("spillway-test-");
+            dataDir = Files.createTempDirectory("spillway-test-data-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -71,7 +80,7 @@ public final class LeakCheck {
         BlockPool pool = new BlockPool(blockSize);
         Throwable failure = null;
         try {
-            body.run(new TestMemory(budget, pool, tempRoot));
+            body.run(new TestMemory(budget, pool, tempRoot, dataDir));
         } catch (Throwable t) {
             failure = t;
         }
@@ -91,6 +100,7 @@ public final class LeakCheck {
             pool.close();
         }
         deleteTree(tempRoot);
+        deleteTree(dataDir);
         if (failure != null) {
             if (!leaks.isEmpty()) {
                 failure.addSuppressed(new AssertionError(String.join("\n", leaks)));

@@ -163,8 +163,8 @@ public final class CsvScan implements AutoCloseable {
                 public void endRecord(int fields, long line) {
                     int expected = names.isEmpty() ? (width[0] < 0 ? fields : width[0]) : names.size();
                     if (fields != expected) {
-                        throw new CsvFormatException(file, line, 0, null, null, "expected " + expected + " fields, found "
-                                + fields);
+                        throw new CsvFormatException(file, line, 0, null, null, "expected " + expected + " fields"
+                                + (names.isEmpty() ? "" : " (" + String.join(", ", names) + ")") + ", found " + fields);
                     }
                     width[0] = fields;
                     samples.add(new ArrayList<>(row));
