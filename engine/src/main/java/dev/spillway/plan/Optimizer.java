@@ -21,7 +21,8 @@ import java.util.Set;
  *       are substituted into the predicate) and into every input of a union; adjacent filters
  *       merge. Filters never move below a slice, which would change its result.</li>
  *   <li><b>Projection pushdown</b>: only the columns some later node needs are kept; CSV scans
- *       then parse only those columns, and projections drop unused outputs.</li>
+ *       then parse only those columns, projections drop unused outputs, and a projection that only
+ *       picks columns of the projection below merges into it.</li>
  * </ol>
  */
 public final class Optimizer {
@@ -184,7 +185,7 @@ public final class Optimizer {
                 for (Expr e : kept) {
                     below.addAll(e.columns());
                 }
-                yield new ProjectNode(pushDownProjections(p.input(), below), kept);
+                yield mergeSelection(new ProjectNode(pushDownProjections(p.input(), below), kept));
             }
             case SliceNode s -> new SliceNode(pushDownProjections(s.input(), required), s.offset(), s.length());
             case UnionNode u -> {
@@ -203,6 +204,27 @@ public final class Optimizer {
             case RangeNode r -> r;
             case InMemoryNode m -> m;
         };
+    }
+
+    /**
+     * A projection that only picks (and maybe renames) columns of another projection is folded
+     * into it: {@code select(a, gross)} over {@code withColumns(amount * 1.2 as gross)} becomes one
+     * projection. Each inner expression is then still computed once.
+     */
+    private static ProjectNode mergeSelection(ProjectNode outer) {
+        if (!(outer.input() instanceof ProjectNode inner) || !outer.isColumnSelection()) {
+            return outer;
+        }
+        Map<String, Expr> defs = new HashMap<>();
+        for (Expr e : inner.exprs()) {
+            defs.put(e.outputName(), e instanceof Expr.Alias a ? a.input() : e);
+        }
+        List<Expr> merged = new ArrayList<>();
+        for (Expr e : outer.exprs()) {
+            Expr def = defs.get(e.columns().iterator().next());
+            merged.add(def.outputName().equals(e.outputName()) ? def : def.alias(e.outputName()));
+        }
+        return new ProjectNode(inner.input(), merged);
     }
 
     /** Ensures {@code plan} outputs exactly {@code names}, in that order. */

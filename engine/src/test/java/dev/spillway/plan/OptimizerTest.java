@@ -89,6 +89,17 @@ class OptimizerTest {
     }
 
     @Test
+    void aColumnSelectionMergesIntoTheProjectionBelow() {
+        LogicalPlan withColumns = new ProjectNode(scan(), List.of(col("order_id"), col("customer"), col("amount"), col("day"),
+                col("amount").times(lit(1.2)).alias("gross")));
+        LogicalPlan p = new ProjectNode(withColumns, List.of(col("gross").alias("g"), col("order_id")));
+        assertEquals("""
+                SELECT [(col("amount") * 1.2).alias("g"), col("order_id")]
+                  SCAN CSV orders.csv columns=order_id,amount
+                """, LogicalPlan.format(Optimizer.optimize(p)));
+    }
+
+    @Test
     void nothingToPruneAtTheRoot() {
         CsvScanNode s = assertInstanceOf(CsvScanNode.class, Optimizer.optimize(scan()));
         assertNull(s.projection());
