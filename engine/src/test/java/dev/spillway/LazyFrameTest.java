@@ -6,12 +6,16 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static dev.spillway.EngineTestSupport.withEngine;
 import static dev.spillway.Expr.col;
@@ -19,6 +23,7 @@ import static dev.spillway.Expr.lit;
 import static dev.spillway.Expr.when;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LazyFrameTest {
@@ -94,6 +99,53 @@ class LazyFrameTest {
             try (DataFrame df = sw.range("x", 0, 1_000_000).filter(col("x").mod(lit(3L)).eq(lit(0L)))
                     .slice(100_000, 3).collect()) {
                 assertEquals(List.of(300_000L, 300_003L, 300_006L), df.columnValues("x"));
+            }
+        });
+    }
+
+    @Test
+    void headOnAnEndlessSourceFinishes() {
+        // Without the early stop this range would take years: the timeout only detects a hang.
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withEngine((sw, dir) -> {
+            try (DataFrame df = sw.range("x", 0, Long.MAX_VALUE / 2).filter(col("x").mod(lit(2L)).eq(lit(1L))).head(3)
+                    .collect()) {
+                assertEquals(List.of(1L, 3L, 5L), df.columnValues("x"));
+            }
+        }));
+    }
+
+    @Test
+    void oneEngineServesManyThreadsAtOnce() {
+        withEngine((sw, dir) -> {
+            Path f = orders(dir);
+            try (ExecutorService clients = Executors.newFixedThreadPool(6)) {
+                List<Future<Long>> sums = new ArrayList<>();
+                for (int q = 0; q < 24; q++) {
+                    long end = 10_000L * (q + 1);
+                    boolean csv = q % 3 == 0;
+                    sums.add(clients.submit(() -> {
+                        LazyFrame frame = csv ? sw.scanCsv(f).select(col("order_id").alias("x"))
+                                : sw.range("x", 0, end).filter(col("x").mod(lit(5L)).eq(lit(0L)));
+                        try (DataFrame df = frame.collect()) {
+                            long sum = 0;
+                            for (Object v : df.columnValues("x")) {
+                                sum += (Long) v;
+                            }
+                            return sum;
+                        }
+                    }));
+                }
+                for (int q = 0; q < sums.size(); q++) {
+                    long expected = 0;
+                    if (q % 3 == 0) {
+                        expected = 1 + 2 + 3 + 4 + 5;
+                    } else {
+                        for (long x = 0; x < 10_000L * (q + 1); x += 5) {
+                            expected += x;
+                        }
+                    }
+                    assertEquals(expected, sums.get(q).get(), "query " + q);
+                }
             }
         });
     }
