@@ -317,25 +317,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
         @Override
         public String toString() {
-            return "(" + left + " " + symbol(op) + " " + right + ")";
-        }
-
-        static String symbol(BinaryOp op) {
-            return switch (op) {
-                case PLUS -> "+";
-                case MINUS -> "-";
-                case TIMES -> "*";
-                case DIV -> "/";
-                case MOD -> "%";
-                case EQ -> "==";
-                case NE -> "!=";
-                case LT -> "<";
-                case LE -> "<=";
-                case GT -> ">";
-                case GE -> ">=";
-                case AND -> "&";
-                case OR -> "|";
-            };
+            return "(" + left + " " + op.symbol() + " " + right + ")";
         }
     }
 

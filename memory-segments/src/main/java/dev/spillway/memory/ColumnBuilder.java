@@ -53,14 +53,21 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         };
     }
 
-    /** Bytes of the values buffer needed for {@code rows} rows. */
-    abstract long valuesBytes(int rows);
+    /** Bytes of the values buffer needed for {@code rows} rows (fixed-width types; others override). */
+    long valuesBytes(int rows) {
+        return (long) type.byteWidth() * rows;
+    }
 
-    /** Rows whose values fit in {@code bytes}. */
-    abstract int rowsFitting(long bytes);
+    /** Rows whose values fit in {@code bytes} (fixed-width types; others override). */
+    int rowsFitting(long bytes) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, bytes / type.byteWidth());
+    }
 
-    /** Writes the placeholder value of a null row. */
-    abstract void writeNullValue(int row);
+    /** Writes the placeholder value of a null row: zeros (fixed-width types; others override). */
+    void writeNullValue(int row) {
+        int w = type.byteWidth();
+        valuesSeg.asSlice((long) row * w, w).fill((byte) 0);
+    }
 
     /** The type being built. */
     public DataType type() {

@@ -24,21 +24,6 @@ public final class Float64Builder extends ColumnBuilder {
     }
 
     @Override
-    long valuesBytes(int rows) {
-        return 8L * rows;
-    }
-
-    @Override
-    int rowsFitting(long bytes) {
-        return (int) Math.min(Integer.MAX_VALUE - 8, bytes / 8);
-    }
-
-    @Override
-    void writeNullValue(int row) {
-        valuesSeg.setAtIndex(DOUBLE, row, 0);
-    }
-
-    @Override
     ColumnVector buildVector(NativeBuffer validityOrNull) {
         return new Float64Vector(length, 0, nullCount, validityOrNull, values);
     }

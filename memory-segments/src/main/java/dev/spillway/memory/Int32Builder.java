@@ -24,21 +24,6 @@ public final class Int32Builder extends ColumnBuilder {
     }
 
     @Override
-    long valuesBytes(int rows) {
-        return 4L * rows;
-    }
-
-    @Override
-    int rowsFitting(long bytes) {
-        return (int) Math.min(Integer.MAX_VALUE - 8, bytes / 4);
-    }
-
-    @Override
-    void writeNullValue(int row) {
-        valuesSeg.setAtIndex(INT, row, 0);
-    }
-
-    @Override
     ColumnVector buildVector(NativeBuffer validityOrNull) {
         return new Int32Vector(type, length, 0, nullCount, validityOrNull, values);
     }

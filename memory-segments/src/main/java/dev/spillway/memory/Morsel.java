@@ -146,21 +146,7 @@ public final class Morsel implements AutoCloseable {
             return;
         }
         closed = true;
-        RuntimeException first = null;
-        for (ColumnVector c : columns) {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Closeables.closeAll(columns);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.spillway.operators;
 
+import dev.spillway.memory.Closeables;
 import dev.spillway.memory.Morsel;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
@@ -42,20 +43,6 @@ public final class ConcatSource implements Source {
 
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (Source s : inputs) {
-            try {
-                s.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Closeables.closeAll(inputs);
     }
 }

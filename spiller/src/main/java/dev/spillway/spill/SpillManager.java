@@ -2,6 +2,7 @@ package dev.spillway.spill;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
+import dev.spillway.memory.Closeables;
 import dev.spillway.memory.MemoryBudget;
 
 import java.io.IOException;
@@ -244,20 +245,6 @@ public final class SpillManager implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        RuntimeException first = null;
-        for (SpillDirectory d : new ArrayList<>(directories)) {
-            try {
-                d.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        Closeables.closeAll(new ArrayList<>(directories));
     }
 }

@@ -223,61 +223,14 @@ public final class PhysicalExprs {
     }
 
     /** A constant, broadcast when evaluated on its own. */
-    static final class Literal implements PhysicalExpr {
-        final Object value;
-        final DataType type;
-
-        Literal(Object value, DataType type) {
-            this.value = value;
-            this.type = type;
-        }
-
-        @Override
-        public DataType type() {
-            return type;
-        }
+    record Literal(Object value, DataType type) implements PhysicalExpr {
 
         @Override
         public ColumnVector evaluate(Morsel input, EvalContext ctx) {
             int n = input.rowCount();
             try (ColumnBuilder b = ColumnBuilder.create(type, ctx.pool(), ctx.budget(), n)) {
-                if (value == null) {
-                    for (int i = 0; i < n; i++) {
-                        b.appendNull();
-                    }
-                } else {
-                    switch (b) {
-                        case Int32Builder x -> {
-                            int v = value instanceof LocalDate d ? (int) d.toEpochDay() : (Integer) value;
-                            for (int i = 0; i < n; i++) {
-                                x.append(v);
-                            }
-                        }
-                        case Int64Builder x -> {
-                            long v = (Long) value;
-                            for (int i = 0; i < n; i++) {
-                                x.append(v);
-                            }
-                        }
-                        case Float64Builder x -> {
-                            double v = (Double) value;
-                            for (int i = 0; i < n; i++) {
-                                x.append(v);
-                            }
-                        }
-                        case BooleanBuilder x -> {
-                            boolean v = (Boolean) value;
-                            for (int i = 0; i < n; i++) {
-                                x.append(v);
-                            }
-                        }
-                        case Utf8Builder x -> {
-                            byte[] v = ((String) value).getBytes(StandardCharsets.UTF_8);
-                            for (int i = 0; i < n; i++) {
-                                x.append(v);
-                            }
-                        }
-                    }
+                for (int i = 0; i < n; i++) {
+                    b.appendObject(value);
                 }
                 return b.build();
             }
@@ -289,12 +242,7 @@ public final class PhysicalExprs {
 
         /** A vector of {@code n} nulls of {@code type}. */
         static ColumnVector nulls(DataType type, int n, EvalContext ctx) {
-            try (ColumnBuilder b = ColumnBuilder.create(type, ctx.pool(), ctx.budget(), n)) {
-                for (int i = 0; i < n; i++) {
-                    b.appendNull();
-                }
-                return b.build();
-            }
+            return new Literal(null, type).evaluate(new Morsel(new Schema(List.of()), List.of(), n, 0), ctx);
         }
 
         long asLong() {
@@ -322,23 +270,7 @@ public final class PhysicalExprs {
     }
 
     /** Arithmetic with promotion. */
-    static final class Arithmetic implements PhysicalExpr {
-        final BinaryOp op;
-        final PhysicalExpr left;
-        final PhysicalExpr right;
-        final DataType type;
-
-        Arithmetic(BinaryOp op, PhysicalExpr left, PhysicalExpr right, DataType type) {
-            this.op = op;
-            this.left = left;
-            this.right = right;
-            this.type = type;
-        }
-
-        @Override
-        public DataType type() {
-            return type;
-        }
+    record Arithmetic(BinaryOp op, PhysicalExpr left, PhysicalExpr right, DataType type) implements PhysicalExpr {
 
         @Override
         public ColumnVector evaluate(Morsel input, EvalContext ctx) {
@@ -423,18 +355,7 @@ public final class PhysicalExprs {
     }
 
     /** Comparison producing booleans. */
-    static final class Comparison implements PhysicalExpr {
-        final BinaryOp op;
-        final PhysicalExpr left;
-        final PhysicalExpr right;
-        final DataType common;
-
-        Comparison(BinaryOp op, PhysicalExpr left, PhysicalExpr right, DataType common) {
-            this.op = op;
-            this.left = left;
-            this.right = right;
-            this.common = common;
-        }
+    record Comparison(BinaryOp op, PhysicalExpr left, PhysicalExpr right, DataType common) implements PhysicalExpr {
 
         @Override
         public DataType type() {
@@ -536,16 +457,7 @@ public final class PhysicalExprs {
     }
 
     /** AND / OR with SQL three-valued logic. */
-    static final class Logical implements PhysicalExpr {
-        final BinaryOp op;
-        final PhysicalExpr left;
-        final PhysicalExpr right;
-
-        Logical(BinaryOp op, PhysicalExpr left, PhysicalExpr right) {
-            this.op = op;
-            this.left = left;
-            this.right = right;
-        }
+    record Logical(BinaryOp op, PhysicalExpr left, PhysicalExpr right) implements PhysicalExpr {
 
         @Override
         public DataType type() {
@@ -595,21 +507,7 @@ public final class PhysicalExprs {
     }
 
     /** Unary operators and functions. */
-    static final class Unary implements PhysicalExpr {
-        final UnaryOp op;
-        final PhysicalExpr input;
-        final DataType type;
-
-        Unary(UnaryOp op, PhysicalExpr input, DataType type) {
-            this.op = op;
-            this.input = input;
-            this.type = type;
-        }
-
-        @Override
-        public DataType type() {
-            return type;
-        }
+    record Unary(UnaryOp op, PhysicalExpr input, DataType type) implements PhysicalExpr {
 
         @Override
         public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
@@ -738,14 +636,7 @@ public final class PhysicalExprs {
     }
 
     /** Type conversion. */
-    static final class Cast implements PhysicalExpr {
-        final PhysicalExpr input;
-        final DataType to;
-
-        Cast(PhysicalExpr input, DataType to) {
-            this.input = input;
-            this.to = to;
-        }
+    record Cast(PhysicalExpr input, DataType to) implements PhysicalExpr {
 
         @Override
         public DataType type() {
@@ -820,23 +711,8 @@ public final class PhysicalExprs {
     }
 
     /** Conditional value. */
-    static final class When implements PhysicalExpr {
-        final List<PhysicalExpr> conditions;
-        final List<PhysicalExpr> values;
-        final PhysicalExpr otherwise;
-        final DataType type;
-
-        When(List<PhysicalExpr> conditions, List<PhysicalExpr> values, PhysicalExpr otherwise, DataType type) {
-            this.conditions = conditions;
-            this.values = values;
-            this.otherwise = otherwise;
-            this.type = type;
-        }
-
-        @Override
-        public DataType type() {
-            return type;
-        }
+    record When(List<PhysicalExpr> conditions, List<PhysicalExpr> values, PhysicalExpr otherwise, DataType type)
+            implements PhysicalExpr {
 
         @Override
         public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
