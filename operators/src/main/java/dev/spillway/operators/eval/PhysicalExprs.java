@@ -283,9 +283,13 @@ public final class PhysicalExprs {
                     return Literal.nulls(type, n, ctx);
                 }
                 if (type == DataType.FLOAT64) {
-                    return doubles(a, b, rl == null ? 0 : rl.asDouble(), n, ctx);
+                    double scalar = rl == null ? 0 : rl.asDouble();
+                    ColumnVector fast = Kernels.arithmeticDouble(op, a, b, scalar, n, ctx);
+                    return fast != null ? fast : doubles(a, b, scalar, n, ctx);
                 }
-                return longs(a, b, rl == null ? 0 : rl.asLong(), n, ctx);
+                long scalar = rl == null ? 0 : rl.asLong();
+                ColumnVector fast = type == DataType.INT64 ? Kernels.arithmeticLong(op, a, b, scalar, n, ctx) : null;
+                return fast != null ? fast : longs(a, b, scalar, n, ctx);
             }
         }
 
@@ -370,8 +374,15 @@ public final class PhysicalExprs {
                 return Literal.nulls(DataType.BOOLEAN, n, ctx);
             }
             ColumnVector a = left.evaluate(input, ctx);
-            try (a; ColumnVector b = operand(right, input, ctx);
-                 BooleanBuilder out = (BooleanBuilder) ColumnBuilder.create(DataType.BOOLEAN, ctx.pool(), ctx.budget(), n)) {
+            try (a; ColumnVector b = operand(right, input, ctx)) {
+                ColumnVector fast = Kernels.compare(op, common, a, b, rl == null || common != DataType.FLOAT64 ? 0 : rl.asDouble(),
+                        rl == null || common == DataType.FLOAT64 || common == DataType.UTF8 ? 0 : rl.asLong(), n, ctx);
+                return fast != null ? fast : general(a, b, rl, n, ctx);
+            }
+        }
+
+        private ColumnVector general(ColumnVector a, ColumnVector b, Literal rl, int n, EvalContext ctx) {
+            try (BooleanBuilder out = (BooleanBuilder) ColumnBuilder.create(DataType.BOOLEAN, ctx.pool(), ctx.budget(), n)) {
                 boolean nulls = a.hasNulls() || (b != null && b.hasNulls());
                 if (common == DataType.UTF8) {
                     byte[] pattern = rl == null ? null : ((String) rl.value).getBytes(StandardCharsets.UTF_8);
@@ -468,8 +479,14 @@ public final class PhysicalExprs {
         public ColumnVector evaluate(Morsel input, EvalContext ctx) {
             int n = input.rowCount();
             boolean and = op == BinaryOp.AND;
-            try (ColumnVector av = left.evaluate(input, ctx); ColumnVector bv = right.evaluate(input, ctx);
-                 BooleanBuilder out = (BooleanBuilder) ColumnBuilder.create(DataType.BOOLEAN, ctx.pool(), ctx.budget(), n)) {
+            try (ColumnVector av = left.evaluate(input, ctx); ColumnVector bv = right.evaluate(input, ctx)) {
+                ColumnVector fast = Kernels.logical(op, av, bv, n, ctx);
+                return fast != null ? fast : general(av, bv, n, and, ctx);
+            }
+        }
+
+        private static ColumnVector general(ColumnVector av, ColumnVector bv, int n, boolean and, EvalContext ctx) {
+            try (BooleanBuilder out = (BooleanBuilder) ColumnBuilder.create(DataType.BOOLEAN, ctx.pool(), ctx.budget(), n)) {
                 BooleanVector a = (BooleanVector) av;
                 BooleanVector b = (BooleanVector) bv;
                 for (int i = 0; i < n; i++) {
