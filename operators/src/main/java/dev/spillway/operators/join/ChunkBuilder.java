@@ -10,7 +10,10 @@ import dev.spillway.memory.Schema;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Rows of one partition gathered column-wise until sealed into a morsel. Not thread-safe. */
+/**
+ * Rows gathered column-wise until sealed into a morsel: a partition's build or probe rows, or a
+ * join's result rows. Not thread-safe.
+ */
 final class ChunkBuilder implements AutoCloseable {
     private final Schema schema;
     private final List<ColumnBuilder> builders = new ArrayList<>();
@@ -40,6 +43,16 @@ final class ChunkBuilder implements AutoCloseable {
         return rows;
     }
 
+    /** The builder of column {@code c}, for callers that assemble rows themselves. */
+    ColumnBuilder column(int c) {
+        return builders.get(c);
+    }
+
+    /** Counts a row whose columns the caller appended through {@link #column}. */
+    void rowAppended() {
+        rows++;
+    }
+
     long byteSize() {
         long n = 0;
         for (ColumnBuilder b : builders) {
@@ -50,6 +63,11 @@ final class ChunkBuilder implements AutoCloseable {
 
     /** The rows as a morsel; this chunk is spent. */
     Morsel seal() {
+        return seal(0);
+    }
+
+    /** The rows as a morsel with the given sequence number; this chunk is spent. */
+    Morsel seal(long sequence) {
         List<ColumnVector> cols = new ArrayList<>(builders.size());
         try {
             for (ColumnBuilder b : builders) {
@@ -60,7 +78,7 @@ final class ChunkBuilder implements AutoCloseable {
             throw e;
         }
         builders.clear();
-        return new Morsel(schema, cols, rows, 0);
+        return new Morsel(schema, cols, rows, sequence);
     }
 
     @Override
