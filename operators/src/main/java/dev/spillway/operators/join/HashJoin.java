@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -80,7 +81,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private final int outputRows;
     private double forceSpill;
     private volatile State state = State.BUILDING;
-    private long buildRows;
+    private final LongAdder buildRows = new LongAdder();
+    private final LongAdder buildBytes = new LongAdder();
     private SpilledJoin spilled;
     private int nextSpilled;
     private boolean transitioned;
@@ -207,6 +209,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
     /** Adds a build morsel (taking ownership). Thread-safe. */
     public void addBuild(Morsel m) {
         int n = m.rowCount();
+        buildRows.add(n);
+        buildBytes.add(m.byteSize());
         try (m; NativeBuffer hb = pool.allocate(budget, Math.max(8, 8L * n));
              NativeBuffer pb = pool.allocate(budget, Math.max(4, 4L * n))) {
             keys.hash(m, keys.buildKeys(), hb.segment());
@@ -334,7 +338,6 @@ public final class HashJoin implements Spillable, AutoCloseable {
             }
             bytesInMemory += p.bytes;
         }
-        buildRows = rowsInMemory;
         // Keep at most half of what the join could hold now in memory; the other half is for the
         // tables' neighbours during the probe: output morsels, probe chunks, spill read-back.
         long limit = budget.effectiveCap() == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4
@@ -370,8 +373,11 @@ public final class HashJoin implements Spillable, AutoCloseable {
             onDisk += p.buildWriter == null ? 0 : p.buildWriter.bytesWritten();
         }
         state = State.PROBING;
-        log.accept("[spillway] equi-join: build complete rows=" + buildRows + " partitions-spilled=" + spilledPartitions() + "/"
-                + PARTITIONS + " on-disk=" + onDisk + " in-memory=" + bytesInMemory);
+        log.accept("[spillway] equi-join: build complete rows=" + buildRows.sum() + " estimated-size=" + buildBytes.sum()
+                + " partitions-spilled=" + spilledPartitions() + "/" + PARTITIONS + " on-disk=" + onDisk + " in-memory="
+                + bytesInMemory);
+        log.accept("[spillway] equi-join: probe start type=" + type + " in-memory-partitions="
+                + (PARTITIONS - spilledPartitions()));
     }
 
     private Partition largestInMemory() {
