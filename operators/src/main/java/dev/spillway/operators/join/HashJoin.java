@@ -502,6 +502,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
     public ProbeCursor startProbe(Morsel m) {
         int n = m.rowCount();
         NativeBuffer hb = null;
+        NativeBuffer order = null;
         try {
             hb = pool.allocate(budget, Math.max(8, 8L * n));
             MemorySegment hashes = hb.segment();
@@ -513,10 +514,17 @@ public final class HashJoin implements Spillable, AutoCloseable {
             if (anySpilled) {
                 routeToSpill(m, hashes);
             }
-            return new ProbeCursor(m, hb, null, null, true, null, 0);
+            // Probing in partition order keeps one partition's table and rows in cache at a time
+            // instead of jumping across every partition's memory row after row.
+            order = pool.allocate(budget, Math.max(4, 4L * n));
+            groupByPartition(hashes, n, order.segment(), false);
+            return new ProbeCursor(m, hb, null, null, true, null, 0, order);
         } catch (RuntimeException e) {
             if (hb != null) {
                 hb.close();
+            }
+            if (order != null) {
+                order.close();
             }
             m.close();
             throw e;
@@ -536,6 +544,9 @@ public final class HashJoin implements Spillable, AutoCloseable {
         private final boolean emitLeftRows;
         private final long[] probeMatched;
         private final int probeBase;
+        private final NativeBuffer order;
+        private final MemorySegment orderSeg;
+        private int position;
         private int row;
         private int chain = -2;
         private boolean rowMatched;
@@ -544,7 +555,9 @@ public final class HashJoin implements Spillable, AutoCloseable {
          * @param fixedTable null to use each row's in-memory partition (skipping spilled ones)
          */
         ProbeCursor(Morsel m, NativeBuffer hashBuffer, JoinHashTable fixedTable, NativeBuffer fixedMatched, boolean emitLeftRows,
-                long[] probeMatched, int probeBase) {
+                long[] probeMatched, int probeBase, NativeBuffer order) {
+            this.order = order;
+            this.orderSeg = order == null ? null : order.segment();
             this.m = m;
             this.hashBuffer = hashBuffer;
             this.hashes = hashBuffer.segment();
@@ -557,21 +570,22 @@ public final class HashJoin implements Spillable, AutoCloseable {
 
         /** Whether every row was processed. */
         public boolean done() {
-            return row >= m.rowCount();
+            return position >= m.rowCount();
         }
 
         /** The next result rows (possibly none). */
         public Morsel next(long sequence) {
             try (JoinOutput out = newOutput()) {
                 int n = m.rowCount();
-                while (row < n && out.rows() < outputRows) {
+                while (position < n && out.rows() < outputRows) {
+                    row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
                     long h = hashes.getAtIndex(LONG, row);
                     JoinHashTable table = fixedTable;
                     NativeBuffer matched = fixedMatched;
                     if (table == null) {
                         Partition p = partitions[Hashing.partition(h)];
                         if (p.spilled) {
-                            row++;
+                            position++;
                             continue;
                         }
                         table = p.table;
@@ -609,7 +623,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
                         int g = probeBase + row;
                         probeMatched[g >>> 6] |= 1L << (g & 63);
                     }
-                    row++;
+                    position++;
                     chain = -2;
                 }
                 return out.finish(sequence);
@@ -619,6 +633,9 @@ public final class HashJoin implements Spillable, AutoCloseable {
         @Override
         public void close() {
             hashBuffer.close();
+            if (order != null) {
+                order.close();
+            }
             m.close();
         }
     }
@@ -901,7 +918,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
                         m.close();
                         throw e;
                     }
-                    cursor = new ProbeCursor(m, hb, table, chunkMatched, false, probeMatched, probeBase[b]);
+                    cursor = new ProbeCursor(m, hb, table, chunkMatched, false, probeMatched, probeBase[b], null);
                     continue;
                 }
                 // The chunk has seen every probe row: emit its unmatched build rows, then free it.
