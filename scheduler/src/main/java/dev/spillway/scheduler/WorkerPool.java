@@ -385,11 +385,13 @@ public final class WorkerPool implements AutoCloseable {
                         // More work than running workers: pass the wake-up on.
                         wakeOne();
                     }
+                    // Counted before it runs: a query can end inside execute(), and its caller
+                    // may read the stats at once.
+                    add(TASKS, 1);
                     long s = System.nanoTime();
                     boolean progress = t.execute(this, s);
                     long e = System.nanoTime();
                     add(BUSY_NANOS, e - s);
-                    add(TASKS, 1);
                     t.owner.stats.busy(e - s);
                     if (progress) {
                         fruitless = 0;

@@ -5,8 +5,9 @@ package dev.spillway.scheduler;
  *
  * @param worker    the worker index
  * @param cpu       the CPU it is pinned to, or -1 when not pinned
- * @param tasks     tasks run (morsels, retries, combines, finishes)
- * @param busyNanos time spent running tasks
+ * @param tasks     tasks taken from the queue (morsels, retries, combines, finishes), counted
+ *                  before they run
+ * @param busyNanos time spent running tasks, added after each task
  * @param idleNanos time spent finding no work (spinning, yielding, parked)
  * @param sleeps    times it parked until woken by new work
  */

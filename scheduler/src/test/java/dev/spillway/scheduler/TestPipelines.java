@@ -299,11 +299,12 @@ final class TestPipelines {
             @Override
             public boolean offer(Void local, Morsel morsel, TaskContext ctx) {
                 // Reserve a slot first so the bound holds under concurrent offers.
-                if (buffered.incrementAndGet() > capacity) {
+                int now = buffered.incrementAndGet();
+                if (now > capacity) {
                     buffered.decrementAndGet();
                     return false;
                 }
-                maxBuffered.accumulateAndGet(buffered.get(), Math::max);
+                maxBuffered.accumulateAndGet(now, Math::max);
                 buffer.add(morsel);
                 return true;
             }

@@ -133,11 +133,13 @@ class WorkerPoolBackpressureTest {
                     }
                 };
                 QueryHandle h = pool.submit(new QueryPlan("stuck", List.of(new Pipeline("p", src, List.of(), stuck, 4))));
-                while (stuck.refused.get() < 50) {
+                // Each of the 4 tickets ends up holding one refused morsel, offered again and again.
+                PipelineStats ps = h.pipelineStats().get(0);
+                while (stuck.refused.get() < 50 || ps.inFlight() < 4) {
                     Thread.onSpinWait();
                 }
-                assertEquals(9, src.pulls.get(), "5 taken + one waiting morsel per ticket");
-                assertEquals(4, h.pipelineStats().get(0).inFlight());
+                assertEquals(4, ps.inFlight());
+                assertEquals(9, src.pulls.get(), "5 taken + one waiting morsel per ticket, none pulled while one waits");
                 assertTrue(h.cancel());
                 assertThrows(QueryCancelledException.class, h::await);
                 assertEquals(0, h.pipelineStats().get(0).inFlight(), "the waiting morsels were closed");
