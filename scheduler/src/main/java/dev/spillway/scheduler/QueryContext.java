@@ -43,6 +43,9 @@ public final class QueryContext {
     record Problem(Throwable cause, String pipeline, String operator) {
     }
 
+    /** Stored instead of a problem when the query's outcome was sealed as a success. */
+    private static final Problem COMPLETED = new Problem(null, null, null);
+
     /** Creates the context of a query called {@code name}, without timeout. */
     public QueryContext(String name) {
         this.name = Objects.requireNonNull(name, "name");
@@ -105,7 +108,7 @@ public final class QueryContext {
     /** The first failure (the original exception) or the cancellation, or null while neither happened. */
     public Throwable failure() {
         Problem p = first.get();
-        return p == null ? null : p.cause();
+        return p == null || p == COMPLETED ? null : p.cause();
     }
 
     /** Marks the context as used by a run; the deadline counts from {@code nowNanos}. */
@@ -143,7 +146,10 @@ public final class QueryContext {
 
     private boolean record(Problem p) {
         boolean won = first.compareAndSet(null, p);
-        cancelled = true;
+        if (first.get() != COMPLETED) {
+            // A sealed success stays a success: a late cancel does not flip the flag either.
+            cancelled = true;
+        }
         if (!won && first.get().cause() != p.cause() && !(p.cause() instanceof QueryCancelledException)) {
             keepLater(p.cause());
         }
@@ -165,9 +171,16 @@ public final class QueryContext {
         }
     }
 
-    /** The first problem, or null. */
-    Problem firstProblem() {
-        return first.get();
+    /**
+     * Decides the outcome: from now on failures and cancellations no longer change it (failures
+     * are still kept as suppressed ones). Called once no task of the query runs any more.
+     *
+     * @return the first problem, or null when the query completed
+     */
+    Problem seal() {
+        first.compareAndSet(null, COMPLETED);
+        Problem p = first.get();
+        return p == COMPLETED ? null : p;
     }
 
     /** Failures after the first one, oldest first. */

@@ -147,6 +147,9 @@ final class QueryRun {
         if (!released.compareAndSet(false, true)) {
             return;
         }
+        // First decide the outcome, so that a cancel racing with the end cannot turn a completed
+        // query into a cancelled one after the fact (nor claim to have cancelled it).
+        QueryContext.Problem first = context.seal();
         List<Throwable> closeFailures = new ArrayList<>();
         for (PipelineRun<?> r : runs) {
             r.closeLocals();
@@ -161,24 +164,24 @@ final class QueryRun {
             closeOnce(p.sink(), closed, closeFailures);
         }
         closeFailures.addAll(context.closeResources());
-        RuntimeException outcome = outcome(closeFailures);
+        RuntimeException outcome = outcome(first, closeFailures);
         pool.queryEnded(this);
         handle.complete(outcome);
     }
 
     /** The exception the caller gets, or null for success. */
-    private RuntimeException outcome(List<Throwable> closeFailures) {
-        QueryContext.Problem first = context.firstProblem();
+    private RuntimeException outcome(QueryContext.Problem first, List<Throwable> closeFailures) {
         QueryExecutionException e;
         List<Throwable> suppressed = new ArrayList<>(context.laterFailures());
         if (first == null) {
-            if (closeFailures.isEmpty()) {
+            // Failures recorded after the seal come from releasing the query's resources.
+            suppressed.addAll(closeFailures);
+            if (suppressed.isEmpty()) {
                 return null;
             }
-            Throwable cause = closeFailures.get(0);
+            Throwable cause = suppressed.remove(0);
             e = new QueryExecutionException(plan.name(), null, null, "query '" + plan.name()
                     + "' completed but failed to release its resources: " + cause, cause);
-            suppressed.addAll(closeFailures.subList(1, closeFailures.size()));
         } else if (first.cause() instanceof QueryCancelledException c) {
             e = c;
             suppressed.addAll(closeFailures);

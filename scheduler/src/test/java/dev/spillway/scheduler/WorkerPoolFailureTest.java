@@ -335,6 +335,35 @@ class WorkerPoolFailureTest {
     }
 
     @Test
+    void cancelRacingWithCompletionReportsWhatReallyHappened() {
+        // Whatever the interleaving, cancel() returns true exactly when the query reports a
+        // cancellation, and a completed query stays completed.
+        assertTimeoutPreemptively(HANG, () -> assertNoLeaks(mem -> {
+            try (WorkerPool pool = new WorkerPool(2)) {
+                for (int q = 0; q < 300; q++) {
+                    RangeSource src = new RangeSource(0, 500 + q, 100, mem.pool(), mem.budget());
+                    SumSink sink = new SumSink(src);
+                    QueryHandle h = pool.submit(new QueryPlan("race" + q, List.of(new Pipeline("p", src, List.of(), sink))));
+                    for (int spin = 0; spin < q * 10; spin++) {
+                        Thread.onSpinWait();
+                    }
+                    boolean byUs = h.cancel();
+                    try {
+                        h.await();
+                        assertFalse(byUs, "cancel() claimed a query that completed: race" + q);
+                        assertEquals(TestPipelines.sum(0, 500 + q), sink.result);
+                        assertFalse(h.context().isCancelled());
+                        assertNull(h.context().failure());
+                    } catch (QueryCancelledException e) {
+                        assertTrue(byUs, "cancelled although cancel() said it did not: race" + q);
+                    }
+                    assertFalse(h.cancel(), "a second cancel never decides anything");
+                }
+            }
+        }));
+    }
+
+    @Test
     void planAndContextRunOnce() {
         assertTimeoutPreemptively(HANG, () -> assertNoLeaks(mem -> {
             try (WorkerPool pool = new WorkerPool(1)) {
