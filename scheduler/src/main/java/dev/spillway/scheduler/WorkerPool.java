@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Morsel-driven (Leis et al., SIGMOD 2014): a worker takes a task — usually a pipeline ticket,
  * i.e. "pull one morsel and run it to the sink" — runs it to completion and takes the next. Tickets
  * go back to the tail of the queue, so the runnable pipelines of all queries share the workers
- * round-robin and a small query submitted behind a large one still progresses.
+ * round-robin and a small query submitted behind a large one still progresses. A pipeline's share
+ * is proportional to its tickets ({@link Pipeline#maxInFlight()}): equal bounds, equal shares.
  *
  * <p>Idle workers: a worker that finds the queue empty backs off with Agrona's
  * {@link BackoffIdleStrategy} (spin, then yield, then park for growing periods up to a
