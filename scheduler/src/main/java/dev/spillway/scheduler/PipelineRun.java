@@ -120,13 +120,13 @@ final class PipelineRun<L> {
             }
             if (!ready) {
                 stats.refused();
-                query.pool().enqueue(this, false);
+                query.pool().requeue(this, worker);
                 return false;
             }
             if (pending != null) {
                 Morsel m = pending;
                 pending = null;
-                return deliver(m, ctx) != Delivery.REFUSED;
+                return deliver(m, ctx, worker) != Delivery.REFUSED;
             }
             Source source = pipeline.source();
             Morsel m;
@@ -138,7 +138,7 @@ final class PipelineRun<L> {
                         return true;
                     }
                     stats.waitedForSource();
-                    query.pool().enqueue(this, false);
+                    query.pool().requeue(this, worker);
                     return false;
                 }
             } catch (Throwable t) {
@@ -146,15 +146,15 @@ final class PipelineRun<L> {
                 return true;
             }
             stats.pulled(m.rowCount());
-            m = applyOperators(m, ctx);
+            m = applyOperators(m, ctx, worker);
             if (m != null) {
-                deliver(m, ctx);
+                deliver(m, ctx, worker);
             }
             return true;
         }
 
         /** Runs the operators; null when the morsel was skipped or the query stopped (the ticket is then handled). */
-        private Morsel applyOperators(Morsel m, TaskContext ctx) {
+        private Morsel applyOperators(Morsel m, TaskContext ctx, WorkerPool.Worker worker) {
             for (Operator op : pipeline.operators()) {
                 if (ctx.isCancelled()) {
                     // Stop promptly: the query is failing or cancelled; the ticket is dropped.
@@ -173,7 +173,7 @@ final class PipelineRun<L> {
                     return null;
                 }
                 if (out == null) {
-                    skip(sequence, ctx);
+                    skip(sequence, ctx, worker);
                     return null;
                 }
                 m = out;
@@ -181,7 +181,7 @@ final class PipelineRun<L> {
             return m;
         }
 
-        private void skip(long sequence, TaskContext ctx) {
+        private void skip(long sequence, TaskContext ctx, WorkerPool.Worker worker) {
             try {
                 sink.skip(local(ctx), sequence, ctx);
             } catch (Throwable t) {
@@ -191,16 +191,16 @@ final class PipelineRun<L> {
             }
             stats.skipped();
             stats.landed(0);
-            query.pool().enqueue(this, false);
+            query.pool().requeue(this, worker);
         }
 
-        private Delivery deliver(Morsel m, TaskContext ctx) {
+        private Delivery deliver(Morsel m, TaskContext ctx, WorkerPool.Worker worker) {
             int rows = m.rowCount();
             try {
                 if (!sink.offer(local(ctx), m, ctx)) {
                     pending = m;
                     stats.refused();
-                    query.pool().enqueue(this, false);
+                    query.pool().requeue(this, worker);
                     return Delivery.REFUSED;
                 }
             } catch (Throwable t) {
@@ -211,7 +211,7 @@ final class PipelineRun<L> {
                 return Delivery.FAILED;
             }
             stats.landed(rows);
-            query.pool().enqueue(this, false);
+            query.pool().requeue(this, worker);
             return Delivery.TAKEN;
         }
 

@@ -1,13 +1,14 @@
 package dev.spillway.scheduler;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of one pipeline run: read at any time, exact once the query ended.
  *
- * <p>Workers update the counters concurrently; the sums are {@link LongAdder}s, whose cells sit on
- * their own cache lines, so workers do not contend on them.
+ * <p>Workers update the counters concurrently; they are {@link LongAdder}s, whose cells sit on
+ * their own cache lines, so workers do not contend on them. There is deliberately no shared
+ * in-flight counter: two contended atomic updates per morsel would cost more than the rest of the
+ * scheduling; {@link #inFlight()} is derived from the adders instead.
  */
 public final class PipelineStats {
     private final String name;
@@ -19,8 +20,7 @@ public final class PipelineStats {
     private final LongAdder refusals = new LongAdder();
     private final LongAdder sourceWaits = new LongAdder();
     private final LongAdder skipped = new LongAdder();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger peakInFlight = new AtomicInteger();
+    private final LongAdder landed = new LongAdder();
     private volatile long startNanos;
     private volatile long endNanos;
 
@@ -33,16 +33,12 @@ public final class PipelineStats {
     void pulled(int rows) {
         morsels.increment();
         rowsIn.add(rows);
-        int now = inFlight.incrementAndGet();
-        if (now > peakInFlight.get()) {
-            peakInFlight.accumulateAndGet(now, Math::max);
-        }
     }
 
     /** A morsel left the pipeline: taken by the sink with {@code rows} rows, skipped, or closed. */
     void landed(int rows) {
         rowsOut.add(rows);
-        inFlight.decrementAndGet();
+        landed.increment();
     }
 
     void busy(long nanos) {
@@ -109,14 +105,15 @@ public final class PipelineStats {
         return skipped.sum();
     }
 
-    /** Morsels between source and sink now. */
-    public int inFlight() {
-        return inFlight.get();
-    }
-
-    /** The most morsels that were between source and sink at once; never above {@link #maxInFlight()}. */
-    public int peakInFlight() {
-        return peakInFlight.get();
+    /**
+     * Morsels between source and sink now (including ones a refusing sink makes wait); never above
+     * {@link #maxInFlight()}. Exact when no worker is between pulling and delivering a morsel,
+     * e.g. once the query ended (then 0).
+     */
+    public long inFlight() {
+        // landed first: a concurrent pull then only makes the difference larger, never negative
+        long out = landed.sum();
+        return Math.max(0, morsels.sum() - out);
     }
 
     /** The pipeline's bound on morsels in flight. */
@@ -147,8 +144,8 @@ public final class PipelineStats {
     @Override
     public String toString() {
         return name + ": morsels=" + morsels() + " rowsIn=" + rowsIn() + " rowsOut=" + rowsOut() + " skipped="
-                + skippedMorsels() + " refusals=" + refusals() + " sourceWaits=" + sourceWaits() + " peakInFlight="
-                + peakInFlight() + "/" + maxInFlight + " busyMs=" + busyNanos() / 1_000_000 + " wallMs="
+                + skippedMorsels() + " refusals=" + refusals() + " sourceWaits=" + sourceWaits() + " inFlight="
+                + inFlight() + "/" + maxInFlight + " busyMs=" + busyNanos() / 1_000_000 + " wallMs="
                 + wallNanos() / 1_000_000;
     }
 }

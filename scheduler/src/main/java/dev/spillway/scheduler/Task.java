@@ -41,7 +41,10 @@ abstract class Task {
             query.fail(t, owner.pipeline.name(), null);
             return true;
         } finally {
-            query.taskDone();
+            // A task that put itself back on the queue stays outstanding: its count carries over.
+            if (!worker.takeRequeued()) {
+                query.taskDone();
+            }
         }
     }
 

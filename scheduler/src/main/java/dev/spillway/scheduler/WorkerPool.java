@@ -175,15 +175,30 @@ public final class WorkerPool implements AutoCloseable {
 
     // ------------------------------------------------------------------ queue and wake-ups
 
+    /** Queues a new task of a query, counting it as outstanding; {@code wake} unparks a sleeping worker. */
     void enqueue(Task task, boolean wake) {
         task.query.enqueued();
+        offer(task);
+        if (wake) {
+            wakeOne();
+        }
+    }
+
+    /**
+     * Puts the task {@code worker} is running back at the tail of the queue. Its outstanding count
+     * carries over (saving two contended atomic updates per morsel), and no one is woken: the
+     * worker itself polls again, and passes a wake-up on if more is queued.
+     */
+    void requeue(Task task, Worker worker) {
+        worker.requeued = true;
+        offer(task);
+    }
+
+    private void offer(Task task) {
         // Once something overflowed, later tasks queue behind it to keep rough FIFO order.
         if (overflowSize.get() > 0 || !queue.offer(task)) {
             overflow.offer(task);
             overflowSize.incrementAndGet();
-        }
-        if (wake) {
-            wakeOne();
         }
     }
 
@@ -340,6 +355,8 @@ public final class WorkerPool implements AutoCloseable {
         /** True while parked until woken; cleared by whoever wakes it (or by itself). */
         final AtomicBoolean asleep = new AtomicBoolean();
         private int polls;
+        /** Set by {@link #requeue} while this worker runs a task; read and cleared by the same worker. */
+        private boolean requeued;
         private long tasks;
         private long busyNanos;
         private long idleNanos;
@@ -355,6 +372,13 @@ public final class WorkerPool implements AutoCloseable {
 
         int index() {
             return index;
+        }
+
+        /** Whether the task just run put itself back on the queue; clears the flag. */
+        boolean takeRequeued() {
+            boolean r = requeued;
+            requeued = false;
+            return r;
         }
 
         @Override

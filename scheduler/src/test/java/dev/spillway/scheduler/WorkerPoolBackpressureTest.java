@@ -43,7 +43,6 @@ class WorkerPoolBackpressureTest {
                 assertEquals(TestPipelines.sum(0, 100_000), slowSink.result);
                 // Counted by the source and the sink themselves, not by the scheduler.
                 assertTrue(src.maxInFlight.get() <= 2, "in flight: " + src.maxInFlight.get());
-                assertTrue(h.pipelineStats().get(0).peakInFlight() <= 2);
             }
         }));
     }

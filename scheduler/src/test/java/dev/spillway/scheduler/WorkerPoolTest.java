@@ -188,7 +188,6 @@ class WorkerPoolTest {
                 assertEquals(TestPipelines.sum(0, 200_000), out.result);
                 assertEquals(200, out.consumed.get());
                 assertTrue(ex.maxBuffered.get() <= 3, "exchange held " + ex.maxBuffered.get());
-                assertTrue(h.pipelineStats().get(0).peakInFlight() <= 4);
             }
         }));
     }
@@ -334,7 +333,6 @@ class WorkerPoolTest {
                 assertEquals(12_345, ps.rowsIn());
                 assertEquals(12_345, ps.rowsOut());
                 assertEquals(0, ps.inFlight());
-                assertTrue(ps.peakInFlight() >= 1 && ps.peakInFlight() <= 3, ps.toString());
                 assertEquals(3, ps.maxInFlight());
                 assertTrue(ps.started() && ps.finished());
                 assertTrue(ps.wallNanos() > 0 && ps.busyNanos() > 0, ps.toString());
