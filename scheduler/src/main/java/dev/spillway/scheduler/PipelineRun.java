@@ -60,7 +60,7 @@ final class PipelineRun<L> {
         this.pipeline = pipeline;
         this.sink = sink;
         this.query = query;
-        this.stats = new PipelineStats(pipeline.name(), pipeline.maxInFlight());
+        this.stats = new PipelineStats(pipeline.name(), pipeline.maxInFlight(), workers);
         this.unfinishedDependencies = new AtomicInteger(dependencies);
         this.locals = new Object[workers];
         this.contexts = new TaskContext[workers];
@@ -119,7 +119,7 @@ final class PipelineRun<L> {
                 return true;
             }
             if (!ready) {
-                stats.refused();
+                stats.refused(ctx.worker());
                 query.pool().requeue(this, worker);
                 return false;
             }
@@ -137,7 +137,7 @@ final class PipelineRun<L> {
                         retire();
                         return true;
                     }
-                    stats.waitedForSource();
+                    stats.waitedForSource(ctx.worker());
                     query.pool().requeue(this, worker);
                     return false;
                 }
@@ -145,7 +145,7 @@ final class PipelineRun<L> {
                 query.fail(t, pipeline.name(), source.name());
                 return true;
             }
-            stats.pulled(m.rowCount());
+            stats.pulled(ctx.worker(), m.rowCount());
             m = applyOperators(m, ctx, worker);
             if (m != null) {
                 deliver(m, ctx, worker);
@@ -158,7 +158,7 @@ final class PipelineRun<L> {
             for (Operator op : pipeline.operators()) {
                 if (ctx.isCancelled()) {
                     // Stop promptly: the query is failing or cancelled; the ticket is dropped.
-                    drop(m, null);
+                    drop(m, null, ctx.worker());
                     return null;
                 }
                 long sequence = m.sequence();
@@ -168,7 +168,7 @@ final class PipelineRun<L> {
                 } catch (Throwable t) {
                     // The operator owned its input; closing it again is harmless (close is
                     // idempotent) and frees whatever the operator did not.
-                    drop(m, t);
+                    drop(m, t, ctx.worker());
                     query.fail(t, pipeline.name(), op.name());
                     return null;
                 }
@@ -185,12 +185,12 @@ final class PipelineRun<L> {
             try {
                 sink.skip(local(ctx), sequence, ctx);
             } catch (Throwable t) {
-                stats.landed(0);
+                stats.landed(ctx.worker(), 0);
                 query.fail(t, pipeline.name(), sink.name());
                 return;
             }
-            stats.skipped();
-            stats.landed(0);
+            stats.skipped(ctx.worker());
+            stats.landed(ctx.worker(), 0);
             query.pool().requeue(this, worker);
         }
 
@@ -199,24 +199,25 @@ final class PipelineRun<L> {
             try {
                 if (!sink.offer(local(ctx), m, ctx)) {
                     pending = m;
-                    stats.refused();
+                    stats.refused(ctx.worker());
                     query.pool().requeue(this, worker);
                     return Delivery.REFUSED;
                 }
             } catch (Throwable t) {
                 // Whether or not the sink had taken the morsel, closing it is safe (idempotent)
                 // and prevents a leak when it had not.
-                drop(m, t);
+                drop(m, t, ctx.worker());
                 query.fail(t, pipeline.name(), sink.name());
                 return Delivery.FAILED;
             }
-            stats.landed(rows);
+            stats.landed(ctx.worker(), rows);
             query.pool().requeue(this, worker);
             return Delivery.TAKEN;
         }
 
-        private void drop(Morsel m, Throwable primary) {
-            stats.landed(0);
+        /** Closes a morsel that leaves the pipeline without reaching the sink; {@code worker} -1 off the workers. */
+        private void drop(Morsel m, Throwable primary, int worker) {
+            stats.landed(worker, 0);
             try {
                 m.close();
             } catch (Throwable t) {
@@ -233,7 +234,8 @@ final class PipelineRun<L> {
             Morsel m = pending;
             if (m != null) {
                 pending = null;
-                drop(m, null);
+                // May run on a thread that is not a worker (a pool that closes drains its queue).
+                drop(m, null, -1);
             }
         }
     }

@@ -417,7 +417,7 @@ public final class WorkerPool implements AutoCloseable {
                     boolean progress = t.execute(this, s);
                     long e = System.nanoTime();
                     add(BUSY_NANOS, e - s);
-                    t.owner.stats.busy(e - s);
+                    t.owner.stats.busy(index, e - s);
                     if (progress) {
                         fruitless = 0;
                         idle.reset();
