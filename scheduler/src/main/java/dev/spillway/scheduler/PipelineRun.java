@@ -158,7 +158,7 @@ final class PipelineRun<L> {
             for (Operator op : pipeline.operators()) {
                 if (ctx.isCancelled()) {
                     // Stop promptly: the query is failing or cancelled; the ticket is dropped.
-                    drop(m, null, ctx.worker());
+                    drop(m, ctx.worker());
                     return null;
                 }
                 long sequence = m.sequence();
@@ -166,10 +166,10 @@ final class PipelineRun<L> {
                 try {
                     out = op.process(m, ctx);
                 } catch (Throwable t) {
+                    query.fail(t, pipeline.name(), op.name());
                     // The operator owned its input; closing it again is harmless (close is
                     // idempotent) and frees whatever the operator did not.
-                    drop(m, t, ctx.worker());
-                    query.fail(t, pipeline.name(), op.name());
+                    drop(m, ctx.worker());
                     return null;
                 }
                 if (out == null) {
@@ -204,10 +204,10 @@ final class PipelineRun<L> {
                     return Delivery.REFUSED;
                 }
             } catch (Throwable t) {
+                query.fail(t, pipeline.name(), sink.name());
                 // Whether or not the sink had taken the morsel, closing it is safe (idempotent)
                 // and prevents a leak when it had not.
-                drop(m, t, ctx.worker());
-                query.fail(t, pipeline.name(), sink.name());
+                drop(m, ctx.worker());
                 return Delivery.FAILED;
             }
             stats.landed(ctx.worker(), rows);
@@ -215,17 +215,17 @@ final class PipelineRun<L> {
             return Delivery.TAKEN;
         }
 
-        /** Closes a morsel that leaves the pipeline without reaching the sink; {@code worker} -1 off the workers. */
-        private void drop(Morsel m, Throwable primary, int worker) {
+        /**
+         * Closes a morsel that leaves the pipeline without reaching the sink ({@code worker} -1 off
+         * the workers). A failure to close is recorded like any other (suppressed when the query
+         * already failed), never attached to the user's exception.
+         */
+        private void drop(Morsel m, int worker) {
             stats.landed(worker, 0);
             try {
                 m.close();
             } catch (Throwable t) {
-                if (primary != null) {
-                    primary.addSuppressed(t);
-                } else {
-                    query.fail(t, pipeline.name(), "close of a morsel");
-                }
+                query.fail(t, pipeline.name(), "close of a morsel");
             }
         }
 
@@ -235,7 +235,7 @@ final class PipelineRun<L> {
             if (m != null) {
                 pending = null;
                 // May run on a thread that is not a worker (a pool that closes drains its queue).
-                drop(m, null, -1);
+                drop(m, -1);
             }
         }
     }
