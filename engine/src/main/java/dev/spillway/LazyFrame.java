@@ -8,7 +8,9 @@ import dev.spillway.memory.Schema;
 import dev.spillway.operators.CollectSink;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
+import dev.spillway.operators.join.JoinType;
 import dev.spillway.plan.FilterNode;
+import dev.spillway.plan.JoinNode;
 import dev.spillway.plan.LogicalPlan;
 import dev.spillway.plan.Optimizer;
 import dev.spillway.plan.PhysicalPlanner;
@@ -170,6 +172,31 @@ public final class LazyFrame {
         return new LazyFrame(engine, new UnionNode(inputs));
     }
 
+    /**
+     * Equi-joins this frame (left, probe side) with {@code other} (right, build side) on columns of
+     * the same name. The build side spills under memory pressure; see {@link JoinType}.
+     */
+    public LazyFrame join(LazyFrame other, String on, JoinType how) {
+        return join(other, List.of(on), List.of(on), how);
+    }
+
+    /** Equi-joins on pairs of key columns, {@code leftOn.get(i) == rightOn.get(i)}; null keys never match. */
+    public LazyFrame join(LazyFrame other, List<String> leftOn, List<String> rightOn, JoinType how) {
+        return join(other, leftOn, rightOn, how, false);
+    }
+
+    /**
+     * Equi-joins on pairs of key columns.
+     *
+     * @param nullsEqual whether null keys match each other (by default they never match)
+     */
+    public LazyFrame join(LazyFrame other, List<String> leftOn, List<String> rightOn, JoinType how, boolean nullsEqual) {
+        if (other.engine != engine) {
+            throw new PlanException("cannot join frames of different Spillway instances");
+        }
+        return new LazyFrame(engine, new JoinNode(plan, other.plan, leftOn, rightOn, how, nullsEqual));
+    }
+
     // ------------------------------------------------------------------ explain
 
     /** The physical plan: one labelled node per line. */
@@ -268,8 +295,8 @@ public final class LazyFrame {
         Query q = new Query(budget, manager, spills);
         QueryContext ctx = new QueryContext(name);
         try {
-            QueryPlan qp = new PhysicalPlanner(engine.pool(), budget, engine.config().morselRows(),
-                    engine.workers().threads()).plan(optimized, sink, name);
+            QueryPlan qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, engine::log, engine.config().morselRows(),
+                    engine.workers().threads(), engine.config().forceSpill()).plan(optimized, sink, name);
             engine.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
             long t0 = System.nanoTime();
             engine.workers().submit(qp, ctx).await();

@@ -333,6 +333,7 @@ public final class Spillway implements AutoCloseable {
         private Boolean verbose;
         private boolean pin;
         private int morselRows = Morsel.DEFAULT_ROWS;
+        private Double forceSpill;
 
         private Builder() {
         }
@@ -379,9 +380,18 @@ public final class Spillway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Writes this fraction (0 to 1) of the partitions of spillable operators to disk even
+         * without memory pressure, to exercise the out-of-core paths ({@code SPILLWAY_FORCE_SPILL}).
+         */
+        public Builder forceSpill(double fraction) {
+            this.forceSpill = fraction;
+            return this;
+        }
+
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
-            return new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows,
+            return new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
                     System.getenv()));
         }
     }

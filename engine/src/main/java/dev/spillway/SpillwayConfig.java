@@ -27,10 +27,13 @@ import java.util.Map;
  * @param threads     worker threads
  * @param verbose     whether to log events
  * @param pinThreads  whether to pin workers to CPUs
- * @param morselRows  rows per morsel of generated sources
+ * @param morselRows  rows per morsel of generated sources and CSV scans
+ * @param forceSpill  fraction (0 to 1) of the partitions of spillable operators written to disk
+ *                    even without memory pressure, to exercise out-of-core paths (as Polars'
+ *                    {@code POLARS_FORCE_OOC}); 0 in normal use
  */
 public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolean verbose, boolean pinThreads,
-        int morselRows) {
+        int morselRows, double forceSpill) {
     /** Fraction of physical RAM used as the default memory limit. */
     public static final double DEFAULT_MEMORY_FRACTION = 0.5;
 
@@ -46,10 +49,13 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
         if (morselRows < 1) {
             throw new IllegalArgumentException("morsel rows must be >= 1, got " + morselRows);
         }
+        if (!(forceSpill >= 0 && forceSpill <= 1)) {
+            throw new IllegalArgumentException("forceSpill must be between 0 and 1, got " + forceSpill);
+        }
     }
 
     static SpillwayConfig resolve(Long memoryLimit, Path tempDir, Integer threads, Boolean verbose, boolean pin,
-            int morselRows, Map<String, String> env) {
+            int morselRows, Double forceSpill, Map<String, String> env) {
         long mem = memoryLimit != null ? memoryLimit
                 : env.containsKey("SPILLWAY_MEMORY_LIMIT") ? parseEnvSize(env.get("SPILLWAY_MEMORY_LIMIT"))
                 : defaultMemoryLimit();
@@ -57,7 +63,17 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
                 : env.containsKey("SPILLWAY_THREADS") ? parseEnvInt("SPILLWAY_THREADS", env.get("SPILLWAY_THREADS"))
                 : Runtime.getRuntime().availableProcessors();
         boolean v = verbose != null ? verbose : env.containsKey("SPILLWAY_VERBOSE") && truthy(env.get("SPILLWAY_VERBOSE"));
-        return new SpillwayConfig(mem, tempDir, t, v, pin, morselRows);
+        double force = forceSpill != null ? forceSpill
+                : env.containsKey("SPILLWAY_FORCE_SPILL") ? parseFraction(env.get("SPILLWAY_FORCE_SPILL")) : 0;
+        return new SpillwayConfig(mem, tempDir, t, v, pin, morselRows, force);
+    }
+
+    private static double parseFraction(String s) {
+        try {
+            return Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("SPILLWAY_FORCE_SPILL='" + s + "' is not a number between 0 and 1", e);
+        }
     }
 
     private static long parseEnvSize(String s) {
@@ -92,6 +108,6 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
 
     /** Defaults with no builder values, from the process environment. */
     public static SpillwayConfig defaults() {
-        return resolve(null, null, null, null, false, Morsel.DEFAULT_ROWS, System.getenv());
+        return resolve(null, null, null, null, false, Morsel.DEFAULT_ROWS, null, System.getenv());
     }
 }

@@ -201,9 +201,52 @@ public final class Optimizer {
                 }
                 yield new UnionNode(branches);
             }
+            case JoinNode j -> {
+                Set<String> leftNeed = null;
+                Set<String> rightNeed = null;
+                if (required != null) {
+                    // Map the join's output names back to each side; key columns are always needed.
+                    leftNeed = new LinkedHashSet<>(j.leftOn());
+                    rightNeed = new LinkedHashSet<>(j.rightOn());
+                    List<String> out = j.schema().names();
+                    int leftWidth = j.left().schema().size();
+                    for (int i = 0; i < out.size(); i++) {
+                        if (!required.contains(out.get(i))) {
+                            continue;
+                        }
+                        if (i < leftWidth) {
+                            leftNeed.add(out.get(i));
+                        } else {
+                            String source = rightSourceName(j, i - leftWidth);
+                            rightNeed.add(source);
+                            if (j.left().schema().indexOf(source) >= 0) {
+                                // Keep the clashing left column so the right one keeps its _right name.
+                                leftNeed.add(source);
+                            }
+                        }
+                    }
+                }
+                yield new JoinNode(pushDownProjections(j.left(), leftNeed), pushDownProjections(j.right(), rightNeed),
+                        j.leftOn(), j.rightOn(), j.how(), j.nullsEqual());
+            }
             case RangeNode r -> r;
             case InMemoryNode m -> m;
         };
+    }
+
+    /** The right-side column behind the join's {@code k}-th right output column. */
+    private static String rightSourceName(JoinNode j, int k) {
+        Set<String> keys = new LinkedHashSet<>(j.rightOn());
+        int seen = 0;
+        for (String name : j.right().schema().names()) {
+            if (keys.contains(name)) {
+                continue;
+            }
+            if (seen++ == k) {
+                return name;
+            }
+        }
+        throw new IllegalStateException("join output column " + k + " has no right source");
     }
 
     /**

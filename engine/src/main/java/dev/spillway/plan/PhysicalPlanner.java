@@ -3,6 +3,7 @@ package dev.spillway.plan;
 import dev.spillway.Expr;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.ChainSource;
 import dev.spillway.operators.ConcatSource;
@@ -13,6 +14,9 @@ import dev.spillway.operators.ProjectOperator;
 import dev.spillway.operators.RangeSource;
 import dev.spillway.operators.SliceSink;
 import dev.spillway.operators.csv.CsvScan;
+import dev.spillway.operators.join.HashJoin;
+import dev.spillway.operators.join.JoinBuildSink;
+import dev.spillway.operators.join.JoinProbeSource;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.scheduler.Operator;
@@ -20,9 +24,11 @@ import dev.spillway.scheduler.Pipeline;
 import dev.spillway.scheduler.QueryPlan;
 import dev.spillway.scheduler.Sink;
 import dev.spillway.scheduler.Source;
+import dev.spillway.spill.SpillDirectory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Turns an optimised logical plan into pipelines for the scheduler, and describes the physical
@@ -36,15 +42,31 @@ import java.util.List;
 public final class PhysicalPlanner {
     private final BlockPool pool;
     private final MemoryBudget budget;
+    private final MemoryManager manager;
+    private final SpillDirectory spills;
+    private final Consumer<String> log;
+    private final double forceSpill;
     private final EvalContext eval;
     private final int morselRows;
     private final int maxInFlight;
     private final List<Pipeline> pipelines = new ArrayList<>();
 
-    /** A planner allocating from {@code budget}. */
-    public PhysicalPlanner(BlockPool pool, MemoryBudget budget, int morselRows, int workers) {
+    /**
+     * A planner for one query.
+     *
+     * @param budget  the query's budget (operators take children of it)
+     * @param manager the query's memory manager, with which spillable operators register
+     * @param spills  the query's spill directory
+     * @param log     receives verbose event lines
+     */
+    public PhysicalPlanner(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills, Consumer<String> log,
+            int morselRows, int workers, double forceSpill) {
+        this.forceSpill = forceSpill;
         this.pool = pool;
         this.budget = budget;
+        this.manager = manager;
+        this.spills = spills;
+        this.log = log;
         this.eval = new EvalContext(pool, budget);
         this.morselRows = morselRows;
         this.maxInFlight = Math.max(2, 2 * workers);
@@ -78,7 +100,7 @@ public final class PhysicalPlanner {
     private Chain build(LogicalPlan node) {
         return switch (node) {
             case CsvScanNode s -> new Chain(new CsvScan(s.files(), s.options(), s.fileSchema(), s.projectionIndexes(), pool,
-                    budget).source(), List.of(), List.of());
+                    budget).targetSplitRows(morselRows).source(), List.of(), List.of());
             case RangeNode r -> new Chain(new RangeSource(r.column(), r.start(), r.end(), morselRows, pool, budget), List.of(),
                     List.of());
             case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels()), List.of(), List.of());
@@ -99,6 +121,20 @@ public final class PhysicalPlanner {
                         in.dependencies());
                 Pipeline p = close(stopping, slice, "slice");
                 yield new Chain(slice.output(), List.of(), List.of(p));
+            }
+            case JoinNode j -> {
+                Chain right = build(j.right());
+                MemoryBudget joinBudget = budget.child("equi-join-" + pipelines.size());
+                HashJoin join = new HashJoin(j.left().schema(), j.right().schema(), j.leftKeyIndexes(), j.rightKeyIndexes(),
+                        j.how(), j.nullsEqual(), pool, joinBudget, budget, spills, log, morselRows);
+                join.forceSpill(forceSpill);
+                manager.register(join);
+                Pipeline buildSide = close(right, new JoinBuildSink(join), "join build");
+                Chain left = build(j.left());
+                Source probeInput = left.operators().isEmpty() ? left.source() : new ChainSource(left.source(), left.operators());
+                List<Pipeline> deps = new ArrayList<>(left.dependencies());
+                deps.add(buildSide);
+                yield new Chain(new JoinProbeSource(probeInput, join), List.of(), deps);
             }
             case UnionNode u -> {
                 List<Source> sources = new ArrayList<>();
@@ -124,17 +160,17 @@ public final class PhysicalPlanner {
      */
     public static String explain(LogicalPlan root, String sinkLabel) {
         StringBuilder sb = new StringBuilder();
-        int pipelines = 1 + countSlices(root);
+        int pipelines = 1 + countBreakers(root);
         sb.append(sinkLabel).append("  [").append(pipelines).append(pipelines == 1 ? " pipeline" : " pipelines")
                 .append("]\n");
         explain(root, 1, sb);
         return sb.toString();
     }
 
-    private static int countSlices(LogicalPlan node) {
-        int n = node instanceof SliceNode ? 1 : 0;
+    private static int countBreakers(LogicalPlan node) {
+        int n = node instanceof SliceNode || node instanceof JoinNode ? 1 : 0;
         for (LogicalPlan in : node.inputs()) {
-            n += countSlices(in);
+            n += countBreakers(in);
         }
         return n;
     }
@@ -165,6 +201,8 @@ public final class PhysicalPlanner {
             case SliceNode s -> "STREAMING_SLICE offset=" + s.offset() + " length=" + s.length()
                     + " (ordered; stops its source early)";
             case UnionNode u -> "STREAMING_UNION " + u.inputs().size() + " inputs (in order)";
+            case JoinNode j -> "STREAMING_EQUI_JOIN " + j.how() + " left_on=" + j.leftOn() + " right_on=" + j.rightOn()
+                    + (j.nullsEqual() ? " nulls_equal" : "") + " build=right [spillable]";
         };
     }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * arenas, so no {@link Arena} is created or closed per morsel (closing a shared arena performs a
  * handshake with every thread).
  *
- * <p>Requests up to a block are served from power-of-two size classes, from {@value #MIN_PIECE}
+ * <p>Requests up to a block are served from power-of-two size classes (small pieces keep the
+ * per-partition buffers of 256-way partitioned operators cheap), from {@value #MIN_PIECE}
  * bytes up to the block size; a block taken for a smaller class is cut into pieces of that class.
  * Free pieces wait on a lock-free LIFO per class (recently freed memory is warm in cache). Requests
  * larger than a block get a dedicated shared arena, closed when the buffer is freed.
@@ -26,7 +27,7 @@ public final class BlockPool implements AutoCloseable {
     /** Default block size: 128k int64 values. */
     public static final long DEFAULT_BLOCK_SIZE = 1L << 20;
     /** Smallest piece handed out. */
-    public static final long MIN_PIECE = 4096;
+    public static final long MIN_PIECE = 256;
     /** Alignment of every buffer (a cache line; pieces are also page-size multiples). */
     public static final long ALIGNMENT = 64;
     private static final long SLAB_BYTES = 16L << 20;
@@ -50,12 +51,11 @@ public final class BlockPool implements AutoCloseable {
     /**
      * A pool of blocks of {@code blockSize} bytes.
      *
-     * @throws IllegalArgumentException unless {@code blockSize} is a power of two of at least
-     *                                  {@value #MIN_PIECE}
+     * @throws IllegalArgumentException unless {@code blockSize} is a power of two of at least 4096
      */
     public BlockPool(long blockSize) {
-        if (blockSize < MIN_PIECE || Long.bitCount(blockSize) != 1) {
-            throw new IllegalArgumentException("block size must be a power of two >= " + MIN_PIECE + ", got " + blockSize);
+        if (blockSize < 4096 || Long.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("block size must be a power of two >= 4096, got " + blockSize);
         }
         this.blockSize = blockSize;
         this.classes = Long.numberOfTrailingZeros(blockSize) - Long.numberOfTrailingZeros(MIN_PIECE) + 1;

@@ -79,6 +79,11 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         return length;
     }
 
+    /** Native bytes this builder holds (buffer capacities). */
+    public long byteSize() {
+        return values.capacity() + (validity == null ? 0 : validity.capacity());
+    }
+
     /** Appends a null. */
     public void appendNull() {
         ensureOpen();

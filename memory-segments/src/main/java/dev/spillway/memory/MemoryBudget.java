@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>{@link #tryReserve} never blocks and never spills. {@link #reserve} also asks the nearest
  * {@link MemoryManager} (usually the query's) to free memory by spilling, largest consumer first,
- * and fails with {@link MemoryLimitExceededException} only when nothing more can be freed.
+ * and fails with {@link MemoryLimitExceededException} only when nothing more can be freed and no
+ * other worker of the query released memory within a quarter of a second.
  *
  * <p>Closing a budget with bytes still reserved throws {@link MemoryLeakException} naming the
  * holders; closing is idempotent. Every byte obtained must be {@link #release released} by its
@@ -89,8 +90,7 @@ public final class MemoryBudget implements AutoCloseable {
         while (refuser != null) {
             long freed = mm == null ? 0 : mm.reclaim(bytes, this);
             if (freed <= 0) {
-                // One last try: another thread may have released memory meanwhile.
-                refuser = tryReserveOrRefuser(bytes);
+                refuser = waitForRelease(bytes, mm);
                 if (refuser != null) {
                     throw MemoryLimitExceededException.create(this, refuser, bytes, mm);
                 }
@@ -98,6 +98,28 @@ public final class MemoryBudget implements AutoCloseable {
             }
             refuser = tryReserveOrRefuser(bytes);
         }
+    }
+
+    /** How long a query's reservation waits for other workers to release memory before failing. */
+    private static final long RELEASE_WAIT_NANOS = 250_000_000L;
+
+    /**
+     * Nothing could be spilled: other workers of the query may still release memory (a morsel in
+     * flight reaching its sink), so under a memory manager retry for a short while before failing.
+     *
+     * @return null once reserved, else the budget that still refuses
+     */
+    private MemoryBudget waitForRelease(long bytes, MemoryManager mm) {
+        MemoryBudget refuser = tryReserveOrRefuser(bytes);
+        if (mm == null) {
+            return refuser;
+        }
+        long deadline = System.nanoTime() + RELEASE_WAIT_NANOS;
+        while (refuser != null && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            refuser = tryReserveOrRefuser(bytes);
+        }
+        return refuser;
     }
 
     /** Returns {@code bytes} to this budget and its ancestors. */

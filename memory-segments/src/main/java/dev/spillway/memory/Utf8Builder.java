@@ -60,6 +60,11 @@ public final class Utf8Builder extends ColumnBuilder {
         }
     }
 
+    @Override
+    public long byteSize() {
+        return super.byteSize() + data.capacity();
+    }
+
     /** Bytes of string data appended so far. */
     public long dataLength() {
         return dataLength;

@@ -19,7 +19,7 @@ class BlockPoolTest {
     @Test
     void sizeClassesRoundUpToPowersOfTwoAndLargeRequestsAreExact() {
         try (BlockPool pool = new BlockPool()) {
-            assertEquals(4096, pool.capacityFor(1));
+            assertEquals(256, pool.capacityFor(1));
             assertEquals(4096, pool.capacityFor(4096));
             assertEquals(8192, pool.capacityFor(4097));
             assertEquals(1L << 20, pool.capacityFor((1L << 19) + 1));
@@ -34,8 +34,8 @@ class BlockPoolTest {
         assertNoLeaks(mem -> {
             try (NativeBuffer small = mem.pool().allocate(mem.budget(), 100);
                  NativeBuffer large = mem.pool().allocate(mem.budget(), 3L << 20)) {
-                assertEquals(4096 + (3L << 20), mem.budget().reserved());
-                assertEquals(4096, small.capacity());
+                assertEquals(256 + (3L << 20), mem.budget().reserved());
+                assertEquals(256, small.capacity());
                 assertEquals(3L << 20, large.capacity());
                 assertEquals(3L << 20, mem.pool().dedicatedBytes());
                 large.segment().set(ValueLayout.JAVA_LONG, (3L << 20) - 8, 42L);

@@ -57,6 +57,7 @@ public final class CsvScan implements AutoCloseable {
     private final List<MemorySegment> maps = new ArrayList<>();
     private final List<Split> splits = new ArrayList<>();
     private long targetSplitBytes;
+    private int targetRows = Morsel.DEFAULT_ROWS;
     private boolean planned;
     private boolean closed;
 
@@ -110,6 +111,15 @@ public final class CsvScan implements AutoCloseable {
             throw new IllegalArgumentException("split size must be >= 1 byte");
         }
         this.targetSplitBytes = bytes;
+        return this;
+    }
+
+    /** Aims at about {@code rows} rows per split (= per morsel); the default is {@link Morsel#DEFAULT_ROWS}. */
+    public CsvScan targetSplitRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("rows per split must be >= 1");
+        }
+        this.targetRows = rows;
         return this;
     }
 
@@ -276,12 +286,12 @@ public final class CsvScan implements AutoCloseable {
                 }
                 line = 2;
             }
-            long target = targetSplitBytes > 0 ? targetSplitBytes : estimateSplitBytes(seg, start);
+            long target = targetSplitBytes > 0 ? targetSplitBytes : estimateSplitBytes(seg, start, targetRows);
             cut(f, seg, start, line, target);
         }
     }
 
-    private static long estimateSplitBytes(MemorySegment seg, long start) {
+    private static long estimateSplitBytes(MemorySegment seg, long start, int rows) {
         long end = Math.min(seg.byteSize(), start + (1 << 20));
         long lines = 0;
         for (long p = start; p < end; p++) {
@@ -290,7 +300,8 @@ public final class CsvScan implements AutoCloseable {
             }
         }
         double bytesPerRow = lines == 0 ? 64 : (double) (end - start) / lines;
-        return Math.max(MIN_SPLIT, Math.min(MAX_SPLIT, (long) (bytesPerRow * Morsel.DEFAULT_ROWS)));
+        long min = rows < Morsel.DEFAULT_ROWS ? 1024 : MIN_SPLIT;
+        return Math.max(min, Math.min(MAX_SPLIT, (long) (bytesPerRow * rows)));
     }
 
     private void cut(int f, MemorySegment seg, long start, long firstLine, long target) {

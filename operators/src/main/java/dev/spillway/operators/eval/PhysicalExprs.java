@@ -198,7 +198,7 @@ public final class PhysicalExprs {
         if (expr instanceof Literal l) {
             return l.value;
         }
-        try (BlockPool pool = new BlockPool(BlockPool.MIN_PIECE);
+        try (BlockPool pool = new BlockPool(64 << 10);
              MemoryBudget budget = MemoryBudget.root("constant-folding", 64L << 20);
              Morsel one = new Morsel(new Schema(List.of()), List.of(), 1, 0);
              ColumnVector v = expr.evaluate(one, new EvalContext(pool, budget))) {

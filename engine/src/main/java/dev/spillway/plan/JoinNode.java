@@ -1,0 +1,101 @@
+package dev.spillway.plan;
+
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.join.JoinType;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An equi-join: the left input probes, the right input is hashed (the build side). Result columns:
+ * every left column, then the right non-key columns (a name already taken gets {@code _right});
+ * SEMI and ANTI keep the left columns only.
+ *
+ * @param left       the probe side
+ * @param right      the build side
+ * @param leftOn     left key columns
+ * @param rightOn    right key columns, pairwise of the same type as the left ones
+ * @param how        the join type
+ * @param nullsEqual whether null keys match each other
+ */
+public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn, List<String> rightOn, JoinType how,
+        boolean nullsEqual) implements LogicalPlan {
+    /** Validates the keys. */
+    public JoinNode {
+        leftOn = List.copyOf(leftOn);
+        rightOn = List.copyOf(rightOn);
+        if (leftOn.isEmpty() || leftOn.size() != rightOn.size()) {
+            throw new PlanException("a join needs as many left keys as right keys, at least one; got " + leftOn + " and "
+                    + rightOn);
+        }
+        for (int k = 0; k < leftOn.size(); k++) {
+            DataType l = column(left.schema(), leftOn.get(k), "left").type();
+            DataType r = column(right.schema(), rightOn.get(k), "right").type();
+            if (l != r) {
+                throw new PlanException("join key types differ: left '" + leftOn.get(k) + "' is " + l.displayName()
+                        + ", right '" + rightOn.get(k) + "' is " + r.displayName() + "; cast one side to match");
+            }
+            if (l == DataType.BOOLEAN) {
+                throw new PlanException("join key '" + leftOn.get(k) + "' is boolean; join keys are int32, int64, date32,"
+                        + " float64 or utf8");
+            }
+        }
+    }
+
+    private static Field column(Schema s, String name, String side) {
+        int i = s.indexOf(name);
+        if (i < 0) {
+            throw new PlanException("join key '" + name + "' not found on the " + side + " side; available: "
+                    + String.join(", ", s.names()));
+        }
+        return s.field(i);
+    }
+
+    /** Positions of the keys in the left schema. */
+    public int[] leftKeyIndexes() {
+        return leftOn.stream().mapToInt(left.schema()::require).toArray();
+    }
+
+    /** Positions of the keys in the right schema. */
+    public int[] rightKeyIndexes() {
+        return rightOn.stream().mapToInt(right.schema()::require).toArray();
+    }
+
+    @Override
+    public Schema schema() {
+        List<Field> fields = new ArrayList<>(left.schema().fields());
+        if (how.leftColumnsOnly()) {
+            return new Schema(fields);
+        }
+        Set<String> names = new HashSet<>(left.schema().names());
+        Set<String> keys = new HashSet<>(rightOn);
+        for (Field f : right.schema()) {
+            if (keys.contains(f.name())) {
+                continue;
+            }
+            String name = names.contains(f.name()) ? f.name() + "_right" : f.name();
+            names.add(name);
+            fields.add(Field.of(name, f.type()));
+        }
+        return new Schema(fields);
+    }
+
+    @Override
+    public List<LogicalPlan> inputs() {
+        return List.of(left, right);
+    }
+
+    @Override
+    public LogicalPlan withInputs(List<LogicalPlan> inputs) {
+        return new JoinNode(inputs.get(0), inputs.get(1), leftOn, rightOn, how, nullsEqual);
+    }
+
+    @Override
+    public String label() {
+        return "JOIN " + how + " left_on=" + leftOn + " right_on=" + rightOn + (nullsEqual ? " nulls_equal" : "");
+    }
+}

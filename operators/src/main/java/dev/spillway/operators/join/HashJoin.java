@@ -1,0 +1,999 @@
+package dev.spillway.operators.join;
+
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.Bytes;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Hashing;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.NativeBuffer;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.Spillable;
+import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.SpillFile;
+import dev.spillway.spill.SpillReader;
+import dev.spillway.spill.SpillWriter;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The state of one partitioned, spillable hash join, shared by its build sink and probe source.
+ *
+ * <p><b>Build.</b> Each build morsel's keys are hashed; rows are grouped by partition (the top 8
+ * hash bits, 256 partitions) and appended, column-wise, to their partition. When the memory
+ * manager asks (a reservation failed), the largest in-memory partition is written to its own spill
+ * file and freed; later rows of a spilled partition go straight to that file. At the end of the
+ * build, partitions are spilled until the rest takes at most half of the query's memory, and a
+ * hash table is built for each partition still in memory.
+ *
+ * <p><b>Probe.</b> Probe rows of in-memory partitions probe at once; probe rows of spilled
+ * partitions are appended to that partition's probe spill file. When the probe input is exhausted,
+ * unmatched build rows of in-memory partitions are emitted (RIGHT, FULL) and that memory is freed.
+ *
+ * <p><b>Spilled partitions</b> are then joined one at a time: build blocks are read back in chunks
+ * that fit in memory (one chunk unless the partition is too large, e.g. dominated by one key); for
+ * each chunk the whole probe file is streamed against it. A bitmap of matched probe rows, kept
+ * across chunks, keeps LEFT, FULL, SEMI and ANTI exact; per-chunk build match flags keep RIGHT and
+ * FULL exact. Each call produces one output morsel, so memory stays bounded.
+ */
+public final class HashJoin implements Spillable, AutoCloseable {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final int PARTITIONS = Hashing.PARTITIONS;
+    /** Default most result rows produced per step (a morsel's worth). */
+    static final int OUTPUT_ROWS = 16_384;
+
+    /** Phases of the join. */
+    enum State {
+        /** Consuming the build input; partitions may spill. */
+        BUILDING,
+        /** Probing in-memory partitions and spilling probe rows of spilled ones. */
+        PROBING,
+        /** Joining spilled partitions one at a time. */
+        SPILLED,
+        /** Everything emitted. */
+        DONE
+    }
+
+    private final Schema probeSchema;
+    private final Schema buildSchema;
+    private final Schema output;
+    private final JoinKeys keys;
+    private final JoinType type;
+    private final BlockPool pool;
+    private final MemoryBudget budget;
+    private final MemoryBudget outputBudget;
+    private final SpillDirectory spills;
+    private final Consumer<String> log;
+    private final int[] buildColumns;
+    private final int[] keyFromBuild;
+    private final Partition[] partitions = new Partition[PARTITIONS];
+    private final ReentrantLock spillLock = new ReentrantLock();
+    private final long sealBytes;
+    private final int outputRows;
+    private double forceSpill;
+    private volatile State state = State.BUILDING;
+    private final LongAdder buildRows = new LongAdder();
+    private final LongAdder buildBytes = new LongAdder();
+    private SpilledJoin spilled;
+    private int nextSpilled;
+    private boolean transitioned;
+    private int transitionPartition;
+    private int transitionRow;
+    private boolean closed;
+
+    /** One of the 256 partitions. */
+    private static final class Partition {
+        final int id;
+        final ReentrantLock lock = new ReentrantLock();
+        List<Morsel> build = new ArrayList<>();
+        ChunkBuilder open;
+        ChunkBuilder probeOpen;
+        long sealedBytes;
+        volatile long bytes;
+        volatile boolean spilled;
+        SpillWriter buildWriter;
+        SpillWriter probeWriter;
+        JoinHashTable table;
+        NativeBuffer matched;
+
+        Partition(int id) {
+            this.id = id;
+        }
+    }
+
+    /**
+     * Creates the join.
+     *
+     * @param budget       budget of the join's own state (build rows, tables), a child of the query's;
+     *                     the join closes it
+     * @param outputBudget budget the result morsels are charged to (they outlive the join)
+     * @param log          receives one-line events ({@code [spillway] equi-join: ...})
+     * @param outputRows   most rows per result morsel (at most {@value #OUTPUT_ROWS})
+     */
+    public HashJoin(Schema probeSchema, Schema buildSchema, int[] probeKeys, int[] buildKeys, JoinType type, boolean nullsEqual,
+            BlockPool pool, MemoryBudget budget, MemoryBudget outputBudget, SpillDirectory spills, Consumer<String> log,
+            int outputRows) {
+        if (probeKeys.length == 0 || probeKeys.length != buildKeys.length) {
+            throw new IllegalArgumentException("a join needs as many left keys as right keys, at least one");
+        }
+        for (int k = 0; k < probeKeys.length; k++) {
+            Field l = probeSchema.field(probeKeys[k]);
+            Field r = buildSchema.field(buildKeys[k]);
+            if (l.type() != r.type()) {
+                throw new IllegalArgumentException("join key types differ: left '" + l.name() + "' is " + l.type().displayName()
+                        + ", right '" + r.name() + "' is " + r.type().displayName() + "; cast one side");
+            }
+        }
+        this.probeSchema = probeSchema;
+        this.buildSchema = buildSchema;
+        this.keys = new JoinKeys(probeKeys.clone(), buildKeys.clone(), nullsEqual);
+        this.type = type;
+        this.pool = pool;
+        this.budget = budget;
+        this.outputBudget = outputBudget;
+        this.spills = spills;
+        this.log = log;
+        this.outputRows = Math.max(1, Math.min(OUTPUT_ROWS, outputRows));
+        Set<Integer> buildKeySet = new HashSet<>();
+        for (int k : buildKeys) {
+            buildKeySet.add(k);
+        }
+        List<Field> fields = new ArrayList<>(probeSchema.fields());
+        Set<String> names = new HashSet<>(probeSchema.names());
+        List<Integer> bc = new ArrayList<>();
+        if (!type.leftColumnsOnly()) {
+            for (int c = 0; c < buildSchema.size(); c++) {
+                if (buildKeySet.contains(c)) {
+                    continue;
+                }
+                Field f = buildSchema.field(c);
+                String name = names.contains(f.name()) ? f.name() + "_right" : f.name();
+                names.add(name);
+                fields.add(Field.of(name, f.type()));
+                bc.add(c);
+            }
+        }
+        this.output = new Schema(fields);
+        this.buildColumns = bc.stream().mapToInt(Integer::intValue).toArray();
+        this.keyFromBuild = new int[probeSchema.size()];
+        java.util.Arrays.fill(keyFromBuild, -1);
+        for (int k = 0; k < probeKeys.length; k++) {
+            keyFromBuild[probeKeys[k]] = buildKeys[k];
+        }
+        for (int p = 0; p < PARTITIONS; p++) {
+            partitions[p] = new Partition(p);
+        }
+        long cap = budget.effectiveCap();
+        // Per-partition chunks are sealed small under small caps: 256 of them must fit with room to spare.
+        this.sealBytes = Math.max(4L << 10, Math.min(1L << 20, cap / 4096));
+    }
+
+    /**
+     * Spills this fraction (0 to 1) of the partitions at the end of the build whatever the memory,
+     * to exercise the out-of-core path: partitions {@code 0 .. fraction * 256}.
+     */
+    public void forceSpill(double fraction) {
+        this.forceSpill = fraction;
+    }
+
+    /** The schema of the result. */
+    public Schema outputSchema() {
+        return output;
+    }
+
+    /** The join type. */
+    public JoinType type() {
+        return type;
+    }
+
+    /** How many partitions are spilled now. */
+    public int spilledPartitions() {
+        int n = 0;
+        for (Partition p : partitions) {
+            n += p.spilled ? 1 : 0;
+        }
+        return n;
+    }
+
+    // ================================================================== build
+
+    /** Adds a build morsel (taking ownership). Thread-safe. */
+    public void addBuild(Morsel m) {
+        int n = m.rowCount();
+        buildRows.add(n);
+        buildBytes.add(m.byteSize());
+        try (m; NativeBuffer hb = pool.allocate(budget, Math.max(8, 8L * n));
+             NativeBuffer pb = pool.allocate(budget, Math.max(4, 4L * n))) {
+            keys.hash(m, keys.buildKeys(), hb.segment());
+            int[] bounds = groupByPartition(hb.segment(), n, pb.segment(), false);
+            MemorySegment perm = pb.segment();
+            for (int p = 0; p < PARTITIONS; p++) {
+                if (bounds[p + 1] > bounds[p]) {
+                    appendBuildRows(partitions[p], m, perm, bounds[p], bounds[p + 1]);
+                }
+            }
+        }
+    }
+
+    private void appendBuildRows(Partition pt, Morsel m, MemorySegment perm, int from, int to) {
+        Morsel toWrite = null;
+        pt.lock.lock();
+        try {
+            if (pt.open == null) {
+                pt.open = new ChunkBuilder(buildSchema, pool, budget, Math.min(1024, to - from));
+            }
+            for (int k = from; k < to; k++) {
+                pt.open.append(m, perm.getAtIndex(INT, k));
+            }
+            if (pt.open.byteSize() >= sealBytes) {
+                Morsel sealed = pt.open.seal();
+                pt.open = null;
+                if (pt.spilled) {
+                    toWrite = sealed;
+                } else {
+                    pt.build.add(sealed);
+                    pt.sealedBytes += sealed.byteSize();
+                }
+            }
+            pt.bytes = pt.sealedBytes + (pt.open == null ? 0 : pt.open.byteSize());
+        } finally {
+            pt.lock.unlock();
+        }
+        if (toWrite != null) {
+            try (Morsel w = toWrite) {
+                writerOf(pt, true).append(w, pt.id);
+            }
+        }
+    }
+
+    /**
+     * Groups row numbers by partition (a counting sort into {@code perm}); with
+     * {@code onlySpilled}, only rows of spilled partitions.
+     *
+     * @return partition boundaries: the rows of partition p are {@code perm[bounds[p] .. bounds[p+1])}
+     */
+    private int[] groupByPartition(MemorySegment hashes, int n, MemorySegment perm, boolean onlySpilled) {
+        int[] bounds = new int[PARTITIONS + 1];
+        for (int r = 0; r < n; r++) {
+            int p = Hashing.partition(hashes.getAtIndex(LONG, r));
+            if (!onlySpilled || partitions[p].spilled) {
+                bounds[p + 1]++;
+            }
+        }
+        for (int p = 0; p < PARTITIONS; p++) {
+            bounds[p + 1] += bounds[p];
+        }
+        int[] fill = bounds.clone();
+        for (int r = 0; r < n; r++) {
+            int p = Hashing.partition(hashes.getAtIndex(LONG, r));
+            if (!onlySpilled || partitions[p].spilled) {
+                perm.setAtIndex(INT, fill[p]++, r);
+            }
+        }
+        return bounds;
+    }
+
+    private synchronized SpillWriter writerOf(Partition p, boolean build) {
+        if (build) {
+            if (p.buildWriter == null) {
+                p.buildWriter = spills.newWriter("join-build-p" + p.id);
+            }
+            return p.buildWriter;
+        }
+        if (p.probeWriter == null) {
+            p.probeWriter = spills.newWriter("join-probe-p" + p.id);
+        }
+        return p.probeWriter;
+    }
+
+    /**
+     * Ends the build: spills partitions until the rest fits in half of the query's memory, then
+     * builds the hash tables of the partitions in memory.
+     */
+    public void finishBuild() {
+        for (Partition p : partitions) {
+            Morsel toWrite = null;
+            p.lock.lock();
+            try {
+                if (p.open != null && p.open.rows() > 0) {
+                    Morsel sealed = p.open.seal();
+                    if (p.spilled) {
+                        toWrite = sealed;
+                    } else {
+                        p.build.add(sealed);
+                        p.sealedBytes += sealed.byteSize();
+                    }
+                } else if (p.open != null) {
+                    p.open.close();
+                }
+                p.open = null;
+                p.bytes = p.sealedBytes;
+            } finally {
+                p.lock.unlock();
+            }
+            if (toWrite != null) {
+                try (Morsel w = toWrite) {
+                    writerOf(p, true).append(w, p.id);
+                }
+            }
+        }
+        for (int p = 0; p < (int) Math.round(forceSpill * PARTITIONS); p++) {
+            evict(partitions[p]);
+        }
+        long rowsInMemory = 0;
+
+        long bytesInMemory = 0;
+        for (Partition p : partitions) {
+            for (Morsel m : p.build) {
+                rowsInMemory += m.rowCount();
+            }
+            bytesInMemory += p.bytes;
+        }
+        // Keep at most half of what the join could hold now in memory; the other half is for the
+        // tables' neighbours during the probe: output morsels, probe chunks, spill read-back.
+        long limit = budget.effectiveCap() == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4
+                : Math.max(256L << 10, (budget.available() + bytesInMemory) / 2);
+        while (bytesInMemory + JoinHashTable.estimate(rowsInMemory) > limit) {
+            Partition victim = largestInMemory();
+            if (victim == null) {
+                break;
+            }
+            long rows = 0;
+            for (Morsel m : victim.build) {
+                rows += m.rowCount();
+            }
+            bytesInMemory -= evict(victim);
+            rowsInMemory -= rows;
+        }
+        for (Partition p : partitions) {
+            p.lock.lock();
+            try {
+                if (p.spilled || p.build.isEmpty()) {
+                    continue;
+                }
+                p.table = new JoinHashTable(p.build, keys, pool, budget);
+                if (type.keepsUnmatchedRight()) {
+                    p.matched = pool.allocateZeroed(budget, Math.max(1, p.table.rows()));
+                }
+            } finally {
+                p.lock.unlock();
+            }
+        }
+        long onDisk = 0;
+        for (Partition p : partitions) {
+            onDisk += p.buildWriter == null ? 0 : p.buildWriter.bytesWritten();
+        }
+        state = State.PROBING;
+        log.accept("[spillway] equi-join: build complete rows=" + buildRows.sum() + " estimated-size=" + buildBytes.sum()
+                + " partitions-spilled=" + spilledPartitions() + "/" + PARTITIONS + " on-disk=" + onDisk + " in-memory="
+                + bytesInMemory);
+        log.accept("[spillway] equi-join: probe start type=" + type + " in-memory-partitions="
+                + (PARTITIONS - spilledPartitions()));
+    }
+
+    private Partition largestInMemory() {
+        Partition best = null;
+        for (Partition p : partitions) {
+            if (!p.spilled && p.table == null && p.bytes > 0 && (best == null || p.bytes > best.bytes)) {
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Writes a partition's build rows (sealed chunks and the open one) to its spill file and frees
+     * them; returns bytes freed. A partition locked by anyone, the calling thread included (it may
+     * be in the middle of appending to it), is left alone.
+     */
+    private long evict(Partition p) {
+        List<Morsel> rows;
+        long bytes;
+        if (p.lock.isHeldByCurrentThread() || !p.lock.tryLock()) {
+            return 0;
+        }
+        try {
+            if (p.table != null || p.bytes == 0) {
+                return 0;
+            }
+            rows = p.build;
+            if (p.open != null) {
+                if (p.open.rows() > 0) {
+                    rows.add(p.open.seal());
+                } else {
+                    p.open.close();
+                }
+                p.open = null;
+            }
+            bytes = p.bytes;
+            p.build = new ArrayList<>();
+            p.sealedBytes = 0;
+            p.bytes = 0;
+            p.spilled = true;
+        } finally {
+            p.lock.unlock();
+        }
+        SpillWriter w = writerOf(p, true);
+        try {
+            for (Morsel m : rows) {
+                w.append(m, p.id);
+            }
+        } finally {
+            rows.forEach(Morsel::close);
+        }
+        log.accept("[spillway] equi-join: evicting partition=" + p.id + " bytes=" + bytes + " file=" + w.path());
+        return bytes;
+    }
+
+    @Override
+    public String name() {
+        return "equi-join build";
+    }
+
+    @Override
+    public long spillableBytes() {
+        long n = 0;
+        if (state == State.BUILDING) {
+            for (Partition p : partitions) {
+                n += p.table != null ? 0 : p.bytes;
+            }
+        } else if (state == State.PROBING) {
+            for (Partition p : partitions) {
+                ChunkBuilder c = p.probeOpen;
+                n += c == null ? 0 : c.byteSize();
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Spills the largest build partitions while building; while probing, writes out the probe
+     * chunks of spilled partitions instead (in-memory partitions are being probed and must stay).
+     */
+    @Override
+    public long spill(long bytesWanted) {
+        if (state == State.PROBING) {
+            return flushProbeChunks(bytesWanted);
+        }
+        if (state != State.BUILDING || !spillLock.tryLock()) {
+            return 0;
+        }
+        try {
+            long freed = 0;
+            Set<Partition> busy = new HashSet<>();
+            while (freed < bytesWanted) {
+                Partition best = null;
+                for (Partition p : partitions) {
+                    if (p.table == null && p.bytes > 0 && !busy.contains(p) && (best == null || p.bytes > best.bytes)) {
+                        best = p;
+                    }
+                }
+                if (best == null) {
+                    break;
+                }
+                long got = evict(best);
+                if (got == 0) {
+                    busy.add(best);
+                }
+                freed += got;
+            }
+            return freed;
+        } finally {
+            spillLock.unlock();
+        }
+    }
+
+    // ================================================================== probe
+
+    /**
+     * Starts probing a morsel (taking ownership): rows of spilled partitions go to their probe
+     * spill chunks at once; the returned cursor produces the result rows of the others in bounded
+     * morsels. Thread-safe; each cursor is used by one thread at a time.
+     */
+    public ProbeCursor startProbe(Morsel m) {
+        int n = m.rowCount();
+        NativeBuffer hb = null;
+        try {
+            hb = pool.allocate(budget, Math.max(8, 8L * n));
+            MemorySegment hashes = hb.segment();
+            keys.hash(m, keys.probeKeys(), hashes);
+            boolean anySpilled = false;
+            for (int r = 0; r < n && !anySpilled; r++) {
+                anySpilled = partitions[Hashing.partition(hashes.getAtIndex(LONG, r))].spilled;
+            }
+            if (anySpilled) {
+                routeToSpill(m, hashes);
+            }
+            return new ProbeCursor(m, hb, null, null, true, null, 0);
+        } catch (RuntimeException e) {
+            if (hb != null) {
+                hb.close();
+            }
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Produces the result of probing one morsel, at most {@code outputRows} rows per call, so a
+     * key with many matches cannot blow the memory up. Owns the probe morsel and its hashes.
+     */
+    public final class ProbeCursor implements AutoCloseable {
+        private final Morsel m;
+        private final NativeBuffer hashBuffer;
+        private final MemorySegment hashes;
+        private final JoinHashTable fixedTable;
+        private final NativeBuffer fixedMatched;
+        private final boolean emitLeftRows;
+        private final long[] probeMatched;
+        private final int probeBase;
+        private int row;
+        private int chain = -2;
+        private boolean rowMatched;
+
+        /**
+         * @param fixedTable null to use each row's in-memory partition (skipping spilled ones)
+         */
+        ProbeCursor(Morsel m, NativeBuffer hashBuffer, JoinHashTable fixedTable, NativeBuffer fixedMatched, boolean emitLeftRows,
+                long[] probeMatched, int probeBase) {
+            this.m = m;
+            this.hashBuffer = hashBuffer;
+            this.hashes = hashBuffer.segment();
+            this.fixedTable = fixedTable;
+            this.fixedMatched = fixedMatched;
+            this.emitLeftRows = emitLeftRows;
+            this.probeMatched = probeMatched;
+            this.probeBase = probeBase;
+        }
+
+        /** Whether every row was processed. */
+        public boolean done() {
+            return row >= m.rowCount();
+        }
+
+        /** The next result rows (possibly none). */
+        public Morsel next(long sequence) {
+            try (JoinOutput out = newOutput()) {
+                int n = m.rowCount();
+                while (row < n && out.rows() < outputRows) {
+                    long h = hashes.getAtIndex(LONG, row);
+                    JoinHashTable table = fixedTable;
+                    NativeBuffer matched = fixedMatched;
+                    if (table == null) {
+                        Partition p = partitions[Hashing.partition(h)];
+                        if (p.spilled) {
+                            row++;
+                            continue;
+                        }
+                        table = p.table;
+                        matched = p.matched;
+                    }
+                    if (chain == -2) {
+                        rowMatched = false;
+                        chain = table != null && keys.matchable(m, keys.probeKeys(), row) ? table.first(h) : -1;
+                    }
+                    while (chain >= 0 && out.rows() < outputRows) {
+                        int i = chain;
+                        chain = table.next(i);
+                        if (table.hash(i) != h || !keys.equal(m, row, table.morsel(i), table.row(i))) {
+                            continue;
+                        }
+                        rowMatched = true;
+                        if (type.emitsPairs()) {
+                            out.pair(m, row, table.morsel(i), table.row(i));
+                        } else {
+                            chain = -1;
+                        }
+                        if (matched != null) {
+                            // Plain byte stores of the same value from several workers are benign;
+                            // the end of the probe phase orders them before they are read.
+                            matched.segment().set(ValueLayout.JAVA_BYTE, i, (byte) 1);
+                        }
+                    }
+                    if (chain >= 0) {
+                        break;
+                    }
+                    if (emitLeftRows && emitsLeftRow(rowMatched)) {
+                        out.probeOnly(m, row);
+                    }
+                    if (probeMatched != null && rowMatched) {
+                        int g = probeBase + row;
+                        probeMatched[g >>> 6] |= 1L << (g & 63);
+                    }
+                    row++;
+                    chain = -2;
+                }
+                return out.finish(sequence);
+            }
+        }
+
+        @Override
+        public void close() {
+            hashBuffer.close();
+            m.close();
+        }
+    }
+
+    /** Whether a probe row with this match outcome appears on its own in the result. */
+    private boolean emitsLeftRow(boolean matched) {
+        return (type == JoinType.SEMI && matched) || (!matched && (type == JoinType.ANTI || type.keepsUnmatchedLeft()));
+    }
+
+    private JoinOutput newOutput() {
+        return new JoinOutput(output, probeSchema.size(), buildColumns, keyFromBuild, pool, outputBudget);
+    }
+
+    /** Appends the rows of spilled partitions to their probe chunks, writing chunks that are full. */
+    private void routeToSpill(Morsel m, MemorySegment hashes) {
+        int n = m.rowCount();
+        try (NativeBuffer pb = pool.allocate(budget, Math.max(4, 4L * n))) {
+            MemorySegment perm = pb.segment();
+            int[] bounds = groupByPartition(hashes, n, perm, true);
+            for (int p = 0; p < PARTITIONS; p++) {
+                if (bounds[p + 1] == bounds[p]) {
+                    continue;
+                }
+                Partition pt = partitions[p];
+                Morsel toWrite = null;
+                pt.lock.lock();
+                try {
+                    if (pt.probeOpen == null) {
+                        pt.probeOpen = new ChunkBuilder(probeSchema, pool, budget, Math.min(1024, bounds[p + 1] - bounds[p]));
+                    }
+                    for (int k = bounds[p]; k < bounds[p + 1]; k++) {
+                        pt.probeOpen.append(m, perm.getAtIndex(INT, k));
+                    }
+                    if (pt.probeOpen.byteSize() >= sealBytes) {
+                        toWrite = pt.probeOpen.seal();
+                        pt.probeOpen = null;
+                    }
+                } finally {
+                    pt.lock.unlock();
+                }
+                if (toWrite != null) {
+                    try (Morsel w = toWrite) {
+                        writerOf(pt, false).append(w, p);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes open probe chunks to their files, largest first, until {@code bytesWanted} were freed;
+     * partitions locked by anyone (the caller included) are skipped.
+     *
+     * @return bytes freed
+     */
+    private long flushProbeChunks(long bytesWanted) {
+        long freed = 0;
+        Set<Partition> done = new HashSet<>();
+        while (freed < bytesWanted) {
+            Partition best = null;
+            for (Partition p : partitions) {
+                ChunkBuilder c = p.probeOpen;
+                if (c != null && !done.contains(p) && (best == null || c.byteSize() > best.probeOpen.byteSize())) {
+                    best = p;
+                }
+            }
+            if (best == null) {
+                return freed;
+            }
+            done.add(best);
+            if (best.lock.isHeldByCurrentThread() || !best.lock.tryLock()) {
+                continue;
+            }
+            ChunkBuilder open;
+            try {
+                open = best.probeOpen;
+                best.probeOpen = null;
+            } finally {
+                best.lock.unlock();
+            }
+            if (open == null) {
+                continue;
+            }
+            long bytes = open.byteSize();
+            if (open.rows() == 0) {
+                open.close();
+            } else {
+                try (Morsel w = open.seal()) {
+                    writerOf(best, false).append(w, best.id);
+                }
+            }
+            freed += bytes;
+        }
+        return freed;
+    }
+
+    // ================================================================== after the probe input
+
+    /**
+     * The next result morsel after the probe input ended: first the unmatched build rows of
+     * in-memory partitions, then the spilled partitions. Null when everything was emitted. Not
+     * thread-safe: callers serialise (the probe source does).
+     */
+    public Morsel nextAfterProbe(long sequence) {
+        if (!transitioned) {
+            if (state == State.PROBING) {
+                state = State.SPILLED;
+                flushProbeChunks(Long.MAX_VALUE);
+            }
+            // Unmatched build rows of in-memory partitions, a bounded morsel per call.
+            try (JoinOutput out = newOutput()) {
+                while (transitionPartition < PARTITIONS && out.rows() < outputRows) {
+                    Partition p = partitions[transitionPartition];
+                    if (p.table != null && p.matched != null) {
+                        transitionRow = emitUnmatchedBuild(p.table, p.matched, transitionRow, out);
+                        if (transitionRow < p.table.rows()) {
+                            break;
+                        }
+                    }
+                    freeInMemory(p);
+                    transitionPartition++;
+                    transitionRow = 0;
+                }
+                if (transitionPartition >= PARTITIONS) {
+                    transitioned = true;
+                }
+                if (out.rows() > 0) {
+                    return out.finish(sequence);
+                }
+            }
+        }
+        while (true) {
+            if (spilled == null) {
+                while (nextSpilled < PARTITIONS && !partitions[nextSpilled].spilled) {
+                    nextSpilled++;
+                }
+                if (nextSpilled >= PARTITIONS) {
+                    state = State.DONE;
+                    return null;
+                }
+                spilled = new SpilledJoin(partitions[nextSpilled++]);
+            }
+            Morsel m = spilled.next(sequence);
+            if (m != null) {
+                return m;
+            }
+            spilled.close();
+            spilled = null;
+        }
+    }
+
+    /** Emits unmatched build rows from row {@code from} until the output is full; returns where it stopped. */
+    private int emitUnmatchedBuild(JoinHashTable table, NativeBuffer matched, int from, JoinOutput out) {
+        MemorySegment flags = matched.segment();
+        int i = from;
+        for (; i < table.rows() && out.rows() < outputRows; i++) {
+            if (flags.get(ValueLayout.JAVA_BYTE, i) == 0) {
+                out.buildOnly(table.morsel(i), table.row(i));
+            }
+        }
+        return i;
+    }
+
+    private void freeInMemory(Partition p) {
+        p.lock.lock();
+        try {
+            if (p.table != null) {
+                p.table.close();
+                p.table = null;
+            }
+            if (p.matched != null) {
+                p.matched.close();
+                p.matched = null;
+            }
+            p.build.forEach(Morsel::close);
+            p.build = new ArrayList<>();
+            for (ChunkBuilder c : new ChunkBuilder[] {p.open, p.probeOpen}) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            p.open = null;
+            p.probeOpen = null;
+            p.sealedBytes = 0;
+            p.bytes = 0;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /** Joins one spilled partition pair, chunk by chunk, one output morsel per step. */
+    private final class SpilledJoin implements AutoCloseable {
+        private final Partition part;
+        private final SpillFile buildFile;
+        private final SpillFile probeFile;
+        private final SpillReader buildReader;
+        private final SpillReader probeReader;
+        private final long[] probeMatched;
+        private final int[] probeBase;
+        private final long chunkLimit;
+        private final List<Morsel> chunk = new ArrayList<>();
+        private JoinHashTable table;
+        private NativeBuffer chunkMatched;
+        private ProbeCursor cursor;
+        private int unmatchedRow;
+        private int buildBlock;
+        private int probeBlock;
+        private int chunks;
+        private boolean finalPass;
+
+        SpilledJoin(Partition p) {
+            this.part = p;
+            this.buildFile = p.buildWriter.finish();
+            this.probeFile = p.probeWriter == null ? null : p.probeWriter.finish();
+            this.buildReader = spills.open(buildFile, budget);
+            this.probeReader = probeFile == null ? null : spills.open(probeFile, budget);
+            int blocks = probeReader == null ? 0 : probeReader.blockCount();
+            this.probeBase = new int[blocks + 1];
+            for (int b = 0; b < blocks; b++) {
+                probeBase[b + 1] = probeBase[b] + probeReader.rowCount(b);
+            }
+            boolean needsBitmap = type.keepsUnmatchedLeft() || type.leftColumnsOnly();
+            this.probeMatched = needsBitmap ? new long[(probeBase[blocks] + 63) >>> 6] : null;
+            long cap = budget.effectiveCap();
+            // A third of what is free: the chunk and its table, the probe block being read, and the
+            // output morsels in flight downstream share the rest.
+            this.chunkLimit = Math.max(64L << 10, cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4 : budget.available() / 3);
+            log.accept("[spillway] equi-join: reloading partition=" + p.id + " build-bytes=" + buildFile.byteSize()
+                    + " probe-bytes=" + (probeFile == null ? 0 : probeFile.byteSize()));
+        }
+
+        /** The next output morsel of this partition, or null when it is done. */
+        Morsel next(long sequence) {
+            while (true) {
+                if (finalPass) {
+                    if (probeReader == null || probeBlock >= probeReader.blockCount()) {
+                        return null;
+                    }
+                    int b = probeBlock++;
+                    try (Morsel m = probeReader.read(b, probeSchema); JoinOutput out = newOutput()) {
+                        for (int r = 0; r < m.rowCount(); r++) {
+                            int g = probeBase[b] + r;
+                            boolean matched = (probeMatched[g >>> 6] & (1L << (g & 63))) != 0;
+                            if (emitsLeftRow(matched)) {
+                                out.probeOnly(m, r);
+                            }
+                        }
+                        return out.finish(sequence);
+                    }
+                }
+                if (table == null) {
+                    if (!loadChunk()) {
+                        finalPass = probeMatched != null;
+                        probeBlock = 0;
+                        if (!finalPass) {
+                            return null;
+                        }
+                        continue;
+                    }
+                }
+                if (cursor != null) {
+                    Morsel out = cursor.next(sequence);
+                    if (cursor.done()) {
+                        cursor.close();
+                        cursor = null;
+                    }
+                    return out;
+                }
+                if (probeReader != null && probeBlock < probeReader.blockCount()) {
+                    int b = probeBlock++;
+                    Morsel m = probeReader.read(b, probeSchema);
+                    NativeBuffer hb = null;
+                    try {
+                        hb = pool.allocate(budget, Math.max(8, 8L * m.rowCount()));
+                        keys.hash(m, keys.probeKeys(), hb.segment());
+                    } catch (RuntimeException e) {
+                        if (hb != null) {
+                            hb.close();
+                        }
+                        m.close();
+                        throw e;
+                    }
+                    cursor = new ProbeCursor(m, hb, table, chunkMatched, false, probeMatched, probeBase[b]);
+                    continue;
+                }
+                // The chunk has seen every probe row: emit its unmatched build rows, then free it.
+                if (chunkMatched != null && unmatchedRow < table.rows()) {
+                    try (JoinOutput out = newOutput()) {
+                        unmatchedRow = emitUnmatchedBuild(table, chunkMatched, unmatchedRow, out);
+                        return out.finish(sequence);
+                    }
+                }
+                freeChunk();
+            }
+        }
+
+        /** Reads build blocks until the chunk limit; false when no build block is left. */
+        private boolean loadChunk() {
+            if (buildBlock >= buildReader.blockCount()) {
+                return false;
+            }
+            long bytes = 0;
+            while (buildBlock < buildReader.blockCount() && (chunk.isEmpty() || bytes < chunkLimit)) {
+                Morsel m = buildReader.read(buildBlock++, buildSchema);
+                chunk.add(m);
+                bytes += m.byteSize() + JoinHashTable.estimate(m.rowCount());
+            }
+            chunks++;
+            if (chunks == 2) {
+                log.accept("[spillway] equi-join: skew partition=" + part.id + " does not fit in memory at once"
+                        + " strategy=chunked-build chunk-limit=" + Bytes.format(chunkLimit));
+            }
+            table = new JoinHashTable(chunk, keys, pool, budget);
+            if (type.keepsUnmatchedRight()) {
+                chunkMatched = pool.allocateZeroed(budget, Math.max(1, table.rows()));
+            }
+            probeBlock = 0;
+            unmatchedRow = 0;
+            return true;
+        }
+
+        private void freeChunk() {
+            if (cursor != null) {
+                cursor.close();
+                cursor = null;
+            }
+            if (table != null) {
+                table.close();
+                table = null;
+            }
+            if (chunkMatched != null) {
+                chunkMatched.close();
+                chunkMatched = null;
+            }
+            chunk.forEach(Morsel::close);
+            chunk.clear();
+        }
+
+        @Override
+        public void close() {
+            freeChunk();
+            buildReader.close();
+            if (probeReader != null) {
+                probeReader.close();
+            }
+            spills.delete(buildFile);
+            if (probeFile != null) {
+                spills.delete(probeFile);
+            }
+        }
+    }
+
+    // ================================================================== lifecycle
+
+    /** Frees all memory and deletes the spill files. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        state = State.DONE;
+        if (spilled != null) {
+            spilled.close();
+            spilled = null;
+        }
+        for (Partition p : partitions) {
+            freeInMemory(p);
+            if (p.buildWriter != null) {
+                p.buildWriter.close();
+            }
+            if (p.probeWriter != null) {
+                p.probeWriter.close();
+            }
+        }
+        budget.close();
+    }
+}

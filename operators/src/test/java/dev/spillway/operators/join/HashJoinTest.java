@@ -1,0 +1,94 @@
+package dev.spillway.operators.join;
+
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.testing.RandomData;
+import dev.spillway.spill.SpillConfig;
+import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.SpillManager;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The join state machine driven directly: spilling, reloading, events and clean-up. */
+class HashJoinTest {
+    private static final Schema LEFT = Schema.of(Field.of("k", DataType.INT64), Field.of("a", DataType.UTF8));
+    private static final Schema RIGHT = Schema.of(Field.of("k", DataType.INT64), Field.of("b", DataType.FLOAT64));
+
+    @Test
+    void forcedSpillGivesTheSameRowsAndReportsEachPhase() {
+        assertNoLeaks(mem -> {
+            List<List<Object>> build = new ArrayList<>();
+            for (long i = 0; i < 5000; i++) {
+                build.add(Arrays.asList(i % 700, i / 2.0));
+            }
+            List<List<Object>> probe = new ArrayList<>();
+            for (long i = 0; i < 3000; i++) {
+                probe.add(Arrays.asList(i % 1000, i % 10 == 0 ? null : "p" + i));
+            }
+            List<List<Object>> inMemory = run(mem, build, probe, 0, null);
+            List<String> events = new CopyOnWriteArrayList<>();
+            List<List<Object>> spilled = run(mem, build, probe, 1.0, events);
+            assertEquals(sorted(inMemory), sorted(spilled));
+            // Keys 0..699 match ~7 build rows each; probe keys 700..999 match nothing.
+            assertEquals(2100 * 5000 / 700 + 900, inMemory.size(), "LEFT join rows");
+            String log = String.join("\n", events);
+            assertTrue(log.contains("equi-join: evicting partition="), log);
+            assertTrue(log.contains("equi-join: build complete rows=5000"), log);
+            assertTrue(log.contains("partitions-spilled="), log);
+            assertTrue(log.contains("equi-join: probe start type=LEFT"), log);
+            assertTrue(log.contains("equi-join: reloading partition="), log);
+        });
+    }
+
+    private static List<String> sorted(List<List<Object>> rows) {
+        return rows.stream().map(Object::toString).sorted().toList();
+    }
+
+    private static List<List<Object>> run(dev.spillway.memory.testing.LeakCheck.TestMemory mem, List<List<Object>> build,
+            List<List<Object>> probe, double forceSpill, List<String> events) {
+        List<List<Object>> out = new ArrayList<>();
+        try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
+             MemoryBudget query = mem.budget().child("q");
+             SpillDirectory dir = sm.createQueryDirectory("q", query)) {
+            HashJoin join = new HashJoin(LEFT, RIGHT, new int[] {0}, new int[] {0}, JoinType.LEFT, false, mem.pool(),
+                    query.child("join"), query, dir, events == null ? s -> { } : events::add, 512);
+            try (join) {
+                join.forceSpill(forceSpill);
+                for (int i = 0; i < build.size(); i += 1000) {
+                    join.addBuild(RandomData.morsel(RIGHT, build.subList(i, Math.min(build.size(), i + 1000)), i, mem.pool(), query));
+                }
+                join.finishBuild();
+                long seq = 0;
+                for (int i = 0; i < probe.size(); i += 700) {
+                    HashJoin.ProbeCursor c = join.startProbe(RandomData.morsel(LEFT, probe.subList(i, Math.min(probe.size(), i + 700)),
+                            i, mem.pool(), query));
+                    try (c) {
+                        while (!c.done()) {
+                            try (Morsel m = c.next(seq++)) {
+                                assertTrue(m.rowCount() <= 513, "output morsels stay small");
+                                out.addAll(RandomData.rowsOf(m));
+                            }
+                        }
+                    }
+                }
+                for (Morsel m = join.nextAfterProbe(seq++); m != null; m = join.nextAfterProbe(seq++)) {
+                    try (Morsel rest = m) {
+                        out.addAll(RandomData.rowsOf(rest));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
