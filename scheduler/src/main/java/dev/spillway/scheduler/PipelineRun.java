@@ -12,10 +12,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Parallelism and backpressure come from tickets: a running pipeline has
  * {@link Pipeline#maxInFlight()} tickets on the pool's queue; a worker that takes one pulls one
  * morsel, pushes it through the operators into the sink and puts the ticket back at the tail of
- * the queue. So at most that many morsels are in flight, and all pipelines of all queries share the
- * workers round-robin. A ticket whose sink is not {@link Sink#ready() ready} goes back without
- * pulling. When the source is exhausted, each ticket retires; the last one schedules a combine per
+ * the queue. A ticket carries at most one morsel, so at most that many morsels are in flight, and
+ * all pipelines of all queries share the workers round-robin. A ticket whose sink is not
+ * {@link Sink#ready() ready}, or whose source has nothing now, goes back without pulling; a ticket
+ * whose morsel the sink {@linkplain Sink#offer refused} keeps it and offers it again on its next
+ * turn. When the source is exhausted each ticket retires; the last one schedules a combine per
  * worker-local state, and the last combine schedules the finish.
+ *
+ * <p>Memory ordering: a ticket's fields are touched only by the worker running it; the queue's
+ * release/acquire hand-off orders one run before the next. Worker {@code i} alone writes
+ * {@code locals[i]} while the pipeline runs; every such write precedes that worker's later
+ * decrement of {@code liveTickets} (or of another ticket it runs), and the worker whose decrement
+ * reaches zero reads all locals after it, so it sees every state (the decrements form one
+ * release sequence). The same holds for {@code pendingCombines} and the finish.
  */
 final class PipelineRun<L> {
     /** Phases of a pipeline run. */
@@ -32,29 +41,31 @@ final class PipelineRun<L> {
         FINISHED
     }
 
+    /** Stored for a worker whose {@code createLocal} returned null (a sink without local state). */
+    private static final Object NULL_LOCAL = new Object();
+
     final Pipeline pipeline;
     final Sink<L> sink;
     final QueryRun query;
     final PipelineStats stats;
     final List<PipelineRun<?>> dependants = new ArrayList<>();
     final AtomicInteger unfinishedDependencies;
-    private final List<L> locals;
+    private final Object[] locals;
     private final TaskContext[] contexts;
     private final AtomicInteger liveTickets = new AtomicInteger();
     private final AtomicInteger pendingCombines = new AtomicInteger();
     private volatile State state = State.WAITING;
 
-    PipelineRun(Pipeline pipeline, Sink<L> sink, QueryRun query, int workers) {
+    PipelineRun(Pipeline pipeline, Sink<L> sink, QueryRun query, int dependencies, int workers) {
         this.pipeline = pipeline;
         this.sink = sink;
         this.query = query;
-        this.stats = new PipelineStats(pipeline.name());
-        this.unfinishedDependencies = new AtomicInteger(pipeline.dependencies().size());
-        this.locals = new ArrayList<>(workers);
+        this.stats = new PipelineStats(pipeline.name(), pipeline.maxInFlight(), workers);
+        this.unfinishedDependencies = new AtomicInteger(dependencies);
+        this.locals = new Object[workers];
         this.contexts = new TaskContext[workers];
         for (int i = 0; i < workers; i++) {
             contexts[i] = new TaskContext(i, query.context());
-            locals.add(null);
         }
     }
 
@@ -62,9 +73,10 @@ final class PipelineRun<L> {
         return state;
     }
 
+    /** Puts the tickets on the queue. */
     void start() {
         state = State.RUNNING;
-        stats.started();
+        stats.markStarted();
         int tickets = pipeline.maxInFlight();
         liveTickets.set(tickets);
         for (int i = 0; i < tickets; i++) {
@@ -72,94 +84,213 @@ final class PipelineRun<L> {
         }
     }
 
+    private L local(TaskContext ctx) {
+        Object l = locals[ctx.worker()];
+        if (l == null) {
+            L created = sink.createLocal(ctx);
+            locals[ctx.worker()] = created == null ? NULL_LOCAL : created;
+            return created;
+        }
+        return unmask(l);
+    }
+
+    @SuppressWarnings("unchecked") // locals[i] only ever holds NULL_LOCAL or an L created by createLocal
+    private L unmask(Object stored) {
+        return stored == NULL_LOCAL ? null : (L) stored;
+    }
+
     /** One permission to have a morsel in flight. */
     final class Ticket extends Task {
+        /** A processed morsel the sink refused; offered again before anything new is pulled. */
+        private Morsel pending;
+
         Ticket() {
-            super(PipelineRun.this.query);
+            super(PipelineRun.this);
         }
 
         @Override
         boolean run(WorkerPool.Worker worker) {
-            if (!sink.ready()) {
-                stats.refused();
-                query.pool().enqueue(this, false);
-                return false;
-            }
             TaskContext ctx = contexts[worker.index()];
-            long t0 = System.nanoTime();
-            Morsel m = null;
-            String stage = pipeline.source().name();
+            boolean ready;
             try {
-                m = pipeline.source().next(ctx);
-                if (m == null) {
-                    retire();
-                    return true;
-                }
-                int in = m.rowCount();
-                for (Operator op : pipeline.operators()) {
-                    stage = op.name();
-                    Morsel out = op.process(m, ctx);
-                    m = out;
-                }
-                stage = sink.name();
-                L local = locals.get(worker.index());
-                if (local == null) {
-                    local = sink.createLocal(ctx);
-                    locals.set(worker.index(), local);
-                }
-                int out = m.rowCount();
-                Morsel handed = m;
-                m = null;
-                sink.consume(local, handed, ctx);
-                stats.morsel(in, out, System.nanoTime() - t0);
+                ready = sink.ready();
             } catch (Throwable t) {
-                if (m != null) {
-                    closeQuietly(m, t);
-                }
-                query.fail(t, PipelineRun.this, stage);
-                retire();
+                query.fail(t, pipeline.name(), sink.name());
                 return true;
             }
-            query.pool().enqueue(this, false);
+            if (!ready) {
+                stats.refused(ctx.worker());
+                query.pool().requeue(this, worker);
+                return false;
+            }
+            if (pending != null) {
+                Morsel m = pending;
+                pending = null;
+                return deliver(m, ctx, worker) != Delivery.REFUSED;
+            }
+            Source source = pipeline.source();
+            Morsel m;
+            try {
+                m = source.next(ctx);
+                if (m == null) {
+                    if (source.isExhausted()) {
+                        retire();
+                        return true;
+                    }
+                    stats.waitedForSource(ctx.worker());
+                    query.pool().requeue(this, worker);
+                    return false;
+                }
+            } catch (Throwable t) {
+                query.fail(t, pipeline.name(), source.name());
+                return true;
+            }
+            stats.pulled(ctx.worker(), m.rowCount());
+            m = applyOperators(m, ctx, worker);
+            if (m != null) {
+                deliver(m, ctx, worker);
+            }
             return true;
+        }
+
+        /** Runs the operators; null when the morsel was skipped or the query stopped (the ticket is then handled). */
+        private Morsel applyOperators(Morsel m, TaskContext ctx, WorkerPool.Worker worker) {
+            for (Operator op : pipeline.operators()) {
+                if (ctx.isCancelled()) {
+                    // Stop promptly: the query is failing or cancelled; the ticket is dropped.
+                    drop(m, ctx.worker());
+                    return null;
+                }
+                long sequence = m.sequence();
+                Morsel out;
+                try {
+                    out = op.process(m, ctx);
+                } catch (Throwable t) {
+                    query.fail(t, pipeline.name(), op.name());
+                    // The operator owned its input; closing it again is harmless (close is
+                    // idempotent) and frees whatever the operator did not.
+                    drop(m, ctx.worker());
+                    return null;
+                }
+                if (out == null) {
+                    skip(sequence, ctx, worker);
+                    return null;
+                }
+                m = out;
+            }
+            return m;
+        }
+
+        private void skip(long sequence, TaskContext ctx, WorkerPool.Worker worker) {
+            try {
+                sink.skip(local(ctx), sequence, ctx);
+            } catch (Throwable t) {
+                stats.landed(ctx.worker(), 0);
+                query.fail(t, pipeline.name(), sink.name());
+                return;
+            }
+            stats.skipped(ctx.worker());
+            stats.landed(ctx.worker(), 0);
+            query.pool().requeue(this, worker);
+        }
+
+        private Delivery deliver(Morsel m, TaskContext ctx, WorkerPool.Worker worker) {
+            int rows = m.rowCount();
+            try {
+                if (!sink.offer(local(ctx), m, ctx)) {
+                    pending = m;
+                    stats.refused(ctx.worker());
+                    query.pool().requeue(this, worker);
+                    return Delivery.REFUSED;
+                }
+            } catch (Throwable t) {
+                query.fail(t, pipeline.name(), sink.name());
+                // Whether or not the sink had taken the morsel, closing it is safe (idempotent)
+                // and prevents a leak when it had not.
+                drop(m, ctx.worker());
+                return Delivery.FAILED;
+            }
+            stats.landed(ctx.worker(), rows);
+            query.pool().requeue(this, worker);
+            return Delivery.TAKEN;
+        }
+
+        /**
+         * Closes a morsel that leaves the pipeline without reaching the sink ({@code worker} -1 off
+         * the workers). A failure to close is recorded like any other (suppressed when the query
+         * already failed), never attached to the user's exception.
+         */
+        private void drop(Morsel m, int worker) {
+            stats.landed(worker, 0);
+            try {
+                m.close();
+            } catch (Throwable t) {
+                query.fail(t, pipeline.name(), "close of a morsel");
+            }
+        }
+
+        @Override
+        void discard() {
+            Morsel m = pending;
+            if (m != null) {
+                pending = null;
+                // May run on a thread that is not a worker (a pool that closes drains its queue).
+                drop(m, -1);
+            }
         }
     }
 
+    /** What became of a morsel offered to the sink. */
+    private enum Delivery {
+        /** The sink took it. */
+        TAKEN,
+        /** The sink refused it for now; the ticket keeps it. */
+        REFUSED,
+        /** The sink threw; the query is failing. */
+        FAILED
+    }
+
     private void retire() {
-        if (liveTickets.decrementAndGet() == 0 && !query.context().isCancelled()) {
-            state = State.COMBINING;
-            List<L> states = new ArrayList<>();
-            for (L l : locals) {
-                if (l != null) {
-                    states.add(l);
-                }
+        if (liveTickets.decrementAndGet() != 0 || query.context().isCancelled()) {
+            return;
+        }
+        state = State.COMBINING;
+        List<Combine> combines = new ArrayList<>();
+        for (int i = 0; i < locals.length; i++) {
+            Object stored = locals[i];
+            if (stored != null) {
+                locals[i] = null;
+                combines.add(new Combine(unmask(stored)));
             }
-            if (states.isEmpty()) {
-                query.pool().enqueue(new Finish(), true);
-                return;
-            }
-            pendingCombines.set(states.size());
-            for (L l : states) {
-                query.pool().enqueue(new Combine(l), true);
-            }
+        }
+        if (combines.isEmpty()) {
+            query.pool().enqueue(new Finish(), true);
+            return;
+        }
+        pendingCombines.set(combines.size());
+        for (Combine c : combines) {
+            query.pool().enqueue(c, true);
         }
     }
 
     /** Merges one worker-local state into the sink. */
     final class Combine extends Task {
-        private final L local;
+        private L local;
 
         Combine(L local) {
-            super(PipelineRun.this.query);
+            super(PipelineRun.this);
             this.local = local;
         }
 
         @Override
         boolean run(WorkerPool.Worker worker) {
+            L l = local;
+            // From here on the sink owns the state, whether combine succeeds or not.
+            local = null;
             try {
-                sink.combine(local, contexts[worker.index()]);
+                sink.combine(l, contexts[worker.index()]);
             } catch (Throwable t) {
-                query.fail(t, PipelineRun.this, sink.name());
+                query.fail(t, pipeline.name(), sink.name());
                 return true;
             }
             if (pendingCombines.decrementAndGet() == 0) {
@@ -167,12 +298,19 @@ final class PipelineRun<L> {
             }
             return true;
         }
+
+        @Override
+        void discard() {
+            L l = local;
+            local = null;
+            closeLocal(l);
+        }
     }
 
     /** Runs the sink's finish phase, then lets dependants start. */
     final class Finish extends Task {
         Finish() {
-            super(PipelineRun.this.query);
+            super(PipelineRun.this);
         }
 
         @Override
@@ -181,21 +319,35 @@ final class PipelineRun<L> {
             try {
                 sink.finish(contexts[worker.index()]);
             } catch (Throwable t) {
-                query.fail(t, PipelineRun.this, sink.name());
+                query.fail(t, pipeline.name(), sink.name());
                 return true;
             }
             state = State.FINISHED;
-            stats.ended();
+            stats.markEnded();
             query.pipelineFinished(PipelineRun.this);
             return true;
         }
     }
 
-    private static void closeQuietly(Morsel m, Throwable primary) {
-        try {
-            m.close();
-        } catch (Throwable t) {
-            primary.addSuppressed(t);
+    /**
+     * Closes local states that never reached combine (the query failed or was cancelled). Runs
+     * when no task of the query runs any more.
+     */
+    void closeLocals() {
+        for (int i = 0; i < locals.length; i++) {
+            Object l = locals[i];
+            locals[i] = null;
+            closeLocal(l);
+        }
+    }
+
+    private void closeLocal(Object l) {
+        if (l instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Throwable t) {
+                query.fail(t, pipeline.name(), sink.name() + " (closing a worker-local state)");
+            }
         }
     }
 }

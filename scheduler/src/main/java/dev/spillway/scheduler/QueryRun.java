@@ -3,7 +3,6 @@ package dev.spillway.scheduler;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,10 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The execution state of one query: its pipeline runs, outstanding tasks and completion.
  *
- * <p>Release rule: the query's operators, sources, sinks and registered resources are closed
- * exactly once, by whichever thread sees the outstanding-task count reach zero after the query
- * completed or was cancelled. Tasks of a cancelled query that are still queued are dropped when a
- * worker polls them, so the count always reaches zero and nothing is closed while in use.
+ * <p>Release rule: the query's worker-local states, sources, operators, sinks and registered
+ * resources are closed exactly once, by whichever thread sees the outstanding-task count reach
+ * zero after the query completed or was cancelled. Every task enqueues its successors before it
+ * counts itself done, so the count reaches zero only when nothing of the query runs or waits.
+ * Tasks of a cancelled query still queued are discarded when a worker polls them, so the count
+ * always reaches zero and nothing is closed while in use.
  */
 final class QueryRun {
     private final WorkerPool pool;
@@ -28,21 +29,26 @@ final class QueryRun {
     private final AtomicInteger unfinished;
     private final AtomicBoolean released = new AtomicBoolean();
     private volatile boolean completed;
-    private volatile String failedPipeline;
-    private volatile String failedOperator;
 
-    QueryRun(WorkerPool pool, QueryPlan plan, QueryContext context) {
+    /**
+     * Prepares a run; marks plan and context as used.
+     *
+     * @throws IllegalStateException when the plan or the context was submitted before
+     */
+    QueryRun(WorkerPool pool, QueryPlan plan, QueryContext context, long nowNanos) {
         this.pool = pool;
         this.plan = plan;
         this.context = context;
-        Map<Pipeline, PipelineRun<?>> byPipeline = new LinkedHashMap<>();
+        plan.submitted();
+        context.submitted(nowNanos);
+        Map<Pipeline, PipelineRun<?>> byPipeline = new IdentityHashMap<>();
         for (Pipeline p : plan.pipelines()) {
-            PipelineRun<?> run = newRun(p, p.sink());
+            PipelineRun<?> run = newRun(p, p.sink(), plan.dependenciesOf(p).size());
             byPipeline.put(p, run);
             runs.add(run);
         }
         for (Pipeline p : plan.pipelines()) {
-            for (Pipeline d : p.dependencies()) {
+            for (Pipeline d : plan.dependenciesOf(p)) {
                 byPipeline.get(d).dependants.add(byPipeline.get(p));
             }
         }
@@ -50,8 +56,8 @@ final class QueryRun {
         this.handle = new QueryHandle(this);
     }
 
-    private <L> PipelineRun<L> newRun(Pipeline p, Sink<L> sink) {
-        return new PipelineRun<>(p, sink, this, pool.threads());
+    private <L> PipelineRun<L> newRun(Pipeline p, Sink<L> sink, int dependencies) {
+        return new PipelineRun<>(p, sink, this, dependencies, pool.threads());
     }
 
     WorkerPool pool() {
@@ -66,24 +72,24 @@ final class QueryRun {
         return handle;
     }
 
-    QueryPlan plan() {
-        return plan;
+    String name() {
+        return plan.name();
     }
 
     List<PipelineStats> pipelineStats() {
-        List<PipelineStats> out = new ArrayList<>();
+        List<PipelineStats> out = new ArrayList<>(runs.size());
         for (PipelineRun<?> r : runs) {
             out.add(r.stats);
         }
         return out;
     }
 
-    /** Starts the pipelines without dependencies. The caller holds one outstanding count. */
+    /** Starts the pipelines without dependencies. Holds one outstanding count meanwhile. */
     void start() {
         outstanding.incrementAndGet();
         try {
             for (PipelineRun<?> r : runs) {
-                if (r.unfinishedDependencies.get() == 0) {
+                if (r.unfinishedDependencies.get() == 0 && !context.isCancelled()) {
                     r.start();
                 }
             }
@@ -102,6 +108,7 @@ final class QueryRun {
         }
     }
 
+    /** Called from the finish task of {@code run}: starts dependants whose last dependency this was. */
     void pipelineFinished(PipelineRun<?> run) {
         for (PipelineRun<?> d : run.dependants) {
             if (d.unfinishedDependencies.decrementAndGet() == 0 && !context.isCancelled()) {
@@ -113,79 +120,108 @@ final class QueryRun {
         }
     }
 
-    /** Records a failure (the first one names the pipeline and operator) and cancels the query. */
-    void fail(Throwable t, PipelineRun<?> run, String operator) {
-        if (context.fail(t)) {
-            failedPipeline = run == null ? null : run.pipeline.name();
-            failedOperator = operator;
-        }
+    /** Records a failure of {@code operator} in {@code pipeline} (the first one wins) and cancels the query. */
+    void fail(Throwable t, String pipeline, String operator) {
+        context.fail(t, pipeline, operator);
     }
 
-    /** Cancels the query; its tasks stop and its resources are released. */
-    void cancel(Throwable reason) {
-        context.fail(reason);
+    /**
+     * Cancels the query; its tasks stop and its resources are released.
+     *
+     * @return whether this cancellation decided the query's outcome (it was still running)
+     */
+    boolean cancel(QueryCancelledException reason) {
+        boolean decided = context.cancel(reason);
+        // Holds one count so that a query with nothing queued is released here.
         outstanding.incrementAndGet();
         taskDone();
+        return decided;
+    }
+
+    /** Cancels the query because its context's deadline passed. */
+    void timeOut() {
+        context.cancel(new QueryTimeoutException(plan.name(), context.timeout()));
     }
 
     private void release() {
         if (!released.compareAndSet(false, true)) {
             return;
         }
-        Throwable closeFailure = null;
+        // First decide the outcome, so that a cancel racing with the end cannot turn a completed
+        // query into a cancelled one after the fact (nor claim to have cancelled it).
+        QueryContext.Problem first = context.seal();
+        List<Throwable> closeFailures = new ArrayList<>();
+        for (PipelineRun<?> r : runs) {
+            r.closeLocals();
+        }
         Set<AutoCloseable> closed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (PipelineRun<?> r : runs) {
             Pipeline p = r.pipeline;
-            closeFailure = closeOnce(p.source(), closed, closeFailure);
+            closeOnce(p.source(), closed, closeFailures);
             for (Operator op : p.operators()) {
-                closeFailure = closeOnce(op, closed, closeFailure);
+                closeOnce(op, closed, closeFailures);
             }
-            closeFailure = closeOnce(p.sink(), closed, closeFailure);
+            closeOnce(p.sink(), closed, closeFailures);
         }
-        closeFailure = context.closeResources(closeFailure);
-        Throwable failure = context.failure();
-        if (failure == null && closeFailure != null) {
-            failure = closeFailure;
-            failedOperator = "release of resources";
-        } else if (failure != null && closeFailure != null) {
-            failure.addSuppressed(closeFailure);
-        }
+        closeFailures.addAll(context.closeResources());
+        RuntimeException outcome = outcome(first, closeFailures);
         pool.queryEnded(this);
-        if (failure == null) {
-            handle.complete(null);
+        handle.complete(outcome);
+    }
+
+    /** The exception the caller gets, or null for success. */
+    private RuntimeException outcome(QueryContext.Problem first, List<Throwable> closeFailures) {
+        QueryExecutionException e;
+        List<Throwable> suppressed = new ArrayList<>(context.laterFailures());
+        if (first == null) {
+            // Failures recorded after the seal come from releasing the query's resources.
+            suppressed.addAll(closeFailures);
+            if (suppressed.isEmpty()) {
+                return null;
+            }
+            Throwable cause = suppressed.remove(0);
+            e = new QueryExecutionException(plan.name(), null, null, "query '" + plan.name()
+                    + "' completed but failed to release its resources: " + cause, cause);
+        } else if (first.cause() instanceof QueryCancelledException c) {
+            e = c;
+            suppressed.addAll(closeFailures);
         } else {
-            handle.complete(wrap(failure));
+            StringBuilder msg = new StringBuilder("query '").append(plan.name()).append("' failed");
+            if (first.pipeline() != null) {
+                msg.append(" in pipeline '").append(first.pipeline()).append('\'');
+            }
+            if (first.operator() != null) {
+                msg.append(" at operator '").append(first.operator()).append('\'');
+            }
+            msg.append(": ").append(first.cause());
+            int dropped = context.laterFailuresDropped();
+            if (dropped > 0) {
+                msg.append(" (").append(dropped).append(" later failures not attached)");
+            }
+            e = new QueryExecutionException(plan.name(), first.pipeline(), first.operator(), msg.toString(), first.cause());
+            suppressed.addAll(closeFailures);
         }
+        for (Throwable t : suppressed) {
+            if (t != e) {
+                e.addSuppressed(t);
+            }
+        }
+        return e;
     }
 
-    private RuntimeException wrap(Throwable failure) {
-        if (failure instanceof QueryHandle.Cancellation c) {
-            return new QueryExecutionException("query '" + plan.name() + "' " + c.getMessage(), null, failure);
-        }
-        StringBuilder msg = new StringBuilder("query '").append(plan.name()).append("' failed");
-        if (failedPipeline != null) {
-            msg.append(" in pipeline '").append(failedPipeline).append('\'');
-        }
-        if (failedOperator != null) {
-            msg.append(" at operator '").append(failedOperator).append('\'');
-        }
-        msg.append(": ").append(failure);
-        return new QueryExecutionException(msg.toString(), failedOperator, failure);
-    }
-
-    private static Throwable closeOnce(AutoCloseable c, Set<AutoCloseable> closed, Throwable acc) {
+    private static void closeOnce(AutoCloseable c, Set<AutoCloseable> closed, List<Throwable> failures) {
         if (!closed.add(c)) {
-            return acc;
+            return;
         }
         try {
             c.close();
-            return acc;
         } catch (Throwable t) {
-            if (acc == null) {
-                return t;
-            }
-            acc.addSuppressed(t);
-            return acc;
+            failures.add(t);
         }
+    }
+
+    @Override
+    public String toString() {
+        return "QueryRun[" + plan.name() + "]";
     }
 }

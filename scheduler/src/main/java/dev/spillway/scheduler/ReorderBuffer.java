@@ -8,15 +8,22 @@ import java.util.function.Consumer;
 
 /**
  * Restores source order for order-sensitive sinks (file writers, slices): items arrive tagged
- * with their dense sequence numbers in any order and leave in sequence order.
+ * with their dense sequence numbers in any order and leave in sequence order. A sequence number
+ * that an operator filtered out entirely is marked with {@link #skip} so later items do not wait
+ * for it.
  *
- * <p>Thread-safe. The consumer passed to {@link #add} runs under the buffer's lock, so items leave
- * one at a time, in order, on whichever thread delivered the missing one.
+ * <p>Thread-safe. The consumer passed to {@link #add}/{@link #skip} runs under the buffer's lock,
+ * so items leave one at a time, in order, on whichever thread delivered the missing one. The
+ * buffer holds at most the items between the oldest missing sequence number and the newest
+ * arrival, i.e. at most the pipeline's morsels in flight.
  *
  * @param <T> the items (usually morsels)
  */
 public final class ReorderBuffer<T> {
-    private final Map<Long, T> waiting = new HashMap<>();
+    /** Placeholder stored for a skipped sequence number. */
+    private static final Object SKIPPED = new Object();
+
+    private final Map<Long, Object> waiting = new HashMap<>();
     private long next;
 
     /** A buffer expecting sequence 0 first. */
@@ -35,14 +42,36 @@ public final class ReorderBuffer<T> {
      * @throws IllegalArgumentException for a sequence number already delivered or waiting
      */
     public synchronized void add(long sequence, T item, Consumer<? super T> inOrder) {
+        put(sequence, item);
+        release(inOrder);
+    }
+
+    /**
+     * Marks {@code sequence} as never arriving; then hands every item that is now in order to
+     * {@code inOrder}.
+     *
+     * @throws IllegalArgumentException for a sequence number already delivered or waiting
+     */
+    public synchronized void skip(long sequence, Consumer<? super T> inOrder) {
+        put(sequence, SKIPPED);
+        release(inOrder);
+    }
+
+    private void put(long sequence, Object item) {
         if (sequence < next || waiting.containsKey(sequence)) {
             throw new IllegalArgumentException("sequence " + sequence + " delivered twice (next expected: " + next + ")");
         }
         waiting.put(sequence, item);
-        T ready;
+    }
+
+    @SuppressWarnings("unchecked") // only T and SKIPPED are ever stored
+    private void release(Consumer<? super T> inOrder) {
+        Object ready;
         while ((ready = waiting.remove(next)) != null) {
             next++;
-            inOrder.accept(ready);
+            if (ready != SKIPPED) {
+                inOrder.accept((T) ready);
+            }
         }
     }
 
@@ -51,14 +80,20 @@ public final class ReorderBuffer<T> {
         return next;
     }
 
-    /** Items waiting for an earlier one. */
+    /** Items (and skip marks) waiting for an earlier sequence number. */
     public synchronized int waitingCount() {
         return waiting.size();
     }
 
     /** Removes and returns the waiting items (to release them when a query is cancelled). */
+    @SuppressWarnings("unchecked") // only T and SKIPPED are ever stored
     public synchronized List<T> drain() {
-        List<T> out = new ArrayList<>(waiting.values());
+        List<T> out = new ArrayList<>(waiting.size());
+        for (Object o : waiting.values()) {
+            if (o != SKIPPED) {
+                out.add((T) o);
+            }
+        }
         waiting.clear();
         return out;
     }

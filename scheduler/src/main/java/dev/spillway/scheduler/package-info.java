@@ -4,32 +4,70 @@
  * <h2>Model</h2>
  * A {@link dev.spillway.scheduler.QueryPlan} is a DAG of {@link dev.spillway.scheduler.Pipeline}s:
  * a {@link dev.spillway.scheduler.Source}, stateless {@link dev.spillway.scheduler.Operator}s and a
- * {@link dev.spillway.scheduler.Sink}. A pipeline starts when the pipelines it depends on (the
- * breakers whose output it reads, e.g. a join build) have finished. Workers of one
- * {@link dev.spillway.scheduler.WorkerPool} pull work; nothing pushes, so a sink that is spilling
- * simply stops being fed ({@link dev.spillway.scheduler.Sink#ready()}) instead of negotiating with
- * producers whose batches are already queued behind it — the flaw of push-based engines.
+ * {@link dev.spillway.scheduler.Sink} with per-worker local state. A pipeline starts when the
+ * pipelines it depends on (the breakers whose output it reads, e.g. a join build) have finished;
+ * pipelines without a path between them run at the same time, and a source fed by such a
+ * concurrent pipeline says "nothing now" ({@link dev.spillway.scheduler.Source#isExhausted()}).
+ * Workers of one {@link dev.spillway.scheduler.WorkerPool} pull work; nothing pushes. A sink that
+ * is spilling therefore simply stops being fed — it is not {@link dev.spillway.scheduler.Sink#ready()
+ * ready}, or it {@linkplain dev.spillway.scheduler.Sink#offer refuses} the morsel in hand — instead
+ * of negotiating with producers whose batches are already queued behind it, the weak point of
+ * push-based engines.
  *
  * <h2>Tickets</h2>
  * A running pipeline owns {@code maxInFlight} tickets on the pool's queue. A worker that polls a
  * ticket pulls one morsel, runs it through the operators into the sink with its own worker-local
- * sink state, and re-queues the ticket at the tail. Hence exact backpressure (at most
- * {@code maxInFlight} morsels between source and sink) and round-robin sharing between all
- * pipelines of all queries. Combine (one task per worker-local state) and finish (one task) also
- * run as tasks on the pool.
+ * sink state, and re-queues the ticket at the tail. A ticket carries at most one morsel — the one
+ * a refusing sink made wait included — which makes the bound on morsels in flight exact and the
+ * memory of a pipeline predictable. Re-queueing at the tail makes the workers round-robin over the
+ * runnable pipelines of all queries, so one pool serves many concurrent queries fairly and a small
+ * query is never stuck behind a large one. Combine (one task per worker-local state) and finish
+ * (one task) also run as tasks on the pool. Sequence numbers from the source let order-sensitive
+ * sinks restore source order ({@link dev.spillway.scheduler.ReorderBuffer}); an operator that filters
+ * a whole morsel away makes the scheduler report the gap
+ * ({@link dev.spillway.scheduler.Sink#skip}).
+ *
+ * <h2>Idle workers</h2>
+ * A worker that finds nothing to do backs off — spin, yield, park for growing periods (Agrona's
+ * {@code BackoffIdleStrategy}) — and then parks until woken, so an idle pool burns no core. New
+ * work wakes one sleeping worker, and a worker that takes a task while more are queued passes the
+ * wake-up on. Tickets that cannot progress (refusing sink, waiting source) stay on the queue, so
+ * workers only back off with a bounded park and retry within a millisecond.
  *
  * <h2>Memory ordering</h2>
- * The queue (JCTools {@code MpmcAtomicArrayQueue}) publishes tasks with release/acquire semantics,
- * so whatever a task wrote before being queued is visible to the worker that polls it. Ticket,
- * combine and task counts are {@code AtomicInteger}s whose decrement-to-zero hands the phase over:
- * the thread that retires the last ticket reads every worker-local state written before the other
- * retirements. Worker-local sink states are touched only by their worker until then.
+ * <ul>
+ *   <li>The queue (JCTools {@code MpmcAtomicArrayQueue}, field updaters rather than {@code Unsafe})
+ *       publishes a task with a release store and hands it over with an acquire load, so whatever a
+ *       task wrote before being queued — a ticket's waiting morsel, a worker-local state — is
+ *       visible to the worker that polls it next.</li>
+ *   <li>Ticket, combine and outstanding-task counts are {@code AtomicInteger}s whose decrement to
+ *       zero hands a phase over: the read-modify-writes form one release sequence, so the thread
+ *       that retires the last ticket reads every worker-local state written before any earlier
+ *       retirement; likewise the last combine before the finish, and the last outstanding task
+ *       before the release of the query's resources.</li>
+ *   <li>Sleeping and waking follow Dekker's pattern with sequentially consistent atomics: a worker
+ *       announces itself asleep before it re-checks the queue, an enqueuer publishes the task before
+ *       it looks for sleepers, so a wake-up is never lost.</li>
+ *   <li>Cancellation is a volatile flag written after the first failure is recorded (CAS), so a
+ *       task that sees the flag sees the failure. Worker counters have a single writer and are
+ *       published with {@code setRelease}, read with {@code getAcquire}; per-pipeline counters are
+ *       {@code LongAdder}s, whose cells are padded against false sharing.</li>
+ * </ul>
  *
- * <h2>Failure</h2>
- * The first exception cancels the query ({@link dev.spillway.scheduler.QueryContext}); queued tasks
- * of a cancelled query are dropped when polled; when the query's outstanding-task count reaches
- * zero its sources, operators, sinks and registered resources are closed exactly once and the
- * waiting caller gets a {@link dev.spillway.scheduler.QueryExecutionException} naming the pipeline
- * and operator, with the original exception as cause. Workers never die of a task's failure.
+ * <h2>Failure, cancellation, timeouts</h2>
+ * The first exception cancels the query ({@link dev.spillway.scheduler.QueryContext}); running
+ * tasks stop at their next operator, queued tasks of a cancelled query are discarded when polled
+ * (closing the morsels and local states they hold), and when the query's outstanding-task count
+ * reaches zero its worker-local states, sources, operators, sinks and registered resources (memory
+ * budgets, spill directories) are closed exactly once. The caller gets a
+ * {@link dev.spillway.scheduler.QueryExecutionException} naming the pipeline and operator, with the
+ * original exception as cause and later failures suppressed; cancellations and timeouts are its
+ * subclasses {@link dev.spillway.scheduler.QueryCancelledException} and
+ * {@link dev.spillway.scheduler.QueryTimeoutException}. Workers never die of a task's failure.
+ *
+ * <h2>Pinning</h2>
+ * {@link dev.spillway.scheduler.CpuAffinity} confines the restricted FFM downcalls
+ * ({@code sched_setaffinity}, {@code sched_getaffinity}, {@code sched_getcpu}); off Linux pinning
+ * is a no-op announced once.
  */
 package dev.spillway.scheduler;

@@ -1,8 +1,11 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.memory.Morsel;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,24 +13,37 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class CpuAffinityTest {
     private static boolean linux() {
-        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
     }
 
     @Test
-    void pinnedThreadReadsBackItsCpu() throws Exception {
+    void allowedCpusAreDistinctAscendingAndIncludeTheCurrentOne() {
+        int[] cpus = CpuAffinity.allowedCpus();
+        assertTrue(cpus.length >= 1);
+        for (int i = 1; i < cpus.length; i++) {
+            assertTrue(cpus[i - 1] < cpus[i], Arrays.toString(cpus));
+        }
+        if (linux()) {
+            assertTrue(CpuAffinity.isSupported(), "Linux with native access granted supports pinning");
+            int now = CpuAffinity.currentCpu();
+            assertTrue(Arrays.stream(cpus).anyMatch(c -> c == now), "running on " + now + ", allowed " + Arrays.toString(cpus));
+        }
+    }
+
+    @Test
+    void pinnedThreadReadsBackItsCpuWithSchedGetcpu() throws Exception {
         assumeTrue(linux(), "CPU pinning is Linux-only");
-        assertTrue(CpuAffinity.isSupported());
-        int cpus = Runtime.getRuntime().availableProcessors();
-        for (int cpu = 0; cpu < cpus; cpu++) {
-            int target = cpu;
+        for (int cpu : CpuAffinity.allowedCpus()) {
             AtomicReference<int[]> seen = new AtomicReference<>();
             Thread t = new Thread(() -> {
-                boolean ok = CpuAffinity.pinCurrentThread(target);
+                boolean ok = CpuAffinity.pinCurrentThread(cpu);
                 int[] observed = new int[20];
                 for (int i = 0; i < observed.length; i++) {
                     Thread.yield();
@@ -38,9 +54,9 @@ class CpuAffinityTest {
             t.start();
             t.join();
             int[] observed = seen.get();
-            assertTrue(observed != null, "sched_setaffinity refused cpu " + target);
+            assertNotNull(observed, "sched_setaffinity refused cpu " + cpu);
             for (int c : observed) {
-                assertEquals(target, c, "thread pinned to cpu " + target + " ran on cpu " + c);
+                assertEquals(cpu, c, "thread pinned to cpu " + cpu + " ran on cpu " + c);
             }
         }
     }
@@ -48,11 +64,16 @@ class CpuAffinityTest {
     @Test
     void pinnedPoolRunsEachWorkerOnItsCpu() {
         assumeTrue(linux(), "CPU pinning is Linux-only");
-        int cpus = Runtime.getRuntime().availableProcessors();
+        int[] allowed = CpuAffinity.allowedCpus();
         assertNoLeaks(mem -> {
             Set<String> mismatches = ConcurrentHashMap.newKeySet();
             AtomicInteger checks = new AtomicInteger();
-            try (WorkerPool pool = new WorkerPool(cpus, true)) {
+            // One worker more than CPUs: the assignment wraps around.
+            try (WorkerPool pool = new WorkerPool(allowed.length + 1, true)) {
+                List<WorkerStats> workers = pool.stats().workers();
+                for (WorkerStats w : workers) {
+                    assertEquals(allowed[w.worker() % allowed.length], w.cpu());
+                }
                 TestPipelines.RangeSource src = new TestPipelines.RangeSource(0, 200_000, 1000, mem.pool(), mem.budget());
                 TestPipelines.SumSink sink = new TestPipelines.SumSink(src);
                 Operator probe = new Operator() {
@@ -62,20 +83,18 @@ class CpuAffinityTest {
                     }
 
                     @Override
-                    public dev.spillway.memory.Morsel process(dev.spillway.memory.Morsel input, TaskContext ctx) {
+                    public Morsel process(Morsel input, TaskContext ctx) {
                         int cpu = CpuAffinity.currentCpu();
                         checks.incrementAndGet();
-                        if (cpu != ctx.worker() % cpus) {
-                            mismatches.add("worker " + ctx.worker() + " on cpu " + cpu);
+                        int expected = workers.get(ctx.worker()).cpu();
+                        if (cpu != expected) {
+                            mismatches.add("worker " + ctx.worker() + " pinned to " + expected + " ran on cpu " + cpu);
                         }
                         return input;
                     }
                 };
                 pool.run(new QueryPlan("pinned", List.of(new Pipeline("p", src, List.of(probe), sink))));
                 assertEquals(TestPipelines.sum(0, 200_000), sink.result);
-                for (WorkerStats w : pool.stats().workers()) {
-                    assertEquals(w.worker() % cpus, w.cpu());
-                }
             }
             assertTrue(checks.get() > 0);
             assertTrue(mismatches.isEmpty(), mismatches.toString());
@@ -84,6 +103,7 @@ class CpuAffinityTest {
 
     @Test
     void invalidCpuIsRefused() {
-        assertTrue(!CpuAffinity.pinCurrentThread(-1) && !CpuAffinity.pinCurrentThread(100_000));
+        assertFalse(CpuAffinity.pinCurrentThread(-1));
+        assertFalse(CpuAffinity.pinCurrentThread(100_000));
     }
 }

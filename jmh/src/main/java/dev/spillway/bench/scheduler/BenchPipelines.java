@@ -1,13 +1,15 @@
 package dev.spillway.bench.scheduler;
 
 import dev.spillway.memory.Morsel;
+import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.Sink;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Sources and sinks shared by the scheduler benchmarks. */
+/** Sources, operators and sinks shared by the scheduler benchmarks. */
 final class BenchPipelines {
     private BenchPipelines() {
     }
@@ -32,6 +34,25 @@ final class BenchPipelines {
         public Morsel next(TaskContext ctx) {
             long i = next.getAndIncrement();
             return i < count ? template.withSequence(i) : null;
+        }
+    }
+
+    /** Passes the morsel on; counts rows so the JIT cannot drop the call. */
+    static final class PassOperator implements Operator {
+        private final String name;
+
+        PassOperator(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Morsel process(Morsel input, TaskContext ctx) {
+            return input;
         }
     }
 
@@ -63,5 +84,23 @@ final class BenchPipelines {
         @Override
         public void finish(TaskContext ctx) {
         }
+    }
+
+    /**
+     * The baseline: source, operators and sink called in a plain loop on the calling thread,
+     * with the same phases the pool runs (one local, one combine, one finish).
+     */
+    static long runInLoop(Source source, List<Operator> operators, CountSink sink, TaskContext ctx) {
+        long[] local = sink.createLocal(ctx);
+        Morsel m;
+        while ((m = source.next(ctx)) != null) {
+            for (Operator op : operators) {
+                m = op.process(m, ctx);
+            }
+            sink.consume(local, m, ctx);
+        }
+        sink.combine(local, ctx);
+        sink.finish(ctx);
+        return sink.rows.get();
     }
 }

@@ -12,6 +12,7 @@ import dev.spillway.memory.NativeBuffer;
 import dev.spillway.memory.Schema;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.Pipeline;
+import dev.spillway.scheduler.QueryContext;
 import dev.spillway.scheduler.QueryPlan;
 import dev.spillway.scheduler.TaskContext;
 import dev.spillway.scheduler.WorkerPool;
@@ -33,11 +34,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Speed-up from 1 to 2 workers on a CPU-bound pipeline: 64 morsels of 128k int64 rows, each
- * hashed 8 times by an operator, into a counting sink. The ratio of the two scores is the
- * scaling; on this 2-core machine the ideal is 2.
+ * Speed-up from 1 to 2 workers on a CPU-bound pipeline: {@value #MORSELS} morsels of 128k int64
+ * rows, each hashed {@value #ROUNDS} times by an operator, into a counting sink. {@code query}
+ * runs it on a pool of {@code workers} threads; {@code directLoop} runs the same chain on the
+ * benchmark thread (the baseline: what one core does without the scheduler). The ratio
+ * {@code query(workers=1) / query(workers=2)} is the scaling; on the 2-core machine the ideal is 2.
  *
- * <p>Run: {@code java -jar jmh/target/benchmarks.jar WorkerPoolScaling}
+ * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -jar jmh/target/benchmarks.jar WorkerPoolScaling}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -56,8 +59,9 @@ public class WorkerPoolScalingBenchmark {
     private MemoryBudget budget;
     private Morsel template;
     private WorkerPool workerPool;
+    private List<Operator> chain;
 
-    /** Builds one 128k-row morsel and the pool. */
+    /** Builds one 128k-row morsel, the hashing operator and the pool. */
     @Setup(Level.Trial)
     public void setUp() {
         pool = new BlockPool();
@@ -68,23 +72,7 @@ public class WorkerPoolScalingBenchmark {
             }
             template = new Morsel(Schema.of(Field.of("v", DataType.INT64)), List.of(b.build()), Morsel.DEFAULT_ROWS, 0);
         }
-        workerPool = new WorkerPool(workers, false);
-    }
-
-    /** Frees everything. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        workerPool.close();
-        template.close();
-        pool.close();
-        budget.close();
-    }
-
-    /** One query: ms per query; compare the two {@code workers} values. */
-    @Benchmark
-    public long query() {
-        BenchPipelines.CountSink sink = new BenchPipelines.CountSink();
-        Operator hashing = new Operator() {
+        chain = List.of(new Operator() {
             @Override
             public String name() {
                 return "hash x" + ROUNDS;
@@ -99,9 +87,33 @@ public class WorkerPoolScalingBenchmark {
                 }
                 return input;
             }
-        };
+        });
+        workerPool = new WorkerPool(workers, false);
+    }
+
+    /** Frees everything. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        workerPool.close();
+        template.close();
+        pool.close();
+        budget.close();
+    }
+
+    /** One query on the pool: ms per query; compare the two {@code workers} values. */
+    @Benchmark
+    public long query() {
+        BenchPipelines.CountSink sink = new BenchPipelines.CountSink();
         workerPool.run(new QueryPlan("cpu", List.of(new Pipeline("p",
-                new BenchPipelines.RepeatSource(template, MORSELS), List.of(hashing), sink, 2 * workers))));
+                new BenchPipelines.RepeatSource(template, MORSELS), chain, sink, 2 * workers))));
         return sink.rows.get();
+    }
+
+    /** Baseline: the same chain in a loop on the benchmark thread (independent of {@code workers}). */
+    @Benchmark
+    public long directLoop() {
+        BenchPipelines.CountSink sink = new BenchPipelines.CountSink();
+        return BenchPipelines.runInLoop(new BenchPipelines.RepeatSource(template, MORSELS), chain, sink,
+                new TaskContext(0, new QueryContext("direct")));
     }
 }
