@@ -3,6 +3,7 @@ package dev.spillway.scheduler;
 import dev.spillway.memory.Morsel;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +16,7 @@ import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -65,7 +67,7 @@ class CpuAffinityTest {
     void pinnedPoolRunsEachWorkerOnItsCpu() {
         assumeTrue(linux(), "CPU pinning is Linux-only");
         int[] allowed = CpuAffinity.allowedCpus();
-        assertNoLeaks(mem -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertNoLeaks(mem -> {
             Set<String> mismatches = ConcurrentHashMap.newKeySet();
             AtomicInteger checks = new AtomicInteger();
             // One worker more than CPUs: the assignment wraps around.
@@ -98,7 +100,7 @@ class CpuAffinityTest {
             }
             assertTrue(checks.get() > 0);
             assertTrue(mismatches.isEmpty(), mismatches.toString());
-        });
+        }));
     }
 
     @Test
