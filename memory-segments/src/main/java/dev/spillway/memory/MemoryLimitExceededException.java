@@ -37,14 +37,15 @@ public final class MemoryLimitExceededException extends RuntimeException {
                 .append(Bytes.format(bytes)).append(" but '").append(refuser.path()).append("' has ")
                 .append(Bytes.format(refuser.reserved())).append(" of its cap of ")
                 .append(Bytes.format(refuser.cap())).append(" reserved");
-        List<MemoryBudget> consumers = new ArrayList<>();
+        List<Consumer> consumers = new ArrayList<>();
         collect(refuser, consumers);
-        consumers.sort(Comparator.comparingLong(MemoryBudget::reserved).reversed());
+        // Sorted on one snapshot per consumer: other threads keep reserving while this runs.
+        consumers.sort(Comparator.comparingLong(Consumer::bytes).reversed());
         if (!consumers.isEmpty()) {
             sb.append("; biggest consumers: ");
             for (int i = 0; i < Math.min(5, consumers.size()); i++) {
-                MemoryBudget c = consumers.get(i);
-                sb.append(i == 0 ? "" : ", ").append(c.path()).append(" ").append(Bytes.format(c.reserved()));
+                Consumer c = consumers.get(i);
+                sb.append(i == 0 ? "" : ", ").append(c.budget().path()).append(" ").append(Bytes.format(c.bytes()));
             }
         }
         if (manager == null) {
@@ -66,7 +67,7 @@ public final class MemoryLimitExceededException extends RuntimeException {
     }
 
     /** Leaf-most holders below {@code b}: a budget with no holding children stands for itself. */
-    private static void collect(MemoryBudget b, List<MemoryBudget> out) {
+    private static void collect(MemoryBudget b, List<Consumer> out) {
         boolean any = false;
         for (MemoryBudget c : b.children()) {
             if (c.reserved() > 0) {
@@ -74,8 +75,12 @@ public final class MemoryLimitExceededException extends RuntimeException {
                 collect(c, out);
             }
         }
-        if (!any && b.reserved() > 0) {
-            out.add(b);
+        long own = b.reserved();
+        if (!any && own > 0) {
+            out.add(new Consumer(b, own));
         }
+    }
+
+    private record Consumer(MemoryBudget budget, long bytes) {
     }
 }

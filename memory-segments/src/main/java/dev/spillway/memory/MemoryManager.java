@@ -11,7 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Parties that hold spillable state {@link #register} themselves. When a
  * {@link MemoryBudget#reserve reservation} in the subtree cannot be met, the manager asks the
- * registered parties to spill, largest first, until enough was freed or nobody can free more.
+ * registered parties to spill, largest first, until what is missing was freed or nobody can free
+ * more.
  *
  * <p>Deadlock freedom: reclamation is serialised by one re-entrant lock, taken by the thread that
  * needs memory. A party whose own lock is held elsewhere must answer 0 at once (see
@@ -68,11 +69,24 @@ public final class MemoryManager implements AutoCloseable {
         listeners.add(listener);
     }
 
-    /** The registered parties, largest spillable first. */
+    /** The registered parties, largest spillable first (sizes as sampled once by this call). */
     public List<Spillable> partiesBySize() {
-        List<Spillable> sorted = new ArrayList<>(parties);
-        sorted.sort(Comparator.comparingLong(Spillable::spillableBytes).reversed());
+        // Sample each size once: parties grow and shrink on other threads while we sort, and a
+        // comparator whose answers change mid-sort makes TimSort throw "Comparison method
+        // violates its general contract!".
+        List<Sized> sized = new ArrayList<>(parties.size());
+        for (Spillable p : parties) {
+            sized.add(new Sized(p, p.spillableBytes()));
+        }
+        sized.sort(Comparator.comparingLong(Sized::bytes).reversed());
+        List<Spillable> sorted = new ArrayList<>(sized.size());
+        for (Sized s : sized) {
+            sorted.add(s.party());
+        }
         return sorted;
+    }
+
+    private record Sized(Spillable party, long bytes) {
     }
 
     /** How many times pressure made this manager reclaim memory. */
@@ -86,10 +100,11 @@ public final class MemoryManager implements AutoCloseable {
     }
 
     /**
-     * Asks registered parties to spill until {@code bytesWanted} were freed or nobody can free
-     * more. Called by {@link MemoryBudget#reserve}.
+     * Asks registered parties to spill until the reservation of {@code bytesWanted} on
+     * {@code requester} would fit, or nobody can free more. Called by {@link MemoryBudget#reserve}.
      *
-     * @return bytes freed (0 when nothing could be freed)
+     * @return bytes freed, or {@code bytesWanted} when the memory became available meanwhile
+     *         (0 when nothing could be freed)
      */
     long reclaim(long bytesWanted, MemoryBudget requester) {
         if (reclaiming.get()) {
@@ -98,8 +113,11 @@ public final class MemoryManager implements AutoCloseable {
         reclaimLock.lock();
         reclaiming.set(Boolean.TRUE);
         try {
-            // Memory may have been freed while this thread waited for the lock.
-            if (requester.available() >= bytesWanted) {
+            // Memory may have been freed while this thread waited for the lock. Only the part that
+            // is missing is spilled: a spill costs disk I/O and later read-back, so freeing the
+            // whole request when most of it is available would spill more parties than needed.
+            long shortfall = bytesWanted - requester.available();
+            if (shortfall <= 0) {
                 return bytesWanted;
             }
             long freed = 0;
@@ -107,14 +125,14 @@ public final class MemoryManager implements AutoCloseable {
                 if (party.spillableBytes() <= 0) {
                     continue;
                 }
-                long got = party.spill(bytesWanted - freed);
+                long got = party.spill(shortfall - freed);
                 if (got > 0) {
                     freed += got;
                     for (PressureListener l : listeners) {
                         l.onSpill(party, bytesWanted, got);
                     }
                 }
-                if (freed >= bytesWanted) {
+                if (freed >= shortfall) {
                     break;
                 }
             }
