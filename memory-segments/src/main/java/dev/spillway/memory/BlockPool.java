@@ -19,9 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * larger than a block get a dedicated shared arena, closed when the buffer is freed.
  *
  * <p>Every buffer handed out is charged to a {@link MemoryBudget} (its rounded-up capacity) before
- * any memory is touched. Memory held by the pool but not handed out is not charged: it is at most
- * the high-water mark of what was handed out, plus one slab, and is returned to the OS when the
- * pool closes. One pool usually serves a whole process.
+ * any memory is touched. Memory held by the pool but not handed out is not charged, and is returned
+ * to the OS only when the pool closes. Pieces are not coalesced: a block once cut for a size class
+ * stays in that class, so what the pool retains is bounded by the sum over size classes of each
+ * class's high-water mark, plus one slab — not by the high-water mark of all classes together.
+ * One pool usually serves a whole process.
  */
 public final class BlockPool implements AutoCloseable {
     /** Default block size: 128k int64 values. */
@@ -30,6 +32,8 @@ public final class BlockPool implements AutoCloseable {
     public static final long MIN_PIECE = 256;
     /** Alignment of every buffer (a cache line; pieces are also page-size multiples). */
     public static final long ALIGNMENT = 64;
+    /** Largest request accepted (rounding it up to {@link #ALIGNMENT} stays positive). */
+    public static final long MAX_ALLOCATION = Long.MAX_VALUE & -ALIGNMENT;
     private static final long SLAB_BYTES = 16L << 20;
 
     private final long blockSize;
@@ -78,14 +82,13 @@ public final class BlockPool implements AutoCloseable {
      * through the budget's memory manager if needed.
      *
      * @throws MemoryLimitExceededException when the budget cannot be met
+     * @throws IllegalArgumentException     when {@code bytes} is negative or above {@link #MAX_ALLOCATION}
+     * @throws IllegalStateException        when the pool or the budget is closed
      */
     public NativeBuffer allocate(MemoryBudget budget, long bytes) {
         ensureOpen();
-        if (bytes < 0) {
-            throw new IllegalArgumentException("cannot allocate a negative size: " + bytes);
-        }
         if (bytes > blockSize) {
-            long size = (bytes + ALIGNMENT - 1) & -ALIGNMENT;
+            long size = capacityFor(bytes);
             budget.reserve(size);
             Arena arena = null;
             try {
@@ -102,7 +105,7 @@ public final class BlockPool implements AutoCloseable {
                 throw e;
             }
         }
-        int sizeClass = sizeClassOf(bytes);
+        int sizeClass = sizeClassOf(checkSize(bytes));
         long size = MIN_PIECE << sizeClass;
         budget.reserve(size);
         try {
@@ -122,12 +125,30 @@ public final class BlockPool implements AutoCloseable {
         return b;
     }
 
-    /** The capacity a request of {@code bytes} gets (what the budget is charged). */
+    /**
+     * The capacity a request of {@code bytes} gets (what the budget is charged).
+     *
+     * @throws IllegalArgumentException when {@code bytes} is negative or too large to round up
+     */
     public long capacityFor(long bytes) {
+        checkSize(bytes);
         if (bytes > blockSize) {
             return (bytes + ALIGNMENT - 1) & -ALIGNMENT;
         }
         return MIN_PIECE << sizeClassOf(bytes);
+    }
+
+    private static long checkSize(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("cannot allocate a negative size: " + bytes);
+        }
+        // Rounding up to the alignment must not overflow into a negative size, which the budget
+        // would report as a confusing "negative reservation".
+        if (bytes > MAX_ALLOCATION) {
+            throw new IllegalArgumentException("cannot allocate " + bytes + " bytes: the largest size is "
+                    + MAX_ALLOCATION + " bytes");
+        }
+        return bytes;
     }
 
     private int sizeClassOf(long bytes) {
