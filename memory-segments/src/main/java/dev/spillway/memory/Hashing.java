@@ -139,22 +139,32 @@ public final class Hashing {
         }
     }
 
+    /** Rows hashed per heap round trip in {@link #hashInt64NoNulls}. */
+    private static final int CHUNK = 1024;
+
     /**
-     * The common case (int64 keys without nulls) kept free of per-row branches so the JIT can
-     * unroll it. C2 does not vectorise this segment loop (a heap {@code long[]} loop of the same
-     * mix does, see {@code HashInt64Benchmark}); at about 1 ns per key it is not the bottleneck.
+     * The common case (int64 keys without nulls). C2 does not vectorise a loop from one native
+     * segment into another, but it does vectorise the same mix over heap arrays, so the keys go
+     * through two 8 KiB heap arrays a chunk at a time (bulk copies both ways); that is about 2.5x
+     * faster than the direct segment loop on this machine ({@code HashInt64Benchmark}).
      */
     private static void hashInt64NoNulls(MemorySegment values, long offset, int n, MemorySegment out, boolean combine) {
-        MemorySegment in = values.asSlice(offset * 8, 8L * n);
-        if (combine) {
-            for (int i = 0; i < n; i++) {
-                out.setAtIndex(LONG, i, combine(out.getAtIndex(LONG, i),
-                        hashLong(in.getAtIndex(LONG, i))));
+        long[] keys = new long[Math.min(CHUNK, n)];
+        long[] hashes = new long[keys.length];
+        for (int base = 0; base < n; base += CHUNK) {
+            int len = Math.min(CHUNK, n - base);
+            MemorySegment.copy(values, LONG, (offset + base) * 8, keys, 0, len);
+            if (combine) {
+                MemorySegment.copy(out, LONG, 8L * base, hashes, 0, len);
+                for (int i = 0; i < len; i++) {
+                    hashes[i] = combine(hashes[i], hashLong(keys[i]));
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    hashes[i] = hashLong(keys[i]);
+                }
             }
-        } else {
-            for (int i = 0; i < n; i++) {
-                out.setAtIndex(LONG, i, hashLong(in.getAtIndex(LONG, i)));
-            }
+            MemorySegment.copy(hashes, 0, out, LONG, 8L * base, len);
         }
     }
 
