@@ -81,6 +81,12 @@ public final class SliceSink implements Sink<Void> {
         }
     }
 
+    /** A morsel an operator dropped whole still advances the order. */
+    @Override
+    public void skip(Void local, long sequence, TaskContext ctx) {
+        reorder.skip(sequence, this::inOrder);
+    }
+
     @Override
     public void combine(Void local, TaskContext ctx) {
     }

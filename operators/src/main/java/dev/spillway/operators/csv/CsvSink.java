@@ -56,6 +56,16 @@ public final class CsvSink implements Sink<Void> {
         });
     }
 
+    /** A morsel an operator dropped whole still advances the order. */
+    @Override
+    public void skip(Void local, long sequence, TaskContext ctx) {
+        reorder.skip(sequence, m -> {
+            try (m) {
+                writer.write(m);
+            }
+        });
+    }
+
     @Override
     public void combine(Void local, TaskContext ctx) {
     }
