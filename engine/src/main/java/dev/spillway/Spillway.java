@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The engine: owns the memory budget, the worker pool and the spill directories, and starts lazy
@@ -61,10 +62,12 @@ public final class Spillway implements AutoCloseable {
     private final MemoryBudget owned;
     private final List<Morsel> ownedMorsels = new ArrayList<>();
     private final AtomicLong querySeq = new AtomicLong();
+    private final Consumer<String> events;
     private volatile boolean closed;
 
-    private Spillway(SpillwayConfig config) {
+    private Spillway(SpillwayConfig config, Consumer<String> events) {
         this.config = config;
+        this.events = events;
         this.pool = new BlockPool();
         this.budget = MemoryBudget.root("spillway", config.memoryLimit());
         this.unlimited = MemoryBudget.root("spillway-in-memory", MemoryBudget.UNLIMITED);
@@ -132,6 +135,9 @@ public final class Spillway implements AutoCloseable {
     void log(String line) {
         if (config.verbose()) {
             LOG.log(System.Logger.Level.INFO, line);
+        }
+        if (events != null) {
+            events.accept(line);
         }
     }
 
@@ -334,6 +340,7 @@ public final class Spillway implements AutoCloseable {
         private boolean pin;
         private int morselRows = Morsel.DEFAULT_ROWS;
         private Double forceSpill;
+        private Consumer<String> events;
 
         private Builder() {
         }
@@ -389,10 +396,19 @@ public final class Spillway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Receives every event line ({@code [spillway] <component>: <event> key=value ...}), verbose
+         * or not, on the thread that produced it; it must be thread-safe and quick.
+         */
+        public Builder events(Consumer<String> listener) {
+            this.events = listener;
+            return this;
+        }
+
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
             return new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
-                    System.getenv()));
+                    System.getenv()), events);
         }
     }
 }

@@ -233,8 +233,9 @@ class JoinDifferentialTest {
     private static List<List<Object>> run(Setting setting, LeakCheck.TestMemory mem, Spillway reader, Tables t,
             List<String> on, JoinType how, boolean nullsEqual, Path dir, int round) throws Exception {
         Path spill = mem.tempRoot().resolve("spill-" + setting);
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (Spillway sw = Spillway.builder().memoryLimit(setting.cap).threads(2).morselRows(setting.morselRows)
-                .forceSpill(setting.forceSpill).tempDir(spill).build()) {
+                .forceSpill(setting.forceSpill).tempDir(spill).events(events::add).build()) {
             LazyFrame left;
             LazyFrame right;
             if (setting == Setting.NO_CAP) {
@@ -255,6 +256,10 @@ class JoinDifferentialTest {
             assertTrue(sw.budget().peak() <= setting.cap, "peak " + sw.budget().peak() + " over the cap " + setting.cap);
             assertTrue(sw.spills().stats().filesCreated() > 0 && sw.spills().stats().bytesReadRaw() > 0,
                     "the " + setting + " setting spilled and read back");
+            if (setting == Setting.TINY) {
+                assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: repartitioning") && e.contains(" level=2 ")),
+                        "the tiny setting re-partitions spilled partitions recursively");
+            }
             try (DataFrame df = reader.scanCsv(out, CsvOptions.defaults().withSchema(joined.schema())).collect()) {
                 Files.delete(out);
                 return df.rows();
@@ -310,19 +315,24 @@ class JoinDifferentialTest {
         }
     }
 
+    /**
+     * The skew case: half the build rows share one key, the cap is 1/8 of that key's build size.
+     * Re-partitioning cannot split the key, so the join detects the skew and joins it in chunks;
+     * the result must be exact (every output line checked through an order-free checksum).
+     */
     @Test
     void aHotKeyHoldingHalfTheBuildSideFinishesInChunks() {
         LeakCheck.assertNoLeaks(mem -> {
-            int buildRows = 300_000;
-            List<Object> bk = new ArrayList<>(buildRows);
-            List<Object> bv = new ArrayList<>(buildRows);
+            int buildRows = 800_000;
+            long[] bk = new long[buildRows];
+            String[] bv = new String[buildRows];
             for (int i = 0; i < buildRows; i++) {
-                bk.add(i % 2 == 0 ? 7L : (long) i);
-                bv.add("payload-" + i + "-abcdefghijklmnopqrstuvwxyz0123456789");
+                bk[i] = i % 2 == 0 ? 7L : (long) i;
+                bv[i] = String.format("%-64s", "payload-" + i).replace(' ', 'x');
             }
-            List<Object> pk = new ArrayList<>();
-            for (long i = 0; i < 20_000; i++) {
-                pk.add(i < 3 ? 7L : i * 2 + 100_001);
+            long[] pk = new long[20_000];
+            for (int i = 0; i < pk.length; i++) {
+                pk[i] = i < 2 ? 7L : i * 2L + 100_001;
             }
             Map<String, Object> build = new LinkedHashMap<>();
             build.put("k", bk);
@@ -335,32 +345,55 @@ class JoinDifferentialTest {
                 Path p = mem.dataDir().resolve("p.csv");
                 reader.fromColumns(build).sinkCsv(b);
                 reader.fromColumns(probe).sinkCsv(p);
-                long hotBytes = Files.size(b) / 2;
+                // The hot key's build rows in memory: key, payload and its offset.
+                long hotBytes = (buildRows / 2) * (8L + 64 + 4);
                 long cap = Math.max(4L << 20, hotBytes / 8);
+                assertTrue(cap <= hotBytes / 7, "the cap is about 1/8 of the hot key's build size");
                 for (JoinType how : new JoinType[] {JoinType.INNER, JoinType.FULL, JoinType.ANTI}) {
-                    try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).tempDir(spill).build()) {
+                    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+                    try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).tempDir(spill)
+                            .events(events::add).build()) {
                         LazyFrame j = sw.scanCsv(p).join(sw.scanCsv(b), "k", how);
                         Path out = mem.dataDir().resolve("o.csv");
                         long rows = j.sinkCsv(out);
-                        Map<Object, Integer> buildCounts = new HashMap<>();
-                        bk.forEach(k -> buildCounts.merge(k, 1, Integer::sum));
-                        java.util.Set<Object> probed = new java.util.HashSet<>(pk);
-                        long inner = 0;
-                        long unmatchedProbe = 0;
-                        for (Object k : pk) {
-                            int c = buildCounts.getOrDefault(k, 0);
-                            inner += c;
-                            unmatchedProbe += c == 0 ? 1 : 0;
+                        LineDigest expected = new LineDigest();
+                        Map<Long, List<Integer>> byKey = new HashMap<>();
+                        for (int i = 0; i < buildRows; i++) {
+                            byKey.computeIfAbsent(bk[i], x -> new ArrayList<>()).add(i);
                         }
-                        long unmatchedBuild = bk.stream().filter(k -> !probed.contains(k)).count();
-                        long expected = switch (how) {
-                            case INNER -> inner;
-                            case FULL -> inner + unmatchedProbe + unmatchedBuild;
-                            default -> unmatchedProbe;
-                        };
-                        assertEquals(expected, rows, how.toString());
-                        assertTrue(sw.budget().peak() <= cap);
-                        assertTrue(sw.spills().stats().filesCreated() > 0, "the hot partition spilled");
+                        java.util.Set<Long> probed = new java.util.HashSet<>();
+                        for (long k : pk) {
+                            probed.add(k);
+                            List<Integer> matches = byKey.getOrDefault(k, List.of());
+                            if (how == JoinType.ANTI) {
+                                if (matches.isEmpty()) {
+                                    expected.add(Long.toString(k));
+                                }
+                                continue;
+                            }
+                            matches.forEach(i -> expected.add(k + "," + bv[i]));
+                            if (matches.isEmpty() && how == JoinType.FULL) {
+                                expected.add(k + ",");
+                            }
+                        }
+                        if (how == JoinType.FULL) {
+                            for (int i = 0; i < buildRows; i++) {
+                                if (!probed.contains(bk[i])) {
+                                    expected.add(bk[i] + "," + bv[i]);
+                                }
+                            }
+                        }
+                        LineDigest got = new LineDigest();
+                        try (java.util.stream.Stream<String> lines = Files.lines(out)) {
+                            lines.skip(1).forEach(got::add);
+                        }
+                        assertEquals(expected.count, rows, how + " row count");
+                        assertEquals(expected, got, how + " result lines");
+                        assertTrue(sw.budget().peak() <= cap, "peak " + sw.budget().peak() + " over the cap " + cap);
+                        assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: skew detected")
+                                && e.contains("strategy=chunked-build")), how + " reports the skew: " + events);
+                        assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: repartitioning")),
+                                how + " tried the next hash bits first");
                         Files.delete(out);
                     }
                     Files.deleteIfExists(spill);
@@ -368,6 +401,108 @@ class JoinDifferentialTest {
             }
             Files.delete(mem.tempRoot().resolve("r"));
         });
+    }
+
+    /**
+     * Many distinct keys that all fall into one of the 256 partitions, more than the memory can
+     * hold at once: the partition is re-partitioned on the next hash bits (not chunked), exactly.
+     */
+    @Test
+    void aPartitionTooLargeForMemoryIsRepartitionedOnTheNextHashBits() {
+        LeakCheck.assertNoLeaks(mem -> {
+            int buildRows = 200_000;
+            long[] bk = new long[buildRows];
+            String[] bv = new String[buildRows];
+            int n = 0;
+            for (long v = 0; n < buildRows; v++) {
+                if (dev.spillway.memory.Hashing.partition(dev.spillway.memory.Hashing.hashLong(v)) == 5) {
+                    bk[n] = v;
+                    bv[n] = "row-" + n + "-0123456789abcdefghijklmnopqrstuvwxyz";
+                    n++;
+                }
+            }
+            long[] pk = new long[60_000];
+            for (int i = 0; i < pk.length; i++) {
+                pk[i] = i % 3 == 0 ? bk[i * 3] : -i;
+            }
+            Map<String, Object> build = new LinkedHashMap<>();
+            build.put("k", bk);
+            build.put("payload", bv);
+            Map<String, Object> probe = new LinkedHashMap<>();
+            probe.put("k", pk);
+            Path spill = mem.tempRoot().resolve("rec");
+            long cap = 4L << 20;
+            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Path b = mem.dataDir().resolve("b.csv");
+            Path p = mem.dataDir().resolve("p.csv");
+            try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).tempDir(mem.tempRoot().resolve("r")).build()) {
+                reader.fromColumns(build).sinkCsv(b);
+                reader.fromColumns(probe).sinkCsv(p);
+            }
+            Files.delete(mem.tempRoot().resolve("r"));
+            try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).tempDir(spill)
+                    .events(events::add).build()) {
+                Path out = mem.dataDir().resolve("o.csv");
+                long rows = sw.scanCsv(p).join(sw.scanCsv(b), "k", JoinType.LEFT).sinkCsv(out);
+                Map<Long, Integer> index = new HashMap<>();
+                for (int i = 0; i < buildRows; i++) {
+                    index.put(bk[i], i);
+                }
+                LineDigest expected = new LineDigest();
+                for (long k : pk) {
+                    Integer i = index.get(k);
+                    expected.add(k + "," + (i == null ? "" : bv[i]));
+                }
+                LineDigest got = new LineDigest();
+                try (java.util.stream.Stream<String> lines = Files.lines(out)) {
+                    lines.skip(1).forEach(got::add);
+                }
+                assertEquals(pk.length, rows);
+                assertEquals(expected, got, "LEFT join result lines");
+                assertTrue(sw.budget().peak() <= cap, "peak " + sw.budget().peak() + " over the cap " + cap);
+                assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: repartitioning partition=5 level=1")),
+                        "partition 5 was re-partitioned: " + events);
+                assertTrue(events.stream().noneMatch(e -> e.contains("skew")), "distinct keys are not skew: " + events);
+                Files.delete(out);
+            } finally {
+                Files.deleteIfExists(spill);
+            }
+        });
+    }
+
+    /** An order-free digest of text lines: count and two independent sums of 64-bit line hashes. */
+    private static final class LineDigest {
+        long count;
+        long sum;
+        long sumOfSquares;
+
+        void add(String line) {
+            long h = 1125899906842597L;
+            for (int i = 0; i < line.length(); i++) {
+                h = 31 * h + line.charAt(i);
+            }
+            h ^= h >>> 29;
+            h *= 0xBF58476D1CE4E5B9L;
+            h ^= h >>> 32;
+            count++;
+            sum += h;
+            sumOfSquares += h * h;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LineDigest d && d.count == count && d.sum == sum && d.sumOfSquares == sumOfSquares;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(sum);
+        }
+
+        @Override
+        public String toString() {
+            return count + " lines, digest " + Long.toHexString(sum) + "/" + Long.toHexString(sumOfSquares);
+        }
     }
 
     @Test

@@ -128,6 +128,10 @@ public final class PhysicalPlanner {
                 HashJoin join = new HashJoin(j.left().schema(), j.right().schema(), j.leftKeyIndexes(), j.rightKeyIndexes(),
                         j.how(), j.nullsEqual(), pool, joinBudget, budget, spills, log, morselRows);
                 join.forceSpill(forceSpill);
+                if (forceSpill >= 1.0) {
+                    // Everything spills: also take the recursive re-partitioning path a few levels deep.
+                    join.forceRepartition(8);
+                }
                 manager.register(join);
                 Pipeline buildSide = close(right, new JoinBuildSink(join), "join build");
                 Chain left = build(j.left());

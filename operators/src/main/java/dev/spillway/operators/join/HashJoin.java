@@ -16,6 +16,7 @@ import dev.spillway.spill.SpillWriter;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -48,6 +49,13 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final int PARTITIONS = Hashing.PARTITIONS;
+    /** Hash bits each re-partitioning of a spilled partition uses. */
+    private static final int SUB_BITS = 4;
+    private static final int SUB_FANOUT = 1 << SUB_BITS;
+    /** Deepest re-partitioning (8 + 5 * 4 = 28 hash bits); past it a partition is joined in chunks. */
+    private static final int MAX_LEVEL = 5;
+    /** How deep forced re-partitioning goes. */
+    private static final int FORCED_DEPTH = 3;
     /** Default most result rows produced per step (a morsel's worth). */
     static final int OUTPUT_ROWS = 16_384;
 
@@ -84,7 +92,10 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private final LongAdder buildRows = new LongAdder();
     private final LongAdder buildBytes = new LongAdder();
     private SpilledJoin spilled;
-    private int nextSpilled;
+    private final ArrayDeque<SpilledPair> pending = new ArrayDeque<>();
+    private boolean pendingFilled;
+    private long reloadLimit;
+    private int forcedSplits;
     private boolean transitioned;
     private int transitionPartition;
     private int transitionRow;
@@ -183,6 +194,22 @@ public final class HashJoin implements Spillable, AutoCloseable {
      */
     public void forceSpill(double fraction) {
         this.forceSpill = fraction;
+    }
+
+    /**
+     * Re-partitions the first {@code partitions} spilled partitions whatever their size, and the
+     * largest sub-partition of each again, a few levels deep, to exercise the recursive path on small data.
+     */
+    public void forceRepartition(int partitions) {
+        this.forcedSplits = partitions;
+    }
+
+    /**
+     * Caps how many bytes of a spilled partition's build side are loaded at once (0: from the free
+     * memory). Larger partitions are re-partitioned, or joined in chunks of this size.
+     */
+    public void reloadLimit(long bytes) {
+        this.reloadLimit = bytes;
     }
 
     /** The schema of the result. */
@@ -392,21 +419,30 @@ public final class HashJoin implements Spillable, AutoCloseable {
 
     /**
      * Writes a partition's build rows (sealed chunks and the open one) to its spill file and frees
-     * them; returns bytes freed. A partition locked by anyone, the calling thread included (it may
-     * be in the middle of appending to it), is left alone.
+     * them; returns bytes freed. A partition locked by another thread is left alone. When the
+     * calling thread holds the lock it is in the middle of appending to the open chunk (its
+     * reservation is what asked for memory): the sealed chunks are evicted and the open chunk is
+     * left to it; the partition is spilled from then on, so that chunk goes to the file when sealed.
      */
     private long evict(Partition p) {
         List<Morsel> rows;
-        long bytes;
-        if (p.lock.isHeldByCurrentThread() || !p.lock.tryLock()) {
+        long bytes = 0;
+        boolean own = p.lock.isHeldByCurrentThread();
+        if (!own && !p.lock.tryLock()) {
             return 0;
         }
         try {
-            if (p.table != null || p.bytes == 0) {
+            if (p.table != null || p.bytes == 0 || (own && p.build.isEmpty())) {
                 return 0;
             }
             rows = p.build;
-            if (p.open != null) {
+            if (own) {
+                bytes = p.sealedBytes;
+                p.build = new ArrayList<>();
+                p.sealedBytes = 0;
+                p.bytes = p.open == null ? 0 : p.open.byteSize();
+                p.spilled = true;
+            } else if (p.open != null) {
                 if (p.open.rows() > 0) {
                     rows.add(p.open.seal());
                 } else {
@@ -414,13 +450,17 @@ public final class HashJoin implements Spillable, AutoCloseable {
                 }
                 p.open = null;
             }
-            bytes = p.bytes;
-            p.build = new ArrayList<>();
-            p.sealedBytes = 0;
-            p.bytes = 0;
-            p.spilled = true;
+            if (!own) {
+                bytes = p.bytes;
+                p.build = new ArrayList<>();
+                p.sealedBytes = 0;
+                p.bytes = 0;
+                p.spilled = true;
+            }
         } finally {
-            p.lock.unlock();
+            if (!own) {
+                p.lock.unlock();
+            }
         }
         SpillWriter w = writerOf(p, true);
         try {
@@ -767,16 +807,38 @@ public final class HashJoin implements Spillable, AutoCloseable {
                 }
             }
         }
+        if (!pendingFilled) {
+            pendingFilled = true;
+            for (Partition p : partitions) {
+                if (p.spilled) {
+                    SpillFile build = p.buildWriter.finish();
+                    SpillFile probe = p.probeWriter == null ? null : p.probeWriter.finish();
+                    pending.addLast(new SpilledPair(Integer.toString(p.id), build, probe, 0, p.id < forcedSplits, false));
+                }
+            }
+        }
         while (true) {
             if (spilled == null) {
-                while (nextSpilled < PARTITIONS && !partitions[nextSpilled].spilled) {
-                    nextSpilled++;
-                }
-                if (nextSpilled >= PARTITIONS) {
+                SpilledPair pair = pending.pollFirst();
+                if (pair == null) {
                     state = State.DONE;
                     return null;
                 }
-                spilled = new SpilledJoin(partitions[nextSpilled++]);
+                SpilledJoin sj = new SpilledJoin(pair);
+                if (sj.shouldSplit()) {
+                    List<SpilledPair> subs;
+                    try {
+                        subs = sj.split();
+                    } finally {
+                        sj.close();
+                    }
+                    for (int i = subs.size() - 1; i >= 0; i--) {
+                        pending.addFirst(subs.get(i));
+                    }
+                    continue;
+                }
+                sj.logReload();
+                spilled = sj;
             }
             Morsel m = spilled.next(sequence);
             if (m != null) {
@@ -785,6 +847,19 @@ public final class HashJoin implements Spillable, AutoCloseable {
             spilled.close();
             spilled = null;
         }
+    }
+
+    /**
+     * A spilled partition (or sub-partition) pair waiting to be joined.
+     *
+     * @param label   partition path, e.g. {@code 17} or {@code 17.3.0} after re-partitioning
+     * @param build   its build rows, or null when it has none
+     * @param probe   its probe rows, or null when it has none
+     * @param level   0 for the 256 partitions; each re-partitioning adds one
+     * @param forced  re-partition it whatever its size (testing the recursion)
+     * @param skewed  re-partitioning could not shrink it (one dominant key): join it in chunks
+     */
+    private record SpilledPair(String label, SpillFile build, SpillFile probe, int level, boolean forced, boolean skewed) {
     }
 
     /** Emits unmatched build rows from row {@code from} until the output is full; returns where it stopped. */
@@ -826,9 +901,12 @@ public final class HashJoin implements Spillable, AutoCloseable {
         }
     }
 
-    /** Joins one spilled partition pair, chunk by chunk, one output morsel per step. */
+    /**
+     * Joins one spilled partition pair, chunk by chunk, one output morsel per step; or, when its
+     * build side does not fit, re-partitions it on the next hash bits.
+     */
     private final class SpilledJoin implements AutoCloseable {
-        private final Partition part;
+        private final SpilledPair pair;
         private final SpillFile buildFile;
         private final SpillFile probeFile;
         private final SpillReader buildReader;
@@ -836,6 +914,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
         private final long[] probeMatched;
         private final int[] probeBase;
         private final long chunkLimit;
+        private final long buildRowCount;
         private final List<Morsel> chunk = new ArrayList<>();
         private JoinHashTable table;
         private NativeBuffer chunkMatched;
@@ -846,12 +925,29 @@ public final class HashJoin implements Spillable, AutoCloseable {
         private int chunks;
         private boolean finalPass;
 
-        SpilledJoin(Partition p) {
-            this.part = p;
-            this.buildFile = p.buildWriter.finish();
-            this.probeFile = p.probeWriter == null ? null : p.probeWriter.finish();
-            this.buildReader = spills.open(buildFile, budget);
-            this.probeReader = probeFile == null ? null : spills.open(probeFile, budget);
+        SpilledJoin(SpilledPair pair) {
+            this.pair = pair;
+            this.buildFile = pair.build();
+            this.probeFile = pair.probe();
+            SpillReader br = null;
+            SpillReader pr = null;
+            try {
+                br = buildFile == null ? null : spills.open(buildFile, budget);
+                pr = probeFile == null ? null : spills.open(probeFile, budget);
+            } catch (RuntimeException e) {
+                if (br != null) {
+                    br.close();
+                }
+                deleteFiles(pair);
+                throw e;
+            }
+            this.buildReader = br;
+            this.probeReader = pr;
+            long rows = 0;
+            for (int b = 0; buildReader != null && b < buildReader.blockCount(); b++) {
+                rows += buildReader.rowCount(b);
+            }
+            this.buildRowCount = rows;
             int blocks = probeReader == null ? 0 : probeReader.blockCount();
             this.probeBase = new int[blocks + 1];
             for (int b = 0; b < blocks; b++) {
@@ -862,9 +958,133 @@ public final class HashJoin implements Spillable, AutoCloseable {
             long cap = budget.effectiveCap();
             // A third of what is free: the chunk and its table, the probe block being read, and the
             // output morsels in flight downstream share the rest.
-            this.chunkLimit = Math.max(64L << 10, cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4 : budget.available() / 3);
-            log.accept("[spillway] equi-join: reloading partition=" + p.id + " build-bytes=" + buildFile.byteSize()
-                    + " probe-bytes=" + (probeFile == null ? 0 : probeFile.byteSize()));
+            long limit = Math.max(64L << 10, cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4 : budget.available() / 3);
+            this.chunkLimit = reloadLimit > 0 ? Math.min(limit, reloadLimit) : limit;
+        }
+
+        void logReload() {
+            log.accept("[spillway] equi-join: reloading partition=" + pair.label() + " build-bytes="
+                    + (buildFile == null ? 0 : buildFile.byteSize()) + " probe-bytes=" + (probeFile == null ? 0 : probeFile.byteSize())
+                    + " build-rows=" + buildRowCount);
+        }
+
+        /** Bytes the build side needs in memory: its rows and their hash table. */
+        private long buildNeeds() {
+            return buildFile == null ? 0 : buildFile.rawBytes() + JoinHashTable.estimate(buildRowCount);
+        }
+
+        /** Whether this pair should be re-partitioned on the next hash bits instead of joined. */
+        boolean shouldSplit() {
+            if (pair.skewed() || buildFile == null || buildRowCount < 2) {
+                return false;
+            }
+            if (pair.forced()) {
+                return true;
+            }
+            if (buildNeeds() <= chunkLimit) {
+                return false;
+            }
+            if (pair.level() >= MAX_LEVEL) {
+                log.accept("[spillway] equi-join: skew detected partition=" + pair.label() + " build-rows=" + buildRowCount
+                        + " level=" + pair.level() + " strategy=chunked-build reason=max-depth");
+                return false;
+            }
+            return true;
+        }
+
+        /**
+         * Writes the build and probe rows into {@value #SUB_FANOUT} sub-partitions each, on the
+         * next {@value #SUB_BITS} hash bits, and returns the pairs that can produce output. A
+         * sub-partition holding almost all build rows is dominated by one key: it is marked skewed.
+         */
+        List<SpilledPair> split() {
+            int level = pair.level() + 1;
+            int shift = 64 - Hashing.PARTITION_BITS - SUB_BITS * level;
+            log.accept("[spillway] equi-join: repartitioning partition=" + pair.label() + " level=" + level + " build-bytes="
+                    + buildFile.byteSize() + " probe-bytes=" + (probeFile == null ? 0 : probeFile.byteSize()) + " build-rows="
+                    + buildRowCount + " fanout=" + SUB_FANOUT);
+            SpillWriter[] buildOut = new SpillWriter[SUB_FANOUT];
+            SpillWriter[] probeOut = new SpillWriter[SUB_FANOUT];
+            long[] subRows = new long[SUB_FANOUT];
+            List<SpilledPair> result = new ArrayList<>();
+            try {
+                scatter(buildReader, buildSchema, keys.buildKeys(), shift, buildOut, "join-build-p" + pair.label(), subRows);
+                if (probeReader != null) {
+                    scatter(probeReader, probeSchema, keys.probeKeys(), shift, probeOut, "join-probe-p" + pair.label(), null);
+                }
+                int largest = 0;
+                for (int s = 1; s < SUB_FANOUT; s++) {
+                    largest = subRows[s] > subRows[largest] ? s : largest;
+                }
+                boolean skew = subRows[largest] * 10 > buildRowCount * 9;
+                for (int s = 0; s < SUB_FANOUT; s++) {
+                    SpillFile b = buildOut[s] == null ? null : buildOut[s].finish();
+                    SpillFile p = probeOut[s] == null ? null : probeOut[s].finish();
+                    boolean useful = (b != null && p != null) || (b != null && type.keepsUnmatchedRight())
+                            || (p != null && (type.keepsUnmatchedLeft() || type == JoinType.ANTI));
+                    SpilledPair sub = new SpilledPair(pair.label() + "." + s, b, p, level,
+                            pair.forced() && s == largest && level < FORCED_DEPTH, skew && s == largest);
+                    if (!useful) {
+                        deleteFiles(sub);
+                        continue;
+                    }
+                    if (sub.skewed()) {
+                        log.accept("[spillway] equi-join: skew detected partition=" + sub.label() + " build-rows=" + subRows[s]
+                                + " of " + buildRowCount + " after re-partitioning: one key dominates;"
+                                + " strategy=chunked-build");
+                    }
+                    result.add(sub);
+                }
+                return result;
+            } catch (RuntimeException | Error e) {
+                for (SpillWriter w : buildOut) {
+                    closeQuietly(w, e);
+                }
+                for (SpillWriter w : probeOut) {
+                    closeQuietly(w, e);
+                }
+                for (SpilledPair sub : result) {
+                    deleteFiles(sub);
+                }
+                throw e;
+            }
+        }
+
+        private void scatter(SpillReader reader, Schema schema, int[] keyColumns, int shift, SpillWriter[] out, String label,
+                long[] rowsOut) {
+            for (int b = 0; b < reader.blockCount(); b++) {
+                try (Morsel m = reader.read(b, schema);
+                     NativeBuffer hb = pool.allocate(budget, Math.max(8, 8L * m.rowCount()))) {
+                    int n = m.rowCount();
+                    MemorySegment hashes = hb.segment();
+                    keys.hash(m, keyColumns, hashes);
+                    int[] counts = new int[SUB_FANOUT];
+                    for (int r = 0; r < n; r++) {
+                        counts[(int) (hashes.getAtIndex(LONG, r) >>> shift) & (SUB_FANOUT - 1)]++;
+                    }
+                    for (int s = 0; s < SUB_FANOUT; s++) {
+                        if (counts[s] == 0) {
+                            continue;
+                        }
+                        if (rowsOut != null) {
+                            rowsOut[s] += counts[s];
+                        }
+                        try (ChunkBuilder cb = new ChunkBuilder(schema, pool, budget, counts[s])) {
+                            for (int r = 0; r < n; r++) {
+                                if (((int) (hashes.getAtIndex(LONG, r) >>> shift) & (SUB_FANOUT - 1)) == s) {
+                                    cb.append(m, r);
+                                }
+                            }
+                            try (Morsel sub = cb.seal()) {
+                                if (out[s] == null) {
+                                    out[s] = spills.newWriter(label + "." + s);
+                                }
+                                out[s].append(sub, s);
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         /** The next output morsel of this partition, or null when it is done. */
@@ -934,7 +1154,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
 
         /** Reads build blocks until the chunk limit; false when no build block is left. */
         private boolean loadChunk() {
-            if (buildBlock >= buildReader.blockCount()) {
+            if (buildReader == null || buildBlock >= buildReader.blockCount()) {
                 return false;
             }
             long bytes = 0;
@@ -944,8 +1164,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
                 bytes += m.byteSize() + JoinHashTable.estimate(m.rowCount());
             }
             chunks++;
-            if (chunks == 2) {
-                log.accept("[spillway] equi-join: skew partition=" + part.id + " does not fit in memory at once"
+            if (chunks == 2 && !pair.skewed()) {
+                log.accept("[spillway] equi-join: skew partition=" + pair.label() + " does not fit in memory at once"
                         + " strategy=chunked-build chunk-limit=" + Bytes.format(chunkLimit));
             }
             table = new JoinHashTable(chunk, keys, pool, budget);
@@ -977,14 +1197,33 @@ public final class HashJoin implements Spillable, AutoCloseable {
         @Override
         public void close() {
             freeChunk();
-            buildReader.close();
+            if (buildReader != null) {
+                buildReader.close();
+            }
             if (probeReader != null) {
                 probeReader.close();
             }
-            spills.delete(buildFile);
-            if (probeFile != null) {
-                spills.delete(probeFile);
-            }
+            deleteFiles(pair);
+        }
+    }
+
+    private void deleteFiles(SpilledPair pair) {
+        if (pair.build() != null) {
+            spills.delete(pair.build());
+        }
+        if (pair.probe() != null) {
+            spills.delete(pair.probe());
+        }
+    }
+
+    private static void closeQuietly(SpillWriter w, Throwable failure) {
+        if (w == null) {
+            return;
+        }
+        try {
+            w.close();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -1002,6 +1241,10 @@ public final class HashJoin implements Spillable, AutoCloseable {
             spilled.close();
             spilled = null;
         }
+        for (SpilledPair pair : pending) {
+            deleteFiles(pair);
+        }
+        pending.clear();
         for (Partition p : partitions) {
             freeInMemory(p);
             if (p.buildWriter != null) {
