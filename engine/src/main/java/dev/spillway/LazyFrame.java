@@ -173,8 +173,9 @@ public final class LazyFrame {
     }
 
     /**
-     * Equi-joins this frame (left, probe side) with {@code other} (right, build side) on columns of
-     * the same name. The build side spills under memory pressure; see {@link JoinType}.
+     * Equi-joins this frame (left) with {@code other} (right) on columns of the same name. The
+     * smaller input by estimate is hashed (the build side, which spills under memory pressure;
+     * see {@link JoinOptions}); see {@link JoinType}.
      */
     public LazyFrame join(LazyFrame other, String on, JoinType how) {
         return join(other, List.of(on), List.of(on), how);
@@ -191,10 +192,20 @@ public final class LazyFrame {
      * @param nullsEqual whether null keys match each other (by default they never match)
      */
     public LazyFrame join(LazyFrame other, List<String> leftOn, List<String> rightOn, JoinType how, boolean nullsEqual) {
+        return join(other, leftOn, rightOn, how, JoinOptions.defaults().withNullsEqual(nullsEqual));
+    }
+
+    /**
+     * Equi-joins on pairs of key columns with options, e.g.
+     * {@code JoinOptions.defaults().withBuildSide(BuildSide.LEFT)} to hash the left input whatever
+     * the estimates say. The result's columns and rows do not depend on the build side.
+     */
+    public LazyFrame join(LazyFrame other, List<String> leftOn, List<String> rightOn, JoinType how, JoinOptions options) {
         if (other.engine != engine) {
             throw new PlanException("cannot join frames of different Spillway instances");
         }
-        return new LazyFrame(engine, new JoinNode(plan, other.plan, leftOn, rightOn, how, nullsEqual));
+        return new LazyFrame(engine, new JoinNode(plan, other.plan, leftOn, rightOn, how, options.nullsEqual(),
+                options.buildSide()));
     }
 
     // ------------------------------------------------------------------ explain

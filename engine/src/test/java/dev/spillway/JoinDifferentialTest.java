@@ -5,7 +5,9 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.JoinType;
+import dev.spillway.plan.PlanException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -231,7 +233,7 @@ class JoinDifferentialTest {
     }
 
     private static List<List<Object>> run(Setting setting, LeakCheck.TestMemory mem, Spillway reader, Tables t,
-            List<String> on, JoinType how, boolean nullsEqual, Path dir, int round) throws Exception {
+            List<String> on, JoinType how, boolean nullsEqual, BuildSide side, Path dir, int round) throws Exception {
         Path spill = mem.tempRoot().resolve("spill-" + setting);
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (Spillway sw = Spillway.builder().memoryLimit(setting.cap).threads(2).morselRows(setting.morselRows)
@@ -245,7 +247,11 @@ class JoinDifferentialTest {
                 left = sw.scanCsv(dir.resolve("left.csv"), CsvOptions.defaults().withSchema(t.left));
                 right = sw.scanCsv(dir.resolve("right.csv"), CsvOptions.defaults().withSchema(t.right));
             }
-            LazyFrame joined = left.join(right, on, on, how, nullsEqual);
+            LazyFrame joined = left.join(right, on, on, how, JoinOptions.defaults().withNullsEqual(nullsEqual).withBuildSide(side));
+            if (side != BuildSide.AUTO) {
+                assertTrue(joined.explain().contains("build=" + side.name().toLowerCase(java.util.Locale.ROOT) + " (as asked)"),
+                        joined.explain());
+            }
             if (setting == Setting.NO_CAP) {
                 try (DataFrame df = joined.collect(Engine.IN_MEMORY)) {
                     return df.rows();
@@ -302,8 +308,11 @@ class JoinDifferentialTest {
                             boolean nullsEqual = rnd.nextInt(4) == 0;
                             List<List<Object>> expected = oracle(t, keys, keys, how, nullsEqual);
                             for (Setting s : Setting.values()) {
-                                List<List<Object>> got = run(s, mem, reader, t, on, how, nullsEqual, dir, round++);
-                                assertSameRows(expected, got, kt + " " + how + " on " + on + " nullsEqual=" + nullsEqual + " " + s);
+                                // Every build side: hashing the left input must not change the result.
+                                BuildSide side = how.canSwapInputs() ? BuildSide.values()[round % 3] : BuildSide.AUTO;
+                                List<List<Object>> got = run(s, mem, reader, t, on, how, nullsEqual, side, dir, round++);
+                                assertSameRows(expected, got, kt + " " + how + " on " + on + " nullsEqual=" + nullsEqual + " " + s
+                                        + " build=" + side);
                             }
                         }
                     }
@@ -353,7 +362,9 @@ class JoinDifferentialTest {
                     List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
                     try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).tempDir(spill)
                             .events(events::add).build()) {
-                        LazyFrame j = sw.scanCsv(p).join(sw.scanCsv(b), "k", how);
+                        // The skew is on the build side: keep the large input there.
+                        LazyFrame j = sw.scanCsv(p).join(sw.scanCsv(b), List.of("k"), List.of("k"), how,
+                                JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
                         Path out = mem.dataDir().resolve("o.csv");
                         long rows = j.sinkCsv(out);
                         LineDigest expected = new LineDigest();
@@ -443,7 +454,8 @@ class JoinDifferentialTest {
             try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).tempDir(spill)
                     .events(events::add).build()) {
                 Path out = mem.dataDir().resolve("o.csv");
-                long rows = sw.scanCsv(p).join(sw.scanCsv(b), "k", JoinType.LEFT).sinkCsv(out);
+                long rows = sw.scanCsv(p).join(sw.scanCsv(b), List.of("k"), List.of("k"), JoinType.LEFT,
+                        JoinOptions.defaults().withBuildSide(BuildSide.RIGHT)).sinkCsv(out);
                 Map<Long, Integer> index = new HashMap<>();
                 for (int i = 0; i < buildRows; i++) {
                     index.put(bk[i], i);
@@ -503,6 +515,33 @@ class JoinDifferentialTest {
         public String toString() {
             return count + " lines, digest " + Long.toHexString(sum) + "/" + Long.toHexString(sumOfSquares);
         }
+    }
+
+    @Test
+    void theSmallerInputIsBuiltUnlessTheUserSaysOtherwise() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).tempDir(mem.tempRoot().resolve("s")).build()) {
+                LazyFrame small = sw.range("k", 0, 1_000);
+                LazyFrame big = sw.range("k", 0, 1_000_000);
+                assertTrue(small.join(big, "k", JoinType.INNER).explain().contains("build=left (smaller by estimate)"));
+                assertTrue(big.join(small, "k", JoinType.LEFT).explain().contains("build=right (smaller by estimate)"));
+                assertTrue(small.join(big, "k", JoinType.SEMI).explain().contains("build=right"), "SEMI builds its right input");
+                LazyFrame forced = small.join(big, List.of("k"), List.of("k"), JoinType.INNER,
+                        JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
+                assertTrue(forced.explain().contains("build=right (as asked)"));
+                PlanException e = org.junit.jupiter.api.Assertions.assertThrows(PlanException.class, () -> small.join(big,
+                        List.of("k"), List.of("k"), JoinType.ANTI, JoinOptions.defaults().withBuildSide(BuildSide.LEFT)));
+                assertTrue(e.getMessage().contains("ANTI joins build their right input"), e.getMessage());
+                // Swapped or not, LEFT keeps every left row and its own key values.
+                try (DataFrame a = small.filter(Expr.col("k").lt(Expr.lit(10L))).join(big, "k", JoinType.LEFT).collect();
+                     DataFrame b = big.join(small.filter(Expr.col("k").lt(Expr.lit(10L))), "k", JoinType.RIGHT).collect()) {
+                    assertEquals(10, a.rowCount());
+                    assertEquals(10, b.rowCount());
+                    assertEquals(List.of("k"), a.schema().names());
+                }
+            }
+            Files.deleteIfExists(mem.tempRoot().resolve("s"));
+        });
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.spillway.plan;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.JoinType;
 
 import java.util.ArrayList;
@@ -11,7 +12,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * An equi-join: the left input probes, the right input is hashed (the build side). Result columns:
+ * An equi-join: one input is hashed (the build side: the right one unless {@link #buildsLeft()}),
+ * the other probes it. Result columns, whichever side builds:
  * every left column, then the right non-key columns (a name already taken gets {@code _right});
  * SEMI and ANTI keep the left columns only.
  *
@@ -21,11 +23,22 @@ import java.util.Set;
  * @param rightOn    right key columns, pairwise of the same type as the left ones
  * @param how        the join type
  * @param nullsEqual whether null keys match each other
+ * @param buildSide  which input is hashed; {@link BuildSide#AUTO} picks the smaller by estimate
  */
 public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn, List<String> rightOn, JoinType how,
-        boolean nullsEqual) implements LogicalPlan {
-    /** Validates the keys. */
+        boolean nullsEqual, BuildSide buildSide) implements LogicalPlan {
+    /** A join whose build side the planner chooses. */
+    public JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn, List<String> rightOn, JoinType how,
+            boolean nullsEqual) {
+        this(left, right, leftOn, rightOn, how, nullsEqual, BuildSide.AUTO);
+    }
+
+    /** Validates the keys and the build side. */
     public JoinNode {
+        java.util.Objects.requireNonNull(buildSide, "buildSide");
+        if (buildSide == BuildSide.LEFT && !how.canSwapInputs()) {
+            throw new PlanException(how + " joins build their right input; drop the LEFT build side or use an INNER join");
+        }
         leftOn = List.copyOf(leftOn);
         rightOn = List.copyOf(rightOn);
         if (leftOn.isEmpty() || leftOn.size() != rightOn.size()) {
@@ -91,11 +104,29 @@ public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn,
 
     @Override
     public LogicalPlan withInputs(List<LogicalPlan> inputs) {
-        return new JoinNode(inputs.get(0), inputs.get(1), leftOn, rightOn, how, nullsEqual);
+        return new JoinNode(inputs.get(0), inputs.get(1), leftOn, rightOn, how, nullsEqual, buildSide);
+    }
+
+    /** Whether the left input is the one hashed: as asked, or for AUTO the clearly smaller input by estimate. */
+    public boolean buildsLeft() {
+        return switch (buildSide) {
+            case LEFT -> true;
+            case RIGHT -> false;
+            case AUTO -> {
+                if (!how.canSwapInputs()) {
+                    yield false;
+                }
+                long l = SizeEstimate.bytes(left);
+                long r = SizeEstimate.bytes(right);
+                // Keep the written order unless the left input is clearly (20%) smaller.
+                yield l >= 0 && r >= 0 && l < r - r / 5;
+            }
+        };
     }
 
     @Override
     public String label() {
-        return "JOIN " + how + " left_on=" + leftOn + " right_on=" + rightOn + (nullsEqual ? " nulls_equal" : "");
+        return "JOIN " + how + " left_on=" + leftOn + " right_on=" + rightOn + (nullsEqual ? " nulls_equal" : "")
+                + (buildSide == BuildSide.AUTO ? "" : " build=" + buildSide.name().toLowerCase(java.util.Locale.ROOT));
     }
 }

@@ -227,7 +227,7 @@ public final class Optimizer {
                     }
                 }
                 yield new JoinNode(pushDownProjections(j.left(), leftNeed), pushDownProjections(j.right(), rightNeed),
-                        j.leftOn(), j.rightOn(), j.how(), j.nullsEqual());
+                        j.leftOn(), j.rightOn(), j.how(), j.nullsEqual(), j.buildSide());
             }
             case RangeNode r -> r;
             case InMemoryNode m -> m;

@@ -14,11 +14,13 @@ import dev.spillway.operators.ProjectOperator;
 import dev.spillway.operators.RangeSource;
 import dev.spillway.operators.SliceSink;
 import dev.spillway.operators.csv.CsvScan;
+import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.HashJoin;
 import dev.spillway.operators.join.JoinBuildSink;
 import dev.spillway.operators.join.JoinProbeSource;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;
+import dev.spillway.operators.eval.PhysicalExprs;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.Pipeline;
 import dev.spillway.scheduler.QueryPlan;
@@ -27,7 +29,9 @@ import dev.spillway.scheduler.Source;
 import dev.spillway.spill.SpillDirectory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -123,22 +127,30 @@ public final class PhysicalPlanner {
                 yield new Chain(slice.output(), List.of(), List.of(p));
             }
             case JoinNode j -> {
-                Chain right = build(j.right());
+                // The operator probes with its first input and hashes its second.
+                boolean swap = j.buildsLeft();
+                LogicalPlan buildPlan = swap ? j.left() : j.right();
+                LogicalPlan probePlan = swap ? j.right() : j.left();
+                int[] buildKeys = swap ? j.leftKeyIndexes() : j.rightKeyIndexes();
+                int[] probeKeys = swap ? j.rightKeyIndexes() : j.leftKeyIndexes();
+                Chain buildChain = build(buildPlan);
                 MemoryBudget joinBudget = budget.child("equi-join-" + pipelines.size());
-                HashJoin join = new HashJoin(j.left().schema(), j.right().schema(), j.leftKeyIndexes(), j.rightKeyIndexes(),
-                        j.how(), j.nullsEqual(), pool, joinBudget, budget, spills, log, morselRows);
+                HashJoin join = new HashJoin(probePlan.schema(), buildPlan.schema(), probeKeys, buildKeys,
+                        swap ? j.how().flipped() : j.how(), j.nullsEqual(), pool, joinBudget, budget, spills, log, morselRows);
                 join.forceSpill(forceSpill);
                 if (forceSpill >= 1.0) {
                     // Everything spills: also take the recursive re-partitioning path a few levels deep.
                     join.forceRepartition(8);
                 }
                 manager.register(join);
-                Pipeline buildSide = close(right, new JoinBuildSink(join), "join build");
-                Chain left = build(j.left());
-                Source probeInput = left.operators().isEmpty() ? left.source() : new ChainSource(left.source(), left.operators());
-                List<Pipeline> deps = new ArrayList<>(left.dependencies());
+                Pipeline buildSide = close(buildChain, new JoinBuildSink(join), "join build");
+                Chain probe = build(probePlan);
+                Source probeInput = probe.operators().isEmpty() ? probe.source() : new ChainSource(probe.source(), probe.operators());
+                List<Pipeline> deps = new ArrayList<>(probe.dependencies());
                 deps.add(buildSide);
-                yield new Chain(new JoinProbeSource(probeInput, join), List.of(), deps);
+                List<Operator> after = swap ? List.of(new ProjectOperator(swappedColumns(j, join.outputSchema()), j.schema(), eval))
+                        : List.of();
+                yield new Chain(new JoinProbeSource(probeInput, join), after, deps);
             }
             case UnionNode u -> {
                 List<Source> sources = new ArrayList<>();
@@ -151,6 +163,49 @@ public final class PhysicalPlanner {
                 yield new Chain(new ConcatSource(sources), List.of(), deps);
             }
         };
+    }
+
+    /**
+     * With the left input hashed, the operator's rows are the right columns then the left non-key
+     * columns; this puts them back in the join's order: every left column (a key from the right
+     * key it equals, which also holds the left key for unmatched left rows), then the right
+     * non-key columns.
+     */
+    private static List<PhysicalExpr> swappedColumns(JoinNode j, Schema operatorOutput) {
+        Schema left = j.left().schema();
+        Schema right = j.right().schema();
+        int[] leftKeys = j.leftKeyIndexes();
+        int[] rightKeys = j.rightKeyIndexes();
+        Set<Integer> rightKeySet = new HashSet<>();
+        for (int k : rightKeys) {
+            rightKeySet.add(k);
+        }
+        int[] fromOperator = new int[left.size()];
+        int nonKey = right.size();
+        for (int c = 0; c < left.size(); c++) {
+            int key = -1;
+            for (int k = 0; k < leftKeys.length && key < 0; k++) {
+                key = leftKeys[k] == c ? rightKeys[k] : -1;
+            }
+            fromOperator[c] = key >= 0 ? key : nonKey++;
+        }
+        Schema out = j.schema();
+        List<PhysicalExpr> exprs = new ArrayList<>();
+        for (int c = 0; c < left.size(); c++) {
+            exprs.add(PhysicalExprs.column(fromOperator[c], out.field(c).name(), out.field(c).type()));
+        }
+        int o = left.size();
+        for (int c = 0; c < right.size(); c++) {
+            if (!rightKeySet.contains(c)) {
+                exprs.add(PhysicalExprs.column(c, out.field(o).name(), out.field(o).type()));
+                o++;
+            }
+        }
+        if (operatorOutput.size() != left.size() + right.size() - rightKeySet.size()) {
+            throw new IllegalStateException("swapped join output has " + operatorOutput.size() + " columns, expected "
+                    + out.size());
+        }
+        return exprs;
     }
 
     // ------------------------------------------------------------------ explain
@@ -206,7 +261,8 @@ public final class PhysicalPlanner {
                     + " (ordered; stops its source early)";
             case UnionNode u -> "STREAMING_UNION " + u.inputs().size() + " inputs (in order)";
             case JoinNode j -> "STREAMING_EQUI_JOIN " + j.how() + " left_on=" + j.leftOn() + " right_on=" + j.rightOn()
-                    + (j.nullsEqual() ? " nulls_equal" : "") + " build=right [spillable]";
+                    + (j.nullsEqual() ? " nulls_equal" : "") + " build=" + (j.buildsLeft() ? "left" : "right")
+                    + (j.buildSide() == BuildSide.AUTO ? " (smaller by estimate)" : " (as asked)") + " [spillable]";
         };
     }
 }

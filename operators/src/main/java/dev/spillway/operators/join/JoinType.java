@@ -1,6 +1,10 @@
 package dev.spillway.operators.join;
 
-/** Equi-join types. The left input is the probe side, the right input the build side. */
+/**
+ * Equi-join types, named from the user's view: LEFT keeps unmatched rows of the left input. The
+ * operator itself always probes with its first input and builds its second; the planner swaps the
+ * inputs (and flips LEFT and RIGHT) when it builds the left one.
+ */
 public enum JoinType {
     /** Pairs of matching rows. */
     INNER(false, false),
@@ -36,6 +40,21 @@ public enum JoinType {
     /** Whether the result has only the left columns. */
     public boolean leftColumnsOnly() {
         return this == SEMI || this == ANTI;
+    }
+
+    /** The same join with the inputs swapped: LEFT becomes RIGHT and back; not for SEMI and ANTI. */
+    public JoinType flipped() {
+        return switch (this) {
+            case LEFT -> RIGHT;
+            case RIGHT -> LEFT;
+            case INNER, FULL -> this;
+            case SEMI, ANTI -> throw new IllegalStateException(this + " joins cannot swap their inputs");
+        };
+    }
+
+    /** Whether the inputs can be swapped (every type but SEMI and ANTI). */
+    public boolean canSwapInputs() {
+        return !leftColumnsOnly();
     }
 
     /** Whether matched pairs are emitted (not for SEMI and ANTI, which emit left rows). */
