@@ -39,6 +39,19 @@ public final class BooleanBuilder extends ColumnBuilder {
     }
 
     @Override
+    void gatherValues(ColumnVector[] sources, int[] which, int[] rows, int count) {
+        for (int k = 0; k < count; k++) {
+            int w = which == null ? 0 : which[k];
+            boolean value = false;
+            if (w >= 0) {
+                ColumnVector v = sources[w];
+                value = Bitmaps.get(v.valuesSeg, (long) v.offset + rows[k]);
+            }
+            Bitmaps.set(valuesSeg, (long) length + k, value);
+        }
+    }
+
+    @Override
     ColumnVector buildVector(NativeBuffer validityOrNull) {
         return new BooleanVector(length, 0, nullCount, validityOrNull, values);
     }

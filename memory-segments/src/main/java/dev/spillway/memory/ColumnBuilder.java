@@ -125,6 +125,48 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
     /** Appends row {@code row} of {@code src}, which must have this builder's type; nulls stay null. */
     public abstract void appendFrom(ColumnVector src, int row);
 
+    /**
+     * Appends {@code count} rows gathered from several vectors of this builder's type: row
+     * {@code rows[k]} of {@code sources[which[k]]}, or a null where {@code which[k] < 0}; with
+     * {@code which == null} every row comes from {@code sources[0]}. One capacity check and one
+     * type dispatch for the whole batch instead of per row.
+     */
+    public final void appendGather(ColumnVector[] sources, int[] which, int[] rows, int count) {
+        ensureOpen();
+        boolean nullable = false;
+        for (ColumnVector v : sources) {
+            if (v != null) {
+                checkSource(v);
+                nullable |= v.validitySeg != null;
+            }
+        }
+        for (int k = 0; which != null && k < count && !nullable; k++) {
+            nullable = which[k] < 0;
+        }
+        ensureCapacity(length + count);
+        gatherValues(sources, which, rows, count);
+        if (nullable && validity == null) {
+            allocateValidity();
+        }
+        if (validitySeg != null) {
+            int nulls = 0;
+            for (int k = 0; k < count; k++) {
+                int w = which == null ? 0 : which[k];
+                boolean valid = w >= 0 && !sources[w].isNull(rows[k]);
+                Bitmaps.set(validitySeg, (long) length + k, valid);
+                nulls += valid ? 0 : 1;
+            }
+            nullCount += nulls;
+        }
+        length += count;
+    }
+
+    /**
+     * Writes the values of a gather at rows {@code length .. length + count) (capacity ensured;
+     * the validity bits and the length are the caller's); a null entry writes a placeholder.
+     */
+    abstract void gatherValues(ColumnVector[] sources, int[] which, int[] rows, int count);
+
     final void checkSource(ColumnVector src) {
         if (src.type() != type) {
             throw new IllegalArgumentException("cannot append a " + src.type().displayName() + " value to a "

@@ -102,6 +102,34 @@ public final class Utf8Builder extends ColumnBuilder {
     }
 
     @Override
+    void gatherValues(ColumnVector[] sources, int[] which, int[] rows, int count) {
+        long total = 0;
+        for (int k = 0; k < count; k++) {
+            int w = which == null ? 0 : which[k];
+            if (w >= 0) {
+                ColumnVector v = sources[w];
+                long at = (long) v.offset + rows[k];
+                total += v.valuesSeg.getAtIndex(INT, at + 1) - v.valuesSeg.getAtIndex(INT, at);
+            }
+        }
+        ensureData(dataLength + total);
+        long end = dataLength;
+        for (int k = 0; k < count; k++) {
+            int w = which == null ? 0 : which[k];
+            if (w >= 0) {
+                ColumnVector v = sources[w];
+                long at = (long) v.offset + rows[k];
+                int start = v.valuesSeg.getAtIndex(INT, at);
+                int len = v.valuesSeg.getAtIndex(INT, at + 1) - start;
+                MemorySegment.copy(v.dataSeg, start, dataSeg, end, len);
+                end += len;
+            }
+            valuesSeg.setAtIndex(INT, (long) length + k + 1, (int) end);
+        }
+        dataLength = end;
+    }
+
+    @Override
     ColumnVector buildVector(NativeBuffer validityOrNull) {
         return new Utf8Vector(length, 0, nullCount, validityOrNull, values, data);
     }

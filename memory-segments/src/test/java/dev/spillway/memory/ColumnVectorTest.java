@@ -102,6 +102,74 @@ class ColumnVectorTest {
             }
     }
 
+    /**
+     * A gather from several vectors (slices among them, so offsets matter) with null entries, in
+     * two batches after a few single appends, equals the same rows appended one by one.
+     */
+    @ParameterizedTest
+    @EnumSource(DataType.class)
+    void gatherEqualsRowByRowAppends(DataType type) {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        try {
+            assertNoLeaks(mem -> {
+                for (int round = 0; round < 10; round++) {
+                    int sourcesCount = 1 + rnd.nextInt(4);
+                    List<List<Object>> values = new ArrayList<>();
+                    ColumnVector[] sources = new ColumnVector[sourcesCount];
+                    try {
+                        for (int s = 0; s < sourcesCount; s++) {
+                            double nullRate = rnd.nextBoolean() ? 0 : 0.2;
+                            List<Object> vals = new ArrayList<>();
+                            int n = 1 + rnd.nextInt(300);
+                            for (int i = 0; i < n + 7; i++) {
+                                vals.add(randomValue(type, rnd, nullRate));
+                            }
+                            try (ColumnVector whole = build(mem.pool(), mem.budget(), type, vals)) {
+                                sources[s] = whole.slice(7, n);
+                            }
+                            values.add(vals.subList(7, 7 + n));
+                        }
+                        boolean single = sourcesCount == 1 && rnd.nextBoolean();
+                        List<Object> expected = new ArrayList<>();
+                        try (ColumnBuilder gathered = ColumnBuilder.create(type, mem.pool(), mem.budget(), 4)) {
+                            int prefix = rnd.nextInt(3);
+                            for (int i = 0; i < prefix; i++) {
+                                gathered.appendFrom(sources[0], 0);
+                                expected.add(values.get(0).get(0));
+                            }
+                            for (int batch = 0; batch < 2; batch++) {
+                                int count = rnd.nextInt(2000);
+                                int[] which = single ? null : new int[count];
+                                int[] rows = new int[count];
+                                for (int k = 0; k < count; k++) {
+                                    int w = single ? 0 : rnd.nextInt(10) == 0 ? -1 : rnd.nextInt(sourcesCount);
+                                    if (which != null) {
+                                        which[k] = w;
+                                    }
+                                    rows[k] = w < 0 ? 0 : rnd.nextInt(values.get(w).size());
+                                    expected.add(w < 0 ? null : values.get(w).get(rows[k]));
+                                }
+                                gathered.appendGather(sources, which, rows, count);
+                            }
+                            try (ColumnVector v = gathered.build()) {
+                                assertColumn(expected, v);
+                            }
+                        }
+                    } finally {
+                        for (ColumnVector v : sources) {
+                            if (v != null) {
+                                v.close();
+                            }
+                        }
+                    }
+                }
+            });
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("failed with seed " + seed, e);
+        }
+    }
+
     /** Exports every normalized buffer (through copyBuffer) and rebuilds a vector with fromBuffers. */
     static ColumnVector exportImport(BlockPool pool, MemoryBudget budget, ColumnVector v) {
         NativeBuffer[] bufs = new NativeBuffer[3];

@@ -36,7 +36,8 @@ public final class CsvWriter implements AutoCloseable {
     private final byte quote;
     private final byte[] nullBytes;
     private final FileChannel channel;
-    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    private final byte[] out = new byte[BUFFER];
+    private int pos;
     private long rows;
     private boolean closed;
 
@@ -75,12 +76,16 @@ public final class CsvWriter implements AutoCloseable {
             throw new IllegalStateException("CSV writer for " + file + " is closed");
         }
         int cols = m.columnCount();
+        ColumnVector[] vectors = new ColumnVector[cols];
+        for (int c = 0; c < cols; c++) {
+            vectors[c] = m.column(c);
+        }
         for (int r = 0; r < m.rowCount(); r++) {
             for (int c = 0; c < cols; c++) {
                 if (c > 0) {
                     put(delimiter);
                 }
-                writeValue(m.column(c), r);
+                writeValue(vectors[c], r);
             }
             put((byte) '\n');
         }
@@ -93,12 +98,12 @@ public final class CsvWriter implements AutoCloseable {
             return;
         }
         switch (v) {
-            case Int64Vector x -> putAscii(Long.toString(x.get(r)));
+            case Int64Vector x -> putLong(x.get(r));
             case Int32Vector x when x.type() == DataType.DATE32 -> putAscii(LocalDate.ofEpochDay(x.get(r)).toString());
-            case Int32Vector x -> putAscii(Integer.toString(x.get(r)));
+            case Int32Vector x -> putLong(x.get(r));
             case Float64Vector x -> putAscii(formatDouble(x.get(r)));
             case BooleanVector x -> putAscii(x.get(r) ? "true" : "false");
-            case Utf8Vector x -> putField(x.dataSegment(), x.dataOffset(r), x.byteLength(r), false);
+            case Utf8Vector x -> putString(x.dataSegment(), x.dataOffset(r), x.byteLength(r));
         }
     }
 
@@ -117,6 +122,57 @@ public final class CsvWriter implements AutoCloseable {
             return (long) d + ".0";
         }
         return Double.toString(d);
+    }
+
+    /** Decimal digits of a long, straight into the buffer. */
+    private void putLong(long value) {
+        if (value == Long.MIN_VALUE) {
+            putAscii(Long.toString(value));
+            return;
+        }
+        room(20);
+        long v = value;
+        if (v < 0) {
+            out[pos++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        int end = pos + digits;
+        for (int i = end - 1; i >= pos; i--) {
+            out[i] = (byte) ('0' + (int) (v % 10));
+            v /= 10;
+        }
+        pos = end;
+    }
+
+    /**
+     * A string field: copied in bulk, then scanned in the buffer for bytes that need quoting;
+     * only then is it rewritten quoted (rare).
+     */
+    private void putString(MemorySegment src, long off, int len) {
+        if (len == 0) {
+            putField(src, off, len, false);
+            return;
+        }
+        if (len > out.length / 2) {
+            putField(src, off, len, false);
+            return;
+        }
+        room(len);
+        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off, out, pos, len);
+        boolean special = false;
+        for (int i = pos; i < pos + len; i++) {
+            byte b = out[i];
+            special |= b == delimiter || b == quote || b == '\n' || b == '\r';
+        }
+        if (special || (nullBytes.length == len && java.util.Arrays.equals(out, pos, pos + len, nullBytes, 0, len))) {
+            putField(src, off, len, false);
+            return;
+        }
+        pos += len;
     }
 
     private void putField(MemorySegment src, long off, int len, boolean isHeader) {
@@ -146,17 +202,31 @@ public final class CsvWriter implements AutoCloseable {
         put(quote);
     }
 
-    private void put(byte b) {
-        if (!buffer.hasRemaining()) {
+    /** Makes room for {@code n} more bytes (at most the buffer's size). */
+    private void room(int n) {
+        if (pos + n > out.length) {
             flush();
         }
-        buffer.put(b);
+    }
+
+    private void put(byte b) {
+        if (pos == out.length) {
+            flush();
+        }
+        out[pos++] = b;
     }
 
     private void putAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            put((byte) s.charAt(i));
+        int n = s.length();
+        if (n > out.length) {
+            putBytes(s.getBytes(StandardCharsets.ISO_8859_1));
+            return;
         }
+        room(n);
+        for (int i = 0; i < n; i++) {
+            out[pos + i] = (byte) s.charAt(i);
+        }
+        pos += n;
     }
 
     private void putBytes(byte[] b) {
@@ -166,18 +236,18 @@ public final class CsvWriter implements AutoCloseable {
     private void putSegment(MemorySegment src, long off, int len) {
         long done = 0;
         while (done < len) {
-            if (!buffer.hasRemaining()) {
+            if (pos == out.length) {
                 flush();
             }
-            int n = (int) Math.min(buffer.remaining(), len - done);
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + done, buffer.array(), buffer.position(), n);
-            buffer.position(buffer.position() + n);
+            int n = (int) Math.min(out.length - pos, len - done);
+            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + done, out, pos, n);
+            pos += n;
             done += n;
         }
     }
 
     private void flush() {
-        buffer.flip();
+        ByteBuffer buffer = ByteBuffer.wrap(out, 0, pos);
         try {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
@@ -185,7 +255,7 @@ public final class CsvWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write CSV file " + file + " after " + rows + " rows: " + e.getMessage(), e);
         }
-        buffer.clear();
+        pos = 0;
     }
 
     /** Rows written so far. */

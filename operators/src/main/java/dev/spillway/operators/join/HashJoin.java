@@ -2,8 +2,11 @@ package dev.spillway.operators.join;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
+import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;
+import dev.spillway.memory.Int32Vector;
+import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
@@ -586,6 +589,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
         private final int probeBase;
         private final NativeBuffer order;
         private final MemorySegment orderSeg;
+        private final boolean probeKeysValid;
+        private final ColumnVector probeKey;
         private int position;
         private int row;
         private int chain = -2;
@@ -606,6 +611,14 @@ public final class HashJoin implements Spillable, AutoCloseable {
             this.emitLeftRows = emitLeftRows;
             this.probeMatched = probeMatched;
             this.probeBase = probeBase;
+            boolean valid = true;
+            for (int k : keys.probeKeys()) {
+                valid &= !m.column(k).hasNulls();
+            }
+            this.probeKeysValid = valid || keys.nullsEqual();
+            // One integer key without nulls compares as a long against the table's copy of the keys.
+            this.probeKey = valid && keys.probeKeys().length == 1 && JoinHashTable.hasIntegerKey(m.column(keys.probeKeys()[0]))
+                    ? m.column(keys.probeKeys()[0]) : null;
         }
 
         /** Whether every row was processed. */
@@ -615,59 +628,67 @@ public final class HashJoin implements Spillable, AutoCloseable {
 
         /** The next result rows (possibly none). */
         public Morsel next(long sequence) {
-            try (JoinOutput out = newOutput()) {
-                int n = m.rowCount();
-                while (position < n && out.rows() < outputRows) {
-                    row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
-                    long h = hashes.getAtIndex(LONG, row);
-                    JoinHashTable table = fixedTable;
-                    NativeBuffer matched = fixedMatched;
-                    if (table == null) {
-                        Partition p = partitions[Hashing.partition(h)];
-                        if (p.spilled) {
-                            position++;
-                            continue;
-                        }
-                        table = p.table;
-                        matched = p.matched;
+            JoinOutput out = newOutput();
+            out.probe(m);
+            int n = m.rowCount();
+            boolean pairs = type.emitsPairs();
+            while (position < n && !out.full()) {
+                row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
+                long h = hashes.getAtIndex(LONG, row);
+                JoinHashTable table = fixedTable;
+                NativeBuffer matched = fixedMatched;
+                if (table == null) {
+                    Partition p = partitions[Hashing.partition(h)];
+                    if (p.spilled) {
+                        position++;
+                        continue;
                     }
-                    if (chain == -2) {
-                        rowMatched = false;
-                        chain = table != null && keys.matchable(m, keys.probeKeys(), row) ? table.first(h) : -1;
-                    }
-                    while (chain >= 0 && out.rows() < outputRows) {
+                    table = p.table;
+                    matched = p.matched;
+                }
+                if (chain == -2) {
+                    rowMatched = false;
+                    chain = table != null && (probeKeysValid || keys.matchable(m, keys.probeKeys(), row)) ? table.first(h) : -1;
+                }
+                if (chain >= 0) {
+                    boolean fast = probeKey != null && table.hasKeyValues();
+                    long pk = fast ? keyValue(probeKey, row) : 0;
+                    MemorySegment flags = matched == null ? null : matched.segment();
+                    while (chain >= 0 && !out.full()) {
                         int i = chain;
                         chain = table.next(i);
-                        if (table.hash(i) != h || !keys.equal(m, row, table.morsel(i), table.row(i))) {
+                        if (table.hash(i) != h
+                                || (fast ? table.keyValue(i) != pk : !keys.equal(m, row, table.morsel(i), table.row(i)))) {
                             continue;
                         }
                         rowMatched = true;
-                        if (type.emitsPairs()) {
-                            out.pair(m, row, table.morsel(i), table.row(i));
+                        if (pairs) {
+                            out.pair(row, table, i);
                         } else {
                             chain = -1;
                         }
-                        if (matched != null) {
+                        if (flags != null) {
                             // Plain byte stores of the same value from several workers are benign;
                             // the end of the probe phase orders them before they are read.
-                            matched.segment().set(ValueLayout.JAVA_BYTE, i, (byte) 1);
+                            flags.set(ValueLayout.JAVA_BYTE, i, (byte) 1);
                         }
                     }
                     if (chain >= 0) {
                         break;
                     }
-                    if (emitLeftRows && emitsLeftRow(rowMatched)) {
-                        out.probeOnly(m, row);
-                    }
-                    if (probeMatched != null && rowMatched) {
-                        int g = probeBase + row;
-                        probeMatched[g >>> 6] |= 1L << (g & 63);
-                    }
-                    position++;
-                    chain = -2;
                 }
-                return out.finish(sequence);
+                // The output has one spare row for this.
+                if (emitLeftRows && emitsLeftRow(rowMatched)) {
+                    out.probeOnly(row);
+                }
+                if (probeMatched != null && rowMatched) {
+                    int g = probeBase + row;
+                    probeMatched[g >>> 6] |= 1L << (g & 63);
+                }
+                position++;
+                chain = -2;
             }
+            return out.finish(sequence);
         }
 
         @Override
@@ -680,13 +701,18 @@ public final class HashJoin implements Spillable, AutoCloseable {
         }
     }
 
+    private static long keyValue(ColumnVector keyColumn, int row) {
+        return keyColumn instanceof Int64Vector v ? v.get(row) : ((Int32Vector) keyColumn).get(row);
+    }
+
     /** Whether a probe row with this match outcome appears on its own in the result. */
     private boolean emitsLeftRow(boolean matched) {
         return (type == JoinType.SEMI && matched) || (!matched && (type == JoinType.ANTI || type.keepsUnmatchedLeft()));
     }
 
+    /** A result morsel in the making: {@link #outputRows} rows, plus one spare for a probe-only row after a full chain. */
     private JoinOutput newOutput() {
-        return new JoinOutput(output, probeSchema.size(), buildColumns, keyFromBuild, pool, outputBudget);
+        return new JoinOutput(output, probeSchema.size(), buildColumns, keyFromBuild, pool, outputBudget, outputRows);
     }
 
     /** Appends the rows of spilled partitions to their probe chunks, writing chunks that are full. */
@@ -785,27 +811,22 @@ public final class HashJoin implements Spillable, AutoCloseable {
                 state = State.SPILLED;
                 flushProbeChunks(Long.MAX_VALUE);
             }
-            // Unmatched build rows of in-memory partitions, a bounded morsel per call.
-            try (JoinOutput out = newOutput()) {
-                while (transitionPartition < PARTITIONS && out.rows() < outputRows) {
-                    Partition p = partitions[transitionPartition];
-                    if (p.table != null && p.matched != null) {
-                        transitionRow = emitUnmatchedBuild(p.table, p.matched, transitionRow, out);
-                        if (transitionRow < p.table.rows()) {
-                            break;
-                        }
+            // Unmatched build rows of in-memory partitions, a bounded morsel per call; a partition
+            // is freed on the call after its last rows were gathered.
+            while (transitionPartition < PARTITIONS) {
+                Partition p = partitions[transitionPartition];
+                if (p.table != null && p.matched != null && transitionRow < p.table.rows()) {
+                    JoinOutput out = newOutput();
+                    transitionRow = emitUnmatchedBuild(p.table, p.matched, transitionRow, out);
+                    if (out.rows() > 0) {
+                        return out.finish(sequence);
                     }
-                    freeInMemory(p);
-                    transitionPartition++;
-                    transitionRow = 0;
                 }
-                if (transitionPartition >= PARTITIONS) {
-                    transitioned = true;
-                }
-                if (out.rows() > 0) {
-                    return out.finish(sequence);
-                }
+                freeInMemory(p);
+                transitionPartition++;
+                transitionRow = 0;
             }
+            transitioned = true;
         }
         if (!pendingFilled) {
             pendingFilled = true;
@@ -866,9 +887,9 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private int emitUnmatchedBuild(JoinHashTable table, NativeBuffer matched, int from, JoinOutput out) {
         MemorySegment flags = matched.segment();
         int i = from;
-        for (; i < table.rows() && out.rows() < outputRows; i++) {
+        for (; i < table.rows() && !out.full(); i++) {
             if (flags.get(ValueLayout.JAVA_BYTE, i) == 0) {
-                out.buildOnly(table.morsel(i), table.row(i));
+                out.buildOnly(table, i);
             }
         }
         return i;
@@ -1095,12 +1116,15 @@ public final class HashJoin implements Spillable, AutoCloseable {
                         return null;
                     }
                     int b = probeBlock++;
-                    try (Morsel m = probeReader.read(b, probeSchema); JoinOutput out = newOutput()) {
+                    try (Morsel m = probeReader.read(b, probeSchema)) {
+                        JoinOutput out = new JoinOutput(output, probeSchema.size(), buildColumns, keyFromBuild, pool,
+                                outputBudget, m.rowCount());
+                        out.probe(m);
                         for (int r = 0; r < m.rowCount(); r++) {
                             int g = probeBase[b] + r;
                             boolean matched = (probeMatched[g >>> 6] & (1L << (g & 63))) != 0;
                             if (emitsLeftRow(matched)) {
-                                out.probeOnly(m, r);
+                                out.probeOnly(r);
                             }
                         }
                         return out.finish(sequence);
@@ -1143,10 +1167,9 @@ public final class HashJoin implements Spillable, AutoCloseable {
                 }
                 // The chunk has seen every probe row: emit its unmatched build rows, then free it.
                 if (chunkMatched != null && unmatchedRow < table.rows()) {
-                    try (JoinOutput out = newOutput()) {
-                        unmatchedRow = emitUnmatchedBuild(table, chunkMatched, unmatchedRow, out);
-                        return out.finish(sequence);
-                    }
+                    JoinOutput out = newOutput();
+                    unmatchedRow = emitUnmatchedBuild(table, chunkMatched, unmatchedRow, out);
+                    return out.finish(sequence);
                 }
                 freeChunk();
             }

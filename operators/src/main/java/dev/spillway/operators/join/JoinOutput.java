@@ -1,76 +1,153 @@
 package dev.spillway.operators.join;
 
 import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Assembles join result rows: the probe (left) columns, then the build (right) non-key columns.
  * A build-only row (RIGHT/FULL) takes its left key columns from the build keys, as SQL's
- * {@code USING} does. Not thread-safe: one per morsel being produced.
+ * {@code USING} does. Rows are recorded as references (probe row; build morsel and row) and
+ * gathered column by column when the morsel is finished, one type dispatch per column instead of
+ * one per value. Not thread-safe: one per morsel being produced; at most one probe morsel.
  */
-final class JoinOutput implements AutoCloseable {
-    private final ChunkBuilder rows;
+final class JoinOutput {
+    private final Schema schema;
     private final int probeColumns;
     private final int[] buildColumns;
     private final int[] keyFromBuild;
+    private final BlockPool pool;
+    private final MemoryBudget budget;
+    private final int capacity;
+    private final int[] probeRows;
+    private final int[] buildWhich;
+    private final int[] buildRows;
+    private final List<Morsel> buildMorsels = new ArrayList<>();
+    private Morsel probe;
+    private JoinHashTable lastTable;
+    private int lastBase;
+    private int rows;
+    private boolean anyBuildOnly;
 
     /**
      * @param keyFromBuild for each probe column, the build column holding the same key, or -1
+     * @param capacity     rows after which this output is {@link #full()}; it takes one more (a
+     *                     probe-only row after a chain that filled it)
      */
-    JoinOutput(Schema schema, int probeColumns, int[] buildColumns, int[] keyFromBuild, BlockPool pool, MemoryBudget budget) {
-        this.rows = new ChunkBuilder(schema, pool, budget, 1024);
+    JoinOutput(Schema schema, int probeColumns, int[] buildColumns, int[] keyFromBuild, BlockPool pool, MemoryBudget budget,
+            int capacity) {
+        this.schema = schema;
         this.probeColumns = probeColumns;
         this.buildColumns = buildColumns;
         this.keyFromBuild = keyFromBuild;
+        this.pool = pool;
+        this.budget = budget;
+        this.capacity = capacity;
+        this.probeRows = new int[capacity + 1];
+        this.buildWhich = new int[capacity + 1];
+        this.buildRows = new int[capacity + 1];
     }
 
-    void pair(Morsel p, int pr, Morsel b, int br) {
-        for (int c = 0; c < probeColumns; c++) {
-            rows.column(c).appendFrom(p.column(c), pr);
+    /** Sets the probe morsel the probe rows refer to (not owned). */
+    void probe(Morsel m) {
+        if (probe != null && probe != m && rows > 0) {
+            throw new IllegalStateException("one join output takes rows of one probe morsel");
         }
-        for (int j = 0; j < buildColumns.length; j++) {
-            rows.column(probeColumns + j).appendFrom(b.column(buildColumns[j]), br);
-        }
-        rows.rowAppended();
+        probe = m;
     }
 
-    void probeOnly(Morsel p, int pr) {
-        for (int c = 0; c < probeColumns; c++) {
-            rows.column(c).appendFrom(p.column(c), pr);
+    /** Index of build row {@code i} of {@code table} among this output's build morsels. */
+    private int buildMorsel(JoinHashTable table, int i) {
+        if (table != lastTable) {
+            lastTable = table;
+            lastBase = buildMorsels.size();
+            buildMorsels.addAll(table.morsels());
         }
-        for (int j = 0; j < buildColumns.length; j++) {
-            rows.column(probeColumns + j).appendNull();
-        }
-        rows.rowAppended();
+        return lastBase + table.morselIndex(i);
     }
 
-    void buildOnly(Morsel b, int br) {
-        for (int c = 0; c < probeColumns; c++) {
-            if (keyFromBuild[c] >= 0) {
-                rows.column(c).appendFrom(b.column(keyFromBuild[c]), br);
-            } else {
-                rows.column(c).appendNull();
-            }
-        }
-        for (int j = 0; j < buildColumns.length; j++) {
-            rows.column(probeColumns + j).appendFrom(b.column(buildColumns[j]), br);
-        }
-        rows.rowAppended();
+    void pair(int pr, JoinHashTable table, int i) {
+        probeRows[rows] = pr;
+        buildWhich[rows] = buildMorsel(table, i);
+        buildRows[rows] = table.row(i);
+        rows++;
+    }
+
+    void probeOnly(int pr) {
+        probeRows[rows] = pr;
+        buildWhich[rows] = -1;
+        rows++;
+    }
+
+    void buildOnly(JoinHashTable table, int i) {
+        probeRows[rows] = -1;
+        buildWhich[rows] = buildMorsel(table, i);
+        buildRows[rows] = table.row(i);
+        anyBuildOnly = true;
+        rows++;
     }
 
     int rows() {
-        return rows.rows();
+        return rows;
     }
 
-    /** The rows so far as a morsel; this output is spent afterwards. */
+    boolean full() {
+        return rows >= capacity;
+    }
+
+    /** The rows as a morsel; this output is spent afterwards. */
     Morsel finish(long sequence) {
-        return rows.seal(sequence);
-    }
-
-    @Override
-    public void close() {
-        rows.close();
+        List<ColumnVector> cols = new ArrayList<>(schema.size());
+        int[] which = new int[rows];
+        int[] from = new int[rows];
+        int builds = buildMorsels.size();
+        try {
+            for (int c = 0; c < schema.size(); c++) {
+                ColumnVector[] sources;
+                int[] w = which;
+                int[] r;
+                if (c < probeColumns) {
+                    int kb = keyFromBuild[c];
+                    boolean keyFromBuildRows = kb >= 0 && anyBuildOnly;
+                    sources = new ColumnVector[1 + (keyFromBuildRows ? builds : 0)];
+                    sources[0] = probe == null ? null : probe.column(c);
+                    for (int b = 0; keyFromBuildRows && b < builds; b++) {
+                        sources[1 + b] = buildMorsels.get(b).column(kb);
+                    }
+                    r = from;
+                    for (int k = 0; k < rows; k++) {
+                        boolean fromProbe = probeRows[k] >= 0;
+                        which[k] = fromProbe ? 0 : keyFromBuildRows ? 1 + buildWhich[k] : -1;
+                        from[k] = fromProbe ? probeRows[k] : buildRows[k];
+                    }
+                    if (!anyBuildOnly && sources[0] != null) {
+                        w = null;
+                        r = probeRows;
+                    }
+                } else {
+                    int bc = buildColumns[c - probeColumns];
+                    sources = new ColumnVector[builds];
+                    for (int b = 0; b < builds; b++) {
+                        sources[b] = buildMorsels.get(b).column(bc);
+                    }
+                    w = buildWhich;
+                    r = buildRows;
+                }
+                try (ColumnBuilder builder = ColumnBuilder.create(schema.field(c).type(), pool, budget, Math.max(1, rows))) {
+                    builder.appendGather(sources, w, r, rows);
+                    cols.add(builder.build());
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            cols.forEach(ColumnVector::close);
+            throw e;
+        }
+        return new Morsel(schema, cols, rows, sequence);
     }
 }
