@@ -41,6 +41,8 @@ public final class AggLayout {
     private final Schema input;
     private final Schema partial;
     private final Schema output;
+    private final List<Field> keyFields;
+    private final List<AggSpec> aggList;
 
     /**
      * A layout.
@@ -49,6 +51,18 @@ public final class AggLayout {
      * @param aggs the aggregates
      */
     public AggLayout(List<Field> keys, List<AggSpec> aggs) {
+        this(keys, aggs, true);
+    }
+
+    /**
+     * A layout.
+     *
+     * @param extendKey whether n_unique inputs extend the key of partial rows; false for the
+     *                  second level, whose n_unique states are counts to add up
+     */
+    AggLayout(List<Field> keys, List<AggSpec> aggs, boolean extendKey) {
+        this.keyFields = List.copyOf(keys);
+        this.aggList = List.copyOf(aggs);
         this.keyTypes = keys.stream().map(Field::type).toArray(DataType[]::new);
         this.aggs = aggs.toArray(AggSpec[]::new);
         int g = keyTypes.length;
@@ -71,7 +85,7 @@ public final class AggLayout {
                 in.add(Field.of("in" + a, s.inputType()));
             }
             distinctIndex[a] = -1;
-            if (s.kind() == AggKind.N_UNIQUE) {
+            if (s.kind() == AggKind.N_UNIQUE && extendKey) {
                 distinctIndex[a] = distinct.size();
                 distinct.add(inputColumn[a]);
                 fine.add(s.inputType());
@@ -95,6 +109,14 @@ public final class AggLayout {
         this.input = new Schema(in);
         this.partial = new Schema(part);
         this.output = new Schema(out);
+    }
+
+    /**
+     * The layout of a second level that merges this level's per-partition results: the same keys
+     * and aggregates, with n_unique states as counts to add up instead of an extended key.
+     */
+    AggLayout merged() {
+        return new AggLayout(keyFields, aggList, false);
     }
 
     /** Shape of the rows the group-by consumes: keys, then aggregate inputs. */

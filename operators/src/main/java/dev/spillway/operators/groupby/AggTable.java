@@ -182,6 +182,23 @@ final class AggTable implements AutoCloseable {
         return reserved + strings.byteSize();
     }
 
+    /** The hash of group {@code g}'s whole key. */
+    long hash(int g) {
+        return hashes[g];
+    }
+
+    /** Native and reserved heap bytes per group of a table of {@code layout}'s extended key. */
+    static long bytesPerGroup(AggLayout layout) {
+        long perGroup = 16 + 8;
+        for (DataType t : layout.fineKeyTypes) {
+            perGroup += Slot.bytesPerGroup(t);
+        }
+        for (DataType t : layout.stateTypes) {
+            perGroup += Slot.bytesPerGroup(t);
+        }
+        return perGroup;
+    }
+
     /** The hash of group {@code g}'s group keys (its partition). */
     long partitionHash(int g) {
         return partitionHashes[g];
@@ -217,79 +234,93 @@ final class AggTable implements AutoCloseable {
 
     // ------------------------------------------------------------------ adding rows
 
+    /** Pass over partial rows: every key column is real. */
+    static final int REAL = -2;
+    /** Pass over input rows that updates the states; the n_unique key columns read as null. */
+    static final int MAIN = -1;
+
     /**
      * Aggregates input rows {@code from ..} of {@code m} (laid out as {@link AggLayout#inputSchema()})
-     * until the table is full.
+     * until the table is full. With n_unique aggregates each input row is seen in several passes:
+     * the {@link #MAIN} pass updates the states under the group keys (n_unique key columns null);
+     * pass {@code j} adds the row's non-null input of the {@code j}-th n_unique aggregate as its
+     * own key (the other n_unique key columns null), updating no state. Every extended key thus
+     * has at most one non-null n_unique column, and each (keys, j, value) appears once.
      *
      * @param ordinalBase the input position of row 0 (for first/last)
+     * @param pass        {@link #MAIN} or the index of an n_unique aggregate
      * @return the first row not consumed ({@code m.rowCount()} when all were)
      */
-    int addInput(Morsel m, int from, long ordinalBase) {
+    int addInput(Morsel m, int from, long ordinalBase, int pass) {
         int[] cols = layout.inputFineKeyColumns();
         if (from == 0 || scratchHash.length < m.rowCount()) {
-            hashRows(m, cols, groupKeys);
+            hashInput(m, cols, pass);
         }
-        return add(m, cols, from, true, 0, ordinalBase);
+        return add(m, cols, from, true, 0, ordinalBase, pass);
+    }
+
+    private void hashInput(Morsel m, int[] cols, int pass) {
+        int n = m.rowCount();
+        hashRows(m, java.util.Arrays.copyOf(cols, groupKeys), groupKeys);
+        int u = cols.length - groupKeys;
+        if (u == 0) {
+            return;
+        }
+        long[] values = null;
+        if (pass >= 0) {
+            values = new long[n];
+            Hashing.hashColumn(m.column(cols[groupKeys + pass]), MemorySegment.ofArray(values), false);
+        }
+        for (int r = 0; r < n; r++) {
+            long h = scratchPartition[r];
+            for (int i = 0; i < u; i++) {
+                h = Hashing.combine(h, i == pass ? values[r] : Hashing.NULL_HASH);
+            }
+            scratchHash[r] = h;
+        }
     }
 
     /** Merges every partial row of {@code m} (laid out as {@link AggLayout#partialSchema()}). */
     void addPartials(Morsel m) {
-        int[] cols = new int[keys.length];
-        for (int k = 0; k < cols.length; k++) {
-            cols[k] = k;
-        }
-        hashRows(m, cols, groupKeys);
-        int stop = add(m, cols, 0, false, layout.fineKeyCount(), 0);
-        if (stop != m.rowCount()) {
+        if (addPartials(m, 0) != m.rowCount()) {
             throw new IllegalStateException("a merge table cannot be full");
         }
     }
 
     /**
-     * Folds partial rows of the extended key into this table of group keys: states merge; each
-     * n_unique count grows by one per distinct non-null value, deduplicated through
-     * {@code distinct} (one table per n_unique aggregate, keyed on the group keys and its input).
+     * Merges partial rows {@code from ..} of {@code m} until the table is full.
+     *
+     * @return the first row not consumed ({@code m.rowCount()} when all were)
      */
-    void addFolded(Morsel m, AggTable[] distinct) {
+    int addPartials(Morsel m, int from) {
+        int[] cols = new int[keys.length];
+        for (int k = 0; k < cols.length; k++) {
+            cols[k] = k;
+        }
+        if (from == 0 || scratchHash.length < m.rowCount()) {
+            hashRows(m, cols, groupKeys);
+        }
+        return add(m, cols, from, false, layout.fineKeyCount(), 0, REAL);
+    }
+
+    /**
+     * Folds partial rows of the extended key into this table of group keys: states merge; each
+     * n_unique count grows by one per row whose value for it is not null (each such (keys, value)
+     * pair is one row of the merged partition, see {@link #addInput}).
+     */
+    void addFolded(Morsel m) {
         int[] cols = new int[groupKeys];
         for (int k = 0; k < groupKeys; k++) {
             cols[k] = k;
         }
         hashRows(m, cols, groupKeys);
-        long[] groupHash = scratchHash.clone();
-        int[] group = new int[m.rowCount()];
         for (int r = 0; r < m.rowCount(); r++) {
-            group[r] = findOrInsert(m, cols, r, groupHash[r], groupHash[r]);
-            update(group[r], m, r, false, layout.fineKeyCount(), 0);
-        }
-        for (int a = 0; a < aggs.length; a++) {
-            int u = layout.distinctIndex[a];
-            if (u < 0) {
-                continue;
-            }
-            int valueCol = groupKeys + u;
-            ColumnVector values = m.column(valueCol);
-            Slot count = states[layout.stateStart[a]];
-            if (distinct == null) {
-                // One n_unique: every partial row is a distinct (keys, value) pair already.
-                for (int r = 0; r < m.rowCount(); r++) {
-                    if (!values.isNull(r)) {
-                        count.v[group[r]]++;
-                    }
-                }
-                continue;
-            }
-            AggTable d = distinct[u];
-            int[] dcols = Arrays.copyOf(cols, groupKeys + 1);
-            dcols[groupKeys] = valueCol;
-            d.hashRows(m, dcols, groupKeys + 1);
-            for (int r = 0; r < m.rowCount(); r++) {
-                if (!values.isNull(r)) {
-                    int before = d.groups;
-                    d.findOrInsert(m, dcols, r, d.scratchHash[r], d.scratchHash[r]);
-                    if (d.groups > before) {
-                        count.v[group[r]]++;
-                    }
+            int g = findOrInsert(m, cols, r, scratchHash[r], scratchPartition[r]);
+            update(g, m, r, false, layout.fineKeyCount(), 0);
+            for (int a = 0; a < aggs.length; a++) {
+                int u = layout.distinctIndex[a];
+                if (u >= 0 && !m.column(groupKeys + u).isNull(r)) {
+                    states[layout.stateStart[a]].v[g]++;
                 }
             }
         }
@@ -300,32 +331,38 @@ final class AggTable implements AutoCloseable {
         if (keys.length != 0 || groups != 0) {
             throw new IllegalStateException("only a key-less table without groups takes the empty group");
         }
-        insert(null, new int[0], 0, EMPTY_KEY_HASH, EMPTY_KEY_HASH, (int) EMPTY_KEY_HASH & mask);
+        insert(null, new int[0], 0, EMPTY_KEY_HASH, EMPTY_KEY_HASH, (int) EMPTY_KEY_HASH & mask, REAL);
     }
 
-    private int add(Morsel m, int[] cols, int from, boolean input, int stateBase, long ordinalBase) {
+    private int add(Morsel m, int[] cols, int from, boolean input, int stateBase, long ordinalBase, int pass) {
         int n = m.rowCount();
+        ColumnVector passValues = pass >= 0 ? m.column(cols[groupKeys + pass]) : null;
         for (int r = from; r < n; r++) {
+            if (passValues != null && passValues.isNull(r)) {
+                continue;
+            }
             long h = scratchHash[r];
-            int g = find(m, cols, r, h);
+            int g = find(m, cols, r, h, pass);
             if (g < 0) {
                 if (groups == maxGroups) {
                     return r;
                 }
-                g = insertAt(m, cols, r, h, scratchPartition[r], -g - 1);
+                g = insertAt(m, cols, r, h, scratchPartition[r], -g - 1, pass);
             }
-            update(g, m, r, input, stateBase, ordinalBase);
+            if (pass < 0) {
+                update(g, m, r, input, stateBase, ordinalBase);
+            }
         }
         return n;
     }
 
     private int findOrInsert(Morsel m, int[] cols, int r, long h, long ph) {
-        int g = find(m, cols, r, h);
-        return g >= 0 ? g : insertAt(m, cols, r, h, ph, -g - 1);
+        int g = find(m, cols, r, h, REAL);
+        return g >= 0 ? g : insertAt(m, cols, r, h, ph, -g - 1, REAL);
     }
 
     /** The group of row {@code r}, or {@code -(slot + 1)} for the empty slot where it would go. */
-    private int find(Morsel m, int[] cols, int r, long h) {
+    private int find(Morsel m, int[] cols, int r, long h, int pass) {
         int i = (int) h & mask;
         while (true) {
             int e = table[i];
@@ -333,27 +370,36 @@ final class AggTable implements AutoCloseable {
                 return -(i + 1);
             }
             int g = e - 1;
-            if (hashes[g] == h && keysEqual(g, m, cols, r)) {
+            if (hashes[g] == h && keysEqual(g, m, cols, r, pass)) {
                 return g;
             }
             i = (i + 1) & mask;
         }
     }
 
-    private int insertAt(Morsel m, int[] cols, int r, long h, long ph, int slot) {
+    private int insertAt(Morsel m, int[] cols, int r, long h, long ph, int slot, int pass) {
         if (groups == capacity) {
             resize(capacity * 2);
-            slot = -find(m, cols, r, h) - 1;
+            slot = -find(m, cols, r, h, pass) - 1;
         }
-        return insert(m, cols, r, h, ph, slot);
+        return insert(m, cols, r, h, ph, slot, pass);
     }
 
-    private int insert(Morsel m, int[] cols, int r, long h, long ph, int slot) {
+    /** Whether key column {@code k} reads as null in {@code pass} (an n_unique column of another pass). */
+    private boolean virtualNull(int k, int pass) {
+        return pass != REAL && k >= groupKeys && k - groupKeys != pass;
+    }
+
+    private int insert(Morsel m, int[] cols, int r, long h, long ph, int slot, int pass) {
         int g = groups++;
         hashes[g] = h;
         partitionHashes[g] = ph;
         for (int k = 0; k < cols.length; k++) {
-            store(keys[k], g, m.column(cols[k]), r);
+            if (virtualNull(k, pass)) {
+                keys[k].set[g] = false;
+            } else {
+                store(keys[k], g, m.column(cols[k]), r);
+            }
         }
         for (Slot s : states) {
             s.set[g] = s.alwaysSet;
@@ -367,11 +413,11 @@ final class AggTable implements AutoCloseable {
         return g;
     }
 
-    private boolean keysEqual(int g, Morsel m, int[] cols, int r) {
+    private boolean keysEqual(int g, Morsel m, int[] cols, int r, int pass) {
         for (int k = 0; k < cols.length; k++) {
             Slot ks = keys[k];
             ColumnVector c = m.column(cols[k]);
-            boolean isNull = c.isNull(r);
+            boolean isNull = virtualNull(k, pass) || c.isNull(r);
             if (isNull || !ks.set[g]) {
                 if (isNull == ks.set[g]) {
                     return false;
@@ -410,9 +456,8 @@ final class AggTable implements AutoCloseable {
                 }
                 case COUNT -> st.v[g] += input ? (c.isNull(r) ? 0 : 1) : asLong(c, r);
                 case LEN -> st.v[g] += input ? 1 : asLong(c, r);
-                case N_UNIQUE -> {
-                    // Counted when the extended key is folded back (addFolded).
-                }
+                // Counted when the extended key is folded back (addFolded); counts of the second level add up.
+                case N_UNIQUE -> st.v[g] += input ? 0 : asLong(c, r);
                 case MIN -> {
                     if (!c.isNull(r) && (!st.set[g] || compare(c, r, st, g) < 0)) {
                         store(st, g, c, r);
@@ -532,7 +577,8 @@ final class AggTable implements AutoCloseable {
 
     /** Groups {@code [from, to)} as partial rows, charged to {@code to}'s budget. */
     Morsel partials(int from, int to, BlockPool pool, MemoryBudget into) {
-        return build(layout.partialSchema(), from, to, pool, into, 0, true);
+        Schema schema = fine ? layout.partialSchema() : layout.merged().partialSchema();
+        return build(schema, from, to, pool, into, 0, true);
     }
 
     /** Groups {@code [from, to)} as result rows (group keys, then one column per aggregate). */

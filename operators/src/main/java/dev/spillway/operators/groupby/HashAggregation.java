@@ -3,7 +3,6 @@ package dev.spillway.operators.groupby;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
@@ -42,8 +41,11 @@ import java.util.function.Consumer;
  * keys); re-partitioning an oversized partition is not implemented.
  *
  * <p><b>n_unique</b> is exact: its input extends the key of the partial rows, so every distinct
- * (keys, value) pair survives pre-aggregation, flushing and spilling as its own row; when a
- * partition is finished, those rows are folded back to the group keys, counting distinct values.
+ * (keys, value) pair survives pre-aggregation, flushing and spilling as its own row (see
+ * {@link AggTable#addInput}). Those rows are partitioned on the extended key, so even one group
+ * with many distinct values spreads over all partitions; a finished partition is folded back to
+ * the group keys (counting its distinct values) and handed as partial rows to a second-level
+ * aggregation on the group keys alone, where the counts of the partitions add up.
  * <b>first/last</b> keep the input position ({@code sequence << 32 | row}) of the row they hold,
  * so merges pick the row that comes first or last in input order.
  */
@@ -83,6 +85,9 @@ public final class HashAggregation implements Spillable, AutoCloseable {
     private long groupsEmitted;
     private boolean emptyGroupDone;
     private boolean closed;
+    /** With n_unique: partitions are chosen on the extended key, and this second level merges their results. */
+    private final HashAggregation outer;
+    private boolean outerFed;
 
     /** One of the 256 partitions of partial rows. */
     private static final class Partition {
@@ -126,7 +131,11 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         long cap = budget.effectiveCap();
         // Small caps get small chunks and tables: 256 open chunks and a table per worker must fit.
         this.sealBytes = Math.max(4L << 10, Math.min(1L << 20, cap / 4096));
-        this.localGroups = (int) Math.max(256, Math.min(16_384, cap / 2048));
+        this.localGroups = (int) Math.max(256, Math.min(16_384, cap / 64 / AggTable.bytesPerGroup(layout)));
+        this.outer = layout.hasDistinct()
+                ? new HashAggregation(layout.merged(), pool, outputBudget.child(budget.name() + "-merge"), outputBudget, spills,
+                        log, outputRows)
+                : null;
     }
 
     /**
@@ -135,6 +144,9 @@ public final class HashAggregation implements Spillable, AutoCloseable {
      */
     public void forceSpill(double fraction) {
         this.forceSpill = fraction;
+        if (outer != null) {
+            outer.forceSpill(fraction);
+        }
     }
 
     /** The layout (input, partial and output schemas). */
@@ -164,9 +176,24 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         try (m) {
             inputRows.add(m.rowCount());
             long base = m.sequence() << 32;
+            for (int pass = AggTable.MAIN; pass < layout.distinctInputs.length; pass++) {
+                int from = 0;
+                while (from < m.rowCount()) {
+                    from = t.addInput(m, from, base, pass);
+                    if (from < m.rowCount()) {
+                        flush(t);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Merges partial rows (laid out as {@link AggLayout#partialSchema()}) into {@code local}. */
+    private void consumePartials(AggTable t, Morsel m) {
+        try (m) {
             int from = 0;
             while (from < m.rowCount()) {
-                from = t.addInput(m, from, base);
+                from = t.addPartials(m, from);
                 if (from < m.rowCount()) {
                     flush(t);
                 }
@@ -190,7 +217,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         partialRows.add(n);
         int[] bounds = new int[PARTITIONS + 1];
         for (int g = 0; g < n; g++) {
-            bounds[Hashing.partition(t.partitionHash(g)) + 1]++;
+            bounds[Hashing.partition(partitionHash(t, g)) + 1]++;
         }
         for (int p = 0; p < PARTITIONS; p++) {
             bounds[p + 1] += bounds[p];
@@ -198,7 +225,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         int[] fill = bounds.clone();
         int[] order = new int[n];
         for (int g = 0; g < n; g++) {
-            order[fill[Hashing.partition(t.partitionHash(g))]++] = g;
+            order[fill[Hashing.partition(partitionHash(t, g))]++] = g;
         }
         for (int p = 0; p < PARTITIONS; p++) {
             if (bounds[p + 1] > bounds[p]) {
@@ -206,6 +233,16 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             }
         }
         t.clear();
+    }
+
+    /**
+     * The hash that picks a group's partition: its group keys' — so that all of a group meets in
+     * one partition — except with n_unique, where the (keys, value) pairs of one group spread over
+     * all partitions (the distinct counts of different partitions then simply add up in the second
+     * level), so that few groups with many distinct values do not crowd one partition.
+     */
+    private long partitionHash(AggTable t, int g) {
+        return outer != null ? t.hash(g) : t.partitionHash(g);
     }
 
     private void append(Partition pt, AggTable t, int[] order, int from, int to) {
@@ -378,7 +415,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         if (state == State.DONE) {
             return 0;
         }
-        long n = 0;
+        long n = outer == null ? 0 : outer.spillableBytes();
         for (Partition p : partitions) {
             n += p.taken ? 0 : p.bytes;
         }
@@ -388,6 +425,11 @@ public final class HashAggregation implements Spillable, AutoCloseable {
     /** Spills the largest partitions not yet merged until {@code bytesWanted} were freed. */
     @Override
     public long spill(long bytesWanted) {
+        long fromOuter = outer == null ? 0 : outer.spill(bytesWanted);
+        return fromOuter >= bytesWanted ? fromOuter : fromOuter + spillOwn(bytesWanted - fromOuter);
+    }
+
+    private long spillOwn(long bytesWanted) {
         if (state == State.DONE || !spillLock.tryLock()) {
             return 0;
         }
@@ -420,6 +462,10 @@ public final class HashAggregation implements Spillable, AutoCloseable {
      * emitted. Not thread-safe: callers serialise (the source does).
      */
     public Morsel next(long sequence) {
+        if (outer != null) {
+            feedOuter();
+            return outer.next(sequence);
+        }
         while (true) {
             if (current != null) {
                 if (currentRow < current.groups()) {
@@ -447,6 +493,33 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             current = merge(partitions[nextPartition++]);
             currentRow = 0;
         }
+    }
+
+    /**
+     * Merges every partition and hands the folded per-partition results to the second level as
+     * partial rows (the first call only).
+     */
+    private void feedOuter() {
+        if (outerFed) {
+            return;
+        }
+        outerFed = true;
+        try (AggTable local = (AggTable) outer.newLocal()) {
+            while (nextPartition < PARTITIONS) {
+                try (AggTable folded = merge(partitions[nextPartition++])) {
+                    if (folded == null) {
+                        continue;
+                    }
+                    for (int from = 0; from < folded.groups(); from += OUTPUT_ROWS) {
+                        outer.consumePartials(local, folded.partials(from, Math.min(folded.groups(), from + OUTPUT_ROWS), pool,
+                                outer.budget));
+                    }
+                }
+            }
+            outer.flush(local);
+        }
+        state = State.DONE;
+        outer.finishInput();
     }
 
     /** Merges a partition's in-memory and spilled partial rows into one table of its groups. */
@@ -508,19 +581,11 @@ public final class HashAggregation implements Spillable, AutoCloseable {
     /** Folds a merged table of the extended key back to the group keys, closing it. */
     private AggTable fold(AggTable merged) {
         AggTable folded = null;
-        AggTable[] distinct = null;
         try (merged) {
             folded = new AggTable(layout, false, Integer.MAX_VALUE, pool, budget);
-            int u = layout.distinctInputs.length;
-            if (u > 1) {
-                distinct = new AggTable[u];
-                for (int i = 0; i < u; i++) {
-                    distinct[i] = new AggTable(distinctLayout(i), false, Integer.MAX_VALUE, pool, budget);
-                }
-            }
             for (int from = 0; from < merged.groups(); from += OUTPUT_ROWS) {
                 try (Morsel m = merged.partials(from, Math.min(merged.groups(), from + OUTPUT_ROWS), pool, budget)) {
-                    folded.addFolded(m, distinct);
+                    folded.addFolded(m);
                 }
             }
             AggTable out = folded;
@@ -530,28 +595,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             if (folded != null) {
                 folded.close();
             }
-            if (distinct != null) {
-                for (AggTable d : distinct) {
-                    if (d != null) {
-                        d.close();
-                    }
-                }
-            }
         }
-    }
-
-    /**
-     * A layout whose key is the group keys plus the input of the {@code u}-th n_unique aggregate,
-     * with no aggregate: a distinct set of (keys, value) pairs.
-     */
-    private AggLayout distinctLayout(int u) {
-        List<Field> keys = new ArrayList<>();
-        for (int k = 0; k < layout.fineKeyCount(); k++) {
-            if (k < layout.keyCount() || k == layout.keyCount() + u) {
-                keys.add(Field.of("k" + k, layout.fineKeyTypes[k]));
-            }
-        }
-        return new AggLayout(keys, List.of());
     }
 
     // ================================================================== lifecycle
@@ -564,6 +608,9 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         }
         closed = true;
         state = State.DONE;
+        if (outer != null) {
+            outer.close();
+        }
         if (current != null) {
             current.close();
             current = null;
