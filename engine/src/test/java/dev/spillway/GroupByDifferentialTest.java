@@ -298,7 +298,7 @@ class GroupByDifferentialTest {
                     int[] domains = {3, 200, 5000, 1_000_000};
                     for (DataType kt : KEY_TYPES) {
                         int domain = domains[rnd.nextInt(domains.length)];
-                        int n = 20_000 + rnd.nextInt(10_000);
+                        int n = 10_000 + rnd.nextInt(5_000);
                         Schema schema = schema(kt);
                         List<List<Object>> data = rows(kt, rnd, n, domain);
                         writeCsv(writer, schema, data, csv);
@@ -307,12 +307,16 @@ class GroupByDifferentialTest {
                         String[] keys = twoKeys ? new String[] {"k", "k2"} : new String[] {"k"};
                         List<List<Object>> expected = oracle(data, keyCols);
                         List<List<Object>> global = oracle(data, new int[0]);
+                        Setting uniqueAt = Setting.values()[rnd.nextInt(Setting.values().length)];
                         for (Setting s : Setting.values()) {
                             String what = kt + " keys=" + Arrays.toString(keys) + " domain=" + domain + " " + s;
                             assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
                                     domain > 100), what);
                             assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
                                     "global " + what);
+                            if (s != uniqueAt) {
+                                continue;
+                            }
                             List<List<Object>> distinct = new ArrayList<>();
                             for (List<Object> r : expected) {
                                 distinct.add(r.subList(0, keys.length));
