@@ -29,8 +29,9 @@ import java.util.function.Consumer;
  * {@link AggTable}. When that table is full (and when the worker's input ends) its groups are
  * flushed as partial-state rows into 256 radix partitions chosen by the top 8 bits of the group
  * keys' hash, where they are gathered column-wise into morsels. When the memory manager asks (a
- * reservation failed), the largest in-memory partition is written to its own spill file and freed;
- * later partial rows of a spilled partition go to that file too. At the end of the input a
+ * reservation failed), the largest partitions' partial rows are appended to their own spill files
+ * and freed (a partition may be evicted several times; its rows gathered in between are written
+ * in one batch). At the end of the input a
  * {@code forceSpill} fraction of the partitions is spilled whatever the memory.
  *
  * <p><b>Emitting.</b> Partitions are then finished one at a time: its in-memory partial morsels
@@ -258,16 +259,11 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             pt.openRows += to - from;
             long openBytes = bytesOf(pt.open);
             if (openBytes >= sealBytes) {
+                // Also for a spilled partition: its new rows stay in memory until the next eviction
+                // writes them in one batch (or the merge reads them from memory), not chunk by chunk.
                 Morsel sealed = seal(pt);
-                if (pt.spilled) {
-                    // Written under the partition lock: a spill of this partition by another thread waits for no one.
-                    try (sealed) {
-                        writerOf(pt).append(sealed, pt.id);
-                    }
-                } else {
-                    pt.sealed.add(sealed);
-                    pt.sealedBytes += sealed.byteSize();
-                }
+                pt.sealed.add(sealed);
+                pt.sealedBytes += sealed.byteSize();
                 openBytes = 0;
             }
             pt.bytes = pt.sealedBytes + openBytes;
@@ -329,14 +325,8 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             try {
                 if (p.open != null && p.openRows > 0) {
                     Morsel sealed = seal(p);
-                    if (p.spilled) {
-                        try (sealed) {
-                            writerOf(p).append(sealed, p.id);
-                        }
-                    } else {
-                        p.sealed.add(sealed);
-                        p.sealedBytes += sealed.byteSize();
-                    }
+                    p.sealed.add(sealed);
+                    p.sealedBytes += sealed.byteSize();
                 } else if (p.open != null) {
                     p.open.forEach(ColumnBuilder::close);
                     p.open = null;
@@ -412,10 +402,10 @@ public final class HashAggregation implements Spillable, AutoCloseable {
 
     @Override
     public long spillableBytes() {
-        if (state == State.DONE) {
-            return 0;
-        }
         long n = outer == null ? 0 : outer.spillableBytes();
+        if (state == State.DONE) {
+            return n;
+        }
         for (Partition p : partitions) {
             n += p.taken ? 0 : p.bytes;
         }
