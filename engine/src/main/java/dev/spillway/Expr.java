@@ -4,6 +4,7 @@ import dev.spillway.memory.DataType;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.StringOp;
 import dev.spillway.operators.eval.UnaryOp;
+import dev.spillway.operators.groupby.AggKind;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ import java.util.Set;
  * <p>Use with {@code import static dev.spillway.Expr.col;} (and {@code lit}, {@code when}).
  */
 public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Expr.Unary, Expr.Cast, Expr.Alias,
-        Expr.When, Expr.StringMatch {
+        Expr.When, Expr.StringMatch, Expr.Agg {
 
     // ------------------------------------------------------------------ factories
 
@@ -46,6 +47,11 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
     /** Starts {@code when(condition).then(value)[.when(c).then(v)...].otherwise(value)}. */
     static WhenThen when(Expr condition) {
         return new WhenThen(List.of(), List.of(), Objects.requireNonNull(condition, "condition"));
+    }
+
+    /** The number of rows (of the group, or of the input in a global aggregation), as int64. */
+    static Expr len() {
+        return new Agg(AggKind.LEN, null);
     }
 
     // ------------------------------------------------------------------ arithmetic and comparison
@@ -182,6 +188,56 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         return new Unary(UnaryOp.DAY, this);
     }
 
+    // ------------------------------------------------------------------ aggregates
+
+    /**
+     * Sum of the non-null values (int32/int64 give int64, float64 gives float64); null when there
+     * is none. For {@code groupBy(...).agg(...)} and global {@code select}s.
+     */
+    default Expr sum() {
+        return new Agg(AggKind.SUM, this);
+    }
+
+    /** Number of non-null values (int64). */
+    default Expr count() {
+        return new Agg(AggKind.COUNT, this);
+    }
+
+    /** Smallest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
+    default Expr min() {
+        return new Agg(AggKind.MIN, this);
+    }
+
+    /** Largest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
+    default Expr max() {
+        return new Agg(AggKind.MAX, this);
+    }
+
+    /** Mean of the non-null values (float64); null when none. */
+    default Expr mean() {
+        return new Agg(AggKind.MEAN, this);
+    }
+
+    /** Value of the first row in input order (null if that row's value is null). */
+    default Expr first() {
+        return new Agg(AggKind.FIRST, this);
+    }
+
+    /** Value of the last row in input order (null if that row's value is null). */
+    default Expr last() {
+        return new Agg(AggKind.LAST, this);
+    }
+
+    /** Exact number of distinct non-null values (int64). */
+    default Expr nUnique() {
+        return new Agg(AggKind.N_UNIQUE, this);
+    }
+
+    /** Whether this is an aggregate, possibly renamed with {@link #alias}. */
+    default boolean isAggregate() {
+        return this instanceof Agg || (this instanceof Alias a && a.input().isAggregate());
+    }
+
     // ------------------------------------------------------------------ structure
 
     /** Direct sub-expressions. */
@@ -201,6 +257,9 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         }
         if (this instanceof Column c) {
             return c.name();
+        }
+        if (this instanceof Agg g && g.input() == null) {
+            return "len";
         }
         for (Expr child : children()) {
             String n = child.outputName();
@@ -459,6 +518,39 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
                 case CONTAINS -> "contains";
             };
             return input + ".str." + fn + "(\"" + pattern + "\")";
+        }
+    }
+
+    /**
+     * An aggregate over the rows of a group.
+     *
+     * @param kind  the function
+     * @param input the aggregated expression; null for {@link AggKind#LEN}
+     */
+    record Agg(AggKind kind, Expr input) implements Expr {
+        /** Validates the components. */
+        public Agg {
+            Objects.requireNonNull(kind, "aggregate");
+            if (kind.hasInput()) {
+                Objects.requireNonNull(input, () -> kind.displayName() + "() needs an input");
+            } else if (input != null) {
+                throw new IllegalArgumentException(kind.displayName() + "() takes no input");
+            }
+        }
+
+        @Override
+        public List<Expr> children() {
+            return input == null ? List.of() : List.of(input);
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return children.isEmpty() ? this : new Agg(kind, children.get(0));
+        }
+
+        @Override
+        public String toString() {
+            return input == null ? kind.displayName() + "()" : input + "." + kind.displayName() + "()";
         }
     }
 

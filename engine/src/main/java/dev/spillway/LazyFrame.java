@@ -10,6 +10,7 @@ import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.plan.FilterNode;
+import dev.spillway.plan.GroupByNode;
 import dev.spillway.plan.JoinNode;
 import dev.spillway.plan.LogicalPlan;
 import dev.spillway.plan.Optimizer;
@@ -60,9 +61,73 @@ public final class LazyFrame {
 
     // ------------------------------------------------------------------ transformations
 
-    /** Keeps the given columns or expressions, in that order. */
+    /**
+     * Keeps the given columns or expressions, in that order. When every expression is an
+     * aggregate ({@code col("x").sum()}, {@code Expr.len()}, ...), this is a global aggregation:
+     * one row, even over no input.
+     */
     public LazyFrame select(Expr... exprs) {
-        return new LazyFrame(engine, new ProjectNode(plan, Arrays.asList(exprs)));
+        List<Expr> list = Arrays.asList(exprs);
+        long aggregates = list.stream().filter(Expr::isAggregate).count();
+        if (aggregates > 0 && aggregates == list.size()) {
+            return new LazyFrame(engine, new GroupByNode(plan, List.of(), list));
+        }
+        if (aggregates > 0) {
+            throw new PlanException("select mixes aggregates and plain expressions: " + list
+                    + "; use groupBy(...).agg(...) or aggregate every column");
+        }
+        return new LazyFrame(engine, new ProjectNode(plan, list));
+    }
+
+    /** A frame over another plan of the same engine. */
+    LazyFrame derive(LogicalPlan newPlan) {
+        return new LazyFrame(engine, newPlan);
+    }
+
+    /** Groups by the named columns; follow with {@link GroupBy#agg}. */
+    public GroupBy groupBy(String... keys) {
+        List<Expr> exprs = new ArrayList<>();
+        for (String k : keys) {
+            exprs.add(Expr.col(k));
+        }
+        return new GroupBy(this, exprs);
+    }
+
+    /** Groups by key expressions (named by their output names); follow with {@link GroupBy#agg}. */
+    public GroupBy groupBy(Expr... keys) {
+        return new GroupBy(this, Arrays.asList(keys));
+    }
+
+    /**
+     * The distinct rows (in no particular order), through the spillable hash aggregation. Null
+     * equals null; {@code -0.0} equals {@code 0.0} and NaN equals NaN.
+     */
+    public LazyFrame unique() {
+        List<Expr> keys = new ArrayList<>();
+        for (Field f : schema()) {
+            keys.add(Expr.col(f.name()));
+        }
+        return new LazyFrame(engine, new GroupByNode(plan, keys, List.of()));
+    }
+
+    /**
+     * One row per distinct combination of the {@code subset} columns: the first such row in input
+     * order, with all columns in their original order (rows in no particular order).
+     */
+    public LazyFrame unique(String... subset) {
+        Set<String> keySet = new HashSet<>(Arrays.asList(subset));
+        List<Expr> keys = new ArrayList<>();
+        for (String k : subset) {
+            keys.add(Expr.col(k));
+        }
+        List<Expr> firsts = new ArrayList<>();
+        for (Field f : schema()) {
+            if (!keySet.contains(f.name())) {
+                firsts.add(Expr.col(f.name()).first().alias(f.name()));
+            }
+        }
+        LogicalPlan grouped = new GroupByNode(plan, keys, firsts);
+        return new LazyFrame(engine, grouped).select(schema().names().toArray(String[]::new));
     }
 
     /** Keeps the named columns, in that order. */

@@ -67,6 +67,8 @@ public final class ExprCompiler {
             case Expr.Alias a -> compile(a.input(), schema, hint);
             case Expr.StringMatch s -> PhysicalExprs.stringPredicate(s.op(), compile(s.input(), schema, DataType.UTF8),
                     s.pattern());
+            case Expr.Agg g -> throw new PlanException("aggregate " + g + " is only allowed at the top of groupBy(...).agg(...)"
+                    + " or of a select whose expressions are all aggregates");
             case Expr.When w -> {
                 List<PhysicalExpr> conditions = new ArrayList<>();
                 for (Expr c : w.conditions()) {

@@ -19,7 +19,7 @@ import java.util.Set;
  *       at plan time; a filter whose predicate folds to {@code true} disappears.</li>
  *   <li><b>Predicate pushdown</b>: filters move below projections (the projection's expressions
  *       are substituted into the predicate) and into every input of a union; adjacent filters
- *       merge. Filters never move below a slice, which would change its result.</li>
+ *       merge. Filters never move below a slice or a group-by, which would change their result.</li>
  *   <li><b>Projection pushdown</b>: only the columns some later node needs are kept; CSV scans
  *       then parse only those columns, projections drop unused outputs, and a projection that only
  *       picks columns of the projection below merges into it.</li>
@@ -228,6 +228,17 @@ public final class Optimizer {
                 }
                 yield new JoinNode(pushDownProjections(j.left(), leftNeed), pushDownProjections(j.right(), rightNeed),
                         j.leftOn(), j.rightOn(), j.how(), j.nullsEqual(), j.buildSide());
+            }
+            case GroupByNode g -> {
+                // Every key and aggregate input column is needed whatever the parent reads.
+                Set<String> below = new LinkedHashSet<>();
+                for (Expr e : g.keys()) {
+                    below.addAll(e.columns());
+                }
+                for (Expr e : g.aggs()) {
+                    below.addAll(e.columns());
+                }
+                yield new GroupByNode(pushDownProjections(g.input(), below), g.keys(), g.aggs());
             }
             case RangeNode r -> r;
             case InMemoryNode m -> m;

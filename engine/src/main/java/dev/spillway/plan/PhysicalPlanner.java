@@ -14,6 +14,10 @@ import dev.spillway.operators.ProjectOperator;
 import dev.spillway.operators.RangeSource;
 import dev.spillway.operators.SliceSink;
 import dev.spillway.operators.csv.CsvScan;
+import dev.spillway.operators.groupby.AggLayout;
+import dev.spillway.operators.groupby.GroupBySink;
+import dev.spillway.operators.groupby.GroupBySource;
+import dev.spillway.operators.groupby.HashAggregation;
 import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.HashJoin;
 import dev.spillway.operators.join.JoinBuildSink;
@@ -152,6 +156,22 @@ public final class PhysicalPlanner {
                         : List.of();
                 yield new Chain(new JoinProbeSource(probeInput, join), after, deps);
             }
+            case GroupByNode g -> {
+                Chain in = build(g.input());
+                Schema inSchema = g.input().schema();
+                AggLayout layout = g.layout();
+                List<PhysicalExpr> exprs = new ArrayList<>();
+                for (Expr e : g.inputExprs()) {
+                    exprs.add(ExprCompiler.compile(e, inSchema));
+                }
+                Chain projected = in.with(new ProjectOperator(exprs, layout.inputSchema(), eval));
+                HashAggregation agg = new HashAggregation(layout, pool, budget.child("group-by-" + pipelines.size()), budget,
+                        spills, log, morselRows);
+                agg.forceSpill(forceSpill);
+                manager.register(agg);
+                Pipeline consume = close(projected, new GroupBySink(agg), "group-by");
+                yield new Chain(new GroupBySource(agg), List.of(), List.of(consume));
+            }
             case UnionNode u -> {
                 List<Source> sources = new ArrayList<>();
                 List<Pipeline> deps = new ArrayList<>();
@@ -227,7 +247,7 @@ public final class PhysicalPlanner {
     }
 
     private static int countBreakers(LogicalPlan node) {
-        int n = node instanceof SliceNode || node instanceof JoinNode ? 1 : 0;
+        int n = node instanceof SliceNode || node instanceof JoinNode || node instanceof GroupByNode ? 1 : 0;
         for (LogicalPlan in : node.inputs()) {
             n += countBreakers(in);
         }
@@ -260,6 +280,7 @@ public final class PhysicalPlanner {
             case SliceNode s -> "STREAMING_SLICE offset=" + s.offset() + " length=" + s.length()
                     + " (ordered; stops its source early)";
             case UnionNode u -> "STREAMING_UNION " + u.inputs().size() + " inputs (in order)";
+            case GroupByNode g -> "STREAMING_GROUP_BY " + g.describe() + " [spillable]";
             case JoinNode j -> "STREAMING_EQUI_JOIN " + j.how() + " left_on=" + j.leftOn() + " right_on=" + j.rightOn()
                     + (j.nullsEqual() ? " nulls_equal" : "") + " build=" + (j.buildsLeft() ? "left" : "right")
                     + (j.buildSide() == BuildSide.AUTO ? " (smaller by estimate)" : " (as asked)") + " [spillable]";

@@ -1,0 +1,137 @@
+package dev.spillway.plan;
+
+import dev.spillway.Expr;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.groupby.AggLayout;
+import dev.spillway.operators.groupby.AggSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * A hash aggregation: one row per distinct combination of the key values (null keys form their own
+ * group; float keys group {@code -0.0} with {@code 0.0} and all NaNs together), with the group keys
+ * then one column per aggregate. Without keys it is a global aggregation: exactly one row, even
+ * over no input. Rows come out in no particular order.
+ *
+ * @param input the input
+ * @param keys  the group key expressions (named by {@link Expr#outputName()})
+ * @param aggs  the aggregates, each an {@link Expr.Agg} possibly under an alias
+ */
+public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) implements LogicalPlan {
+    /** Type-checks keys and aggregates and rejects duplicate output names. */
+    public GroupByNode {
+        keys = List.copyOf(keys);
+        aggs = List.copyOf(aggs);
+        for (Expr k : keys) {
+            if (k.isAggregate()) {
+                throw new PlanException("group key " + k + " is an aggregate; keys are plain expressions");
+            }
+        }
+        if (keys.isEmpty() && aggs.isEmpty()) {
+            throw new PlanException("a group-by needs at least one key or aggregate");
+        }
+        for (Expr a : aggs) {
+            if (!a.isAggregate()) {
+                throw new PlanException(a + " is not an aggregate; use e.g. col(\"x\").sum(), .count(), .first() or Expr.len()");
+            }
+        }
+        try {
+            new Schema(fields(input, keys, aggs));
+        } catch (IllegalArgumentException dup) {
+            throw new PlanException(dup.getMessage() + "; use alias() to give the columns distinct names", dup);
+        }
+    }
+
+    private static List<Field> fields(LogicalPlan input, List<Expr> keys, List<Expr> aggs) {
+        List<Field> fields = new ArrayList<>();
+        for (Expr k : keys) {
+            DataType t = ExprCompiler.typeOf(k, input.schema());
+            fields.add(Field.of(k.outputName(), t));
+        }
+        for (AggSpec s : specs(input, aggs)) {
+            fields.add(Field.of(s.name(), s.resultType()));
+        }
+        return fields;
+    }
+
+    /** The aggregate under an optional alias. */
+    public static Expr.Agg unwrap(Expr e) {
+        Expr x = e;
+        while (x instanceof Expr.Alias a) {
+            x = a.input();
+        }
+        return (Expr.Agg) x;
+    }
+
+    private static List<AggSpec> specs(LogicalPlan input, List<Expr> aggs) {
+        List<AggSpec> out = new ArrayList<>();
+        for (Expr e : aggs) {
+            Expr.Agg a = unwrap(e);
+            DataType in = a.input() == null ? null : ExprCompiler.typeOf(a.input(), input.schema());
+            try {
+                out.add(new AggSpec(a.kind(), in, e.outputName()));
+            } catch (IllegalArgumentException bad) {
+                throw new PlanException(bad.getMessage() + " in " + e, bad);
+            }
+        }
+        return out;
+    }
+
+    /** The operator's layout: key fields and aggregate specs. */
+    public AggLayout layout() {
+        List<Field> keyFields = new ArrayList<>();
+        for (Expr k : keys) {
+            keyFields.add(Field.of(k.outputName(), ExprCompiler.typeOf(k, input.schema())));
+        }
+        return new AggLayout(keyFields, specs(input, aggs));
+    }
+
+    /** The expressions the operator's input is made of: the keys, then each aggregate's input. */
+    public List<Expr> inputExprs() {
+        List<Expr> out = new ArrayList<>(keys);
+        for (Expr e : aggs) {
+            Expr.Agg a = unwrap(e);
+            if (a.input() != null) {
+                out.add(a.input());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Schema schema() {
+        return new Schema(fields(input, keys, aggs));
+    }
+
+    @Override
+    public List<LogicalPlan> inputs() {
+        return List.of(input);
+    }
+
+    @Override
+    public LogicalPlan withInputs(List<LogicalPlan> inputs) {
+        return new GroupByNode(inputs.get(0), keys, aggs);
+    }
+
+    /** {@code keys=[..] aggs=[..]} as in plans. */
+    public String describe() {
+        StringJoiner k = new StringJoiner(", ", "keys=[", "]");
+        for (Expr e : keys) {
+            k.add(e.toString());
+        }
+        StringJoiner a = new StringJoiner(", ", "aggs=[", "]");
+        for (Expr e : aggs) {
+            a.add(e.toString());
+        }
+        return k + " " + a;
+    }
+
+    @Override
+    public String label() {
+        return "GROUP_BY " + describe();
+    }
+}

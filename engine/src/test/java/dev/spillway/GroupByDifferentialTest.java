@@ -1,0 +1,440 @@
+package dev.spillway;
+
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.operators.csv.CsvOptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+
+import static dev.spillway.Expr.col;
+import static dev.spillway.Expr.lit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Seeded differential tests of the hash aggregation against a java.util oracle: every aggregate,
+ * every key type with null keys, one- and two-column keys, tiny to all-unique cardinalities, long
+ * string keys, all-null groups, global aggregates, {@code unique}, and empty inputs — with no
+ * memory cap, with a cap that spills half of the partitions, and with a tiny cap that spills all.
+ */
+class GroupByDifferentialTest {
+    private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64};
+
+    /** Memory settings as in the join's differential test. */
+    private enum Setting {
+        NO_CAP(1L << 30, 131_072, 0),
+        SOME_SPILL(64L << 20, 4096, 0.5),
+        TINY(8L << 20, 1024, 1.0);
+
+        final long cap;
+        final int morselRows;
+        final double forceSpill;
+
+        Setting(long cap, int morselRows, double forceSpill) {
+            this.cap = cap;
+            this.morselRows = morselRows;
+            this.forceSpill = forceSpill;
+        }
+    }
+
+    private static final Schema SCHEMA_TEMPLATE_REST = Schema.of(Field.of("k2", DataType.INT32), Field.of("vi", DataType.INT64),
+            Field.of("vd", DataType.FLOAT64), Field.of("vs", DataType.UTF8), Field.of("vt", DataType.DATE32));
+
+    private static Schema schema(DataType keyType) {
+        List<Field> f = new ArrayList<>();
+        f.add(Field.of("k", keyType));
+        f.addAll(SCHEMA_TEMPLATE_REST.fields());
+        return new Schema(f);
+    }
+
+    private static Object key(DataType t, Random rnd, int domain, double nullRate) {
+        if (rnd.nextDouble() < nullRate) {
+            return null;
+        }
+        int v = rnd.nextInt(domain);
+        return switch (t) {
+            case INT64 -> (long) v * 1_000_003L;
+            case INT32 -> v - domain / 2;
+            case DATE32 -> LocalDate.ofEpochDay(v - 500L);
+            case UTF8 -> v % 5 == 0 ? "a-long-string-key-that-spans-several-words-to-test-long-keys-" + v + "-".repeat(v % 40) : "k" + v;
+            case FLOAT64 -> v == 0 ? (rnd.nextBoolean() ? -0.0 : 0.0) : v == 1 ? Double.NaN : v / 4.0;
+            case BOOLEAN -> throw new AssertionError();
+        };
+    }
+
+    private static List<List<Object>> rows(DataType keyType, Random rnd, int n, int domain) {
+        List<List<Object>> rows = new ArrayList<>();
+        // Groups whose key is 'hot' get null values only: all-null groups.
+        for (int i = 0; i < n; i++) {
+            Object k = key(keyType, rnd, domain, 0.03);
+            boolean allNull = k != null && Math.floorMod(k.hashCode(), 11) == 0;
+            Integer k2 = rnd.nextInt(10) == 0 ? null : rnd.nextInt(3);
+            Long vi = allNull || rnd.nextInt(7) == 0 ? null : (long) rnd.nextInt(2_000_000) - 1_000_000;
+            Double vd = allNull || rnd.nextInt(6) == 0 ? null : rnd.nextInt(100_000) / 8.0 - 5000;
+            String vs = allNull || rnd.nextInt(5) == 0 ? null : "s" + rnd.nextInt(domain / 2 + 3) + (rnd.nextBoolean() ? "" : "-x");
+            LocalDate vt = allNull || rnd.nextInt(8) == 0 ? null : LocalDate.ofEpochDay(rnd.nextInt(30_000) - 10_000);
+            rows.add(Arrays.asList(k, k2, vi, vd, vs, vt));
+        }
+        return rows;
+    }
+
+    private static final Expr[] AGGS = {
+        col("vi").sum().alias("sum_i"),
+        col("vd").sum().alias("sum_d"),
+        col("vs").count().alias("count_s"),
+        Expr.len(),
+        col("vi").min().alias("min_i"),
+        col("vd").max().alias("max_d"),
+        col("vs").min().alias("min_s"),
+        col("vs").max().alias("max_s"),
+        col("vt").min().alias("min_t"),
+        col("vi").mean().alias("mean_i"),
+        col("vd").mean().alias("mean_d"),
+        col("vs").first().alias("first_s"),
+        col("vi").last().alias("last_i"),
+        col("vt").first().alias("first_t"),
+        col("vd").last().alias("last_d"),
+        col("vi").nUnique().alias("nu_i"),
+        col("vs").nUnique().alias("nu_s"),
+        col("vi").times(col("k2")).sum().alias("prod"),
+    };
+
+    /** Per-group accumulators of the oracle, one per entry of {@link #AGGS}. */
+    private static final class Acc {
+        Long sumI;
+        Double sumD;
+        long countS;
+        long len;
+        Long minI;
+        Double maxD;
+        String minS;
+        String maxS;
+        LocalDate minT;
+        long sumIForMean;
+        long nI;
+        double sumDForMean;
+        long nD;
+        String firstS;
+        Long lastI;
+        LocalDate firstT;
+        Double lastD;
+        boolean seen;
+        Set<Long> distinctI = new HashSet<>();
+        Set<String> distinctS = new HashSet<>();
+        Long prod;
+
+        void add(List<Object> r) {
+            Integer k2 = (Integer) r.get(1);
+            Long vi = (Long) r.get(2);
+            Double vd = (Double) r.get(3);
+            String vs = (String) r.get(4);
+            LocalDate vt = (LocalDate) r.get(5);
+            if (vi != null) {
+                sumI = sumI == null ? vi : sumI + vi;
+                minI = minI == null || vi < minI ? vi : minI;
+                sumIForMean += vi;
+                nI++;
+                distinctI.add(vi);
+                if (k2 != null) {
+                    prod = prod == null ? vi * k2 : prod + vi * k2;
+                }
+            }
+            if (vd != null) {
+                sumD = sumD == null ? vd : sumD + vd;
+                maxD = maxD == null || Double.compare(vd, maxD) > 0 ? vd : maxD;
+                sumDForMean += vd;
+                nD++;
+            }
+            if (vs != null) {
+                countS++;
+                minS = minS == null || vs.compareTo(minS) < 0 ? vs : minS;
+                maxS = maxS == null || vs.compareTo(maxS) > 0 ? vs : maxS;
+                distinctS.add(vs);
+            }
+            if (vt != null) {
+                minT = minT == null || vt.isBefore(minT) ? vt : minT;
+            }
+            len++;
+            if (!seen) {
+                firstS = vs;
+                firstT = vt;
+                seen = true;
+            }
+            lastI = vi;
+            lastD = vd;
+        }
+
+        List<Object> result() {
+            return Arrays.asList(sumI, sumD, countS, len, minI, maxD, minS, maxS, minT, nI == 0 ? null : (double) sumIForMean / nI,
+                    nD == 0 ? null : sumDForMean / nD, firstS, lastI, firstT, lastD, (long) distinctI.size(),
+                    (long) distinctS.size(), prod);
+        }
+    }
+
+    private static Object norm(Object v) {
+        return v instanceof Double d && d == 0.0 ? 0.0 : v;
+    }
+
+    private static List<Object> normRow(List<Object> r) {
+        List<Object> o = new ArrayList<>(r.size());
+        for (Object v : r) {
+            o.add(norm(v));
+        }
+        return o;
+    }
+
+    /** The oracle's group-by over boxed rows: keys are the given columns. */
+    private static List<List<Object>> oracle(List<List<Object>> rows, int[] keyCols) {
+        Map<List<Object>, Acc> groups = new LinkedHashMap<>();
+        for (List<Object> r : rows) {
+            List<Object> k = new ArrayList<>();
+            for (int c : keyCols) {
+                k.add(norm(r.get(c)));
+            }
+            groups.computeIfAbsent(k, x -> new Acc()).add(r);
+        }
+        List<List<Object>> out = new ArrayList<>();
+        groups.forEach((k, acc) -> {
+            List<Object> row = new ArrayList<>(k);
+            row.addAll(acc.result());
+            out.add(row);
+        });
+        return out;
+    }
+
+    /** Multiset comparison (order-insensitive) with a readable failure. */
+    static void assertSameRows(List<List<Object>> expected, List<List<Object>> actual, String what) {
+        Map<List<Object>, Integer> counts = new HashMap<>();
+        for (List<Object> r : expected) {
+            counts.merge(normRow(r), 1, Integer::sum);
+        }
+        for (List<Object> r : actual) {
+            counts.merge(normRow(r), -1, Integer::sum);
+        }
+        List<String> diff = new ArrayList<>();
+        counts.forEach((row, n) -> {
+            if (n != 0 && diff.size() < 6) {
+                diff.add((n > 0 ? "missing " : "extra ") + Math.abs(n) + "x " + row);
+            }
+        });
+        assertEquals(expected.size(), actual.size(), what + ": row count; e.g. " + diff);
+        assertTrue(diff.isEmpty(), what + ": " + diff);
+    }
+
+    private static Map<String, Object> columns(Schema s, List<List<Object>> rows) {
+        Map<String, Object> cols = new LinkedHashMap<>();
+        for (int c = 0; c < s.size(); c++) {
+            List<Object> col = new ArrayList<>(rows.size());
+            for (List<Object> r : rows) {
+                col.add(r.get(c));
+            }
+            cols.put(s.field(c).name(), col);
+        }
+        return cols;
+    }
+
+    /**
+     * Runs {@code query} over the data at one setting: in memory from columns without a cap, else
+     * from a CSV file (so that the input does not count against the cap); checks the cap and, for
+     * the spilling settings, that something spilled.
+     */
+    private static List<List<Object>> run(Setting setting, LeakCheck.TestMemory mem, Path csv, Schema schema,
+            List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) {
+        Path spill = mem.tempRoot().resolve("spill-" + setting);
+        try (Spillway sw = Spillway.builder().memoryLimit(setting.cap).threads(2).morselRows(setting.morselRows)
+                .forceSpill(setting.forceSpill).tempDir(spill).build()) {
+            LazyFrame in = setting == Setting.NO_CAP ? sw.fromColumns(columns(schema, rows))
+                    : sw.scanCsv(csv, CsvOptions.defaults().withSchema(schema));
+            LazyFrame q = query.apply(in);
+            try (DataFrame df = q.collect(setting == Setting.NO_CAP ? Engine.IN_MEMORY : Engine.STREAMING)) {
+                if (setting != Setting.NO_CAP) {
+                    assertTrue(sw.budget().peak() <= setting.cap, "peak " + sw.budget().peak() + " over the cap " + setting.cap);
+                    if (expectSpill) {
+                        assertTrue(sw.spills().stats().filesCreated() > 0 && sw.spills().stats().bytesReadRaw() > 0,
+                                "the " + setting + " setting spilled and read back");
+                    }
+                }
+                return df.rows();
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(spill);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static void writeCsv(Spillway writer, Schema s, List<List<Object>> rows, Path file) {
+        writer.fromColumns(columns(s, rows)).sinkCsv(file);
+    }
+
+    @Test
+    void everyAggregateAndKeyTypeAtThreeMemorySettings() {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        try {
+            LeakCheck.assertNoLeaks(mem -> {
+                Path csv = mem.dataDir().resolve("in.csv");
+                try (Spillway writer = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("w"))
+                        .build()) {
+                    int[] domains = {3, 200, 5000, 1_000_000};
+                    for (DataType kt : KEY_TYPES) {
+                        int domain = domains[rnd.nextInt(domains.length)];
+                        int n = 10_000 + rnd.nextInt(5_000);
+                        Schema schema = schema(kt);
+                        List<List<Object>> data = rows(kt, rnd, n, domain);
+                        writeCsv(writer, schema, data, csv);
+                        boolean twoKeys = rnd.nextBoolean();
+                        int[] keyCols = twoKeys ? new int[] {0, 1} : new int[] {0};
+                        String[] keys = twoKeys ? new String[] {"k", "k2"} : new String[] {"k"};
+                        List<List<Object>> expected = oracle(data, keyCols);
+                        List<List<Object>> global = oracle(data, new int[0]);
+                        Setting uniqueAt = Setting.values()[rnd.nextInt(Setting.values().length)];
+                        for (Setting s : Setting.values()) {
+                            String what = kt + " keys=" + Arrays.toString(keys) + " domain=" + domain + " " + s;
+                            assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
+                                    domain > 100), what);
+                            assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
+                                    "global " + what);
+                            if (s != uniqueAt) {
+                                continue;
+                            }
+                            List<List<Object>> distinct = new ArrayList<>();
+                            for (List<Object> r : expected) {
+                                distinct.add(r.subList(0, keys.length));
+                            }
+                            assertSameRows(distinct, run(s, mem, csv, schema, data, f -> f.select(keys).unique(), false),
+                                    "unique " + what);
+                        }
+                    }
+                }
+                Files.delete(mem.tempRoot().resolve("w"));
+            });
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("failed with seed " + seed, e);
+        }
+    }
+
+    @Test
+    void uniqueOnASubsetKeepsTheFirstRowPerKey() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).morselRows(1000).forceSpill(0.5)
+                    .tempDir(mem.tempRoot().resolve("s")).build()) {
+                int n = 30_000;
+                List<Object> k = new ArrayList<>();
+                List<Object> v = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    k.add(i % 2000 == 7 ? null : (long) (i % 2000));
+                    v.add("row-" + i);
+                }
+                Map<String, Object> cols = new LinkedHashMap<>();
+                cols.put("v", v);
+                cols.put("k", k);
+                try (DataFrame df = sw.fromColumns(cols).unique("k").collect()) {
+                    assertEquals(List.of("v", "k"), df.columns());
+                    assertEquals(2000, df.rowCount());
+                    List<List<Object>> rows = new ArrayList<>(df.rows());
+                    rows.sort(Comparator.comparing(r -> r.get(1) == null ? -1L : (Long) r.get(1)));
+                    assertEquals(Arrays.asList("row-7", null), rows.get(0));
+                    assertEquals(Arrays.asList("row-0", 0L), rows.get(1));
+                    assertEquals(Arrays.asList("row-1999", 1999L), rows.get(2000 - 1));
+                }
+            }
+            Files.delete(mem.tempRoot().resolve("s"));
+        });
+    }
+
+    @Test
+    void emptyInputGivesNoGroupsButOneGlobalRow() {
+        for (Setting s : new Setting[] {Setting.NO_CAP, Setting.TINY}) {
+            LeakCheck.assertNoLeaks(mem -> {
+                try (Spillway sw = Spillway.builder().memoryLimit(s.cap).threads(2).forceSpill(s.forceSpill)
+                        .tempDir(mem.tempRoot().resolve("s")).build()) {
+                    Map<String, Object> cols = new LinkedHashMap<>();
+                    cols.put("k", new long[] {1, 2, 3});
+                    cols.put("v", new double[] {1.0, 2.0, 3.0});
+                    cols.put("s", new String[] {"a", "b", "c"});
+                    LazyFrame empty = sw.fromColumns(cols).filter(col("k").gt(lit(10L)));
+                    try (DataFrame df = empty.groupBy("k").agg(col("v").sum(), Expr.len()).collect()) {
+                        assertEquals(0, df.rowCount());
+                        assertEquals(List.of("k", "v", "len"), df.columns());
+                    }
+                    try (DataFrame df = empty.select(col("v").sum(), col("v").min().alias("mn"), col("s").max().alias("mx"),
+                            col("v").mean().alias("avg"), col("v").count().alias("n"), Expr.len(), col("s").first().alias("f"),
+                            col("k").nUnique().alias("nu")).collect()) {
+                        assertEquals(1, df.rowCount());
+                        assertEquals(Arrays.asList(null, null, null, null, 0L, 0L, null, 0L), df.row(0));
+                    }
+                }
+                Files.delete(mem.tempRoot().resolve("s"));
+            });
+        }
+    }
+
+    @Test
+    void explainLabelsTheSpillableGroupByAndProjectionKeepsItsInputs() {
+        LeakCheck.assertNoLeaks(mem -> {
+            Path csv = mem.dataDir().resolve("t.csv");
+            Files.writeString(csv, "a,b,c,d\n1,2.5,x,9\n1,3.5,y,8\n2,,z,7\n");
+            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).tempDir(mem.tempRoot().resolve("s")).build()) {
+                LazyFrame q = sw.scanCsv(csv).groupBy("a").agg(col("b").times(lit(2.0)).sum().alias("s2"), col("c").max())
+                        .filter(col("a").gt(lit(0L)));
+                String plan = q.explain();
+                assertTrue(plan.contains("STREAMING_GROUP_BY keys=[col(\"a\")] aggs=[(col(\"b\") * 2.0).sum().alias(\"s2\"),"
+                        + " col(\"c\").max()] [spillable]"), plan);
+                assertTrue(plan.contains("columns=[a, b, c]"), plan);
+                assertTrue(plan.indexOf("STREAMING_FILTER") < plan.indexOf("STREAMING_GROUP_BY"), plan);
+                try (DataFrame df = q.collect()) {
+                    List<List<Object>> rows = new ArrayList<>(df.rows());
+                    rows.sort(Comparator.comparing(r -> (Long) r.get(0)));
+                    assertEquals(List.of(List.of(1L, 12.0, "y"), Arrays.asList(2L, null, "z")), rows);
+                }
+                try (DataFrame df = sw.scanCsv(csv).select(Expr.len(), col("d").sum()).collect()) {
+                    assertEquals(List.of(3L, 24L), df.row(0));
+                }
+            }
+            Files.delete(mem.tempRoot().resolve("s"));
+        });
+    }
+
+    @Test
+    void planErrorsNameTheProblem() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(1).tempDir(mem.tempRoot().resolve("s")).build()) {
+                Map<String, Object> cols = new LinkedHashMap<>();
+                cols.put("k", new long[] {1});
+                cols.put("s", new String[] {"a"});
+                LazyFrame f = sw.fromColumns(cols);
+                var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                        () -> f.groupBy("k").agg(col("s").sum()));
+                assertTrue(e1.getMessage().contains("sum() needs an int32, int64 or float64 input, not utf8"), e1.getMessage());
+                var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                        () -> f.select(col("k"), col("k").sum().alias("t")));
+                assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());
+                var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                        () -> f.groupBy("nope").agg(Expr.len()));
+                assertTrue(e3.getMessage().contains("column 'nope' not found"), e3.getMessage());
+                assertNull(null);
+            }
+            Files.deleteIfExists(mem.tempRoot().resolve("s"));
+        });
+    }
+}

@@ -1,0 +1,163 @@
+package dev.spillway.operators.groupby;
+
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Schema;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where everything sits in the three row shapes of a group-by.
+ *
+ * <ul>
+ *   <li><b>Input rows</b>: the {@code G} group keys, then one column per aggregate that has an
+ *       input (in aggregate order).</li>
+ *   <li><b>Partial rows</b> (what pre-aggregation flushes to partitions and what spills): the
+ *       {@code G} group keys, then the {@code U} inputs of the {@code n_unique} aggregates — these
+ *       extend the key, so that every distinct (keys, value) pair stays its own partial row and
+ *       the distinct count stays exact however rows are split and spilled — then the state columns
+ *       of every aggregate.</li>
+ *   <li><b>Output rows</b>: the group keys, then one result column per aggregate.</li>
+ * </ul>
+ * Rows are partitioned on the hash of the {@code G} group keys only, so all partial rows of a
+ * group meet in one partition.
+ */
+public final class AggLayout {
+    final DataType[] keyTypes;
+    final AggSpec[] aggs;
+    /** Input column of each aggregate, -1 for LEN. */
+    final int[] inputColumn;
+    /** For each n_unique aggregate (in order), its input column; they extend the key. */
+    final int[] distinctInputs;
+    /** For each aggregate, its position among the distinct inputs, or -1. */
+    final int[] distinctIndex;
+    /** Types of the extended key: group keys then distinct inputs. */
+    final DataType[] fineKeyTypes;
+    /** First state slot of each aggregate. */
+    final int[] stateStart;
+    /** Type of every state slot. */
+    final DataType[] stateTypes;
+    private final Schema input;
+    private final Schema partial;
+    private final Schema output;
+    private final List<Field> keyFields;
+    private final List<AggSpec> aggList;
+
+    /**
+     * A layout.
+     *
+     * @param keys the group keys (names and types)
+     * @param aggs the aggregates
+     */
+    public AggLayout(List<Field> keys, List<AggSpec> aggs) {
+        this(keys, aggs, true);
+    }
+
+    /**
+     * A layout.
+     *
+     * @param extendKey whether n_unique inputs extend the key of partial rows; false for the
+     *                  second level, whose n_unique states are counts to add up
+     */
+    AggLayout(List<Field> keys, List<AggSpec> aggs, boolean extendKey) {
+        this.keyFields = List.copyOf(keys);
+        this.aggList = List.copyOf(aggs);
+        this.keyTypes = keys.stream().map(Field::type).toArray(DataType[]::new);
+        this.aggs = aggs.toArray(AggSpec[]::new);
+        int g = keyTypes.length;
+        List<Field> in = new ArrayList<>();
+        List<Field> part = new ArrayList<>();
+        List<Field> out = new ArrayList<>();
+        for (int k = 0; k < g; k++) {
+            in.add(Field.of("key" + k, keyTypes[k]));
+            part.add(Field.of("key" + k, keyTypes[k]));
+            out.add(Field.of(keys.get(k).name(), keyTypes[k]));
+        }
+        inputColumn = new int[this.aggs.length];
+        distinctIndex = new int[this.aggs.length];
+        List<Integer> distinct = new ArrayList<>();
+        List<DataType> fine = new ArrayList<>(List.of(keyTypes));
+        for (int a = 0; a < this.aggs.length; a++) {
+            AggSpec s = this.aggs[a];
+            inputColumn[a] = s.kind().hasInput() ? in.size() : -1;
+            if (s.kind().hasInput()) {
+                in.add(Field.of("in" + a, s.inputType()));
+            }
+            distinctIndex[a] = -1;
+            if (s.kind() == AggKind.N_UNIQUE && extendKey) {
+                distinctIndex[a] = distinct.size();
+                distinct.add(inputColumn[a]);
+                fine.add(s.inputType());
+                part.add(Field.of("distinct" + a, s.inputType()));
+            }
+            out.add(Field.of(s.name(), s.resultType()));
+        }
+        distinctInputs = distinct.stream().mapToInt(Integer::intValue).toArray();
+        fineKeyTypes = fine.toArray(DataType[]::new);
+        stateStart = new int[this.aggs.length];
+        List<DataType> states = new ArrayList<>();
+        for (int a = 0; a < this.aggs.length; a++) {
+            stateStart[a] = states.size();
+            DataType[] st = this.aggs[a].kind().stateTypes(this.aggs[a].inputType());
+            for (int i = 0; i < st.length; i++) {
+                states.add(st[i]);
+                part.add(Field.of("state" + a + "_" + i, st[i]));
+            }
+        }
+        stateTypes = states.toArray(DataType[]::new);
+        this.input = new Schema(in);
+        this.partial = new Schema(part);
+        this.output = new Schema(out);
+    }
+
+    /**
+     * The layout of a second level that merges this level's per-partition results: the same keys
+     * and aggregates, with n_unique states as counts to add up instead of an extended key.
+     */
+    AggLayout merged() {
+        return new AggLayout(keyFields, aggList, false);
+    }
+
+    /** Shape of the rows the group-by consumes: keys, then aggregate inputs. */
+    public Schema inputSchema() {
+        return input;
+    }
+
+    /** Shape of partial-state rows (flushed, spilled and merged). */
+    public Schema partialSchema() {
+        return partial;
+    }
+
+    /** Shape of the result. */
+    public Schema outputSchema() {
+        return output;
+    }
+
+    /** Number of group keys. */
+    public int keyCount() {
+        return keyTypes.length;
+    }
+
+    /** Number of extended key columns (group keys plus n_unique inputs). */
+    int fineKeyCount() {
+        return fineKeyTypes.length;
+    }
+
+    /** Whether some aggregate is n_unique (the key is extended). */
+    boolean hasDistinct() {
+        return distinctInputs.length > 0;
+    }
+
+    /** Input columns forming the extended key of an input row. */
+    int[] inputFineKeyColumns() {
+        int[] cols = new int[fineKeyTypes.length];
+        for (int k = 0; k < keyTypes.length; k++) {
+            cols[k] = k;
+        }
+        for (int u = 0; u < distinctInputs.length; u++) {
+            cols[keyTypes.length + u] = distinctInputs[u];
+        }
+        return cols;
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * The spillable partitioned hash aggregation (group-by, global aggregates, distinct).
+ *
+ * <p>Workers pre-aggregate into small fixed-size tables ({@link dev.spillway.operators.groupby.AggTable})
+ * whose partial states are flushed into 256 radix partitions (top 8 bits of the group keys' hash)
+ * as column-wise morsels; the memory manager spills whole partitions of partial states to disk;
+ * at the end each partition merges its in-memory and spilled partial rows and streams its groups
+ * out, one bounded morsel at a time ({@link dev.spillway.operators.groupby.HashAggregation}).
+ * Partial states are mergeable (sum, count, min, max, mean as sum and count, first/last with
+ * their input position), so flushing, spilling and merging in any order gives the same result;
+ * {@code n_unique} stays exact by carrying each distinct (keys, value) pair as its own partial row.
+ */
+package dev.spillway.operators.groupby;

@@ -1,0 +1,128 @@
+package dev.spillway.operators.groupby;
+
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryManager;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.memory.testing.RandomData;
+import dev.spillway.spill.SpillConfig;
+import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.SpillManager;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The aggregation driven directly: forced and pressure spilling, events, bounded output, clean-up. */
+class HashAggregationTest {
+    private static final AggLayout LAYOUT = new AggLayout(List.of(Field.of("k", DataType.INT64)), List.of(
+            new AggSpec(AggKind.SUM, DataType.FLOAT64, "sum"),
+            new AggSpec(AggKind.COUNT, DataType.UTF8, "count"),
+            new AggSpec(AggKind.LEN, null, "len"),
+            new AggSpec(AggKind.FIRST, DataType.UTF8, "first"),
+            new AggSpec(AggKind.LAST, DataType.FLOAT64, "last"),
+            new AggSpec(AggKind.N_UNIQUE, DataType.INT64, "nu"),
+            new AggSpec(AggKind.MIN, DataType.UTF8, "min")));
+
+    @Test
+    void forcedSpillGivesTheSameGroupsAndReportsEachPhase() {
+        assertNoLeaks(mem -> {
+            List<List<Object>> rows = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                Long k = i % 701 == 5 ? null : (long) (i % 700);
+                String str = i % 3 == 0 ? null : "s" + (i % 50);
+                rows.add(Arrays.asList(k, i / 4.0, str, str, i / 4.0, (long) (i % 9), "m" + i));
+            }
+            List<List<Object>> inMemory = run(mem, rows, 0, null, 1000);
+            List<String> events = new CopyOnWriteArrayList<>();
+            List<List<Object>> spilled = run(mem, rows, 1.0, events, 1000);
+            assertEquals(sorted(inMemory), sorted(spilled));
+            assertEquals(701, inMemory.size(), "700 keys and the null key");
+            List<Object> zero = inMemory.stream().filter(r -> Long.valueOf(0).equals(r.get(0))).findFirst().orElseThrow();
+            // Key 0 holds rows 0, 700, 1400, ..., 19600 of each of the two copies.
+            assertEquals(58L, zero.get(3), "len");
+            assertEquals(null, zero.get(4), "first: row 0 has a null string");
+            assertEquals(19_600 / 4.0, zero.get(5), "last");
+            assertEquals(9L, zero.get(6), "n_unique of i % 9 over 29 rows");
+            String log = String.join("\n", events);
+            assertTrue(log.contains("group-by: evicting partition="), log);
+            assertTrue(log.contains("group-by: input complete rows=40000"), log);
+            assertTrue(log.contains("partitions-spilled=256/256"), log);
+            assertTrue(log.contains("group-by: merging partition="), log);
+            assertTrue(log.contains("spilled-bytes="), log);
+        });
+    }
+
+    @Test
+    void memoryPressureSpillsPartitionsAndStaysUnderTheCap() {
+        long cap = 6L << 20;
+        LeakCheck.assertNoLeaks(cap, mem -> {
+            List<List<Object>> rows = new ArrayList<>();
+            for (int i = 0; i < 60_000; i++) {
+                rows.add(Arrays.asList((long) i * 7, 1.0, "x", "x", (double) i, (long) i, "min-value-" + i));
+            }
+            List<String> events = new CopyOnWriteArrayList<>();
+            List<List<Object>> out = run(mem, rows, 0, events, 4096);
+            assertEquals(60_000, out.size());
+            for (List<Object> r : out) {
+                assertEquals(1.0, r.get(1));
+                assertEquals(1L, r.get(6));
+            }
+            assertTrue(String.join("\n", events).contains("group-by: evicting partition="), "pressure spilled partitions");
+            assertTrue(mem.budget().peak() <= cap, "peak " + mem.budget().peak());
+        });
+    }
+
+    private static List<String> sorted(List<List<Object>> rows) {
+        return rows.stream().map(Object::toString).sorted().toList();
+    }
+
+    /** Feeds the rows twice over (two workers' tables), so each key holds both copies. */
+    private static List<List<Object>> run(LeakCheck.TestMemory mem, List<List<Object>> rows, double forceSpill,
+            List<String> events, int morselRows) {
+        List<List<Object>> out = new ArrayList<>();
+        boolean twice = forceSpill > 0 || events == null;
+        try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
+             MemoryBudget query = mem.budget().child("q");
+             MemoryManager manager = new MemoryManager(query);
+             SpillDirectory dir = sm.createQueryDirectory("q", query)) {
+            HashAggregation agg = new HashAggregation(LAYOUT, mem.pool(), query.child("agg"), query, dir,
+                    events == null ? s -> { } : events::add, 512);
+            try (agg) {
+                manager.register(agg);
+                agg.forceSpill(forceSpill);
+                try (AutoCloseable a = agg.newLocal(); AutoCloseable b = agg.newLocal()) {
+                    long seq = 0;
+                    for (int copy = 0; copy < (twice ? 2 : 1); copy++) {
+                        for (int i = 0; i < rows.size(); i += morselRows) {
+                            Morsel m = RandomData.morsel(LAYOUT.inputSchema(), rows.subList(i, Math.min(rows.size(),
+                                    i + morselRows)), copy == 0 ? seq++ : 1_000_000 + seq++, mem.pool(), query);
+                            agg.consume((seq & 1) == 0 ? a : b, m);
+                        }
+                    }
+                    agg.combine(a);
+                    agg.combine(b);
+                }
+                agg.finishInput();
+                long seq = 0;
+                for (Morsel m = agg.next(seq++); m != null; m = agg.next(seq++)) {
+                    try (Morsel r = m) {
+                        assertTrue(r.rowCount() <= 512, "output morsels stay small");
+                        out.addAll(RandomData.rowsOf(r));
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return out;
+    }
+}
