@@ -59,6 +59,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private static final int MAX_LEVEL = 5;
     /** How deep forced re-partitioning goes. */
     private static final int FORCED_DEPTH = 3;
+    /** Probe rows walked together, so that their cache misses overlap. */
+    private static final int PROBE_BATCH = 1024;
     /** Default most result rows produced per step (a morsel's worth). */
     static final int OUTPUT_ROWS = 16_384;
 
@@ -591,10 +593,21 @@ public final class HashJoin implements Spillable, AutoCloseable {
         private final MemorySegment orderSeg;
         private final boolean probeKeysValid;
         private final ColumnVector probeKey;
+        /** Next position (in probe order) not yet taken into a batch. */
         private int position;
-        private int row;
-        private int chain = -2;
-        private boolean rowMatched;
+        // The batch being probed: its rows, their hashes, tables, match flags and chain cursors.
+        private final int[] batchRow = new int[PROBE_BATCH];
+        private final long[] batchHash = new long[PROBE_BATCH];
+        private final long[] batchKey = new long[PROBE_BATCH];
+        private final JoinHashTable[] batchTable = new JoinHashTable[PROBE_BATCH];
+        private final MemorySegment[] batchFlags = new MemorySegment[PROBE_BATCH];
+        private final int[] batchChain = new int[PROBE_BATCH];
+        private final boolean[] batchHit = new boolean[PROBE_BATCH];
+        private int batchSize;
+        /** Where the chain-walking round (or, once no chain is left, the final pass) resumes. */
+        private int resume;
+        private boolean chainsDone = true;
+        private boolean batchDone = true;
 
         /**
          * @param fixedTable null to use each row's in-memory partition (skipping spilled ones)
@@ -623,72 +636,139 @@ public final class HashJoin implements Spillable, AutoCloseable {
 
         /** Whether every row was processed. */
         public boolean done() {
-            return position >= m.rowCount();
+            return position >= m.rowCount() && batchDone;
         }
 
-        /** The next result rows (possibly none). */
+        /**
+         * The next result rows (possibly none). Rows are probed a batch at a time, each step over
+         * the whole batch (bucket heads, then one chain entry per row per round), so the cache
+         * misses of different rows overlap instead of queueing behind each other.
+         */
         public Morsel next(long sequence) {
             JoinOutput out = newOutput();
             out.probe(m);
+            while (!out.full()) {
+                if (batchDone) {
+                    if (position >= m.rowCount()) {
+                        break;
+                    }
+                    loadBatch();
+                }
+                if (!chainsDone) {
+                    walkChains(out);
+                    if (!chainsDone) {
+                        break;
+                    }
+                }
+                finishBatch(out);
+            }
+            return out.finish(sequence);
+        }
+
+        /** Takes the next rows in probe order, skipping spilled partitions, and looks up their bucket heads. */
+        private void loadBatch() {
             int n = m.rowCount();
-            boolean pairs = type.emitsPairs();
-            while (position < n && !out.full()) {
-                row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
+            int b = 0;
+            while (position < n && b < PROBE_BATCH) {
+                int row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
+                position++;
                 long h = hashes.getAtIndex(LONG, row);
                 JoinHashTable table = fixedTable;
                 NativeBuffer matched = fixedMatched;
                 if (table == null) {
                     Partition p = partitions[Hashing.partition(h)];
                     if (p.spilled) {
-                        position++;
                         continue;
                     }
                     table = p.table;
                     matched = p.matched;
                 }
-                if (chain == -2) {
-                    rowMatched = false;
-                    chain = table != null && (probeKeysValid || keys.matchable(m, keys.probeKeys(), row)) ? table.first(h) : -1;
+                batchRow[b] = row;
+                batchHash[b] = h;
+                batchTable[b] = table;
+                batchFlags[b] = matched == null ? null : matched.segment();
+                batchHit[b] = false;
+                boolean probes = table != null && (probeKeysValid || keys.matchable(m, keys.probeKeys(), row));
+                batchChain[b] = probes ? -3 : -1;
+                if (probes && probeKey != null && table.hasKeyValues()) {
+                    batchKey[b] = keyValue(probeKey, row);
                 }
-                if (chain >= 0) {
-                    boolean fast = probeKey != null && table.hasKeyValues();
-                    long pk = fast ? keyValue(probeKey, row) : 0;
-                    MemorySegment flags = matched == null ? null : matched.segment();
-                    while (chain >= 0 && !out.full()) {
-                        int i = chain;
-                        chain = table.next(i);
-                        if (table.hash(i) != h
-                                || (fast ? table.keyValue(i) != pk : !keys.equal(m, row, table.morsel(i), table.row(i)))) {
-                            continue;
-                        }
-                        rowMatched = true;
+                b++;
+            }
+            for (int k = 0; k < b; k++) {
+                if (batchChain[k] == -3) {
+                    batchChain[k] = batchTable[k].first(batchHash[k]);
+                }
+            }
+            batchSize = b;
+            resume = 0;
+            chainsDone = false;
+            batchDone = false;
+        }
+
+        /** Follows every live chain one entry per round until all ended or the output is full. */
+        private void walkChains(JoinOutput out) {
+            boolean pairs = type.emitsPairs();
+            while (true) {
+                // A round resumed part-way must be followed by a whole one: rows before the resume
+                // point may still have chains.
+                boolean live = resume > 0;
+                for (int k = resume; k < batchSize; k++) {
+                    int i = batchChain[k];
+                    if (i < 0) {
+                        continue;
+                    }
+                    if (out.full()) {
+                        resume = k;
+                        return;
+                    }
+                    JoinHashTable table = batchTable[k];
+                    int next = table.next(i);
+                    if (table.hash(i) == batchHash[k] && (probeKey != null && table.hasKeyValues()
+                            ? table.keyValue(i) == batchKey[k] : keys.equal(m, batchRow[k], table.morsel(i), table.row(i)))) {
+                        batchHit[k] = true;
                         if (pairs) {
-                            out.pair(row, table, i);
+                            out.pair(batchRow[k], table, i);
                         } else {
-                            chain = -1;
+                            next = -1;
                         }
+                        MemorySegment flags = batchFlags[k];
                         if (flags != null) {
                             // Plain byte stores of the same value from several workers are benign;
                             // the end of the probe phase orders them before they are read.
                             flags.set(ValueLayout.JAVA_BYTE, i, (byte) 1);
                         }
                     }
-                    if (chain >= 0) {
-                        break;
+                    batchChain[k] = next;
+                    live |= next >= 0;
+                }
+                resume = 0;
+                if (!live) {
+                    break;
+                }
+            }
+            chainsDone = true;
+        }
+
+        /** Emits the batch's unmatched (or, for SEMI, matched) probe rows and records matches. */
+        private void finishBatch(JoinOutput out) {
+            for (int k = resume; k < batchSize; k++) {
+                boolean hit = batchHit[k];
+                if (emitLeftRows && emitsLeftRow(hit)) {
+                    if (out.full()) {
+                        resume = k;
+                        return;
                     }
+                    out.probeOnly(batchRow[k]);
                 }
-                // The output has one spare row for this.
-                if (emitLeftRows && emitsLeftRow(rowMatched)) {
-                    out.probeOnly(row);
-                }
-                if (probeMatched != null && rowMatched) {
-                    int g = probeBase + row;
+                if (probeMatched != null && hit) {
+                    int g = probeBase + batchRow[k];
                     probeMatched[g >>> 6] |= 1L << (g & 63);
                 }
-                position++;
-                chain = -2;
             }
-            return out.finish(sequence);
+            java.util.Arrays.fill(batchTable, 0, batchSize, null);
+            java.util.Arrays.fill(batchFlags, 0, batchSize, null);
+            batchDone = true;
         }
 
         @Override

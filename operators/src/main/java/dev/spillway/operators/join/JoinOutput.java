@@ -8,6 +8,7 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -29,6 +30,8 @@ final class JoinOutput {
     private final int[] buildWhich;
     private final int[] buildRows;
     private final List<Morsel> buildMorsels = new ArrayList<>();
+    /** Where each table's morsels start in {@link #buildMorsels}: chains are walked in rounds that revisit tables. */
+    private final IdentityHashMap<JoinHashTable, Integer> tableBase = new IdentityHashMap<>();
     private Morsel probe;
     private JoinHashTable lastTable;
     private int lastBase;
@@ -66,8 +69,13 @@ final class JoinOutput {
     private int buildMorsel(JoinHashTable table, int i) {
         if (table != lastTable) {
             lastTable = table;
-            lastBase = buildMorsels.size();
-            buildMorsels.addAll(table.morsels());
+            Integer base = tableBase.get(table);
+            if (base == null) {
+                base = buildMorsels.size();
+                tableBase.put(table, base);
+                buildMorsels.addAll(table.morsels());
+            }
+            lastBase = base;
         }
         return lastBase + table.morselIndex(i);
     }
