@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Side-by-side suite: the same queries on Spillway, DuckDB (JDBC, threads=2, memory_limit = our
+# cap) and Polars (nodejs-polars, streaming engine), each query in a fresh process under
+# /usr/bin/time -v, at no cap and at a cap. A failure, OOM or timeout of any engine is recorded as
+# its result. Records wall time, peak RSS and a result checksum per
+# engine; checksums must agree (a disagreement fails the script). Writes perf-scripts/RESULTS.md
+# and perf-scripts/results.png. Data and queries: see Compare.java.
+#
+#   perf-scripts/compare.sh [--scale full|small] [--cap 1g] [--timeout 900]
+#     full:  build 20M, probe 100M, customers 5M, orders 50M (about 30 minutes here)
+#     small: build 2M, probe 10M, customers 500k, orders 5M
+#     tiny:  build 20k, probe 100k, customers 5k, orders 50k (a smoke test)
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+SCALE=full
+CAP=1g
+TIMEOUT=900
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --scale) SCALE="$2"; shift 2 ;;
+        --cap) CAP="$2"; shift 2 ;;
+        --timeout) TIMEOUT="$2"; shift 2 ;;
+        *) echo "unknown option $1; usage: compare.sh [--scale full|small] [--cap 1g] [--timeout 900]" >&2; exit 2 ;;
+    esac
+done
+case "$SCALE" in
+    full) B=20000000; P=100000000; C=5000000; O=50000000 ;;
+    small) B=2000000; P=10000000; C=500000; O=5000000 ;;
+    tiny) B=20000; P=100000; C=5000; O=50000 ;;
+    *) echo "--scale must be full, small or tiny, got $SCALE" >&2; exit 2 ;;
+esac
+JAR="$(ensure_benchmarks_jar)"
+LIB="$ROOT/perf-scripts/lib"
+DUCKDB="$LIB/duckdb_jdbc-2.0.0.1.jar"
+if [ ! -f "$DUCKDB" ]; then
+    (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+        -Dartifact=org.duckdb:duckdb_jdbc:2.0.0.1 -DoutputDirectory="$LIB") >&2
+fi
+NODE_LIB="$LIB/node"
+if [ ! -d "$NODE_LIB/node_modules/nodejs-polars" ]; then
+    mkdir -p "$NODE_LIB"
+    (cd "$NODE_LIB" && npm install --no-audit --no-fund --loglevel=error nodejs-polars@0.26.1 \
+        nodejs-polars-linux-x64-gnu@0.26.1) >&2
+fi
+DIR="$ROOT/perf-scripts/data/compare-$SCALE"
+# Compiled once, so that no run pays for compiling a source file at start-up.
+CLASSES="$ROOT/perf-scripts/out/classes"
+mkdir -p "$CLASSES"
+"${JAVA25%/java}/javac" -nowarn -d "$CLASSES" -cp "$JAR" "$ROOT/perf-scripts/Compare.java" "$ROOT/perf-scripts/Results.java"
+JAVA_RUN=("$JAVA25" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$CLASSES:$JAR:$DUCKDB" Compare)
+if [ ! -f "$DIR/orders.csv" ]; then
+    echo "generating $DIR ..." >&2
+    "${JAVA_RUN[@]}" generate "$DIR" "$B" "$P" "$C" "$O"
+fi
+cap_bytes=$("$JAVA25" -cp "$JAR" "$ROOT/perf-scripts/Size.java" "$CAP")
+TSV="$ROOT/perf-scripts/out/compare-$SCALE.tsv"
+mkdir -p "$ROOT/perf-scripts/out"
+printf 'query\tcap\tengine\tstatus\twall_s\trss_mb\tchecksum\n' > "$TSV"
+fail=0
+for cap in 0 "$cap_bytes"; do
+    caplabel=$([ "$cap" = 0 ] && echo none || echo "$CAP")
+    for query in demo country customer sort topk; do
+        sums=()
+        for engine in spillway duckdb polars; do
+            out="$DIR/out-$engine-$query.csv"
+            log=$(mktemp)
+            rm -f "$out"
+            if [ "$engine" = polars ]; then
+                if [ "$cap" != 0 ]; then
+                    # Polars has no memory limit setting: its capped row repeats the uncapped run.
+                    line=$(awk -F'\t' -v q="$query" '$1==q && $2=="none" && $3=="polars"' "$TSV" | cut -f4-7)
+                    printf '%s\t%s\tpolars\t%s\n' "$query" "$caplabel" "$line" >> "$TSV"
+                    continue
+                fi
+                cmd=(env NODE_PATH="$NODE_LIB/node_modules" POLARS_MAX_THREADS=2 node "$ROOT/perf-scripts/compare-polars.js" "$query" "$DIR" "$out")
+            else
+                cmd=("${JAVA_RUN[@]}" "$engine" "$query" "$DIR" "$cap" "$out")
+            fi
+            status=ok
+            if ! /usr/bin/time -v timeout "$TIMEOUT" "${cmd[@]}" > "$log.out" 2> "$log"; then
+                if grep -q "non-zero status 124" "$log"; then
+                    status=timeout
+                elif grep -q "terminated by signal 9" "$log"; then
+                    status=killed
+                elif grep -qi "out of memory\|OutOfMemory\|memory limit exceeded" "$log" "$log.out"; then
+                    status=oom
+                else
+                    status=failed
+                fi
+            fi
+            wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
+            rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
+            rss=$(( ${rss_kb:-0} / 1024 ))
+            sum="-"
+            if [ "$status" = ok ] && [ -f "$out" ]; then
+                sum=$("$JAVA25" -cp "$CLASSES:$JAR" Compare checksum "$query" "$out")
+                sums+=("$sum")
+            fi
+            secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$query" "$caplabel" "$engine" "$status" "$secs" "$rss" "$sum" >> "$TSV"
+            printf '%-9s %-5s %-9s %-8s %8ss %6s MB  %s\n' "$query" "$caplabel" "$engine" "$status" "$secs" "$rss" "$sum" >&2
+            [ "$status" = ok ] || { echo "--- $engine $query stderr:" >&2; grep -v '^\s' "$log" | head -5 >&2; }
+            rm -f "$log" "$log.out" "$out"
+            rm -rf "$DIR/spill" "$DIR/duck-spill"
+        done
+        for s in "${sums[@]:1}"; do
+            if [ "$s" != "${sums[0]}" ]; then
+                echo "CHECKSUM MISMATCH for $query at cap $caplabel: ${sums[*]}" >&2
+                fail=1
+            fi
+        done
+    done
+done
+"$JAVA25" -cp "$CLASSES" Results "$TSV" "$SCALE" "$B" "$P" "$C" "$O" "$CAP" \
+    "$ROOT/perf-scripts/RESULTS.md" "$ROOT/perf-scripts/results.png"
+if [ "$fail" != 0 ]; then
+    echo "checksums disagree: see above" >&2
+    exit 1
+fi
