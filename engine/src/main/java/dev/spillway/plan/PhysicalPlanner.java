@@ -111,7 +111,7 @@ public final class PhysicalPlanner {
                     budget).targetSplitRows(morselRows).source(), List.of(), List.of());
             case RangeNode r -> new Chain(new RangeSource(r.column(), r.start(), r.end(), morselRows, pool, budget), List.of(),
                     List.of());
-            case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels()), List.of(), List.of());
+            case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels(), morselRows), List.of(), List.of());
             case FilterNode f -> build(f.input()).with(new FilterOperator(ExprCompiler.compile(f.predicate(),
                     f.input().schema()), eval));
             case ProjectNode p -> {

@@ -92,6 +92,7 @@ public final class Hashing {
     /**
      * Writes the hash of each row of {@code column} into {@code hashesOut} (one long per row), or
      * combines it into the hashes already there when {@code combine} is true (multi-column keys).
+     * Rows go through a heap chunk and are copied out in bulk.
      */
     public static void hashColumn(ColumnVector column, MemorySegment hashesOut, boolean combine) {
         int n = column.length();
@@ -99,77 +100,102 @@ public final class Hashing {
             throw new IllegalArgumentException("hash output holds " + hashesOut.byteSize() / 8 + " longs, column has "
                     + n + " rows");
         }
+        long[] chunk = new long[Math.min(CHUNK, Math.max(1, n))];
+        long[] scratch = new long[chunk.length];
+        for (int base = 0; base < n; base += CHUNK) {
+            int len = Math.min(CHUNK, n - base);
+            if (combine) {
+                MemorySegment.copy(hashesOut, LONG, 8L * base, chunk, 0, len);
+            }
+            hashRange(column, base, len, chunk, combine, scratch);
+            MemorySegment.copy(chunk, 0, hashesOut, LONG, 8L * base, len);
+        }
+    }
+
+    /**
+     * The same into a heap array of at least {@code column.length()} longs. Callers that keep
+     * hashes on the heap use this rather than wrapping the array in a heap segment: segment
+     * accesses then stay monomorphic (native memory) on the hot paths, which the JIT compiles
+     * much better than accesses that have also seen heap segments.
+     */
+    public static void hashColumn(ColumnVector column, long[] hashesOut, boolean combine) {
+        int n = column.length();
+        if (hashesOut.length < n) {
+            throw new IllegalArgumentException("hash output holds " + hashesOut.length + " longs, column has " + n + " rows");
+        }
+        long[] scratch = new long[Math.min(CHUNK, Math.max(1, n))];
+        long[] chunk = new long[scratch.length];
+        for (int base = 0; base < n; base += CHUNK) {
+            int len = Math.min(CHUNK, n - base);
+            if (combine) {
+                System.arraycopy(hashesOut, base, chunk, 0, len);
+            }
+            hashRange(column, base, len, chunk, combine, scratch);
+            System.arraycopy(chunk, 0, hashesOut, base, len);
+        }
+    }
+
+    /** Rows hashed per heap chunk. */
+    private static final int CHUNK = 1024;
+
+    /**
+     * Hashes rows {@code [from, from + len)} into {@code out[0 .. len)}; {@code scratch} holds at
+     * least {@code len} longs. Int64 keys without nulls are copied to the heap in bulk first: C2
+     * vectorises the mix over heap arrays, not over a native segment ({@code HashInt64Benchmark}).
+     */
+    private static void hashRange(ColumnVector column, int from, int len, long[] out, boolean combine, long[] scratch) {
         boolean nulls = column.hasNulls();
         if (!nulls && column instanceof Int64Vector v) {
-            hashInt64NoNulls(v.valuesSeg, v.offset, n, hashesOut, combine);
+            MemorySegment.copy(v.valuesSeg, LONG, 8L * (v.offset + from), scratch, 0, len);
+            if (combine) {
+                for (int i = 0; i < len; i++) {
+                    out[i] = combine(out[i], hashLong(scratch[i]));
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    out[i] = hashLong(scratch[i]);
+                }
+            }
             return;
         }
         switch (column) {
             case Int64Vector v -> {
-                for (int i = 0; i < n; i++) {
-                    long h = nulls && v.isNull(i) ? NULL_HASH : hashLong(v.get(i));
-                    store(hashesOut, i, h, combine);
+                for (int i = 0; i < len; i++) {
+                    int r = from + i;
+                    long h = nulls && v.isNull(r) ? NULL_HASH : hashLong(v.get(r));
+                    out[i] = combine ? combine(out[i], h) : h;
                 }
             }
             case Int32Vector v -> {
-                for (int i = 0; i < n; i++) {
-                    long h = nulls && v.isNull(i) ? NULL_HASH : hashLong(v.get(i));
-                    store(hashesOut, i, h, combine);
+                for (int i = 0; i < len; i++) {
+                    int r = from + i;
+                    long h = nulls && v.isNull(r) ? NULL_HASH : hashLong(v.get(r));
+                    out[i] = combine ? combine(out[i], h) : h;
                 }
             }
             case Float64Vector v -> {
-                for (int i = 0; i < n; i++) {
-                    long h = nulls && v.isNull(i) ? NULL_HASH : hashDouble(v.get(i));
-                    store(hashesOut, i, h, combine);
+                for (int i = 0; i < len; i++) {
+                    int r = from + i;
+                    long h = nulls && v.isNull(r) ? NULL_HASH : hashDouble(v.get(r));
+                    out[i] = combine ? combine(out[i], h) : h;
                 }
             }
             case BooleanVector v -> {
-                for (int i = 0; i < n; i++) {
-                    long h = nulls && v.isNull(i) ? NULL_HASH : hashBoolean(v.get(i));
-                    store(hashesOut, i, h, combine);
+                for (int i = 0; i < len; i++) {
+                    int r = from + i;
+                    long h = nulls && v.isNull(r) ? NULL_HASH : hashBoolean(v.get(r));
+                    out[i] = combine ? combine(out[i], h) : h;
                 }
             }
             case Utf8Vector v -> {
                 MemorySegment data = v.dataSegment();
-                for (int i = 0; i < n; i++) {
-                    long h = nulls && v.isNull(i) ? NULL_HASH : hashBytes(data, v.dataOffset(i), v.byteLength(i));
-                    store(hashesOut, i, h, combine);
+                for (int i = 0; i < len; i++) {
+                    int r = from + i;
+                    long h = nulls && v.isNull(r) ? NULL_HASH : hashBytes(data, v.dataOffset(r), v.byteLength(r));
+                    out[i] = combine ? combine(out[i], h) : h;
                 }
             }
         }
-    }
-
-    /** Rows hashed per heap round trip in {@link #hashInt64NoNulls}. */
-    private static final int CHUNK = 1024;
-
-    /**
-     * The common case (int64 keys without nulls). C2 does not vectorise a loop from one native
-     * segment into another, but it does vectorise the same mix over heap arrays, so the keys go
-     * through two 8 KiB heap arrays a chunk at a time (bulk copies both ways); that is about 2.5x
-     * faster than the direct segment loop on this machine ({@code HashInt64Benchmark}).
-     */
-    private static void hashInt64NoNulls(MemorySegment values, long offset, int n, MemorySegment out, boolean combine) {
-        long[] keys = new long[Math.min(CHUNK, n)];
-        long[] hashes = new long[keys.length];
-        for (int base = 0; base < n; base += CHUNK) {
-            int len = Math.min(CHUNK, n - base);
-            MemorySegment.copy(values, LONG, (offset + base) * 8, keys, 0, len);
-            if (combine) {
-                MemorySegment.copy(out, LONG, 8L * base, hashes, 0, len);
-                for (int i = 0; i < len; i++) {
-                    hashes[i] = combine(hashes[i], hashLong(keys[i]));
-                }
-            } else {
-                for (int i = 0; i < len; i++) {
-                    hashes[i] = hashLong(keys[i]);
-                }
-            }
-            MemorySegment.copy(hashes, 0, out, LONG, 8L * base, len);
-        }
-    }
-
-    private static void store(MemorySegment out, long i, long h, boolean combine) {
-        out.setAtIndex(LONG, i, combine ? combine(out.getAtIndex(LONG, i), h) : h);
     }
 
     /** The radix partition of a hash: its top 8 bits, 0 to 255. */

@@ -108,7 +108,8 @@ public final class Morsel implements AutoCloseable {
         return slice(from, count, sequence);
     }
 
-    private Morsel slice(int from, int count, long seq) {
+    /** Rows {@code [from, from + count)} under another sequence number (zero-copy). */
+    public Morsel slice(int from, int count, long seq) {
         ensureOpen();
         Objects.checkFromIndexSize(from, count, rowCount);
         List<ColumnVector> out = new ArrayList<>(columns.size());

@@ -217,7 +217,6 @@ final class AggTable implements AutoCloseable {
             scratchHash = new long[n];
             scratchPartition = new long[n];
         }
-        MemorySegment out = MemorySegment.ofArray(scratchHash);
         if (groupCols == 0) {
             Arrays.fill(scratchHash, 0, n, EMPTY_KEY_HASH);
         }
@@ -225,7 +224,7 @@ final class AggTable implements AutoCloseable {
             if (k == groupCols) {
                 System.arraycopy(scratchHash, 0, scratchPartition, 0, n);
             }
-            Hashing.hashColumn(m.column(cols[k]), out, k > 0 || groupCols == 0);
+            Hashing.hashColumn(m.column(cols[k]), scratchHash, k > 0 || groupCols == 0);
         }
         if (groupCols == cols.length) {
             System.arraycopy(scratchHash, 0, scratchPartition, 0, n);
@@ -269,7 +268,7 @@ final class AggTable implements AutoCloseable {
         long[] values = null;
         if (pass >= 0) {
             values = new long[n];
-            Hashing.hashColumn(m.column(cols[groupKeys + pass]), MemorySegment.ofArray(values), false);
+            Hashing.hashColumn(m.column(cols[groupKeys + pass]), values, false);
         }
         for (int r = 0; r < n; r++) {
             long h = scratchPartition[r];

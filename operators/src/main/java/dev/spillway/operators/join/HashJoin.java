@@ -98,6 +98,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private final LongAdder buildBytes = new LongAdder();
     private SpilledJoin spilled;
     private final ArrayDeque<SpilledPair> pending = new ArrayDeque<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<ProbeScratch> spareScratch =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private boolean pendingFilled;
     private long reloadLimit;
     private int forcedSplits;
@@ -596,13 +598,14 @@ public final class HashJoin implements Spillable, AutoCloseable {
         /** Next position (in probe order) not yet taken into a batch. */
         private int position;
         // The batch being probed: its rows, their hashes, tables, match flags and chain cursors.
-        private final int[] batchRow = new int[PROBE_BATCH];
-        private final long[] batchHash = new long[PROBE_BATCH];
-        private final long[] batchKey = new long[PROBE_BATCH];
-        private final JoinHashTable[] batchTable = new JoinHashTable[PROBE_BATCH];
-        private final MemorySegment[] batchFlags = new MemorySegment[PROBE_BATCH];
-        private final int[] batchChain = new int[PROBE_BATCH];
-        private final boolean[] batchHit = new boolean[PROBE_BATCH];
+        private final ProbeScratch scratch = takeScratch();
+        private final int[] batchRow = scratch.row;
+        private final long[] batchHash = scratch.hash;
+        private final long[] batchKey = scratch.key;
+        private final JoinHashTable[] batchTable = scratch.table;
+        private final MemorySegment[] batchFlags = scratch.flags;
+        private final int[] batchChain = scratch.chain;
+        private final boolean[] batchHit = scratch.hit;
         private int batchSize;
         /** Where the chain-walking round (or, once no chain is left, the final pass) resumes. */
         private int resume;
@@ -645,7 +648,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
          * misses of different rows overlap instead of queueing behind each other.
          */
         public Morsel next(long sequence) {
-            JoinOutput out = newOutput();
+            JoinOutput out = scratch.output;
             out.probe(m);
             while (!out.full()) {
                 if (batchDone) {
@@ -773,12 +776,37 @@ public final class HashJoin implements Spillable, AutoCloseable {
 
         @Override
         public void close() {
+            java.util.Arrays.fill(batchTable, null);
+            java.util.Arrays.fill(batchFlags, null);
+            scratch.output.clear();
+            spareScratch.offer(scratch);
             hashBuffer.close();
             if (order != null) {
                 order.close();
             }
             m.close();
         }
+    }
+
+    /**
+     * A probe cursor's heap working set (the batch arrays and the result being gathered), kept in
+     * a free list and reused by the next cursor, so that probing allocates next to nothing per
+     * morsel.
+     */
+    private final class ProbeScratch {
+        final int[] row = new int[PROBE_BATCH];
+        final long[] hash = new long[PROBE_BATCH];
+        final long[] key = new long[PROBE_BATCH];
+        final JoinHashTable[] table = new JoinHashTable[PROBE_BATCH];
+        final MemorySegment[] flags = new MemorySegment[PROBE_BATCH];
+        final int[] chain = new int[PROBE_BATCH];
+        final boolean[] hit = new boolean[PROBE_BATCH];
+        final JoinOutput output = newOutput();
+    }
+
+    private ProbeScratch takeScratch() {
+        ProbeScratch s = spareScratch.poll();
+        return s != null ? s : new ProbeScratch();
     }
 
     private static long keyValue(ColumnVector keyColumn, int row) {

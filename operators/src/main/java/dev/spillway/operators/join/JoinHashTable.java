@@ -70,12 +70,11 @@ final class JoinHashTable implements AutoCloseable {
         bucketSeg = b.segment().asSlice(0, 4 * capacity);
         bucketSeg.fill((byte) 0xFF);
         long[] hashes = new long[widest];
-        MemorySegment hashOut = MemorySegment.ofArray(hashes);
         int base = 0;
         for (int mi = 0; mi < this.morsels.size(); mi++) {
             Morsel m = this.morsels.get(mi);
             int count = m.rowCount();
-            keys.hash(m, keys.buildKeys(), hashOut);
+            keys.hash(m, keys.buildKeys(), hashes);
             ColumnVector key = integerKeys ? m.column(keys.buildKeys()[0]) : null;
             for (int row = 0; row < count; row++) {
                 int i = base + row;

@@ -16,7 +16,8 @@ import java.util.List;
  * A build-only row (RIGHT/FULL) takes its left key columns from the build keys, as SQL's
  * {@code USING} does. Rows are recorded as references (probe row; build morsel and row) and
  * gathered column by column when the morsel is finished, one type dispatch per column instead of
- * one per value. Not thread-safe: one per morsel being produced; at most one probe morsel.
+ * one per value. Reusable: {@link #finish} empties it. Not thread-safe; at most one probe morsel
+ * between finishes.
  */
 final class JoinOutput {
     private final Schema schema;
@@ -29,6 +30,8 @@ final class JoinOutput {
     private final int[] probeRows;
     private final int[] buildWhich;
     private final int[] buildRows;
+    private final int[] scratchWhich;
+    private final int[] scratchFrom;
     private final List<Morsel> buildMorsels = new ArrayList<>();
     /** Where each table's morsels start in {@link #buildMorsels}: chains are walked in rounds that revisit tables. */
     private final IdentityHashMap<JoinHashTable, Integer> tableBase = new IdentityHashMap<>();
@@ -55,6 +58,8 @@ final class JoinOutput {
         this.probeRows = new int[capacity + 1];
         this.buildWhich = new int[capacity + 1];
         this.buildRows = new int[capacity + 1];
+        this.scratchWhich = new int[capacity + 1];
+        this.scratchFrom = new int[capacity + 1];
     }
 
     /** Sets the probe morsel the probe rows refer to (not owned). */
@@ -109,11 +114,29 @@ final class JoinOutput {
         return rows >= capacity;
     }
 
-    /** The rows as a morsel; this output is spent afterwards. */
+    /** The rows as a morsel; the output is empty afterwards, ready for the next rows. */
     Morsel finish(long sequence) {
+        try {
+            return gather(sequence);
+        } finally {
+            clear();
+        }
+    }
+
+    /** Drops the rows recorded so far. */
+    void clear() {
+        rows = 0;
+        buildMorsels.clear();
+        tableBase.clear();
+        lastTable = null;
+        probe = null;
+        anyBuildOnly = false;
+    }
+
+    private Morsel gather(long sequence) {
         List<ColumnVector> cols = new ArrayList<>(schema.size());
-        int[] which = new int[rows];
-        int[] from = new int[rows];
+        int[] which = scratchWhich;
+        int[] from = scratchFrom;
         int builds = buildMorsels.size();
         try {
             for (int c = 0; c < schema.size(); c++) {
