@@ -21,7 +21,7 @@ final class ProfileReport {
         StringBuilder sb = new StringBuilder(16_384);
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Spillway profile ")
                 .append(esc(p.query())).append("</title>\n<style>")
-                .append("body{font-family:sans-serif;margin:20px;color:#222}pre{background:#f4f4f4;padding:8px}")
+                .append("body{font-family:sans-serif;margin:20px;color:#222}pre{background:#f4f4f4;padding:8px;white-space:pre-wrap}")
                 .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
                 .append("td:first-child,th:first-child{text-align:left}svg{background:#fcfcfc;border:1px solid #ddd}")
                 .append(".ev{font-family:monospace;font-size:12px}</style></head><body>\n");

@@ -28,6 +28,7 @@ public final class Main {
               --memory-limit SIZE memory cap, e.g. 1g, 256m (default 1g)
               --temp-dir DIR      where spill files go (default SPILLWAY_TEMP_DIR or java.io.tmpdir)
               --threads N         worker threads (default: one per core)
+              --morsel-rows N     rows per generated morsel (default 131072, smaller under caps below 256m)
               --verbose           print the spill events ([spillway] ... lines)
               --report FILE       write a self-contained HTML profile report
               --help              this text
@@ -37,8 +38,16 @@ public final class Main {
     }
 
     /** Parsed options of the demo. */
-    record Options(long buildRows, long probeRows, long memoryLimit, Path tempDir, Integer threads, boolean verbose,
-            Path report) {
+    record Options(long buildRows, long probeRows, long memoryLimit, Path tempDir, Integer threads, int morselRows,
+            boolean verbose, Path report) {
+    }
+
+    /**
+     * Morsel rows for a cap: 128k rows make a 1 MiB int64 column, and several morsels per worker
+     * are in flight, so small caps get smaller morsels (cap / 2048, at least 1024 rows).
+     */
+    static int defaultMorselRows(long cap) {
+        return (int) Math.max(1024, Math.min(131_072, cap / 2048));
     }
 
     /** Entry point. */
@@ -89,6 +98,7 @@ public final class Main {
         long limit = Bytes.parse("1g");
         Path temp = null;
         Integer threads = null;
+        Integer morselRows = null;
         boolean verbose = false;
         Path report = null;
         for (int i = 1; i < args.length; i++) {
@@ -109,7 +119,7 @@ public final class Main {
                     }
                     verbose = true;
                 }
-                case "--build-rows", "--probe-rows", "--memory-limit", "--temp-dir", "--threads", "--report" -> {
+                case "--build-rows", "--probe-rows", "--memory-limit", "--temp-dir", "--threads", "--morsel-rows", "--report" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new IllegalArgumentException(a + " needs a value");
@@ -122,13 +132,15 @@ public final class Main {
                         case "--memory-limit" -> limit = size(a, value);
                         case "--temp-dir" -> temp = Path.of(value);
                         case "--threads" -> threads = (int) Math.min(count(a, value, 1), 1024);
+                        case "--morsel-rows" -> morselRows = (int) Math.min(count(a, value, 1), 1 << 20);
                         default -> report = Path.of(value);
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }
         }
-        return new Options(build, probe, limit, temp, threads, verbose, report);
+        return new Options(build, probe, limit, temp, threads, morselRows == null ? defaultMorselRows(limit) : morselRows,
+                verbose, report);
     }
 
     private static long count(String option, String value, long min) {
@@ -180,7 +192,8 @@ public final class Main {
                 progressShown[0] = true;
             }
         };
-        Spillway.Builder b = Spillway.builder().memoryLimit(o.memoryLimit()).verbose(false);
+        Spillway.Builder b = Spillway.builder().memoryLimit(o.memoryLimit()).morselRows(o.morselRows())
+                .verbose(false);
         if (o.tempDir() != null) {
             b.tempDir(o.tempDir());
         }
@@ -196,8 +209,8 @@ public final class Main {
         try (Spillway sw = b.build()) {
             out.printf(Locale.ROOT, "spillway demo: %,d probe rows (key = i mod %,d, amount = i) joined with %,d build rows"
                     + " (key, 64-character payload), group by key, sum(amount)%n", o.probeRows(), o.buildRows(), o.buildRows());
-            out.printf(Locale.ROOT, "memory limit %s, %d threads, spill root %s%n%n", Bytes.format(o.memoryLimit()),
-                    sw.config().threads(), sw.spills().root());
+            out.printf(Locale.ROOT, "memory limit %s, %d threads, %,d-row morsels, spill root %s%n%n",
+                    Bytes.format(o.memoryLimit()), sw.config().threads(), o.morselRows(), sw.spills().root());
             out.println(Demo.query(sw, o.buildRows(), o.probeRows()).explain());
             out.println();
             Demo.Result r = Demo.run(sw, o.buildRows(), o.probeRows());
