@@ -3,9 +3,11 @@ package dev.spillway;
 import dev.spillway.cli.Demo;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.operators.join.JoinType;
+import dev.spillway.spill.MountInfo;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -197,6 +199,24 @@ class ObservabilityTest {
                 assertTrue(text.contains("equi-join: evicting partition="), "events listed");
             }
             deleteRoot(mem);
+        });
+    }
+
+    @Test
+    void spillRootOnTmpfsIsReportedAsAnEventLine() {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && "tmpfs".equals(MountInfo.fileSystemType(shm)),
+                "no tmpfs at /dev/shm");
+        LeakCheck.assertNoLeaks(mem -> {
+            Path root = Files.createTempDirectory(shm, "spillway-obs-test-");
+            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(1).tempDir(root).events(events::add).build()) {
+                assertTrue(sw.spills().onTmpfs());
+                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] spiller: tmpfs-warning path=" + root)),
+                        events::toString);
+            } finally {
+                Files.delete(root);
+            }
         });
     }
 
