@@ -3,11 +3,17 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# Prints the java launcher of a JDK 25 or newer: JAVA_HOME, JAVA25_HOME, java on the PATH, then
+# /usr/lib/jvm, /opt, SDKMAN and ~/.jdks (directories named like 25 first).
 find_jdk25() {
     local candidates=()
     [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
     [ -n "${JAVA25_HOME:-}" ] && candidates+=("$JAVA25_HOME")
-    for d in /usr/lib/jvm/* /opt/java/* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+    local on_path
+    on_path="$(command -v java 2>/dev/null || true)"
+    [ -n "$on_path" ] && candidates+=("$(dirname "$(dirname "$(readlink -f "$on_path")")")")
+    for d in /usr/lib/jvm/*25* /opt/*jdk*25* /opt/java/*25* "$HOME"/.sdkman/candidates/java/25* "$HOME"/.jdks/*25* \
+             /usr/lib/jvm/* /opt/java/* /opt/*jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
         [ -d "$d" ] && candidates+=("$d")
     done
     for d in "${candidates[@]}"; do
@@ -20,7 +26,8 @@ find_jdk25() {
             fi
         fi
     done
-    echo "no JDK 25 or newer found (looked at JAVA_HOME, JAVA25_HOME, /usr/lib/jvm, /opt/java, SDKMAN, ~/.jdks)" >&2
+    echo "no JDK 25 or newer found (looked at JAVA_HOME, JAVA25_HOME, java on the PATH, /usr/lib/jvm, /opt, SDKMAN, ~/.jdks);" \
+         "install one (e.g. apt-get install openjdk-25-jdk) or set JAVA_HOME" >&2
     return 1
 }
 
@@ -30,6 +37,7 @@ JAVA25="$(find_jdk25)" || exit 1
 ensure_benchmarks_jar() {
     local jar="$ROOT/jmh/target/benchmarks.jar"
     if [ ! -f "$jar" ] || [ -n "$(find "$ROOT" -name '*.java' -path '*/src/main/*' -newer "$jar" -print -quit)" ]; then
+        echo "building Spillway (./mvnw -B -q package -DskipTests), once after each source change ..." >&2
         (cd "$ROOT" && ./mvnw -q -B package -DskipTests) >&2
     fi
     echo "$jar"

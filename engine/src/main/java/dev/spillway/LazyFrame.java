@@ -20,6 +20,7 @@ import dev.spillway.plan.ProjectNode;
 import dev.spillway.plan.SliceNode;
 import dev.spillway.plan.UnionNode;
 import dev.spillway.scheduler.QueryContext;
+import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.QueryPlan;
 import dev.spillway.scheduler.Sink;
 import dev.spillway.spill.SpillDirectory;
@@ -321,6 +322,15 @@ public final class LazyFrame {
     }
 
     /**
+     * Runs the query on the streaming engine and returns the result with its {@link QueryProfile}
+     * (rows and time per pipeline, peak memory, spill volumes, events, memory samples).
+     */
+    public ProfiledResult profile() {
+        DataFrame df = collect(Engine.STREAMING);
+        return new ProfiledResult(df, engine.lastProfile());
+    }
+
+    /**
      * Runs the query and writes its result to a CSV file (with a header), streaming; the file
      * appears only when the query succeeds.
      *
@@ -370,16 +380,26 @@ public final class LazyFrame {
         }
         Query q = new Query(budget, manager, spills);
         QueryContext ctx = new QueryContext(name);
+        String explained = PhysicalPlanner.explain(optimized, sink instanceof CsvSink ? "STREAMING_SINK_CSV" : "STREAMING_COLLECT");
+        QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
+                how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
+        manager.addListener(recorder::onPressure);
+        QueryPlan qp = null;
         try {
-            QueryPlan qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, engine::log, engine.config().morselRows(),
+            qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, recorder::log, engine.config().morselRows(),
                     engine.workers().threads(), engine.config().forceSpill()).plan(optimized, sink, name);
-            engine.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
+            recorder.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
             long t0 = System.nanoTime();
-            engine.workers().submit(qp, ctx).await();
-            engine.log("[spillway] engine: query-finished name=" + name + " ms=" + (System.nanoTime() - t0) / 1_000_000
-                    + " peak=" + budget.peak());
+            QueryHandle handle = engine.workers().submit(qp, ctx);
+            recorder.started(handle);
+            handle.await();
+            recorder.log("[spillway] engine: query-finished name=" + name + " ms=" + (System.nanoTime() - t0) / 1_000_000
+                    + " peak=" + budget.peak() + " spilled=" + spills.stats().bytesWrittenCompressed()
+                    + " read-back=" + spills.stats().bytesRead());
+            engine.recordProfile(recorder.finish(true, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
             return q;
         } catch (RuntimeException e) {
+            engine.recordProfile(recorder.finish(false, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
             closeQuietly(sink, e);
             try {
                 q.close();
@@ -387,6 +407,8 @@ public final class LazyFrame {
                 e.addSuppressed(leak);
             }
             throw e;
+        } finally {
+            recorder.close();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.spillway;
 
+import dev.spillway.jfr.JfrSpillListener;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
 import dev.spillway.memory.ColumnBuilder;
@@ -63,11 +64,15 @@ public final class Spillway implements AutoCloseable {
     private final List<Morsel> ownedMorsels = new ArrayList<>();
     private final AtomicLong querySeq = new AtomicLong();
     private final Consumer<String> events;
+    private final Consumer<QueryProgress> progress;
+    private final ThreadLocal<QueryProfile> threadProfile = new ThreadLocal<>();
+    private volatile QueryProfile lastProfile;
     private volatile boolean closed;
 
-    private Spillway(SpillwayConfig config, Consumer<String> events) {
+    private Spillway(SpillwayConfig config, Consumer<String> events, Consumer<QueryProgress> progress) {
         this.config = config;
         this.events = events;
+        this.progress = progress;
         this.pool = new BlockPool();
         this.budget = MemoryBudget.root("spillway", config.memoryLimit());
         this.unlimited = MemoryBudget.root("spillway-in-memory", MemoryBudget.UNLIMITED);
@@ -88,6 +93,47 @@ public final class Spillway implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "[spillway] engine: started memory-limit=" + Bytes.format(config.memoryLimit())
                     + " threads=" + config.threads() + " spill-root=" + spills.root());
         }
+        spills.addListener(new JfrSpillListener());
+        if (spills.onTmpfs() && events != null) {
+            // SpillManager already warned through System.Logger; the listener gets the same line.
+            events.accept("[spillway] spiller: tmpfs-warning path=" + spills.root()
+                    + " spilled data would go back into RAM; set " + SpillManager.TEMP_DIR_ENV + " to a directory on a disk");
+        }
+        long fdLimit = maxFileDescriptors();
+        int fileCap = SpillConfig.defaults().maxOpenFiles();
+        if (fdLimit > 0 && fdLimit < 4L * fileCap) {
+            log("[spillway] spiller: open-file-limit-low process-limit=" + fdLimit + " spill-file-cap=" + fileCap
+                    + " raise it with ulimit -n");
+        } else if (config.verbose() || events != null) {
+            log("[spillway] spiller: open-file-limit process-limit=" + fdLimit + " spill-file-cap=" + fileCap);
+        }
+    }
+
+    private static long maxFileDescriptors() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount();
+        }
+        return -1;
+    }
+
+    /**
+     * The profile of the last query this thread ran on this engine ({@code collect()},
+     * {@code sinkCsv()}, ...), or of the last query any thread ran when this one ran none; null
+     * before the first query.
+     */
+    public QueryProfile lastProfile() {
+        QueryProfile own = threadProfile.get();
+        return own != null ? own : lastProfile;
+    }
+
+    void recordProfile(QueryProfile profile) {
+        threadProfile.set(profile);
+        lastProfile = profile;
+    }
+
+    Consumer<QueryProgress> progressListener() {
+        return progress;
     }
 
     /** A builder with defaults (see {@link SpillwayConfig}). */
@@ -341,6 +387,7 @@ public final class Spillway implements AutoCloseable {
         private int morselRows = Morsel.DEFAULT_ROWS;
         private Double forceSpill;
         private Consumer<String> events;
+        private Consumer<QueryProgress> progress;
 
         private Builder() {
         }
@@ -405,10 +452,19 @@ public final class Spillway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Receives a {@link QueryProgress} snapshot of every running query about every 50 ms, on
+         * the query's sampler thread; it must be thread-safe and quick.
+         */
+        public Builder progress(Consumer<QueryProgress> listener) {
+            this.progress = listener;
+            return this;
+        }
+
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
             return new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
-                    System.getenv()), events);
+                    System.getenv()), events, progress);
         }
     }
 }

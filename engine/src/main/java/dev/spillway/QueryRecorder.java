@@ -1,0 +1,194 @@
+package dev.spillway;
+
+import dev.spillway.jfr.MemoryPressureEvent;
+import dev.spillway.jfr.QueryFinishedEvent;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Spillable;
+import dev.spillway.scheduler.Pipeline;
+import dev.spillway.scheduler.PipelineStats;
+import dev.spillway.scheduler.QueryHandle;
+import dev.spillway.scheduler.QueryPlan;
+import dev.spillway.scheduler.Sink;
+import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.SpillStats;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Records one query run for its {@link QueryProfile}: the event lines it logs (with their time),
+ * memory-pressure spills, and samples of its memory, spill directory and progress taken every
+ * {@link #SAMPLE_MILLIS} ms by a daemon thread that lives exactly as long as the query.
+ *
+ * <p>Thread-safe: event lines and pressure callbacks arrive on worker threads.
+ */
+final class QueryRecorder implements AutoCloseable {
+    /** Sampling period of memory, spill bytes and progress. */
+    static final long SAMPLE_MILLIS = 50;
+
+    private final Spillway engine;
+    private final String name;
+    private final MemoryBudget budget;
+    private final SpillDirectory spills;
+    private final long cap;
+    private final long t0 = System.nanoTime();
+    private final List<QueryProfile.Event> events = new ArrayList<>();
+    private final List<QueryProfile.Sample> samples = new ArrayList<>();
+    private final Map<String, Long> operatorPeaks = new ConcurrentHashMap<>();
+    private final AtomicInteger evictions = new AtomicInteger();
+    private final QueryFinishedEvent finished = new QueryFinishedEvent();
+    private final Consumer<QueryProgress> progress;
+    private final Thread sampler;
+    private volatile QueryHandle handle;
+    private volatile boolean stopped;
+
+    QueryRecorder(Spillway engine, String name, MemoryBudget budget, SpillDirectory spills, long cap) {
+        this.engine = engine;
+        this.name = name;
+        this.budget = budget;
+        this.spills = spills;
+        this.cap = cap;
+        this.progress = engine.progressListener();
+        finished.begin();
+        this.sampler = Thread.ofPlatform().daemon().name("spillway-sampler-" + name).unstarted(this::sampleLoop);
+        sampler.start();
+    }
+
+    /** Records an event line of this query and passes it to the engine's log. */
+    void log(String line) {
+        long at = System.nanoTime() - t0;
+        if (line.contains(": evicting partition=")) {
+            evictions.incrementAndGet();
+        }
+        synchronized (events) {
+            events.add(new QueryProfile.Event(at, line));
+        }
+        engine.log(line);
+    }
+
+    /** The memory manager's pressure listener: one line and one JFR event per spill it caused. */
+    void onPressure(Spillable party, long requested, long freed) {
+        long reserved = budget.reserved();
+        log("[spillway] memory-manager: reclaim query=" + name + " party=" + party.name().replace(' ', '-') + " requested="
+                + requested + " freed=" + freed + " reserved=" + reserved + " cap=" + cap);
+        MemoryPressureEvent e = new MemoryPressureEvent();
+        if (e.shouldCommit()) {
+            e.query = name;
+            e.party = party.name();
+            e.requestedBytes = requested;
+            e.freedBytes = freed;
+            e.reservedBytes = reserved;
+            e.capBytes = cap;
+            e.commit();
+        }
+    }
+
+    void started(QueryHandle h) {
+        this.handle = h;
+    }
+
+    private void sampleLoop() {
+        while (!stopped) {
+            sample();
+            try {
+                Thread.sleep(SAMPLE_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void sample() {
+        long rows = 0;
+        QueryHandle h = handle;
+        if (h != null) {
+            for (PipelineStats s : h.pipelineStats()) {
+                rows += s.rowsIn();
+            }
+        }
+        for (MemoryBudget child : budget.children()) {
+            operatorPeaks.merge(child.name(), child.reserved(), Math::max);
+        }
+        QueryProfile.Sample s = new QueryProfile.Sample(System.nanoTime() - t0, budget.reserved(), spills.bytesOnDisk(),
+                spills.stats().bytesWrittenCompressed(), rows);
+        synchronized (samples) {
+            samples.add(s);
+        }
+        if (progress != null && !stopped) {
+            progress.accept(new QueryProgress(name, s.atNanos(), rows, s.reservedBytes(), cap, s.spilledBytes(), s.onDiskBytes()));
+        }
+    }
+
+    /**
+     * Stops sampling and builds the profile; emits the {@link QueryFinishedEvent}.
+     *
+     * @param plan the physical plan, for the profile
+     * @param qp   the scheduled plan (null when planning failed)
+     * @param sink the query's final sink
+     */
+    QueryProfile finish(boolean succeeded, String plan, QueryPlan qp, Sink<?> sink, long reclaims, long bytesReclaimed) {
+        close();
+        sample();
+        long wall = System.nanoTime() - t0;
+        List<QueryProfile.PipelineRow> rows = new ArrayList<>();
+        long resultRows = 0;
+        QueryHandle h = handle;
+        if (h != null && qp != null) {
+            List<PipelineStats> stats = h.pipelineStats();
+            for (int i = 0; i < stats.size(); i++) {
+                PipelineStats s = stats.get(i);
+                rows.add(new QueryProfile.PipelineRow(s.name(), s.morsels(), s.rowsIn(), s.rowsOut(), s.wallNanos(), s.busyNanos()));
+                if (i < qp.pipelines().size()) {
+                    Pipeline p = qp.pipelines().get(i);
+                    if (p.sink() == sink) {
+                        resultRows += s.rowsOut();
+                    }
+                }
+            }
+        }
+        List<QueryProfile.OperatorMemory> ops = new ArrayList<>();
+        operatorPeaks.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> ops.add(new QueryProfile.OperatorMemory(e.getKey(), e.getValue())));
+        SpillStats st = spills.stats();
+        long[] spill = {st.bytesWrittenRaw(), st.bytesWrittenCompressed(), st.bytesRead(), st.bytesReadRaw(), st.filesCreated()};
+        List<QueryProfile.Event> ev;
+        synchronized (events) {
+            ev = List.copyOf(events);
+        }
+        List<QueryProfile.Sample> sm;
+        synchronized (samples) {
+            sm = List.copyOf(samples);
+        }
+        QueryProfile profile = new QueryProfile(name, plan, succeeded, wall, resultRows, budget.peak(), cap, spill,
+                evictions.get(), reclaims, bytesReclaimed, rows, ops, sm, ev);
+        finished.end();
+        if (finished.shouldCommit()) {
+            finished.query = name;
+            finished.succeeded = succeeded;
+            finished.resultRows = resultRows;
+            finished.peakBytes = profile.peakBytes();
+            finished.capBytes = cap;
+            finished.spilledRawBytes = profile.spilledRawBytes();
+            finished.spilledStoredBytes = profile.spilledCompressedBytes();
+            finished.readBackBytes = profile.readBackBytes();
+            finished.commit();
+        }
+        return profile;
+    }
+
+    /** Stops the sampler thread and waits for it. Idempotent. */
+    @Override
+    public void close() {
+        stopped = true;
+        sampler.interrupt();
+        try {
+            sampler.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

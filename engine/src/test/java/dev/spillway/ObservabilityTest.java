@@ -1,0 +1,235 @@
+package dev.spillway;
+
+import dev.spillway.cli.Demo;
+import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.operators.join.JoinType;
+import dev.spillway.spill.MountInfo;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import static dev.spillway.Expr.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Event lines, profiles, JFR events and the HTML report of a query that spills and of one that
+ * does not.
+ */
+class ObservabilityTest {
+    private static final Pattern EVENT_LINE = Pattern.compile("\\[spillway\\] [a-z-]+: [a-z-]+( .*)?");
+    private static final long BUILD = 20_000;
+    private static final long PROBE = 100_000;
+
+    private static Spillway engine(LeakCheck.TestMemory mem, long cap, double forceSpill, List<String> events) {
+        return Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).forceSpill(forceSpill)
+                .tempDir(mem.tempRoot().resolve("s")).events(events::add).build();
+    }
+
+    @Test
+    void spillingQueryLogsEventsAndItsProfileAddsUp() {
+        LeakCheck.assertNoLeaks(mem -> {
+            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            try (Spillway sw = engine(mem, 8L << 20, 1.0, events)) {
+                QueryProfile p;
+                try (ProfiledResult r = Demo.query(sw, BUILD, PROBE).profile()) {
+                    p = r.profile();
+                    assertEquals(BUILD, r.frame().rowCount());
+                    assertEquals(r.frame().rowCount(), p.resultRows());
+                    assertEquals(p, sw.lastProfile());
+                    // Totals equal the spiller's own counters (one query ran on this engine).
+                    assertEquals(sw.spills().stats().bytesWrittenRaw(), p.spilledRawBytes());
+                    assertEquals(sw.spills().stats().bytesWrittenCompressed(), p.spilledCompressedBytes());
+                    assertEquals(sw.spills().stats().bytesRead(), p.readBackBytes());
+                    assertEquals(sw.spills().stats().filesCreated(), p.spillFiles());
+                }
+                assertTrue(p.spilledRawBytes() > 0 && p.spilledCompressedBytes() > 0, p.toTable());
+                assertTrue(p.readBackBytes() > 0, p.toTable());
+                assertTrue(p.partitionsSpilled() > 0, p.toTable());
+                assertEquals((double) p.readBackRawBytes() / p.spilledRawBytes(), p.readAmplification(), 1e-12);
+                assertTrue(p.peakBytes() > 0 && p.peakBytes() <= p.capBytes(), p.toTable());
+                assertEquals(8L << 20, p.capBytes());
+                // Rows in and out: the build pipeline takes the build rows, the probe pipeline the probe
+                // rows; the last pipeline delivers the result.
+                assertEquals(3, p.pipelines().size(), p.toTable());
+                assertEquals(BUILD, p.pipelines().get(0).rowsIn(), p.toTable());
+                assertEquals(PROBE, p.pipelines().get(1).rowsIn(), p.toTable());
+                assertEquals(BUILD, p.pipelines().get(2).rowsOut(), p.toTable());
+                for (QueryProfile.PipelineRow row : p.pipelines()) {
+                    assertTrue(row.wallNanos() > 0 && row.busyNanos() > 0, row.toString());
+                }
+                assertFalse(p.samples().isEmpty());
+                long evictionLines = events.stream().filter(l -> l.contains(": evicting partition=")).count();
+                assertEquals(p.partitionsSpilled(), evictionLines);
+                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] equi-join: evicting partition=")), events::toString);
+                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] equi-join: reloading partition=")), events::toString);
+                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] spiller: open-file-limit")), events::toString);
+                for (String line : events) {
+                    assertTrue(EVENT_LINE.matcher(line).matches(), line);
+                }
+                String json = p.toJson();
+                assertTrue(json.startsWith("{\"query\":\"" + p.query() + "\""), json);
+                assertTrue(json.contains("\"spilledRawBytes\":" + p.spilledRawBytes() + ","), json);
+                assertTrue(json.endsWith("]}"), json);
+                assertTrue(p.toString().contains("read amplification"), p.toString());
+            }
+            deleteRoot(mem);
+        });
+    }
+
+    @Test
+    void inMemoryQueryLogsNoSpillEvents() {
+        LeakCheck.assertNoLeaks(mem -> {
+            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            try (Spillway sw = engine(mem, 256L << 20, 0.0, events)) {
+                LazyFrame a = sw.range("k", 0, 10_000);
+                LazyFrame b = sw.range("k", 0, 5_000);
+                try (DataFrame df = a.join(b, "k", JoinType.INNER).groupBy("k").agg(col("k").sum().alias("s")).collect()) {
+                    assertEquals(5_000, df.rowCount());
+                }
+                QueryProfile p = sw.lastProfile();
+                assertNotNull(p);
+                assertEquals(0, p.spilledRawBytes());
+                assertEquals(0, p.readBackBytes());
+                assertEquals(0, p.partitionsSpilled());
+                assertEquals(0, p.reclaims());
+                assertEquals(5_000, p.resultRows());
+                assertFalse(events.stream().anyMatch(l -> l.contains("evicting") || l.contains("memory-manager")
+                        || l.contains("reloading")), events::toString);
+                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] engine: query-finished")), events::toString);
+            }
+            deleteRoot(mem);
+        });
+    }
+
+    @Test
+    void pressureProducesJfrEventsThatMatchTheProfile() {
+        LeakCheck.assertNoLeaks(mem -> {
+            Path jfr = mem.dataDir().resolve("spill.jfr");
+            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            QueryProfile p;
+            try (Recording rec = new Recording()) {
+                for (String name : List.of("dev.spillway.SpillWrite", "dev.spillway.SpillRead", "dev.spillway.MemoryPressure",
+                        "dev.spillway.QueryFinished")) {
+                    rec.enable(name);
+                }
+                rec.start();
+                try (Spillway sw = engine(mem, 8L << 20, 0.0, events)) {
+                    Demo.Result r = Demo.run(sw, BUILD, PROBE);
+                    assertEquals(Demo.expected(BUILD, PROBE).sumOfSums(), r.sumOfSums());
+                    p = r.profile();
+                }
+                rec.stop();
+                rec.dump(jfr);
+            }
+            deleteRoot(mem);
+            List<RecordedEvent> recorded = RecordingFile.readAllEvents(jfr);
+            long writeRaw = 0;
+            long readStored = 0;
+            int pressure = 0;
+            int finished = 0;
+            for (RecordedEvent e : recorded) {
+                switch (e.getEventType().getName()) {
+                    case "dev.spillway.SpillWrite" -> {
+                        assertTrue(e.getLong("rawBytes") > 0 && e.getLong("storedBytes") > 0 && e.getInt("rows") > 0, e.toString());
+                        assertTrue(e.getString("file").endsWith(".spill"), e.toString());
+                        writeRaw += e.getLong("rawBytes");
+                    }
+                    case "dev.spillway.SpillRead" -> readStored += e.getLong("storedBytes");
+                    case "dev.spillway.MemoryPressure" -> {
+                        assertEquals(p.query(), e.getString("query"));
+                        assertTrue(e.getLong("freedBytes") > 0 && e.getLong("requestedBytes") > 0, e.toString());
+                        assertEquals(8L << 20, e.getLong("capBytes"));
+                        pressure++;
+                    }
+                    case "dev.spillway.QueryFinished" -> {
+                        assertEquals(p.query(), e.getString("query"));
+                        assertTrue(e.getBoolean("succeeded"));
+                        assertEquals(p.resultRows(), e.getLong("resultRows"));
+                        assertEquals(p.peakBytes(), e.getLong("peakBytes"));
+                        assertEquals(p.spilledRawBytes(), e.getLong("spilledRawBytes"));
+                        assertTrue(e.getDuration().toNanos() > 0);
+                        finished++;
+                    }
+                    default -> {
+                    }
+                }
+            }
+            assertTrue(p.reclaims() > 0, p.toTable());
+            assertEquals(p.spilledRawBytes(), writeRaw);
+            assertEquals(p.readBackBytes(), readStored);
+            assertEquals(events.stream().filter(l -> l.startsWith("[spillway] memory-manager: reclaim")).count(), pressure);
+            assertEquals(1, finished);
+        });
+    }
+
+    @Test
+    void htmlReportIsSelfContainedWithPlanAndCharts() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = engine(mem, 8L << 20, 0.5, new ArrayList<>())) {
+                LazyFrame q = Demo.query(sw, 5_000, 20_000);
+                QueryProfile p;
+                try (ProfiledResult r = q.profile()) {
+                    p = r.profile();
+                }
+                Path html = mem.dataDir().resolve("report.html");
+                p.writeHtml(html);
+                String text = Files.readString(html);
+                assertTrue(text.startsWith("<!DOCTYPE html>"), text);
+                assertTrue(text.trim().endsWith("</html>"));
+                assertTrue(text.contains("STREAMING_EQUI_JOIN") && text.contains("STREAMING_GROUP_BY"), text);
+                assertEquals(q.explain().trim(), p.plan().trim());
+                assertEquals(3, count(text, "<svg "));
+                assertEquals(3, count(text, "</svg>"));
+                assertTrue(text.contains("<polyline"));
+                assertFalse(text.contains("http://") || text.contains("https://") || text.contains("<script")
+                        || text.contains("<link"), "external reference in the report");
+                assertTrue(text.contains("equi-join: evicting partition="), "events listed");
+            }
+            deleteRoot(mem);
+        });
+    }
+
+    @Test
+    void spillRootOnTmpfsIsReportedAsAnEventLine() {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && "tmpfs".equals(MountInfo.fileSystemType(shm)),
+                "no tmpfs at /dev/shm");
+        LeakCheck.assertNoLeaks(mem -> {
+            Path root = Files.createTempDirectory(shm, "spillway-obs-test-");
+            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(1).tempDir(root).events(events::add).build()) {
+                assertTrue(sw.spills().onTmpfs());
+                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] spiller: tmpfs-warning path=" + root)),
+                        events::toString);
+            } finally {
+                Files.delete(root);
+            }
+        });
+    }
+
+    /** The spill root the engine created under the test's temp root (empty once the engine closed). */
+    private static void deleteRoot(LeakCheck.TestMemory mem) throws IOException {
+        Files.delete(mem.tempRoot().resolve("s"));
+    }
+
+    private static int count(String s, String part) {
+        int n = 0;
+        for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# A CPU flame graph of the demo (or of any ./spillway command) with async-profiler, fetched from
+# Maven Central (tools.profiler:async-profiler) into perf-scripts/lib on first use. CPU mode uses
+# perf events (-e cpu) and falls back to itimer when the kernel does not allow them.
+#
+#   perf-scripts/profile.sh [spillway arguments (default: demo)]
+#   e.g. perf-scripts/profile.sh demo --build-rows 2000000 --probe-rows 10000000 --memory-limit 256m
+#
+# Writes perf-scripts/out/flamegraph-<event>.html (open it in a browser).
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+VERSION=4.6
+LIB="$ROOT/perf-scripts/lib"
+AP_JAR="$LIB/async-profiler-$VERSION.jar"
+AP_SO="$LIB/async-profiler-$VERSION/libasyncProfiler.so"
+if [ ! -f "$AP_JAR" ]; then
+    (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+        -Dartifact=tools.profiler:async-profiler:$VERSION -DoutputDirectory="$LIB") >&2
+fi
+if [ ! -f "$AP_SO" ]; then
+    mkdir -p "$LIB/async-profiler-$VERSION"
+    (cd "$LIB/async-profiler-$VERSION" && "$(dirname "$JAVA25")/jar" xf "$AP_JAR" linux-x64/libasyncProfiler.so \
+        && mv linux-x64/libasyncProfiler.so . && rmdir linux-x64)
+fi
+JAR="$(ensure_benchmarks_jar)"
+OUTDIR="$ROOT/perf-scripts/out"
+mkdir -p "$OUTDIR"
+# Probe: does the cpu engine (perf_events) start here? If not, use itimer.
+EVENT=cpu
+probe=$("$JAVA25" -agentpath:"$AP_SO"=start,event=cpu,file=/dev/null -version 2>&1 || true)
+if echo "$probe" | grep -qi "perf_event\|error\|failed"; then
+    echo "profile.sh: perf events unavailable ($(echo "$probe" | grep -i "perf_event\|error\|failed" | head -1)); using itimer" >&2
+    EVENT=itimer
+fi
+OUT="$OUTDIR/flamegraph-$EVENT.html"
+[ $# -gt 0 ] || set -- demo
+"$JAVA25" --enable-native-access=ALL-UNNAMED -agentpath:"$AP_SO"=start,event=$EVENT,interval=1ms,file="$OUT" \
+    -cp "$JAR" dev.spillway.cli.Main "$@"
+echo "profile.sh: flame graph ($EVENT) in $OUT" >&2
