@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.formats.ipc.IpcSink;
+import dev.spillway.formats.parquet.ParquetSink;
+import dev.spillway.formats.parquet.ParquetWriteOptions;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
@@ -343,6 +346,29 @@ public final class LazyFrame {
     /** Like {@link #sinkCsv(Path)} with options (delimiter, quote, null string, header). */
     public long sinkCsv(Path path, CsvOptions options) {
         CsvSink sink = new CsvSink(path, schema(), options);
+        try (Query q = run(sink, Engine.STREAMING)) {
+            Objects.requireNonNull(q);
+            return sink.rows();
+        }
+    }
+
+    /** Writes the result to a Parquet file (zstd, 262,144 rows per row group), streaming and atomically; returns the rows written. */
+    public long sinkParquet(Path path) {
+        return sinkParquet(path, ParquetWriteOptions.defaults());
+    }
+
+    /** Like {@link #sinkParquet(Path)} with options (codec, row-group size). */
+    public long sinkParquet(Path path, ParquetWriteOptions options) {
+        ParquetSink sink = new ParquetSink(path, schema(), options);
+        try (Query q = run(sink, Engine.STREAMING)) {
+            Objects.requireNonNull(q);
+            return sink.rows();
+        }
+    }
+
+    /** Writes the result to an Arrow IPC file (Feather v2, uncompressed), streaming and atomically; returns the rows written. */
+    public long sinkIpc(Path path) {
+        IpcSink sink = new IpcSink(path, schema());
         try (Query q = run(sink, Engine.STREAMING)) {
             Objects.requireNonNull(q);
             return sink.rows();

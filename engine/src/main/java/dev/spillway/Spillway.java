@@ -13,6 +13,7 @@ import dev.spillway.memory.Schema;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvScan;
 import dev.spillway.plan.CsvScanNode;
+import dev.spillway.plan.FormatScanNode;
 import dev.spillway.plan.InMemoryNode;
 import dev.spillway.plan.PlanException;
 import dev.spillway.plan.RangeNode;
@@ -222,6 +223,33 @@ public final class Spillway implements AutoCloseable {
         }
         Schema schema = CsvScan.inferSchema(files, options);
         return new LazyFrame(this, new CsvScanNode(files, options, schema, null));
+    }
+
+    /**
+     * Scans a Parquet file or the files matched by a glob ({@code data/*.parquet}). Only the
+     * columns the query needs are decoded; row groups whose statistics rule out a filter's
+     * {@code column op literal} conjuncts are skipped; row groups are decoded in parallel.
+     *
+     * @throws dev.spillway.formats.FormatException for a missing or corrupt file or an unsupported column type
+     */
+    public LazyFrame scanParquet(Path path) {
+        ensureOpen();
+        List<Path> files = expand(path);
+        Schema schema = dev.spillway.formats.parquet.ParquetScan.readSchema(files.get(0));
+        return new LazyFrame(this, new FormatScanNode(FormatScanNode.Format.PARQUET, files, schema, null, List.of()));
+    }
+
+    /**
+     * Scans an Arrow IPC file (Feather v2, uncompressed) or the files matched by a glob. Files are
+     * memory-mapped and their buffers read in place, without copying.
+     *
+     * @throws dev.spillway.formats.FormatException for a missing or corrupt file or an unsupported column type
+     */
+    public LazyFrame scanIpc(Path path) {
+        ensureOpen();
+        List<Path> files = expand(path);
+        Schema schema = dev.spillway.formats.ipc.IpcScan.readSchema(files.get(0));
+        return new LazyFrame(this, new FormatScanNode(FormatScanNode.Format.IPC, files, schema, null, List.of()));
     }
 
     private static List<Path> expand(Path path) {

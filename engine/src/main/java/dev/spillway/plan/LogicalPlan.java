@@ -9,7 +9,7 @@ import java.util.List;
  * trees of these and the {@link PhysicalPlanner} turns the result into pipelines.
  */
 public sealed interface LogicalPlan
-        permits CsvScanNode, RangeNode, InMemoryNode, FilterNode, ProjectNode, SliceNode, UnionNode, JoinNode,
+        permits CsvScanNode, FormatScanNode, RangeNode, InMemoryNode, FilterNode, ProjectNode, SliceNode, UnionNode, JoinNode,
         GroupByNode {
     /** The schema of the rows this node produces. */
     Schema schema();

@@ -122,6 +122,7 @@ public final class Optimizer {
                 }
                 yield new UnionNode(branches);
             }
+            case FormatScanNode s -> new FilterNode(s.withBounds(FormatScanNode.bounds(predicate)), predicate);
             default -> new FilterNode(pushDownPredicates(below), predicate);
         };
     }
@@ -164,6 +165,7 @@ public final class Optimizer {
                 yield new CsvScanNode(s.files(), s.options(), s.fileSchema(),
                         keep.size() == s.fileSchema().size() ? null : keep);
             }
+            case FormatScanNode s -> s.project(required);
             case FilterNode f -> {
                 Set<String> below = required == null ? null : new LinkedHashSet<>(required);
                 if (below != null) {

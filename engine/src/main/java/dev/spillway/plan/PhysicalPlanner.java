@@ -109,6 +109,7 @@ public final class PhysicalPlanner {
         return switch (node) {
             case CsvScanNode s -> new Chain(new CsvScan(s.files(), s.options(), s.fileSchema(), s.projectionIndexes(), pool,
                     budget).targetSplitRows(morselRows).source(), List.of(), List.of());
+            case FormatScanNode s -> new Chain(s.source(pool, budget, log), List.of(), List.of());
             case RangeNode r -> new Chain(new RangeSource(r.column(), r.start(), r.end(), morselRows, pool, budget), List.of(),
                     List.of());
             case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels(), morselRows), List.of(), List.of());
@@ -265,6 +266,7 @@ public final class PhysicalPlanner {
         return switch (node) {
             case CsvScanNode s -> "STREAMING_SCAN_CSV " + (s.files().size() == 1 ? s.files().get(0).getFileName()
                     : s.files().size() + " files") + " columns=[" + String.join(", ", s.schema().names()) + "]";
+            case FormatScanNode s -> s.explainLabel();
             case RangeNode r -> "STREAMING_SCAN_RANGE " + r.column() + " [" + r.start() + ", " + r.end() + ")";
             case InMemoryNode m -> "STREAMING_SCAN_MEMORY " + m.rowCount() + " rows";
             case FilterNode f -> "STREAMING_FILTER " + f.predicate();

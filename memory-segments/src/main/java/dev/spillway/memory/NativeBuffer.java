@@ -33,6 +33,8 @@ public final class NativeBuffer implements AutoCloseable {
     private final BlockPool pool;
     private final int sizeClass;
     private final Arena dedicated;
+    /** For {@link #wrap wrapped} memory: what the last close runs instead of freeing to the pool. */
+    private final Runnable release;
     @SuppressWarnings("unused") // accessed through REFS
     private volatile int refs = 1;
 
@@ -42,6 +44,27 @@ public final class NativeBuffer implements AutoCloseable {
         this.pool = pool;
         this.sizeClass = sizeClass;
         this.dedicated = dedicated;
+        this.release = null;
+    }
+
+    private NativeBuffer(MemorySegment segment, MemoryBudget budget, Runnable release) {
+        this.segment = segment;
+        this.budget = budget;
+        this.pool = null;
+        this.sizeClass = -1;
+        this.dedicated = null;
+        this.release = release;
+    }
+
+    /**
+     * Wraps memory this buffer does not own, e.g. a slice of a memory-mapped file, so that column
+     * vectors can read it without a copy. Nothing is charged to {@code budget} (it is only
+     * reported by {@link #budget()}): the owner of the memory accounts for it. When the last
+     * reference is closed, {@code release} runs once instead of a return to the pool; it
+     * typically drops a reference to the mapping so that it is unmapped after its last reader.
+     */
+    public static NativeBuffer wrap(MemorySegment segment, MemoryBudget budget, Runnable release) {
+        return new NativeBuffer(segment, budget, java.util.Objects.requireNonNull(release, "release"));
     }
 
     /** The memory, {@link #capacity()} bytes long. Valid until the last reference is closed. */
@@ -90,6 +113,10 @@ public final class NativeBuffer implements AutoCloseable {
         }
         if (after < 0) {
             throw new IllegalStateException("native buffer closed more often than retained");
+        }
+        if (release != null) {
+            release.run();
+            return;
         }
         pool.free(segment, sizeClass, dedicated);
         budget.release(segment.byteSize());

@@ -1,0 +1,211 @@
+package dev.spillway;
+
+import dev.spillway.formats.FormatException;
+import dev.spillway.formats.parquet.ParquetCodec;
+import dev.spillway.formats.parquet.ParquetWriteOptions;
+import dev.spillway.memory.testing.LeakCheck;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.spillway.Expr.col;
+import static dev.spillway.Expr.lit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Parquet and Arrow IPC scans and sinks: round trips, interop with DuckDB and Arrow Java, pushdown, errors. */
+class FormatsTest {
+    private static final int ROWS = 3_000;
+
+    private static Map<String, Object> columns() {
+        List<Long> i64 = new ArrayList<>();
+        List<Integer> i32 = new ArrayList<>();
+        List<Double> f64 = new ArrayList<>();
+        List<Boolean> bool = new ArrayList<>();
+        List<LocalDate> date = new ArrayList<>();
+        List<String> str = new ArrayList<>();
+        for (int r = 0; r < ROWS; r++) {
+            boolean nul = r % 7 == 3;
+            i64.add(nul ? null : (long) r * 1_000_003L - 5);
+            i32.add(r % 11 == 5 ? null : r - 100);
+            f64.add(r % 13 == 1 ? null : r * 0.25);
+            bool.add(r % 5 == 2 ? null : r % 3 == 0);
+            date.add(r % 9 == 4 ? null : LocalDate.of(2020, 1, 1).plusDays(r));
+            str.add(r % 6 == 0 ? null : "s" + r + (r % 4 == 0 ? "é€" : ""));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("x", i64);
+        m.put("i", i32);
+        m.put("f", f64);
+        m.put("b", bool);
+        m.put("d", date);
+        m.put("s", str);
+        return m;
+    }
+
+    private static Spillway engine(LeakCheck.TestMemory mem, List<String> events) {
+        return Spillway.builder().memoryLimit(256L << 20).threads(2).morselRows(1000).tempDir(mem.tempRoot())
+                .events(events::add).build();
+    }
+
+    @Test
+    void parquetRoundTripsEveryTypeWithNullsInEveryCodec() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = engine(mem, new CopyOnWriteArrayList<>())) {
+                LazyFrame src = sw.fromColumns(columns());
+                for (ParquetCodec codec : ParquetCodec.values()) {
+                    Path file = mem.dataDir().resolve("all-" + codec + ".parquet");
+                    assertEquals(ROWS, src.sinkParquet(file, ParquetWriteOptions.defaults().withCodec(codec).withRowGroupRows(700)));
+                    try (DataFrame expected = src.collect(); DataFrame actual = sw.scanParquet(file).collect()) {
+                        assertEquals(expected.schema(), actual.schema());
+                        assertTrue(expected.contentEquals(actual), codec + ": " + actual);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void duckDbReadsWhatSpillwayWritesAndSpillwayReadsWhatDuckDbWrites() throws Exception {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = engine(mem, new CopyOnWriteArrayList<>());
+                    Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
+                Path file = mem.dataDir().resolve("out.parquet");
+                sw.fromColumns(columns()).sinkParquet(file);
+                long sum = 0;
+                long nonNull = 0;
+                for (int r = 0; r < ROWS; r++) {
+                    if (r % 7 != 3) {
+                        sum += (long) r * 1_000_003L - 5;
+                        nonNull++;
+                    }
+                }
+                try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT count(*), sum(x), count(x), count(s), min(d), max(s) FROM read_parquet('" + file + "')")) {
+                    rs.next();
+                    assertEquals(ROWS, rs.getLong(1));
+                    assertEquals(sum, rs.getLong(2));
+                    assertEquals(nonNull, rs.getLong(3));
+                    assertEquals(ROWS - ROWS / 6, rs.getLong(4));
+                    assertEquals(LocalDate.of(2020, 1, 1), rs.getObject(5, LocalDate.class));
+                }
+                for (String codec : List.of("snappy", "zstd", "gzip", "uncompressed")) {
+                    Path duck = mem.dataDir().resolve("duck-" + codec + ".parquet");
+                    try (Statement st = db.createStatement()) {
+                        st.execute("COPY (SELECT i::BIGINT AS x, CASE WHEN i % 5 = 0 THEN NULL ELSE 'v' || i END AS s,"
+                                + " (i * 0.5)::DOUBLE AS f, (i % 2 = 0) AS b, DATE '2021-01-01' + (i % 100)::INT AS d, (i % 1000)::INT AS k"
+                                + " FROM range(300000) t(i)) TO '" + duck + "' (FORMAT parquet, COMPRESSION " + codec
+                                + ", ROW_GROUP_SIZE 100000)");
+                    }
+                    try (DataFrame df = sw.scanParquet(duck).filter(col("s").isNotNull())
+                            .select(col("x"), col("s"), col("d")).collect()) {
+                        assertEquals(240_000, df.rowCount(), codec);
+                        long want = 0;
+                        for (long i = 0; i < 300_000; i++) {
+                            want += i % 5 == 0 ? 0 : i;
+                        }
+                        long got = 0;
+                        for (Object v : df.columnValues("x")) {
+                            got += (Long) v;
+                        }
+                        assertEquals(want, got, codec);
+                        assertEquals("v1", df.getString(0, "s"));
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void rowGroupsAreSkippedByStatisticsAndColumnsPruned() {
+        LeakCheck.assertNoLeaks(mem -> {
+            List<String> events = new CopyOnWriteArrayList<>();
+            try (Spillway sw = engine(mem, events)) {
+                Path file = mem.dataDir().resolve("sorted.parquet");
+                sw.range("k", 0, 100_000).withColumns(col("k").times(lit(2L)).alias("v"))
+                        .sinkParquet(file, ParquetWriteOptions.defaults().withRowGroupRows(10_000));
+                LazyFrame q = sw.scanParquet(file).filter(col("k").ge(lit(25_000L)).and(col("k").lt(lit(41_000L))))
+                        .select(col("k"));
+                assertTrue(q.explain().contains("columns=[k]"), q.explain());
+                try (DataFrame df = q.collect()) {
+                    assertEquals(16_000, df.rowCount());
+                }
+                String line = events.stream().filter(e -> e.startsWith("[spillway] parquet:")).findFirst().orElseThrow();
+                assertTrue(line.contains("row groups read=3 skipped=7 of 10"), line);
+                assertTrue(line.contains("columns=1/2"), line);
+            }
+        });
+    }
+
+    @Test
+    void ipcRoundTripsEveryTypeWithNulls() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = engine(mem, new CopyOnWriteArrayList<>())) {
+                LazyFrame src = sw.fromColumns(columns());
+                Path file = mem.dataDir().resolve("all.arrow");
+                assertEquals(ROWS, src.sinkIpc(file));
+                try (DataFrame expected = src.collect(); DataFrame actual = sw.scanIpc(file).collect();
+                        DataFrame sliced = sw.scanIpc(file).slice(17, 1500).collect()) {
+                    assertEquals(expected.schema(), actual.schema());
+                    assertTrue(expected.contentEquals(actual), actual.toString());
+                    assertEquals(expected.row(17), sliced.row(0));
+                }
+                // Views at odd offsets go through the normalizing copy.
+                Path viaSlice = mem.dataDir().resolve("slice.arrow");
+                sw.scanIpc(file).slice(3, 2000).sinkIpc(viaSlice);
+                try (DataFrame a = sw.scanIpc(viaSlice).collect(); DataFrame b = src.slice(3, 2000).collect()) {
+                    assertTrue(a.contentEquals(b));
+                }
+            }
+        });
+    }
+
+    @Test
+    void errorsNameTheFileAndColumn() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = engine(mem, new CopyOnWriteArrayList<>()); Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
+                Path missing = mem.dataDir().resolve("missing.parquet");
+                FormatException e = assertThrows(FormatException.class, () -> sw.scanParquet(missing));
+                assertTrue(e.getMessage().contains("missing.parquet") && e.getMessage().contains("not found"), e.getMessage());
+                e = assertThrows(FormatException.class, () -> sw.scanIpc(mem.dataDir().resolve("missing.arrow")));
+                assertTrue(e.getMessage().contains("missing.arrow"), e.getMessage());
+
+                Path good = mem.dataDir().resolve("good.parquet");
+                sw.range("k", 0, 10).sinkParquet(good);
+                byte[] bytes = Files.readAllBytes(good);
+                for (int i = bytes.length - 40; i < bytes.length - 8; i++) {
+                    bytes[i] = (byte) 0xA5;
+                }
+                Path corrupt = mem.dataDir().resolve("corrupt.parquet");
+                Files.write(corrupt, bytes);
+                e = assertThrows(FormatException.class, () -> sw.scanParquet(corrupt).collect().close());
+                assertTrue(e.getMessage().contains("corrupt.parquet"), e.getMessage());
+
+                Path notArrow = mem.dataDir().resolve("text.arrow");
+                Files.writeString(notArrow, "hello, this is not an arrow file at all");
+                e = assertThrows(FormatException.class, () -> sw.scanIpc(notArrow));
+                assertTrue(e.getMessage().contains("text.arrow") && e.getMessage().contains("ARROW1"), e.getMessage());
+
+                Path ts = mem.dataDir().resolve("ts.parquet");
+                try (Statement st = db.createStatement()) {
+                    st.execute("COPY (SELECT 1 AS a, TIMESTAMP '2020-01-01 00:00:00' AS t) TO '" + ts + "' (FORMAT parquet)");
+                }
+                e = assertThrows(FormatException.class, () -> sw.scanParquet(ts));
+                assertTrue(e.getMessage().contains("ts.parquet") && e.getMessage().contains("'t'"), e.getMessage());
+                assertEquals("t", e.column());
+            }
+        });
+    }
+}

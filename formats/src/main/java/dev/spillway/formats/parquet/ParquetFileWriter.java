@@ -1,0 +1,464 @@
+package dev.spillway.formats.parquet;
+
+import com.github.luben.zstd.Zstd;
+import dev.spillway.formats.FormatException;
+import dev.spillway.memory.BooleanVector;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Float64Vector;
+import dev.spillway.memory.Int32Vector;
+import dev.spillway.memory.Int64Vector;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.Utf8Vector;
+import org.xerial.snappy.Snappy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes morsels to one Parquet file, streaming: morsels are held only until a row group is full,
+ * then each column chunk is written as one data page (v1, PLAIN values, RLE/bit-packed
+ * definition levels) per morsel. Every column is OPTIONAL; strings carry the STRING logical type,
+ * dates DATE. Column chunks carry min/max/null-count statistics so readers can skip row groups.
+ *
+ * <p>Not thread-safe: one writer thread at a time (the sinks call it in order under their
+ * reorder buffer's lock). {@link #close()} writes the footer; {@link #abort()} only closes the file.
+ */
+public final class ParquetFileWriter implements AutoCloseable {
+    private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
+    private final Path path;
+    private final Schema schema;
+    private final ParquetWriteOptions options;
+    private final FileChannel channel;
+    private final List<Morsel> pending = new ArrayList<>();
+    private final List<byte[]> rowGroups = new ArrayList<>();
+    private int pendingRows;
+    private long position;
+    private long rows;
+    private boolean closed;
+
+    /** Creates (or truncates) {@code path} and writes the leading magic. */
+    public ParquetFileWriter(Path path, Schema schema, ParquetWriteOptions options) {
+        this.path = path;
+        this.schema = schema;
+        this.options = options;
+        try {
+            this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+            write(ByteBuffer.wrap(MAGIC));
+        } catch (IOException e) {
+            throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rows written or pending. */
+    public long rows() {
+        return rows + pendingRows;
+    }
+
+    /** Appends a morsel, taking ownership of it; writes a row group once enough rows are pending. */
+    public void write(Morsel m) {
+        if (m.rowCount() == 0) {
+            m.close();
+            return;
+        }
+        int from = 0;
+        while (from < m.rowCount()) {
+            int take = Math.min(m.rowCount() - from, options.rowGroupRows() - pendingRows);
+            pending.add(from == 0 && take == m.rowCount() ? m : m.slice(from, take));
+            pendingRows += take;
+            from += take;
+            if (pendingRows >= options.rowGroupRows()) {
+                flushRowGroup();
+            }
+        }
+        if (!pending.contains(m)) {
+            m.close();
+        }
+    }
+
+    private void flushRowGroup() {
+        if (pendingRows == 0) {
+            return;
+        }
+        try {
+            ThriftCompactWriter rg = new ThriftCompactWriter();
+            rg.structBegin();
+            rg.list(1, ThriftCompactWriter.STRUCT, schema.size());
+            long total = 0;
+            long start = position;
+            for (int c = 0; c < schema.size(); c++) {
+                total += writeChunk(c, rg);
+            }
+            rg.i64(2, total);
+            rg.i64(3, pendingRows);
+            rg.i64(5, start);
+            rg.i64(6, position - start);
+            rg.structEnd();
+            rowGroups.add(rg.toByteArray());
+            rows += pendingRows;
+        } catch (IOException e) {
+            throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
+        } finally {
+            pending.forEach(Morsel::close);
+            pending.clear();
+            pendingRows = 0;
+        }
+    }
+
+    /** Writes column {@code c} of the pending morsels as one chunk; appends its ColumnChunk struct. Returns uncompressed bytes. */
+    private long writeChunk(int c, ThriftCompactWriter rg) throws IOException {
+        Field field = schema.field(c);
+        long chunkStart = position;
+        long uncompressed = 0;
+        long nulls = 0;
+        ChunkStats stats = new ChunkStats(field.type());
+        for (Morsel m : pending) {
+            ColumnVector v = m.column(c);
+            byte[] page = encodePage(v, stats);
+            nulls += v.nullCount();
+            byte[] compressed = compress(page);
+            ThriftCompactWriter h = new ThriftCompactWriter();
+            h.structBegin();
+            h.i32(1, 0); // DATA_PAGE
+            h.i32(2, page.length);
+            h.i32(3, compressed.length);
+            h.struct(5);
+            h.i32(1, v.length());
+            h.i32(2, 0); // PLAIN
+            h.i32(3, 3); // RLE definition levels
+            h.i32(4, 3); // RLE repetition levels (none)
+            h.structEnd();
+            h.structEnd();
+            byte[] header = h.toByteArray();
+            write(ByteBuffer.wrap(header));
+            write(ByteBuffer.wrap(compressed));
+            uncompressed += header.length + page.length;
+        }
+        long compressedSize = position - chunkStart;
+        stats.encode();
+        rg.structBegin();
+        rg.i64(2, chunkStart);
+        rg.struct(3);
+        rg.i32(1, physicalType(field.type()));
+        rg.list(2, ThriftCompactWriter.I32, 2);
+        rg.listI32(0);
+        rg.listI32(3);
+        rg.list(3, ThriftCompactWriter.BINARY, 1);
+        rg.listString(field.name());
+        rg.i32(4, options.codec().id());
+        rg.i64(5, pendingRows);
+        rg.i64(6, uncompressed);
+        rg.i64(7, compressedSize);
+        rg.i64(9, chunkStart);
+        rg.struct(12);
+        rg.i64(3, nulls);
+        if (stats.max != null) {
+            rg.binary(5, stats.max);
+            rg.binary(6, stats.min);
+        }
+        rg.structEnd();
+        rg.structEnd();
+        rg.structEnd();
+        return uncompressed;
+    }
+
+    static int physicalType(DataType t) {
+        return switch (t) {
+            case BOOLEAN -> 0;
+            case INT32, DATE32 -> 1;
+            case INT64 -> 2;
+            case FLOAT64 -> 5;
+            case UTF8 -> 6;
+        };
+    }
+
+    /** Definition levels (length-prefixed RLE/bit-packed hybrid, bit width 1) followed by PLAIN non-null values. */
+    private static byte[] encodePage(ColumnVector v, ChunkStats stats) {
+        int n = v.length();
+        int bitmapBytes = (n + 7) >>> 3;
+        long valueBytes = switch (v.type()) {
+            case BOOLEAN -> bitmapBytes;
+            case UTF8 -> 4L * n + v.bufferByteSize(2);
+            default -> (long) n * v.type().byteWidth();
+        };
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(4 + 6 + bitmapBytes + valueBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        out.position(4);
+        if (v.nullCount() == 0) {
+            putVarint(out, (long) n << 1);
+            out.put((byte) 1);
+        } else {
+            putVarint(out, ((long) bitmapBytes << 1) | 1);
+            MemorySegment bits = MemorySegment.ofArray(new byte[bitmapBytes]);
+            v.copyBuffer(0, bits);
+            out.put(bits.toArray(ValueLayout.JAVA_BYTE));
+        }
+        out.putInt(0, out.position() - 4);
+        boolean nulls = v.hasNulls();
+        switch (v) {
+            case Int64Vector x -> {
+                for (int r = 0; r < n; r++) {
+                    if (!nulls || x.isValid(r)) {
+                        long val = x.get(r);
+                        out.putLong(val);
+                        stats.addLong(val);
+                    }
+                }
+            }
+            case Int32Vector x -> {
+                for (int r = 0; r < n; r++) {
+                    if (!nulls || x.isValid(r)) {
+                        int val = x.get(r);
+                        out.putInt(val);
+                        stats.addLong(val);
+                    }
+                }
+            }
+            case Float64Vector x -> {
+                for (int r = 0; r < n; r++) {
+                    if (!nulls || x.isValid(r)) {
+                        double val = x.get(r);
+                        out.putDouble(val);
+                        stats.addDouble(val);
+                    }
+                }
+            }
+            case BooleanVector x -> {
+                int bit = 0;
+                int acc = 0;
+                for (int r = 0; r < n; r++) {
+                    if (!nulls || x.isValid(r)) {
+                        boolean val = x.get(r);
+                        acc |= (val ? 1 : 0) << bit;
+                        stats.addBoolean(val);
+                        if (++bit == 8) {
+                            out.put((byte) acc);
+                            bit = 0;
+                            acc = 0;
+                        }
+                    }
+                }
+                if (bit != 0) {
+                    out.put((byte) acc);
+                }
+            }
+            case Utf8Vector x -> {
+                MemorySegment data = x.dataSegment();
+                for (int r = 0; r < n; r++) {
+                    if (!nulls || x.isValid(r)) {
+                        int len = x.byteLength(r);
+                        out.putInt(len);
+                        int at = out.position();
+                        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, x.dataOffset(r), out.array(), at, len);
+                        out.position(at + len);
+                        stats.addBytes(out.array(), at, len);
+                    }
+                }
+            }
+        }
+        return Arrays.copyOf(out.array(), out.position());
+    }
+
+    private static void putVarint(ByteBuffer out, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out.put((byte) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.put((byte) v);
+    }
+
+    private byte[] compress(byte[] page) throws IOException {
+        return switch (options.codec()) {
+            case UNCOMPRESSED -> page;
+            case SNAPPY -> Snappy.compress(page);
+            case ZSTD -> Zstd.compress(page, 3);
+            case GZIP -> {
+                ByteArrayOutputStream bos = new ByteArrayOutputStream(page.length / 2 + 64);
+                try (GZIPOutputStream gz = new GZIPOutputStream(bos)) {
+                    gz.write(page);
+                }
+                yield bos.toByteArray();
+            }
+        };
+    }
+
+    private void write(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            position += channel.write(b);
+        }
+    }
+
+    /** Writes the last row group and the footer, and closes the file. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            flushRowGroup();
+            byte[] footer = footer();
+            ByteBuffer tail = ByteBuffer.allocate(footer.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+            tail.put(footer).putInt(footer.length).put(MAGIC).flip();
+            write(tail);
+            channel.force(false);
+        } catch (IOException e) {
+            throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
+        } finally {
+            abort();
+        }
+    }
+
+    /** Closes the file without a footer (for a failed query) and releases pending morsels. Idempotent. */
+    public void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pending.forEach(Morsel::close);
+        pending.clear();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new FormatException(path, null, "cannot close: " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] footer() {
+        ThriftCompactWriter f = new ThriftCompactWriter();
+        f.structBegin();
+        f.i32(1, 1);
+        f.list(2, ThriftCompactWriter.STRUCT, schema.size() + 1);
+        f.structBegin();
+        f.string(4, "schema");
+        f.i32(5, schema.size());
+        f.structEnd();
+        for (Field field : schema) {
+            f.structBegin();
+            f.i32(1, physicalType(field.type()));
+            f.i32(3, 1); // OPTIONAL
+            f.string(4, field.name());
+            if (field.type() == DataType.UTF8) {
+                f.i32(6, 0); // converted type UTF8
+                f.struct(10);
+                f.struct(1); // STRING
+                f.structEnd();
+                f.structEnd();
+            } else if (field.type() == DataType.DATE32) {
+                f.i32(6, 6); // converted type DATE
+                f.struct(10);
+                f.struct(6); // DATE
+                f.structEnd();
+                f.structEnd();
+            }
+            f.structEnd();
+        }
+        f.i64(3, rows);
+        f.list(4, ThriftCompactWriter.STRUCT, rowGroups.size());
+        rowGroups.forEach(f::raw);
+        f.string(6, "spillway");
+        f.structEnd();
+        return f.toByteArray();
+    }
+
+    /** Min/max of the non-null values of a column chunk, in Parquet's PLAIN statistics encoding. */
+    private static final class ChunkStats {
+        private final DataType type;
+        private long minL = Long.MAX_VALUE;
+        private long maxL = Long.MIN_VALUE;
+        private double minD = Double.POSITIVE_INFINITY;
+        private double maxD = Double.NEGATIVE_INFINITY;
+        private boolean any;
+        private boolean nan;
+        private byte[] minB;
+        private byte[] maxB;
+        byte[] min;
+        byte[] max;
+
+        ChunkStats(DataType type) {
+            this.type = type;
+        }
+
+        void addLong(long v) {
+            any = true;
+            minL = Math.min(minL, v);
+            maxL = Math.max(maxL, v);
+        }
+
+        void addDouble(double v) {
+            any = true;
+            if (Double.isNaN(v)) {
+                nan = true;
+            } else {
+                minD = Math.min(minD, v);
+                maxD = Math.max(maxD, v);
+            }
+        }
+
+        void addBoolean(boolean v) {
+            addLong(v ? 1 : 0);
+        }
+
+        void addBytes(byte[] a, int off, int len) {
+            any = true;
+            if (minB == null || Arrays.compareUnsigned(a, off, off + len, minB, 0, minB.length) < 0) {
+                minB = Arrays.copyOfRange(a, off, off + len);
+            }
+            if (maxB == null || Arrays.compareUnsigned(a, off, off + len, maxB, 0, maxB.length) > 0) {
+                maxB = Arrays.copyOfRange(a, off, off + len);
+            }
+            min = minB;
+            max = maxB;
+        }
+
+        /** Encodes min and max once the chunk's values are all seen. */
+        void encode() {
+            if (!any) {
+                return;
+            }
+            switch (type) {
+                case INT64 -> {
+                    min = le(8).putLong(minL).array();
+                    max = le(8).putLong(maxL).array();
+                }
+                case INT32, DATE32 -> {
+                    min = le(4).putInt((int) minL).array();
+                    max = le(4).putInt((int) maxL).array();
+                }
+                case BOOLEAN -> {
+                    min = new byte[] {(byte) minL};
+                    max = new byte[] {(byte) maxL};
+                }
+                case FLOAT64 -> {
+                    if (nan || minD > maxD) {
+                        min = null;
+                        max = null;
+                    } else {
+                        min = le(8).putDouble(minD == 0.0 ? -0.0 : minD).array();
+                        max = le(8).putDouble(maxD == 0.0 ? 0.0 : maxD).array();
+                    }
+                }
+                case UTF8 -> {
+                }
+            }
+        }
+
+        private static ByteBuffer le(int n) {
+            return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+}
