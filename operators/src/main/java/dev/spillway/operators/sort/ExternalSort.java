@@ -19,8 +19,9 @@ import java.util.function.Consumer;
 /**
  * The state of one external merge sort, shared by its sink and its source.
  *
- * <p><b>Consuming.</b> Each worker buffers its input morsels (zero-copy). When the buffer reaches
- * the worker's share of memory ({@code runBytes}) and when its input ends, it is sorted into a
+ * <p><b>Consuming.</b> Each worker buffers its input morsels (zero-copy). When sorting the buffer
+ * would take the worker's share of memory ({@code runBytes}: the buffer, its keys and index arrays
+ * and the sorted copy) and when its input ends, it is sorted into a
  * <i>run</i> ({@link RunSorter}): sorted morsels of at most {@code blockRows} rows, kept in memory.
  * When a reservation fails the memory manager asks this sort to {@link #spill}: the largest
  * in-memory runs are written to their own spill files and freed. A {@code forceSpill} fraction of
@@ -90,6 +91,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
     private final int fanIn;
     private final int blockRows;
     private final long runBytes;
+    private final long rowOverhead;
     private final List<Run> runs = new ArrayList<>();
     private final ReentrantLock spillLock = new ReentrantLock();
     private final AtomicLong inMemoryBytes = new AtomicLong();
@@ -133,7 +135,10 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         long rowBytes = 16L * spec.internalSchema().size();
         // A merge holds one block per run: fan-in blocks must fit in a quarter of the cap.
         this.blockRows = (int) Math.max(256, Math.min(Math.max(1, morselRows), cap / 4 / fanIn / rowBytes));
-        this.runBytes = Math.max(256L << 10, Math.min(256L << 20, cap / 4 / Math.max(1, workers)));
+        // A run sort holds the buffered input, its keys and indexes on the heap (charged to the
+        // budget) and the gathered output at once; all workers may sort at the same time.
+        this.runBytes = Math.max(256L << 10, Math.min(512L << 20, cap / 2 / Math.max(1, workers)));
+        this.rowOverhead = 8L * enc.width() + 16;
     }
 
     /**
@@ -183,7 +188,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         local.buffered.add(in);
         local.bytes += in.byteSize();
         local.rows += in.rowCount();
-        if (local.bytes >= runBytes || local.rows >= maxRunRows) {
+        if (2 * local.bytes + local.rows * rowOverhead >= runBytes || local.rows >= maxRunRows) {
             makeRun(local);
         }
     }

@@ -35,6 +35,7 @@ final class Merger implements AutoCloseable {
     private List<ColumnBuilder> builders;
     private int built;
     private boolean closed;
+    private boolean failed;
 
     /**
      * Merges {@code cursors} (owned from now on, already positioned on their first block) into
@@ -97,9 +98,22 @@ final class Merger implements AutoCloseable {
 
     /** The next output morsel (sequence {@code sequence}), or null when every run is merged. */
     Morsel next(long sequence) {
+        if (failed) {
+            throw new IllegalStateException("the merge failed earlier");
+        }
         if (closed || cursors.length == 0) {
             return null;
         }
+        try {
+            return merge(sequence);
+        } catch (RuntimeException e) {
+            // A half-done step (a block not loaded, references not gathered) cannot be resumed.
+            failed = true;
+            throw e;
+        }
+    }
+
+    private Morsel merge(long sequence) {
         while (true) {
             int w = tree[0];
             RunCursor c = cursors[w];
