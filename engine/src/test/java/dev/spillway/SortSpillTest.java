@@ -72,8 +72,8 @@ class SortSpillTest {
             assertTrue(merges >= 3 && maxPass >= 2, "several merge passes expected, got " + merges + " merges, deepest pass "
                     + maxPass + ": " + events);
             assertTrue(readerLines > merges, "the open readers were reported");
-            assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] sort: run spilled rows=") || e.contains(
-                    "sort: run spilled run=")), "runs were spilled");
+            assertTrue(events.stream().anyMatch(e -> e.matches("\\[spillway] sort: run spilled rows=\\d+ bytes=\\d+ file=.+")),
+                    "runs were spilled");
             assertTrue(events.stream().anyMatch(e -> e.matches(".*sort: final merge runs=\\d+ .* spilled=[1-4] fan-in=4 .*")),
                     "the final merge reads at most the fan-in spilled runs: " + events);
         });
@@ -156,6 +156,13 @@ class SortSpillTest {
                 String tail = in.sort("k").tail(3).explain();
                 assertTrue(tail.contains("STREAMING_TAIL n=3") && tail.contains("STREAMING_SORT"), tail);
                 assertEquals(DataType.INT64, in.sort("k").schema().field("k").type());
+                try (DataFrame empty = keyed(sw, 0).sort("k").collect(); DataFrame emptyTop = keyed(sw, 0).topK(5, "k").collect();
+                     DataFrame few = keyed(sw, 4).topK(10, SortKey.desc("v")).collect()) {
+                    assertEquals(0, empty.rowCount());
+                    assertEquals(0, emptyTop.rowCount());
+                    assertEquals(List.of(List.of(3L, 3L * 7919 % 1000), List.of(2L, 2L * 7919 % 1000), List.of(1L, 7919L % 1000),
+                            List.of(0L, 0L)), few.rows());
+                }
                 List<Long> keys = new ArrayList<>();
                 for (long v = 0; v < 100; v++) {
                     keys.add(v * 7919 % 1000);

@@ -306,7 +306,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         blocks.forEach(Morsel::close);
         inMemoryBytes.addAndGet(-bytes);
         runsSpilled.incrementAndGet();
-        log.accept("[spillway] sort: run spilled run=" + r.id + " rows=" + r.rows + " bytes=" + bytes + " file=" + r.file.path());
+        log.accept("[spillway] sort: run spilled rows=" + r.rows + " bytes=" + bytes + " file=" + r.file.path() + " run=" + r.id);
         return bytes;
     }
 
