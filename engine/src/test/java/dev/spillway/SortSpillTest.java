@@ -1,7 +1,9 @@
 package dev.spillway;
 
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.scheduler.QueryExecutionException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import java.util.regex.Pattern;
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -110,6 +113,21 @@ class SortSpillTest {
                 Files.deleteIfExists(mem.tempRoot().resolve("p"));
             }
             assertTrue(events.stream().anyMatch(e -> e.contains("sort: run spilled")), "pressure made runs spill: " + events);
+        });
+    }
+
+    @Test
+    void aResultLargerThanTheCapFailsCleanly() {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = Spillway.builder().memoryLimit(16L << 20).threads(2).morselRows(16_384)
+                    .tempDir(mem.tempRoot().resolve("f")).build()) {
+                // 1.2M rows of two int64 columns (19 MB) cannot be collected under a 16 MiB cap.
+                QueryExecutionException e = assertThrows(QueryExecutionException.class,
+                        () -> keyed(sw, 1_200_000).sort("k").collect().close());
+                assertTrue(e.getCause() instanceof MemoryLimitExceededException, e.toString());
+            } finally {
+                Files.deleteIfExists(mem.tempRoot().resolve("f"));
+            }
         });
     }
 

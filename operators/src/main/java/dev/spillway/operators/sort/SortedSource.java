@@ -51,7 +51,14 @@ public final class SortedSource implements Source {
             if (done || ctx.isCancelled()) {
                 return null;
             }
-            Morsel m = next.apply(sequence);
+            Morsel m;
+            try {
+                m = next.apply(sequence);
+            } catch (RuntimeException e) {
+                // The query fails with this error; later pulls must not report a second one.
+                done = true;
+                throw e;
+            }
             if (m == null) {
                 done = true;
             } else {
