@@ -171,6 +171,8 @@ class SortSpillTest {
                 assertTrue(top.contains("STREAMING_TOP_K k=10 by=[k desc nulls first]") && !top.contains("STREAMING_SORT"), top);
                 String sliced = in.sort("k").slice(5, 10).explain();
                 assertTrue(sliced.contains("STREAMING_TOP_K k=15") && sliced.contains("STREAMING_SLICE offset=5 length=10"), sliced);
+                String filtered = in.sort("k").filter(col("v").gt(lit(3L))).head(5).explain();
+                assertTrue(filtered.contains("STREAMING_TOP_K k=5") && !filtered.contains("STREAMING_SORT"), filtered);
                 String tail = in.sort("k").tail(3).explain();
                 assertTrue(tail.contains("STREAMING_TAIL n=3") && tail.contains("STREAMING_SORT"), tail);
                 assertEquals(DataType.INT64, in.sort("k").schema().field("k").type());

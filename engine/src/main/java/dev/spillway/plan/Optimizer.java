@@ -28,7 +28,9 @@ import java.util.Set;
  * Before them, <b>top-k</b>: a slice right above a sort ({@code sort(...).head(k)},
  * {@code sort(...).slice(offset, length)}) becomes a top-k of {@code offset + length} rows when
  * that is at most {@link #TOP_K_MAX_ROWS}, which keeps only those rows in memory instead of
- * sorting everything. A filter moves below a sort (the order of the rows it keeps is unchanged).
+ * sorting everything; it runs again after predicate pushdown, which moves a filter below a sort
+(the order of the rows it keeps is unchanged), so {@code sort(...).filter(...).head(k)} becomes a
+top-k too.
  */
 public final class Optimizer {
     private static final Schema EMPTY = new Schema(List.of());
@@ -41,7 +43,8 @@ public final class Optimizer {
     /** Applies every rule. */
     public static LogicalPlan optimize(LogicalPlan plan) {
         LogicalPlan p = foldConstants(rewriteTopK(plan));
-        p = pushDownPredicates(p);
+        // Again after pushdown: a filter between the slice and the sort has moved below the sort.
+        p = rewriteTopK(pushDownPredicates(p));
         return pushDownProjections(p, null);
     }
 
