@@ -21,6 +21,9 @@ import dev.spillway.plan.PhysicalPlanner;
 import dev.spillway.plan.PlanException;
 import dev.spillway.plan.ProjectNode;
 import dev.spillway.plan.SliceNode;
+import dev.spillway.plan.SortNode;
+import dev.spillway.plan.TailNode;
+import dev.spillway.plan.TopKNode;
 import dev.spillway.plan.UnionNode;
 import dev.spillway.scheduler.QueryContext;
 import dev.spillway.scheduler.QueryHandle;
@@ -176,6 +179,58 @@ public final class LazyFrame {
     /** Rows {@code [offset, offset + length)}, in order. */
     public LazyFrame slice(long offset, long length) {
         return new LazyFrame(engine, new SliceNode(plan, offset, length));
+    }
+
+    /** The last {@code n} rows, in order. */
+    public LazyFrame tail(long n) {
+        return new LazyFrame(engine, new TailNode(plan, n));
+    }
+
+    // ------------------------------------------------------------------ sorting
+
+    /**
+     * Sorts ascending on the given columns (the first most significant), nulls last. Ties come out
+     * in no particular order; see {@link #sortStable}. Spills sorted runs when memory is short.
+     */
+    public LazyFrame sort(String... by) {
+        return sort(ascending(by));
+    }
+
+    /** Sorts on the given keys (see {@link SortKey} for directions, nulls, NaN and -0.0). */
+    public LazyFrame sort(SortKey... by) {
+        return new LazyFrame(engine, new SortNode(plan, Arrays.asList(by), false));
+    }
+
+    /** Sorts ascending on the given columns, nulls last; rows with equal keys keep their input order. */
+    public LazyFrame sortStable(String... by) {
+        return sortStable(ascending(by));
+    }
+
+    /** Sorts on the given keys; rows with equal keys keep their input order. */
+    public LazyFrame sortStable(SortKey... by) {
+        return new LazyFrame(engine, new SortNode(plan, Arrays.asList(by), true));
+    }
+
+    /**
+     * The first {@code k} rows in the order of {@code by}, ties in input order — the same rows as
+     * {@code sortStable(by).head(k)} — holding only about {@code k} rows in memory.
+     * ({@code sort(by).head(k)} is turned into this by the optimizer.)
+     */
+    public LazyFrame topK(long k, SortKey... by) {
+        return new LazyFrame(engine, new TopKNode(plan, Arrays.asList(by), k));
+    }
+
+    /** Like {@link #topK(long, SortKey...)}, ascending on the given columns. */
+    public LazyFrame topK(long k, String... by) {
+        return topK(k, ascending(by));
+    }
+
+    private static SortKey[] ascending(String... by) {
+        SortKey[] keys = new SortKey[by.length];
+        for (int i = 0; i < by.length; i++) {
+            keys[i] = SortKey.asc(by[i]);
+        }
+        return keys;
     }
 
     /** Renames one column. */
@@ -413,7 +468,8 @@ public final class LazyFrame {
         QueryPlan qp = null;
         try {
             qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, recorder::log, engine.config().morselRows(),
-                    engine.workers().threads(), engine.config().forceSpill()).plan(optimized, sink, name);
+                    engine.workers().threads(), engine.config().forceSpill()).sortFanIn(engine.sortFanIn()).plan(optimized, sink,
+                    name);
             recorder.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
             long t0 = System.nanoTime();
             QueryHandle handle = engine.workers().submit(qp, ctx);

@@ -68,6 +68,7 @@ public final class Spillway implements AutoCloseable {
     private final Consumer<QueryProgress> progress;
     private final ThreadLocal<QueryProfile> threadProfile = new ThreadLocal<>();
     private volatile QueryProfile lastProfile;
+    private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
     private volatile boolean closed;
 
     private Spillway(SpillwayConfig config, Consumer<String> events, Consumer<QueryProgress> progress) {
@@ -177,6 +178,11 @@ public final class Spillway implements AutoCloseable {
 
     String nextQueryName() {
         return "query-" + querySeq.incrementAndGet();
+    }
+
+    /** Most sorted runs a sort merges at once (see {@link Builder#sortFanIn}). */
+    public int sortFanIn() {
+        return sortFanIn;
     }
 
     void log(String line) {
@@ -416,8 +422,21 @@ public final class Spillway implements AutoCloseable {
         private Double forceSpill;
         private Consumer<String> events;
         private Consumer<QueryProgress> progress;
+        private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
 
         private Builder() {
+        }
+
+        /**
+         * Most sorted runs a sort merges at once (default 64, at least 2), and so the most spill
+         * files it reads at once: with more spilled runs the merge takes several passes.
+         */
+        public Builder sortFanIn(int fanIn) {
+            if (fanIn < 2) {
+                throw new IllegalArgumentException("sort fan-in must be at least 2, got " + fanIn);
+            }
+            this.sortFanIn = fanIn;
+            return this;
         }
 
         /** The memory limit, e.g. {@code "1g"} or {@code "512m"}. */
@@ -491,8 +510,10 @@ public final class Spillway implements AutoCloseable {
 
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
-            return new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
+            Spillway sw = new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
                     System.getenv()), events, progress);
+            sw.sortFanIn = sortFanIn;
+            return sw;
         }
     }
 }

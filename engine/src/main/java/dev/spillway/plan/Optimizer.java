@@ -1,6 +1,7 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
+import dev.spillway.SortKey;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.PhysicalExprs;
@@ -24,18 +25,44 @@ import java.util.Set;
  *       then parse only those columns, projections drop unused outputs, and a projection that only
  *       picks columns of the projection below merges into it.</li>
  * </ol>
+ * Before them, <b>top-k</b>: a slice right above a sort ({@code sort(...).head(k)},
+ * {@code sort(...).slice(offset, length)}) becomes a top-k of {@code offset + length} rows when
+ * that is at most {@link #TOP_K_MAX_ROWS}, which keeps only those rows in memory instead of
+ * sorting everything; it runs again after predicate pushdown, which moves a filter below a sort
+(the order of the rows it keeps is unchanged), so {@code sort(...).filter(...).head(k)} becomes a
+top-k too.
  */
 public final class Optimizer {
     private static final Schema EMPTY = new Schema(List.of());
+    /** Largest {@code offset + length} of a slice over a sort that becomes a top-k (top-k holds these rows in memory). */
+    public static final long TOP_K_MAX_ROWS = 1L << 20;
 
     private Optimizer() {
     }
 
     /** Applies every rule. */
     public static LogicalPlan optimize(LogicalPlan plan) {
-        LogicalPlan p = foldConstants(plan);
-        p = pushDownPredicates(p);
+        LogicalPlan p = foldConstants(rewriteTopK(plan));
+        // Again after pushdown: a filter between the slice and the sort has moved below the sort.
+        p = rewriteTopK(pushDownPredicates(p));
         return pushDownProjections(p, null);
+    }
+
+    // ------------------------------------------------------------------ top-k
+
+    /** Turns a bounded slice of a sort into a top-k. */
+    public static LogicalPlan rewriteTopK(LogicalPlan plan) {
+        List<LogicalPlan> inputs = new ArrayList<>();
+        for (LogicalPlan in : plan.inputs()) {
+            inputs.add(rewriteTopK(in));
+        }
+        LogicalPlan p = plan.inputs().isEmpty() ? plan : plan.withInputs(inputs);
+        if (p instanceof SliceNode s && s.input() instanceof SortNode sort && s.length() <= TOP_K_MAX_ROWS
+                && s.offset() <= TOP_K_MAX_ROWS - s.length()) {
+            TopKNode top = new TopKNode(sort.input(), sort.keys(), s.offset() + s.length());
+            return s.offset() == 0 ? top : new SliceNode(top, s.offset(), s.length());
+        }
+        return p;
     }
 
     // ------------------------------------------------------------------ constant folding
@@ -123,6 +150,7 @@ public final class Optimizer {
                 yield new UnionNode(branches);
             }
             case FormatScanNode s -> new FilterNode(s.withBounds(FormatScanNode.bounds(predicate)), predicate);
+            case SortNode s -> new SortNode(pushFilter(predicate, s.input()), s.keys(), s.stable());
             default -> new FilterNode(pushDownPredicates(below), predicate);
         };
     }
@@ -190,6 +218,9 @@ public final class Optimizer {
                 yield mergeSelection(new ProjectNode(pushDownProjections(p.input(), below), kept));
             }
             case SliceNode s -> new SliceNode(pushDownProjections(s.input(), required), s.offset(), s.length());
+            case TailNode t -> new TailNode(pushDownProjections(t.input(), required), t.n());
+            case SortNode s -> new SortNode(pushDownProjections(s.input(), withKeys(required, s.keys())), s.keys(), s.stable());
+            case TopKNode t -> new TopKNode(pushDownProjections(t.input(), withKeys(required, t.keys())), t.keys(), t.k());
             case UnionNode u -> {
                 List<String> names = new ArrayList<>();
                 for (String n : u.schema().names()) {
@@ -245,6 +276,17 @@ public final class Optimizer {
             case RangeNode r -> r;
             case InMemoryNode m -> m;
         };
+    }
+
+    private static Set<String> withKeys(Set<String> required, List<SortKey> keys) {
+        if (required == null) {
+            return null;
+        }
+        Set<String> below = new LinkedHashSet<>(required);
+        for (SortKey k : keys) {
+            below.add(k.column());
+        }
+        return below;
     }
 
     /** The right-side column behind the join's {@code k}-th right output column. */

@@ -13,6 +13,12 @@ import dev.spillway.operators.MorselSource;
 import dev.spillway.operators.ProjectOperator;
 import dev.spillway.operators.RangeSource;
 import dev.spillway.operators.SliceSink;
+import dev.spillway.operators.TailSink;
+import dev.spillway.operators.sort.ExternalSort;
+import dev.spillway.operators.sort.SortSink;
+import dev.spillway.operators.sort.SortedSource;
+import dev.spillway.operators.sort.TopK;
+import dev.spillway.operators.sort.TopKSink;
 import dev.spillway.operators.csv.CsvScan;
 import dev.spillway.operators.groupby.AggLayout;
 import dev.spillway.operators.groupby.GroupBySink;
@@ -58,6 +64,8 @@ public final class PhysicalPlanner {
     private final int morselRows;
     private final int maxInFlight;
     private final List<Pipeline> pipelines = new ArrayList<>();
+    private final int workers;
+    private int sortFanIn = ExternalSort.DEFAULT_FAN_IN;
 
     /**
      * A planner for one query.
@@ -78,6 +86,21 @@ public final class PhysicalPlanner {
         this.eval = new EvalContext(pool, budget);
         this.morselRows = morselRows;
         this.maxInFlight = Math.max(2, 2 * workers);
+        this.workers = workers;
+    }
+
+    /**
+     * Most sorted runs a sort merges at once, and so most spill readers it holds open (default
+     * {@value ExternalSort#DEFAULT_FAN_IN}); more spilled runs merge in several passes.
+     *
+     * @return this planner
+     */
+    public PhysicalPlanner sortFanIn(int fanIn) {
+        if (fanIn < 2) {
+            throw new IllegalArgumentException("sort fan-in must be at least 2, got " + fanIn);
+        }
+        this.sortFanIn = fanIn;
+        return this;
     }
 
     /** An open pipeline: a source, operators after it, and the pipelines it must wait for. */
@@ -173,6 +196,28 @@ public final class PhysicalPlanner {
                 Pipeline consume = close(projected, new GroupBySink(agg), "group-by");
                 yield new Chain(new GroupBySource(agg), List.of(), List.of(consume));
             }
+            case SortNode s -> {
+                Chain in = build(s.input());
+                ExternalSort sort = new ExternalSort(s.spec(), pool, budget.child("sort-" + pipelines.size()), budget, spills, log,
+                        morselRows, workers, sortFanIn);
+                sort.forceSpill(forceSpill);
+                manager.register(sort);
+                Pipeline runs = close(in, new SortSink(sort), "sort");
+                yield new Chain(SortedSource.of(sort), List.of(), List.of(runs));
+            }
+            case TopKNode t -> {
+                Chain in = build(t.input());
+                TopK topK = new TopK(t.spec(), t.k(), pool, budget.child("top-k-" + pipelines.size()), budget,
+                        morselRows);
+                Pipeline p = close(in, new TopKSink(topK), "top-k");
+                yield new Chain(SortedSource.of(topK), List.of(), List.of(p));
+            }
+            case TailNode t -> {
+                Chain in = build(t.input());
+                TailSink tail = new TailSink(t.n());
+                Pipeline p = close(in, tail, "tail");
+                yield new Chain(tail.output(), List.of(), List.of(p));
+            }
             case UnionNode u -> {
                 List<Source> sources = new ArrayList<>();
                 List<Pipeline> deps = new ArrayList<>();
@@ -248,7 +293,8 @@ public final class PhysicalPlanner {
     }
 
     private static int countBreakers(LogicalPlan node) {
-        int n = node instanceof SliceNode || node instanceof JoinNode || node instanceof GroupByNode ? 1 : 0;
+        int n = node instanceof SliceNode || node instanceof JoinNode || node instanceof GroupByNode || node instanceof SortNode
+                || node instanceof TopKNode || node instanceof TailNode ? 1 : 0;
         for (LogicalPlan in : node.inputs()) {
             n += countBreakers(in);
         }
@@ -283,6 +329,10 @@ public final class PhysicalPlanner {
                     + " (ordered; stops its source early)";
             case UnionNode u -> "STREAMING_UNION " + u.inputs().size() + " inputs (in order)";
             case GroupByNode g -> "STREAMING_GROUP_BY " + g.describe() + " [spillable]";
+            case SortNode s -> "STREAMING_SORT by=" + s.keys() + (s.stable() ? " stable" : "")
+                    + " (external merge sort) [spillable]";
+            case TopKNode t -> "STREAMING_TOP_K k=" + t.k() + " by=" + t.keys() + " (bounded memory)";
+            case TailNode t -> "STREAMING_TAIL n=" + t.n() + " (ordered)";
             case JoinNode j -> "STREAMING_EQUI_JOIN " + j.how() + " left_on=" + j.leftOn() + " right_on=" + j.rightOn()
                     + (j.nullsEqual() ? " nulls_equal" : "") + " build=" + (j.buildsLeft() ? "left" : "right")
                     + (j.buildSide() == BuildSide.AUTO ? " (smaller by estimate)" : " (as asked)") + " [spillable]";

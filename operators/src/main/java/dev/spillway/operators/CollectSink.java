@@ -30,7 +30,18 @@ public final class CollectSink implements Sink<List<Morsel>> {
 
     @Override
     public List<Morsel> createLocal(TaskContext ctx) {
-        return new ArrayList<>();
+        return new Local();
+    }
+
+    /** A worker's morsels; closeable, so that the scheduler frees them when the query fails before combine. */
+    private static final class Local extends ArrayList<Morsel> implements AutoCloseable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void close() {
+            forEach(Morsel::close);
+            clear();
+        }
     }
 
     @Override

@@ -1,0 +1,225 @@
+package dev.spillway.operators.sort;
+
+import dev.spillway.memory.BooleanVector;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Float64Vector;
+import dev.spillway.memory.Int32Vector;
+import dev.spillway.memory.Int64Vector;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Utf8Vector;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Normalized, byte-comparable sort keys: each row's keys become {@link #width()} longs that
+ * compare as unsigned integers, slot by slot, in the order the spec asks for.
+ *
+ * <p>Layout per key (a null flag is 0 or 1 so that nulls land first or last; descending inverts
+ * the value bits, not the flag):
+ * <ul>
+ *   <li>int32, date32, boolean: one slot, {@code flag << 32 | (value ^ 0x8000_0000)};</li>
+ *   <li>int64: a flag slot, then {@code value ^ Long.MIN_VALUE};</li>
+ *   <li>float64: a flag slot, then the IEEE bits with the sign flipped (positive: sign bit set;
+ *       negative: all bits inverted), NaNs first made canonical. This is the total order of
+ *       {@link Double#compare}: {@code -inf < ... < -0.0 < 0.0 < ... < +inf < NaN};</li>
+ *   <li>utf8: a flag slot, then the first 8 bytes big-endian, zero-padded; equal prefixes of two
+ *       non-null strings are settled by comparing the full strings byte by byte (unsigned, which
+ *       is code-point order for UTF-8), shorter first on a common prefix;</li>
+ *   <li>with a stable spec, last, the position column's value.</li>
+ * </ul>
+ */
+public final class KeyEncoder {
+    private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final SortSpec spec;
+    private final int width;
+    /** First slot of each key. */
+    private final int[] slot;
+    private final DataType[] types;
+    private final int positionSlot;
+    private final int positionColumn;
+    private final boolean hasStrings;
+
+    /** An encoder for {@code spec}; rows are read from morsels of {@link SortSpec#internalSchema()}. */
+    public KeyEncoder(SortSpec spec) {
+        this.spec = spec;
+        int n = spec.keyCount();
+        this.slot = new int[n];
+        this.types = new DataType[n];
+        int w = 0;
+        boolean strings = false;
+        for (int k = 0; k < n; k++) {
+            slot[k] = w;
+            types[k] = spec.inputSchema().field(spec.column(k)).type();
+            w += switch (types[k]) {
+                case INT32, DATE32, BOOLEAN -> 1;
+                case INT64, FLOAT64, UTF8 -> 2;
+            };
+            strings |= types[k] == DataType.UTF8;
+        }
+        this.positionSlot = spec.stable() ? w : -1;
+        this.positionColumn = spec.stable() ? spec.inputSchema().size() : -1;
+        this.width = spec.stable() ? w + 1 : w;
+        this.hasStrings = strings;
+    }
+
+    /** The spec. */
+    public SortSpec spec() {
+        return spec;
+    }
+
+    /** Longs per row. */
+    public int width() {
+        return width;
+    }
+
+    /** Whether some key is a string (comparisons may then need the full values). */
+    public boolean hasStrings() {
+        return hasStrings;
+    }
+
+    /** Encodes every row of {@code m} into {@code out[(base + r) * width ...]}. */
+    public void encode(Morsel m, long[] out, int base) {
+        int rows = m.rowCount();
+        for (int k = 0; k < types.length; k++) {
+            ColumnVector v = m.column(spec.column(k));
+            boolean desc = spec.descending(k);
+            long nullFlag = spec.nullsFirst(k) ? 0 : 1;
+            long validFlag = 1 - nullFlag;
+            int s = slot[k];
+            boolean nulls = v.hasNulls();
+            switch (types[k]) {
+                case INT32, DATE32 -> {
+                    Int32Vector x = (Int32Vector) v;
+                    for (int r = 0; r < rows; r++) {
+                        out[(base + r) * width + s] = nulls && x.isNull(r) ? nullFlag << 32
+                                : validFlag << 32 | dir((x.get(r) ^ 0x8000_0000) & 0xFFFF_FFFFL, desc, 0xFFFF_FFFFL);
+                    }
+                }
+                case BOOLEAN -> {
+                    BooleanVector x = (BooleanVector) v;
+                    for (int r = 0; r < rows; r++) {
+                        out[(base + r) * width + s] = nulls && x.isNull(r) ? nullFlag << 32
+                                : validFlag << 32 | dir(x.get(r) ? 1 : 0, desc, 1);
+                    }
+                }
+                case INT64 -> {
+                    Int64Vector x = (Int64Vector) v;
+                    for (int r = 0; r < rows; r++) {
+                        int at = (base + r) * width + s;
+                        boolean isNull = nulls && x.isNull(r);
+                        out[at] = isNull ? nullFlag : validFlag;
+                        out[at + 1] = isNull ? 0 : dir(x.get(r) ^ Long.MIN_VALUE, desc, -1L);
+                    }
+                }
+                case FLOAT64 -> {
+                    Float64Vector x = (Float64Vector) v;
+                    for (int r = 0; r < rows; r++) {
+                        int at = (base + r) * width + s;
+                        boolean isNull = nulls && x.isNull(r);
+                        out[at] = isNull ? nullFlag : validFlag;
+                        out[at + 1] = isNull ? 0 : dir(encodeDouble(x.get(r)), desc, -1L);
+                    }
+                }
+                case UTF8 -> {
+                    Utf8Vector x = (Utf8Vector) v;
+                    MemorySegment data = x.dataSegment();
+                    for (int r = 0; r < rows; r++) {
+                        int at = (base + r) * width + s;
+                        boolean isNull = nulls && x.isNull(r);
+                        out[at] = isNull ? nullFlag : validFlag;
+                        out[at + 1] = isNull ? 0 : dir(prefix(data, x.dataOffset(r), x.byteLength(r)), desc, -1L);
+                    }
+                }
+            }
+        }
+        if (positionSlot >= 0) {
+            Int64Vector p = (Int64Vector) m.column(positionColumn);
+            for (int r = 0; r < rows; r++) {
+                out[(base + r) * width + positionSlot] = p.get(r);
+            }
+        }
+    }
+
+    private static long dir(long value, boolean desc, long mask) {
+        return desc ? ~value & mask : value;
+    }
+
+    /** The sign-flip encoding of a double: unsigned order equals {@link Double#compare} order. */
+    public static long encodeDouble(double d) {
+        long bits = Double.doubleToLongBits(d); // canonical NaN
+        return bits >= 0 ? bits ^ Long.MIN_VALUE : ~bits;
+    }
+
+    private static long prefix(MemorySegment data, long offset, int len) {
+        if (len >= 8) {
+            return data.get(BIG_LONG, offset);
+        }
+        long p = 0;
+        for (int i = 0; i < 8; i++) {
+            p = p << 8 | (i < len ? data.get(ValueLayout.JAVA_BYTE, offset + i) & 0xFF : 0);
+        }
+        return p;
+    }
+
+    /**
+     * Compares row {@code ra} of {@code ma} (keys at {@code ka[oa ...]}) with row {@code rb} of
+     * {@code mb} (keys at {@code kb[ob ...]}).
+     */
+    public int compare(long[] ka, int oa, Morsel ma, int ra, long[] kb, int ob, Morsel mb, int rb) {
+        if (!hasStrings) {
+            for (int i = 0; i < width; i++) {
+                long x = ka[oa + i];
+                long y = kb[ob + i];
+                if (x != y) {
+                    return Long.compareUnsigned(x, y);
+                }
+            }
+            return 0;
+        }
+        int i = 0;
+        for (int k = 0; k < types.length; k++) {
+            int end = k + 1 < types.length ? slot[k + 1] : (positionSlot >= 0 ? positionSlot : width);
+            for (; i < end; i++) {
+                long x = ka[oa + i];
+                long y = kb[ob + i];
+                if (x != y) {
+                    return Long.compareUnsigned(x, y);
+                }
+            }
+            if (types[k] == DataType.UTF8) {
+                long validFlag = spec.nullsFirst(k) ? 1 : 0;
+                if (ka[oa + slot[k]] == validFlag) {
+                    int c = compareStrings((Utf8Vector) ma.column(spec.column(k)), ra, (Utf8Vector) mb.column(spec.column(k)), rb);
+                    if (c != 0) {
+                        return spec.descending(k) ? -c : c;
+                    }
+                }
+            }
+        }
+        if (positionSlot >= 0) {
+            return Long.compareUnsigned(ka[oa + positionSlot], kb[ob + positionSlot]);
+        }
+        return 0;
+    }
+
+    /** Unsigned byte-wise comparison of two UTF-8 values; a proper prefix sorts first. */
+    static int compareStrings(Utf8Vector a, int ra, Utf8Vector b, int rb) {
+        long sa = a.dataOffset(ra);
+        int la = a.byteLength(ra);
+        long sb = b.dataOffset(rb);
+        int lb = b.byteLength(rb);
+        long at = MemorySegment.mismatch(a.dataSegment(), sa, sa + la, b.dataSegment(), sb, sb + lb);
+        if (at < 0) {
+            return 0;
+        }
+        if (at == la || at == lb) {
+            return Integer.compare(la, lb);
+        }
+        return Integer.compare(a.dataSegment().get(ValueLayout.JAVA_BYTE, sa + at) & 0xFF,
+                b.dataSegment().get(ValueLayout.JAVA_BYTE, sb + at) & 0xFF);
+    }
+}
