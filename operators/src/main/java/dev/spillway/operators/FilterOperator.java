@@ -19,6 +19,7 @@ import java.util.List;
  * sequence number; otherwise the surviving rows are gathered into new columns.
  */
 public final class FilterOperator implements Operator {
+    private final ThreadLocal<int[]> scratch = ThreadLocal.withInitial(() -> new int[0]);
     private final PhysicalExpr predicate;
     private final EvalContext eval;
 
@@ -51,10 +52,11 @@ public final class FilterOperator implements Operator {
         try (input; ColumnVector mv = predicate.evaluate(input, eval)) {
             BooleanVector mask = (BooleanVector) mv;
             int n = input.rowCount();
+            int[] selected = selection(n);
             int kept = 0;
             for (int i = 0; i < n; i++) {
                 if (!mask.isNull(i) && mask.get(i)) {
-                    kept++;
+                    selected[kept++] = i;
                 }
             }
             if (kept == n) {
@@ -68,11 +70,7 @@ public final class FilterOperator implements Operator {
                 for (int c = 0; c < input.columnCount(); c++) {
                     ColumnVector src = input.column(c);
                     try (ColumnBuilder b = ColumnBuilder.create(src.type(), eval.pool(), eval.budget(), kept)) {
-                        for (int i = 0; i < n; i++) {
-                            if (!mask.isNull(i) && mask.get(i)) {
-                                b.appendFrom(src, i);
-                            }
-                        }
+                        b.appendGather(new ColumnVector[] {src}, null, selected, kept);
                         out.add(b.build());
                     }
                 }
@@ -82,6 +80,16 @@ public final class FilterOperator implements Operator {
             }
             return new Morsel(input.schema(), out, kept, input.sequence());
         }
+    }
+
+    /** This thread's selection vector, grown to {@code n} rows: filters allocate nothing per morsel. */
+    private int[] selection(int n) {
+        int[] s = scratch.get();
+        if (s.length < n) {
+            s = new int[n];
+            scratch.set(s);
+        }
+        return s;
     }
 
     @Override

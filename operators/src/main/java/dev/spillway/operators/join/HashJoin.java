@@ -59,6 +59,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private static final int MAX_LEVEL = 5;
     /** How deep forced re-partitioning goes. */
     private static final int FORCED_DEPTH = 3;
+    /** In-memory build sides up to this size (tables and rows) are probed in row order: they stay in cache. */
+    private static final long CACHE_RESIDENT_BYTES = 2L << 20;
     /** Probe rows walked together, so that their cache misses overlap. */
     private static final int PROBE_BATCH = 1024;
     /** Default most result rows produced per step (a morsel's worth). */
@@ -94,6 +96,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private final int outputRows;
     private double forceSpill;
     private volatile State state = State.BUILDING;
+    private volatile boolean partitionOrderedProbe = true;
     private final LongAdder buildRows = new LongAdder();
     private final LongAdder buildBytes = new LongAdder();
     private SpilledJoin spilled;
@@ -403,9 +406,12 @@ public final class HashJoin implements Spillable, AutoCloseable {
             }
         }
         long onDisk = 0;
+        long tableBytes = 0;
         for (Partition p : partitions) {
             onDisk += p.buildWriter == null ? 0 : p.buildWriter.bytesWritten();
+            tableBytes += p.table == null ? 0 : p.table.byteSize() + p.bytes;
         }
+        partitionOrderedProbe = tableBytes > CACHE_RESIDENT_BYTES;
         state = State.PROBING;
         log.accept("[spillway] equi-join: build complete rows=" + buildRows.sum() + " estimated-size=" + buildBytes.sum()
                 + " partitions-spilled=" + spilledPartitions() + "/" + PARTITIONS + " on-disk=" + onDisk + " in-memory="
@@ -562,9 +568,12 @@ public final class HashJoin implements Spillable, AutoCloseable {
                 routeToSpill(m, hashes);
             }
             // Probing in partition order keeps one partition's table and rows in cache at a time
-            // instead of jumping across every partition's memory row after row.
-            order = pool.allocate(budget, Math.max(4, 4L * n));
-            groupByPartition(hashes, n, order.segment(), false);
+            // instead of jumping across every partition's memory row after row; when every
+            // table fits in cache anyway, row order (sequential reads of the probe morsel) is cheaper.
+            if (partitionOrderedProbe) {
+                order = pool.allocate(budget, Math.max(4, 4L * n));
+                groupByPartition(hashes, n, order.segment(), false);
+            }
             return new ProbeCursor(m, hb, null, null, true, null, 0, order);
         } catch (RuntimeException e) {
             if (hb != null) {
