@@ -1,4 +1,5 @@
 import dev.spillway.LazyFrame;
+import dev.spillway.SortKey;
 import dev.spillway.Spillway;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.join.JoinType;
@@ -123,6 +124,10 @@ public final class Compare {
                         .groupBy("country").agg(col("amount").sum().alias("total"), dev.spillway.Expr.len().alias("n"));
                 case "customer" -> sw.scanCsv(dir.resolve("orders.csv"))
                         .groupBy("customer_id").agg(col("amount").sum().alias("total"), col("amount").count().alias("n"));
+                case "sort" -> sw.scanCsv(dir.resolve("orders.csv")).select("order_id", "amount")
+                        .sort(SortKey.desc("amount"), SortKey.asc("order_id"));
+                case "topk" -> sw.scanCsv(dir.resolve("orders.csv")).select("order_id", "amount")
+                        .sort(SortKey.desc("amount"), SortKey.asc("order_id")).head(100);
                 default -> throw new IllegalArgumentException("unknown query " + query);
             };
             long rows = q.sinkCsv(out, CsvOptions.defaults());
