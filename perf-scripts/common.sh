@@ -42,3 +42,21 @@ ensure_benchmarks_jar() {
     fi
     echo "$jar"
 }
+
+# Fetches async-profiler (tools.profiler:async-profiler from Maven Central) into perf-scripts/lib
+# on first use and sets AP_SO to its agent library.
+ensure_async_profiler() {
+    local version=4.6
+    local lib="$ROOT/perf-scripts/lib"
+    local jar="$lib/async-profiler-$version.jar"
+    AP_SO="$lib/async-profiler-$version/libasyncProfiler.so"
+    if [ ! -f "$jar" ]; then
+        (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+            -Dartifact=tools.profiler:async-profiler:$version -DoutputDirectory="$lib") >&2
+    fi
+    if [ ! -f "$AP_SO" ]; then
+        mkdir -p "$lib/async-profiler-$version"
+        (cd "$lib/async-profiler-$version" && "$(dirname "$JAVA25")/jar" xf "$jar" linux-x64/libasyncProfiler.so \
+            && mv linux-x64/libasyncProfiler.so . && rmdir linux-x64)
+    fi
+}

@@ -9,19 +9,7 @@
 # Writes perf-scripts/out/flamegraph-<event>.html (open it in a browser).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-VERSION=4.6
-LIB="$ROOT/perf-scripts/lib"
-AP_JAR="$LIB/async-profiler-$VERSION.jar"
-AP_SO="$LIB/async-profiler-$VERSION/libasyncProfiler.so"
-if [ ! -f "$AP_JAR" ]; then
-    (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-        -Dartifact=tools.profiler:async-profiler:$VERSION -DoutputDirectory="$LIB") >&2
-fi
-if [ ! -f "$AP_SO" ]; then
-    mkdir -p "$LIB/async-profiler-$VERSION"
-    (cd "$LIB/async-profiler-$VERSION" && "$(dirname "$JAVA25")/jar" xf "$AP_JAR" linux-x64/libasyncProfiler.so \
-        && mv linux-x64/libasyncProfiler.so . && rmdir linux-x64)
-fi
+ensure_async_profiler
 JAR="$(ensure_benchmarks_jar)"
 OUTDIR="$ROOT/perf-scripts/out"
 mkdir -p "$OUTDIR"
