@@ -81,6 +81,20 @@ public final class KeyEncoder {
         return hasStrings;
     }
 
+    /**
+     * How many leading words decide an order by themselves: all of them without string keys;
+     * with strings, the words up to the first string's prefix (after two equal prefixes the full
+     * strings decide, so later words say nothing).
+     */
+    public int conclusiveWidth() {
+        for (int k = 0; k < types.length; k++) {
+            if (types[k] == DataType.UTF8) {
+                return slot[k] + 2;
+            }
+        }
+        return width;
+    }
+
     /** Encodes every row of {@code m} into {@code out[(base + r) * width ...]}. */
     public void encode(Morsel m, long[] out, int base) {
         int rows = m.rowCount();

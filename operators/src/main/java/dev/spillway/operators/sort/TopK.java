@@ -1,6 +1,8 @@
 package dev.spillway.operators.sort;
 
 import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
@@ -11,7 +13,9 @@ import java.util.List;
  * The first {@code k} rows of a sort without sorting everything: each worker keeps a bounded
  * sorted buffer — its best {@code k} rows so far plus the morsels that arrived since — and when
  * the arrivals reach {@code max(k, blockRows)} rows it sorts the buffer and keeps the best
- * {@code k} again. At the end the workers' best rows are sorted once more and cut to {@code k}.
+ * {@code k} again. Once it holds {@code k} rows, the key of its k-th row is a threshold: arriving
+ * rows whose encoded key is larger are dropped before they are buffered (on a 50M-row top-100,
+ * nearly all of them), so the buffer is rarely sorted. At the end the workers' best rows are sorted once more and cut to {@code k}.
  * Memory is {@code O(k + blockRows)} rows per worker; the operator never spills.
  *
  * <p>Ties are broken by input position (the spec is made stable), so the result equals the
@@ -23,6 +27,10 @@ public final class TopK implements AutoCloseable {
         private List<Morsel> best = new ArrayList<>();
         private List<Morsel> pending = new ArrayList<>();
         private long pendingRows;
+        /** The encoded key of the k-th best row so far (null until k rows were kept). */
+        private long[] threshold;
+        private long[] keys = new long[0];
+        private int[] selected = new int[0];
 
         @Override
         public void close() {
@@ -90,8 +98,15 @@ public final class TopK implements AutoCloseable {
             m.close();
             return;
         }
-        local.pending.add(RunSorter.withPositions(spec, m, pool, budget));
-        local.pendingRows += m.rowCount();
+        Morsel rows = RunSorter.withPositions(spec, m, pool, budget);
+        if (local.threshold != null) {
+            rows = keepCandidates(local, rows);
+            if (rows == null) {
+                return;
+            }
+        }
+        local.pending.add(rows);
+        local.pendingRows += rows.rowCount();
         if (local.pendingRows >= reduceRows) {
             reduce(local);
         }
@@ -104,6 +119,76 @@ public final class TopK implements AutoCloseable {
         local.pending = new ArrayList<>();
         local.pendingRows = 0;
         local.best = RunSorter.sort(enc, batch, k, blockRows, pool, budget);
+        long kept = 0;
+        for (Morsel b : local.best) {
+            kept += b.rowCount();
+        }
+        if (kept == k) {
+            // The k-th best key: a later row whose key is larger cannot make the top k.
+            Morsel last = local.best.get(local.best.size() - 1);
+            int w = enc.width();
+            long[] words = scratchKeys(local, last.rowCount() * w);
+            enc.encode(last, words, 0);
+            local.threshold = java.util.Arrays.copyOfRange(words, (last.rowCount() - 1) * w, last.rowCount() * w);
+        }
+    }
+
+    /**
+     * The rows of {@code m} (closed here) that may still make the top k: those whose key is not
+     * decidedly larger than the threshold (ties on a string prefix are kept); null when none is.
+     */
+    private Morsel keepCandidates(Local local, Morsel m) {
+        int n = m.rowCount();
+        int w = enc.width();
+        int decisive = enc.conclusiveWidth();
+        long[] words = scratchKeys(local, n * w);
+        enc.encode(m, words, 0);
+        if (local.selected.length < n) {
+            local.selected = new int[n];
+        }
+        int[] sel = local.selected;
+        long[] t = local.threshold;
+        int kept = 0;
+        for (int r = 0; r < n; r++) {
+            int at = r * w;
+            int cmp = 0;
+            for (int i = 0; i < decisive && cmp == 0; i++) {
+                cmp = Long.compareUnsigned(words[at + i], t[i]);
+            }
+            if (cmp <= 0) {
+                sel[kept++] = r;
+            }
+        }
+        if (kept == n) {
+            return m;
+        }
+        try (m) {
+            if (kept == 0) {
+                return null;
+            }
+            ColumnVector[] one = new ColumnVector[1];
+            List<ColumnVector> cols = new ArrayList<>(m.columnCount());
+            try {
+                for (int c = 0; c < m.columnCount(); c++) {
+                    one[0] = m.column(c);
+                    try (ColumnBuilder b = ColumnBuilder.create(one[0].type(), pool, budget, kept)) {
+                        b.appendGather(one, null, sel, kept);
+                        cols.add(b.build());
+                    }
+                }
+            } catch (RuntimeException e) {
+                cols.forEach(ColumnVector::close);
+                throw e;
+            }
+            return new Morsel(m.schema(), cols, kept, m.sequence());
+        }
+    }
+
+    private static long[] scratchKeys(Local local, int words) {
+        if (local.keys.length < words) {
+            local.keys = new long[words];
+        }
+        return local.keys;
     }
 
     /** Cuts a worker's buffer to its best {@code k} rows and hands them to the final merge. */
