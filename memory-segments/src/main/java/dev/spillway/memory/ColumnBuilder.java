@@ -163,9 +163,25 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
 
     /**
      * Writes the values of a gather at rows {@code length .. length + count) (capacity ensured;
-     * the validity bits and the length are the caller's); a null entry writes a placeholder.
+     * the validity bits and the length are the caller's); a null entry writes zeros. This copies
+     * fixed-width values of 4 or 8 bytes as raw words; booleans and strings override it.
      */
-    abstract void gatherValues(ColumnVector[] sources, int[] which, int[] rows, int count);
+    void gatherValues(ColumnVector[] sources, int[] which, int[] rows, int count) {
+        boolean wide = type.byteWidth() == 8;
+        if (!wide && type.byteWidth() != 4) {
+            throw new IllegalStateException(type.displayName() + " builders must override gatherValues");
+        }
+        for (int k = 0; k < count; k++) {
+            int w = which == null ? 0 : which[k];
+            long at = (long) length + k;
+            ColumnVector v = w < 0 ? null : sources[w];
+            if (wide) {
+                valuesSeg.setAtIndex(LONG, at, v == null ? 0 : v.valuesSeg.getAtIndex(LONG, (long) v.offset + rows[k]));
+            } else {
+                valuesSeg.setAtIndex(INT, at, v == null ? 0 : v.valuesSeg.getAtIndex(INT, (long) v.offset + rows[k]));
+            }
+        }
+    }
 
     final void checkSource(ColumnVector src) {
         if (src.type() != type) {
