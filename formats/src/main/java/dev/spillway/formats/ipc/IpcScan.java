@@ -9,13 +9,13 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
 import dev.spillway.memory.Schema;
 import dev.spillway.scheduler.Source;
-import dev.spillway.scheduler.TaskContext;
 import org.apache.arrow.flatbuf.Block;
 import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
 
+import dev.spillway.operators.SplitSource;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -243,24 +243,7 @@ public final class IpcScan implements AutoCloseable {
     /** A scheduler source: workers claim record batches in order. Closing it closes the scan. */
     public Source source() {
         plan();
-        AtomicInteger next = new AtomicInteger();
-        return new Source() {
-            @Override
-            public String name() {
-                return "scan ipc " + (files.size() == 1 ? files.get(0).getFileName() : files.size() + " files");
-            }
-
-            @Override
-            public Morsel next(TaskContext ctx) {
-                int i = next.getAndIncrement();
-                return i < splits.size() ? readSplit(i) : null;
-            }
-
-            @Override
-            public void close() {
-                IpcScan.this.close();
-            }
-        };
+        return new SplitSource(SplitSource.scanName("ipc", files), splits.size(), this::readSplit, this::close);
     }
 
     /** Drops the scan's reference to each mapping; a file is unmapped once no vector reads it. Idempotent. */

@@ -30,8 +30,8 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Utf8Builder;
 import dev.spillway.scheduler.Source;
-import dev.spillway.scheduler.TaskContext;
 
+import dev.spillway.operators.SplitSource;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -42,7 +42,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -429,24 +428,7 @@ public final class ParquetScan implements AutoCloseable {
     /** A scheduler source: workers claim row groups in order and decode them in parallel. Closing it closes the scan. */
     public Source source() {
         plan();
-        AtomicInteger next = new AtomicInteger();
-        return new Source() {
-            @Override
-            public String name() {
-                return "scan parquet " + (files.size() == 1 ? files.get(0).getFileName() : files.size() + " files");
-            }
-
-            @Override
-            public Morsel next(TaskContext ctx) {
-                int i = next.getAndIncrement();
-                return i < splits.size() ? readSplit(i) : null;
-            }
-
-            @Override
-            public void close() {
-                ParquetScan.this.close();
-            }
-        };
+        return new SplitSource(SplitSource.scanName("parquet", files), splits.size(), this::readSplit, this::close);
     }
 
     /** Closes the files. Idempotent. */

@@ -14,8 +14,8 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Utf8Builder;
 import dev.spillway.scheduler.Source;
-import dev.spillway.scheduler.TaskContext;
 
+import dev.spillway.operators.SplitSource;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A parallel scan of one or more CSV files.
@@ -504,24 +503,7 @@ public final class CsvScan implements AutoCloseable {
     /** A scheduler source: workers claim splits in order and parse them in parallel. Closing it closes the scan. */
     public Source source() {
         plan();
-        AtomicInteger next = new AtomicInteger();
-        return new Source() {
-            @Override
-            public String name() {
-                return "scan csv " + (files.size() == 1 ? files.get(0).getFileName() : files.size() + " files");
-            }
-
-            @Override
-            public Morsel next(TaskContext ctx) {
-                int i = next.getAndIncrement();
-                return i < splits.size() ? parseSplit(i) : null;
-            }
-
-            @Override
-            public void close() {
-                CsvScan.this.close();
-            }
-        };
+        return new SplitSource(SplitSource.scanName("csv", files), splits.size(), this::parseSplit, this::close);
     }
 
     /** Unmaps the files. Idempotent. */
