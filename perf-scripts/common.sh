@@ -60,3 +60,31 @@ ensure_async_profiler() {
             && mv linux-x64/libasyncProfiler.so . && rmdir linux-x64)
     fi
 }
+
+# Fetches DuckDB's JDBC driver (org.duckdb:duckdb_jdbc from Maven Central) into perf-scripts/lib
+# on first use and sets DUCKDB to the jar.
+ensure_duckdb() {
+    local lib="$ROOT/perf-scripts/lib"
+    DUCKDB="$lib/duckdb_jdbc-2.0.0.1.jar"
+    if [ ! -f "$DUCKDB" ]; then
+        (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+            -Dartifact=org.duckdb:duckdb_jdbc:2.0.0.1 -DoutputDirectory="$lib") >&2
+    fi
+}
+
+# Runs one engine in a fresh process under /usr/bin/time -v and sets WALL (h:mm:ss), RSS_MB and
+# ROWS (the "rows=N" the program printed, which also goes to stderr). Then deletes OUT and the
+# spill directories under DIR, so every run starts from the same state.
+#   timed_run DIR OUT command...
+timed_run() {
+    local dir="$1" out="$2" log
+    shift 2
+    log=$(mktemp)
+    /usr/bin/time -v "$@" > "$log.out" 2> "$log"
+    WALL=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
+    RSS_MB=$(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log") / 1024 ))
+    ROWS=$(sed -n 's/.*rows=\([0-9]*\).*/\1/p' "$log.out")
+    cat "$log.out" >&2
+    rm -f "$log" "$log.out" "$out"
+    rm -rf "$dir/spill" "$dir/duck-spill"
+}

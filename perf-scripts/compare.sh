@@ -31,11 +31,7 @@ case "$SCALE" in
 esac
 JAR="$(ensure_benchmarks_jar)"
 LIB="$ROOT/perf-scripts/lib"
-DUCKDB="$LIB/duckdb_jdbc-2.0.0.1.jar"
-if [ ! -f "$DUCKDB" ]; then
-    (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-        -Dartifact=org.duckdb:duckdb_jdbc:2.0.0.1 -DoutputDirectory="$LIB") >&2
-fi
+ensure_duckdb
 NODE_LIB="$LIB/node"
 if [ ! -d "$NODE_LIB/node_modules/nodejs-polars" ]; then
     mkdir -p "$NODE_LIB"

@@ -11,12 +11,7 @@ B="${1:-20000000}"
 P="${2:-100000000}"
 CAP="${3:-1g}"
 JAR="$(ensure_benchmarks_jar)"
-LIB="$ROOT/perf-scripts/lib"
-DUCKDB="$LIB/duckdb_jdbc-2.0.0.1.jar"
-if [ ! -f "$DUCKDB" ]; then
-    (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-        -Dartifact=org.duckdb:duckdb_jdbc:2.0.0.1 -DoutputDirectory="$LIB") >&2
-fi
+ensure_duckdb
 DIR="$ROOT/perf-scripts/data/join-$B-$P"
 RUN=("$JAVA25" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$JAR:$DUCKDB" "$ROOT/perf-scripts/JoinCompare.java")
 if [ ! -f "$DIR/probe.csv" ]; then
@@ -28,14 +23,7 @@ printf '%-9s %-6s %10s %12s %12s\n' engine cap wall-s peak-rss-MB rows
 for cap in 0 "$cap_bytes"; do
     for engine in spillway duckdb; do
         out="$DIR/out-$engine.csv"
-        log=$(mktemp)
-        /usr/bin/time -v "${RUN[@]}" "$engine" "$DIR" "$cap" "$out" > "$log.out" 2> "$log"
-        wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
-        rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
-        rows=$(sed -n 's/.*rows=\([0-9]*\).*/\1/p' "$log.out")
-        printf '%-9s %-6s %10s %12d %12s\n' "$engine" "$([ "$cap" = 0 ] && echo none || echo "$CAP")" "$wall" $((rss / 1024)) "$rows"
-        cat "$log.out" >&2
-        rm -f "$log" "$log.out" "$out"
-        rm -rf "$DIR/spill" "$DIR/duck-spill"
+        timed_run "$DIR" "$out" "${RUN[@]}" "$engine" "$DIR" "$cap" "$out"
+        printf '%-9s %-6s %10s %12d %12s\n' "$engine" "$([ "$cap" = 0 ] && echo none || echo "$CAP")" "$WALL" "$RSS_MB" "$ROWS"
     done
 done

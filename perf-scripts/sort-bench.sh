@@ -13,12 +13,7 @@ N="${1:-50000000}"
 CAP="${2:-512m}"
 K="${3:-100}"
 JAR="$(ensure_benchmarks_jar)"
-LIB="$ROOT/perf-scripts/lib"
-DUCKDB="$LIB/duckdb_jdbc-2.0.0.1.jar"
-if [ ! -f "$DUCKDB" ]; then
-    (cd "$ROOT" && ./mvnw -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-        -Dartifact=org.duckdb:duckdb_jdbc:2.0.0.1 -DoutputDirectory="$LIB") >&2
-fi
+ensure_duckdb
 DIR="$ROOT/perf-scripts/data/sort-$N"
 RUN=("$JAVA25" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$JAR:$DUCKDB" "$ROOT/perf-scripts/SortCompare.java")
 if [ ! -f "$DIR/rows.csv" ]; then
@@ -31,16 +26,9 @@ for k in 0 "$K"; do
     for cap in 0 "$cap_bytes"; do
         for engine in spillway duckdb; do
             out="$DIR/out-$engine.csv"
-            log=$(mktemp)
-            /usr/bin/time -v "${RUN[@]}" "$engine" "$DIR" "$cap" "$out" "$k" > "$log.out" 2> "$log"
-            wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
-            rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
-            rows=$(sed -n 's/.*rows=\([0-9]*\).*/\1/p' "$log.out")
+            timed_run "$DIR" "$out" "${RUN[@]}" "$engine" "$DIR" "$cap" "$out" "$k"
             printf '%-6s %-9s %-6s %10s %12d %12s\n' "$([ "$k" = 0 ] && echo sort || echo "top$k")" "$engine" \
-                "$([ "$cap" = 0 ] && echo none || echo "$CAP")" "$wall" $((rss / 1024)) "$rows"
-            cat "$log.out" >&2
-            rm -f "$log" "$log.out" "$out"
-            rm -rf "$DIR/spill" "$DIR/duck-spill"
+                "$([ "$cap" = 0 ] && echo none || echo "$CAP")" "$WALL" "$RSS_MB" "$ROWS"
         done
     done
 done
