@@ -107,7 +107,7 @@ public final class Hashing {
             if (combine) {
                 MemorySegment.copy(hashesOut, LONG, 8L * base, chunk, 0, len);
             }
-            hashRange(column, base, len, chunk, combine, scratch);
+            hashRange(column, base, len, chunk, 0, combine, scratch);
             MemorySegment.copy(chunk, 0, hashesOut, LONG, 8L * base, len);
         }
     }
@@ -124,14 +124,8 @@ public final class Hashing {
             throw new IllegalArgumentException("hash output holds " + hashesOut.length + " longs, column has " + n + " rows");
         }
         long[] scratch = new long[Math.min(CHUNK, Math.max(1, n))];
-        long[] chunk = new long[scratch.length];
         for (int base = 0; base < n; base += CHUNK) {
-            int len = Math.min(CHUNK, n - base);
-            if (combine) {
-                System.arraycopy(hashesOut, base, chunk, 0, len);
-            }
-            hashRange(column, base, len, chunk, combine, scratch);
-            System.arraycopy(chunk, 0, hashesOut, base, len);
+            hashRange(column, base, Math.min(CHUNK, n - base), hashesOut, base, combine, scratch);
         }
     }
 
@@ -139,21 +133,21 @@ public final class Hashing {
     private static final int CHUNK = 1024;
 
     /**
-     * Hashes rows {@code [from, from + len)} into {@code out[0 .. len)}; {@code scratch} holds at
+     * Hashes rows {@code [from, from + len)} into {@code out[o .. o + len)}; {@code scratch} holds at
      * least {@code len} longs. Int64 keys without nulls are copied to the heap in bulk first: C2
      * vectorises the mix over heap arrays, not over a native segment ({@code HashInt64Benchmark}).
      */
-    private static void hashRange(ColumnVector column, int from, int len, long[] out, boolean combine, long[] scratch) {
+    private static void hashRange(ColumnVector column, int from, int len, long[] out, int o, boolean combine, long[] scratch) {
         boolean nulls = column.hasNulls();
         if (!nulls && column instanceof Int64Vector v) {
             MemorySegment.copy(v.valuesSeg, LONG, 8L * (v.offset + from), scratch, 0, len);
             if (combine) {
                 for (int i = 0; i < len; i++) {
-                    out[i] = combine(out[i], hashLong(scratch[i]));
+                    out[o + i] = combine(out[o + i], hashLong(scratch[i]));
                 }
             } else {
                 for (int i = 0; i < len; i++) {
-                    out[i] = hashLong(scratch[i]);
+                    out[o + i] = hashLong(scratch[i]);
                 }
             }
             return;
@@ -163,28 +157,28 @@ public final class Hashing {
                 for (int i = 0; i < len; i++) {
                     int r = from + i;
                     long h = nulls && v.isNull(r) ? NULL_HASH : hashLong(v.get(r));
-                    out[i] = combine ? combine(out[i], h) : h;
+                    out[o + i] = combine ? combine(out[o + i], h) : h;
                 }
             }
             case Int32Vector v -> {
                 for (int i = 0; i < len; i++) {
                     int r = from + i;
                     long h = nulls && v.isNull(r) ? NULL_HASH : hashLong(v.get(r));
-                    out[i] = combine ? combine(out[i], h) : h;
+                    out[o + i] = combine ? combine(out[o + i], h) : h;
                 }
             }
             case Float64Vector v -> {
                 for (int i = 0; i < len; i++) {
                     int r = from + i;
                     long h = nulls && v.isNull(r) ? NULL_HASH : hashDouble(v.get(r));
-                    out[i] = combine ? combine(out[i], h) : h;
+                    out[o + i] = combine ? combine(out[o + i], h) : h;
                 }
             }
             case BooleanVector v -> {
                 for (int i = 0; i < len; i++) {
                     int r = from + i;
                     long h = nulls && v.isNull(r) ? NULL_HASH : hashBoolean(v.get(r));
-                    out[i] = combine ? combine(out[i], h) : h;
+                    out[o + i] = combine ? combine(out[o + i], h) : h;
                 }
             }
             case Utf8Vector v -> {
@@ -192,7 +186,7 @@ public final class Hashing {
                 for (int i = 0; i < len; i++) {
                     int r = from + i;
                     long h = nulls && v.isNull(r) ? NULL_HASH : hashBytes(data, v.dataOffset(r), v.byteLength(r));
-                    out[i] = combine ? combine(out[i], h) : h;
+                    out[o + i] = combine ? combine(out[o + i], h) : h;
                 }
             }
         }

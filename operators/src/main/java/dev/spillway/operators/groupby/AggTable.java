@@ -90,6 +90,9 @@ final class AggTable implements AutoCloseable {
     private long reserved;
     private long[] scratchHash = new long[0];
     private long[] scratchPartition = new long[0];
+    private int[] scratchGroup = new int[0];
+    /** The partition hashes of the scratch rows: {@link #scratchPartition}, or {@link #scratchHash} when they are the same. */
+    private long[] rowPartitionHash = scratchPartition;
     private boolean closed;
 
     /**
@@ -208,7 +211,7 @@ final class AggTable implements AutoCloseable {
 
     /**
      * Hashes {@code cols} of every row of {@code m} into the scratch arrays: the hash of the first
-     * {@code groupCols} columns into {@link #scratchPartition}, of all of them into
+     * {@code groupCols} columns into {@link #rowPartitionHash}, of all of them into
      * {@link #scratchHash}.
      */
     private void hashRows(Morsel m, int[] cols, int groupCols) {
@@ -226,9 +229,8 @@ final class AggTable implements AutoCloseable {
             }
             Hashing.hashColumn(m.column(cols[k]), scratchHash, k > 0 || groupCols == 0);
         }
-        if (groupCols == cols.length) {
-            System.arraycopy(scratchHash, 0, scratchPartition, 0, n);
-        }
+        // When both hashes cover the same columns they are one array: no copy per morsel.
+        rowPartitionHash = groupCols == cols.length ? scratchHash : scratchPartition;
     }
 
     // ------------------------------------------------------------------ adding rows
@@ -270,6 +272,8 @@ final class AggTable implements AutoCloseable {
             values = new long[n];
             Hashing.hashColumn(m.column(cols[groupKeys + pass]), values, false);
         }
+        System.arraycopy(scratchHash, 0, scratchPartition, 0, n);
+        rowPartitionHash = scratchPartition;
         for (int r = 0; r < n; r++) {
             long h = scratchPartition[r];
             for (int i = 0; i < u; i++) {
@@ -314,7 +318,7 @@ final class AggTable implements AutoCloseable {
         }
         hashRows(m, cols, groupKeys);
         for (int r = 0; r < m.rowCount(); r++) {
-            int g = findOrInsert(m, cols, r, scratchHash[r], scratchPartition[r]);
+            int g = findOrInsert(m, cols, r, scratchHash[r], rowPartitionHash[r]);
             update(g, m, r, false, layout.fineKeyCount(), 0);
             for (int a = 0; a < aggs.length; a++) {
                 int u = layout.distinctIndex[a];
@@ -335,24 +339,131 @@ final class AggTable implements AutoCloseable {
 
     private int add(Morsel m, int[] cols, int from, boolean input, int stateBase, long ordinalBase, int pass) {
         int n = m.rowCount();
-        ColumnVector passValues = pass >= 0 ? m.column(cols[groupKeys + pass]) : null;
-        for (int r = from; r < n; r++) {
-            if (passValues != null && passValues.isNull(r)) {
-                continue;
+        if (pass >= 0) {
+            // An n_unique pass only inserts its (keys, value) pairs; no state changes.
+            ColumnVector passValues = m.column(cols[groupKeys + pass]);
+            for (int r = from; r < n; r++) {
+                if (passValues.isNull(r)) {
+                    continue;
+                }
+                long h = scratchHash[r];
+                int g = find(m, cols, r, h, pass);
+                if (g < 0) {
+                    if (groups == maxGroups) {
+                        return r;
+                    }
+                    insertAt(m, cols, r, h, rowPartitionHash[r], -g - 1, pass);
+                }
             }
+            return n;
+        }
+        // Vectorised: the group of every row first, then each aggregate over the whole batch.
+        if (scratchGroup.length < n) {
+            scratchGroup = new int[n];
+        }
+        int[] gid = scratchGroup;
+        int end = cols.length == 1 && groupKeys >= 1 && m.column(cols[0]) instanceof Int64Vector k && !k.hasNulls()
+                ? assignInt64Groups(k, m, cols, from, n, pass, gid)
+                : assignGroups(m, cols, from, n, pass, gid);
+        for (int a = 0; a < aggs.length; a++) {
+            updateBatch(a, gid, m, from, end, input, stateBase, ordinalBase);
+        }
+        return end;
+    }
+
+    /** Finds or inserts the group of rows {@code from ..}; returns the first row that found the table full. */
+    private int assignGroups(Morsel m, int[] cols, int from, int n, int pass, int[] gid) {
+        for (int r = from; r < n; r++) {
             long h = scratchHash[r];
             int g = find(m, cols, r, h, pass);
             if (g < 0) {
                 if (groups == maxGroups) {
                     return r;
                 }
-                g = insertAt(m, cols, r, h, scratchPartition[r], -g - 1, pass);
+                g = insertAt(m, cols, r, h, rowPartitionHash[r], -g - 1, pass);
             }
-            if (pass < 0) {
-                update(g, m, r, input, stateBase, ordinalBase);
-            }
+            gid[r] = g;
         }
         return n;
+    }
+
+    /** {@link #assignGroups} for the common single int64 key without nulls: no per-row dispatch. */
+    private int assignInt64Groups(Int64Vector key, Morsel m, int[] cols, int from, int n, int pass, int[] gid) {
+        Slot ks = keys[0];
+        for (int r = from; r < n; r++) {
+            long h = scratchHash[r];
+            long v = key.get(r);
+            int i = (int) h & mask;
+            int g;
+            while (true) {
+                int e = table[i];
+                if (e == 0) {
+                    if (groups == maxGroups) {
+                        return r;
+                    }
+                    g = insertAt(m, cols, r, h, rowPartitionHash[r], i, pass);
+                    break;
+                }
+                g = e - 1;
+                if (hashes[g] == h && ks.v[g] == v && ks.set[g]) {
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+            gid[r] = g;
+        }
+        return n;
+    }
+
+    /**
+     * Updates aggregate {@code a} for rows {@code from .. to} of their groups {@code gid}: tight
+     * loops for the common kinds over columns without nulls, {@link #updateOne} otherwise.
+     */
+    private void updateBatch(int a, int[] gid, Morsel m, int from, int to, boolean input, int stateBase, long ordinalBase) {
+        AggKind kind = aggs[a].kind();
+        int s = layout.stateStart[a];
+        Slot st = states[s];
+        if (kind == AggKind.LEN && input) {
+            long[] v = st.v;
+            for (int r = from; r < to; r++) {
+                v[gid[r]]++;
+            }
+            return;
+        }
+        ColumnVector c = kind == AggKind.LEN && input ? null : m.column(input ? layout.inputColumn[a] : stateBase + s);
+        if (c != null && !c.hasNulls()) {
+            if (kind == AggKind.COUNT && input) {
+                long[] v = st.v;
+                for (int r = from; r < to; r++) {
+                    v[gid[r]]++;
+                }
+                return;
+            }
+            boolean counter = kind == AggKind.COUNT || kind == AggKind.LEN || kind == AggKind.N_UNIQUE;
+            if ((kind == AggKind.SUM || counter && !input) && c instanceof Int64Vector x) {
+                long[] v = st.v;
+                boolean[] set = st.set;
+                for (int r = from; r < to; r++) {
+                    int g = gid[r];
+                    v[g] += x.get(r);
+                    set[g] = true;
+                }
+                return;
+            }
+            if (kind == AggKind.SUM && c instanceof Float64Vector x) {
+                double[] d = st.d;
+                boolean[] set = st.set;
+                for (int r = from; r < to; r++) {
+                    int g = gid[r];
+                    d[g] += x.get(r);
+                    set[g] = true;
+                }
+                return;
+            }
+        }
+        for (int r = from; r < to; r++) {
+            updateOne(a, gid[r], m, r, input, stateBase, ordinalBase);
+        }
     }
 
     private int findOrInsert(Morsel m, int[] cols, int r, long h, long ph) {
@@ -443,46 +554,51 @@ final class AggTable implements AutoCloseable {
 
     private void update(int g, Morsel m, int r, boolean input, int stateBase, long ordinalBase) {
         for (int a = 0; a < aggs.length; a++) {
-            AggKind kind = aggs[a].kind();
-            int s = layout.stateStart[a];
-            Slot st = states[s];
-            ColumnVector c = input ? (kind == AggKind.LEN ? null : m.column(layout.inputColumn[a])) : m.column(stateBase + s);
-            switch (kind) {
-                case SUM -> {
-                    if (!c.isNull(r)) {
-                        add(st, g, c, r);
-                    }
+            updateOne(a, g, m, r, input, stateBase, ordinalBase);
+        }
+    }
+
+    /** Updates aggregate {@code a} of group {@code g} with row {@code r}. */
+    private void updateOne(int a, int g, Morsel m, int r, boolean input, int stateBase, long ordinalBase) {
+        AggKind kind = aggs[a].kind();
+        int s = layout.stateStart[a];
+        Slot st = states[s];
+        ColumnVector c = input ? (kind == AggKind.LEN ? null : m.column(layout.inputColumn[a])) : m.column(stateBase + s);
+        switch (kind) {
+            case SUM -> {
+                if (!c.isNull(r)) {
+                    add(st, g, c, r);
                 }
-                case COUNT -> st.v[g] += input ? (c.isNull(r) ? 0 : 1) : asLong(c, r);
-                case LEN -> st.v[g] += input ? 1 : asLong(c, r);
-                // Counted when the extended key is folded back (addFolded); counts of the second level add up.
-                case N_UNIQUE -> st.v[g] += input ? 0 : asLong(c, r);
-                case MIN -> {
-                    if (!c.isNull(r) && (!st.set[g] || compare(c, r, st, g) < 0)) {
+            }
+            case COUNT -> st.v[g] += input ? (c.isNull(r) ? 0 : 1) : asLong(c, r);
+            case LEN -> st.v[g] += input ? 1 : asLong(c, r);
+            // Counted when the extended key is folded back (addFolded); counts of the second level add up.
+            case N_UNIQUE -> st.v[g] += input ? 0 : asLong(c, r);
+            case MIN -> {
+                if (!c.isNull(r) && (!st.set[g] || compare(c, r, st, g) < 0)) {
+                    store(st, g, c, r);
+                }
+            }
+            case MAX -> {
+                if (!c.isNull(r) && (!st.set[g] || compare(c, r, st, g) > 0)) {
+                    store(st, g, c, r);
+                }
+            }
+            case MEAN -> {
+                if (!c.isNull(r)) {
+                    add(st, g, c, r);
+                    states[s + 1].v[g] += input ? 1 : asLong(m.column(stateBase + s + 1), r);
+                }
+            }
+            case FIRST, LAST -> {
+                Slot ord = states[s + 1];
+                ColumnVector oc = input ? null : m.column(stateBase + s + 1);
+                if (oc == null || !oc.isNull(r)) {
+                    long o = oc == null ? ordinalBase + r : asLong(oc, r);
+                    if (!ord.set[g] || (kind == AggKind.FIRST ? o < ord.v[g] : o > ord.v[g])) {
+                        ord.set[g] = true;
+                        ord.v[g] = o;
                         store(st, g, c, r);
-                    }
-                }
-                case MAX -> {
-                    if (!c.isNull(r) && (!st.set[g] || compare(c, r, st, g) > 0)) {
-                        store(st, g, c, r);
-                    }
-                }
-                case MEAN -> {
-                    if (!c.isNull(r)) {
-                        add(st, g, c, r);
-                        states[s + 1].v[g] += input ? 1 : asLong(m.column(stateBase + s + 1), r);
-                    }
-                }
-                case FIRST, LAST -> {
-                    Slot ord = states[s + 1];
-                    ColumnVector oc = input ? null : m.column(stateBase + s + 1);
-                    if (oc == null || !oc.isNull(r)) {
-                        long o = oc == null ? ordinalBase + r : asLong(oc, r);
-                        if (!ord.set[g] || (kind == AggKind.FIRST ? o < ord.v[g] : o > ord.v[g])) {
-                            ord.set[g] = true;
-                            ord.v[g] = o;
-                            store(st, g, c, r);
-                        }
                     }
                 }
             }
