@@ -100,6 +100,8 @@ public final class ParquetScan implements AutoCloseable {
         int produced;
         int batchPos;
         int batchCount;
+        /** Decoding failed (the query is failing); later slices must not restart the row group. */
+        boolean failed;
     }
 
     /**
@@ -468,8 +470,9 @@ public final class ParquetScan implements AutoCloseable {
         RowGroupCursor cursor = cursors[t];
         Morsel m;
         synchronized (cursor) {
-            if (closed) {
-                throw new IllegalStateException("Parquet scan is closed");
+            if (closed || cursor.failed) {
+                throw new IllegalStateException(closed ? "Parquet scan is closed"
+                        : "row group at byte " + task.start() + " of " + files.get(task.file()) + " failed to decode");
             }
             int k = cursor.produced++;
             int rows = (int) Math.min(sliceRows, task.rows() - (long) k * sliceRows);
@@ -523,9 +526,11 @@ public final class ParquetScan implements AutoCloseable {
             }
             return new Morsel(read, cols, rows, sequence);
         } catch (FormatException e) {
+            cursor.failed = true;
             finish(cursor);
             throw e;
         } catch (RuntimeException e) {
+            cursor.failed = true;
             finish(cursor);
             throw new FormatException(file, null, "cannot decode row group at byte " + task.start() + ": " + e, e);
         } finally {
