@@ -176,6 +176,6 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
     public String label() {
         String what = files.size() == 1 ? files.get(0).getFileName().toString() : files.size() + " files";
         return "SCAN " + format + " " + what + " columns=" + (projection == null ? "*" : String.join(",", projection))
-                + (bounds.isEmpty() ? "" : " bounds=" + bounds);
+                + (hive == null ? "" : " hive=" + hive.names()) + (bounds.isEmpty() ? "" : " bounds=" + bounds);
     }
 }

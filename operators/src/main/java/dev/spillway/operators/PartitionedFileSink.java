@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -226,7 +228,7 @@ public final class PartitionedFileSink implements Sink<Void> {
                 boolean same = previousKey != null;
                 for (int k = 0; k < keyColumns.length; k++) {
                     Object v = m.column(keyColumns[k]).getObject(r);
-                    same &= java.util.Objects.equals(v, previous[k]);
+                    same &= Objects.equals(v, previous[k]);
                     previous[k] = v;
                 }
                 if (!same) {
@@ -262,7 +264,7 @@ public final class PartitionedFileSink implements Sink<Void> {
             }
             for (int k = 0; k < keys.size(); k++) {
                 int count = start[k + 1] - start[k];
-                writeTo(keys.get(k), gather(m, java.util.Arrays.copyOfRange(byKey, start[k], start[k + 1]), count));
+                writeTo(keys.get(k), gather(m, Arrays.copyOfRange(byKey, start[k], start[k + 1]), count));
             }
         }
     }

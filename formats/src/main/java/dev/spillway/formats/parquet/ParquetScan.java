@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -336,7 +337,7 @@ public final class ParquetScan implements AutoCloseable {
         return switch (v) {
             case Long l when literal instanceof Long x -> Integer.signum(Long.compare(l, x));
             case Long l when literal instanceof Integer x -> Integer.signum(Long.compare(l, x));
-            case java.time.LocalDate d when literal instanceof Integer x -> Integer.signum(Long.compare(d.toEpochDay(), x));
+            case LocalDate d when literal instanceof Integer x -> Integer.signum(Long.compare(d.toEpochDay(), x));
             case Boolean b when literal instanceof Boolean x -> Integer.signum(Boolean.compare(b, x));
             case String str when literal instanceof String x -> Integer.signum(str.compareTo(x));
             default -> Integer.MIN_VALUE;
@@ -461,11 +462,8 @@ public final class ParquetScan implements AutoCloseable {
         if (ticket >= firstSlice[tasks.size()]) {
             return null;
         }
-        int t = java.util.Arrays.binarySearch(firstSlice, ticket);
+        int t = Arrays.binarySearch(firstSlice, ticket); // strictly increasing: every task has at least one slice
         t = t >= 0 ? t : -t - 2;
-        while (firstSlice[t + 1] == firstSlice[t]) {
-            t++;
-        }
         RowGroupTask task = tasks.get(t);
         RowGroupCursor cursor = cursors[t];
         Morsel m;
