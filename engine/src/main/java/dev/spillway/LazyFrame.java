@@ -9,6 +9,9 @@ import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.CollectSink;
+import dev.spillway.operators.HivePath;
+import dev.spillway.operators.PartitionedFileSink;
+import dev.spillway.operators.Partitioning;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
 import dev.spillway.operators.join.JoinType;
@@ -41,6 +44,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * A query not yet run: an immutable logical plan. Every method returns a new frame; nothing is
@@ -430,6 +434,55 @@ public final class LazyFrame {
         }
     }
 
+    /**
+     * Writes the result into hive-style partition directories of Parquet files,
+     * {@code dir/country=DE/part-00000.parquet}, streaming, with at most
+     * {@link Partitioning#maxOpenFiles()} files open at once. The partition columns are not
+     * written into the files (the directory names hold them; {@link Spillway#scanParquet} of the
+     * directory restores them). Null and empty values go to {@code col=__HIVE_DEFAULT_PARTITION__};
+     * characters unsafe in a path are written as {@code %XX} ({@link HivePath}). Files appear only
+     * when the query succeeds.
+     *
+     * <pre>{@code
+     * frame.sinkParquet(Path.of("out"), Partitioning.partitionBy("country").withMaxOpenFiles(8));
+     * }</pre>
+     *
+     * @param dir a new or empty directory
+     * @return rows written
+     * @throws IllegalArgumentException for an unknown or float64 partition column
+     * @throws dev.spillway.formats.FormatException when {@code dir} is not empty or cannot be written
+     */
+    public long sinkParquet(Path dir, Partitioning partitioning) {
+        return sinkParquet(dir, ParquetWriteOptions.defaults(), partitioning);
+    }
+
+    /** Like {@link #sinkParquet(Path, Partitioning)} with options (codec, row-group size). */
+    public long sinkParquet(Path dir, ParquetWriteOptions options, Partitioning partitioning) {
+        Schema s = schema();
+        return sinkPartitioned((budget, log) -> ParquetSink.partitioned(dir, s, options, partitioning, engine.pool(), budget, log));
+    }
+
+    /** Like {@link #sinkParquet(Path, Partitioning)}, writing Arrow IPC files ({@code part-00000.arrow}). */
+    public long sinkIpc(Path dir, Partitioning partitioning) {
+        Schema s = schema();
+        return sinkPartitioned((budget, log) -> IpcSink.partitioned(dir, s, partitioning, engine.pool(), budget, log));
+    }
+
+    /** Like {@link #sinkParquet(Path, Partitioning)}, writing CSV files ({@code part-00000.csv}) with {@code options}. */
+    public long sinkCsv(Path dir, CsvOptions options, Partitioning partitioning) {
+        Schema s = schema();
+        return sinkPartitioned((budget, log) -> CsvSink.partitioned(dir, s, options, partitioning, engine.pool(), budget, log));
+    }
+
+    private long sinkPartitioned(SinkFactory factory) {
+        PartitionedFileSink[] made = new PartitionedFileSink[1];
+        try (Query q = run((budget, log) -> made[0] = (PartitionedFileSink) factory.create(budget, log), Engine.STREAMING,
+                null)) {
+            Objects.requireNonNull(q);
+            return made[0].rows();
+        }
+    }
+
     /** The memory of one query run; released when its result is closed. */
     private record Query(MemoryBudget budget, MemoryManager manager, SpillDirectory spills) implements AutoCloseable {
         @Override
@@ -443,7 +496,22 @@ public final class LazyFrame {
         }
     }
 
+    /** Makes the sink of a query once the query's budget and event log exist. */
+    @FunctionalInterface
+    private interface SinkFactory {
+        Sink<?> create(MemoryBudget budget, Consumer<String> log);
+    }
+
     private Query run(Sink<?> sink, Engine how) {
+        return run((budget, log) -> sink, how, sink);
+    }
+
+    /**
+     * Runs the query into the sink that {@code factory} makes; {@code given} is the sink already
+     * made by the caller (closed on failure before the factory runs), or null.
+     */
+    private Query run(SinkFactory factory, Engine how, Sink<?> given) {
+        Sink<?> sink = given;
         engine.ensureOpen();
         String name = engine.nextQueryName();
         LogicalPlan optimized = Optimizer.optimize(plan);
@@ -456,17 +524,23 @@ public final class LazyFrame {
         } catch (RuntimeException e) {
             manager.close();
             budget.close();
-            closeQuietly(sink, e);
+            if (sink != null) {
+                closeQuietly(sink, e);
+            }
             throw e;
         }
         Query q = new Query(budget, manager, spills);
         QueryContext ctx = new QueryContext(name);
-        String explained = PhysicalPlanner.explain(optimized, sink instanceof CsvSink ? "STREAMING_SINK_CSV" : "STREAMING_COLLECT");
         QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
                 how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
         manager.addListener(recorder::onPressure);
         QueryPlan qp = null;
+        String explained = null;
         try {
+            if (sink == null) {
+                sink = factory.create(budget, recorder::log);
+            }
+            explained = PhysicalPlanner.explain(optimized, sinkLabel(sink));
             qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, recorder::log, engine.config().morselRows(),
                     engine.workers().threads(), engine.config().forceSpill()).sortFanIn(engine.sortFanIn()).plan(optimized, sink,
                     name);
@@ -481,8 +555,10 @@ public final class LazyFrame {
             engine.recordProfile(recorder.finish(true, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
             return q;
         } catch (RuntimeException e) {
-            engine.recordProfile(recorder.finish(false, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
-            closeQuietly(sink, e);
+            if (sink != null) {
+                engine.recordProfile(recorder.finish(false, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
+                closeQuietly(sink, e);
+            }
             try {
                 q.close();
             } catch (RuntimeException leak) {
@@ -492,6 +568,17 @@ public final class LazyFrame {
         } finally {
             recorder.close();
         }
+    }
+
+    /** The top line of {@code explain()} for a query writing into {@code sink}. */
+    private static String sinkLabel(Sink<?> sink) {
+        return switch (sink) {
+            case CsvSink c -> "STREAMING_SINK_CSV";
+            case ParquetSink p -> "STREAMING_SINK_PARQUET";
+            case IpcSink i -> "STREAMING_SINK_IPC";
+            case PartitionedFileSink p -> "STREAMING_SINK_PARTITIONED " + p.name().substring("sink ".length());
+            default -> "STREAMING_COLLECT";
+        };
     }
 
     private static void closeQuietly(AutoCloseable c, RuntimeException primary) {

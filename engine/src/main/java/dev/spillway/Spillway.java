@@ -10,6 +10,9 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.formats.HiveColumns;
+import dev.spillway.formats.ipc.IpcScan;
+import dev.spillway.formats.parquet.ParquetScan;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvScan;
 import dev.spillway.plan.CsvScanNode;
@@ -232,30 +235,86 @@ public final class Spillway implements AutoCloseable {
     }
 
     /**
-     * Scans a Parquet file or the files matched by a glob ({@code data/*.parquet}). Only the
-     * columns the query needs are decoded; row groups whose statistics rule out a filter's
-     * {@code column op literal} conjuncts are skipped; row groups are decoded in parallel.
+     * Scans a Parquet file, the files matched by a glob ({@code data/*.parquet}), or every
+     * {@code .parquet} file below a directory. Only the columns the query needs are decoded (and
+     * only they must have a supported type); row groups whose statistics rule out a filter's
+     * {@code column op literal} conjuncts are skipped; row groups are decoded in parallel, in
+     * morsel-sized slices.
      *
-     * @throws dev.spillway.formats.FormatException for a missing or corrupt file or an unsupported column type
+     * <p>A directory written hive-style ({@code dir/country=DE/part-00000.parquet}, as
+     * {@link LazyFrame#sinkParquet(Path, dev.spillway.operators.Partitioning)} writes it) gets its
+     * partition columns back as the last columns, typed int64, date, boolean or string from the
+     * directory names ({@code __HIVE_DEFAULT_PARTITION__} is null); a filter on one skips the
+     * files of the other values.
+     *
+     * @throws dev.spillway.formats.FormatException for a missing or corrupt file
+     * @throws PlanException when a glob or directory holds no file, or a partition column repeats a file column
      */
     public LazyFrame scanParquet(Path path) {
         ensureOpen();
-        List<Path> files = expand(path);
-        Schema schema = dev.spillway.formats.parquet.ParquetScan.readSchema(files.get(0));
-        return new LazyFrame(this, new FormatScanNode(FormatScanNode.Format.PARQUET, files, schema, null, List.of()));
+        return formatScan(FormatScanNode.Format.PARQUET, path, ".parquet");
     }
 
     /**
-     * Scans an Arrow IPC file (Feather v2, uncompressed) or the files matched by a glob. Files are
-     * memory-mapped and their buffers read in place, without copying.
+     * Scans an Arrow IPC file (Feather v2, uncompressed), the files matched by a glob, or every
+     * {@code .arrow}/{@code .feather} file below a directory (hive partition columns restored as in
+     * {@link #scanParquet}). Files are memory-mapped and their buffers read in place, without copying.
      *
      * @throws dev.spillway.formats.FormatException for a missing or corrupt file or an unsupported column type
      */
     public LazyFrame scanIpc(Path path) {
         ensureOpen();
-        List<Path> files = expand(path);
-        Schema schema = dev.spillway.formats.ipc.IpcScan.readSchema(files.get(0));
-        return new LazyFrame(this, new FormatScanNode(FormatScanNode.Format.IPC, files, schema, null, List.of()));
+        return formatScan(FormatScanNode.Format.IPC, path, ".arrow", ".feather");
+    }
+
+    private LazyFrame formatScan(FormatScanNode.Format format, Path path, String... extensions) {
+        boolean dir = Files.isDirectory(path);
+        List<Path> files = dir ? listTree(path, extensions) : expand(path);
+        Schema schema = format == FormatScanNode.Format.PARQUET ? ParquetScan.readSchema(files.get(0))
+                : IpcScan.readSchema(files.get(0));
+        HiveColumns hive = dir ? HiveColumns.discover(path, files) : null;
+        if (hive != null) {
+            List<Field> all = new ArrayList<>(schema.fields());
+            for (Field f : hive.fields()) {
+                if (schema.indexOf(f.name()) >= 0) {
+                    throw new PlanException("partition column '" + f.name() + "' of " + path + " is also a column of "
+                            + files.get(0) + "; rename one of them");
+                }
+                all.add(f);
+            }
+            schema = new Schema(all).withUnreadable(schema.unreadable());
+        }
+        return new LazyFrame(this, new FormatScanNode(format, files, schema, null, List.of(), hive));
+    }
+
+    /** The files below {@code dir} with one of {@code extensions}, sorted; hidden ({@code .x}, {@code _x}) entries are skipped. */
+    private static List<Path> listTree(Path dir, String... extensions) {
+        List<Path> out = new ArrayList<>();
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            all.filter(Files::isRegularFile).filter(p -> {
+                Path rel = dir.relativize(p);
+                for (Path part : rel) {
+                    String n = part.toString();
+                    if (n.startsWith(".") || n.startsWith("_")) {
+                        return false;
+                    }
+                }
+                String name = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+                for (String ext : extensions) {
+                    if (name.endsWith(ext)) {
+                        return true;
+                    }
+                }
+                return false;
+            }).forEach(out::add);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new PlanException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        if (out.isEmpty()) {
+            throw new PlanException("no " + String.join(" or ", extensions) + " file below " + dir);
+        }
+        out.sort(null);
+        return out;
     }
 
     private static List<Path> expand(Path path) {

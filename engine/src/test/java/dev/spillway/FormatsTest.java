@@ -202,9 +202,75 @@ class FormatsTest {
                 try (Statement st = db.createStatement()) {
                     st.execute("COPY (SELECT 1 AS a, TIMESTAMP '2020-01-01 00:00:00' AS t) TO '" + ts + "' (FORMAT parquet)");
                 }
-                e = assertThrows(FormatException.class, () -> sw.scanParquet(ts));
-                assertTrue(e.getMessage().contains("ts.parquet") && e.getMessage().contains("'t'"), e.getMessage());
-                assertEquals("t", e.column());
+                // An unsupported column fails only a query that uses it, naming file, column, type and what is supported.
+                try (DataFrame df = sw.scanParquet(ts).select(col("a")).collect()) {
+                    assertEquals(1, df.getLong(0, "a"));
+                }
+                RuntimeException used = assertThrows(RuntimeException.class, () -> sw.scanParquet(ts).select(col("t")));
+                assertTrue(used.getMessage().contains("ts.parquet") && used.getMessage().contains("'t'")
+                        && used.getMessage().contains("INT64") && used.getMessage().contains("supported: BOOLEAN"), used.getMessage());
+                Path dec = mem.dataDir().resolve("dec.parquet");
+                try (Statement st = db.createStatement()) {
+                    st.execute("COPY (SELECT 7::BIGINT AS a, 1.25::DECIMAL(10,2) AS m) TO '" + dec + "' (FORMAT parquet)");
+                }
+                used = assertThrows(RuntimeException.class, () -> sw.scanParquet(dec).filter(col("m").gt(lit(1.0))));
+                assertTrue(used.getMessage().contains("dec.parquet") && used.getMessage().contains("'m'")
+                        && used.getMessage().contains("DECIMAL(10, 2)"), used.getMessage());
+                // The first file decides the schema; a later file whose projected column has an unsupported type fails at the scan.
+                Path dir = mem.dataDir().resolve("mixed");
+                Files.createDirectories(dir);
+                try (Statement st = db.createStatement()) {
+                    st.execute("COPY (SELECT 1::BIGINT AS a, 2::BIGINT AS m) TO '" + dir.resolve("a.parquet") + "' (FORMAT parquet)");
+                    st.execute("COPY (SELECT 3::BIGINT AS a, 4.5::DECIMAL(10,2) AS m) TO '" + dir.resolve("b.parquet") + "' (FORMAT parquet)");
+                }
+                try (DataFrame df = sw.scanParquet(dir).select(col("a")).collect()) {
+                    assertEquals(2, df.rowCount());
+                }
+                e = assertThrows(FormatException.class, () -> sw.scanParquet(dir).collect().close());
+                assertTrue(e.getMessage().contains("b.parquet") && e.getMessage().contains("'m'"), e.getMessage());
+                assertEquals("m", e.column());
+            }
+        });
+    }
+
+    @Test
+    void largeRowGroupsAreHandedOutInMorselSizedSlices() {
+        LeakCheck.assertNoLeaks(mem -> {
+            List<String> events = new CopyOnWriteArrayList<>();
+            try (Spillway sw = engine(mem, events); Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
+                Path file = mem.dataDir().resolve("big-groups.parquet");
+                try (Statement st = db.createStatement()) {
+                    st.execute("COPY (SELECT i::BIGINT AS k, CASE WHEN i % 3 = 0 THEN NULL ELSE 'v' || (i % 97) END AS s"
+                            + " FROM range(25000) t(i)) TO '" + file + "' (FORMAT parquet, ROW_GROUP_SIZE 12000)");
+                }
+                long want = 0;
+                long strings = 0;
+                for (long i = 0; i < 25_000; i++) {
+                    want += i;
+                    strings += i % 3 == 0 ? 0 : 1;
+                }
+                try (DataFrame df = sw.scanParquet(file).collect()) {
+                    assertEquals(25_000, df.rowCount());
+                    for (var m : df.morsels()) {
+                        assertTrue(m.rowCount() <= 1000, "morsel of " + m.rowCount() + " rows (morselRows 1000)");
+                    }
+                    long got = 0;
+                    long nonNull = 0;
+                    for (long r = 0; r < df.rowCount(); r++) {
+                        assertEquals(r, df.getLong(r, "k"), "row order");
+                        got += df.getLong(r, "k");
+                        Object s = df.get(r, "s");
+                        nonNull += s == null ? 0 : 1;
+                        assertEquals(r % 3 == 0 ? null : "v" + (r % 97), s, "row " + r);
+                    }
+                    assertEquals(want, got);
+                    assertEquals(strings, nonNull);
+                }
+                String line = events.stream().filter(e -> e.startsWith("[spillway] parquet:")).findFirst().orElseThrow();
+                assertTrue(line.contains("morsels="), line);
+                int groups = Integer.parseInt(line.replaceAll(".*row groups read=(\\d+).*", "$1"));
+                int morsels = Integer.parseInt(line.replaceAll(".*morsels=(\\d+).*", "$1"));
+                assertTrue(groups >= 2 && morsels >= 25, line);
             }
         });
     }

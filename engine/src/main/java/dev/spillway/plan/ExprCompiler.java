@@ -36,8 +36,7 @@ public final class ExprCompiler {
             case Expr.Column c -> {
                 int i = schema.indexOf(c.name());
                 if (i < 0) {
-                    throw new PlanException("column '" + c.name() + "' not found; available: "
-                            + String.join(", ", schema.names()));
+                    throw new PlanException(schema.missing(c.name()));
                 }
                 yield PhysicalExprs.column(i, c.name(), schema.field(i).type());
             }

@@ -1,6 +1,7 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
+import dev.spillway.formats.HiveColumns;
 import dev.spillway.formats.ipc.IpcScan;
 import dev.spillway.formats.parquet.ColumnBound;
 import dev.spillway.formats.parquet.ParquetScan;
@@ -26,9 +27,12 @@ import java.util.function.Consumer;
  * @param fileSchema the columns of the files
  * @param projection the columns to read, in file order; null for all
  * @param bounds     comparisons from a filter above, used by Parquet to skip row groups by statistics
+ *                   (and files, by their partition values)
+ * @param hive       the partition columns of a hive-style directory (the last fields of
+ *                   {@code fileSchema}); null when there are none
  */
 public record FormatScanNode(Format format, List<Path> files, Schema fileSchema, List<String> projection,
-        List<ColumnBound> bounds) implements LogicalPlan {
+        List<ColumnBound> bounds, HiveColumns hive) implements LogicalPlan {
     /** The formats. */
     public enum Format {
         /** Apache Parquet. */
@@ -77,14 +81,14 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
         if (keep.isEmpty()) {
             keep.add(schema().field(0).name());
         }
-        return new FormatScanNode(format, files, fileSchema, keep.size() == fileSchema.size() ? null : keep, bounds);
+        return new FormatScanNode(format, files, fileSchema, keep.size() == fileSchema.size() ? null : keep, bounds, hive);
     }
 
     /** This scan with {@code more} bounds. */
     FormatScanNode withBounds(List<ColumnBound> more) {
         List<ColumnBound> all = new ArrayList<>(bounds);
         all.addAll(more);
-        return new FormatScanNode(format, files, fileSchema, projection, all);
+        return new FormatScanNode(format, files, fileSchema, projection, all, hive);
     }
 
     /** The {@code col op literal} conjuncts of {@code predicate} (ANDs descended; anything else ignored). */
@@ -141,11 +145,12 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
         };
     }
 
-    /** The scheduler source of this scan. */
-    Source source(BlockPool pool, MemoryBudget budget, Consumer<String> log) {
+    /** The scheduler source of this scan; Parquet row groups are handed out in morsels of at most {@code morselRows}. */
+    Source source(BlockPool pool, MemoryBudget budget, Consumer<String> log, int morselRows) {
         return switch (format) {
-            case PARQUET -> new ParquetScan(files, fileSchema, schema().names(), bounds, pool, budget, log).source();
-            case IPC -> new IpcScan(files, fileSchema, schema().names(), budget).source();
+            case PARQUET -> new ParquetScan(files, fileSchema, schema().names(), bounds, hive, morselRows, pool, budget, log)
+                    .source();
+            case IPC -> new IpcScan(files, fileSchema, schema().names(), hive, pool, budget).source();
         };
     }
 
@@ -153,6 +158,7 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
     String explainLabel() {
         String what = files.size() == 1 ? files.get(0).getFileName().toString() : files.size() + " files";
         return "STREAMING_SCAN_" + format + " " + what + " columns=[" + String.join(", ", schema().names()) + "]"
+                + (hive == null ? "" : " hive-partitions=" + hive.names())
                 + (bounds.isEmpty() ? "" : " row-group-bounds=" + bounds);
     }
 
@@ -170,6 +176,6 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
     public String label() {
         String what = files.size() == 1 ? files.get(0).getFileName().toString() : files.size() + " files";
         return "SCAN " + format + " " + what + " columns=" + (projection == null ? "*" : String.join(",", projection))
-                + (bounds.isEmpty() ? "" : " bounds=" + bounds);
+                + (hive == null ? "" : " hive=" + hive.names()) + (bounds.isEmpty() ? "" : " bounds=" + bounds);
     }
 }

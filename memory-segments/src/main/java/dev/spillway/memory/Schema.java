@@ -10,6 +10,8 @@ import java.util.Map;
 public final class Schema implements Iterable<Field> {
     private final List<Field> fields;
     private final Map<String, Integer> index;
+    /** Columns of the source this schema describes that cannot be read, with the reason; usually empty. */
+    private final Map<String, String> unreadable;
 
     /**
      * Creates a schema.
@@ -27,6 +29,34 @@ public final class Schema implements Iterable<Field> {
             }
         }
         this.index = Map.copyOf(idx);
+        this.unreadable = Map.of();
+    }
+
+    private Schema(Schema s, Map<String, String> unreadable) {
+        this.fields = s.fields;
+        this.index = s.index;
+        this.unreadable = Map.copyOf(unreadable);
+    }
+
+    /**
+     * The same fields, noting columns the source holds but cannot deliver (a file column of an
+     * unsupported type), each with a message saying why. Such a column is not a field; asking for
+     * it ({@link #require}, {@link #missing}) gives the message instead of "not found". The notes
+     * do not take part in {@link #equals}.
+     */
+    public Schema withUnreadable(Map<String, String> reasons) {
+        return reasons.isEmpty() && unreadable.isEmpty() ? this : new Schema(this, reasons);
+    }
+
+    /** The unreadable columns noted by {@link #withUnreadable}, with their messages. */
+    public Map<String, String> unreadable() {
+        return unreadable;
+    }
+
+    /** The message for a column that is not a field: its unreadable note, or "column 'x' not found; available: ...". */
+    public String missing(String name) {
+        String why = unreadable.get(name);
+        return why != null ? why : "column '" + name + "' not found; available: " + String.join(", ", names());
     }
 
     /** Creates a schema from fields. */
@@ -77,7 +107,7 @@ public final class Schema implements Iterable<Field> {
     public int require(String name) {
         int i = indexOf(name);
         if (i < 0) {
-            throw new IllegalArgumentException("column '" + name + "' not found; available: " + String.join(", ", names()));
+            throw new IllegalArgumentException(missing(name));
         }
         return i;
     }

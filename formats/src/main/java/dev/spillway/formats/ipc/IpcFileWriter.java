@@ -138,9 +138,17 @@ public final class IpcFileWriter implements AutoCloseable {
         }
     }
 
-    /** Writes the footer and closes the file. Idempotent. */
+    /** Completes the file (see {@link #finish}) and forces it to disk. Idempotent. */
     @Override
     public void close() {
+        finish(true);
+    }
+
+    /**
+     * Writes what is left and the footer, and closes the file; with {@code sync} the file is
+     * forced to disk first (a partitioned sink writing thousands of files skips it). Idempotent.
+     */
+    public void finish(boolean sync) {
         if (closed) {
             return;
         }
@@ -162,7 +170,9 @@ public final class IpcFileWriter implements AutoCloseable {
             ByteBuffer tail = ByteBuffer.allocate(4 + IpcFormat.MAGIC.length).order(ByteOrder.LITTLE_ENDIAN);
             tail.putInt(len).put(IpcFormat.MAGIC).flip();
             write(tail);
-            channel.force(false);
+            if (sync) {
+                channel.force(false);
+            }
         } catch (IOException e) {
             throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
         } finally {

@@ -1,6 +1,8 @@
 package dev.spillway.formats.ipc;
 
 import dev.spillway.formats.FormatException;
+import dev.spillway.formats.HiveColumns;
+import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
@@ -45,6 +47,10 @@ public final class IpcScan implements AutoCloseable {
     private final Schema fileSchema;
     private final List<String> projection;
     private final Schema output;
+    /** The projected columns stored in the files. */
+    private final Schema fileOutput;
+    private final HiveColumns hive;
+    private final BlockPool pool;
     private final MemoryBudget budget;
     private final List<Mapping> maps = new ArrayList<>();
     private final List<Split> splits = new ArrayList<>();
@@ -68,22 +74,51 @@ public final class IpcScan implements AutoCloseable {
     }
 
     /**
-     * Creates a scan; files are mapped when splits are planned.
+     * Creates a scan of files without partition directories; files are mapped when splits are planned.
      *
      * @param projection column names to read, in file order; null for all
      */
     public IpcScan(List<Path> files, Schema fileSchema, List<String> projection, MemoryBudget budget) {
+        this(files, fileSchema, projection, null, null, budget);
+    }
+
+    /**
+     * Creates a scan; files are mapped when splits are planned.
+     *
+     * @param schema     the columns of the files followed by the partition columns of {@code hive}
+     * @param projection column names to produce, in schema order; null for all
+     * @param hive       partition columns parsed from the files' directories, or null
+     * @param pool       serves the constant partition columns (may be null without {@code hive})
+     */
+    public IpcScan(List<Path> files, Schema schema, List<String> projection, HiveColumns hive, BlockPool pool,
+            MemoryBudget budget) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("an Arrow IPC scan needs at least one file");
         }
         this.files = List.copyOf(files);
-        this.fileSchema = fileSchema;
-        this.projection = projection == null ? fileSchema.names() : List.copyOf(projection);
+        this.hive = hive;
+        List<Field> stored = new ArrayList<>();
+        for (Field f : schema) {
+            if (hive == null || !hive.contains(f.name())) {
+                stored.add(f);
+            }
+        }
+        this.fileSchema = new Schema(stored);
+        this.projection = projection == null ? schema.names() : List.copyOf(projection);
         List<Field> out = new ArrayList<>();
         for (String n : this.projection) {
-            out.add(fileSchema.field(n));
+            if (hive == null || !hive.contains(n)) {
+                out.add(schema.field(n));
+            }
+        }
+        this.fileOutput = new Schema(out);
+        for (String n : this.projection) {
+            if (hive != null && hive.contains(n)) {
+                out.add(schema.field(n));
+            }
         }
         this.output = new Schema(out);
+        this.pool = pool;
         this.budget = budget;
     }
 
@@ -187,7 +222,8 @@ public final class IpcScan implements AutoCloseable {
         Path file = files.get(s.file());
         Mapping mp = maps.get(s.file());
         MemorySegment seg = mp.seg;
-        List<ColumnVector> cols = new ArrayList<>(output.size());
+        List<ColumnVector> cols = new ArrayList<>(fileOutput.size());
+        Morsel m;
         try {
             long at = s.offset();
             int len = seg.get(ValueLayout.JAVA_INT_UNALIGNED, at);
@@ -212,7 +248,7 @@ public final class IpcScan implements AutoCloseable {
             for (int c = 0; c < fileSchema.size(); c++) {
                 Field f = fileSchema.field(c);
                 int nb = f.type() == DataType.UTF8 ? 3 : 2;
-                if (out < output.size() && output.field(out).name().equals(f.name())) {
+                if (out < fileOutput.size() && fileOutput.field(out).name().equals(f.name())) {
                     var node = rb.nodes(c);
                     NativeBuffer validity = node.nullCount() == 0 ? null : wrap(mp, body, rb, buffer);
                     NativeBuffer values = wrap(mp, body, rb, buffer + 1);
@@ -223,7 +259,7 @@ public final class IpcScan implements AutoCloseable {
                 }
                 buffer += nb;
             }
-            return new Morsel(output, cols, rows, i);
+            m = new Morsel(fileOutput, cols, rows, i);
         } catch (FormatException e) {
             cols.forEach(ColumnVector::close);
             throw e;
@@ -231,6 +267,7 @@ public final class IpcScan implements AutoCloseable {
             cols.forEach(ColumnVector::close);
             throw new FormatException(file, null, "corrupt record batch " + i + " (" + e + ")", e);
         }
+        return hive == null ? m : hive.append(m, s.file(), output, pool, budget);
     }
 
     private NativeBuffer wrap(Mapping mp, long body, RecordBatch rb, int index) {

@@ -3,9 +3,14 @@ package dev.spillway.formats.ipc;
 import dev.spillway.formats.FormatException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.MemoryBudget;
 import dev.spillway.operators.OrderedFileSink;
+import dev.spillway.operators.PartitionedFileSink;
+import dev.spillway.operators.Partitioning;
 
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Writes a query's result to an Arrow IPC file in source order, streaming, atomically (see
@@ -40,6 +45,35 @@ public final class IpcSink extends OrderedFileSink {
     @Override
     protected void abortWriter() {
         writer.abort();
+    }
+
+    /**
+     * A sink writing hive-style partition directories of Arrow IPC files ({@code dir/k=v/part-00000.arrow}),
+     * see {@link PartitionedFileSink}; gathered rows are charged to {@code budget}.
+     */
+    public static PartitionedFileSink partitioned(Path dir, Schema schema, Partitioning partitioning, BlockPool pool,
+            MemoryBudget budget, Consumer<String> events) {
+        return new PartitionedFileSink(dir, schema, partitioning, "Arrow IPC", "arrow", (file, s) -> {
+            IpcFileWriter w = new IpcFileWriter(file, s);
+            return new PartitionedFileSink.PartWriter() {
+                @Override
+                public void write(Morsel m) {
+                    try (m) {
+                        w.write(m);
+                    }
+                }
+
+                @Override
+                public void complete() {
+                    w.finish(false);
+                }
+
+                @Override
+                public void abort() {
+                    w.abort();
+                }
+            };
+        }, (file, message, cause) -> new FormatException(file, null, message, cause), pool, budget, events);
     }
 
     /** Rows written. */

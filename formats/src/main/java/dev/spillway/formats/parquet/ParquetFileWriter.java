@@ -92,6 +92,20 @@ public final class ParquetFileWriter implements AutoCloseable {
         }
     }
 
+    /** Native bytes of the morsels waiting for the current row group. */
+    public long bufferedBytes() {
+        long n = 0;
+        for (Morsel m : pending) {
+            n += m.byteSize();
+        }
+        return n;
+    }
+
+    /** Writes the pending rows as a row group now, even if it is not full (bounds the memory of many open writers). */
+    public void flush() {
+        flushRowGroup();
+    }
+
     private void flushRowGroup() {
         if (pendingRows == 0) {
             return;
@@ -303,9 +317,17 @@ public final class ParquetFileWriter implements AutoCloseable {
         }
     }
 
-    /** Writes the last row group and the footer, and closes the file. Idempotent. */
+    /** Completes the file (see {@link #finish}) and forces it to disk. Idempotent. */
     @Override
     public void close() {
+        finish(true);
+    }
+
+    /**
+     * Writes what is left and the footer, and closes the file; with {@code sync} the file is
+     * forced to disk first (a partitioned sink writing thousands of files skips it). Idempotent.
+     */
+    public void finish(boolean sync) {
         if (closed) {
             return;
         }
@@ -315,7 +337,9 @@ public final class ParquetFileWriter implements AutoCloseable {
             ByteBuffer tail = ByteBuffer.allocate(footer.length + 8).order(ByteOrder.LITTLE_ENDIAN);
             tail.put(footer).putInt(footer.length).put(MAGIC).flip();
             write(tail);
-            channel.force(false);
+            if (sync) {
+                channel.force(false);
+            }
         } catch (IOException e) {
             throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
         } finally {

@@ -29,9 +29,11 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Utf8Builder;
-import dev.spillway.scheduler.Source;
-
+import dev.spillway.formats.HiveColumns;
 import dev.spillway.operators.SplitSource;
+import dev.spillway.scheduler.Source;
+import dev.spillway.scheduler.TaskContext;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -40,8 +42,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.LocalDate;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -50,49 +56,105 @@ import java.util.function.Consumer;
  *
  * <p>Planning opens every file, reads its footer and makes one split per row group; a row group
  * whose min/max statistics prove that a {@link ColumnBound} cannot hold is skipped without being
- * read. Workers claim splits in order and decode them in parallel; each split becomes one morsel
- * whose sequence number is the split's index. Only the projected columns are decoded.
+ * read. A row group is handed out in slices of at most {@code sliceRows} rows (the morsel size), each
+ * decoded when a worker claims it, so a writer's 1M-row row groups never become one giant morsel;
+ * different row groups decode in parallel. Only the projected columns are decoded, and only they
+ * must have a supported type. Partition columns of a hive-style directory ({@link HiveColumns})
+ * are appended as constant columns, and a bound on one skips whole files.
  */
 public final class ParquetScan implements AutoCloseable {
     private final List<Path> files;
     private final Schema fileSchema;
     private final List<String> projection;
+    /** The projected columns stored in the files (the others are hive partition columns). */
+    private final List<String> readColumns;
     private final Schema output;
     private final List<ColumnBound> bounds;
+    private final HiveColumns hive;
+    private final int sliceRows;
     private final BlockPool pool;
     private final MemoryBudget budget;
     private final Consumer<String> events;
     private final List<ParquetFileReader> readers = new ArrayList<>();
-    private final List<Split> splits = new ArrayList<>();
+    private final List<RowGroupTask> tasks = new ArrayList<>();
+    /** First sequence number of each task's slices, plus the total at the end. */
+    private int[] firstSlice;
+    private RowGroupCursor[] cursors;
+    private final AtomicInteger nextSlice = new AtomicInteger();
     private HardwoodContext context;
     private int rowGroupsSkipped;
+    private int filesSkipped;
     private boolean planned;
     private boolean closed;
 
-    private record Split(int file, long start, long end, long rows) {
+    /** One row group to read, handed out in slices of at most {@code sliceRows} rows. */
+    private record RowGroupTask(int file, long start, long end, long rows) {
+    }
+
+    /**
+     * The decoding state of one row group: its slices are decoded in order, one at a time, by
+     * whichever worker holds the cursor's lock, so a large row group never becomes one giant
+     * morsel and is never decoded twice.
+     */
+    private static final class RowGroupCursor {
+        ColumnReaders readers;
+        int produced;
+        int batchPos;
+        int batchCount;
+        /** Decoding failed (the query is failing); later slices must not restart the row group. */
+        boolean failed;
+    }
+
+    /**
+     * Creates a scan of files without partition directories, in morsels of at most
+     * {@link Morsel#DEFAULT_ROWS} rows.
+     *
+     * @see #ParquetScan(List, Schema, List, List, HiveColumns, int, BlockPool, MemoryBudget, Consumer)
+     */
+    public ParquetScan(List<Path> files, Schema fileSchema, List<String> projection, List<ColumnBound> bounds,
+            BlockPool pool, MemoryBudget budget, Consumer<String> events) {
+        this(files, fileSchema, projection, bounds, null, Morsel.DEFAULT_ROWS, pool, budget, events);
     }
 
     /**
      * Creates a scan; files are opened when splits are planned.
      *
-     * @param projection column names to decode, in output (file) order; null for all
-     * @param bounds     comparisons used only to skip row groups (may be empty)
+     * @param fileSchema the columns of the files followed by the partition columns of {@code hive}
+     * @param projection column names to produce, in schema order; null for all
+     * @param bounds     comparisons used only to skip row groups (and files, on partition columns); may be empty
+     * @param hive       the partition columns parsed from the files' directories; null for none
+     * @param sliceRows  rows per morsel at most; a larger row group is decoded in slices
      * @param events     receives the {@code [spillway] parquet: ...} line after planning; may be null
      */
     public ParquetScan(List<Path> files, Schema fileSchema, List<String> projection, List<ColumnBound> bounds,
-            BlockPool pool, MemoryBudget budget, Consumer<String> events) {
+            HiveColumns hive, int sliceRows, BlockPool pool, MemoryBudget budget, Consumer<String> events) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("a Parquet scan needs at least one file");
+        }
+        if (sliceRows < 1) {
+            throw new IllegalArgumentException("slice rows must be at least 1, got " + sliceRows);
         }
         this.files = List.copyOf(files);
         this.fileSchema = fileSchema;
         this.projection = projection == null ? fileSchema.names() : List.copyOf(projection);
+        this.hive = hive;
         List<Field> out = new ArrayList<>();
+        List<String> read = new ArrayList<>();
         for (String name : this.projection) {
-            out.add(fileSchema.field(name));
+            if (hive == null || !hive.contains(name)) {
+                out.add(fileSchema.field(name));
+                read.add(name);
+            }
         }
+        for (String name : this.projection) {
+            if (hive != null && hive.contains(name)) {
+                out.add(fileSchema.field(name));
+            }
+        }
+        this.readColumns = List.copyOf(read);
         this.output = new Schema(out);
         this.bounds = List.copyOf(bounds);
+        this.sliceRows = sliceRows;
         this.pool = pool;
         this.budget = budget;
         this.events = events;
@@ -106,13 +168,20 @@ public final class ParquetScan implements AutoCloseable {
     // ------------------------------------------------------------------ schema
 
     /**
-     * Reads the schema of {@code file}.
+     * Reads the schema of {@code file}: its columns of supported types. A column of another type
+     * is left out of the schema but noted in it ({@link Schema#withUnreadable}), so that a query
+     * that uses it fails naming the file, the column and its Parquet type, while queries that do
+     * not use it run.
      *
-     * @throws FormatException for a missing file, a corrupt footer, nested columns or an unsupported type
+     * @throws FormatException for a missing file or a corrupt footer
      */
     public static Schema readSchema(Path file) {
         try (ParquetFileReader r = open(file, null)) {
-            return toSchema(file, r.getFileSchema());
+            Map<String, String> unreadable = new LinkedHashMap<>();
+            Schema s = toSchema(file, r.getFileSchema(), unreadable);
+            Map<String, String> messages = new LinkedHashMap<>();
+            unreadable.forEach((column, reason) -> messages.put(column, new FormatException(file, column, reason).getMessage()));
+            return s.withUnreadable(messages);
         } catch (IOException e) {
             throw new FormatException(file, null, "cannot close: " + e.getMessage(), e);
         }
@@ -129,21 +198,38 @@ public final class ParquetScan implements AutoCloseable {
         }
     }
 
-    private static Schema toSchema(Path file, FileSchema schema) {
+    /** The supported columns of {@code schema}; each other column goes to {@code unreadable} with the reason. */
+    private static Schema toSchema(Path file, FileSchema schema, Map<String, String> unreadable) {
         List<Field> fields = new ArrayList<>();
         for (ColumnSchema c : schema.getColumns()) {
-            if (c.maxRepetitionLevel() > 0 || c.fieldPath().toString().contains(".")) {
-                throw new FormatException(file, c.name(), "nested columns are not supported");
+            String top = c.fieldPath().toString();
+            int dot = top.indexOf('.');
+            if (c.maxRepetitionLevel() > 0 || dot >= 0) {
+                String name = dot >= 0 ? top.substring(0, dot) : c.name();
+                unreadable.putIfAbsent(name, "nested or repeated columns are not supported; " + SUPPORTED);
+                continue;
             }
-            fields.add(Field.of(c.name(), toType(file, c)));
+            DataType t = toType(c);
+            if (t == null) {
+                unreadable.put(c.name(), "Parquet type " + describe(c) + " is not supported; " + SUPPORTED);
+            } else {
+                fields.add(Field.of(c.name(), t));
+            }
         }
         return new Schema(fields);
     }
 
-    private static DataType toType(Path file, ColumnSchema c) {
+    private static final String SUPPORTED = "supported: BOOLEAN, INT32 (plain, INT(8|16|32) or DATE), INT64 (plain or "
+            + "INT(64)), FLOAT, DOUBLE, BYTE_ARRAY as STRING, ENUM or JSON";
+
+    private static String describe(ColumnSchema c) {
+        return c.type() + (c.logicalType() == null ? "" : " (" + c.logicalType() + ")");
+    }
+
+    private static DataType toType(ColumnSchema c) {
         LogicalType lt = c.logicalType();
         PhysicalType pt = c.type();
-        DataType t = switch (pt) {
+        return switch (pt) {
             case BOOLEAN -> DataType.BOOLEAN;
             case INT32 -> lt instanceof LogicalType.DateType ? DataType.DATE32
                     : lt == null || lt instanceof LogicalType.IntType ? DataType.INT32 : null;
@@ -153,11 +239,6 @@ public final class ParquetScan implements AutoCloseable {
                     || lt instanceof LogicalType.JsonType ? DataType.UTF8 : null;
             default -> null;
         };
-        if (t == null) {
-            throw new FormatException(file, c.name(), "unsupported Parquet type " + pt + (lt == null ? "" : " (" + lt + ")")
-                    + "; supported: boolean, int32, int64, float, double, date, string");
-        }
-        return t;
     }
 
     // ------------------------------------------------------------------ planning
@@ -176,31 +257,91 @@ public final class ParquetScan implements AutoCloseable {
             Path file = files.get(f);
             ParquetFileReader r = open(file, context);
             readers.add(r);
-            Schema s = toSchema(file, r.getFileSchema());
-            for (String name : projection) {
+            Map<String, String> unreadable = new LinkedHashMap<>();
+            Schema s = toSchema(file, r.getFileSchema(), unreadable);
+            for (String name : readColumns) {
+                if (unreadable.containsKey(name)) {
+                    throw new FormatException(file, name, unreadable.get(name));
+                }
                 if (s.indexOf(name) < 0 || s.field(name).type() != fileSchema.field(name).type()) {
                     throw new FormatException(file, name, "column missing or of another type than in " + files.get(0)
                             + " (" + s + ")");
                 }
             }
             List<RowGroup> groups = r.getFileMetaData().rowGroups();
+            total += groups.size();
+            if (hive != null && !hiveMatches(f)) {
+                filesSkipped++;
+                rowGroupsSkipped += groups.size();
+                continue;
+            }
             for (int g = 0; g < groups.size(); g++) {
                 RowGroup rg = groups.get(g);
-                total++;
                 if (rg.numRows() == 0 || skip(r.getFileSchema(), rg)) {
                     rowGroupsSkipped++;
                     continue;
                 }
                 long start = start(rg);
                 long end = g + 1 < groups.size() ? start(groups.get(g + 1)) : Long.MAX_VALUE;
-                splits.add(new Split(f, start, end, rg.numRows()));
+                tasks.add(new RowGroupTask(f, start, end, rg.numRows()));
             }
         }
-        if (events != null) {
-            events.accept("[spillway] parquet: files=" + files.size() + " row groups read=" + splits.size() + " skipped="
-                    + rowGroupsSkipped + " of " + total + " columns=" + projection.size() + "/" + fileSchema.size()
-                    + (bounds.isEmpty() ? "" : " bounds=" + bounds));
+        firstSlice = new int[tasks.size() + 1];
+        for (int t = 0; t < tasks.size(); t++) {
+            long slices = (tasks.get(t).rows() + sliceRows - 1) / sliceRows;
+            firstSlice[t + 1] = Math.toIntExact(firstSlice[t] + slices);
         }
+        cursors = new RowGroupCursor[tasks.size()];
+        for (int t = 0; t < tasks.size(); t++) {
+            cursors[t] = new RowGroupCursor();
+        }
+        if (events != null) {
+            events.accept("[spillway] parquet: files=" + files.size() + " row groups read=" + tasks.size() + " skipped="
+                    + rowGroupsSkipped + " of " + total + " morsels=" + firstSlice[tasks.size()] + " columns="
+                    + projection.size() + "/" + fileSchema.size() + (bounds.isEmpty() ? "" : " bounds=" + bounds)
+                    + (hive == null ? "" : " partition-files-skipped=" + filesSkipped));
+        }
+    }
+
+    /** Whether file {@code f}'s partition values can satisfy every bound on a partition column. */
+    private boolean hiveMatches(int f) {
+        for (ColumnBound b : bounds) {
+            if (!hive.contains(b.column())) {
+                continue;
+            }
+            Object v = hive.value(f, b.column());
+            if (v == null) {
+                return false; // no comparison holds for null
+            }
+            int c = compareValue(v, b.literal());
+            if (c == Integer.MIN_VALUE) {
+                continue;
+            }
+            boolean holds = switch (b.op()) {
+                case "=" -> c == 0;
+                case "!=" -> c != 0;
+                case "<" -> c < 0;
+                case "<=" -> c <= 0;
+                case ">" -> c > 0;
+                default -> c >= 0;
+            };
+            if (!holds) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Compares a partition value with a literal; Integer.MIN_VALUE when they cannot be compared. */
+    private static int compareValue(Object v, Object literal) {
+        return switch (v) {
+            case Long l when literal instanceof Long x -> Integer.signum(Long.compare(l, x));
+            case Long l when literal instanceof Integer x -> Integer.signum(Long.compare(l, x));
+            case LocalDate d when literal instanceof Integer x -> Integer.signum(Long.compare(d.toEpochDay(), x));
+            case Boolean b when literal instanceof Boolean x -> Integer.signum(Boolean.compare(b, x));
+            case String str when literal instanceof String x -> Integer.signum(str.compareTo(x));
+            default -> Integer.MIN_VALUE;
+        };
     }
 
     private static long start(RowGroup rg) {
@@ -290,13 +431,19 @@ public final class ParquetScan implements AutoCloseable {
         }
     }
 
-    /** Number of splits (row groups to read). */
+    /** Number of row groups to read. */
     public int splitCount() {
         plan();
-        return splits.size();
+        return tasks.size();
     }
 
-    /** Row groups skipped by statistics. */
+    /** Number of morsels the scan produces (row groups in slices of at most {@code sliceRows}). */
+    public int morselCount() {
+        plan();
+        return firstSlice[tasks.size()];
+    }
+
+    /** Row groups skipped by statistics (or with their file, by partition values). */
     public int rowGroupsSkipped() {
         plan();
         return rowGroupsSkipped;
@@ -304,60 +451,109 @@ public final class ParquetScan implements AutoCloseable {
 
     // ------------------------------------------------------------------ decoding
 
-    /** Decodes split {@code i} into a morsel with sequence number {@code i}; the caller owns it. */
-    public Morsel readSplit(int i) {
+    /**
+     * Claims the next slice and decodes it; null when every slice is claimed. The slices of a row
+     * group are decoded in order under its cursor's lock; the morsel's sequence number is the
+     * slice's position in the scan, whichever worker decodes it.
+     */
+    private Morsel nextSlice() {
         plan();
-        Split s = splits.get(i);
-        Path file = files.get(s.file());
-        int rows = Math.toIntExact(s.rows());
-        List<ColumnBuilder> builders = new ArrayList<>(output.size());
-        ColumnReaders rs = null;
+        int ticket = nextSlice.getAndIncrement();
+        if (ticket >= firstSlice[tasks.size()]) {
+            return null;
+        }
+        int t = Arrays.binarySearch(firstSlice, ticket); // strictly increasing: every task has at least one slice
+        t = t >= 0 ? t : -t - 2;
+        RowGroupTask task = tasks.get(t);
+        RowGroupCursor cursor = cursors[t];
+        Morsel m;
+        synchronized (cursor) {
+            if (closed || cursor.failed) {
+                throw new IllegalStateException(closed ? "Parquet scan is closed"
+                        : "row group at byte " + task.start() + " of " + files.get(task.file()) + " failed to decode");
+            }
+            int k = cursor.produced++;
+            int rows = (int) Math.min(sliceRows, task.rows() - (long) k * sliceRows);
+            m = decode(task, cursor, rows, firstSlice[t] + k);
+            if (cursor.produced == firstSlice[t + 1] - firstSlice[t]) {
+                finish(cursor);
+            }
+        }
+        return hive == null ? m : hive.append(m, task.file(), output, pool, budget);
+    }
+
+    /** Decodes the next {@code rows} rows of {@code task} (file columns only). */
+    private Morsel decode(RowGroupTask task, RowGroupCursor cursor, int rows, long sequence) {
+        Path file = files.get(task.file());
+        Schema read = new Schema(output.fields().subList(0, readColumns.size()));
+        if (readColumns.isEmpty()) {
+            return new Morsel(read, List.of(), rows, sequence);
+        }
+        List<ColumnBuilder> builders = new ArrayList<>(read.size());
         try {
-            for (Field f : output) {
+            for (Field f : read) {
                 builders.add(ColumnBuilder.create(f.type(), pool, budget, Math.max(rows, 1)));
             }
-            ParquetFileReader reader = readers.get(s.file());
-            synchronized (reader) {
-                rs = reader.buildColumnReaders(ColumnProjection.columns(projection.toArray(String[]::new)))
-                        .filter(RowGroupPredicate.byteRange(s.start(), s.end())).batchSize(rows).build();
-            }
-            int read = 0;
-            while (rs.nextBatch()) {
-                int n = rs.getRecordCount();
-                for (int c = 0; c < builders.size(); c++) {
-                    append(file, rs.getColumnReader(c), builders.get(c), n);
+            if (cursor.readers == null) {
+                ParquetFileReader reader = readers.get(task.file());
+                synchronized (reader) {
+                    cursor.readers = reader.buildColumnReaders(ColumnProjection.columns(readColumns.toArray(String[]::new)))
+                            .filter(RowGroupPredicate.byteRange(task.start(), task.end())).batchSize(sliceRows).build();
                 }
-                read += n;
             }
-            if (read != rows) {
-                throw new FormatException(file, null, "row group holds " + read + " rows, its metadata says " + rows);
+            int done = 0;
+            while (done < rows) {
+                if (cursor.batchPos == cursor.batchCount) {
+                    if (!cursor.readers.nextBatch()) {
+                        throw new FormatException(file, null, "row group at byte " + task.start() + " ends after "
+                                + ((long) (cursor.produced - 1) * sliceRows + done) + " rows, its metadata says " + task.rows());
+                    }
+                    cursor.batchCount = cursor.readers.getRecordCount();
+                    cursor.batchPos = 0;
+                }
+                int take = Math.min(rows - done, cursor.batchCount - cursor.batchPos);
+                for (int c = 0; c < builders.size(); c++) {
+                    append(cursor.readers.getColumnReader(c), builders.get(c), cursor.batchPos, take);
+                }
+                cursor.batchPos += take;
+                done += take;
             }
             List<ColumnVector> cols = new ArrayList<>(builders.size());
             for (ColumnBuilder b : builders) {
                 cols.add(b.build());
             }
-            return new Morsel(output, cols, rows, i);
+            return new Morsel(read, cols, rows, sequence);
         } catch (FormatException e) {
+            cursor.failed = true;
+            finish(cursor);
             throw e;
         } catch (RuntimeException e) {
-            throw new FormatException(file, null, "cannot decode row group at byte " + s.start() + ": " + e, e);
+            cursor.failed = true;
+            finish(cursor);
+            throw new FormatException(file, null, "cannot decode row group at byte " + task.start() + ": " + e, e);
         } finally {
-            if (rs != null) {
-                rs.close();
-            }
             for (ColumnBuilder b : builders) {
                 b.close();
             }
         }
     }
 
-    private static void append(Path file, ColumnReader r, ColumnBuilder b, int n) {
+    /** Closes the cursor's readers (the row group is done, failed, or the scan is closed). Caller holds its lock. */
+    private static void finish(RowGroupCursor cursor) {
+        if (cursor.readers != null) {
+            ColumnReaders rs = cursor.readers;
+            cursor.readers = null;
+            rs.close();
+        }
+    }
+
+    private static void append(ColumnReader r, ColumnBuilder b, int from, int n) {
         Validity valid = r.getLeafValidity();
         boolean nulls = valid != null && valid.hasNulls();
         switch (b) {
             case Int64Builder l -> {
                 long[] v = r.getLongs();
-                for (int k = 0; k < n; k++) {
+                for (int k = from; k < from + n; k++) {
                     if (nulls && valid.isNull(k)) {
                         l.appendNull();
                     } else {
@@ -367,7 +563,7 @@ public final class ParquetScan implements AutoCloseable {
             }
             case Int32Builder x -> {
                 int[] v = r.getInts();
-                for (int k = 0; k < n; k++) {
+                for (int k = from; k < from + n; k++) {
                     if (nulls && valid.isNull(k)) {
                         x.appendNull();
                     } else {
@@ -378,7 +574,7 @@ public final class ParquetScan implements AutoCloseable {
             case Float64Builder d -> {
                 if (r.getColumnSchema().type() == PhysicalType.FLOAT) {
                     float[] v = r.getFloats();
-                    for (int k = 0; k < n; k++) {
+                    for (int k = from; k < from + n; k++) {
                         if (nulls && valid.isNull(k)) {
                             d.appendNull();
                         } else {
@@ -387,7 +583,7 @@ public final class ParquetScan implements AutoCloseable {
                     }
                 } else {
                     double[] v = r.getDoubles();
-                    for (int k = 0; k < n; k++) {
+                    for (int k = from; k < from + n; k++) {
                         if (nulls && valid.isNull(k)) {
                             d.appendNull();
                         } else {
@@ -398,7 +594,7 @@ public final class ParquetScan implements AutoCloseable {
             }
             case BooleanBuilder bo -> {
                 boolean[] v = r.getBooleans();
-                for (int k = 0; k < n; k++) {
+                for (int k = from; k < from + n; k++) {
                     if (nulls && valid.isNull(k)) {
                         bo.appendNull();
                     } else {
@@ -410,13 +606,13 @@ public final class ParquetScan implements AutoCloseable {
                 byte[] data = r.getBinaryValues();
                 int[] offsets = r.getBinaryOffsets();
                 MemorySegment seg = MemorySegment.ofArray(data);
-                for (int k = 0; k < n; k++) {
+                for (int k = from; k < from + n; k++) {
                     if (nulls && valid.isNull(k)) {
                         u.appendNull();
                     } else {
-                        int from = offsets[k];
-                        int to = k + 1 < offsets.length ? offsets[k + 1] : data.length;
-                        u.append(seg, from, to - from);
+                        int start = offsets[k];
+                        int end = k + 1 < offsets.length ? offsets[k + 1] : data.length;
+                        u.append(seg, start, end - start);
                     }
                 }
             }
@@ -425,19 +621,47 @@ public final class ParquetScan implements AutoCloseable {
 
     // ------------------------------------------------------------------ source
 
-    /** A scheduler source: workers claim row groups in order and decode them in parallel. Closing it closes the scan. */
+    /**
+     * A scheduler source: workers claim slices in order; different row groups decode in parallel.
+     * Closing it closes the scan.
+     */
     public Source source() {
         plan();
-        return new SplitSource(SplitSource.scanName("parquet", files), splits.size(), this::readSplit, this::close);
+        String name = SplitSource.scanName("parquet", files);
+        return new Source() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Morsel next(TaskContext ctx) {
+                return nextSlice();
+            }
+
+            @Override
+            public void close() {
+                ParquetScan.this.close();
+            }
+        };
     }
 
-    /** Closes the files. Idempotent. */
+    /** Closes the files and any row group still being decoded. Idempotent. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        if (cursors != null) {
+            for (int t = 0; t < cursors.length; t++) {
+                synchronized (cursors[t]) {
+                    finish(cursors[t]);
+                }
+            }
+        }
         for (ParquetFileReader r : readers) {
             try {
                 r.close();

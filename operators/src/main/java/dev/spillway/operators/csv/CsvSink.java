@@ -2,10 +2,15 @@ package dev.spillway.operators.csv;
 
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.MemoryBudget;
 import dev.spillway.operators.OrderedFileSink;
+import dev.spillway.operators.PartitionedFileSink;
+import dev.spillway.operators.Partitioning;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Writes a query's result to a CSV file in source order, streaming, atomically (see
@@ -35,6 +40,35 @@ public final class CsvSink extends OrderedFileSink {
     @Override
     protected void abortWriter() {
         writer.close();
+    }
+
+    /**
+     * A sink writing hive-style partition directories of CSV files ({@code dir/k=v/part-00000.csv}),
+     * see {@link PartitionedFileSink}; gathered rows are charged to {@code budget}.
+     */
+    public static PartitionedFileSink partitioned(Path dir, Schema schema, CsvOptions options, Partitioning partitioning,
+            BlockPool pool, MemoryBudget budget, Consumer<String> events) {
+        return new PartitionedFileSink(dir, schema, partitioning, "CSV", "csv", (file, s) -> {
+            CsvWriter w = new CsvWriter(file, s, options);
+            return new PartitionedFileSink.PartWriter() {
+                @Override
+                public void write(Morsel m) {
+                    try (m) {
+                        w.write(m);
+                    }
+                }
+
+                @Override
+                public void complete() {
+                    w.close();
+                }
+
+                @Override
+                public void abort() {
+                    w.close();
+                }
+            };
+        }, (file, message, cause) -> new UncheckedIOException(file + ": " + message, cause), pool, budget, events);
     }
 
     /** Rows written. */
