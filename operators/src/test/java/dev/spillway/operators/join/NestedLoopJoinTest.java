@@ -126,8 +126,8 @@ class NestedLoopJoinTest {
     void everyTypeMatchesTheOracleWithAndWithoutSpilledBlocks() {
         for (long seed : new long[] {1, 42, 20261126}) {
             Random rnd = new Random(seed);
-            List<List<Object>> probe = rows(rnd, 700, true);
-            List<List<Object>> build = rows(rnd, 900, false);
+            List<List<Object>> probe = rows(rnd, 400, true);
+            List<List<Object>> build = rows(rnd, 500, false);
             for (JoinType type : new JoinType[] {JoinType.INNER, JoinType.LEFT, JoinType.SEMI, JoinType.ANTI}) {
                 List<String> expected = sorted(oracle(probe, build, type, false));
                 for (double force : new double[] {0, 0.5, 1.0}) {
@@ -187,10 +187,10 @@ class NestedLoopJoinTest {
 
     @Test
     void memoryPressureEvictsBlocksAndTheBudgetHolds() {
-        long cap = 2L << 20;
+        long cap = 1L << 20;
         List<String> events = new CopyOnWriteArrayList<>();
         Random rnd = new Random(11);
-        List<List<Object>> build = rows(rnd, 320_000, false);
+        List<List<Object>> build = rows(rnd, 160_000, false);
         List<List<Object>> probe = rows(rnd, 300, true);
         long expected = oracle(probe, build, JoinType.SEMI, false).size();
         assertNoLeaks(mem -> {
