@@ -243,6 +243,11 @@ public final class NestedLoopJoin implements AutoCloseable {
         private final int[] bj = new int[PAIR_CHUNK];
         private final int[] selProbe = new int[PAIR_CHUNK];
         private final int[] selBuild = new int[PAIR_CHUNK];
+        private final int[] emitProbe = new int[PAIR_CHUNK];
+        private final int[] emitBuild = new int[PAIR_CHUNK];
+        /** Matches of the last evaluated chunk not yet emitted: {@code sel*[pendingFrom .. pendingTo)}. */
+        private int pendingFrom;
+        private int pendingTo;
         private BlockStore.Handle current;
         private int block;
         private int i;
@@ -274,6 +279,10 @@ public final class NestedLoopJoin implements AutoCloseable {
             try {
                 long examined = 0;
                 while (!done && out.rows() < outputRows && examined < PAIRS_PER_STEP) {
+                    if (pendingFrom < pendingTo) {
+                        emitPending(out);
+                        continue;
+                    }
                     if (pairsDone) {
                         emitTail(out);
                         continue;
@@ -287,8 +296,7 @@ public final class NestedLoopJoin implements AutoCloseable {
                         i = 0;
                         j = 0;
                     }
-                    int want = type.emitsPairs() ? Math.min(PAIR_CHUNK, outputRows - out.rows()) : PAIR_CHUNK;
-                    int k = fillPairs(current.morsel().rowCount(), want);
+                    int k = fillPairs(current.morsel().rowCount(), PAIR_CHUNK);
                     if (k == 0) {
                         current.close();
                         current = null;
@@ -297,7 +305,7 @@ public final class NestedLoopJoin implements AutoCloseable {
                     }
                     examined += k;
                     pairs.add(k);
-                    match(current.morsel(), k, out);
+                    match(current.morsel(), k);
                 }
                 rowsOut.add(out.rows());
                 Morsel result = out.seal(sequence);
@@ -335,19 +343,15 @@ public final class NestedLoopJoin implements AutoCloseable {
             return k;
         }
 
-        /** Evaluates the predicate over {@code k} pairs and emits or records the matches. */
-        private void match(Morsel build, int k, ChunkBuilder out) {
+        /** Evaluates the predicate over {@code k} pairs; records the matches, and keeps them pending when they are emitted. */
+        private void match(Morsel build, int k) {
             int m;
-            int[] mp;
-            int[] mb;
             if (predicate == null) {
+                System.arraycopy(pi, 0, selProbe, 0, k);
+                System.arraycopy(bj, 0, selBuild, 0, k);
                 m = k;
-                mp = pi;
-                mb = bj;
             } else {
                 m = 0;
-                mp = selProbe;
-                mb = selBuild;
                 try (Morsel pairMorsel = gather(predicateLayout, build, k);
                         ColumnVector mv = predicate.evaluate(pairMorsel, eval)) {
                     BooleanVector mask = (BooleanVector) mv;
@@ -362,19 +366,34 @@ public final class NestedLoopJoin implements AutoCloseable {
             }
             if (matched != null) {
                 for (int t = 0; t < m; t++) {
-                    matched[mp[t]] = true;
+                    matched[selProbe[t]] = true;
                 }
             }
-            if (type.emitsPairs() && m > 0) {
-                for (int c = 0; c < outputLayout.size(); c++) {
-                    boolean b = outputLayout.fromBuild(c);
-                    ColumnVector src = (b ? build : probe).column(outputLayout.column(c));
-                    out.column(c).appendGather(new ColumnVector[] {src}, null, b ? mb : mp, m);
-                }
-                for (int t = 0; t < m; t++) {
-                    out.rowAppended();
-                }
+            pendingFrom = 0;
+            pendingTo = type.emitsPairs() ? m : 0;
+        }
+
+        /** Gathers as many pending matches as {@code out} has room for (the current block stays held until then). */
+        private void emitPending(ChunkBuilder out) {
+            int e = Math.min(pendingTo - pendingFrom, outputRows - out.rows());
+            int[] rowsP = selProbe;
+            int[] rowsB = selBuild;
+            if (pendingFrom > 0) {
+                System.arraycopy(selProbe, pendingFrom, emitProbe, 0, e);
+                System.arraycopy(selBuild, pendingFrom, emitBuild, 0, e);
+                rowsP = emitProbe;
+                rowsB = emitBuild;
             }
+            Morsel build = current.morsel();
+            for (int c = 0; c < outputLayout.size(); c++) {
+                boolean b = outputLayout.fromBuild(c);
+                ColumnVector src = (b ? build : probe).column(outputLayout.column(c));
+                out.column(c).appendGather(new ColumnVector[] {src}, null, b ? rowsB : rowsP, e);
+            }
+            for (int t = 0; t < e; t++) {
+                out.rowAppended();
+            }
+            pendingFrom += e;
         }
 
         /** The layout's columns for {@code k} pairs, gathered from the probe morsel and the block. */
