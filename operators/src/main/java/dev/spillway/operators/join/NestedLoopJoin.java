@@ -459,9 +459,13 @@ public final class NestedLoopJoin implements AutoCloseable {
         }
     }
 
-    /** Frees the build blocks and deletes their spill files; logs a summary. Idempotent. */
+    /**
+     * Frees the build blocks, deletes their spill files and closes this join's budget; logs a
+     * summary. Idempotent. Cursors and build buffers are their owners' to close (the budget stays
+     * open while they still hold memory, so that a late close is still accounted).
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (state == State.CLOSED) {
             return;
         }
@@ -471,5 +475,8 @@ public final class NestedLoopJoin implements AutoCloseable {
                 + store.spilledBlocks() + " read-back-blocks=" + store.readBackBlocks() + " read-back-bytes="
                 + store.readBackBytes());
         store.close();
+        if (budget.reserved() == 0) {
+            budget.close();
+        }
     }
 }
