@@ -399,10 +399,17 @@ public final class NestedLoopJoin implements AutoCloseable {
         /** The layout's columns for {@code k} pairs, gathered from the probe morsel and the block. */
         private Morsel gather(PairLayout layout, Morsel build, int k) {
             List<ColumnVector> cols = new ArrayList<>(layout.size());
+            // Pairs are filled probe-row major: when the chunk stays on one probe row, its build rows
+            // are one contiguous run of the block, which is used in place instead of gathered.
+            boolean oneProbeRow = pi[0] == pi[k - 1];
             try {
                 for (int c = 0; c < layout.size(); c++) {
                     boolean b = layout.fromBuild(c);
                     ColumnVector src = (b ? build : probe).column(layout.column(c));
+                    if (b && oneProbeRow) {
+                        cols.add(src.slice(bj[0], k));
+                        continue;
+                    }
                     try (ColumnBuilder cb = ColumnBuilder.create(src.type(), pool, budget, k)) {
                         cb.appendGather(new ColumnVector[] {src}, null, b ? bj : pi, k);
                         cols.add(cb.build());
