@@ -329,6 +329,30 @@ class NestedLoopJoinDifferentialTest {
     }
 
     @Test
+    void outerJoinsPushOnlyWhatKeepsTheirPreservedRows() {
+        EngineTestSupport.withEngine((sw, dir) -> {
+            LazyFrame l = sw.fromColumns(columns(List.of("x"), List.of(List.of(1L), List.of(7L))));
+            LazyFrame r = sw.fromColumns(columns(List.of("y", "d"), List.of(Arrays.asList(9L, 1.0), Arrays.asList(3L, 5.0))));
+            // A left-only ON conjunct of a LEFT join must stay in the join: it decides matches, not which left rows exist.
+            LazyFrame leftOnly = l.joinWhere(r, JoinType.LEFT, col("x").gt(lit(5L)), col("x").lt(col("y")));
+            String explain = leftOnly.explain();
+            assertTrue(explain.contains("on=((col(\"x\") > 5) & (col(\"x\") < col(\"y\")))"), explain);
+            assertFalse(explain.contains("STREAMING_FILTER"), explain);
+            try (DataFrame df = leftOnly.collect()) {
+                JoinDifferentialTest.assertSameRows(List.of(Arrays.asList(1L, null, null), Arrays.asList(7L, 9L, 1.0)), df.rows(),
+                        "left join keeps x=1 unmatched");
+            }
+            // A right-only ON conjunct filters the right input first.
+            String rightOnly = l.joinWhere(r, JoinType.ANTI, col("d").lt(lit(3.0)), col("x").lt(col("y"))).explain();
+            assertTrue(rightOnly.contains("STREAMING_FILTER (col(\"d\") < 3.0)")
+                    && rightOnly.contains("STREAMING_NESTED_LOOP_JOIN ANTI on=(col(\"x\") < col(\"y\"))"), rightOnly);
+            // A filter above a LEFT join that reads right columns stays above it.
+            String above = l.joinWhere(r, JoinType.LEFT, col("x").lt(col("y"))).filter(col("d").lt(lit(3.0))).explain();
+            assertTrue(above.indexOf("STREAMING_FILTER") < above.indexOf("STREAMING_NESTED_LOOP_JOIN"), above);
+        });
+    }
+
+    @Test
     void badInputGetsSpecificErrors() {
         EngineTestSupport.withEngine((sw, dir) -> {
             LazyFrame l = sw.range("x", 0, 10);
