@@ -346,6 +346,12 @@ class NestedLoopJoinDifferentialTest {
             String rightOnly = l.joinWhere(r, JoinType.ANTI, col("d").lt(lit(3.0)), col("x").lt(col("y"))).explain();
             assertTrue(rightOnly.contains("STREAMING_FILTER (col(\"d\") < 3.0)")
                     && rightOnly.contains("STREAMING_NESTED_LOOP_JOIN ANTI on=(col(\"x\") < col(\"y\"))"), rightOnly);
+            // Every conjunct right-only: the right input is filtered and any remaining right row matches.
+            try (DataFrame semi = l.joinWhere(r, JoinType.SEMI, col("d").lt(lit(3.0))).collect();
+                 DataFrame anti = l.joinWhere(r, JoinType.ANTI, col("d").lt(lit(0.0))).collect()) {
+                JoinDifferentialTest.assertSameRows(List.of(List.of(1L), List.of(7L)), semi.rows(), "semi on a right-only predicate");
+                JoinDifferentialTest.assertSameRows(List.of(List.of(1L), List.of(7L)), anti.rows(), "anti, nothing on the right");
+            }
             // A filter above a LEFT join that reads right columns stays above it.
             String above = l.joinWhere(r, JoinType.LEFT, col("x").lt(col("y"))).filter(col("d").lt(lit(3.0))).explain();
             assertTrue(above.indexOf("STREAMING_FILTER") < above.indexOf("STREAMING_NESTED_LOOP_JOIN"), above);

@@ -81,11 +81,10 @@ final class NestedLoopJoinRules {
         }
         LogicalPlan left = Optimizer.pushDownPredicates(toLeft.isEmpty() ? j.left() : new FilterNode(j.left(), and(toLeft)));
         LogicalPlan right = Optimizer.pushDownPredicates(renamed.isEmpty() ? j.right() : new FilterNode(j.right(), and(renamed)));
-        LogicalPlan node = new NestedLoopJoinNode(left, right, j.how(), join.isEmpty() ? null : and(join));
-        if (join.isEmpty() && j.how() != JoinType.INNER) {
-            // Every conjunct read the right input only: keep a predicate, which LEFT/SEMI/ANTI need.
-            node = new NestedLoopJoinNode(left, right, j.how(), Expr.lit(true));
-        }
+        // With every conjunct moved into the right input, LEFT/SEMI/ANTI keep a true predicate
+        // (any remaining right row matches); an INNER join becomes a cross join.
+        Expr predicate = !join.isEmpty() ? and(join) : inner ? null : Expr.lit(true);
+        LogicalPlan node = new NestedLoopJoinNode(left, right, j.how(), predicate);
         return stay.isEmpty() ? node : new FilterNode(node, and(stay));
     }
 
