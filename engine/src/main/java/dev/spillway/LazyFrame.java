@@ -19,6 +19,7 @@ import dev.spillway.plan.FilterNode;
 import dev.spillway.plan.GroupByNode;
 import dev.spillway.plan.JoinNode;
 import dev.spillway.plan.LogicalPlan;
+import dev.spillway.plan.NestedLoopJoinNode;
 import dev.spillway.plan.Optimizer;
 import dev.spillway.plan.PhysicalPlanner;
 import dev.spillway.plan.PlanException;
@@ -334,6 +335,58 @@ public final class LazyFrame {
         }
         return new LazyFrame(engine, new JoinNode(plan, other.plan, leftOn, rightOn, how, options.nullsEqual(),
                 options.buildSide()));
+    }
+
+    /**
+     * Every pair of a row of this frame (left) and a row of {@code other} (right): the left
+     * columns, then the right ones (a name already taken gets {@code _right}, as in
+     * {@link #join}). Runs as a block nested-loop join that materializes the smaller input by
+     * estimate in blocks which spill under memory pressure, and streams the product: nothing the
+     * size of the result is ever held, and a {@code head(n)} above stops it early. A filter right
+     * above becomes a {@link #joinWhere} predicate.
+     */
+    public LazyFrame crossJoin(LazyFrame other) {
+        return new LazyFrame(engine, new NestedLoopJoinNode(plan, sameEngine(other).plan, JoinType.INNER, null));
+    }
+
+    /**
+     * Inner join on arbitrary predicates (ANDed), e.g. a range join
+     * {@code a.joinWhere(b, col("x").lt(col("y")), col("y").lt(col("x").plus(lit(10))))}. The
+     * predicates see the columns of a pair of rows under the result's names: every left column,
+     * then every right column, a right name already taken by the left getting {@code _right}
+     * ({@code col("id_right")}). A null comparison never matches. An equality between a left and
+     * a right column of the same int32, int64, date32 or utf8 type makes the planner use the
+     * spillable hash join on those keys with the other predicates as a filter after it; other
+     * predicates run as a spillable block nested-loop join (see {@link #crossJoin}).
+     *
+     * @throws PlanException without predicates, or when one is not boolean or names an unknown column
+     */
+    public LazyFrame joinWhere(LazyFrame other, Expr... predicates) {
+        return joinWhere(other, JoinType.INNER, predicates);
+    }
+
+    /**
+     * Like {@link #joinWhere(LazyFrame, Expr...)} with a join type: INNER; LEFT (left rows
+     * without a match once, right columns null); SEMI or ANTI (left rows with / without a match,
+     * once each, left columns only — the predicates still see the right columns). These always
+     * materialize the right input; RIGHT and FULL are not supported (swap the inputs for RIGHT).
+     */
+    public LazyFrame joinWhere(LazyFrame other, JoinType how, Expr... predicates) {
+        if (predicates.length == 0) {
+            throw new PlanException("joinWhere needs at least one predicate; use crossJoin for every pair");
+        }
+        Expr p = predicates[0];
+        for (int i = 1; i < predicates.length; i++) {
+            p = p.and(predicates[i]);
+        }
+        return new LazyFrame(engine, new NestedLoopJoinNode(plan, sameEngine(other).plan, how, p));
+    }
+
+    private LazyFrame sameEngine(LazyFrame other) {
+        if (other.engine != engine) {
+            throw new PlanException("cannot join frames of different Spillway instances");
+        }
+        return other;
     }
 
     // ------------------------------------------------------------------ explain

@@ -3,6 +3,7 @@ package dev.spillway;
 import dev.spillway.memory.testing.LeakCheck;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -23,10 +24,15 @@ final class EngineTestSupport {
     }
 
     static void withEngine(long memoryLimit, Body body) {
+        withEngine(memoryLimit, UnaryOperator.identity(), body);
+    }
+
+    /** Like {@link #withEngine(long, Body)} with further settings (morsel rows, forced spilling, an event listener). */
+    static void withEngine(long memoryLimit, UnaryOperator<Spillway.Builder> settings, Body body) {
         LeakCheck.assertNoLeaks(mem -> {
             Path spill = mem.tempRoot().resolve("spill");
             Path data = mem.dataDir();
-            Spillway sw = Spillway.builder().memoryLimit(memoryLimit).threads(2).tempDir(spill).build();
+            Spillway sw = settings.apply(Spillway.builder().memoryLimit(memoryLimit).threads(2).tempDir(spill)).build();
             try {
                 body.run(sw, data);
             } finally {

@@ -45,6 +45,7 @@ public final class Optimizer {
         LogicalPlan p = foldConstants(rewriteTopK(plan));
         // Again after pushdown: a filter between the slice and the sort has moved below the sort.
         p = rewriteTopK(pushDownPredicates(p));
+        p = NestedLoopJoinRules.useHashJoins(p);
         return pushDownProjections(p, null);
     }
 
@@ -124,6 +125,9 @@ public final class Optimizer {
         if (plan instanceof FilterNode f) {
             return pushFilter(f.predicate(), f.input());
         }
+        if (plan instanceof NestedLoopJoinNode j) {
+            return NestedLoopJoinRules.pushDown(j, null);
+        }
         List<LogicalPlan> inputs = new ArrayList<>();
         for (LogicalPlan in : plan.inputs()) {
             inputs.add(pushDownPredicates(in));
@@ -151,6 +155,7 @@ public final class Optimizer {
             }
             case FormatScanNode s -> new FilterNode(s.withBounds(FormatScanNode.bounds(predicate)), predicate);
             case SortNode s -> new SortNode(pushFilter(predicate, s.input()), s.keys(), s.stable());
+            case NestedLoopJoinNode j -> NestedLoopJoinRules.pushDown(j, predicate);
             default -> new FilterNode(pushDownPredicates(below), predicate);
         };
     }
@@ -273,6 +278,7 @@ public final class Optimizer {
                 }
                 yield new GroupByNode(pushDownProjections(g.input(), below), g.keys(), g.aggs());
             }
+            case NestedLoopJoinNode j -> NestedLoopJoinRules.pruneColumns(j, required);
             case RangeNode r -> r;
             case InMemoryNode m -> m;
         };

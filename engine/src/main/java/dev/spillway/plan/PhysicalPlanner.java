@@ -28,6 +28,9 @@ import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.HashJoin;
 import dev.spillway.operators.join.JoinBuildSink;
 import dev.spillway.operators.join.JoinProbeSource;
+import dev.spillway.operators.join.NestedLoopBuildSink;
+import dev.spillway.operators.join.NestedLoopJoin;
+import dev.spillway.operators.join.NestedLoopProbeSource;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
@@ -180,6 +183,20 @@ public final class PhysicalPlanner {
                         : List.of();
                 yield new Chain(new JoinProbeSource(probeInput, join), after, deps);
             }
+            case NestedLoopJoinNode j -> {
+                boolean buildsLeft = j.buildsLeft();
+                Chain buildChain = build(buildsLeft ? j.left() : j.right());
+                NestedLoopJoin join = j.newOperator(buildsLeft, pool, budget.child("nested-loop-join-" + pipelines.size()), budget,
+                        spills, log, morselRows);
+                join.forceSpill(forceSpill);
+                manager.register(join.store());
+                Pipeline buildSide = close(buildChain, new NestedLoopBuildSink(join), "nested-loop build");
+                Chain probe = build(buildsLeft ? j.right() : j.left());
+                Source probeInput = probe.operators().isEmpty() ? probe.source() : new ChainSource(probe.source(), probe.operators());
+                List<Pipeline> deps = new ArrayList<>(probe.dependencies());
+                deps.add(buildSide);
+                yield new Chain(new NestedLoopProbeSource(probeInput, join, workers), List.of(), deps);
+            }
             case GroupByNode g -> {
                 Chain in = build(g.input());
                 Schema inSchema = g.input().schema();
@@ -294,7 +311,7 @@ public final class PhysicalPlanner {
 
     private static int countBreakers(LogicalPlan node) {
         int n = node instanceof SliceNode || node instanceof JoinNode || node instanceof GroupByNode || node instanceof SortNode
-                || node instanceof TopKNode || node instanceof TailNode ? 1 : 0;
+                || node instanceof TopKNode || node instanceof TailNode || node instanceof NestedLoopJoinNode ? 1 : 0;
         for (LogicalPlan in : node.inputs()) {
             n += countBreakers(in);
         }
@@ -333,6 +350,7 @@ public final class PhysicalPlanner {
                     + " (external merge sort) [spillable]";
             case TopKNode t -> "STREAMING_TOP_K k=" + t.k() + " by=" + t.keys() + " (bounded memory)";
             case TailNode t -> "STREAMING_TAIL n=" + t.n() + " (ordered)";
+            case NestedLoopJoinNode j -> j.explainLabel();
             case JoinNode j -> "STREAMING_EQUI_JOIN " + j.how() + " left_on=" + j.leftOn() + " right_on=" + j.rightOn()
                     + (j.nullsEqual() ? " nulls_equal" : "") + " build=" + (j.buildsLeft() ? "left" : "right")
                     + (j.buildSide() == BuildSide.AUTO ? " (smaller by estimate)" : " (as asked)") + " [spillable]";

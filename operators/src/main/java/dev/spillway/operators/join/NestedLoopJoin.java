@@ -1,0 +1,489 @@
+package dev.spillway.operators.join;
+
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.BooleanVector;
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.eval.EvalContext;
+import dev.spillway.operators.eval.PhysicalExpr;
+import dev.spillway.spill.SpillDirectory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * A block nested-loop join: the build input is materialized into a {@link BlockStore} (which
+ * spills blocks under memory pressure); each probe morsel is then joined against every block by
+ * a {@link Cursor}, which walks the pairs (probe row, build row) in chunks, evaluates the
+ * predicate vectorized over a chunk (the columns it reads are gathered into a pair morsel) and
+ * gathers the matching pairs into bounded output morsels. A cross join has no predicate: every
+ * pair matches. Nothing is ever as large as the product: a cursor produces at most
+ * {@code outputRows} rows per step, and only when pulled.
+ *
+ * <p>Types: INNER (matching pairs), LEFT (also the probe rows without a match, build columns
+ * null), SEMI and ANTI (probe rows with / without a match, once each). For LEFT, SEMI and ANTI the
+ * probe side must be the preserved (left) input; a cursor keeps one matched flag per probe row
+ * across all blocks. A null predicate value never matches.
+ *
+ * <p>Lifecycle: {@link #newBuildBuffer} / {@link #finishBuild} while building (concurrently from
+ * several workers), then {@link #startProbe} concurrently, then {@link #close}.
+ */
+public final class NestedLoopJoin implements AutoCloseable {
+    /** Most pairs a predicate is evaluated over at once. */
+    static final int PAIR_CHUNK = 4096;
+    /** Most pairs one step examines, so that a long stretch without matches still yields (for cancellation). */
+    static final long PAIRS_PER_STEP = 1L << 20;
+
+    /** Phases of the join. */
+    enum State {
+        /** Materializing the build input into blocks; blocks may spill. */
+        BUILDING,
+        /** Streaming probe morsels against the blocks. */
+        PROBING,
+        /** Closed: everything released. */
+        CLOSED
+    }
+
+    private final JoinType type;
+    private final PhysicalExpr predicate;
+    private final PairLayout predicateLayout;
+    private final PairLayout outputLayout;
+    private final BlockPool pool;
+    private final MemoryBudget budget;
+    private final MemoryBudget outputBudget;
+    private final EvalContext eval;
+    private final Consumer<String> log;
+    private final BlockStore store;
+    private final int outputRows;
+    private final int blockRows;
+    private final long blockBytes;
+    private final LongAdder probeRows = new LongAdder();
+    private final LongAdder pairs = new LongAdder();
+    private final LongAdder rowsOut = new LongAdder();
+    private double forceSpill;
+    private volatile State state = State.BUILDING;
+
+    /**
+     * A join of probe morsels against the build input.
+     *
+     * @param buildSchema     the build input's schema
+     * @param type            INNER, LEFT, SEMI or ANTI
+     * @param predicate       boolean expression over {@code predicateLayout}'s schema, or null for a
+     *                        cross join (every pair matches; INNER only)
+     * @param predicateLayout the columns the predicate reads (ignored without a predicate)
+     * @param outputLayout    the result columns; for SEMI and ANTI probe columns only
+     * @param budget          this join's budget: build blocks, read-back blocks, predicate scratch
+     * @param outputBudget    charged with result morsels (they outlive this operator's steps)
+     * @param spills          where evicted build blocks go
+     * @param log             receives event lines
+     * @param outputRows      most rows per result morsel
+     */
+    public NestedLoopJoin(Schema buildSchema, JoinType type, PhysicalExpr predicate, PairLayout predicateLayout,
+            PairLayout outputLayout, BlockPool pool, MemoryBudget budget, MemoryBudget outputBudget, SpillDirectory spills,
+            Consumer<String> log, int outputRows) {
+        if (type == JoinType.RIGHT || type == JoinType.FULL) {
+            throw new IllegalArgumentException("a nested-loop join is INNER, LEFT, SEMI or ANTI, not " + type);
+        }
+        if (predicate == null && type != JoinType.INNER) {
+            throw new IllegalArgumentException("a cross join (no predicate) is INNER, not " + type);
+        }
+        if (type.leftColumnsOnly() && outputLayout.readsBuild()) {
+            throw new IllegalArgumentException(type + " joins output probe columns only");
+        }
+        this.type = type;
+        this.predicate = predicate;
+        this.predicateLayout = predicateLayout;
+        this.outputLayout = outputLayout;
+        this.pool = pool;
+        this.budget = budget;
+        this.outputBudget = outputBudget;
+        this.eval = new EvalContext(pool, budget);
+        this.log = log;
+        this.outputRows = Math.max(1, outputRows);
+        this.blockRows = Math.max(1, outputRows);
+        long cap = budget.effectiveCap();
+        // Blocks are the unit of eviction and of read-back: small enough that a few per worker fit
+        // in a small budget, large enough that a block's pass over a probe morsel amortises the read.
+        this.blockBytes = Math.max(16L << 10, Math.min(4L << 20, cap / 64));
+        this.store = new BlockStore(buildSchema, budget, spills, log, "nested-loop-build");
+    }
+
+    /** Evicts this fraction (0 to 1) of the build blocks when the build ends, whatever the memory. */
+    public void forceSpill(double fraction) {
+        this.forceSpill = fraction;
+    }
+
+    /** The join type. */
+    public JoinType type() {
+        return type;
+    }
+
+    /** The result schema. */
+    public Schema outputSchema() {
+        return outputLayout.schema();
+    }
+
+    /** The spillable store of build blocks, to register with the memory manager. */
+    public BlockStore store() {
+        return store;
+    }
+
+    /** Pairs (probe row, build row) examined so far. */
+    public long pairsExamined() {
+        return pairs.sum();
+    }
+
+    /** Result rows produced so far. */
+    public long rowsProduced() {
+        return rowsOut.sum();
+    }
+
+    // ================================================================== build
+
+    /** A worker's unsealed build rows; sealed into a block when full and at {@link #flush}. */
+    public final class BuildBuffer implements AutoCloseable {
+        private ChunkBuilder open;
+        private int[] rows = new int[0];
+
+        private BuildBuffer() {
+        }
+
+        /** Copies the rows of {@code m} (closed here) into blocks. */
+        public void add(Morsel m) {
+            try (m) {
+                int n = m.rowCount();
+                int from = 0;
+                while (from < n) {
+                    if (open == null) {
+                        open = new ChunkBuilder(store.schema(), pool, budget, Math.min(blockRows, n - from));
+                    }
+                    int take = Math.min(n - from, blockRows - open.rows());
+                    if (rows.length < take) {
+                        rows = new int[take];
+                    }
+                    for (int k = 0; k < take; k++) {
+                        rows[k] = from + k;
+                    }
+                    for (int c = 0; c < m.columnCount(); c++) {
+                        open.column(c).appendGather(new ColumnVector[] {m.column(c)}, null, rows, take);
+                    }
+                    for (int k = 0; k < take; k++) {
+                        open.rowAppended();
+                    }
+                    from += take;
+                    if (open.rows() >= blockRows || open.byteSize() >= blockBytes) {
+                        flush();
+                    }
+                }
+            }
+        }
+
+        /** Seals the open rows into a block. */
+        public void flush() {
+            if (open != null) {
+                ChunkBuilder c = open;
+                open = null;
+                store.add(c.seal());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (open != null) {
+                open.close();
+                open = null;
+            }
+        }
+    }
+
+    /** A buffer for one worker of the build pipeline. */
+    public BuildBuffer newBuildBuffer() {
+        return new BuildBuffer();
+    }
+
+    /** Ends the build: applies forced spilling and switches to probing. */
+    public void finishBuild() {
+        if (forceSpill > 0) {
+            store.spill((long) Math.ceil(forceSpill * store.byteSize()));
+        }
+        state = State.PROBING;
+        log.accept("[spillway] nested-loop-join: build complete type=" + type + " rows=" + store.rowCount() + " blocks="
+                + store.blockCount() + " bytes=" + store.byteSize() + " spilled-blocks=" + store.spilledBlocks()
+                + (predicate == null ? " cross" : " predicate=" + predicate));
+    }
+
+    // ================================================================== probe
+
+    /** Starts joining one probe morsel (taking ownership) against every build block. */
+    public Cursor startProbe(Morsel m) {
+        if (state != State.PROBING) {
+            m.close();
+            throw new IllegalStateException("nested-loop join is " + state + ", not probing");
+        }
+        probeRows.add(m.rowCount());
+        return new Cursor(m);
+    }
+
+    /**
+     * The result of one probe morsel against all build blocks, produced in steps of at most
+     * {@code outputRows} rows. Holds the probe morsel and at most one build block at a time.
+     * Used by one thread at a time.
+     */
+    public final class Cursor implements AutoCloseable {
+        private final Morsel probe;
+        private final int n;
+        private final boolean[] matched;
+        private final int blocks;
+        private final int[] pi = new int[PAIR_CHUNK];
+        private final int[] bj = new int[PAIR_CHUNK];
+        private final int[] selProbe = new int[PAIR_CHUNK];
+        private final int[] selBuild = new int[PAIR_CHUNK];
+        private final int[] emitProbe = new int[PAIR_CHUNK];
+        private final int[] emitBuild = new int[PAIR_CHUNK];
+        /** Matches of the last evaluated chunk not yet emitted: {@code sel*[pendingFrom .. pendingTo)}. */
+        private int pendingFrom;
+        private int pendingTo;
+        private BlockStore.Handle current;
+        private int block;
+        private int i;
+        private int j;
+        private int tailRow;
+        private boolean pairsDone;
+        private boolean done;
+
+        private Cursor(Morsel probe) {
+            this.probe = probe;
+            this.n = probe.rowCount();
+            this.matched = type == JoinType.INNER ? null : new boolean[n];
+            this.blocks = store.blockCount();
+            this.pairsDone = n == 0;
+            this.done = n == 0;
+        }
+
+        /** Whether every result row of this probe morsel has been produced. */
+        public boolean done() {
+            return done;
+        }
+
+        /**
+         * The next result rows (possibly none, after a long stretch of pairs without a match),
+         * at most {@code outputRows}; the caller owns the morsel.
+         */
+        public Morsel next(long sequence) {
+            ChunkBuilder out = new ChunkBuilder(outputLayout.schema(), pool, outputBudget, Math.min(outputRows, PAIR_CHUNK));
+            try {
+                long examined = 0;
+                while (!done && out.rows() < outputRows && examined < PAIRS_PER_STEP) {
+                    if (pendingFrom < pendingTo) {
+                        emitPending(out);
+                        continue;
+                    }
+                    if (pairsDone) {
+                        emitTail(out);
+                        continue;
+                    }
+                    if (current == null) {
+                        if (block == blocks) {
+                            pairsDone = true;
+                            continue;
+                        }
+                        current = store.acquire(block);
+                        i = 0;
+                        j = 0;
+                    }
+                    int k = fillPairs(current.morsel().rowCount(), PAIR_CHUNK);
+                    if (k == 0) {
+                        current.close();
+                        current = null;
+                        block++;
+                        continue;
+                    }
+                    examined += k;
+                    pairs.add(k);
+                    match(current.morsel(), k);
+                }
+                rowsOut.add(out.rows());
+                Morsel result = out.seal(sequence);
+                out = null;
+                return result;
+            } finally {
+                if (out != null) {
+                    out.close();
+                }
+            }
+        }
+
+        /** Fills up to {@code want} pairs from position (i, j), probe-row major; SEMI and ANTI skip rows already matched. */
+        private int fillPairs(int blockRowCount, int want) {
+            int k = 0;
+            boolean skipMatched = type.leftColumnsOnly();
+            while (k < want && i < n) {
+                if (skipMatched && matched[i]) {
+                    i++;
+                    j = 0;
+                    continue;
+                }
+                int take = Math.min(want - k, blockRowCount - j);
+                for (int t = 0; t < take; t++) {
+                    pi[k + t] = i;
+                    bj[k + t] = j + t;
+                }
+                k += take;
+                j += take;
+                if (j == blockRowCount) {
+                    i++;
+                    j = 0;
+                }
+            }
+            return k;
+        }
+
+        /** Evaluates the predicate over {@code k} pairs; records the matches, and keeps them pending when they are emitted. */
+        private void match(Morsel build, int k) {
+            int m;
+            if (predicate == null) {
+                System.arraycopy(pi, 0, selProbe, 0, k);
+                System.arraycopy(bj, 0, selBuild, 0, k);
+                m = k;
+            } else {
+                m = 0;
+                try (Morsel pairMorsel = gather(predicateLayout, build, k);
+                        ColumnVector mv = predicate.evaluate(pairMorsel, eval)) {
+                    BooleanVector mask = (BooleanVector) mv;
+                    for (int t = 0; t < k; t++) {
+                        if (!mask.isNull(t) && mask.get(t)) {
+                            selProbe[m] = pi[t];
+                            selBuild[m] = bj[t];
+                            m++;
+                        }
+                    }
+                }
+            }
+            if (matched != null) {
+                for (int t = 0; t < m; t++) {
+                    matched[selProbe[t]] = true;
+                }
+            }
+            pendingFrom = 0;
+            pendingTo = type.emitsPairs() ? m : 0;
+        }
+
+        /** Gathers as many pending matches as {@code out} has room for (the current block stays held until then). */
+        private void emitPending(ChunkBuilder out) {
+            int e = Math.min(pendingTo - pendingFrom, outputRows - out.rows());
+            int[] rowsP = selProbe;
+            int[] rowsB = selBuild;
+            if (pendingFrom > 0) {
+                System.arraycopy(selProbe, pendingFrom, emitProbe, 0, e);
+                System.arraycopy(selBuild, pendingFrom, emitBuild, 0, e);
+                rowsP = emitProbe;
+                rowsB = emitBuild;
+            }
+            Morsel build = current.morsel();
+            for (int c = 0; c < outputLayout.size(); c++) {
+                boolean b = outputLayout.fromBuild(c);
+                ColumnVector src = (b ? build : probe).column(outputLayout.column(c));
+                out.column(c).appendGather(new ColumnVector[] {src}, null, b ? rowsB : rowsP, e);
+            }
+            for (int t = 0; t < e; t++) {
+                out.rowAppended();
+            }
+            pendingFrom += e;
+        }
+
+        /** The layout's columns for {@code k} pairs, gathered from the probe morsel and the block. */
+        private Morsel gather(PairLayout layout, Morsel build, int k) {
+            List<ColumnVector> cols = new ArrayList<>(layout.size());
+            // Pairs are filled probe-row major: when the chunk stays on one probe row, its build rows
+            // are one contiguous run of the block, which is used in place instead of gathered.
+            boolean oneProbeRow = pi[0] == pi[k - 1];
+            try {
+                for (int c = 0; c < layout.size(); c++) {
+                    boolean b = layout.fromBuild(c);
+                    ColumnVector src = (b ? build : probe).column(layout.column(c));
+                    if (b && oneProbeRow) {
+                        cols.add(src.slice(bj[0], k));
+                        continue;
+                    }
+                    try (ColumnBuilder cb = ColumnBuilder.create(src.type(), pool, budget, k)) {
+                        cb.appendGather(new ColumnVector[] {src}, null, b ? bj : pi, k);
+                        cols.add(cb.build());
+                    }
+                }
+            } catch (RuntimeException e) {
+                cols.forEach(ColumnVector::close);
+                throw e;
+            }
+            return new Morsel(layout.schema(), cols, k, 0);
+        }
+
+        /** After the last block: LEFT emits unmatched rows with null build columns, SEMI matched rows, ANTI unmatched rows. */
+        private void emitTail(ChunkBuilder out) {
+            if (type == JoinType.INNER) {
+                done = true;
+                return;
+            }
+            boolean wantMatched = type == JoinType.SEMI;
+            int m = 0;
+            while (tailRow < n && out.rows() + m < outputRows && m < PAIR_CHUNK) {
+                if (matched[tailRow] == wantMatched) {
+                    selProbe[m++] = tailRow;
+                }
+                tailRow++;
+            }
+            if (m > 0) {
+                for (int c = 0; c < outputLayout.size(); c++) {
+                    ColumnBuilder cb = out.column(c);
+                    if (outputLayout.fromBuild(c)) {
+                        for (int t = 0; t < m; t++) {
+                            cb.appendNull();
+                        }
+                    } else {
+                        cb.appendGather(new ColumnVector[] {probe.column(outputLayout.column(c))}, null, selProbe, m);
+                    }
+                }
+                for (int t = 0; t < m; t++) {
+                    out.rowAppended();
+                }
+            }
+            done = tailRow == n;
+        }
+
+        /** Releases the probe morsel and the block in use. Idempotent. */
+        @Override
+        public void close() {
+            done = true;
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+            probe.close();
+        }
+    }
+
+    /**
+     * Frees the build blocks, deletes their spill files and closes this join's budget; logs a
+     * summary. Idempotent. Cursors and build buffers are their owners' to close (the budget stays
+     * open while they still hold memory, so that a late close is still accounted).
+     */
+    @Override
+    public synchronized void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        log.accept("[spillway] nested-loop-join: finished type=" + type + " probe-rows=" + probeRows.sum() + " build-rows="
+                + store.rowCount() + " pairs=" + pairs.sum() + " rows-out=" + rowsOut.sum() + " spilled-blocks="
+                + store.spilledBlocks() + " read-back-blocks=" + store.readBackBlocks() + " read-back-bytes="
+                + store.readBackBytes());
+        store.close();
+        if (budget.reserved() == 0) {
+            budget.close();
+        }
+    }
+}
