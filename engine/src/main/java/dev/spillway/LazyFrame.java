@@ -12,6 +12,7 @@ import dev.spillway.operators.CollectSink;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
 import dev.spillway.operators.join.JoinType;
+import dev.spillway.plan.CacheNode;
 import dev.spillway.plan.FilterNode;
 import dev.spillway.plan.GroupByNode;
 import dev.spillway.plan.JoinNode;
@@ -54,6 +55,11 @@ public final class LazyFrame {
     LazyFrame(Spillway engine, LogicalPlan plan) {
         this.engine = engine;
         this.plan = plan;
+    }
+
+    /** The engine this frame runs on. */
+    Spillway engine() {
+        return engine;
     }
 
     /** The schema of the rows this frame produces. */
@@ -283,6 +289,19 @@ public final class LazyFrame {
         return new LazyFrame(engine, new ProjectNode(plan, out));
     }
 
+    /**
+     * Marks this frame's result as shared: wherever the returned frame is used in one query (both
+     * sides of a self-join, a join and an aggregation of it, a concat with itself, several targets
+     * of {@link Spillway#sinkAll}), it is computed once and streamed to every reader through a
+     * multiplexer ({@code STREAMING_MULTIPLEXER} in {@link #explain()}). Readers run at the same
+     * time; a reader that falls behind (or that waits for another, like a join's probe side for its
+     * build side) keeps its backlog in memory up to its share and spills the rest to disk. A cache
+     * read once is planned as if it were not there. Nothing is kept between queries.
+     */
+    public LazyFrame cache() {
+        return plan instanceof CacheNode ? this : new LazyFrame(engine, CacheNode.of(plan));
+    }
+
     /** This frame's rows followed by the others' (same column names and types). */
     public LazyFrame concat(LazyFrame... others) {
         List<LogicalPlan> inputs = new ArrayList<>();
@@ -444,9 +463,52 @@ public final class LazyFrame {
     }
 
     private Query run(Sink<?> sink, Engine how) {
+        return run(engine, List.of(plan), List.of(sink),
+                List.of(sink instanceof CsvSink ? "STREAMING_SINK_CSV" : "STREAMING_COLLECT"), how);
+    }
+
+    /**
+     * Writes every target from one run of one plan ({@link Spillway#sinkAll}).
+     *
+     * @return rows written per target
+     */
+    static long[] sinkAll(Spillway engine, List<SinkTarget> targets) {
+        List<SinkTarget.Opened> opened = new ArrayList<>();
+        try {
+            for (SinkTarget t : targets) {
+                opened.add(t.open());
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(o -> closeQuietly(o.sink(), e));
+            throw e;
+        }
+        List<LogicalPlan> plans = new ArrayList<>();
+        List<Sink<?>> sinks = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            plans.add(targets.get(i).frame().plan);
+            sinks.add(opened.get(i).sink());
+            labels.add(targets.get(i).explainLabel());
+        }
+        try (Query q = run(engine, PhysicalPlanner.cacheShared(plans), sinks, labels, Engine.STREAMING)) {
+            Objects.requireNonNull(q);
+            long[] rows = new long[targets.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = opened.get(i).rows().getAsLong();
+            }
+            return rows;
+        } catch (RuntimeException e) {
+            // Closing is idempotent: this also covers a run that failed before its plan started.
+            sinks.forEach(s -> closeQuietly(s, e));
+            throw e;
+        }
+    }
+
+    private static Query run(Spillway engine, List<LogicalPlan> plans, List<Sink<?>> sinks, List<String> sinkLabels,
+            Engine how) {
         engine.ensureOpen();
         String name = engine.nextQueryName();
-        LogicalPlan optimized = Optimizer.optimize(plan);
+        List<LogicalPlan> optimized = Optimizer.optimizeAll(plans);
         MemoryBudget parent = how == Engine.IN_MEMORY ? engine.unlimitedBudget() : engine.budget();
         MemoryBudget budget = parent.child(name);
         MemoryManager manager = new MemoryManager(budget);
@@ -456,19 +518,19 @@ public final class LazyFrame {
         } catch (RuntimeException e) {
             manager.close();
             budget.close();
-            closeQuietly(sink, e);
+            sinks.forEach(s -> closeQuietly(s, e));
             throw e;
         }
         Query q = new Query(budget, manager, spills);
         QueryContext ctx = new QueryContext(name);
-        String explained = PhysicalPlanner.explain(optimized, sink instanceof CsvSink ? "STREAMING_SINK_CSV" : "STREAMING_COLLECT");
+        String explained = PhysicalPlanner.explain(optimized, sinkLabels);
         QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
                 how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
         manager.addListener(recorder::onPressure);
         QueryPlan qp = null;
         try {
             qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, recorder::log, engine.config().morselRows(),
-                    engine.workers().threads(), engine.config().forceSpill()).sortFanIn(engine.sortFanIn()).plan(optimized, sink,
+                    engine.workers().threads(), engine.config().forceSpill()).sortFanIn(engine.sortFanIn()).plan(optimized, sinks,
                     name);
             recorder.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
             long t0 = System.nanoTime();
@@ -478,11 +540,11 @@ public final class LazyFrame {
             recorder.log("[spillway] engine: query-finished name=" + name + " ms=" + (System.nanoTime() - t0) / 1_000_000
                     + " peak=" + budget.peak() + " spilled=" + spills.stats().bytesWrittenCompressed()
                     + " read-back=" + spills.stats().bytesRead());
-            engine.recordProfile(recorder.finish(true, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
+            engine.recordProfile(recorder.finish(true, explained, qp, sinks, manager.reclaimCalls(), manager.bytesReclaimed()));
             return q;
         } catch (RuntimeException e) {
-            engine.recordProfile(recorder.finish(false, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
-            closeQuietly(sink, e);
+            engine.recordProfile(recorder.finish(false, explained, qp, sinks, manager.reclaimCalls(), manager.bytesReclaimed()));
+            sinks.forEach(s -> closeQuietly(s, e));
             try {
                 q.close();
             } catch (RuntimeException leak) {

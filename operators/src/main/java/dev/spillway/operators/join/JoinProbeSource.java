@@ -19,7 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * next puller. The second phase may start only when no cursor is left or in use (their spilled
  * rows must all be in the probe files): a puller that finds the input exhausted waits for the
  * others. Second-phase pulls are serialised (one spilled partition is joined at a time, which
- * bounds memory).
+ * bounds memory). An input that has nothing now but more later (null with
+ * {@link Source#isExhausted()} false) makes this source return null the same way.
  */
 public final class JoinProbeSource implements Source {
     private final Source input;
@@ -29,6 +30,7 @@ public final class JoinProbeSource implements Source {
     private final ConcurrentLinkedQueue<HashJoin.ProbeCursor> cursors = new ConcurrentLinkedQueue<>();
     private final Object afterProbe = new Object();
     private volatile boolean inputDone;
+    private volatile boolean finished;
 
     /** Probes {@code input} (already including the probe side's own operators) against {@code join}. */
     public JoinProbeSource(Source input, HashJoin join) {
@@ -53,8 +55,10 @@ public final class JoinProbeSource implements Source {
                     Morsel m = input.next(ctx);
                     if (m != null) {
                         c = join.startProbe(m);
-                    } else {
+                    } else if (input.isExhausted()) {
                         inputDone = true;
+                    } else {
+                        return null;
                     }
                 }
                 if (c != null) {
@@ -76,7 +80,11 @@ public final class JoinProbeSource implements Source {
             }
             if (inFlight.get() == 0 && cursors.isEmpty()) {
                 synchronized (afterProbe) {
-                    return join.nextAfterProbe(sequence.getAndIncrement());
+                    Morsel m = join.nextAfterProbe(sequence.getAndIncrement());
+                    if (m == null) {
+                        finished = true;
+                    }
+                    return m;
                 }
             }
             if (ctx.isCancelled()) {
@@ -84,6 +92,11 @@ public final class JoinProbeSource implements Source {
             }
             LockSupport.parkNanos(10_000);
         }
+    }
+
+    @Override
+    public boolean isExhausted() {
+        return finished;
     }
 
     @Override
