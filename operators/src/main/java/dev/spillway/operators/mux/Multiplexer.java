@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * <p>Memory accounting: a morsel waiting in several backlogs counts once towards
  * {@link #spillableBytes()} (its buffers are shared) but in full towards each backlog's share,
  * so the share is a conservative bound. {@link #spill} reports as freed only the morsels whose last
- * backlog reference it dropped.
+ * hold it dropped and that no consumer took (a consumer may still be reading those buffers).
  */
 public final class Multiplexer implements Spillable, AutoCloseable {
     /** Phases of the fan-out. */
@@ -44,14 +44,19 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         CLOSED
     }
 
-    /** A morsel's buffers as shared by the backlogs that still hold a view of it. */
+    /**
+     * A morsel's buffers as shared by the backlogs that still hold a view of it. Its bytes count
+     * as spillable until a consumer takes it (its memory is then also in that consumer's hands)
+     * or until spilling dropped every hold (the memory went back to the budget).
+     */
     private static final class Shared {
         final long bytes;
-        final AtomicInteger holders;
+        int holders;
+        boolean spillable = true;
 
         Shared(long bytes, int holders) {
             this.bytes = bytes;
-            this.holders = new AtomicInteger(holders);
+            this.holders = holders;
         }
     }
 
@@ -201,7 +206,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         return morselsReadBack.get();
     }
 
-    /** Most bytes backlog {@code i} held in memory at once. */
+    /** Most bytes backlog {@code i} held in memory at once (after spilling what exceeded its share). */
     public long peakBacklogBytes(int i) {
         Backlog b = backlogs[i];
         b.lock.lock();
@@ -243,6 +248,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
                 return;
             }
             Shared shared = new Shared(m.byteSize(), backlogs.length);
+            // Counted before any backlog holds it; a consumer may take it as soon as it is added.
             sharedBytes.addAndGet(shared.bytes);
             long k = published++;
             rowsPublished += m.rowCount();
@@ -252,11 +258,11 @@ public final class Multiplexer implements Spillable, AutoCloseable {
                 try {
                     b.entries.addLast(new Held(m.withSequence(b.nextSeq++), shared));
                     b.heldBytes += shared.bytes;
-                    b.peakHeldBytes = Math.max(b.peakHeldBytes, b.heldBytes);
                     b.empty = false;
                     if (force || b.heldBytes > backlogShare) {
                         spillBacklog(b, force ? "forced" : "share");
                     }
+                    b.peakHeldBytes = Math.max(b.peakHeldBytes, b.heldBytes);
                 } finally {
                     b.lock.unlock();
                 }
@@ -278,7 +284,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
             } else if (e instanceof Held h) {
                 b.entries.pollFirst();
                 b.heldBytes -= h.shared.bytes;
-                release(h.shared);
+                drop(h.shared, true);
                 out = h.morsel;
             } else {
                 out = readBack((Run) e, b);
@@ -317,13 +323,21 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         return state != State.PRODUCING && backlogs[i].empty;
     }
 
-    /** Drops one backlog's hold on a morsel; true when it was the last. */
-    private boolean release(Shared s) {
-        if (s.holders.decrementAndGet() == 0) {
-            sharedBytes.addAndGet(-s.bytes);
-            return true;
+    /**
+     * Drops one backlog's hold on a morsel, because its consumer took it ({@code taken}) or
+     * because it was spilled or released. Returns the bytes this freed for sure: the last hold on
+     * a morsel that no consumer took (a consumer that took it may still be using its buffers).
+     */
+    private long drop(Shared s, boolean taken) {
+        synchronized (s) {
+            s.holders--;
+            if (s.spillable && (taken || s.holders == 0)) {
+                s.spillable = false;
+                sharedBytes.addAndGet(-s.bytes);
+                return taken ? 0 : s.bytes;
+            }
+            return 0;
         }
-        return false;
     }
 
     // ================================================================== spilling
@@ -409,9 +423,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
             bytes += h.shared.bytes;
             rows += h.morsel.rowCount();
             h.morsel.close();
-            if (release(h.shared)) {
-                freed += h.shared.bytes;
-            }
+            freed += drop(h.shared, false);
         }
         b.heldBytes -= bytes;
         bytesSpilled.addAndGet(bytes);
@@ -460,7 +472,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
                 for (Entry e : b.entries) {
                     if (e instanceof Held h) {
                         h.morsel.close();
-                        release(h.shared);
+                        drop(h.shared, false);
                     } else if (e instanceof Run r) {
                         if (r.reader != null) {
                             r.reader.close();
