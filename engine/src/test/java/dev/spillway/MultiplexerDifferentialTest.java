@@ -226,7 +226,7 @@ class MultiplexerDifferentialTest {
             try {
                 LeakCheck.assertNoLeaks(mem -> {
                     Random rnd = new Random(seed);
-                    List<List<Object>> rows = rows(rnd, 6000 + rnd.nextInt(6000));
+                    List<List<Object>> rows = rows(rnd, 3000 + rnd.nextInt(4000));
                     Path csv = mem.dataDir().resolve("in.csv");
                     try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2)
                             .tempDir(mem.tempRoot().resolve("r")).build()) {
@@ -266,6 +266,45 @@ class MultiplexerDifferentialTest {
             }
             Files.deleteIfExists(dir.resolve("spill"));
         });
+    }
+
+    @Test
+    void aCacheKeepsTheUnionOfItsReadersColumnsAndTheirFiltersStayAboveIt() {
+        EngineTestSupport.withEngine((sw, dir) -> {
+            Path in = dir.resolve("in.csv");
+            sw.fromColumns(columns(rows(new Random(3), 50))).sinkCsv(in);
+            LazyFrame c = sw.scanCsv(in, CsvOptions.defaults().withSchema(SCHEMA)).cache();
+            LazyFrame q = c.select("k").join(c.filter(col("k").lt(lit(10L))).groupBy("k").agg(col("v").sum().alias("t")), "k",
+                    JoinType.INNER);
+            String plan = q.explain();
+            assertTrue(plan.contains("STREAMING_SCAN_CSV in.csv columns=[k, v]\n"), "one reader needs k, the other k and v: "
+                    + plan);
+            assertEquals(1, plan.split("STREAMING_SCAN_CSV", -1).length - 1, "the shared input is shown once: " + plan);
+            List<String> lines = plan.lines().toList();
+            int filter = indexOf(lines, 0, "STREAMING_FILTER (col(\"k\") < 10)");
+            int mux = indexOf(lines, filter + 1, "STREAMING_MULTIPLEXER consumers=2");
+            assertEquals(1, plan.split("STREAMING_FILTER", -1).length - 1, "one filter, not pushed into the input: " + plan);
+            assertTrue(filter >= 0 && mux == filter + 1 && indent(lines.get(filter)) < indent(lines.get(mux)),
+                    "the reader's filter stays above the shared input: " + plan);
+            try (DataFrame df = q.collect(); DataFrame all = sw.scanCsv(in, CsvOptions.defaults().withSchema(SCHEMA))
+                    .filter(col("k").lt(lit(10L))).collect()) {
+                assertEquals(all.rowCount(), df.rowCount(), "each row with k < 10 meets its group once");
+            }
+            Files.delete(in);
+        });
+    }
+
+    private static int indexOf(List<String> lines, int from, String part) {
+        for (int i = from; i < lines.size(); i++) {
+            if (lines.get(i).contains(part)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int indent(String line) {
+        return line.length() - line.stripLeading().length();
     }
 
     private static long countSortInputs(LazyFrame f, List<String> events) {
