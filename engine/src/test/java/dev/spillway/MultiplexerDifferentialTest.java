@@ -263,6 +263,25 @@ class MultiplexerDifferentialTest {
                         assertEquals(df.get(i, "v"), df.get(i + rows.size(), "v"), "both readers see the sorted order, row " + i);
                     }
                 }
+                // sinkAll shares what its targets derive from, without cache().
+                events.clear();
+                Path a = dir.resolve("sorted.csv");
+                Path b = dir.resolve("sorted-v.arrow");
+                long[] written = logged.sinkAll(SinkTarget.csv(sorted, a), SinkTarget.ipc(sorted.select("v"), b));
+                assertArrayEquals(new long[] {rows.size(), rows.size()}, written);
+                assertEquals(1, events.stream().filter(e -> e.startsWith("[spillway] sort: input complete")).count(),
+                        "the targets' common sort ran once: " + events);
+                assertTrue(logged.lastProfile().plan().contains("STREAMING_MULTIPLEXER consumers=2"), logged.lastProfile().plan());
+                try (DataFrame df = logged.scanIpc(b).collect()) {
+                    long last = Long.MIN_VALUE;
+                    for (int i = 0; i < df.rowCount(); i++) {
+                        long v = df.getLong(i, "v");
+                        assertTrue(v >= last, "the Arrow file is sorted at row " + i);
+                        last = v;
+                    }
+                }
+                Files.delete(a);
+                Files.delete(b);
             }
             Files.deleteIfExists(dir.resolve("spill"));
         });

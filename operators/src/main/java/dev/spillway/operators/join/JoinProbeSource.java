@@ -7,7 +7,6 @@ import dev.spillway.scheduler.TaskContext;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The probe side of a {@link HashJoin} as the source of the pipeline that consumes the join's
@@ -17,8 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Probing a morsel goes through a {@link HashJoin.ProbeCursor} that yields at most
  * a morsel's worth of result rows per pull; unfinished cursors wait in a queue for the
  * next puller. The second phase may start only when no cursor is left or in use (their spilled
- * rows must all be in the probe files): a puller that finds the input exhausted waits for the
- * others. Second-phase pulls are serialised (one spilled partition is joined at a time, which
+ * rows must all be in the probe files): a puller that finds the input exhausted while others still
+ * probe returns null with {@link #isExhausted()} false, and pulls again later. Second-phase pulls are serialised (one spilled partition is joined at a time, which
  * bounds memory). An input that has nothing now but more later (null with
  * {@link Source#isExhausted()} false) makes this source return null the same way.
  */
@@ -87,10 +86,11 @@ public final class JoinProbeSource implements Source {
                     return m;
                 }
             }
-            if (ctx.isCancelled()) {
+            if (ctx.isCancelled() || cursors.isEmpty()) {
+                // Other pullers still probe: a transient end (isExhausted() is false), so the
+                // scheduler runs other work and pulls again instead of this worker parking.
                 return null;
             }
-            LockSupport.parkNanos(10_000);
         }
     }
 
