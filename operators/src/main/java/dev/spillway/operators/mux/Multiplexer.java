@@ -221,6 +221,10 @@ public final class Multiplexer implements Spillable, AutoCloseable {
 
     /** Takes a producer morsel (any order); publishes every morsel that is now next in source order. */
     void accept(Morsel m) {
+        if (state == State.CLOSED) {
+            m.close();
+            return;
+        }
         reorder.add(m.sequence(), m, this::publish);
     }
 
@@ -247,8 +251,8 @@ public final class Multiplexer implements Spillable, AutoCloseable {
             if (m.rowCount() == 0 || state == State.CLOSED) {
                 return;
             }
+            // Counted before any backlog holds it: a consumer may take it as soon as it is added.
             Shared shared = new Shared(m.byteSize(), backlogs.length);
-            // Counted before any backlog holds it; a consumer may take it as soon as it is added.
             sharedBytes.addAndGet(shared.bytes);
             long k = published++;
             rowsPublished += m.rowCount();
@@ -256,6 +260,10 @@ public final class Multiplexer implements Spillable, AutoCloseable {
             for (Backlog b : backlogs) {
                 b.lock.lock();
                 try {
+                    if (state == State.CLOSED) {
+                        drop(shared, false);
+                        continue;
+                    }
                     b.entries.addLast(new Held(m.withSequence(b.nextSeq++), shared));
                     b.heldBytes += shared.bytes;
                     b.empty = false;
