@@ -313,6 +313,44 @@ class MultiplexerDifferentialTest {
         });
     }
 
+    @Test
+    void aCacheInsideAnotherCachesInputIsReadOnceByEach() {
+        LeakCheck.assertNoLeaks(mem -> {
+            List<List<Object>> rows = rows(new Random(5), 4000);
+            Path csv = mem.dataDir().resolve("in.csv");
+            Path spill = mem.tempRoot().resolve("spill");
+            List<String> events = new CopyOnWriteArrayList<>();
+            try (Spillway sw = engine(Setting.TINY, spill, events)) {
+                sw.fromColumns(columns(rows)).sinkCsv(csv);
+                LazyFrame outer = cache(sw, csv);
+                LazyFrame all = sw.scanCsv(csv, CsvOptions.defaults().withSchema(SCHEMA)).cache();
+                LazyFrame inner = all.filter(col("v").mod(lit(5L)).ne(lit(0L))).cache();
+                LazyFrame q = inner.concat(all.filter(col("k").lt(lit(100L))), inner);
+                List<List<Object>> c = cached(rows);
+                List<List<Object>> expected = new ArrayList<>(c);
+                for (List<Object> r : rows) {
+                    if (r.get(0) != null && (Long) r.get(0) < 100) {
+                        expected.add(r);
+                    }
+                }
+                expected.addAll(c);
+                assertEquals(expected, collect(q), "nested caches, in order");
+                String plan = q.explain();
+                assertEquals(4, plan.split("STREAMING_MULTIPLEXER consumers=2 ", -1).length - 1,
+                        "two multiplexers of two readers each: " + plan);
+                assertEquals(2, plan.split("\\(shared: input shown above\\)", -1).length - 1,
+                        "each multiplexer's input is shown once: " + plan);
+                assertEquals(1, plan.split("STREAMING_SCAN_CSV", -1).length - 1, "one scan: " + plan);
+                assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled")), "spilled");
+                JoinDifferentialTest.assertSameRows(selfJoin(c), collect(outer.join(outer, "k", JoinType.INNER)),
+                        "a second query over another cache of the same file");
+            } finally {
+                Files.deleteIfExists(csv);
+                Files.deleteIfExists(spill);
+            }
+        });
+    }
+
     private static int indexOf(List<String> lines, int from, String part) {
         for (int i = from; i < lines.size(); i++) {
             if (lines.get(i).contains(part)) {
