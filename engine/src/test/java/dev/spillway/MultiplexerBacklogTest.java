@@ -171,6 +171,41 @@ class MultiplexerBacklogTest {
         }));
     }
 
+    /** A cached input that fails half-way (a malformed CSV row) fails the whole run and leaves nothing behind. */
+    @Test
+    void aFailingCachedInputFailsEveryTargetAndLeavesNothing() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> EngineTestSupport.withEngine((ignored, dir) -> {
+            Path bad = dir.resolve("bad.csv");
+            StringBuilder sb = new StringBuilder("k,v\n");
+            for (int i = 0; i < 20_000; i++) {
+                sb.append(i % 300).append(',').append(i).append('\n');
+            }
+            sb.append("7,oops\n");
+            Files.writeString(bad, sb.toString());
+            Path spill = dir.resolve("spill");
+            try (Spillway sw = Spillway.builder().memoryLimit(8L << 20).threads(2).morselRows(1024).forceSpill(1.0)
+                    .tempDir(spill).build()) {
+                LazyFrame c = sw.scanCsv(bad).cache();
+                Path a = dir.resolve("a.csv");
+                Path b = dir.resolve("b.arrow");
+                RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                        () -> sw.sinkAll(SinkTarget.csv(c, a), SinkTarget.ipc(c.join(c, "k", JoinType.INNER), b)));
+                assertTrue(e.getMessage().contains("bad.csv:20002: column 2 ('v')") && e.getMessage().contains("'oops'"),
+                        "the error names the file, line and column: " + e.getMessage());
+                assertEquals(0, sw.budget().reserved(), "the failed run released its memory");
+                try (var files = Files.list(dir)) {
+                    assertEquals(List.of("bad.csv"), files.map(p -> p.getFileName().toString()).filter(n -> !n.equals("spill"))
+                            .toList(), "no output or temporary file is left");
+                }
+            }
+            try (var left = Files.list(spill)) {
+                assertEquals(0, left.count(), "no spill directory left");
+            }
+            Files.delete(spill);
+            Files.delete(bad);
+        }));
+    }
+
     private static long spilledBytes(List<String> events, int consumer) {
         Pattern p = Pattern.compile("\\[spillway] multiplexer: backlog spilled consumer=" + consumer + " bytes=(\\d+) ");
         long total = 0;
