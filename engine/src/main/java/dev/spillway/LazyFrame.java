@@ -15,6 +15,7 @@ import dev.spillway.operators.Partitioning;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
 import dev.spillway.operators.join.JoinType;
+import dev.spillway.plan.CacheNode;
 import dev.spillway.plan.FilterNode;
 import dev.spillway.plan.GroupByNode;
 import dev.spillway.plan.JoinNode;
@@ -38,6 +39,7 @@ import dev.spillway.spill.SpillDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +61,11 @@ public final class LazyFrame {
     LazyFrame(Spillway engine, LogicalPlan plan) {
         this.engine = engine;
         this.plan = plan;
+    }
+
+    /** The engine this frame runs on. */
+    Spillway engine() {
+        return engine;
     }
 
     /** The schema of the rows this frame produces. */
@@ -286,6 +293,19 @@ public final class LazyFrame {
             throw new PlanException("drop would remove every column of " + schema().names());
         }
         return new LazyFrame(engine, new ProjectNode(plan, out));
+    }
+
+    /**
+     * Marks this frame's result as shared: wherever the returned frame is used in one query (both
+     * sides of a self-join, a join and an aggregation of it, a concat with itself, several targets
+     * of {@link Spillway#sinkAll}), it is computed once and streamed to every reader through a
+     * multiplexer ({@code STREAMING_MULTIPLEXER} in {@link #explain()}). Readers run at the same
+     * time; a reader that falls behind (or that waits for another, like a join's probe side for its
+     * build side) keeps its backlog in memory up to its share and spills the rest to disk. A cache
+     * read once is planned as if it were not there. Nothing is kept between queries.
+     */
+    public LazyFrame cache() {
+        return plan instanceof CacheNode ? this : new LazyFrame(engine, CacheNode.of(plan));
     }
 
     /** This frame's rows followed by the others' (same column names and types). */
@@ -529,8 +549,7 @@ public final class LazyFrame {
 
     private long sinkPartitioned(SinkFactory factory) {
         PartitionedFileSink[] made = new PartitionedFileSink[1];
-        try (Query q = run((budget, log) -> made[0] = (PartitionedFileSink) factory.create(budget, log), Engine.STREAMING,
-                null)) {
+        try (Query q = run((budget, log) -> made[0] = (PartitionedFileSink) factory.create(budget, log), Engine.STREAMING)) {
             Objects.requireNonNull(q);
             return made[0].rows();
         }
@@ -556,18 +575,63 @@ public final class LazyFrame {
     }
 
     private Query run(Sink<?> sink, Engine how) {
-        return run((budget, log) -> sink, how, sink);
+        return run(engine, List.of(plan), List.of((budget, log) -> sink), List.of(sink), how);
+    }
+
+    /** Runs the query into the sink that {@code factory} makes once the query's budget and log exist. */
+    private Query run(SinkFactory factory, Engine how) {
+        return run(engine, List.of(plan), List.of(factory), Collections.singletonList(null), how);
     }
 
     /**
-     * Runs the query into the sink that {@code factory} makes; {@code given} is the sink already
-     * made by the caller (closed on failure before the factory runs), or null.
+     * Writes every target from one run of one plan ({@link Spillway#sinkAll}).
+     *
+     * @return rows written per target
      */
-    private Query run(SinkFactory factory, Engine how, Sink<?> given) {
-        Sink<?> sink = given;
+    static long[] sinkAll(Spillway engine, List<SinkTarget> targets) {
+        List<SinkTarget.Opened> opened = new ArrayList<>();
+        try {
+            for (SinkTarget t : targets) {
+                opened.add(t.open());
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(o -> closeQuietly(o.sink(), e));
+            throw e;
+        }
+        List<LogicalPlan> plans = new ArrayList<>();
+        List<Sink<?>> sinks = new ArrayList<>();
+        List<SinkFactory> factories = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Sink<?> sink = opened.get(i).sink();
+            plans.add(targets.get(i).frame().plan);
+            sinks.add(sink);
+            factories.add((budget, log) -> sink);
+        }
+        try (Query q = run(engine, PhysicalPlanner.cacheShared(plans), factories, sinks, Engine.STREAMING)) {
+            Objects.requireNonNull(q);
+            long[] rows = new long[targets.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = opened.get(i).rows().getAsLong();
+            }
+            return rows;
+        } catch (RuntimeException e) {
+            // Closing is idempotent: this also covers a run that failed before its plan started.
+            sinks.forEach(s -> closeQuietly(s, e));
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code plans} as one query, plan {@code i} into sink {@code i}: {@code given.get(i)}
+     * when the caller made it already (closed on failure before it is used), else the sink that
+     * {@code factories.get(i)} makes once the query's budget and event log exist.
+     */
+    private static Query run(Spillway engine, List<LogicalPlan> plans, List<SinkFactory> factories, List<Sink<?>> given,
+            Engine how) {
+        List<Sink<?>> sinks = new ArrayList<>(given);
         engine.ensureOpen();
         String name = engine.nextQueryName();
-        LogicalPlan optimized = Optimizer.optimize(plan);
+        List<LogicalPlan> optimized = Optimizer.optimizeAll(plans);
         MemoryBudget parent = how == Engine.IN_MEMORY ? engine.unlimitedBudget() : engine.budget();
         MemoryBudget budget = parent.child(name);
         MemoryManager manager = new MemoryManager(budget);
@@ -577,9 +641,7 @@ public final class LazyFrame {
         } catch (RuntimeException e) {
             manager.close();
             budget.close();
-            if (sink != null) {
-                closeQuietly(sink, e);
-            }
+            closeAll(sinks, e);
             throw e;
         }
         Query q = new Query(budget, manager, spills);
@@ -590,12 +652,16 @@ public final class LazyFrame {
         QueryPlan qp = null;
         String explained = null;
         try {
-            if (sink == null) {
-                sink = factory.create(budget, recorder::log);
+            List<String> labels = new ArrayList<>();
+            for (int i = 0; i < sinks.size(); i++) {
+                if (sinks.get(i) == null) {
+                    sinks.set(i, factories.get(i).create(budget, recorder::log));
+                }
+                labels.add(sinkLabel(sinks.get(i)));
             }
-            explained = PhysicalPlanner.explain(optimized, sinkLabel(sink));
+            explained = PhysicalPlanner.explain(optimized, labels);
             qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, recorder::log, engine.config().morselRows(),
-                    engine.workers().threads(), engine.config().forceSpill()).sortFanIn(engine.sortFanIn()).plan(optimized, sink,
+                    engine.workers().threads(), engine.config().forceSpill()).sortFanIn(engine.sortFanIn()).plan(optimized, sinks,
                     name);
             recorder.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
             long t0 = System.nanoTime();
@@ -605,13 +671,12 @@ public final class LazyFrame {
             recorder.log("[spillway] engine: query-finished name=" + name + " ms=" + (System.nanoTime() - t0) / 1_000_000
                     + " peak=" + budget.peak() + " spilled=" + spills.stats().bytesWrittenCompressed()
                     + " read-back=" + spills.stats().bytesRead());
-            engine.recordProfile(recorder.finish(true, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
+            engine.recordProfile(recorder.finish(true, explained, qp, sinks, manager.reclaimCalls(), manager.bytesReclaimed()));
             return q;
         } catch (RuntimeException e) {
-            if (sink != null) {
-                engine.recordProfile(recorder.finish(false, explained, qp, sink, manager.reclaimCalls(), manager.bytesReclaimed()));
-                closeQuietly(sink, e);
-            }
+            List<Sink<?>> made = sinks.stream().<Sink<?>>filter(Objects::nonNull).toList();
+            engine.recordProfile(recorder.finish(false, explained, qp, made, manager.reclaimCalls(), manager.bytesReclaimed()));
+            closeAll(made, e);
             try {
                 q.close();
             } catch (RuntimeException leak) {
@@ -620,6 +685,14 @@ public final class LazyFrame {
             throw e;
         } finally {
             recorder.close();
+        }
+    }
+
+    private static void closeAll(List<Sink<?>> sinks, RuntimeException primary) {
+        for (Sink<?> s : sinks) {
+            if (s != null) {
+                closeQuietly(s, primary);
+            }
         }
     }
 

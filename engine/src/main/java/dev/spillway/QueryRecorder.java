@@ -128,9 +128,10 @@ final class QueryRecorder implements AutoCloseable {
      *
      * @param plan the physical plan, for the profile
      * @param qp   the scheduled plan (null when planning failed)
-     * @param sink the query's final sink
+     * @param sinks the query's final sinks (one, or one per {@code sinkAll} target)
      */
-    QueryProfile finish(boolean succeeded, String plan, QueryPlan qp, Sink<?> sink, long reclaims, long bytesReclaimed) {
+    QueryProfile finish(boolean succeeded, String plan, QueryPlan qp, List<? extends Sink<?>> sinks, long reclaims,
+            long bytesReclaimed) {
         close();
         sample();
         long wall = System.nanoTime() - t0;
@@ -144,7 +145,7 @@ final class QueryRecorder implements AutoCloseable {
                 rows.add(new QueryProfile.PipelineRow(s.name(), s.morsels(), s.rowsIn(), s.rowsOut(), s.wallNanos(), s.busyNanos()));
                 if (i < qp.pipelines().size()) {
                     Pipeline p = qp.pipelines().get(i);
-                    if (p.sink() == sink) {
+                    if (sinks.contains(p.sink())) {
                         resultRows += s.rowsOut();
                     }
                 }

@@ -341,6 +341,36 @@ public final class Spillway implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Writes several frames to files from one run of one plan: every subplan the frames share
+     * (a {@link LazyFrame#cache() cached} frame, or any frame the targets derive from) is computed
+     * once and fanned out to all of them. Each file appears only when the whole run succeeds; a
+     * failed run leaves none of them (a file whose sink finished before another failed may
+     * already be in place).
+     *
+     * @return rows written, per target in the order given
+     * @throws IllegalArgumentException when no target is given, a frame belongs to another
+     *                                  engine, or two targets write the same path
+     */
+    public long[] sinkAll(SinkTarget... targets) {
+        ensureOpen();
+        if (targets.length == 0) {
+            throw new IllegalArgumentException("sinkAll needs at least one target, e.g. SinkTarget.csv(frame, path)");
+        }
+        Map<Path, SinkTarget> paths = new java.util.HashMap<>();
+        for (SinkTarget t : targets) {
+            if (t.frame().engine() != this) {
+                throw new IllegalArgumentException("sinkAll target " + t + " is a frame of another Spillway instance");
+            }
+            SinkTarget other = paths.putIfAbsent(t.path().toAbsolutePath().normalize(), t);
+            if (other != null) {
+                throw new IllegalArgumentException("sinkAll targets " + other + " and " + t + " write the same file "
+                        + t.path() + "; give each target its own path");
+            }
+        }
+        return LazyFrame.sinkAll(this, List.of(targets));
+    }
+
     /** The int64 values {@code [start, end)} in a column called {@code name}. */
     public LazyFrame range(String name, long start, long end) {
         ensureOpen();

@@ -10,7 +10,7 @@ import java.util.List;
  */
 public sealed interface LogicalPlan
         permits CsvScanNode, FormatScanNode, RangeNode, InMemoryNode, FilterNode, ProjectNode, SliceNode, UnionNode, JoinNode,
-        GroupByNode, SortNode, TopKNode, TailNode, NestedLoopJoinNode {
+        GroupByNode, SortNode, TopKNode, TailNode, NestedLoopJoinNode, CacheNode {
     /** The schema of the rows this node produces. */
     Schema schema();
 

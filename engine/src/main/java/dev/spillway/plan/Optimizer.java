@@ -31,6 +31,10 @@ import java.util.Set;
  * sorting everything; it runs again after predicate pushdown, which moves a filter below a sort
 (the order of the rows it keeps is unchanged), so {@code sort(...).filter(...).head(k)} becomes a
 top-k too.
+ *
+ * <p>A {@link CacheNode} is shared by all its readers: a reader's filter stays above it (pushing it
+ * in would drop rows the other readers need), and it keeps the union of the columns its readers
+ * use ({@link CachePruning}).
  */
 public final class Optimizer {
     private static final Schema EMPTY = new Schema(List.of());
@@ -42,11 +46,22 @@ public final class Optimizer {
 
     /** Applies every rule. */
     public static LogicalPlan optimize(LogicalPlan plan) {
-        LogicalPlan p = foldConstants(rewriteTopK(plan));
-        // Again after pushdown: a filter between the slice and the sort has moved below the sort.
-        p = rewriteTopK(pushDownPredicates(p));
-        p = NestedLoopJoinRules.useHashJoins(p);
-        return pushDownProjections(p, null);
+        return optimizeAll(List.of(plan)).get(0);
+    }
+
+    /**
+     * Applies every rule to plans that run as one query (several sinks): a {@link CacheNode} keeps
+     * the union of the columns all its readers need, in any of the plans, and no reader's filter
+     * is pushed into it.
+     */
+    public static List<LogicalPlan> optimizeAll(List<LogicalPlan> plans) {
+        List<LogicalPlan> out = new ArrayList<>();
+        for (LogicalPlan plan : plans) {
+            LogicalPlan p = foldConstants(rewriteTopK(plan));
+            // Again after pushdown: a filter between the slice and the sort has moved below the sort.
+            out.add(NestedLoopJoinRules.useHashJoins(rewriteTopK(pushDownPredicates(p))));
+        }
+        return CachePruning.pushDownProjections(out);
     }
 
     // ------------------------------------------------------------------ top-k
@@ -281,6 +296,7 @@ public final class Optimizer {
             case NestedLoopJoinNode j -> NestedLoopJoinRules.pruneColumns(j, required);
             case RangeNode r -> r;
             case InMemoryNode m -> m;
+            case CacheNode c -> CachePruning.atCache(c, required);
         };
     }
 
@@ -332,7 +348,7 @@ public final class Optimizer {
     }
 
     /** Ensures {@code plan} outputs exactly {@code names}, in that order. */
-    private static LogicalPlan selectExactly(LogicalPlan plan, List<String> names) {
+    static LogicalPlan selectExactly(LogicalPlan plan, List<String> names) {
         if (plan.schema().names().equals(names) || names.isEmpty()) {
             return plan;
         }

@@ -31,6 +31,7 @@ import dev.spillway.operators.join.JoinProbeSource;
 import dev.spillway.operators.join.NestedLoopBuildSink;
 import dev.spillway.operators.join.NestedLoopJoin;
 import dev.spillway.operators.join.NestedLoopProbeSource;
+import dev.spillway.operators.mux.Multiplexer;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
@@ -42,8 +43,10 @@ import dev.spillway.scheduler.Source;
 import dev.spillway.spill.SpillDirectory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -54,7 +57,9 @@ import java.util.function.Consumer;
  * <p>Scans, filters and projections chain into one pipeline. A slice ({@code head}, {@code limit},
  * {@code slice}) is order-sensitive and ends its pipeline in a {@link SliceSink}; the source of
  * that pipeline stops as soon as the slice has its rows, and a new pipeline reads the kept rows.
- * A union concatenates its inputs' pipelines into one source.
+ * A union concatenates its inputs' pipelines into one source. A cache read in several places
+ * ends its input's pipeline in a {@link Multiplexer}; each reader's pipeline starts from its own
+ * consumer source and runs at the same time as the producer.
  */
 public final class PhysicalPlanner {
     private final BlockPool pool;
@@ -69,6 +74,9 @@ public final class PhysicalPlanner {
     private final List<Pipeline> pipelines = new ArrayList<>();
     private final int workers;
     private int sortFanIn = ExternalSort.DEFAULT_FAN_IN;
+    private Map<Long, Integer> cacheReaders = Map.of();
+    private final Map<Long, Multiplexer> multiplexers = new HashMap<>();
+    private final Map<Long, Integer> consumersPlanned = new HashMap<>();
 
     /**
      * A planner for one query.
@@ -117,8 +125,21 @@ public final class PhysicalPlanner {
 
     /** Plans {@code root} into pipelines that end in {@code sink}. */
     public QueryPlan plan(LogicalPlan root, Sink<?> sink, String queryName) {
-        Chain c = build(root);
-        close(c, sink, "result");
+        return plan(List.of(root), List.of(sink), queryName);
+    }
+
+    /**
+     * Plans several roots into one query, root {@code i} ending in {@code sinks.get(i)}; a cache
+     * that occurs in several of them is computed once for all.
+     */
+    public QueryPlan plan(List<LogicalPlan> roots, List<? extends Sink<?>> sinks, String queryName) {
+        if (roots.size() != sinks.size()) {
+            throw new IllegalArgumentException(roots.size() + " plans but " + sinks.size() + " sinks");
+        }
+        cacheReaders = MultiplexerPlanning.readers(roots);
+        for (int i = 0; i < roots.size(); i++) {
+            close(build(roots.get(i)), sinks.get(i), roots.size() == 1 ? "result" : "result " + i);
+        }
         return new QueryPlan(queryName, pipelines);
     }
 
@@ -245,7 +266,36 @@ public final class PhysicalPlanner {
                 }
                 yield new Chain(new ConcatSource(sources), List.of(), deps);
             }
+            case CacheNode c -> cache(c);
         };
+    }
+
+    /**
+     * Plans run together by {@code sinkAll}: every subplan object that several of them share
+     * (frames derived from one frame) is wrapped in a cache, so it is computed once for all.
+     */
+    public static List<LogicalPlan> cacheShared(List<LogicalPlan> roots) {
+        return MultiplexerPlanning.cacheShared(roots);
+    }
+
+    /** A reader of a cache: the input itself when it is read once, else one consumer of its multiplexer. */
+    private Chain cache(CacheNode c) {
+        int readers = cacheReaders.getOrDefault(c.id(), 1);
+        if (readers < 2) {
+            return build(c.input());
+        }
+        Multiplexer mux = multiplexers.get(c.id());
+        if (mux == null) {
+            Chain in = build(c.input());
+            mux = new Multiplexer("multiplexer-" + pipelines.size(), c.schema(), readers, spills, budget, log,
+                    MultiplexerPlanning.backlogBytes(budget));
+            mux.forceSpill(forceSpill);
+            manager.register(mux);
+            multiplexers.put(c.id(), mux);
+            close(in, mux.sink(), "multiplexer");
+        }
+        int consumer = consumersPlanned.merge(c.id(), 1, Integer::sum) - 1;
+        return new Chain(mux.source(consumer), List.of(), List.of());
     }
 
     /**
@@ -301,27 +351,59 @@ public final class PhysicalPlanner {
      * @param sinkLabel the label of the final sink, e.g. {@code STREAMING_COLLECT}
      */
     public static String explain(LogicalPlan root, String sinkLabel) {
+        return explain(List.of(root), List.of(sinkLabel));
+    }
+
+    /**
+     * Several roots run as one query, each under its own sink label. A cache read in several
+     * places is shown as {@code STREAMING_MULTIPLEXER} with its number of consumers; its input is
+     * printed under its first occurrence only.
+     */
+    public static String explain(List<LogicalPlan> roots, List<String> sinkLabels) {
+        MultiplexerPlanning.Explain ctx = new MultiplexerPlanning.Explain(MultiplexerPlanning.readers(roots));
         StringBuilder sb = new StringBuilder();
-        int pipelines = 1 + countBreakers(root);
-        sb.append(sinkLabel).append("  [").append(pipelines).append(pipelines == 1 ? " pipeline" : " pipelines")
-                .append("]\n");
-        explain(root, 1, sb);
+        for (int i = 0; i < roots.size(); i++) {
+            int pipelines = 1 + countBreakers(roots.get(i), ctx);
+            sb.append(sinkLabels.get(i)).append("  [").append(pipelines).append(pipelines == 1 ? " pipeline" : " pipelines")
+                    .append("]\n");
+        }
+        ctx.shown().clear();
+        for (LogicalPlan root : roots) {
+            explain(root, 1, sb, ctx);
+        }
         return sb.toString();
     }
 
-    private static int countBreakers(LogicalPlan node) {
+    private static int countBreakers(LogicalPlan node, MultiplexerPlanning.Explain ctx) {
+        if (node instanceof CacheNode c && ctx.fannedOut(c) && !ctx.shown().add(c.id())) {
+            return 0;
+        }
         int n = node instanceof SliceNode || node instanceof JoinNode || node instanceof GroupByNode || node instanceof SortNode
                 || node instanceof TopKNode || node instanceof TailNode || node instanceof NestedLoopJoinNode ? 1 : 0;
+        n += node instanceof CacheNode c && ctx.fannedOut(c) ? 1 : 0;
         for (LogicalPlan in : node.inputs()) {
-            n += countBreakers(in);
+            n += countBreakers(in, ctx);
         }
         return n;
     }
 
-    private static void explain(LogicalPlan node, int depth, StringBuilder sb) {
+    private static void explain(LogicalPlan node, int depth, StringBuilder sb, MultiplexerPlanning.Explain ctx) {
+        if (node instanceof CacheNode c) {
+            if (!ctx.fannedOut(c)) {
+                explain(c.input(), depth, sb, ctx);
+                return;
+            }
+            boolean first = ctx.shown().add(c.id());
+            sb.append("  ".repeat(depth)).append(ctx.label(c)).append(first ? "" : " (shared: input shown above)")
+                    .append('\n');
+            if (first) {
+                explain(c.input(), depth + 1, sb, ctx);
+            }
+            return;
+        }
         sb.append("  ".repeat(depth)).append(label(node)).append('\n');
         for (LogicalPlan in : node.inputs()) {
-            explain(in, depth + 1, sb);
+            explain(in, depth + 1, sb, ctx);
         }
     }
 
@@ -354,6 +436,7 @@ public final class PhysicalPlanner {
             case JoinNode j -> "STREAMING_EQUI_JOIN " + j.how() + " left_on=" + j.leftOn() + " right_on=" + j.rightOn()
                     + (j.nullsEqual() ? " nulls_equal" : "") + " build=" + (j.buildsLeft() ? "left" : "right")
                     + (j.buildSide() == BuildSide.AUTO ? " (smaller by estimate)" : " (as asked)") + " [spillable]";
+            case CacheNode c -> "CACHE (read once)";
         };
     }
 }

@@ -7,7 +7,11 @@ import dev.spillway.scheduler.TaskContext;
 
 import java.util.List;
 
-/** A source followed by operators, as one source (an input of a {@link ConcatSource}). */
+/**
+ * A source followed by operators, as one source (an input of a {@link ConcatSource}, the probe
+ * input of a join). A morsel an operator drops whole is not an end: the next one is pulled. A
+ * transient end of the input (null with {@link Source#isExhausted()} false) is passed on.
+ */
 public final class ChainSource implements Source {
     private final Source source;
     private final List<Operator> operators;
@@ -25,14 +29,23 @@ public final class ChainSource implements Source {
 
     @Override
     public Morsel next(TaskContext ctx) {
-        Morsel m = source.next(ctx);
-        if (m == null) {
-            return null;
+        while (true) {
+            Morsel m = source.next(ctx);
+            if (m == null) {
+                return null;
+            }
+            for (int i = 0; i < operators.size() && m != null; i++) {
+                m = operators.get(i).process(m, ctx);
+            }
+            if (m != null) {
+                return m;
+            }
         }
-        for (Operator op : operators) {
-            m = op.process(m, ctx);
-        }
-        return m;
+    }
+
+    @Override
+    public boolean isExhausted() {
+        return source.isExhausted();
     }
 
     @Override

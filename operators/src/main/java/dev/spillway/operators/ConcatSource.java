@@ -10,12 +10,15 @@ import java.util.List;
 /**
  * The morsels of several sources, source after source, renumbered densely. Pulls are serialised
  * so that renumbering follows each input's own order; the inputs' own parallelism is therefore
- * not used (a union of large scans runs one morsel at a time).
+ * not used (a union of large scans runs one morsel at a time). An input that has nothing now but
+ * more later (null with {@link Source#isExhausted()} false) makes this source report the same,
+ * instead of moving on to the next input.
  */
 public final class ConcatSource implements Source {
     private final List<Source> inputs;
     private int current;
     private long sequence;
+    private volatile boolean exhausted;
 
     /** Creates the source; it closes the inputs when closed. */
     public ConcatSource(List<Source> inputs) {
@@ -36,9 +39,18 @@ public final class ConcatSource implements Source {
                     return m.withSequence(sequence++);
                 }
             }
+            if (!inputs.get(current).isExhausted()) {
+                return null;
+            }
             current++;
         }
+        exhausted = true;
         return null;
+    }
+
+    @Override
+    public boolean isExhausted() {
+        return exhausted;
     }
 
     @Override

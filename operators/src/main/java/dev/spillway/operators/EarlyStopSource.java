@@ -28,6 +28,11 @@ public final class EarlyStopSource implements Source {
     }
 
     @Override
+    public boolean isExhausted() {
+        return satisfied.getAsBoolean() || input.isExhausted();
+    }
+
+    @Override
     public void close() {
         input.close();
     }

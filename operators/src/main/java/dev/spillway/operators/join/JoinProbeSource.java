@@ -7,7 +7,6 @@ import dev.spillway.scheduler.TaskContext;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The probe side of a {@link HashJoin} as the source of the pipeline that consumes the join's
@@ -17,9 +16,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Probing a morsel goes through a {@link HashJoin.ProbeCursor} that yields at most
  * a morsel's worth of result rows per pull; unfinished cursors wait in a queue for the
  * next puller. The second phase may start only when no cursor is left or in use (their spilled
- * rows must all be in the probe files): a puller that finds the input exhausted waits for the
- * others. Second-phase pulls are serialised (one spilled partition is joined at a time, which
- * bounds memory).
+ * rows must all be in the probe files): a puller that finds the input exhausted while others still
+ * probe returns null with {@link #isExhausted()} false, and pulls again later. Second-phase pulls are serialised (one spilled partition is joined at a time, which
+ * bounds memory). An input that has nothing now but more later (null with
+ * {@link Source#isExhausted()} false) makes this source return null the same way.
  */
 public final class JoinProbeSource implements Source {
     private final Source input;
@@ -29,6 +29,7 @@ public final class JoinProbeSource implements Source {
     private final ConcurrentLinkedQueue<HashJoin.ProbeCursor> cursors = new ConcurrentLinkedQueue<>();
     private final Object afterProbe = new Object();
     private volatile boolean inputDone;
+    private volatile boolean finished;
 
     /** Probes {@code input} (already including the probe side's own operators) against {@code join}. */
     public JoinProbeSource(Source input, HashJoin join) {
@@ -53,8 +54,10 @@ public final class JoinProbeSource implements Source {
                     Morsel m = input.next(ctx);
                     if (m != null) {
                         c = join.startProbe(m);
-                    } else {
+                    } else if (input.isExhausted()) {
                         inputDone = true;
+                    } else {
+                        return null;
                     }
                 }
                 if (c != null) {
@@ -76,14 +79,24 @@ public final class JoinProbeSource implements Source {
             }
             if (inFlight.get() == 0 && cursors.isEmpty()) {
                 synchronized (afterProbe) {
-                    return join.nextAfterProbe(sequence.getAndIncrement());
+                    Morsel m = join.nextAfterProbe(sequence.getAndIncrement());
+                    if (m == null) {
+                        finished = true;
+                    }
+                    return m;
                 }
             }
-            if (ctx.isCancelled()) {
+            if (ctx.isCancelled() || cursors.isEmpty()) {
+                // Other pullers still probe: a transient end (isExhausted() is false), so the
+                // scheduler runs other work and pulls again instead of this worker parking.
                 return null;
             }
-            LockSupport.parkNanos(10_000);
         }
+    }
+
+    @Override
+    public boolean isExhausted() {
+        return finished;
     }
 
     @Override

@@ -1,0 +1,267 @@
+package dev.spillway;
+
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryManager;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.operators.join.BuildSide;
+import dev.spillway.operators.join.JoinType;
+import dev.spillway.plan.LogicalPlan;
+import dev.spillway.plan.Optimizer;
+import dev.spillway.plan.PhysicalPlanner;
+import dev.spillway.scheduler.QueryContext;
+import dev.spillway.scheduler.QueryPlan;
+import dev.spillway.scheduler.Sink;
+import dev.spillway.scheduler.TaskContext;
+import dev.spillway.spill.SpillDirectory;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.spillway.Expr.col;
+import static dev.spillway.Expr.lit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A multiplexer whose consumers progress at different speeds: the slow one's backlog spills and is
+ * read back in order, the fast one is not held back, memory stays under the cap; and an
+ * order-preserving file sink shares a cache with a join build that must finish first.
+ */
+class MultiplexerBacklogTest {
+    /**
+     * A consumer that checks what it receives: dense sequence numbers, every row once, {@code y = 3x}
+     * on every row, and (per sequence number) increasing {@code x}. While {@code gate} says no it is
+     * not {@link #ready()}, so workers do not pull for it — a consumer that does not keep up at all.
+     */
+    private static final class CheckingSink implements Sink<Void> {
+        private final BooleanSupplier gate;
+        private final long sleepNanosPerMorsel;
+        private final TreeMap<Long, long[]> firstAndLast = new TreeMap<>();
+        private final AtomicLong rows = new AtomicLong();
+        private final AtomicLong sumX = new AtomicLong();
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile String error;
+
+        CheckingSink(BooleanSupplier gate, long sleepNanosPerMorsel) {
+            this.gate = gate;
+            this.sleepNanosPerMorsel = sleepNanosPerMorsel;
+        }
+
+        @Override
+        public String name() {
+            return "checking sink";
+        }
+
+        @Override
+        public Void createLocal(TaskContext ctx) {
+            return null;
+        }
+
+        @Override
+        public boolean ready() {
+            return gate.getAsBoolean();
+        }
+
+        @Override
+        public void consume(Void local, Morsel m, TaskContext ctx) {
+            try (m) {
+                if (sleepNanosPerMorsel > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(sleepNanosPerMorsel);
+                }
+                var x = m.column("x");
+                var y = m.column("y");
+                long s = 0;
+                for (int i = 0; i < m.rowCount(); i++) {
+                    long xv = (Long) x.getObject(i);
+                    if ((Long) y.getObject(i) != 3 * xv) {
+                        error = "row " + xv + " has y=" + y.getObject(i);
+                    }
+                    s += xv;
+                }
+                sumX.addAndGet(s);
+                rows.addAndGet(m.rowCount());
+                synchronized (firstAndLast) {
+                    if (firstAndLast.put(m.sequence(), new long[] {(Long) x.getObject(0),
+                            (Long) x.getObject(m.rowCount() - 1)}) != null) {
+                        error = "sequence " + m.sequence() + " delivered twice";
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void combine(Void local, TaskContext ctx) {
+        }
+
+        @Override
+        public void finish(TaskContext ctx) {
+            done.countDown();
+        }
+
+        /** Fails unless exactly rows {@code [0, n)} arrived, under dense sequence numbers, in order. */
+        void check(long n, String who) {
+            assertEquals(null, error, who);
+            assertEquals(n, rows.get(), who + " rows");
+            assertEquals(n * (n - 1) / 2, sumX.get(), who + " sum of x");
+            long expectSeq = 0;
+            long lastX = -1;
+            for (Map.Entry<Long, long[]> e : firstAndLast.entrySet()) {
+                assertEquals(expectSeq++, e.getKey(), who + ": sequence numbers are dense from 0");
+                assertEquals(lastX + 1, e.getValue()[0], who + ": morsel " + e.getKey() + " continues the previous one");
+                lastX = e.getValue()[1];
+            }
+        }
+    }
+
+    @Test
+    void aConsumerThatDoesNotKeepUpSpillsItsBacklogWithoutHoldingBackTheOther() {
+        long cap = 24L << 20;
+        long n = 1_500_000;
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> LeakCheck.assertNoLeaks(mem -> {
+            Path spill = mem.tempRoot().resolve("spill");
+            List<String> events = new CopyOnWriteArrayList<>();
+            try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(8192).tempDir(spill).build()) {
+                LazyFrame c = sw.range("x", 0, n).withColumns(col("x").times(lit(3L)).alias("y")).cache();
+                CheckingSink fast = new CheckingSink(() -> true, 0);
+                // The slow consumer takes nothing until the fast one has had everything, then
+                // takes its time: its whole input (24 MB of columns) must wait in its backlog.
+                CheckingSink slow = new CheckingSink(() -> fast.done.getCount() == 0, 200_000);
+                List<LogicalPlan> plans = Optimizer.optimizeAll(List.of(c.logicalPlan(), c.logicalPlan()));
+                MemoryBudget budget = sw.budget().child("slow-consumer");
+                MemoryManager manager = new MemoryManager(budget);
+                SpillDirectory spills = sw.spills().createQueryDirectory("slow-consumer", budget);
+                try {
+                    QueryPlan qp = new PhysicalPlanner(sw.pool(), budget, manager, spills, events::add, 8192, 2, 0)
+                            .plan(plans, List.of(fast, slow), "slow-consumer");
+                    sw.workers().submit(qp, new QueryContext("slow-consumer")).await();
+                } finally {
+                    try {
+                        spills.close();
+                    } finally {
+                        manager.close();
+                        budget.close();
+                    }
+                }
+                fast.check(n, "fast consumer");
+                slow.check(n, "slow consumer");
+                assertTrue(sw.budget().peak() <= cap, "peak " + sw.budget().peak() + " within the cap " + cap);
+                long spilled = spilledBytes(events, 1);
+                assertTrue(spilled >= 16L << 20, "the slow consumer's backlog spilled most of its input: " + spilled
+                        + " bytes; events: " + events);
+            } finally {
+                Files.deleteIfExists(spill);
+            }
+        }));
+    }
+
+    /** A cached input that fails half-way (a malformed CSV row) fails the whole run and leaves nothing behind. */
+    @Test
+    void aFailingCachedInputFailsEveryTargetAndLeavesNothing() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> EngineTestSupport.withEngine((ignored, dir) -> {
+            Path bad = dir.resolve("bad.csv");
+            StringBuilder sb = new StringBuilder("k,v\n");
+            for (int i = 0; i < 20_000; i++) {
+                sb.append(i % 300).append(',').append(i).append('\n');
+            }
+            sb.append("7,oops\n");
+            Files.writeString(bad, sb.toString());
+            Path spill = dir.resolve("spill");
+            try (Spillway sw = Spillway.builder().memoryLimit(8L << 20).threads(2).morselRows(1024).forceSpill(1.0)
+                    .tempDir(spill).build()) {
+                LazyFrame c = sw.scanCsv(bad).cache();
+                Path a = dir.resolve("a.csv");
+                Path b = dir.resolve("b.arrow");
+                RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                        () -> sw.sinkAll(SinkTarget.csv(c, a), SinkTarget.ipc(c.join(c, "k", JoinType.INNER), b)));
+                assertTrue(e.getMessage().contains("bad.csv:20002: column 2 ('v')") && e.getMessage().contains("'oops'"),
+                        "the error names the file, line and column: " + e.getMessage());
+                assertEquals(0, sw.budget().reserved(), "the failed run released its memory");
+                try (var files = Files.list(dir)) {
+                    assertEquals(List.of("bad.csv"), files.map(p -> p.getFileName().toString()).filter(n -> !n.equals("spill"))
+                            .toList(), "no output or temporary file is left");
+                }
+            }
+            try (var left = Files.list(spill)) {
+                assertEquals(0, left.count(), "no spill directory left");
+            }
+            Files.delete(spill);
+            Files.delete(bad);
+        }));
+    }
+
+    private static long spilledBytes(List<String> events, int consumer) {
+        Pattern p = Pattern.compile("\\[spillway] multiplexer: backlog spilled consumer=" + consumer + " bytes=(\\d+) ");
+        long total = 0;
+        for (String e : events) {
+            Matcher m = p.matcher(e);
+            if (m.find()) {
+                total += Long.parseLong(m.group(1));
+            }
+        }
+        return total;
+    }
+
+    /**
+     * One cache read by an ordered CSV sink and by the build side of a join whose probe side is
+     * another input: the sink's sequence numbers come from its own backlog, so it never waits for a
+     * morsel held by the join; under a tiny cap both backlogs spill.
+     */
+    @Test
+    void anOrderedFileSinkAndAJoinBuildShareACache() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> EngineTestSupport.withEngine((ignored, dir) -> {
+            List<String> events = new CopyOnWriteArrayList<>();
+            Path spill = dir.resolve("spill");
+            Random rnd = new Random(11);
+            List<List<Object>> rows = MultiplexerDifferentialTest.rows(rnd, 30_000);
+            try (Spillway sw = Spillway.builder().memoryLimit(8L << 20).threads(2).morselRows(1024).forceSpill(1.0)
+                    .tempDir(spill).events(events::add).build()) {
+                Path in = dir.resolve("in.csv");
+                sw.fromColumns(MultiplexerDifferentialTest.columns(rows)).sinkCsv(in);
+                LazyFrame c = sw.scanCsv(in, CsvOptions.defaults().withSchema(MultiplexerDifferentialTest.SCHEMA)).cache();
+                LazyFrame probe = sw.range("k", 0, 50);
+                LazyFrame joined = probe.join(c, List.of("k"), List.of("k"), JoinType.INNER,
+                        JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
+                Path copy = dir.resolve("copy.csv");
+                Path matches = dir.resolve("matches.csv");
+                long[] written = sw.sinkAll(SinkTarget.csv(c, copy), SinkTarget.csv(joined, matches));
+                List<List<Object>> expectedMatches = new ArrayList<>();
+                for (List<Object> r : rows) {
+                    if (r.get(0) != null && (Long) r.get(0) < 50) {
+                        expectedMatches.add(Arrays.asList(r.get(0), r.get(1), r.get(2)));
+                    }
+                }
+                assertEquals(rows.size(), written[0]);
+                assertEquals(expectedMatches.size(), written[1]);
+                try (DataFrame df = sw.scanCsv(copy, CsvOptions.defaults().withSchema(MultiplexerDifferentialTest.SCHEMA))
+                        .collect()) {
+                    assertEquals(rows, df.rows(), "the CSV copy has every row in input order");
+                }
+                try (DataFrame df = sw.scanCsv(matches, CsvOptions.defaults().withSchema(joined.schema())).collect()) {
+                    JoinDifferentialTest.assertSameRows(expectedMatches, df.rows(), "join on the cache's build side");
+                }
+                assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled")), "spilled");
+                Files.delete(in);
+                Files.delete(copy);
+                Files.delete(matches);
+            }
+            Files.deleteIfExists(spill);
+        }));
+    }
+}
