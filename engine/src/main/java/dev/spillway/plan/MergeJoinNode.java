@@ -1,5 +1,6 @@
 package dev.spillway.plan;
 
+import dev.spillway.memory.DataType;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.join.JoinType;
 
@@ -10,7 +11,9 @@ import java.util.List;
  * An equi-join of two inputs sorted ascending on their join keys, executed as a streaming merge:
  * the same rows and columns as the {@link JoinNode} hash join (every left column, then the right
  * non-key columns; null keys never match), in key order. Keys are listed in the order of the
- * inputs' sort (the planner reorders the pairs to match it).
+ * inputs' sort (the planner reorders the pairs to match it). A float64 key may only be the last
+ * key: {@code -0.0} and {@code 0.0} are equal join keys but sort apart, so only as the last key
+ * are equal keys guaranteed adjacent.
  *
  * @param left    the left input, sorted ascending on {@code leftOn}
  * @param right   the right input, sorted ascending on {@code rightOn}
@@ -25,6 +28,14 @@ public record MergeJoinNode(LogicalPlan left, LogicalPlan right, List<String> le
         leftOn = List.copyOf(leftOn);
         rightOn = List.copyOf(rightOn);
         asHashJoin(left, right, leftOn, rightOn, how);
+        for (int k = 0; k < leftOn.size() - 1; k++) {
+            if (left.schema().field(left.schema().require(leftOn.get(k))).type() == DataType.FLOAT64) {
+                throw new PlanException("a merge join can use a float64 key only as its last key (in sort order): '"
+                        + leftOn.get(k) + "' is float64 and comes before " + leftOn.subList(k + 1, leftOn.size())
+                        + "; -0.0 and 0.0 are equal keys but sort apart, so equal keys would not be adjacent. Sort with"
+                        + " the float64 key last, or use JoinStrategy.HASH");
+            }
+        }
         if (!leftOn.equals(Sortedness.ascendingOn(left, leftOn))) {
             throw notSorted("left", left, leftOn);
         }
@@ -58,10 +69,19 @@ public record MergeJoinNode(LogicalPlan left, LogicalPlan right, List<String> le
         for (String l : order) {
             rightOrder.add(rightOn.get(leftOn.indexOf(l)));
         }
-        if (!rightOrder.equals(Sortedness.ascendingOn(right, rightOrder))) {
+        if (!rightOrder.equals(Sortedness.ascendingOn(right, rightOrder)) || floatBeforeLast(left, order)) {
             return null;
         }
         return new MergeJoinNode(left, right, order, rightOrder, how);
+    }
+
+    private static boolean floatBeforeLast(LogicalPlan left, List<String> order) {
+        for (int k = 0; k < order.size() - 1; k++) {
+            if (left.schema().field(left.schema().require(order.get(k))).type() == DataType.FLOAT64) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Like {@link #ifSorted}, but fails naming the unsorted input. */
@@ -72,10 +92,16 @@ public record MergeJoinNode(LogicalPlan left, LogicalPlan right, List<String> le
             return m;
         }
         asHashJoin(left, right, leftOn, rightOn, how);
-        if (Sortedness.ascendingOn(left, leftOn) == null) {
+        List<String> order = Sortedness.ascendingOn(left, leftOn);
+        if (order == null) {
             throw notSorted("left", left, leftOn);
         }
-        throw notSorted("right", right, rightOn);
+        List<String> rightOrder = new ArrayList<>();
+        for (String l : order) {
+            rightOrder.add(rightOn.get(leftOn.indexOf(l)));
+        }
+        // Sorted on both sides: the constructor names what else is wrong (a float64 key before the last).
+        return new MergeJoinNode(left, right, order, rightOrder, how);
     }
 
     /** Whether the output follows the left input's order (INNER, LEFT, SEMI, ANTI). */
