@@ -314,4 +314,86 @@ class MergeJoinDifferentialTest {
             throw new AssertionError("failed with seed " + seed, e);
         }
     }
+
+    /**
+     * One key's right run (100k rows of 60-byte payloads, about 7 MiB) is larger than the whole
+     * 6 MiB memory cap: it cannot be buffered, so it spills — on a failed reservation without
+     * forcing, and by force at forceSpill(1.0) — and is re-read for each of the three left rows of
+     * that key. Every output line is checked.
+     */
+    @Test
+    void aRunLargerThanTheMemoryCapSpillsAndIsReReadPerLeftBlock() {
+        LeakCheck.assertNoLeaks(mem -> {
+            int hotRows = 100_000;
+            List<Long> rk = new ArrayList<>();
+            List<String> rv = new ArrayList<>();
+            for (long k = 0; k < 400; k++) {
+                int n = k == 200 ? hotRows : 3;
+                for (int i = 0; i < n; i++) {
+                    rk.add(k);
+                    rv.add(String.format("%-60s", "payload-" + k + "-" + i).replace(' ', 'x'));
+                }
+            }
+            List<Long> lk = new ArrayList<>();
+            for (long k = 0; k < 400; k += 2) {
+                lk.add(k);
+                if (k == 200) {
+                    lk.add(k);
+                    lk.add(k);
+                }
+            }
+            Map<String, Object> right = new LinkedHashMap<>();
+            right.put("k", rk);
+            right.put("v", rv);
+            Map<String, Object> left = new LinkedHashMap<>();
+            left.put("k", lk);
+            Path dir = mem.dataDir();
+            try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).tempDir(mem.tempRoot().resolve("r")).build()) {
+                reader.fromColumns(right).sinkCsv(dir.resolve("right.csv"));
+                reader.fromColumns(left).sinkCsv(dir.resolve("left.csv"));
+            }
+            Map<String, Integer> expected = new HashMap<>();
+            for (long k : lk) {
+                for (int i = 0; i < rk.size(); i++) {
+                    if (rk.get(i) == k) {
+                        expected.merge(k + "," + rv.get(i), 1, Integer::sum);
+                    }
+                }
+            }
+            for (double force : new double[] {0, 1.0}) {
+                List<String> events = new CopyOnWriteArrayList<>();
+                Path spill = mem.tempRoot().resolve("spill");
+                long cap = 6L << 20;
+                try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).forceSpill(force).tempDir(spill)
+                        .events(events::add).build()) {
+                    LazyFrame j = sw.scanCsv(dir.resolve("left.csv")).setSorted("k")
+                            .join(sw.scanCsv(dir.resolve("right.csv")).setSorted("k"), "k", JoinType.INNER);
+                    Path out = dir.resolve("out.csv");
+                    long rows;
+                    try {
+                        rows = j.sinkCsv(out);
+                    } catch (RuntimeException e) {
+                        events.forEach(System.out::println);
+                        throw e;
+                    }
+                    assertEquals(3L * hotRows + 3L * (lk.size() - 3), rows, "force=" + force);
+                    Map<String, Integer> got = new HashMap<>();
+                    try (java.util.stream.Stream<String> lines = Files.lines(out)) {
+                        lines.skip(1).forEach(line -> got.merge(line, 1, Integer::sum));
+                    }
+                    assertEquals(expected, got, "force=" + force);
+                    assertTrue(sw.budget().peak() <= cap, "peak " + sw.budget().peak() + " over the cap " + cap);
+                    String reason = force > 0 ? "reason=forced" : "reason=memory";
+                    assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: run spilled") && e.contains(reason)),
+                            "force=" + force + ": " + events);
+                    assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: done") && !e.contains("runs-spilled=0")),
+                            "force=" + force + ": " + events);
+                    Files.delete(out);
+                } finally {
+                    Files.deleteIfExists(spill);
+                }
+            }
+            Files.delete(mem.tempRoot().resolve("r"));
+        });
+    }
 }

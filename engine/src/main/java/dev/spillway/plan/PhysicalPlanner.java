@@ -235,7 +235,7 @@ public final class PhysicalPlanner {
     }
 
     private SortedJoinPlanner sortedJoins() {
-        return new SortedJoinPlanner(pool, budget, spills, log, morselRows, forceSpill, this::buildInput, pipelines.size());
+        return new SortedJoinPlanner(pool, budget, manager, spills, log, morselRows, forceSpill, this::buildInput, pipelines.size());
     }
 
     private static Chain chain(SortedJoinPlanner.Input in) {

@@ -2,6 +2,7 @@ package dev.spillway.plan;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryManager;
 import dev.spillway.operators.merge.AsofJoin;
 import dev.spillway.operators.merge.MergeJoin;
 import dev.spillway.operators.merge.OrderedInput;
@@ -27,6 +28,7 @@ final class SortedJoinPlanner {
 
     private final BlockPool pool;
     private final MemoryBudget budget;
+    private final MemoryManager manager;
     private final SpillDirectory spills;
     private final Consumer<String> log;
     private final int morselRows;
@@ -34,11 +36,12 @@ final class SortedJoinPlanner {
     private final Function<LogicalPlan, Input> build;
     private final int id;
 
-    SortedJoinPlanner(BlockPool pool, MemoryBudget budget, SpillDirectory spills, Consumer<String> log, int morselRows,
+    SortedJoinPlanner(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills, Consumer<String> log, int morselRows,
             double forceSpill, Function<LogicalPlan, Input> build, int id) {
         this.id = id;
         this.pool = pool;
         this.budget = budget;
+        this.manager = manager;
         this.spills = spills;
         this.log = log;
         this.morselRows = morselRows;
@@ -53,6 +56,7 @@ final class SortedJoinPlanner {
                 m.rightKeyIndexes(), m.how(), m.schema(), Sortedness.origin(m.left()), Sortedness.origin(m.right()), pool,
                 budget.child("merge-join-" + id), budget, spills, log, morselRows);
         join.forceSpill(forceSpill);
+        manager.register(join);
         return new Input(join, List.of(), deps(l, r));
     }
 

@@ -4,12 +4,14 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.Spillable;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.operators.sort.KeyEncoder;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
 import dev.spillway.spill.SpillDirectory;
 
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +32,7 @@ import java.util.function.Consumer;
  * left input), numbered densely from 0. Each input's order is checked while merging
  * ({@link UnsortedInputException}).
  */
-public final class MergeJoin implements Source {
+public final class MergeJoin implements Source, Spillable {
     /** What the join does next. */
     private enum State {
         /** Comparing the current left and right rows. */
@@ -54,7 +56,12 @@ public final class MergeJoin implements Source {
     private final MemoryBudget budget;
     private final Consumer<String> log;
     private final int morselRows;
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Bytes of the run being collected in memory, for the memory manager (read without the lock). */
+    private volatile long runBytes;
+    private boolean inRunAdd;
+    /** Another worker needed memory while this join was busy: spill the run at the next step. */
+    private volatile boolean spillRequested;
     private double forceSpill;
 
     private State state = State.ADVANCE;
@@ -144,25 +151,66 @@ public final class MergeJoin implements Source {
 
     @Override
     public Morsel next(TaskContext ctx) {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (failed || closed || ctx.isCancelled()) {
                 return null;
             }
-            try {
-                return produce(ctx);
-            } catch (RuntimeException e) {
-                // The query fails with this error; later pulls must not report a second one.
-                failed = true;
-                throw e;
-            }
+            return produce(ctx);
+        } catch (RuntimeException e) {
+            // The query fails with this error; later pulls must not report a second one.
+            failed = true;
+            throw e;
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
     public boolean isExhausted() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return state == State.DONE && out.count() == 0 || failed || closed;
+        } finally {
+            lock.unlock();
         }
+    }
+
+    @Override
+    public long spillableBytes() {
+        return runBytes;
+    }
+
+    /**
+     * Moves the run being collected to disk. Answers 0 at once when another worker holds the
+     * join (the memory manager's rule: never wait for another worker); the worker that runs the
+     * join may call it from inside its own reservation (the lock is re-entrant).
+     */
+    @Override
+    public long spill(long bytesWanted) {
+        if (!lock.tryLock()) {
+            // The worker running the join spills at its next step; the requester waits for the release.
+            spillRequested = runBytes > 0;
+            return 0;
+        }
+        try {
+            if (closed || inRunAdd) {
+                // Asked from inside the run's own reservation: it spills by itself when that fails.
+                return 0;
+            }
+            return spillRun("memory pressure, " + bytesWanted + " bytes wanted");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long spillRun(String why) {
+        spillRequested = false;
+        long freed = state == State.COLLECT_RUN ? run.spillNow(why) : state == State.JOIN_RUN ? run.spillCollected(why) : 0;
+        if (freed > 0) {
+            runBytes = 0;
+        }
+        return freed;
     }
 
     private Morsel produce(TaskContext ctx) {
@@ -200,6 +248,9 @@ public final class MergeJoin implements Source {
 
     /** Does one bounded piece of work; false when an input has nothing now. */
     private boolean step(TaskContext ctx) {
+        if (spillRequested) {
+            spillRun("memory pressure from another worker");
+        }
         return switch (state) {
             case ADVANCE -> advance(ctx);
             case COLLECT_RUN -> collect(ctx);
@@ -275,11 +326,18 @@ public final class MergeJoin implements Source {
             int end = right.endOfRun(runKey);
             boolean force = forceSpill > 0 && run.rows() + (end - right.pos()) > morselRows
                     && Math.floor(runs * forceSpill) > Math.floor((runs - 1) * forceSpill);
-            run.add(right.morsel(), right.pos(), end, force);
+            inRunAdd = true;
+            try {
+                run.add(right.morsel(), right.pos(), end, force);
+            } finally {
+                inRunAdd = false;
+            }
+            runBytes = run.state() == RunBuffer.State.IN_MEMORY ? run.memoryBytes() : 0;
             right.skipTo(end);
             return true;
         }
         run.finish();
+        runBytes = run.state() == RunBuffer.State.IN_MEMORY ? run.memoryBytes() : 0;
         state = State.JOIN_RUN;
         return true;
     }
@@ -331,6 +389,7 @@ public final class MergeJoin implements Source {
 
     private void endRun() {
         run.clear();
+        runBytes = 0;
         runKey.close();
         runKey = null;
         state = State.ADVANCE;
@@ -355,7 +414,8 @@ public final class MergeJoin implements Source {
 
     @Override
     public void close() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (closed) {
                 return;
             }
@@ -376,6 +436,8 @@ public final class MergeJoin implements Source {
             } finally {
                 budget.close();
             }
+        } finally {
+            lock.unlock();
         }
     }
 }

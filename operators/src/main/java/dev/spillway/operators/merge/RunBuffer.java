@@ -19,8 +19,9 @@ import java.util.function.Consumer;
 /**
  * The buffered side's rows of one key (a <i>run</i>) while the other side's rows of that key are
  * joined against it. The rows are copied into chunks of at most {@code chunkRows} rows charged to
- * the join's budget, so memory is bounded by the largest run. When a chunk cannot be reserved
- * (the budget is exhausted even after the memory manager spilled what it could), or when forced,
+ * the join's budget, so memory is bounded by the largest run. When the run holds more than a
+ * quarter of the memory cap, when a chunk cannot be reserved (the budget is exhausted even after
+ * the memory manager spilled what it could), when the memory manager asks, or when forced,
  * the run moves to a spill file; later rows go straight to the file, and the run is read back
  * block by block for each block of matching rows of the other side.
  *
@@ -34,6 +35,9 @@ final class RunBuffer implements AutoCloseable {
         /** Collecting or collected in a spill file. */
         SPILLED
     }
+
+    /** A run may hold at most this fraction (1/n) of the memory cap before it spills. */
+    static final int MAX_SHARE_OF_CAP = 4;
 
     private final Schema schema;
     private final int chunkRows;
@@ -95,6 +99,12 @@ final class RunBuffer implements AutoCloseable {
     void add(Morsel m, int from, int to, boolean forceSpill) {
         if (forceSpill && state == State.IN_MEMORY) {
             spill("forced");
+        }
+        long limit = budget.effectiveCap() / MAX_SHARE_OF_CAP;
+        if (state == State.IN_MEMORY && memoryBytes() > limit) {
+            // Spill while there is still memory to spill with (compression scratch, write buffers).
+            spill("memory limit: the run holds " + memoryBytes() + " bytes, over 1/" + MAX_SHARE_OF_CAP + " of the "
+                    + budget.effectiveCap() + "-byte cap");
         }
         if (state == State.SPILLED) {
             try (Morsel part = m.slice(from, to - from)) {
@@ -191,6 +201,51 @@ final class RunBuffer implements AutoCloseable {
         spilledRuns++;
         log.accept("[spillway] " + name + ": run spilled rows=" + rows + " file=" + writer.path() + " reason="
                 + (why.length() > 120 ? why.substring(0, 120) + "..." : why));
+    }
+
+    /** Native bytes the run holds in memory (its chunks and the chunk being built). */
+    long memoryBytes() {
+        long n = 0;
+        for (Morsel c : chunks) {
+            n += c.byteSize();
+        }
+        if (builders != null) {
+            for (ColumnBuilder b : builders) {
+                n += b.byteSize();
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Moves a run still being collected in memory to disk (memory pressure elsewhere).
+     *
+     * @return bytes freed
+     */
+    long spillNow(String why) {
+        if (state != State.IN_MEMORY || writer != null || rows == 0) {
+            return 0;
+        }
+        long before = memoryBytes();
+        spill(why);
+        return before;
+    }
+
+    /**
+     * Moves a collected in-memory run to disk (memory pressure while joining it): each chunk
+     * becomes one block, so chunk numbers stay the same. Views of chunks already handed out stay
+     * valid.
+     *
+     * @return bytes freed (once those views are closed)
+     */
+    long spillCollected(String why) {
+        if (state != State.IN_MEMORY || builders != null || chunks.isEmpty()) {
+            return 0;
+        }
+        long before = memoryBytes();
+        spill(why);
+        finish();
+        return before;
     }
 
     /** Ends the run's collection; afterwards {@link #chunkCount} and {@link #chunk} read it. */
