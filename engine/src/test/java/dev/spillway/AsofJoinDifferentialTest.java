@@ -184,7 +184,7 @@ class AsofJoinDifferentialTest {
                         .build()) {
                     int round = 0;
                     for (DataType type : ON_TYPES) {
-                        Tables t = tables(type, rnd, 1000, 4800, 400 + rnd.nextInt(400));
+                        Tables t = tables(type, rnd, 800, 4500, 400 + rnd.nextInt(400));
                         reader.fromColumns(MergeJoinDifferentialTest.columns(t.left, t.leftRows)).sinkCsv(dir.resolve("left.csv"));
                         reader.fromColumns(MergeJoinDifferentialTest.columns(t.right, t.rightRows))
                                 .sinkCsv(dir.resolve("right.csv"));

@@ -83,7 +83,7 @@ final class SortedJoinPlanner {
 
     static String label(MergeJoinNode m) {
         return "STREAMING_MERGE_JOIN " + m.how() + " left_on=" + m.leftOn() + " right_on=" + m.rightOn()
-                + (m.keepsLeftOrder() ? " (inputs sorted; output in left order)" : " (inputs sorted)")
+                + (m.keepsLeftOrder() ? " (inputs sorted; output sorted like the left input)" : " (inputs sorted)")
                 + (m.how().leftColumnsOnly() ? "" : " [spillable runs]");
     }
 

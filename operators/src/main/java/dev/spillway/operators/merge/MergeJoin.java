@@ -28,8 +28,10 @@ import java.util.function.Consumer;
  *
  * <p>Output columns are the hash join's: every left column, then the right non-key columns; an
  * unmatched right row (RIGHT, FULL) takes its left key columns from its right keys. Rows leave in
- * key order, in left order for INNER, LEFT, SEMI and ANTI joins (so the result is sorted like the
- * left input), numbered densely from 0. Each input's order is checked while merging
+ * key order, numbered densely from 0: for INNER, LEFT, SEMI and ANTI joins in the left input's
+ * order (so the result is sorted like the left input), except that the pairs of one key come
+ * chunk by chunk of the buffered run (each chunk against the key's block of left rows, so that a
+ * spilled run is read once per block). Each input's order is checked while merging
  * ({@link UnsortedInputException}).
  */
 public final class MergeJoin implements Source, Spillable {
