@@ -213,4 +213,38 @@ class SortedJoinPlanTest {
             }
         });
     }
+
+    /**
+     * FORWARD left rows of a group the right input never serves wait until the right input ends;
+     * waiting rows are not spilled, so when they outgrow the memory cap the query fails with an
+     * out-of-memory error naming the join — and releases everything.
+     */
+    @Test
+    void waitingAsofRowsThatOutgrowTheCapFailNamingTheJoin() {
+        EngineTestSupport.withEngine(8L << 20, (outer, dir) -> {
+            try (Spillway sw = Spillway.builder().memoryLimit(8L << 20).threads(2).morselRows(16_384).tempDir(dir.resolve("s"))
+                    .build()) {
+                LazyFrame left = sw.range("t", 0, 600_000).setSorted("t").withColumns(lit(1L).alias("g"));
+                LazyFrame right = sw.range("t", 0, 600_000).setSorted("t").withColumns(lit(2L).alias("g"),
+                        col("t").alias("r"));
+                LazyFrame j = left.joinAsof(right, "t", List.of("g"), AsofStrategy.FORWARD, null);
+                RuntimeException e = assertThrows(RuntimeException.class, j::collect);
+                Throwable root = e;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                assertTrue(root.getMessage().startsWith("asof-join (FORWARD): out of memory: holding ")
+                        && root.getMessage().contains("left rows waiting for a right row of their group")
+                        && root.getMessage().contains("waiting rows are not spilled"), root.getMessage());
+                assertEquals(0, sw.budget().reserved(), "everything released after the failure");
+                // With a tolerance the same rows settle as soon as the right input moves past it.
+                LazyFrame tolerant = left.joinAsof(right, "t", List.of("g"), AsofStrategy.FORWARD, 10L)
+                        .filter(col("r").isNotNull());
+                try (DataFrame df = tolerant.collect()) {
+                    assertEquals(0, df.rowCount(), "group 1 never has a right row");
+                }
+            }
+            java.nio.file.Files.deleteIfExists(dir.resolve("s"));
+        });
+    }
 }

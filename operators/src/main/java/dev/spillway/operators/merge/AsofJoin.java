@@ -42,14 +42,17 @@ import java.util.function.Consumer;
  * Left rows leave in order as soon as they and every row before them are settled. Referenced
  * right rows stay in the right morsels that hold them; once more than {@link #COMPACT_AT}
  * morsels are held, the rows still referenced are copied into one compact morsel (so the state is
- * one right row per group plus the waiting rows' candidates). The memory held — compact state,
- * retained right morsels, left morsels with waiting rows — is reserved on the join's budget; when
- * it does not fit, the query fails with an error naming the join and what it holds: waiting rows
+ * one right row per group plus the waiting rows' candidates). The compact state is allocated on
+ * the join's budget; retained input morsels (right morsels still referenced, left morsels with
+ * waiting rows) stay charged to the budget that produced them, and the join fails with an
+ * out-of-memory error naming itself once they exceed a quarter of the memory cap: waiting rows
  * are not spilled.
  */
 public final class AsofJoin implements Source {
     /** Right morsels held before their referenced rows are compacted. */
     static final int COMPACT_AT = 8;
+    /** The join may keep input morsels alive up to this fraction (1/n) of the memory cap. */
+    static final int MAX_SHARE_OF_CAP = 4;
     private static final long NONE = -1;
     private static final byte SETTLED = 0;
     private static final byte WAITING = 1;
@@ -490,8 +493,9 @@ public final class AsofJoin implements Source {
     private void holdQueue() {
         for (LeftChunk c : queue) {
             if (c.held == 0 && c.source != left.morsel()) {
-                c.held = c.view.byteSize();
-                hold(c.held, "left rows waiting for a right row of their group");
+                long bytes = c.view.byteSize();
+                hold(bytes, "left rows waiting for a right row of their group");
+                c.held = bytes;
             }
         }
     }
@@ -507,9 +511,15 @@ public final class AsofJoin implements Source {
             storedRightIndex = store.size();
             Morsel view = m.slice(0, m.rowCount());
             long bytes = view.byteSize();
+            try {
+                hold(bytes, "right rows referenced by groups or waiting rows");
+            } catch (RuntimeException e) {
+                view.close();
+                storedRight = null;
+                throw e;
+            }
             store.add(view);
             storeHeld.add(bytes);
-            hold(bytes, "right rows referenced by groups or waiting rows");
         }
         return (long) storedRightIndex << 32 | row;
     }
@@ -592,21 +602,26 @@ public final class AsofJoin implements Source {
         return ref == NONE ? NONE : newRow.get(ref);
     }
 
+    /**
+     * Counts input morsels the join keeps alive. Their memory stays charged to the budget that
+     * produced them; the join fails, naming itself, once it holds more than
+     * {@code 1/}{@value #MAX_SHARE_OF_CAP} of the memory cap, before the inputs run out of memory
+     * somewhere less telling.
+     */
     private void hold(long bytes, String what) {
-        if (!budget.tryReserve(bytes)) {
+        long limit = budget.effectiveCap() / MAX_SHARE_OF_CAP;
+        if (heldBytes + bytes > limit) {
             throw new IllegalStateException(name + " (" + strategy + "): out of memory: holding " + (heldBytes + bytes)
                     + " bytes of " + what + " (" + waitingRows + " left rows waiting, " + latest.size()
-                    + " groups) exceeds the memory limit; waiting rows are not spilled. Add a tolerance, use the"
-                    + " BACKWARD strategy, or raise the memory limit");
+                    + " groups) exceeds 1/" + MAX_SHARE_OF_CAP + " of the " + budget.effectiveCap()
+                    + "-byte memory cap; waiting rows are not spilled. Add a tolerance, use the BACKWARD strategy, or"
+                    + " raise the memory limit");
         }
         heldBytes += bytes;
     }
 
     private void release(long bytes) {
-        if (bytes > 0) {
-            budget.release(bytes);
-            heldBytes -= bytes;
-        }
+        heldBytes -= bytes;
     }
 
     // ------------------------------------------------------------------ values and distances
