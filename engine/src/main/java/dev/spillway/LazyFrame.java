@@ -14,13 +14,18 @@ import dev.spillway.operators.PartitionedFileSink;
 import dev.spillway.operators.Partitioning;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
+import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.plan.CacheNode;
+import dev.spillway.operators.merge.AsofStrategy;
+import dev.spillway.plan.AsofJoinNode;
+import dev.spillway.plan.AssumeSortedNode;
 import dev.spillway.plan.FilterNode;
 import dev.spillway.plan.GroupByNode;
 import dev.spillway.plan.JoinNode;
 import dev.spillway.plan.LogicalPlan;
 import dev.spillway.plan.NestedLoopJoinNode;
+import dev.spillway.plan.MergeJoinNode;
 import dev.spillway.plan.Optimizer;
 import dev.spillway.plan.PhysicalPlanner;
 import dev.spillway.plan.PlanException;
@@ -353,6 +358,19 @@ public final class LazyFrame {
         if (other.engine != engine) {
             throw new PlanException("cannot join frames of different Spillway instances");
         }
+        if (options.strategy() == JoinStrategy.MERGE) {
+            if (options.nullsEqual() || options.buildSide() != BuildSide.AUTO) {
+                throw new PlanException("a merge join has no build side and never matches null keys; drop nullsEqual and the"
+                        + " build side, or use JoinStrategy.HASH");
+            }
+            return new LazyFrame(engine, MergeJoinNode.require(plan, other.plan, leftOn, rightOn, how));
+        }
+        if (options.strategy() == JoinStrategy.AUTO && !options.nullsEqual() && options.buildSide() == BuildSide.AUTO) {
+            MergeJoinNode merge = MergeJoinNode.ifSorted(plan, other.plan, leftOn, rightOn, how);
+            if (merge != null) {
+                return new LazyFrame(engine, merge);
+            }
+        }
         return new LazyFrame(engine, new JoinNode(plan, other.plan, leftOn, rightOn, how, options.nullsEqual(),
                 options.buildSide()));
     }
@@ -407,6 +425,70 @@ public final class LazyFrame {
             throw new PlanException("cannot join frames of different Spillway instances");
         }
         return other;
+    }
+
+    /**
+     * Declares that this frame's rows already arrive sorted ascending (nulls last) on
+     * {@code columns}, most significant first, so that joins can merge instead of hashing; see
+     * {@link #setSorted(SortKey...)}.
+     */
+    public LazyFrame setSorted(String... columns) {
+        return setSorted(Arrays.stream(columns).map(SortKey::asc).toArray(SortKey[]::new));
+    }
+
+    /**
+     * Declares the order the rows already arrive in (nothing is sorted). A join on these keys,
+     * or an AsOf join on the first of them, then merges the inputs in one streaming pass instead
+     * of hashing one of them. The declaration is trusted by the planner but <b>checked while
+     * merging</b>: if the data is not in this order, the query fails with an
+     * {@link dev.spillway.operators.merge.UnsortedInputException} naming the column, the row and
+     * the two values out of order — a false declaration can never return a wrong result from a
+     * merge. (Operators that do not merge do not check it.)
+     */
+    public LazyFrame setSorted(SortKey... keys) {
+        return new LazyFrame(engine, new AssumeSortedNode(plan, Arrays.asList(keys)));
+    }
+
+    /**
+     * AsOf join on a column of the same name on both sides, without {@code by} columns or
+     * tolerance; see {@link #joinAsof(LazyFrame, String, String, List, List, AsofStrategy, Number)}.
+     */
+    public LazyFrame joinAsof(LazyFrame other, String on, AsofStrategy strategy) {
+        return joinAsof(other, on, on, List.of(), List.of(), strategy, null);
+    }
+
+    /**
+     * AsOf join on {@code on} within groups of equal {@code by} columns (same names on both
+     * sides), with an optional tolerance; see
+     * {@link #joinAsof(LazyFrame, String, String, List, List, AsofStrategy, Number)}.
+     */
+    public LazyFrame joinAsof(LazyFrame other, String on, List<String> by, AsofStrategy strategy, Number tolerance) {
+        return joinAsof(other, on, on, by, by, strategy, tolerance);
+    }
+
+    /**
+     * AsOf join, like Polars' {@code join_asof}: each left row gets at most one right row of its
+     * {@code by} group — the last one with {@code rightOn <= leftOn} (BACKWARD), the first one
+     * with {@code rightOn >= leftOn} (FORWARD), or the closest (NEAREST; the later one on a tie)
+     * — and only if the distance is at most {@code tolerance} (when not null). Unmatched left
+     * rows get nulls in the right columns; null {@code on} or {@code by} values never match.
+     * Result: every left column, then the right columns other than {@code rightOn} and
+     * {@code rightBy} (a name already taken gets {@code _right}), in left order.
+     *
+     * <p>Both inputs must be known sorted ascending on their {@code on} column ({@code sort} or
+     * {@link #setSorted}); the join streams through both in one pass, checking the order.
+     *
+     * @param tolerance null, or the largest distance: an integer for int64, int32 and date32
+     *                  (days) columns, any number for float64
+     * @throws PlanException for unknown columns, mismatched types, a bad tolerance or an input
+     *                       not known to be sorted
+     */
+    public LazyFrame joinAsof(LazyFrame other, String leftOn, String rightOn, List<String> leftBy, List<String> rightBy,
+            AsofStrategy strategy, Number tolerance) {
+        if (other.engine != engine) {
+            throw new PlanException("cannot join frames of different Spillway instances");
+        }
+        return new LazyFrame(engine, new AsofJoinNode(plan, other.plan, leftOn, rightOn, leftBy, rightBy, strategy, tolerance));
     }
 
     // ------------------------------------------------------------------ explain

@@ -10,7 +10,8 @@ import java.util.List;
  */
 public sealed interface LogicalPlan
         permits CsvScanNode, FormatScanNode, RangeNode, InMemoryNode, FilterNode, ProjectNode, SliceNode, UnionNode, JoinNode,
-        GroupByNode, SortNode, TopKNode, TailNode, NestedLoopJoinNode, CacheNode {
+        GroupByNode, SortNode, TopKNode, TailNode, NestedLoopJoinNode, CacheNode, AssumeSortedNode, MergeJoinNode,
+        AsofJoinNode {
     /** The schema of the rows this node produces. */
     Schema schema();
 

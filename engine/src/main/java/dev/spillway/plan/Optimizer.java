@@ -171,6 +171,9 @@ public final class Optimizer {
             case FormatScanNode s -> new FilterNode(s.withBounds(FormatScanNode.bounds(predicate)), predicate);
             case SortNode s -> new SortNode(pushFilter(predicate, s.input()), s.keys(), s.stable());
             case NestedLoopJoinNode j -> NestedLoopJoinRules.pushDown(j, predicate);
+            case AssumeSortedNode a -> new AssumeSortedNode(pushFilter(predicate, a.input()), a.keys());
+            case MergeJoinNode m -> SortedJoins.pushFilter(predicate, m);
+            case AsofJoinNode a -> SortedJoins.pushFilter(predicate, a);
             default -> new FilterNode(pushDownPredicates(below), predicate);
         };
     }
@@ -255,31 +258,8 @@ public final class Optimizer {
                 yield new UnionNode(branches);
             }
             case JoinNode j -> {
-                Set<String> leftNeed = null;
-                Set<String> rightNeed = null;
-                if (required != null) {
-                    // Map the join's output names back to each side; key columns are always needed.
-                    leftNeed = new LinkedHashSet<>(j.leftOn());
-                    rightNeed = new LinkedHashSet<>(j.rightOn());
-                    List<String> out = j.schema().names();
-                    int leftWidth = j.left().schema().size();
-                    for (int i = 0; i < out.size(); i++) {
-                        if (!required.contains(out.get(i))) {
-                            continue;
-                        }
-                        if (i < leftWidth) {
-                            leftNeed.add(out.get(i));
-                        } else {
-                            String source = rightSourceName(j, i - leftWidth);
-                            rightNeed.add(source);
-                            if (j.left().schema().indexOf(source) >= 0) {
-                                // Keep the clashing left column so the right one keeps its _right name.
-                                leftNeed.add(source);
-                            }
-                        }
-                    }
-                }
-                yield new JoinNode(pushDownProjections(j.left(), leftNeed), pushDownProjections(j.right(), rightNeed),
+                List<Set<String>> need = joinInputNeeds(j, required);
+                yield new JoinNode(pushDownProjections(j.left(), need.get(0)), pushDownProjections(j.right(), need.get(1)),
                         j.leftOn(), j.rightOn(), j.how(), j.nullsEqual(), j.buildSide());
             }
             case GroupByNode g -> {
@@ -297,10 +277,45 @@ public final class Optimizer {
             case RangeNode r -> r;
             case InMemoryNode m -> m;
             case CacheNode c -> CachePruning.atCache(c, required);
+            case AssumeSortedNode a -> new AssumeSortedNode(pushDownProjections(a.input(), withKeys(required, a.keys())), a.keys());
+            case MergeJoinNode m -> SortedJoins.pushProjections(m, required);
+            case AsofJoinNode a -> SortedJoins.pushProjections(a, required);
         };
     }
 
-    private static Set<String> withKeys(Set<String> required, List<SortKey> keys) {
+    /**
+     * The columns each input of {@code j} must keep for {@code required} (null: all), as
+     * {@code [left, right]}; key columns are always needed.
+     */
+    static List<Set<String>> joinInputNeeds(JoinNode j, Set<String> required) {
+        Set<String> leftNeed = null;
+        Set<String> rightNeed = null;
+        if (required != null) {
+            // Map the join's output names back to each side; key columns are always needed.
+            leftNeed = new LinkedHashSet<>(j.leftOn());
+            rightNeed = new LinkedHashSet<>(j.rightOn());
+            List<String> out = j.schema().names();
+            int leftWidth = j.left().schema().size();
+            for (int i = 0; i < out.size(); i++) {
+                if (!required.contains(out.get(i))) {
+                    continue;
+                }
+                if (i < leftWidth) {
+                    leftNeed.add(out.get(i));
+                } else {
+                    String source = rightSourceName(j, i - leftWidth);
+                    rightNeed.add(source);
+                    if (j.left().schema().indexOf(source) >= 0) {
+                        // Keep the clashing left column so the right one keeps its _right name.
+                        leftNeed.add(source);
+                    }
+                }
+            }
+        }
+        return java.util.Arrays.asList(leftNeed, rightNeed);
+    }
+
+    static Set<String> withKeys(Set<String> required, List<SortKey> keys) {
         if (required == null) {
             return null;
         }

@@ -256,6 +256,9 @@ public final class PhysicalPlanner {
                 Pipeline p = close(in, tail, "tail");
                 yield new Chain(tail.output(), List.of(), List.of(p));
             }
+            case AssumeSortedNode a -> build(a.input());
+            case MergeJoinNode m -> chain(sortedJoins().merge(m));
+            case AsofJoinNode a -> chain(sortedJoins().asof(a));
             case UnionNode u -> {
                 List<Source> sources = new ArrayList<>();
                 List<Pipeline> deps = new ArrayList<>();
@@ -268,6 +271,20 @@ public final class PhysicalPlanner {
             }
             case CacheNode c -> cache(c);
         };
+    }
+
+    private SortedJoinPlanner sortedJoins() {
+        return new SortedJoinPlanner(pool, budget, manager, spills, log, morselRows, forceSpill, this::buildInput, pipelines.size());
+    }
+
+    private static Chain chain(SortedJoinPlanner.Input in) {
+        return new Chain(in.source(), in.operators(), in.dependencies());
+    }
+
+    /** An input of a merge or AsOf join: its pipeline's source and operators, and what it waits for. */
+    private SortedJoinPlanner.Input buildInput(LogicalPlan node) {
+        Chain c = build(node);
+        return new SortedJoinPlanner.Input(c.source(), c.operators(), c.dependencies());
     }
 
     /**
@@ -433,6 +450,9 @@ public final class PhysicalPlanner {
             case TopKNode t -> "STREAMING_TOP_K k=" + t.k() + " by=" + t.keys() + " (bounded memory)";
             case TailNode t -> "STREAMING_TAIL n=" + t.n() + " (ordered)";
             case NestedLoopJoinNode j -> j.explainLabel();
+            case AssumeSortedNode a -> "STREAMING_ASSUME_SORTED by=" + a.keys() + " (declared; checked while merging)";
+            case MergeJoinNode m -> SortedJoinPlanner.label(m);
+            case AsofJoinNode a -> SortedJoinPlanner.label(a);
             case JoinNode j -> "STREAMING_EQUI_JOIN " + j.how() + " left_on=" + j.leftOn() + " right_on=" + j.rightOn()
                     + (j.nullsEqual() ? " nulls_equal" : "") + " build=" + (j.buildsLeft() ? "left" : "right")
                     + (j.buildSide() == BuildSide.AUTO ? " (smaller by estimate)" : " (as asked)") + " [spillable]";
