@@ -145,11 +145,14 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
         };
     }
 
-    /** The scheduler source of this scan; Parquet row groups are handed out in morsels of at most {@code morselRows}. */
-    Source source(BlockPool pool, MemoryBudget budget, Consumer<String> log, int morselRows) {
+    /**
+     * The scheduler source of this scan; Parquet row groups are handed out in morsels of at most
+     * {@code morselRows} and decoded by {@code threads} threads.
+     */
+    Source source(BlockPool pool, MemoryBudget budget, Consumer<String> log, int morselRows, int threads) {
         return switch (format) {
             case PARQUET -> new ParquetScan(files, fileSchema, schema().names(), bounds, hive, morselRows, pool, budget, log)
-                    .source();
+                    .decodeThreads(threads).source();
             case IPC -> new IpcScan(files, fileSchema, schema().names(), hive, pool, budget).source();
         };
     }

@@ -156,7 +156,7 @@ public final class PhysicalPlanner {
         return switch (node) {
             case CsvScanNode s -> new Chain(new CsvScan(s.files(), s.options(), s.fileSchema(), s.projectionIndexes(), pool,
                     budget).targetSplitRows(morselRows).source(), List.of(), List.of());
-            case FormatScanNode s -> new Chain(s.source(pool, budget, log, morselRows), List.of(), List.of());
+            case FormatScanNode s -> new Chain(s.source(pool, budget, log, morselRows, workers), List.of(), List.of());
             case RangeNode r -> new Chain(new RangeSource(r.column(), r.start(), r.end(), morselRows, pool, budget), List.of(),
                     List.of());
             case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels(), morselRows), List.of(), List.of());

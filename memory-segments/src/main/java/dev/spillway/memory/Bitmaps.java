@@ -21,6 +21,23 @@ final class Bitmaps {
         bits.set(ValueLayout.JAVA_BYTE, at, (byte) (value ? (b | mask) : (b & ~mask)));
     }
 
+    /** Sets bits [from, from + count) to 1. */
+    static void setRange(MemorySegment bits, long from, long count) {
+        long end = from + count;
+        long i = from;
+        for (; i < end && (i & 7) != 0; i++) {
+            set(bits, i, true);
+        }
+        long fullEnd = end & ~7L;
+        if (i < fullEnd) {
+            bits.asSlice(i >>> 3, (fullEnd - i) >>> 3).fill((byte) 0xFF);
+            i = fullEnd;
+        }
+        for (; i < end; i++) {
+            set(bits, i, true);
+        }
+    }
+
     static long bytesFor(long bits) {
         return (bits + 7) >>> 3;
     }

@@ -190,6 +190,42 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         }
     }
 
+    /**
+     * Turns row {@code row}, already appended, into a null: for bulk appends of values whose
+     * nulls are known separately (e.g. {@link Int64Builder#appendAll}).
+     */
+    public final void setNull(int row) {
+        ensureOpen();
+        if (row < 0 || row >= length) {
+            throw new IndexOutOfBoundsException("row " + row + " not appended yet (length " + length + ")");
+        }
+        if (validity == null) {
+            allocateValidity();
+        }
+        if (Bitmaps.get(validitySeg, row)) {
+            Bitmaps.set(validitySeg, row, false);
+            writeNullValue(row);
+            nullCount++;
+        }
+    }
+
+    /**
+     * Makes room for {@code n} more rows appended in one go and marks them valid; returns the
+     * first of them. The caller writes their values and then adds {@code n} to the length
+     * ({@link #endBulk}).
+     */
+    final int beginBulk(int n) {
+        ensureCapacity(length + n);
+        if (validitySeg != null) {
+            Bitmaps.setRange(validitySeg, length, n);
+        }
+        return length;
+    }
+
+    final void endBulk(int n) {
+        length += n;
+    }
+
     /** Makes room for one more row; marks it valid if a bitmap exists. */
     final void reserveRow() {
         if (length == capacity) {

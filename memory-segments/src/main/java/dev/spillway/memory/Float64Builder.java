@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import java.lang.foreign.MemorySegment;
+
 /** Builds a {@link Float64Vector}. */
 public final class Float64Builder extends ColumnBuilder {
     Float64Builder(BlockPool pool, MemoryBudget budget, int initialCapacity) {
@@ -11,6 +13,16 @@ public final class Float64Builder extends ColumnBuilder {
         ensureOpen();
         reserveRow();
         valuesSeg.setAtIndex(DOUBLE, length++, value);
+    }
+
+    /**
+     * Appends {@code n} values from {@code src[from ..]} in one copy, all valid; mark nulls
+     * afterwards with {@link #setNull}.
+     */
+    public void appendAll(double[] src, int from, int n) {
+        int at = beginBulk(n);
+        MemorySegment.copy(src, from, valuesSeg, DOUBLE, (long) at * 8, n);
+        endBulk(n);
     }
 
     @Override

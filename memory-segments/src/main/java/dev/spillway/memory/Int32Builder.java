@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import java.lang.foreign.MemorySegment;
+
 /** Builds an {@link Int32Vector} (int32 or date32). */
 public final class Int32Builder extends ColumnBuilder {
     Int32Builder(DataType type, BlockPool pool, MemoryBudget budget, int initialCapacity) {
@@ -11,6 +13,16 @@ public final class Int32Builder extends ColumnBuilder {
         ensureOpen();
         reserveRow();
         valuesSeg.setAtIndex(INT, length++, value);
+    }
+
+    /**
+     * Appends {@code n} values from {@code src[from ..]} in one copy, all valid; mark nulls
+     * afterwards with {@link #setNull}.
+     */
+    public void appendAll(int[] src, int from, int n) {
+        int at = beginBulk(n);
+        MemorySegment.copy(src, from, valuesSeg, INT, (long) at * 4, n);
+        endBulk(n);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import java.lang.foreign.MemorySegment;
+
 /** Builds a {@link Int64Vector}. */
 public final class Int64Builder extends ColumnBuilder {
     Int64Builder(BlockPool pool, MemoryBudget budget, int initialCapacity) {
@@ -11,6 +13,16 @@ public final class Int64Builder extends ColumnBuilder {
         ensureOpen();
         reserveRow();
         valuesSeg.setAtIndex(LONG, length++, value);
+    }
+
+    /**
+     * Appends {@code n} values from {@code src[from ..]} in one copy, all valid; mark nulls
+     * afterwards with {@link #setNull}.
+     */
+    public void appendAll(long[] src, int from, int n) {
+        int at = beginBulk(n);
+        MemorySegment.copy(src, from, valuesSeg, LONG, (long) at * 8, n);
+        endBulk(n);
     }
 
     @Override

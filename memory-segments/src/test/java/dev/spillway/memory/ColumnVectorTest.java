@@ -227,6 +227,68 @@ class ColumnVectorTest {
     }
 
     @Test
+    void bulkAppendsWithNullsMarkedAfterwardsMatchRowByRowAppends() {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        assertNoLeaks(mem -> {
+            for (int round = 0; round < 20; round++) {
+                List<Object> longs = new ArrayList<>();
+                List<Object> doubles = new ArrayList<>();
+                List<Object> ints = new ArrayList<>();
+                try (Int64Builder lb = (Int64Builder) ColumnBuilder.create(DataType.INT64, mem.pool(), mem.budget(), 4);
+                     Float64Builder db = (Float64Builder) ColumnBuilder.create(DataType.FLOAT64, mem.pool(), mem.budget(), 4);
+                     Int32Builder ib = (Int32Builder) ColumnBuilder.create(DataType.INT32, mem.pool(), mem.budget(), 4)) {
+                    // Runs of single appends, nulls and bulk appends at odd offsets, so bulk runs start
+                    // mid-byte of the validity bitmap, before and after it exists.
+                    for (int run = 0; run < 6; run++) {
+                        int n = rnd.nextInt(40);
+                        int from = rnd.nextInt(5);
+                        long[] lv = new long[from + n];
+                        double[] dv = new double[from + n];
+                        int[] iv = new int[from + n];
+                        for (int k = 0; k < from + n; k++) {
+                            lv[k] = rnd.nextLong();
+                            dv[k] = rnd.nextDouble();
+                            iv[k] = rnd.nextInt();
+                        }
+                        int at = lb.length();
+                        lb.appendAll(lv, from, n);
+                        db.appendAll(dv, from, n);
+                        ib.appendAll(iv, from, n);
+                        for (int k = 0; k < n; k++) {
+                            boolean isNull = rnd.nextInt(4) == 0;
+                            if (isNull) {
+                                lb.setNull(at + k);
+                                db.setNull(at + k);
+                                ib.setNull(at + k);
+                            }
+                            longs.add(isNull ? null : lv[from + k]);
+                            doubles.add(isNull ? null : dv[from + k]);
+                            ints.add(isNull ? null : iv[from + k]);
+                        }
+                        if (rnd.nextBoolean()) {
+                            lb.appendNull();
+                            db.appendNull();
+                            ib.appendNull();
+                            longs.add(null);
+                            doubles.add(null);
+                            ints.add(null);
+                        }
+                    }
+                    assertThrows(IndexOutOfBoundsException.class, () -> lb.setNull(lb.length()));
+                    try (ColumnVector l = lb.build(); ColumnVector d = db.build(); ColumnVector i = ib.build()) {
+                        String where = "seed " + seed + " round " + round;
+                        assertEquals(longs.stream().filter(x -> x == null).count(), l.nullCount(), where);
+                        assertColumn(longs, l);
+                        assertColumn(doubles, d);
+                        assertColumn(ints, i);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
     void emptyColumns() {
         assertNoLeaks(mem -> {
             for (DataType t : DataType.values()) {

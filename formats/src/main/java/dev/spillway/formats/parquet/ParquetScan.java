@@ -82,6 +82,7 @@ public final class ParquetScan implements AutoCloseable {
     private RowGroupCursor[] cursors;
     private final AtomicInteger nextSlice = new AtomicInteger();
     private HardwoodContext context;
+    private int decodeThreads = 1;
     private int rowGroupsSkipped;
     private int filesSkipped;
     private boolean planned;
@@ -241,6 +242,21 @@ public final class ParquetScan implements AutoCloseable {
         };
     }
 
+    /**
+     * Threads that decompress and decode pages (Hardwood's executor; default 1). The query's
+     * workers consume the decoded batches, so the engine passes its worker count: with one decode
+     * thread the workers wait on it.
+     *
+     * @return this scan
+     */
+    public ParquetScan decodeThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("decode threads must be at least 1, got " + threads);
+        }
+        this.decodeThreads = threads;
+        return this;
+    }
+
     // ------------------------------------------------------------------ planning
 
     private synchronized void plan() {
@@ -251,7 +267,7 @@ public final class ParquetScan implements AutoCloseable {
             throw new IllegalStateException("Parquet scan is closed");
         }
         planned = true;
-        context = HardwoodContext.create(1);
+        context = HardwoodContext.create(decodeThreads);
         int total = 0;
         for (int f = 0; f < files.size(); f++) {
             Path file = files.get(f);
@@ -547,29 +563,31 @@ public final class ParquetScan implements AutoCloseable {
         }
     }
 
+    /** Marks as null the rows of a bulk append (at {@code at}) whose source rows {@code from ..} are null. */
+    private static void markNulls(ColumnBuilder b, int at, Validity valid, boolean nulls, int from, int n) {
+        if (!nulls) {
+            return;
+        }
+        for (int k = 0; k < n; k++) {
+            if (valid.isNull(from + k)) {
+                b.setNull(at + k);
+            }
+        }
+    }
+
     private static void append(ColumnReader r, ColumnBuilder b, int from, int n) {
         Validity valid = r.getLeafValidity();
         boolean nulls = valid != null && valid.hasNulls();
         switch (b) {
             case Int64Builder l -> {
-                long[] v = r.getLongs();
-                for (int k = from; k < from + n; k++) {
-                    if (nulls && valid.isNull(k)) {
-                        l.appendNull();
-                    } else {
-                        l.append(v[k]);
-                    }
-                }
+                int at = l.length();
+                l.appendAll(r.getLongs(), from, n);
+                markNulls(l, at, valid, nulls, from, n);
             }
             case Int32Builder x -> {
-                int[] v = r.getInts();
-                for (int k = from; k < from + n; k++) {
-                    if (nulls && valid.isNull(k)) {
-                        x.appendNull();
-                    } else {
-                        x.append(v[k]);
-                    }
-                }
+                int at = x.length();
+                x.appendAll(r.getInts(), from, n);
+                markNulls(x, at, valid, nulls, from, n);
             }
             case Float64Builder d -> {
                 if (r.getColumnSchema().type() == PhysicalType.FLOAT) {
@@ -582,14 +600,9 @@ public final class ParquetScan implements AutoCloseable {
                         }
                     }
                 } else {
-                    double[] v = r.getDoubles();
-                    for (int k = from; k < from + n; k++) {
-                        if (nulls && valid.isNull(k)) {
-                            d.appendNull();
-                        } else {
-                            d.append(v[k]);
-                        }
-                    }
+                    int at = d.length();
+                    d.appendAll(r.getDoubles(), from, n);
+                    markNulls(d, at, valid, nulls, from, n);
                 }
             }
             case BooleanBuilder bo -> {

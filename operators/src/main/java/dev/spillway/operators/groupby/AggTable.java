@@ -373,6 +373,18 @@ final class AggTable implements AutoCloseable {
 
     /** Finds or inserts the group of rows {@code from ..}; returns the first row that found the table full. */
     private int assignGroups(Morsel m, int[] cols, int from, int n, int pass, int[] gid) {
+        if (cols.length == 0 && from < n) {
+            // No key columns (a global aggregate): every row belongs to the one group.
+            int g = find(m, cols, from, scratchHash[from], pass);
+            if (g < 0) {
+                if (groups == maxGroups) {
+                    return from;
+                }
+                g = insertAt(m, cols, from, scratchHash[from], rowPartitionHash[from], -g - 1, pass);
+            }
+            Arrays.fill(gid, from, n, g);
+            return n;
+        }
         for (int r = from; r < n; r++) {
             long h = scratchHash[r];
             int g = find(m, cols, r, h, pass);
@@ -417,7 +429,7 @@ final class AggTable implements AutoCloseable {
 
     /**
      * Updates aggregate {@code a} for rows {@code from .. to} of their groups {@code gid}: tight
-     * loops for the common kinds over columns without nulls, {@link #updateOne} otherwise.
+     * loops for counts and sums, {@link #updateOne} for the other kinds.
      */
     private void updateBatch(int a, int[] gid, Morsel m, int from, int to, boolean input, int stateBase, long ordinalBase) {
         AggKind kind = aggs[a].kind();
@@ -430,36 +442,39 @@ final class AggTable implements AutoCloseable {
             }
             return;
         }
-        ColumnVector c = kind == AggKind.LEN && input ? null : m.column(input ? layout.inputColumn[a] : stateBase + s);
-        if (c != null && !c.hasNulls()) {
-            if (kind == AggKind.COUNT && input) {
-                long[] v = st.v;
-                for (int r = from; r < to; r++) {
-                    v[gid[r]]++;
-                }
-                return;
+        ColumnVector c = m.column(input ? layout.inputColumn[a] : stateBase + s);
+        boolean nulls = c.hasNulls();
+        if (kind == AggKind.COUNT && input) {
+            long[] v = st.v;
+            for (int r = from; r < to; r++) {
+                v[gid[r]] += nulls && c.isNull(r) ? 0 : 1;
             }
-            boolean counter = kind == AggKind.COUNT || kind == AggKind.LEN || kind == AggKind.N_UNIQUE;
-            if ((kind == AggKind.SUM || counter && !input) && c instanceof Int64Vector x) {
-                long[] v = st.v;
-                boolean[] set = st.set;
-                for (int r = from; r < to; r++) {
+            return;
+        }
+        boolean counter = kind == AggKind.COUNT || kind == AggKind.LEN || kind == AggKind.N_UNIQUE;
+        if ((kind == AggKind.SUM || counter && !input && !nulls) && c instanceof Int64Vector x) {
+            long[] v = st.v;
+            boolean[] set = st.set;
+            for (int r = from; r < to; r++) {
+                if (!(nulls && x.isNull(r))) {
                     int g = gid[r];
                     v[g] += x.get(r);
                     set[g] = true;
                 }
-                return;
             }
-            if (kind == AggKind.SUM && c instanceof Float64Vector x) {
-                double[] d = st.d;
-                boolean[] set = st.set;
-                for (int r = from; r < to; r++) {
+            return;
+        }
+        if (kind == AggKind.SUM && c instanceof Float64Vector x) {
+            double[] d = st.d;
+            boolean[] set = st.set;
+            for (int r = from; r < to; r++) {
+                if (!(nulls && x.isNull(r))) {
                     int g = gid[r];
                     d[g] += x.get(r);
                     set[g] = true;
                 }
-                return;
             }
+            return;
         }
         for (int r = from; r < to; r++) {
             updateOne(a, gid[r], m, r, input, stateBase, ordinalBase);
