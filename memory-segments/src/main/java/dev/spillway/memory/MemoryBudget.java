@@ -256,6 +256,16 @@ public final class MemoryBudget implements AutoCloseable {
         return Math.max(0, a);
     }
 
+    /**
+     * Bytes the spillable parties registered with the nearest memory manager could free (0
+     * without a manager): beyond {@link #available()}, a reservation can still get this much by
+     * making them spill.
+     */
+    public long spillable() {
+        MemoryManager mm = nearestManager();
+        return mm == null ? 0 : mm.spillableBytes();
+    }
+
     /** A snapshot of the open children. */
     public List<MemoryBudget> children() {
         return List.copyOf(children);

@@ -69,6 +69,15 @@ public final class MemoryManager implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Bytes the registered parties could free by spilling now (a sample; parties change on other threads). */
+    public long spillableBytes() {
+        long n = 0;
+        for (Spillable p : parties) {
+            n += Math.max(0, p.spillableBytes());
+        }
+        return n;
+    }
+
     /** The registered parties, largest spillable first (sizes as sampled once by this call). */
     public List<Spillable> partiesBySize() {
         // Sample each size once: parties grow and shrink on other threads while we sort, and a

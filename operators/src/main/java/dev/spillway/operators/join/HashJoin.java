@@ -1094,9 +1094,13 @@ public final class HashJoin implements Spillable, AutoCloseable {
             boolean needsBitmap = type.keepsUnmatchedLeft() || type.leftColumnsOnly();
             this.probeMatched = needsBitmap ? new long[(probeBase[blocks] + 63) >>> 6] : null;
             long cap = budget.effectiveCap();
-            // A third of what is free: the chunk and its table, the probe block being read, and the
-            // output morsels in flight downstream share the rest.
-            long limit = Math.max(64L << 10, cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4 : budget.available() / 3);
+            // A third of what is free or could be freed by other operators spilling (a group-by
+            // downstream fills the memory the join left; loading against what is free alone would
+            // re-partition small partitions over and over): the chunk and its table, the probe
+            // block being read, and the output morsels in flight downstream share the rest.
+            long others = Math.max(0, budget.spillable() - HashJoin.this.spillableBytes());
+            long limit = Math.max(64L << 10, cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4
+                    : Math.min(cap, budget.available() + others) / 3);
             this.chunkLimit = reloadLimit > 0 ? Math.min(limit, reloadLimit) : limit;
         }
 
