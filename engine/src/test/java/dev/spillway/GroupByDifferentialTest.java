@@ -4,16 +4,15 @@ import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.csv.CsvOptions;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,21 +37,7 @@ class GroupByDifferentialTest {
     private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64};
 
     /** Memory settings as in the join's differential test. */
-    private enum Setting {
-        NO_CAP(1L << 30, 131_072, 0),
-        SOME_SPILL(64L << 20, 4096, 0.5),
-        TINY(8L << 20, 1024, 1.0);
-
-        final long cap;
-        final int morselRows;
-        final double forceSpill;
-
-        Setting(long cap, int morselRows, double forceSpill) {
-            this.cap = cap;
-            this.morselRows = morselRows;
-            this.forceSpill = forceSpill;
-        }
-    }
+    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 4096, 8L << 20, 1024);
 
     private static final Schema SCHEMA_TEMPLATE_REST = Schema.of(Field.of("k2", DataType.INT32), Field.of("vi", DataType.INT64),
             Field.of("vd", DataType.FLOAT64), Field.of("vs", DataType.UTF8), Field.of("vt", DataType.DATE32));
@@ -188,25 +173,13 @@ class GroupByDifferentialTest {
         }
     }
 
-    private static Object norm(Object v) {
-        return v instanceof Double d && d == 0.0 ? 0.0 : v;
-    }
-
-    private static List<Object> normRow(List<Object> r) {
-        List<Object> o = new ArrayList<>(r.size());
-        for (Object v : r) {
-            o.add(norm(v));
-        }
-        return o;
-    }
-
     /** The oracle's group-by over boxed rows: keys are the given columns. */
     private static List<List<Object>> oracle(List<List<Object>> rows, int[] keyCols) {
         Map<List<Object>, Acc> groups = new LinkedHashMap<>();
         for (List<Object> r : rows) {
             List<Object> k = new ArrayList<>();
             for (int c : keyCols) {
-                k.add(norm(r.get(c)));
+                k.add(DifferentialRows.norm(r.get(c)));
             }
             groups.computeIfAbsent(k, x -> new Acc()).add(r);
         }
@@ -219,53 +192,19 @@ class GroupByDifferentialTest {
         return out;
     }
 
-    /** Multiset comparison (order-insensitive) with a readable failure. */
-    static void assertSameRows(List<List<Object>> expected, List<List<Object>> actual, String what) {
-        Map<List<Object>, Integer> counts = new HashMap<>();
-        for (List<Object> r : expected) {
-            counts.merge(normRow(r), 1, Integer::sum);
-        }
-        for (List<Object> r : actual) {
-            counts.merge(normRow(r), -1, Integer::sum);
-        }
-        List<String> diff = new ArrayList<>();
-        counts.forEach((row, n) -> {
-            if (n != 0 && diff.size() < 6) {
-                diff.add((n > 0 ? "missing " : "extra ") + Math.abs(n) + "x " + row);
-            }
-        });
-        assertEquals(expected.size(), actual.size(), what + ": row count; e.g. " + diff);
-        assertTrue(diff.isEmpty(), what + ": " + diff);
-    }
-
-    private static Map<String, Object> columns(Schema s, List<List<Object>> rows) {
-        Map<String, Object> cols = new LinkedHashMap<>();
-        for (int c = 0; c < s.size(); c++) {
-            List<Object> col = new ArrayList<>(rows.size());
-            for (List<Object> r : rows) {
-                col.add(r.get(c));
-            }
-            cols.put(s.field(c).name(), col);
-        }
-        return cols;
-    }
-
     /**
      * Runs {@code query} over the data at one setting: in memory from columns without a cap, else
      * from a CSV file (so that the input does not count against the cap); checks the cap and, for
      * the spilling settings, that something spilled.
      */
-    private static List<List<Object>> run(Setting setting, LeakCheck.TestMemory mem, Path csv, Schema schema,
-            List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) {
+    private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Path csv, Schema schema,
+            List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) throws IOException {
         Path spill = mem.tempRoot().resolve("spill-" + setting);
-        try (Spillway sw = Spillway.builder().memoryLimit(setting.cap).threads(2).morselRows(setting.morselRows)
-                .forceSpill(setting.forceSpill).tempDir(spill).build()) {
-            LazyFrame in = setting == Setting.NO_CAP ? sw.fromColumns(columns(schema, rows))
-                    : sw.scanCsv(csv, CsvOptions.defaults().withSchema(schema));
-            LazyFrame q = query.apply(in);
-            try (DataFrame df = q.collect(setting == Setting.NO_CAP ? Engine.IN_MEMORY : Engine.STREAMING)) {
-                if (setting != Setting.NO_CAP) {
-                    assertTrue(sw.budget().peak() <= setting.cap, "peak " + sw.budget().peak() + " over the cap " + setting.cap);
+        try (Spillway sw = setting.builder(spill).build()) {
+            LazyFrame q = query.apply(DifferentialRows.input(sw, setting, schema, rows, csv));
+            try (DataFrame df = q.collect(setting.isNoCap() ? Engine.IN_MEMORY : Engine.STREAMING)) {
+                if (!setting.isNoCap()) {
+                    setting.assertPeakWithinCap(sw, setting.toString());
                     if (expectSpill) {
                         assertTrue(sw.spills().stats().filesCreated() > 0 && sw.spills().stats().bytesReadRaw() > 0,
                                 "the " + setting + " setting spilled and read back");
@@ -274,16 +213,8 @@ class GroupByDifferentialTest {
                 return df.rows();
             }
         } finally {
-            try {
-                Files.deleteIfExists(spill);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            Files.deleteIfExists(spill);
         }
-    }
-
-    private static void writeCsv(Spillway writer, Schema s, List<List<Object>> rows, Path file) {
-        writer.fromColumns(columns(s, rows)).sinkCsv(file);
     }
 
     @Test
@@ -301,18 +232,18 @@ class GroupByDifferentialTest {
                         int n = 10_000 + rnd.nextInt(5_000);
                         Schema schema = schema(kt);
                         List<List<Object>> data = rows(kt, rnd, n, domain);
-                        writeCsv(writer, schema, data, csv);
+                        writer.fromColumns(DifferentialRows.columns(schema, data)).sinkCsv(csv);
                         boolean twoKeys = rnd.nextBoolean();
                         int[] keyCols = twoKeys ? new int[] {0, 1} : new int[] {0};
                         String[] keys = twoKeys ? new String[] {"k", "k2"} : new String[] {"k"};
                         List<List<Object>> expected = oracle(data, keyCols);
                         List<List<Object>> global = oracle(data, new int[0]);
-                        Setting uniqueAt = Setting.values()[rnd.nextInt(Setting.values().length)];
-                        for (Setting s : Setting.values()) {
+                        MemorySetting uniqueAt = SETTINGS.get(rnd.nextInt(SETTINGS.size()));
+                        for (MemorySetting s : SETTINGS) {
                             String what = kt + " keys=" + Arrays.toString(keys) + " domain=" + domain + " " + s;
-                            assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
+                            DifferentialRows.assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
                                     domain > 100), what);
-                            assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
+                            DifferentialRows.assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
                                     "global " + what);
                             if (s != uniqueAt) {
                                 continue;
@@ -321,7 +252,7 @@ class GroupByDifferentialTest {
                             for (List<Object> r : expected) {
                                 distinct.add(r.subList(0, keys.length));
                             }
-                            assertSameRows(distinct, run(s, mem, csv, schema, data, f -> f.select(keys).unique(), false),
+                            DifferentialRows.assertSameRows(distinct, run(s, mem, csv, schema, data, f -> f.select(keys).unique(), false),
                                     "unique " + what);
                         }
                     }
@@ -364,9 +295,9 @@ class GroupByDifferentialTest {
 
     @Test
     void emptyInputGivesNoGroupsButOneGlobalRow() {
-        for (Setting s : new Setting[] {Setting.NO_CAP, Setting.TINY}) {
+        for (MemorySetting s : List.of(MemorySetting.NO_CAP, SETTINGS.getLast())) {
             LeakCheck.assertNoLeaks(mem -> {
-                try (Spillway sw = Spillway.builder().memoryLimit(s.cap).threads(2).forceSpill(s.forceSpill)
+                try (Spillway sw = Spillway.builder().memoryLimit(s.cap()).threads(2).forceSpill(s.forceSpill())
                         .tempDir(mem.tempRoot().resolve("s")).build()) {
                     Map<String, Object> cols = new LinkedHashMap<>();
                     cols.put("k", new long[] {1, 2, 3});

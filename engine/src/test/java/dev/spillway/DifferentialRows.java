@@ -1,0 +1,91 @@
+package dev.spillway;
+
+import dev.spillway.memory.Schema;
+import dev.spillway.operators.csv.CsvOptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Boxed rows for the differential tests: columns for {@code fromColumns}, and order-free comparison. */
+final class DifferentialRows {
+    private DifferentialRows() {
+    }
+
+    /** Boxed rows as named columns, for {@code Spillway.fromColumns}. */
+    static Map<String, Object> columns(List<String> names, List<List<Object>> rows) {
+        Map<String, Object> cols = new LinkedHashMap<>();
+        for (int c = 0; c < names.size(); c++) {
+            List<Object> col = new ArrayList<>(rows.size());
+            for (List<Object> r : rows) {
+                col.add(r.get(c));
+            }
+            cols.put(names.get(c), col);
+        }
+        return cols;
+    }
+
+    static Map<String, Object> columns(Schema s, List<List<Object>> rows) {
+        return columns(s.names(), rows);
+    }
+
+    /**
+     * One input of a differential run: in memory from columns without a cap; else scanned from
+     * {@code csv} (holding the same rows), so that the input does not count against the cap.
+     */
+    static LazyFrame input(Spillway sw, MemorySetting setting, Schema schema, List<List<Object>> rows, Path csv) {
+        return setting.isNoCap() ? sw.fromColumns(columns(schema, rows)) : sw.scanCsv(csv, CsvOptions.defaults().withSchema(schema));
+    }
+
+    /**
+     * Writes {@code q}'s result to {@code out} and reads it back with the uncapped {@code reader} (the
+     * result itself need not fit a tiny cap); deletes the file.
+     */
+    static List<List<Object>> viaCsv(LazyFrame q, Spillway reader, Path out) throws IOException {
+        q.sinkCsv(out);
+        try (DataFrame df = reader.scanCsv(out, CsvOptions.defaults().withSchema(q.schema())).collect()) {
+            Files.delete(out);
+            return df.rows();
+        }
+    }
+
+    /** Join and group equality of a value: -0.0 as 0.0 (NaN boxes are equal already). */
+    static Object norm(Object v) {
+        return v instanceof Double d && d == 0.0 ? 0.0 : v;
+    }
+
+    static List<Object> normRow(List<Object> r) {
+        List<Object> o = new ArrayList<>(r.size());
+        for (Object v : r) {
+            o.add(norm(v));
+        }
+        return o;
+    }
+
+    /** Multiset comparison (order-insensitive, -0.0 equal to 0.0) with a readable failure. */
+    static void assertSameRows(List<List<Object>> expected, List<List<Object>> actual, String what) {
+        Map<List<Object>, Integer> counts = new HashMap<>();
+        for (List<Object> r : expected) {
+            counts.merge(normRow(r), 1, Integer::sum);
+        }
+        for (List<Object> r : actual) {
+            counts.merge(normRow(r), -1, Integer::sum);
+        }
+        List<String> diff = new ArrayList<>();
+        counts.forEach((row, n) -> {
+            if (n != 0 && diff.size() < 6) {
+                diff.add((n > 0 ? "missing " : "extra ") + Math.abs(n) + "x " + row);
+            }
+        });
+        assertEquals(expected.size(), actual.size(), what + ": row count; e.g. " + diff);
+        assertTrue(diff.isEmpty(), what + ": " + diff);
+    }
+}
