@@ -3,7 +3,6 @@ package dev.spillway;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
-import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.operators.merge.AsofStrategy;
 import org.junit.jupiter.api.Test;
 
@@ -125,73 +124,56 @@ class AsofJoinDifferentialTest {
 
     private static List<List<Object>> run(MemorySetting setting, Spillway sw, Spillway reader, JoinOracle.Tables t,
             AsofStrategy strategy, boolean by, Number tol, Path dir, int round) throws Exception {
-        LazyFrame left = DifferentialRows.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
-        LazyFrame right = DifferentialRows.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
+        LazyFrame left = DifferentialSupport.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
+        LazyFrame right = DifferentialSupport.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
         // Declared as it arrives, or (tiny) re-sorted stably (equal values keep their order) into small morsels.
         right = setting.isTiny() ? right.sortStable("on") : right.setSorted("on");
         LazyFrame joined = left.sort("on").joinAsof(right, "on", by ? List.of("g") : List.of(), strategy, tol);
         String plan = joined.explain();
         assertTrue(plan.contains("STREAMING_ASOF_JOIN") && plan.contains("strategy="
                 + strategy.name().toLowerCase(java.util.Locale.ROOT)), plan);
-        if (setting.isNoCap()) {
-            try (DataFrame df = joined.collect()) {
-                return df.rows();
-            }
-        }
-        List<List<Object>> rows = DifferentialRows.viaCsv(joined, reader, dir.resolve("out-" + round + ".csv"));
-        setting.assertPeakWithinCap(sw, setting.toString());
-        return rows;
+        return DifferentialSupport.result(joined, setting, sw, Engine.STREAMING, reader, dir.resolve("out-" + round + ".csv"));
     }
 
     @Test
     void everyStrategyAndOnTypeWithAndWithoutByAndToleranceAtThreeMemorySettings() {
-        long seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        try {
-            LeakCheck.assertNoLeaks(mem -> {
-                Path dir = mem.dataDir();
-                boolean compacted = false;
-                try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("r"))
-                        .build()) {
-                    int round = 0;
-                    for (DataType type : ON_TYPES) {
-                        JoinOracle.Tables t = tables(type, rnd, 800, 4500, 400 + rnd.nextInt(400));
-                        reader.fromColumns(DifferentialRows.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
-                        reader.fromColumns(DifferentialRows.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
-                        List<Object[]> cases = new ArrayList<>();
-                        for (AsofStrategy strategy : AsofStrategy.values()) {
-                            for (boolean by : new boolean[] {false, true}) {
-                                Number tol = rnd.nextBoolean() ? null : tolerance(type, 1 + rnd.nextInt(3));
-                                cases.add(new Object[] {strategy, by, tol, oracle(t, strategy, by, tol)});
-                            }
-                        }
-                        for (MemorySetting s : SETTINGS) {
-                            Path spill = mem.tempRoot().resolve("spill-" + s);
-                            List<String> events = new CopyOnWriteArrayList<>();
-                            try (Spillway sw = s.builder(spill).events(events::add).build()) {
-                                for (Object[] c : cases) {
-                                    AsofStrategy strategy = (AsofStrategy) c[0];
-                                    boolean by = (Boolean) c[1];
-                                    Number tol = (Number) c[2];
-                                    @SuppressWarnings("unchecked")
-                                    List<List<Object>> expected = (List<List<Object>>) c[3];
-                                    String what = type + " " + strategy + (by ? " by g" : "") + " tolerance=" + tol + " " + s;
-                                    List<List<Object>> got = run(s, sw, reader, t, strategy, by, tol, dir, round++);
-                                    DifferentialRows.assertSameRows(expected, got, what);
-                                    MergeJoinDifferentialTest.assertSortedOn(got, new int[] {0}, what);
-                                }
-                            } finally {
-                                Files.deleteIfExists(spill);
-                            }
-                            compacted |= events.stream().anyMatch(e -> e.startsWith("[spillway] asof-join: compacted"));
-                        }
+        DifferentialSupport.seeded((rnd, mem, reader) -> {
+            Path dir = mem.dataDir();
+            boolean compacted = false;
+            int round = 0;
+            for (DataType type : ON_TYPES) {
+                JoinOracle.Tables t = tables(type, rnd, 800, 4500, 400 + rnd.nextInt(400));
+                reader.fromColumns(DifferentialSupport.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
+                reader.fromColumns(DifferentialSupport.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
+                List<Object[]> cases = new ArrayList<>();
+                for (AsofStrategy strategy : AsofStrategy.values()) {
+                    for (boolean by : new boolean[] {false, true}) {
+                        Number tol = rnd.nextBoolean() ? null : tolerance(type, 1 + rnd.nextInt(3));
+                        cases.add(new Object[] {strategy, by, tol, oracle(t, strategy, by, tol)});
                     }
                 }
-                assertTrue(compacted, "with 512-row morsels the join compacted its per-group state at least once");
-                Files.delete(mem.tempRoot().resolve("r"));
-            });
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
-        }
+                for (MemorySetting s : SETTINGS) {
+                    Path spill = mem.tempRoot().resolve("spill-" + s);
+                    List<String> events = new CopyOnWriteArrayList<>();
+                    try (Spillway sw = s.builder(spill).events(events::add).build()) {
+                        for (Object[] c : cases) {
+                            AsofStrategy strategy = (AsofStrategy) c[0];
+                            boolean by = (Boolean) c[1];
+                            Number tol = (Number) c[2];
+                            @SuppressWarnings("unchecked")
+                            List<List<Object>> expected = (List<List<Object>>) c[3];
+                            String what = type + " " + strategy + (by ? " by g" : "") + " tolerance=" + tol + " " + s;
+                            List<List<Object>> got = run(s, sw, reader, t, strategy, by, tol, dir, round++);
+                            DifferentialSupport.assertSameRows(expected, got, what);
+                            MergeJoinDifferentialTest.assertSortedOn(got, new int[] {0}, what);
+                        }
+                    } finally {
+                        Files.deleteIfExists(spill);
+                    }
+                    compacted |= events.stream().anyMatch(e -> e.startsWith("[spillway] asof-join: compacted"));
+                }
+            }
+            assertTrue(compacted, "with 512-row morsels the join compacted its per-group state at least once");
+        });
     }
 }

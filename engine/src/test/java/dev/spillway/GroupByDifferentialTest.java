@@ -6,7 +6,6 @@ import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -24,7 +23,6 @@ import java.util.function.Function;
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -179,7 +177,7 @@ class GroupByDifferentialTest {
         for (List<Object> r : rows) {
             List<Object> k = new ArrayList<>();
             for (int c : keyCols) {
-                k.add(DifferentialRows.norm(r.get(c)));
+                k.add(DifferentialSupport.norm(r.get(c)));
             }
             groups.computeIfAbsent(k, x -> new Acc()).add(r);
         }
@@ -198,10 +196,9 @@ class GroupByDifferentialTest {
      * the spilling settings, that something spilled.
      */
     private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Path csv, Schema schema,
-            List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) throws IOException {
-        Path spill = mem.tempRoot().resolve("spill-" + setting);
-        try (Spillway sw = setting.builder(spill).build()) {
-            LazyFrame q = query.apply(DifferentialRows.input(sw, setting, schema, rows, csv));
+            List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) throws Exception {
+        return setting.withEngine(mem, null, sw -> {
+            LazyFrame q = query.apply(DifferentialSupport.input(sw, setting, schema, rows, csv));
             try (DataFrame df = q.collect(setting.isNoCap() ? Engine.IN_MEMORY : Engine.STREAMING)) {
                 if (!setting.isNoCap()) {
                     setting.assertPeakWithinCap(sw, setting.toString());
@@ -212,160 +209,133 @@ class GroupByDifferentialTest {
                 }
                 return df.rows();
             }
-        } finally {
-            Files.deleteIfExists(spill);
-        }
+        });
     }
 
     @Test
     void everyAggregateAndKeyTypeAtThreeMemorySettings() {
-        long seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        try {
-            LeakCheck.assertNoLeaks(mem -> {
-                Path csv = mem.dataDir().resolve("in.csv");
-                try (Spillway writer = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("w"))
-                        .build()) {
-                    int[] domains = {3, 200, 5000, 1_000_000};
-                    for (DataType kt : KEY_TYPES) {
-                        int domain = domains[rnd.nextInt(domains.length)];
-                        int n = 10_000 + rnd.nextInt(5_000);
-                        Schema schema = schema(kt);
-                        List<List<Object>> data = rows(kt, rnd, n, domain);
-                        writer.fromColumns(DifferentialRows.columns(schema, data)).sinkCsv(csv);
-                        boolean twoKeys = rnd.nextBoolean();
-                        int[] keyCols = twoKeys ? new int[] {0, 1} : new int[] {0};
-                        String[] keys = twoKeys ? new String[] {"k", "k2"} : new String[] {"k"};
-                        List<List<Object>> expected = oracle(data, keyCols);
-                        List<List<Object>> global = oracle(data, new int[0]);
-                        MemorySetting uniqueAt = SETTINGS.get(rnd.nextInt(SETTINGS.size()));
-                        for (MemorySetting s : SETTINGS) {
-                            String what = kt + " keys=" + Arrays.toString(keys) + " domain=" + domain + " " + s;
-                            DifferentialRows.assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
-                                    domain > 100), what);
-                            DifferentialRows.assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
-                                    "global " + what);
-                            if (s != uniqueAt) {
-                                continue;
-                            }
-                            List<List<Object>> distinct = new ArrayList<>();
-                            for (List<Object> r : expected) {
-                                distinct.add(r.subList(0, keys.length));
-                            }
-                            DifferentialRows.assertSameRows(distinct, run(s, mem, csv, schema, data, f -> f.select(keys).unique(), false),
-                                    "unique " + what);
-                        }
+        DifferentialSupport.seeded((rnd, mem, writer) -> {
+            Path csv = mem.dataDir().resolve("in.csv");
+            int[] domains = {3, 200, 5000, 1_000_000};
+            for (DataType kt : KEY_TYPES) {
+                int domain = domains[rnd.nextInt(domains.length)];
+                int n = 10_000 + rnd.nextInt(5_000);
+                Schema schema = schema(kt);
+                List<List<Object>> data = rows(kt, rnd, n, domain);
+                writer.fromColumns(DifferentialSupport.columns(schema, data)).sinkCsv(csv);
+                boolean twoKeys = rnd.nextBoolean();
+                int[] keyCols = twoKeys ? new int[] {0, 1} : new int[] {0};
+                String[] keys = twoKeys ? new String[] {"k", "k2"} : new String[] {"k"};
+                List<List<Object>> expected = oracle(data, keyCols);
+                List<List<Object>> global = oracle(data, new int[0]);
+                MemorySetting uniqueAt = SETTINGS.get(rnd.nextInt(SETTINGS.size()));
+                for (MemorySetting s : SETTINGS) {
+                    String what = kt + " keys=" + Arrays.toString(keys) + " domain=" + domain + " " + s;
+                    DifferentialSupport.assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
+                            domain > 100), what);
+                    DifferentialSupport.assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
+                            "global " + what);
+                    if (s != uniqueAt) {
+                        continue;
                     }
+                    List<List<Object>> distinct = new ArrayList<>();
+                    for (List<Object> r : expected) {
+                        distinct.add(r.subList(0, keys.length));
+                    }
+                    DifferentialSupport.assertSameRows(distinct, run(s, mem, csv, schema, data, f -> f.select(keys).unique(), false),
+                            "unique " + what);
                 }
-                Files.delete(mem.tempRoot().resolve("w"));
-            });
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
-        }
+            }
+        });
     }
 
     @Test
     void uniqueOnASubsetKeepsTheFirstRowPerKey() {
-        LeakCheck.assertNoLeaks(mem -> {
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).morselRows(1000).forceSpill(0.5)
-                    .tempDir(mem.tempRoot().resolve("s")).build()) {
-                int n = 30_000;
-                List<Object> k = new ArrayList<>();
-                List<Object> v = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    k.add(i % 2000 == 7 ? null : (long) (i % 2000));
-                    v.add("row-" + i);
-                }
-                Map<String, Object> cols = new LinkedHashMap<>();
-                cols.put("v", v);
-                cols.put("k", k);
-                try (DataFrame df = sw.fromColumns(cols).unique("k").collect()) {
-                    assertEquals(List.of("v", "k"), df.columns());
-                    assertEquals(2000, df.rowCount());
-                    List<List<Object>> rows = new ArrayList<>(df.rows());
-                    rows.sort(Comparator.comparing(r -> r.get(1) == null ? -1L : (Long) r.get(1)));
-                    assertEquals(Arrays.asList("row-7", null), rows.get(0));
-                    assertEquals(Arrays.asList("row-0", 0L), rows.get(1));
-                    assertEquals(Arrays.asList("row-1999", 1999L), rows.get(2000 - 1));
-                }
+        EngineTestSupport.withEngine(64L << 20, b -> b.morselRows(1000).forceSpill(0.5), (sw, dir) -> {
+            int n = 30_000;
+            List<Object> k = new ArrayList<>();
+            List<Object> v = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                k.add(i % 2000 == 7 ? null : (long) (i % 2000));
+                v.add("row-" + i);
             }
-            Files.delete(mem.tempRoot().resolve("s"));
+            Map<String, Object> cols = new LinkedHashMap<>();
+            cols.put("v", v);
+            cols.put("k", k);
+            try (DataFrame df = sw.fromColumns(cols).unique("k").collect()) {
+                assertEquals(List.of("v", "k"), df.columns());
+                assertEquals(2000, df.rowCount());
+                List<List<Object>> rows = new ArrayList<>(df.rows());
+                rows.sort(Comparator.comparing(r -> r.get(1) == null ? -1L : (Long) r.get(1)));
+                assertEquals(Arrays.asList("row-7", null), rows.get(0));
+                assertEquals(Arrays.asList("row-0", 0L), rows.get(1));
+                assertEquals(Arrays.asList("row-1999", 1999L), rows.get(2000 - 1));
+            }
         });
     }
 
     @Test
     void emptyInputGivesNoGroupsButOneGlobalRow() {
         for (MemorySetting s : List.of(MemorySetting.NO_CAP, SETTINGS.getLast())) {
-            LeakCheck.assertNoLeaks(mem -> {
-                try (Spillway sw = Spillway.builder().memoryLimit(s.cap()).threads(2).forceSpill(s.forceSpill())
-                        .tempDir(mem.tempRoot().resolve("s")).build()) {
-                    Map<String, Object> cols = new LinkedHashMap<>();
-                    cols.put("k", new long[] {1, 2, 3});
-                    cols.put("v", new double[] {1.0, 2.0, 3.0});
-                    cols.put("s", new String[] {"a", "b", "c"});
-                    LazyFrame empty = sw.fromColumns(cols).filter(col("k").gt(lit(10L)));
-                    try (DataFrame df = empty.groupBy("k").agg(col("v").sum(), Expr.len()).collect()) {
-                        assertEquals(0, df.rowCount());
-                        assertEquals(List.of("k", "v", "len"), df.columns());
-                    }
-                    try (DataFrame df = empty.select(col("v").sum(), col("v").min().alias("mn"), col("s").max().alias("mx"),
-                            col("v").mean().alias("avg"), col("v").count().alias("n"), Expr.len(), col("s").first().alias("f"),
-                            col("k").nUnique().alias("nu")).collect()) {
-                        assertEquals(1, df.rowCount());
-                        assertEquals(Arrays.asList(null, null, null, null, 0L, 0L, null, 0L), df.row(0));
-                    }
+            EngineTestSupport.withEngine(s.cap(), b -> b.forceSpill(s.forceSpill()), (sw, dir) -> {
+                Map<String, Object> cols = new LinkedHashMap<>();
+                cols.put("k", new long[] {1, 2, 3});
+                cols.put("v", new double[] {1.0, 2.0, 3.0});
+                cols.put("s", new String[] {"a", "b", "c"});
+                LazyFrame empty = sw.fromColumns(cols).filter(col("k").gt(lit(10L)));
+                try (DataFrame df = empty.groupBy("k").agg(col("v").sum(), Expr.len()).collect()) {
+                    assertEquals(0, df.rowCount());
+                    assertEquals(List.of("k", "v", "len"), df.columns());
                 }
-                Files.delete(mem.tempRoot().resolve("s"));
+                try (DataFrame df = empty.select(col("v").sum(), col("v").min().alias("mn"), col("s").max().alias("mx"),
+                        col("v").mean().alias("avg"), col("v").count().alias("n"), Expr.len(), col("s").first().alias("f"),
+                        col("k").nUnique().alias("nu")).collect()) {
+                    assertEquals(1, df.rowCount());
+                    assertEquals(Arrays.asList(null, null, null, null, 0L, 0L, null, 0L), df.row(0));
+                }
             });
         }
     }
 
     @Test
     void explainLabelsTheSpillableGroupByAndProjectionKeepsItsInputs() {
-        LeakCheck.assertNoLeaks(mem -> {
-            Path csv = mem.dataDir().resolve("t.csv");
+        EngineTestSupport.withEngine(64L << 20, (sw, dir) -> {
+            Path csv = dir.resolve("t.csv");
             Files.writeString(csv, "a,b,c,d\n1,2.5,x,9\n1,3.5,y,8\n2,,z,7\n");
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).tempDir(mem.tempRoot().resolve("s")).build()) {
-                LazyFrame q = sw.scanCsv(csv).groupBy("a").agg(col("b").times(lit(2.0)).sum().alias("s2"), col("c").max())
-                        .filter(col("a").gt(lit(0L)));
-                String plan = q.explain();
-                assertTrue(plan.contains("STREAMING_GROUP_BY keys=[col(\"a\")] aggs=[(col(\"b\") * 2.0).sum().alias(\"s2\"),"
-                        + " col(\"c\").max()] [spillable]"), plan);
-                assertTrue(plan.contains("columns=[a, b, c]"), plan);
-                assertTrue(plan.indexOf("STREAMING_FILTER") < plan.indexOf("STREAMING_GROUP_BY"), plan);
-                try (DataFrame df = q.collect()) {
-                    List<List<Object>> rows = new ArrayList<>(df.rows());
-                    rows.sort(Comparator.comparing(r -> (Long) r.get(0)));
-                    assertEquals(List.of(List.of(1L, 12.0, "y"), Arrays.asList(2L, null, "z")), rows);
-                }
-                try (DataFrame df = sw.scanCsv(csv).select(Expr.len(), col("d").sum()).collect()) {
-                    assertEquals(List.of(3L, 24L), df.row(0));
-                }
+            LazyFrame q = sw.scanCsv(csv).groupBy("a").agg(col("b").times(lit(2.0)).sum().alias("s2"), col("c").max())
+                    .filter(col("a").gt(lit(0L)));
+            String plan = q.explain();
+            assertTrue(plan.contains("STREAMING_GROUP_BY keys=[col(\"a\")] aggs=[(col(\"b\") * 2.0).sum().alias(\"s2\"),"
+                    + " col(\"c\").max()] [spillable]"), plan);
+            assertTrue(plan.contains("columns=[a, b, c]"), plan);
+            assertTrue(plan.indexOf("STREAMING_FILTER") < plan.indexOf("STREAMING_GROUP_BY"), plan);
+            try (DataFrame df = q.collect()) {
+                List<List<Object>> rows = new ArrayList<>(df.rows());
+                rows.sort(Comparator.comparing(r -> (Long) r.get(0)));
+                assertEquals(List.of(List.of(1L, 12.0, "y"), Arrays.asList(2L, null, "z")), rows);
             }
-            Files.delete(mem.tempRoot().resolve("s"));
+            try (DataFrame df = sw.scanCsv(csv).select(Expr.len(), col("d").sum()).collect()) {
+                assertEquals(List.of(3L, 24L), df.row(0));
+            }
         });
     }
 
     @Test
     void planErrorsNameTheProblem() {
-        LeakCheck.assertNoLeaks(mem -> {
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(1).tempDir(mem.tempRoot().resolve("s")).build()) {
-                Map<String, Object> cols = new LinkedHashMap<>();
-                cols.put("k", new long[] {1});
-                cols.put("s", new String[] {"a"});
-                LazyFrame f = sw.fromColumns(cols);
-                var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
-                        () -> f.groupBy("k").agg(col("s").sum()));
-                assertTrue(e1.getMessage().contains("sum() needs an int32, int64 or float64 input, not utf8"), e1.getMessage());
-                var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
-                        () -> f.select(col("k"), col("k").sum().alias("t")));
-                assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());
-                var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
-                        () -> f.groupBy("nope").agg(Expr.len()));
-                assertTrue(e3.getMessage().contains("column 'nope' not found"), e3.getMessage());
-                assertNull(null);
-            }
-            Files.deleteIfExists(mem.tempRoot().resolve("s"));
+        EngineTestSupport.withEngine(64L << 20, b -> b.threads(1), (sw, dir) -> {
+            Map<String, Object> cols = new LinkedHashMap<>();
+            cols.put("k", new long[] {1});
+            cols.put("s", new String[] {"a"});
+            LazyFrame f = sw.fromColumns(cols);
+            var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                    () -> f.groupBy("k").agg(col("s").sum()));
+            assertTrue(e1.getMessage().contains("sum() needs an int32, int64 or float64 input, not utf8"), e1.getMessage());
+            var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                    () -> f.select(col("k"), col("k").sum().alias("t")));
+            assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());
+            var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                    () -> f.groupBy("nope").agg(Expr.len()));
+            assertTrue(e3.getMessage().contains("column 'nope' not found"), e3.getMessage());
         });
     }
 }

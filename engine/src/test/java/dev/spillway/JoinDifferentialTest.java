@@ -70,23 +70,20 @@ class JoinDifferentialTest {
 
     private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Spillway reader, JoinOracle.Tables t,
             List<String> on, JoinType how, boolean nullsEqual, BuildSide side, Path dir, int round) throws Exception {
-        Path spill = mem.tempRoot().resolve("spill-" + setting);
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (Spillway sw = setting.builder(spill).events(events::add).build()) {
-            LazyFrame left = DifferentialRows.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
-            LazyFrame right = DifferentialRows.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
+        return setting.withEngine(mem, events, sw -> {
+            LazyFrame left = DifferentialSupport.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
+            LazyFrame right = DifferentialSupport.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
             LazyFrame joined = left.join(right, on, on, how, JoinOptions.defaults().withNullsEqual(nullsEqual).withBuildSide(side));
             if (side != BuildSide.AUTO) {
                 assertTrue(joined.explain().contains("build=" + side.name().toLowerCase(java.util.Locale.ROOT) + " (as asked)"),
                         joined.explain());
             }
+            List<List<Object>> rows = DifferentialSupport.result(joined, setting, sw, Engine.IN_MEMORY, reader,
+                    dir.resolve("out-" + round + ".csv"));
             if (setting.isNoCap()) {
-                try (DataFrame df = joined.collect(Engine.IN_MEMORY)) {
-                    return df.rows();
-                }
+                return rows;
             }
-            List<List<Object>> rows = DifferentialRows.viaCsv(joined, reader, dir.resolve("out-" + round + ".csv"));
-            setting.assertPeakWithinCap(sw, setting.toString());
             assertTrue(sw.spills().stats().filesCreated() > 0 && sw.spills().stats().bytesReadRaw() > 0,
                     "the " + setting + " setting spilled and read back");
             if (setting.isTiny()) {
@@ -94,46 +91,34 @@ class JoinDifferentialTest {
                         "the tiny setting re-partitions spilled partitions recursively");
             }
             return rows;
-        } finally {
-            Files.deleteIfExists(spill);
-        }
+        });
     }
 
     @Test
     void everyJoinTypeAndKeyTypeAtThreeMemorySettings() {
-        long seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        try {
-            LeakCheck.assertNoLeaks(mem -> {
-                Path dir = mem.dataDir();
-                try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("r"))
-                        .build()) {
-                    int round = 0;
-                    for (DataType kt : KEY_TYPES) {
-                        JoinOracle.Tables t = tables(kt, rnd, 20_000, 25_000, 4000 + rnd.nextInt(20_000));
-                        reader.fromColumns(DifferentialRows.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
-                        reader.fromColumns(DifferentialRows.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
-                        boolean twoKeys = rnd.nextBoolean();
-                        List<String> on = twoKeys ? List.of("k", "k2") : List.of("k");
-                        int[] keys = twoKeys ? new int[] {0, 1} : new int[] {0};
-                        for (JoinType how : JoinType.values()) {
-                            boolean nullsEqual = rnd.nextInt(4) == 0;
-                            List<List<Object>> expected = JoinOracle.equiJoin(t, keys, keys, how, nullsEqual);
-                            for (MemorySetting s : SETTINGS) {
-                                // Every build side: hashing the left input must not change the result.
-                                BuildSide side = how.canSwapInputs() ? BuildSide.values()[round % 3] : BuildSide.AUTO;
-                                List<List<Object>> got = run(s, mem, reader, t, on, how, nullsEqual, side, dir, round++);
-                                DifferentialRows.assertSameRows(expected, got, kt + " " + how + " on " + on + " nullsEqual="
-                                        + nullsEqual + " " + s + " build=" + side);
-                            }
-                        }
+        DifferentialSupport.seeded((rnd, mem, reader) -> {
+            Path dir = mem.dataDir();
+            int round = 0;
+            for (DataType kt : KEY_TYPES) {
+                JoinOracle.Tables t = tables(kt, rnd, 20_000, 25_000, 4000 + rnd.nextInt(20_000));
+                reader.fromColumns(DifferentialSupport.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
+                reader.fromColumns(DifferentialSupport.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
+                boolean twoKeys = rnd.nextBoolean();
+                List<String> on = twoKeys ? List.of("k", "k2") : List.of("k");
+                int[] keys = twoKeys ? new int[] {0, 1} : new int[] {0};
+                for (JoinType how : JoinType.values()) {
+                    boolean nullsEqual = rnd.nextInt(4) == 0;
+                    List<List<Object>> expected = JoinOracle.equiJoin(t, keys, keys, how, nullsEqual);
+                    for (MemorySetting s : SETTINGS) {
+                        // Every build side: hashing the left input must not change the result.
+                        BuildSide side = how.canSwapInputs() ? BuildSide.values()[round % 3] : BuildSide.AUTO;
+                        List<List<Object>> got = run(s, mem, reader, t, on, how, nullsEqual, side, dir, round++);
+                        DifferentialSupport.assertSameRows(expected, got, kt + " " + how + " on " + on + " nullsEqual="
+                                + nullsEqual + " " + s + " build=" + side);
                     }
                 }
-                Files.delete(mem.tempRoot().resolve("r"));
-            });
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
-        }
+            }
+        });
     }
 
     /**
@@ -331,53 +316,47 @@ class JoinDifferentialTest {
 
     @Test
     void theSmallerInputIsBuiltUnlessTheUserSaysOtherwise() {
-        LeakCheck.assertNoLeaks(mem -> {
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).tempDir(mem.tempRoot().resolve("s")).build()) {
-                LazyFrame small = sw.range("k", 0, 1_000);
-                LazyFrame big = sw.range("k", 0, 1_000_000);
-                assertTrue(small.join(big, "k", JoinType.INNER).explain().contains("build=left (smaller by estimate)"));
-                assertTrue(big.join(small, "k", JoinType.LEFT).explain().contains("build=right (smaller by estimate)"));
-                assertTrue(small.join(big, "k", JoinType.SEMI).explain().contains("build=right"), "SEMI builds its right input");
-                LazyFrame forced = small.join(big, List.of("k"), List.of("k"), JoinType.INNER,
-                        JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
-                assertTrue(forced.explain().contains("build=right (as asked)"));
-                PlanException e = org.junit.jupiter.api.Assertions.assertThrows(PlanException.class, () -> small.join(big,
-                        List.of("k"), List.of("k"), JoinType.ANTI, JoinOptions.defaults().withBuildSide(BuildSide.LEFT)));
-                assertTrue(e.getMessage().contains("ANTI joins build their right input"), e.getMessage());
-                // Swapped or not, LEFT keeps every left row and its own key values.
-                try (DataFrame a = small.filter(Expr.col("k").lt(Expr.lit(10L))).join(big, "k", JoinType.LEFT).collect();
-                     DataFrame b = big.join(small.filter(Expr.col("k").lt(Expr.lit(10L))), "k", JoinType.RIGHT).collect()) {
-                    assertEquals(10, a.rowCount());
-                    assertEquals(10, b.rowCount());
-                    assertEquals(List.of("k"), a.schema().names());
-                }
+        EngineTestSupport.withEngine(64L << 20, (sw, dir) -> {
+            LazyFrame small = sw.range("k", 0, 1_000);
+            LazyFrame big = sw.range("k", 0, 1_000_000);
+            assertTrue(small.join(big, "k", JoinType.INNER).explain().contains("build=left (smaller by estimate)"));
+            assertTrue(big.join(small, "k", JoinType.LEFT).explain().contains("build=right (smaller by estimate)"));
+            assertTrue(small.join(big, "k", JoinType.SEMI).explain().contains("build=right"), "SEMI builds its right input");
+            LazyFrame forced = small.join(big, List.of("k"), List.of("k"), JoinType.INNER,
+                    JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
+            assertTrue(forced.explain().contains("build=right (as asked)"));
+            PlanException e = org.junit.jupiter.api.Assertions.assertThrows(PlanException.class, () -> small.join(big,
+                    List.of("k"), List.of("k"), JoinType.ANTI, JoinOptions.defaults().withBuildSide(BuildSide.LEFT)));
+            assertTrue(e.getMessage().contains("ANTI joins build their right input"), e.getMessage());
+            // Swapped or not, LEFT keeps every left row and its own key values.
+            try (DataFrame a = small.filter(Expr.col("k").lt(Expr.lit(10L))).join(big, "k", JoinType.LEFT).collect();
+                 DataFrame b = big.join(small.filter(Expr.col("k").lt(Expr.lit(10L))), "k", JoinType.RIGHT).collect()) {
+                assertEquals(10, a.rowCount());
+                assertEquals(10, b.rowCount());
+                assertEquals(List.of("k"), a.schema().names());
             }
-            Files.deleteIfExists(mem.tempRoot().resolve("s"));
         });
     }
 
     @Test
     void emptySides() {
-        LeakCheck.assertNoLeaks(mem -> {
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).tempDir(mem.tempRoot().resolve("s")).build()) {
-                Map<String, Object> some = new LinkedHashMap<>();
-                some.put("k", new long[] {1, 2, 3});
-                some.put("x", new String[] {"a", "b", "c"});
-                Map<String, Object> none = new LinkedHashMap<>();
-                none.put("k", List.of(7L));
-                none.put("y", List.of(1.0));
-                LazyFrame full = sw.fromColumns(some);
-                LazyFrame empty = sw.fromColumns(none).head(0);
-                for (JoinType how : JoinType.values()) {
-                    try (DataFrame a = full.join(empty, "k", how).collect(); DataFrame b = empty.join(full, "k", how).collect()) {
-                        long leftKept = how == JoinType.LEFT || how == JoinType.FULL || how == JoinType.ANTI ? 3 : 0;
-                        long rightKept = how == JoinType.RIGHT || how == JoinType.FULL ? 3 : 0;
-                        assertEquals(leftKept, a.rowCount(), how + " with an empty right side");
-                        assertEquals(rightKept, b.rowCount(), how + " with an empty left side");
-                    }
+        EngineTestSupport.withEngine(64L << 20, (sw, dir) -> {
+            Map<String, Object> some = new LinkedHashMap<>();
+            some.put("k", new long[] {1, 2, 3});
+            some.put("x", new String[] {"a", "b", "c"});
+            Map<String, Object> none = new LinkedHashMap<>();
+            none.put("k", List.of(7L));
+            none.put("y", List.of(1.0));
+            LazyFrame full = sw.fromColumns(some);
+            LazyFrame empty = sw.fromColumns(none).head(0);
+            for (JoinType how : JoinType.values()) {
+                try (DataFrame a = full.join(empty, "k", how).collect(); DataFrame b = empty.join(full, "k", how).collect()) {
+                    long leftKept = how == JoinType.LEFT || how == JoinType.FULL || how == JoinType.ANTI ? 3 : 0;
+                    long rightKept = how == JoinType.RIGHT || how == JoinType.FULL ? 3 : 0;
+                    assertEquals(leftKept, a.rowCount(), how + " with an empty right side");
+                    assertEquals(rightKept, b.rowCount(), how + " with an empty left side");
                 }
             }
-            Files.deleteIfExists(mem.tempRoot().resolve("s"));
         });
     }
 }

@@ -101,7 +101,7 @@ final class JoinOracle {
             if (row.get(c) == null) {
                 return null;
             }
-            k.add(DifferentialRows.norm(row.get(c)));
+            k.add(DifferentialSupport.norm(row.get(c)));
         }
         return k;
     }
@@ -109,7 +109,7 @@ final class JoinOracle {
     private static List<Object> nullKey(List<Object> row, int[] keys) {
         List<Object> k = new ArrayList<>();
         for (int c : keys) {
-            k.add(DifferentialRows.norm(row.get(c)));
+            k.add(DifferentialSupport.norm(row.get(c)));
         }
         return k;
     }

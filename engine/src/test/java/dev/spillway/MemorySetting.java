@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.memory.testing.LeakCheck;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -41,6 +44,30 @@ record MemorySetting(String name, long cap, int morselRows, double forceSpill) {
     /** A 2-thread engine builder at this setting, spilling into {@code spillDir}. */
     Spillway.Builder builder(Path spillDir) {
         return applyTo(Spillway.builder().threads(2).tempDir(spillDir));
+    }
+
+    /** Work with an engine at one setting. */
+    @FunctionalInterface
+    interface EngineBody<T> {
+        T run(Spillway sw) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with an engine at this setting that spills into a directory of its own under
+     * {@code mem}'s temp root (removed afterwards) and reports its event lines to {@code events}
+     * (none if null).
+     */
+    <T> T withEngine(LeakCheck.TestMemory mem, List<String> events, EngineBody<T> body) throws Exception {
+        Path spill = mem.tempRoot().resolve("spill-" + name);
+        Spillway.Builder b = builder(spill);
+        if (events != null) {
+            b.events(events::add);
+        }
+        try (Spillway sw = b.build()) {
+            return body.run(sw);
+        } finally {
+            Files.deleteIfExists(spill);
+        }
     }
 
     /** Fails unless the engine's peak reservation stayed within this setting's cap. */

@@ -116,77 +116,57 @@ class MergeJoinDifferentialTest {
 
     private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Spillway reader, JoinOracle.Tables t,
             List<String> sortOn, List<String> on, JoinType how, Path dir, int round, List<String> events) throws Exception {
-        Path spill = mem.tempRoot().resolve("spill-" + setting);
-        try (Spillway sw = setting.builder(spill).events(events::add).build()) {
-            LazyFrame left = DifferentialRows.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
-            LazyFrame right = DifferentialRows.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
+        return setting.withEngine(mem, events, sw -> {
+            LazyFrame left = DifferentialSupport.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
+            LazyFrame right = DifferentialSupport.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
             String[] order = sortOn.toArray(String[]::new);
             LazyFrame joined = left.sort(order).join(right.setSorted(order), on, on, how);
             assertTrue(joined.explain().contains("STREAMING_MERGE_JOIN " + how), joined.explain());
-            if (setting.isNoCap()) {
-                try (DataFrame df = joined.collect()) {
-                    return df.rows();
-                }
-            }
-            List<List<Object>> rows = DifferentialRows.viaCsv(joined, reader, dir.resolve("out-" + round + ".csv"));
-            setting.assertPeakWithinCap(sw, setting.toString());
-            return rows;
-        } finally {
-            Files.deleteIfExists(spill);
-        }
+            return DifferentialSupport.result(joined, setting, sw, Engine.STREAMING, reader, dir.resolve("out-" + round + ".csv"));
+        });
     }
 
     @Test
     void everyJoinTypeAndKeyTypeAtThreeMemorySettings() {
-        long seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        try {
-            LeakCheck.assertNoLeaks(mem -> {
-                Path dir = mem.dataDir();
-                try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("r"))
-                        .build()) {
-                    int round = 0;
-                    for (DataType kt : KEY_TYPES) {
-                        JoinOracle.Tables t = tables(kt, rnd, 1500, 2000, 250 + rnd.nextInt(100), 1500);
-                        boolean twoKeys = rnd.nextBoolean();
-                        // A float64 key must be the last merge key (-0.0 and 0.0 are equal but sort apart).
-                        List<String> sortOn = twoKeys && kt == DataType.FLOAT64 ? List.of("k2", "k") : List.of("k", "k2");
-                        if (sortOn.get(0).equals("k2")) {
-                            t.rightRows().sort(byColumns(1, 0));
+        DifferentialSupport.seeded((rnd, mem, reader) -> {
+            Path dir = mem.dataDir();
+            int round = 0;
+            for (DataType kt : KEY_TYPES) {
+                JoinOracle.Tables t = tables(kt, rnd, 1500, 2000, 250 + rnd.nextInt(100), 1500);
+                boolean twoKeys = rnd.nextBoolean();
+                // A float64 key must be the last merge key (-0.0 and 0.0 are equal but sort apart).
+                List<String> sortOn = twoKeys && kt == DataType.FLOAT64 ? List.of("k2", "k") : List.of("k", "k2");
+                if (sortOn.get(0).equals("k2")) {
+                    t.rightRows().sort(byColumns(1, 0));
+                }
+                reader.fromColumns(DifferentialSupport.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
+                reader.fromColumns(DifferentialSupport.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
+                List<String> on = twoKeys ? List.of("k", "k2") : List.of("k");
+                int[] keys = twoKeys ? new int[] {0, 1} : new int[] {0};
+                for (JoinType how : JoinType.values()) {
+                    // Null keys never match in a merge join (nulls are not equal).
+                    List<List<Object>> expected = JoinOracle.equiJoin(t, keys, keys, how, false);
+                    for (MemorySetting s : SETTINGS) {
+                        if (!s.isNoCap() && (how.ordinal() + kt.ordinal()) % 2 == 1) {
+                            // Capped settings run half the join types per key type (alternating), to stay fast.
+                            continue;
                         }
-                        reader.fromColumns(DifferentialRows.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
-                        reader.fromColumns(DifferentialRows.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
-                        List<String> on = twoKeys ? List.of("k", "k2") : List.of("k");
-                        int[] keys = twoKeys ? new int[] {0, 1} : new int[] {0};
-                        for (JoinType how : JoinType.values()) {
-                            // Null keys never match in a merge join (nulls are not equal).
-                            List<List<Object>> expected = JoinOracle.equiJoin(t, keys, keys, how, false);
-                            for (MemorySetting s : SETTINGS) {
-                                if (!s.isNoCap() && (how.ordinal() + kt.ordinal()) % 2 == 1) {
-                                    // Capped settings run half the join types per key type (alternating), to stay fast.
-                                    continue;
-                                }
-                                List<String> events = new CopyOnWriteArrayList<>();
-                                String what = kt + " " + how + " on " + on + " " + s;
-                                List<List<Object>> got = run(s, mem, reader, t, sortOn, on, how, dir, round++, events);
-                                DifferentialRows.assertSameRows(expected, got, what);
-                                if (how != JoinType.RIGHT && how != JoinType.FULL) {
-                                    assertSortedOn(got, sortOn.get(0).equals("k2") ? new int[] {1, 0} : keys, what);
-                                }
-                                if (s.isTiny() && !how.leftColumnsOnly()) {
-                                    // The long run (1500 rows, more than a 1024-row morsel) went to disk.
-                                    assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: run spilled rows=")),
-                                            what + ": " + events);
-                                }
-                            }
+                        List<String> events = new CopyOnWriteArrayList<>();
+                        String what = kt + " " + how + " on " + on + " " + s;
+                        List<List<Object>> got = run(s, mem, reader, t, sortOn, on, how, dir, round++, events);
+                        DifferentialSupport.assertSameRows(expected, got, what);
+                        if (how != JoinType.RIGHT && how != JoinType.FULL) {
+                            assertSortedOn(got, sortOn.get(0).equals("k2") ? new int[] {1, 0} : keys, what);
+                        }
+                        if (s.isTiny() && !how.leftColumnsOnly()) {
+                            // The long run (1500 rows, more than a 1024-row morsel) went to disk.
+                            assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: run spilled rows=")),
+                                    what + ": " + events);
                         }
                     }
                 }
-                Files.delete(mem.tempRoot().resolve("r"));
-            });
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
-        }
+            }
+        });
     }
 
     /**

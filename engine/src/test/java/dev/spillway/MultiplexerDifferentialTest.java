@@ -53,7 +53,7 @@ class MultiplexerDifferentialTest {
     }
 
     static Map<String, Object> columns(List<List<Object>> rows) {
-        return DifferentialRows.columns(SCHEMA, rows);
+        return DifferentialSupport.columns(SCHEMA, rows);
     }
 
     // ------------------------------------------------------------------ the oracle
@@ -151,11 +151,11 @@ class MultiplexerDifferentialTest {
 
             LazyFrame self = cf.join(cf, "k", JoinType.INNER);
             assertTrue(self.explain().contains("STREAMING_MULTIPLEXER consumers=2"), self.explain());
-            DifferentialRows.assertSameRows(selfJoin(c), collect(self), what + " self-join");
+            DifferentialSupport.assertSameRows(selfJoin(c), collect(self), what + " self-join");
 
             LazyFrame probeAndBuild = cf.join(totals(cf), List.of("k"), List.of("k"), JoinType.INNER,
                     JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
-            DifferentialRows.assertSameRows(withTotals(c), collect(probeAndBuild), what + " probe and aggregated build");
+            DifferentialSupport.assertSameRows(withTotals(c), collect(probeAndBuild), what + " probe and aggregated build");
 
             LazyFrame concat = cf.concat(cf.filter(col("k").lt(lit(100L))));
             assertEquals(concatSmallKeys(c), collect(concat), what + " concat, in order");
@@ -175,8 +175,8 @@ class MultiplexerDifferentialTest {
             assertArrayEquals(new long[] {c.size(), totals(c).size(), expectedSelf.size()}, written, what + " sinkAll rows");
             assertTrue(sw.lastProfile().plan().contains("STREAMING_MULTIPLEXER consumers=4"), sw.lastProfile().plan());
             assertEquals(c, collect(reader.scanCsv(outCsv, CsvOptions.defaults().withSchema(SCHEMA))), what + " sinkAll CSV, in order");
-            DifferentialRows.assertSameRows(totals(c), collect(reader.scanParquet(outParquet)), what + " sinkAll Parquet");
-            DifferentialRows.assertSameRows(expectedSelf, collect(reader.scanIpc(outIpc)), what + " sinkAll IPC");
+            DifferentialSupport.assertSameRows(totals(c), collect(reader.scanParquet(outParquet)), what + " sinkAll Parquet");
+            DifferentialSupport.assertSameRows(expectedSelf, collect(reader.scanIpc(outIpc)), what + " sinkAll IPC");
             for (Path p : List.of(outCsv, outParquet, outIpc)) {
                 Files.delete(p);
             }
@@ -194,26 +194,16 @@ class MultiplexerDifferentialTest {
 
     @Test
     void cachedSubplansMatchTheOracleAtThreeMemorySettings() {
-        long base = System.nanoTime();
-        for (long seed : new long[] {42L, base}) {
-            try {
-                LeakCheck.assertNoLeaks(mem -> {
-                    Random rnd = new Random(seed);
-                    List<List<Object>> rows = rows(rnd, 3000 + rnd.nextInt(4000));
-                    Path csv = mem.dataDir().resolve("in.csv");
-                    try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2)
-                            .tempDir(mem.tempRoot().resolve("r")).build()) {
-                        reader.fromColumns(columns(rows)).sinkCsv(csv);
-                        for (MemorySetting s : SETTINGS) {
-                            runAll(s, mem, reader, csv, rows, "seed " + seed + " " + s);
-                        }
-                    }
-                    Files.delete(csv);
-                    Files.delete(mem.tempRoot().resolve("r"));
-                });
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError("failed with seed " + seed, e);
-            }
+        for (long seed : new long[] {42L, System.nanoTime()}) {
+            DifferentialSupport.seeded(seed, (rnd, mem, reader) -> {
+                List<List<Object>> rows = rows(rnd, 3000 + rnd.nextInt(4000));
+                Path csv = mem.dataDir().resolve("in.csv");
+                reader.fromColumns(columns(rows)).sinkCsv(csv);
+                for (MemorySetting s : SETTINGS) {
+                    runAll(s, mem, reader, csv, rows, "seed " + seed + " " + s);
+                }
+                Files.delete(csv);
+            });
         }
     }
 
@@ -315,7 +305,7 @@ class MultiplexerDifferentialTest {
                         "each multiplexer's input is shown once: " + plan);
                 assertEquals(1, plan.split("STREAMING_SCAN_CSV", -1).length - 1, "one scan: " + plan);
                 assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled")), "spilled");
-                DifferentialRows.assertSameRows(selfJoin(c), collect(outer.join(outer, "k", JoinType.INNER)),
+                DifferentialSupport.assertSameRows(selfJoin(c), collect(outer.join(outer, "k", JoinType.INNER)),
                         "a second query over another cache of the same file");
             } finally {
                 Files.deleteIfExists(csv);

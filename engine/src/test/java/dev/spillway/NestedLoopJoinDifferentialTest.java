@@ -148,8 +148,8 @@ class NestedLoopJoinDifferentialTest {
                         Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(1)
                                 .tempDir(dir.resolve("reader-spill")).build();
                         try {
-                            LazyFrame l = sw.fromColumns(DifferentialRows.columns(List.of("k", "x", "s"), left));
-                            LazyFrame r = sw.fromColumns(DifferentialRows.columns(List.of("k", "y", "d"), right));
+                            LazyFrame l = sw.fromColumns(DifferentialSupport.columns(List.of("k", "x", "s"), left));
+                            LazyFrame r = sw.fromColumns(DifferentialSupport.columns(List.of("k", "y", "d"), right));
                             int round = 0;
                             for (Predicate p : PREDICATES) {
                                 for (JoinType how : new JoinType[] {JoinType.INNER, JoinType.LEFT, JoinType.SEMI, JoinType.ANTI}) {
@@ -160,14 +160,14 @@ class NestedLoopJoinDifferentialTest {
                                     boolean hashed = how == JoinType.INNER && p.name().startsWith("equality");
                                     assertEquals(hashed, explain.contains("STREAMING_EQUI_JOIN"), explain);
                                     assertEquals(!hashed, explain.contains("STREAMING_NESTED_LOOP_JOIN " + how), explain);
-                                    DifferentialRows.assertSameRows(oracle(left, right, how, p), run(q, reader, dir),
+                                    DifferentialSupport.assertSameRows(oracle(left, right, how, p), run(q, reader, dir),
                                             how + " " + p.name() + " " + s);
                                     if (!s.isNoCap()) {
                                         assertTrue(sw.lastProfile().peakBytes() <= s.cap(), "peak within the cap");
                                     }
                                 }
                             }
-                            DifferentialRows.assertSameRows(oracle(left, right, JoinType.INNER, null),
+                            DifferentialSupport.assertSameRows(oracle(left, right, JoinType.INNER, null),
                                     run(l.crossJoin(r), reader, dir), "cross " + s);
                         } finally {
                             reader.close();
@@ -197,11 +197,11 @@ class NestedLoopJoinDifferentialTest {
         EngineTestSupport.withEngine((sw, dir) -> {
             List<List<Object>> left = List.of(Arrays.asList(1L, "a"), Arrays.asList(2L, null), Arrays.asList(3L, "c"));
             List<List<Object>> right = List.of(Arrays.asList(10L, 0.5), Arrays.asList(null, 1.5));
-            LazyFrame q = sw.fromColumns(DifferentialRows.columns(List.of("id", "name"), left))
-                    .crossJoin(sw.fromColumns(DifferentialRows.columns(List.of("id", "w"), right)));
+            LazyFrame q = sw.fromColumns(DifferentialSupport.columns(List.of("id", "name"), left))
+                    .crossJoin(sw.fromColumns(DifferentialSupport.columns(List.of("id", "w"), right)));
             assertEquals(List.of("id", "name", "id_right", "w"), q.schema().names());
             try (DataFrame df = q.collect()) {
-                DifferentialRows.assertSameRows(oracle(left, right, JoinType.INNER, null), df.rows(), "3 x 2");
+                DifferentialSupport.assertSameRows(oracle(left, right, JoinType.INNER, null), df.rows(), "3 x 2");
                 assertEquals(6, df.rowCount());
             }
             String explain = q.explain();
@@ -272,9 +272,9 @@ class NestedLoopJoinDifferentialTest {
         EngineTestSupport.withEngine((sw, dir) -> {
             Path a = dir.resolve("a.csv");
             Path b = dir.resolve("b.csv");
-            sw.fromColumns(DifferentialRows.columns(List.of("x", "s", "unused"), List.of(Arrays.asList(1L, "p", 0L), Arrays.asList(7L, "q", 0L))))
+            sw.fromColumns(DifferentialSupport.columns(List.of("x", "s", "unused"), List.of(Arrays.asList(1L, "p", 0L), Arrays.asList(7L, "q", 0L))))
                     .sinkCsv(a);
-            sw.fromColumns(DifferentialRows.columns(List.of("y", "d", "other"), List.of(Arrays.asList(9L, 1.0, 0L), Arrays.asList(3L, 5.0, 0L))))
+            sw.fromColumns(DifferentialSupport.columns(List.of("y", "d", "other"), List.of(Arrays.asList(9L, 1.0, 0L), Arrays.asList(3L, 5.0, 0L))))
                     .sinkCsv(b);
             LazyFrame left = sw.scanCsv(a);
             LazyFrame right = sw.scanCsv(b);
@@ -303,15 +303,15 @@ class NestedLoopJoinDifferentialTest {
     @Test
     void outerJoinsPushOnlyWhatKeepsTheirPreservedRows() {
         EngineTestSupport.withEngine((sw, dir) -> {
-            LazyFrame l = sw.fromColumns(DifferentialRows.columns(List.of("x"), List.of(List.of(1L), List.of(7L))));
-            LazyFrame r = sw.fromColumns(DifferentialRows.columns(List.of("y", "d"), List.of(Arrays.asList(9L, 1.0), Arrays.asList(3L, 5.0))));
+            LazyFrame l = sw.fromColumns(DifferentialSupport.columns(List.of("x"), List.of(List.of(1L), List.of(7L))));
+            LazyFrame r = sw.fromColumns(DifferentialSupport.columns(List.of("y", "d"), List.of(Arrays.asList(9L, 1.0), Arrays.asList(3L, 5.0))));
             // A left-only ON conjunct of a LEFT join must stay in the join: it decides matches, not which left rows exist.
             LazyFrame leftOnly = l.joinWhere(r, JoinType.LEFT, col("x").gt(lit(5L)), col("x").lt(col("y")));
             String explain = leftOnly.explain();
             assertTrue(explain.contains("on=((col(\"x\") > 5) & (col(\"x\") < col(\"y\")))"), explain);
             assertFalse(explain.contains("STREAMING_FILTER"), explain);
             try (DataFrame df = leftOnly.collect()) {
-                DifferentialRows.assertSameRows(List.of(Arrays.asList(1L, null, null), Arrays.asList(7L, 9L, 1.0)), df.rows(),
+                DifferentialSupport.assertSameRows(List.of(Arrays.asList(1L, null, null), Arrays.asList(7L, 9L, 1.0)), df.rows(),
                         "left join keeps x=1 unmatched");
             }
             // A right-only ON conjunct filters the right input first.
@@ -321,8 +321,8 @@ class NestedLoopJoinDifferentialTest {
             // Every conjunct right-only: the right input is filtered and any remaining right row matches.
             try (DataFrame semi = l.joinWhere(r, JoinType.SEMI, col("d").lt(lit(3.0))).collect();
                  DataFrame anti = l.joinWhere(r, JoinType.ANTI, col("d").lt(lit(0.0))).collect()) {
-                DifferentialRows.assertSameRows(List.of(List.of(1L), List.of(7L)), semi.rows(), "semi on a right-only predicate");
-                DifferentialRows.assertSameRows(List.of(List.of(1L), List.of(7L)), anti.rows(), "anti, nothing on the right");
+                DifferentialSupport.assertSameRows(List.of(List.of(1L), List.of(7L)), semi.rows(), "semi on a right-only predicate");
+                DifferentialSupport.assertSameRows(List.of(List.of(1L), List.of(7L)), anti.rows(), "anti, nothing on the right");
             }
             // A filter above a LEFT join that reads right columns stays above it.
             String above = l.joinWhere(r, JoinType.LEFT, col("x").lt(col("y"))).filter(col("d").lt(lit(3.0))).explain();

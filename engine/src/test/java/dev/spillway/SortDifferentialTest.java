@@ -4,8 +4,6 @@ import dev.spillway.memory.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,7 +64,7 @@ class SortDifferentialTest {
         List<LazyFrame> parts = new ArrayList<>();
         for (int from = 0; from < rows.size(); from += chunk) {
             List<List<Object>> part = rows.subList(from, Math.min(rows.size(), from + chunk));
-            parts.add(sw.fromColumns(DifferentialRows.columns(Arrays.asList(NAMES), part)));
+            parts.add(sw.fromColumns(DifferentialSupport.columns(Arrays.asList(NAMES), part)));
         }
         return parts.get(0).concat(parts.subList(1, parts.size()).toArray(new LazyFrame[0]));
     }
@@ -110,21 +108,14 @@ class SortDifferentialTest {
     }
 
     private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, List<List<Object>> rows,
-            Function<LazyFrame, LazyFrame> query, List<String> events) {
-        Path spill = mem.tempRoot().resolve("spill-" + setting);
-        try (Spillway sw = setting.builder(spill).events(events::add).build()) {
+            Function<LazyFrame, LazyFrame> query, List<String> events) throws Exception {
+        return setting.withEngine(mem, events, sw -> {
             LazyFrame q = query.apply(frame(sw, rows, 1000));
             try (DataFrame df = q.collect()) {
                 setting.assertPeakWithinCap(sw, setting.toString());
                 return df.rows();
             }
-        } finally {
-            try {
-                Files.deleteIfExists(spill);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
+        });
     }
 
     private static String describe(SortKey[] keys) {

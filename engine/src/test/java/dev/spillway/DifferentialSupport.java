@@ -1,6 +1,7 @@
 package dev.spillway;
 
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.operators.csv.CsvOptions;
 
 import java.io.IOException;
@@ -11,13 +12,44 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Boxed rows for the differential tests: columns for {@code fromColumns}, and order-free comparison. */
-final class DifferentialRows {
-    private DifferentialRows() {
+/**
+ * Shared pieces of the differential tests: a seeded, leak-checked run with an uncapped reader
+ * engine; boxed rows as columns for {@code fromColumns}; inputs and results at a memory setting;
+ * and order-free comparison of rows.
+ */
+final class DifferentialSupport {
+    private DifferentialSupport() {
+    }
+
+    /** A seeded test body: its random source, the test memory, and an uncapped 2-thread engine to write and read files. */
+    @FunctionalInterface
+    interface SeededBody {
+        void run(Random rnd, LeakCheck.TestMemory mem, Spillway reader) throws Exception;
+    }
+
+    /** {@link #seeded(long, SeededBody)} with a fresh seed. */
+    static void seeded(SeededBody body) {
+        seeded(System.nanoTime(), body);
+    }
+
+    /** Runs {@code body} in a leak check with {@code new Random(seed)}; a failure names the seed. */
+    static void seeded(long seed, SeededBody body) {
+        try {
+            LeakCheck.assertNoLeaks(mem -> {
+                Path readerSpill = mem.tempRoot().resolve("r");
+                try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(readerSpill).build()) {
+                    body.run(new Random(seed), mem, reader);
+                }
+                Files.delete(readerSpill);
+            });
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("failed with seed " + seed, e);
+        }
     }
 
     /** Boxed rows as named columns, for {@code Spillway.fromColumns}. */
@@ -42,7 +74,25 @@ final class DifferentialRows {
      * {@code csv} (holding the same rows), so that the input does not count against the cap.
      */
     static LazyFrame input(Spillway sw, MemorySetting setting, Schema schema, List<List<Object>> rows, Path csv) {
-        return setting.isNoCap() ? sw.fromColumns(columns(schema, rows)) : sw.scanCsv(csv, CsvOptions.defaults().withSchema(schema));
+        return setting.isNoCap() ? sw.fromColumns(columns(schema, rows))
+                : sw.scanCsv(csv, CsvOptions.defaults().withSchema(schema));
+    }
+
+    /**
+     * The rows of {@code q}, run by {@code sw} at {@code setting}: collected by {@code noCapEngine}
+     * without a cap; else written to {@code out} and read back by the uncapped {@code reader} (the
+     * result itself need not fit a tiny cap), after checking that {@code sw} stayed within the cap.
+     */
+    static List<List<Object>> result(LazyFrame q, MemorySetting setting, Spillway sw, Engine noCapEngine, Spillway reader,
+            Path out) throws IOException {
+        if (setting.isNoCap()) {
+            try (DataFrame df = q.collect(noCapEngine)) {
+                return df.rows();
+            }
+        }
+        List<List<Object>> rows = viaCsv(q, reader, out);
+        setting.assertPeakWithinCap(sw, setting.toString());
+        return rows;
     }
 
     /**
