@@ -99,7 +99,7 @@ final class DifferentialSupport {
      * Writes {@code q}'s result to {@code out} and reads it back with the uncapped {@code reader} (the
      * result itself need not fit a tiny cap); deletes the file.
      */
-    static List<List<Object>> viaCsv(LazyFrame q, Spillway reader, Path out) throws IOException {
+    private static List<List<Object>> viaCsv(LazyFrame q, Spillway reader, Path out) throws IOException {
         q.sinkCsv(out);
         try (DataFrame df = reader.scanCsv(out, CsvOptions.defaults().withSchema(q.schema())).collect()) {
             Files.delete(out);
@@ -112,7 +112,7 @@ final class DifferentialSupport {
         return v instanceof Double d && d == 0.0 ? 0.0 : v;
     }
 
-    static List<Object> normRow(List<Object> r) {
+    private static List<Object> normRow(List<Object> r) {
         List<Object> o = new ArrayList<>(r.size());
         for (Object v : r) {
             o.add(norm(v));
