@@ -3,8 +3,6 @@ package dev.spillway;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
-import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.merge.AsofStrategy;
 import org.junit.jupiter.api.Test;
 
@@ -31,21 +29,7 @@ class AsofJoinDifferentialTest {
     private static final DataType[] ON_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.FLOAT64};
 
     /** Memory settings: no cap; a moderate cap; a tiny cap with small morsels and forced spilling of the sort. */
-    private enum Setting {
-        NO_CAP(1L << 30, 131_072, 0),
-        MODERATE(32L << 20, 2048, 0.5),
-        TINY(6L << 20, 512, 1.0);
-
-        final long cap;
-        final int morselRows;
-        final double forceSpill;
-
-        Setting(long cap, int morselRows, double forceSpill) {
-            this.cap = cap;
-            this.morselRows = morselRows;
-            this.forceSpill = forceSpill;
-        }
-    }
+    private static final List<MemorySetting> SETTINGS = MemorySetting.three(32L << 20, 2048, 6L << 20, 512);
 
     private static Object on(DataType t, int v) {
         return switch (t) {
@@ -76,10 +60,7 @@ class AsofJoinDifferentialTest {
         return v == null || v instanceof Double d && d.isNaN();
     }
 
-    private record Tables(Schema left, List<List<Object>> leftRows, Schema right, List<List<Object>> rightRows) {
-    }
-
-    private static Tables tables(DataType t, Random rnd, int leftRows, int rightRows, int domain) {
+    private static JoinOracle.Tables tables(DataType t, Random rnd, int leftRows, int rightRows, int domain) {
         Schema left = Schema.of(Field.of("on", t), Field.of("g", DataType.INT32), Field.of("lv", DataType.INT64));
         Schema right = Schema.of(Field.of("on", t), Field.of("g", DataType.INT32), Field.of("rv", DataType.UTF8),
                 Field.of("rx", DataType.FLOAT64));
@@ -97,20 +78,20 @@ class AsofJoinDifferentialTest {
         }
         // The right input arrives sorted on 'on' (stable: equal values keep their order, which the strategies see).
         r.sort(MergeJoinDifferentialTest.byColumns(0));
-        return new Tables(left, l, right, r);
+        return new JoinOracle.Tables(left, l, right, r);
     }
 
     /** Nested loops: for each left row, the right row the strategy picks, per Polars' join_asof. */
-    private static List<List<Object>> oracle(Tables t, AsofStrategy strategy, boolean by, Number tol) {
+    private static List<List<Object>> oracle(JoinOracle.Tables t, AsofStrategy strategy, boolean by, Number tol) {
         List<List<Object>> out = new ArrayList<>();
-        for (List<Object> l : t.leftRows) {
+        for (List<Object> l : t.leftRows()) {
             Object lo = l.get(0);
             int best = -1;
             double bestD = 0;
             if (!missing(lo) && !(by && l.get(1) == null)) {
                 double x = num(lo);
-                for (int j = 0; j < t.rightRows.size(); j++) {
-                    List<Object> r = t.rightRows.get(j);
+                for (int j = 0; j < t.rightRows().size(); j++) {
+                    List<Object> r = t.rightRows().get(j);
                     if (missing(r.get(0)) || by && !l.get(1).equals(r.get(1))) {
                         continue;
                     }
@@ -125,12 +106,12 @@ class AsofJoinDifferentialTest {
                         bestD = Math.abs(v - x);
                     }
                 }
-                if (best >= 0 && tol != null && Math.abs(num(t.rightRows.get(best).get(0)) - x) > tol.doubleValue()) {
+                if (best >= 0 && tol != null && Math.abs(num(t.rightRows().get(best).get(0)) - x) > tol.doubleValue()) {
                     best = -1;
                 }
             }
             List<Object> o = new ArrayList<>(l);
-            List<Object> r = best < 0 ? Arrays.asList(null, null, null, null) : t.rightRows.get(best);
+            List<Object> r = best < 0 ? Arrays.asList(null, null, null, null) : t.rightRows().get(best);
             if (!by) {
                 o.add(r.get(1));
             }
@@ -141,88 +122,58 @@ class AsofJoinDifferentialTest {
         return out;
     }
 
-    private static List<List<Object>> run(Setting setting, Spillway sw, Spillway reader, Tables t, AsofStrategy strategy,
-            boolean by, Number tol, Path dir, int round) throws Exception {
-        LazyFrame left;
-        LazyFrame right;
-        if (setting == Setting.NO_CAP) {
-            left = sw.fromColumns(MergeJoinDifferentialTest.columns(t.left, t.leftRows));
-            right = sw.fromColumns(MergeJoinDifferentialTest.columns(t.right, t.rightRows)).setSorted("on");
-        } else {
-            left = sw.scanCsv(dir.resolve("left.csv"), CsvOptions.defaults().withSchema(t.left));
-            right = sw.scanCsv(dir.resolve("right.csv"), CsvOptions.defaults().withSchema(t.right));
-            // Declared as it arrives, or re-sorted stably (equal values keep their order) into small morsels.
-            right = setting == Setting.TINY ? right.sortStable("on") : right.setSorted("on");
-        }
+    private static List<List<Object>> run(MemorySetting setting, Spillway sw, Spillway reader, JoinOracle.Tables t,
+            AsofStrategy strategy, boolean by, Number tol, Path dir, int round) throws Exception {
+        LazyFrame left = DifferentialSupport.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
+        LazyFrame right = DifferentialSupport.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
+        // Declared as it arrives, or (tiny) re-sorted stably (equal values keep their order) into small morsels.
+        right = setting.isTiny() ? right.sortStable("on") : right.setSorted("on");
         LazyFrame joined = left.sort("on").joinAsof(right, "on", by ? List.of("g") : List.of(), strategy, tol);
         String plan = joined.explain();
         assertTrue(plan.contains("STREAMING_ASOF_JOIN") && plan.contains("strategy="
                 + strategy.name().toLowerCase(java.util.Locale.ROOT)), plan);
-        if (setting == Setting.NO_CAP) {
-            try (DataFrame df = joined.collect()) {
-                return df.rows();
-            }
-        }
-        Path out = dir.resolve("out-" + round + ".csv");
-        joined.sinkCsv(out);
-        assertTrue(sw.budget().peak() <= setting.cap, "peak " + sw.budget().peak() + " over the cap " + setting.cap);
-        try (DataFrame df = reader.scanCsv(out, CsvOptions.defaults().withSchema(joined.schema())).collect()) {
-            Files.delete(out);
-            return df.rows();
-        }
+        return DifferentialSupport.result(joined, setting, sw, Engine.STREAMING, reader, dir.resolve("out-" + round + ".csv"));
     }
 
     @Test
     void everyStrategyAndOnTypeWithAndWithoutByAndToleranceAtThreeMemorySettings() {
-        long seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        try {
-            LeakCheck.assertNoLeaks(mem -> {
-                Path dir = mem.dataDir();
-                boolean compacted = false;
-                try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("r"))
-                        .build()) {
-                    int round = 0;
-                    for (DataType type : ON_TYPES) {
-                        Tables t = tables(type, rnd, 800, 4500, 400 + rnd.nextInt(400));
-                        reader.fromColumns(MergeJoinDifferentialTest.columns(t.left, t.leftRows)).sinkCsv(dir.resolve("left.csv"));
-                        reader.fromColumns(MergeJoinDifferentialTest.columns(t.right, t.rightRows))
-                                .sinkCsv(dir.resolve("right.csv"));
-                        List<Object[]> cases = new ArrayList<>();
-                        for (AsofStrategy strategy : AsofStrategy.values()) {
-                            for (boolean by : new boolean[] {false, true}) {
-                                Number tol = rnd.nextBoolean() ? null : tolerance(type, 1 + rnd.nextInt(3));
-                                cases.add(new Object[] {strategy, by, tol, oracle(t, strategy, by, tol)});
-                            }
-                        }
-                        for (Setting s : Setting.values()) {
-                            Path spill = mem.tempRoot().resolve("spill-" + s);
-                            List<String> events = new CopyOnWriteArrayList<>();
-                            try (Spillway sw = Spillway.builder().memoryLimit(s.cap).threads(2).morselRows(s.morselRows)
-                                    .forceSpill(s.forceSpill).tempDir(spill).events(events::add).build()) {
-                                for (Object[] c : cases) {
-                                    AsofStrategy strategy = (AsofStrategy) c[0];
-                                    boolean by = (Boolean) c[1];
-                                    Number tol = (Number) c[2];
-                                    @SuppressWarnings("unchecked")
-                                    List<List<Object>> expected = (List<List<Object>>) c[3];
-                                    String what = type + " " + strategy + (by ? " by g" : "") + " tolerance=" + tol + " " + s;
-                                    List<List<Object>> got = run(s, sw, reader, t, strategy, by, tol, dir, round++);
-                                    JoinDifferentialTest.assertSameRows(expected, got, what);
-                                    MergeJoinDifferentialTest.assertSortedOn(got, new int[] {0}, what);
-                                }
-                            } finally {
-                                Files.deleteIfExists(spill);
-                            }
-                            compacted |= events.stream().anyMatch(e -> e.startsWith("[spillway] asof-join: compacted"));
-                        }
+        DifferentialSupport.seeded((rnd, mem, reader) -> {
+            Path dir = mem.dataDir();
+            boolean compacted = false;
+            int round = 0;
+            for (DataType type : ON_TYPES) {
+                JoinOracle.Tables t = tables(type, rnd, 800, 4500, 400 + rnd.nextInt(400));
+                reader.fromColumns(DifferentialSupport.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
+                reader.fromColumns(DifferentialSupport.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
+                List<Object[]> cases = new ArrayList<>();
+                for (AsofStrategy strategy : AsofStrategy.values()) {
+                    for (boolean by : new boolean[] {false, true}) {
+                        Number tol = rnd.nextBoolean() ? null : tolerance(type, 1 + rnd.nextInt(3));
+                        cases.add(new Object[] {strategy, by, tol, oracle(t, strategy, by, tol)});
                     }
                 }
-                assertTrue(compacted, "with 512-row morsels the join compacted its per-group state at least once");
-                Files.delete(mem.tempRoot().resolve("r"));
-            });
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
-        }
+                for (MemorySetting s : SETTINGS) {
+                    Path spill = mem.tempRoot().resolve("spill-" + s);
+                    List<String> events = new CopyOnWriteArrayList<>();
+                    try (Spillway sw = s.builder(spill).events(events::add).build()) {
+                        for (Object[] c : cases) {
+                            AsofStrategy strategy = (AsofStrategy) c[0];
+                            boolean by = (Boolean) c[1];
+                            Number tol = (Number) c[2];
+                            @SuppressWarnings("unchecked")
+                            List<List<Object>> expected = (List<List<Object>>) c[3];
+                            String what = type + " " + strategy + (by ? " by g" : "") + " tolerance=" + tol + " " + s;
+                            List<List<Object>> got = run(s, sw, reader, t, strategy, by, tol, dir, round++);
+                            DifferentialSupport.assertSameRows(expected, got, what);
+                            MergeJoinDifferentialTest.assertSortedOn(got, new int[] {0}, what);
+                        }
+                    } finally {
+                        Files.deleteIfExists(spill);
+                    }
+                    compacted |= events.stream().anyMatch(e -> e.startsWith("[spillway] asof-join: compacted"));
+                }
+            }
+            assertTrue(compacted, "with 512-row morsels the join compacted its per-group state at least once");
+        });
     }
 }

@@ -4,7 +4,6 @@ import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.csv.CsvOptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +23,6 @@ import java.util.function.Function;
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -38,21 +35,7 @@ class GroupByDifferentialTest {
     private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64};
 
     /** Memory settings as in the join's differential test. */
-    private enum Setting {
-        NO_CAP(1L << 30, 131_072, 0),
-        SOME_SPILL(64L << 20, 4096, 0.5),
-        TINY(8L << 20, 1024, 1.0);
-
-        final long cap;
-        final int morselRows;
-        final double forceSpill;
-
-        Setting(long cap, int morselRows, double forceSpill) {
-            this.cap = cap;
-            this.morselRows = morselRows;
-            this.forceSpill = forceSpill;
-        }
-    }
+    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 4096, 8L << 20, 1024);
 
     private static final Schema SCHEMA_TEMPLATE_REST = Schema.of(Field.of("k2", DataType.INT32), Field.of("vi", DataType.INT64),
             Field.of("vd", DataType.FLOAT64), Field.of("vs", DataType.UTF8), Field.of("vt", DataType.DATE32));
@@ -188,25 +171,13 @@ class GroupByDifferentialTest {
         }
     }
 
-    private static Object norm(Object v) {
-        return v instanceof Double d && d == 0.0 ? 0.0 : v;
-    }
-
-    private static List<Object> normRow(List<Object> r) {
-        List<Object> o = new ArrayList<>(r.size());
-        for (Object v : r) {
-            o.add(norm(v));
-        }
-        return o;
-    }
-
     /** The oracle's group-by over boxed rows: keys are the given columns. */
     private static List<List<Object>> oracle(List<List<Object>> rows, int[] keyCols) {
         Map<List<Object>, Acc> groups = new LinkedHashMap<>();
         for (List<Object> r : rows) {
             List<Object> k = new ArrayList<>();
             for (int c : keyCols) {
-                k.add(norm(r.get(c)));
+                k.add(DifferentialSupport.norm(r.get(c)));
             }
             groups.computeIfAbsent(k, x -> new Acc()).add(r);
         }
@@ -219,53 +190,18 @@ class GroupByDifferentialTest {
         return out;
     }
 
-    /** Multiset comparison (order-insensitive) with a readable failure. */
-    static void assertSameRows(List<List<Object>> expected, List<List<Object>> actual, String what) {
-        Map<List<Object>, Integer> counts = new HashMap<>();
-        for (List<Object> r : expected) {
-            counts.merge(normRow(r), 1, Integer::sum);
-        }
-        for (List<Object> r : actual) {
-            counts.merge(normRow(r), -1, Integer::sum);
-        }
-        List<String> diff = new ArrayList<>();
-        counts.forEach((row, n) -> {
-            if (n != 0 && diff.size() < 6) {
-                diff.add((n > 0 ? "missing " : "extra ") + Math.abs(n) + "x " + row);
-            }
-        });
-        assertEquals(expected.size(), actual.size(), what + ": row count; e.g. " + diff);
-        assertTrue(diff.isEmpty(), what + ": " + diff);
-    }
-
-    private static Map<String, Object> columns(Schema s, List<List<Object>> rows) {
-        Map<String, Object> cols = new LinkedHashMap<>();
-        for (int c = 0; c < s.size(); c++) {
-            List<Object> col = new ArrayList<>(rows.size());
-            for (List<Object> r : rows) {
-                col.add(r.get(c));
-            }
-            cols.put(s.field(c).name(), col);
-        }
-        return cols;
-    }
-
     /**
      * Runs {@code query} over the data at one setting: in memory from columns without a cap, else
      * from a CSV file (so that the input does not count against the cap); checks the cap and, for
      * the spilling settings, that something spilled.
      */
-    private static List<List<Object>> run(Setting setting, LeakCheck.TestMemory mem, Path csv, Schema schema,
-            List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) {
-        Path spill = mem.tempRoot().resolve("spill-" + setting);
-        try (Spillway sw = Spillway.builder().memoryLimit(setting.cap).threads(2).morselRows(setting.morselRows)
-                .forceSpill(setting.forceSpill).tempDir(spill).build()) {
-            LazyFrame in = setting == Setting.NO_CAP ? sw.fromColumns(columns(schema, rows))
-                    : sw.scanCsv(csv, CsvOptions.defaults().withSchema(schema));
-            LazyFrame q = query.apply(in);
-            try (DataFrame df = q.collect(setting == Setting.NO_CAP ? Engine.IN_MEMORY : Engine.STREAMING)) {
-                if (setting != Setting.NO_CAP) {
-                    assertTrue(sw.budget().peak() <= setting.cap, "peak " + sw.budget().peak() + " over the cap " + setting.cap);
+    private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Path csv, Schema schema,
+            List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) throws Exception {
+        return setting.withEngine(mem, null, sw -> {
+            LazyFrame q = query.apply(DifferentialSupport.input(sw, setting, schema, rows, csv));
+            try (DataFrame df = q.collect(setting.isNoCap() ? Engine.IN_MEMORY : Engine.STREAMING)) {
+                if (!setting.isNoCap()) {
+                    setting.assertPeakWithinCap(sw, setting.toString());
                     if (expectSpill) {
                         assertTrue(sw.spills().stats().filesCreated() > 0 && sw.spills().stats().bytesReadRaw() > 0,
                                 "the " + setting + " setting spilled and read back");
@@ -273,168 +209,133 @@ class GroupByDifferentialTest {
                 }
                 return df.rows();
             }
-        } finally {
-            try {
-                Files.deleteIfExists(spill);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-    }
-
-    private static void writeCsv(Spillway writer, Schema s, List<List<Object>> rows, Path file) {
-        writer.fromColumns(columns(s, rows)).sinkCsv(file);
+        });
     }
 
     @Test
     void everyAggregateAndKeyTypeAtThreeMemorySettings() {
-        long seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        try {
-            LeakCheck.assertNoLeaks(mem -> {
-                Path csv = mem.dataDir().resolve("in.csv");
-                try (Spillway writer = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("w"))
-                        .build()) {
-                    int[] domains = {3, 200, 5000, 1_000_000};
-                    for (DataType kt : KEY_TYPES) {
-                        int domain = domains[rnd.nextInt(domains.length)];
-                        int n = 10_000 + rnd.nextInt(5_000);
-                        Schema schema = schema(kt);
-                        List<List<Object>> data = rows(kt, rnd, n, domain);
-                        writeCsv(writer, schema, data, csv);
-                        boolean twoKeys = rnd.nextBoolean();
-                        int[] keyCols = twoKeys ? new int[] {0, 1} : new int[] {0};
-                        String[] keys = twoKeys ? new String[] {"k", "k2"} : new String[] {"k"};
-                        List<List<Object>> expected = oracle(data, keyCols);
-                        List<List<Object>> global = oracle(data, new int[0]);
-                        Setting uniqueAt = Setting.values()[rnd.nextInt(Setting.values().length)];
-                        for (Setting s : Setting.values()) {
-                            String what = kt + " keys=" + Arrays.toString(keys) + " domain=" + domain + " " + s;
-                            assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
-                                    domain > 100), what);
-                            assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
-                                    "global " + what);
-                            if (s != uniqueAt) {
-                                continue;
-                            }
-                            List<List<Object>> distinct = new ArrayList<>();
-                            for (List<Object> r : expected) {
-                                distinct.add(r.subList(0, keys.length));
-                            }
-                            assertSameRows(distinct, run(s, mem, csv, schema, data, f -> f.select(keys).unique(), false),
-                                    "unique " + what);
-                        }
+        DifferentialSupport.seeded((rnd, mem, writer) -> {
+            Path csv = mem.dataDir().resolve("in.csv");
+            int[] domains = {3, 200, 5000, 1_000_000};
+            for (DataType kt : KEY_TYPES) {
+                int domain = domains[rnd.nextInt(domains.length)];
+                int n = 10_000 + rnd.nextInt(5_000);
+                Schema schema = schema(kt);
+                List<List<Object>> data = rows(kt, rnd, n, domain);
+                writer.fromColumns(DifferentialSupport.columns(schema, data)).sinkCsv(csv);
+                boolean twoKeys = rnd.nextBoolean();
+                int[] keyCols = twoKeys ? new int[] {0, 1} : new int[] {0};
+                String[] keys = twoKeys ? new String[] {"k", "k2"} : new String[] {"k"};
+                List<List<Object>> expected = oracle(data, keyCols);
+                List<List<Object>> global = oracle(data, new int[0]);
+                MemorySetting uniqueAt = SETTINGS.get(rnd.nextInt(SETTINGS.size()));
+                for (MemorySetting s : SETTINGS) {
+                    String what = kt + " keys=" + Arrays.toString(keys) + " domain=" + domain + " " + s;
+                    DifferentialSupport.assertSameRows(expected, run(s, mem, csv, schema, data, f -> f.groupBy(keys).agg(AGGS),
+                            domain > 100), what);
+                    DifferentialSupport.assertSameRows(global, run(s, mem, csv, schema, data, f -> f.select(AGGS), false),
+                            "global " + what);
+                    if (s != uniqueAt) {
+                        continue;
                     }
+                    List<List<Object>> distinct = new ArrayList<>();
+                    for (List<Object> r : expected) {
+                        distinct.add(r.subList(0, keys.length));
+                    }
+                    DifferentialSupport.assertSameRows(distinct, run(s, mem, csv, schema, data, f -> f.select(keys).unique(), false),
+                            "unique " + what);
                 }
-                Files.delete(mem.tempRoot().resolve("w"));
-            });
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
-        }
+            }
+        });
     }
 
     @Test
     void uniqueOnASubsetKeepsTheFirstRowPerKey() {
-        LeakCheck.assertNoLeaks(mem -> {
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).morselRows(1000).forceSpill(0.5)
-                    .tempDir(mem.tempRoot().resolve("s")).build()) {
-                int n = 30_000;
-                List<Object> k = new ArrayList<>();
-                List<Object> v = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    k.add(i % 2000 == 7 ? null : (long) (i % 2000));
-                    v.add("row-" + i);
-                }
-                Map<String, Object> cols = new LinkedHashMap<>();
-                cols.put("v", v);
-                cols.put("k", k);
-                try (DataFrame df = sw.fromColumns(cols).unique("k").collect()) {
-                    assertEquals(List.of("v", "k"), df.columns());
-                    assertEquals(2000, df.rowCount());
-                    List<List<Object>> rows = new ArrayList<>(df.rows());
-                    rows.sort(Comparator.comparing(r -> r.get(1) == null ? -1L : (Long) r.get(1)));
-                    assertEquals(Arrays.asList("row-7", null), rows.get(0));
-                    assertEquals(Arrays.asList("row-0", 0L), rows.get(1));
-                    assertEquals(Arrays.asList("row-1999", 1999L), rows.get(2000 - 1));
-                }
+        EngineTestSupport.withEngine(64L << 20, b -> b.morselRows(1000).forceSpill(0.5), (sw, dir) -> {
+            int n = 30_000;
+            List<Object> k = new ArrayList<>();
+            List<Object> v = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                k.add(i % 2000 == 7 ? null : (long) (i % 2000));
+                v.add("row-" + i);
             }
-            Files.delete(mem.tempRoot().resolve("s"));
+            Map<String, Object> cols = new LinkedHashMap<>();
+            cols.put("v", v);
+            cols.put("k", k);
+            try (DataFrame df = sw.fromColumns(cols).unique("k").collect()) {
+                assertEquals(List.of("v", "k"), df.columns());
+                assertEquals(2000, df.rowCount());
+                List<List<Object>> rows = new ArrayList<>(df.rows());
+                rows.sort(Comparator.comparing(r -> r.get(1) == null ? -1L : (Long) r.get(1)));
+                assertEquals(Arrays.asList("row-7", null), rows.get(0));
+                assertEquals(Arrays.asList("row-0", 0L), rows.get(1));
+                assertEquals(Arrays.asList("row-1999", 1999L), rows.get(2000 - 1));
+            }
         });
     }
 
     @Test
     void emptyInputGivesNoGroupsButOneGlobalRow() {
-        for (Setting s : new Setting[] {Setting.NO_CAP, Setting.TINY}) {
-            LeakCheck.assertNoLeaks(mem -> {
-                try (Spillway sw = Spillway.builder().memoryLimit(s.cap).threads(2).forceSpill(s.forceSpill)
-                        .tempDir(mem.tempRoot().resolve("s")).build()) {
-                    Map<String, Object> cols = new LinkedHashMap<>();
-                    cols.put("k", new long[] {1, 2, 3});
-                    cols.put("v", new double[] {1.0, 2.0, 3.0});
-                    cols.put("s", new String[] {"a", "b", "c"});
-                    LazyFrame empty = sw.fromColumns(cols).filter(col("k").gt(lit(10L)));
-                    try (DataFrame df = empty.groupBy("k").agg(col("v").sum(), Expr.len()).collect()) {
-                        assertEquals(0, df.rowCount());
-                        assertEquals(List.of("k", "v", "len"), df.columns());
-                    }
-                    try (DataFrame df = empty.select(col("v").sum(), col("v").min().alias("mn"), col("s").max().alias("mx"),
-                            col("v").mean().alias("avg"), col("v").count().alias("n"), Expr.len(), col("s").first().alias("f"),
-                            col("k").nUnique().alias("nu")).collect()) {
-                        assertEquals(1, df.rowCount());
-                        assertEquals(Arrays.asList(null, null, null, null, 0L, 0L, null, 0L), df.row(0));
-                    }
+        for (MemorySetting s : List.of(MemorySetting.NO_CAP, SETTINGS.getLast())) {
+            EngineTestSupport.withEngine(s.cap(), b -> b.forceSpill(s.forceSpill()), (sw, dir) -> {
+                Map<String, Object> cols = new LinkedHashMap<>();
+                cols.put("k", new long[] {1, 2, 3});
+                cols.put("v", new double[] {1.0, 2.0, 3.0});
+                cols.put("s", new String[] {"a", "b", "c"});
+                LazyFrame empty = sw.fromColumns(cols).filter(col("k").gt(lit(10L)));
+                try (DataFrame df = empty.groupBy("k").agg(col("v").sum(), Expr.len()).collect()) {
+                    assertEquals(0, df.rowCount());
+                    assertEquals(List.of("k", "v", "len"), df.columns());
                 }
-                Files.delete(mem.tempRoot().resolve("s"));
+                try (DataFrame df = empty.select(col("v").sum(), col("v").min().alias("mn"), col("s").max().alias("mx"),
+                        col("v").mean().alias("avg"), col("v").count().alias("n"), Expr.len(), col("s").first().alias("f"),
+                        col("k").nUnique().alias("nu")).collect()) {
+                    assertEquals(1, df.rowCount());
+                    assertEquals(Arrays.asList(null, null, null, null, 0L, 0L, null, 0L), df.row(0));
+                }
             });
         }
     }
 
     @Test
     void explainLabelsTheSpillableGroupByAndProjectionKeepsItsInputs() {
-        LeakCheck.assertNoLeaks(mem -> {
-            Path csv = mem.dataDir().resolve("t.csv");
+        EngineTestSupport.withEngine(64L << 20, (sw, dir) -> {
+            Path csv = dir.resolve("t.csv");
             Files.writeString(csv, "a,b,c,d\n1,2.5,x,9\n1,3.5,y,8\n2,,z,7\n");
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).tempDir(mem.tempRoot().resolve("s")).build()) {
-                LazyFrame q = sw.scanCsv(csv).groupBy("a").agg(col("b").times(lit(2.0)).sum().alias("s2"), col("c").max())
-                        .filter(col("a").gt(lit(0L)));
-                String plan = q.explain();
-                assertTrue(plan.contains("STREAMING_GROUP_BY keys=[col(\"a\")] aggs=[(col(\"b\") * 2.0).sum().alias(\"s2\"),"
-                        + " col(\"c\").max()] [spillable]"), plan);
-                assertTrue(plan.contains("columns=[a, b, c]"), plan);
-                assertTrue(plan.indexOf("STREAMING_FILTER") < plan.indexOf("STREAMING_GROUP_BY"), plan);
-                try (DataFrame df = q.collect()) {
-                    List<List<Object>> rows = new ArrayList<>(df.rows());
-                    rows.sort(Comparator.comparing(r -> (Long) r.get(0)));
-                    assertEquals(List.of(List.of(1L, 12.0, "y"), Arrays.asList(2L, null, "z")), rows);
-                }
-                try (DataFrame df = sw.scanCsv(csv).select(Expr.len(), col("d").sum()).collect()) {
-                    assertEquals(List.of(3L, 24L), df.row(0));
-                }
+            LazyFrame q = sw.scanCsv(csv).groupBy("a").agg(col("b").times(lit(2.0)).sum().alias("s2"), col("c").max())
+                    .filter(col("a").gt(lit(0L)));
+            String plan = q.explain();
+            assertTrue(plan.contains("STREAMING_GROUP_BY keys=[col(\"a\")] aggs=[(col(\"b\") * 2.0).sum().alias(\"s2\"),"
+                    + " col(\"c\").max()] [spillable]"), plan);
+            assertTrue(plan.contains("columns=[a, b, c]"), plan);
+            assertTrue(plan.indexOf("STREAMING_FILTER") < plan.indexOf("STREAMING_GROUP_BY"), plan);
+            try (DataFrame df = q.collect()) {
+                List<List<Object>> rows = new ArrayList<>(df.rows());
+                rows.sort(Comparator.comparing(r -> (Long) r.get(0)));
+                assertEquals(List.of(List.of(1L, 12.0, "y"), Arrays.asList(2L, null, "z")), rows);
             }
-            Files.delete(mem.tempRoot().resolve("s"));
+            try (DataFrame df = sw.scanCsv(csv).select(Expr.len(), col("d").sum()).collect()) {
+                assertEquals(List.of(3L, 24L), df.row(0));
+            }
         });
     }
 
     @Test
     void planErrorsNameTheProblem() {
-        LeakCheck.assertNoLeaks(mem -> {
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(1).tempDir(mem.tempRoot().resolve("s")).build()) {
-                Map<String, Object> cols = new LinkedHashMap<>();
-                cols.put("k", new long[] {1});
-                cols.put("s", new String[] {"a"});
-                LazyFrame f = sw.fromColumns(cols);
-                var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
-                        () -> f.groupBy("k").agg(col("s").sum()));
-                assertTrue(e1.getMessage().contains("sum() needs an int32, int64 or float64 input, not utf8"), e1.getMessage());
-                var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
-                        () -> f.select(col("k"), col("k").sum().alias("t")));
-                assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());
-                var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
-                        () -> f.groupBy("nope").agg(Expr.len()));
-                assertTrue(e3.getMessage().contains("column 'nope' not found"), e3.getMessage());
-                assertNull(null);
-            }
-            Files.deleteIfExists(mem.tempRoot().resolve("s"));
+        EngineTestSupport.withEngine(64L << 20, b -> b.threads(1), (sw, dir) -> {
+            Map<String, Object> cols = new LinkedHashMap<>();
+            cols.put("k", new long[] {1});
+            cols.put("s", new String[] {"a"});
+            LazyFrame f = sw.fromColumns(cols);
+            var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                    () -> f.groupBy("k").agg(col("s").sum()));
+            assertTrue(e1.getMessage().contains("sum() needs an int32, int64 or float64 input, not utf8"), e1.getMessage());
+            var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                    () -> f.select(col("k"), col("k").sum().alias("t")));
+            assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());
+            var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+                    () -> f.groupBy("nope").agg(Expr.len()));
+            assertTrue(e3.getMessage().contains("column 'nope' not found"), e3.getMessage());
         });
     }
 }

@@ -4,7 +4,6 @@ import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.join.JoinType;
 import org.junit.jupiter.api.Test;
 
@@ -37,21 +36,7 @@ class MergeJoinDifferentialTest {
         DataType.FLOAT64};
 
     /** Memory settings: no cap; a moderate cap; a tiny cap with small morsels and forced spilling. */
-    enum Setting {
-        NO_CAP(1L << 30, 131_072, 0),
-        MODERATE(32L << 20, 4096, 0.5),
-        TINY(6L << 20, 1024, 1.0);
-
-        final long cap;
-        final int morselRows;
-        final double forceSpill;
-
-        Setting(long cap, int morselRows, double forceSpill) {
-            this.cap = cap;
-            this.morselRows = morselRows;
-            this.forceSpill = forceSpill;
-        }
-    }
+    private static final List<MemorySetting> SETTINGS = MemorySetting.three(32L << 20, 4096, 6L << 20, 1024);
 
     static Object key(DataType t, int v) {
         return switch (t) {
@@ -88,16 +73,8 @@ class MergeJoinDifferentialTest {
         };
     }
 
-    /** Join-equality view of a key value: -0.0 as 0.0 (NaN boxes are equal already). */
-    static Object norm(Object k) {
-        return k instanceof Double d && d == 0.0 ? 0.0 : k;
-    }
-
-    record Tables(Schema left, List<List<Object>> leftRows, Schema right, List<List<Object>> rightRows) {
-    }
-
     /** Duplicate-heavy keys, 2% nulls, and one key with a run of {@code longRun} right rows. */
-    static Tables tables(DataType kt, Random rnd, int leftRows, int rightRows, int domain, int longRun) {
+    static JoinOracle.Tables tables(DataType kt, Random rnd, int leftRows, int rightRows, int domain, int longRun) {
         Schema left = Schema.of(Field.of("k", kt), Field.of("k2", DataType.INT32), Field.of("v", DataType.INT64),
                 Field.of("l", DataType.UTF8));
         Schema right = Schema.of(Field.of("k", kt), Field.of("k2", DataType.INT32), Field.of("v", DataType.UTF8),
@@ -115,106 +92,14 @@ class MergeJoinDifferentialTest {
         }
         // The right input arrives sorted (the engine's order, nulls last); the left one is sorted by the query.
         r.sort(byColumns(0, 1));
-        return new Tables(left, l, right, r);
-    }
-
-    /** The oracle: a hash join over boxed rows (null keys never match). */
-    static List<List<Object>> oracle(Tables t, int[] keys, JoinType how) {
-        Map<List<Object>, List<Integer>> index = new HashMap<>();
-        for (int i = 0; i < t.rightRows.size(); i++) {
-            List<Object> k = keyOf(t.rightRows.get(i), keys);
-            if (k != null) {
-                index.computeIfAbsent(k, x -> new ArrayList<>()).add(i);
-            }
-        }
-        boolean[] rightMatched = new boolean[t.rightRows.size()];
-        List<List<Object>> out = new ArrayList<>();
-        int rightWidth = t.right.size();
-        for (List<Object> row : t.leftRows) {
-            List<Object> k = keyOf(row, keys);
-            List<Integer> matches = k == null ? null : index.get(k);
-            boolean matched = matches != null;
-            if (matched && how != JoinType.SEMI && how != JoinType.ANTI) {
-                for (int m : matches) {
-                    rightMatched[m] = true;
-                    List<Object> o = new ArrayList<>(row);
-                    for (int c = 0; c < rightWidth; c++) {
-                        if (!contains(keys, c)) {
-                            o.add(t.rightRows.get(m).get(c));
-                        }
-                    }
-                    out.add(o);
-                }
-            }
-            if ((how == JoinType.SEMI && matched) || (!matched && (how == JoinType.ANTI || how == JoinType.LEFT
-                    || how == JoinType.FULL))) {
-                List<Object> o = new ArrayList<>(row);
-                if (!how.leftColumnsOnly()) {
-                    for (int c = 0; c < rightWidth - keys.length; c++) {
-                        o.add(null);
-                    }
-                }
-                out.add(o);
-            }
-        }
-        if (how == JoinType.RIGHT || how == JoinType.FULL) {
-            for (int i = 0; i < t.rightRows.size(); i++) {
-                if (rightMatched[i]) {
-                    continue;
-                }
-                List<Object> r = t.rightRows.get(i);
-                List<Object> o = new ArrayList<>();
-                for (int c = 0; c < t.left.size(); c++) {
-                    o.add(contains(keys, c) ? r.get(c) : null);
-                }
-                for (int c = 0; c < rightWidth; c++) {
-                    if (!contains(keys, c)) {
-                        o.add(r.get(c));
-                    }
-                }
-                out.add(o);
-            }
-        }
-        return out;
-    }
-
-    private static List<Object> keyOf(List<Object> row, int[] keys) {
-        List<Object> k = new ArrayList<>();
-        for (int c : keys) {
-            if (row.get(c) == null) {
-                return null;
-            }
-            k.add(norm(row.get(c)));
-        }
-        return k;
-    }
-
-    private static boolean contains(int[] a, int v) {
-        for (int x : a) {
-            if (x == v) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static Map<String, Object> columns(Schema s, List<List<Object>> rows) {
-        Map<String, Object> cols = new LinkedHashMap<>();
-        for (int c = 0; c < s.size(); c++) {
-            List<Object> col = new ArrayList<>(rows.size());
-            for (List<Object> r : rows) {
-                col.add(r.get(c));
-            }
-            cols.put(s.field(c).name(), col);
-        }
-        return cols;
+        return new JoinOracle.Tables(left, l, right, r);
     }
 
     /** Rows with non-null keys must come in non-decreasing key order (join equality: -0.0 equals 0.0). */
     static void assertSortedOn(List<List<Object>> rows, int[] keys, String what) {
         List<Object> prev = null;
         for (int i = 0; i < rows.size(); i++) {
-            List<Object> k = keyOf(rows.get(i), keys);
+            List<Object> k = JoinOracle.keyOf(rows.get(i), keys);
             if (k == null) {
                 continue;
             }
@@ -229,90 +114,59 @@ class MergeJoinDifferentialTest {
         }
     }
 
-    private static List<List<Object>> run(Setting setting, LeakCheck.TestMemory mem, Spillway reader, Tables t,
+    private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Spillway reader, JoinOracle.Tables t,
             List<String> sortOn, List<String> on, JoinType how, Path dir, int round, List<String> events) throws Exception {
-        Path spill = mem.tempRoot().resolve("spill-" + setting);
-        try (Spillway sw = Spillway.builder().memoryLimit(setting.cap).threads(2).morselRows(setting.morselRows)
-                .forceSpill(setting.forceSpill).tempDir(spill).events(events::add).build()) {
-            LazyFrame left;
-            LazyFrame right;
-            if (setting == Setting.NO_CAP) {
-                left = sw.fromColumns(columns(t.left, t.leftRows));
-                right = sw.fromColumns(columns(t.right, t.rightRows));
-            } else {
-                left = sw.scanCsv(dir.resolve("left.csv"), CsvOptions.defaults().withSchema(t.left));
-                right = sw.scanCsv(dir.resolve("right.csv"), CsvOptions.defaults().withSchema(t.right));
-            }
+        return setting.withEngine(mem, events, sw -> {
+            LazyFrame left = DifferentialSupport.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
+            LazyFrame right = DifferentialSupport.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
             String[] order = sortOn.toArray(String[]::new);
             LazyFrame joined = left.sort(order).join(right.setSorted(order), on, on, how);
             assertTrue(joined.explain().contains("STREAMING_MERGE_JOIN " + how), joined.explain());
-            if (setting == Setting.NO_CAP) {
-                try (DataFrame df = joined.collect()) {
-                    return df.rows();
-                }
-            }
-            Path out = dir.resolve("out-" + round + ".csv");
-            joined.sinkCsv(out);
-            assertTrue(sw.budget().peak() <= setting.cap, "peak " + sw.budget().peak() + " over the cap " + setting.cap);
-            try (DataFrame df = reader.scanCsv(out, CsvOptions.defaults().withSchema(joined.schema())).collect()) {
-                Files.delete(out);
-                return df.rows();
-            }
-        } finally {
-            Files.deleteIfExists(spill);
-        }
+            return DifferentialSupport.result(joined, setting, sw, Engine.STREAMING, reader, dir.resolve("out-" + round + ".csv"));
+        });
     }
 
     @Test
     void everyJoinTypeAndKeyTypeAtThreeMemorySettings() {
-        long seed = System.nanoTime();
-        Random rnd = new Random(seed);
-        try {
-            LeakCheck.assertNoLeaks(mem -> {
-                Path dir = mem.dataDir();
-                try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2).tempDir(mem.tempRoot().resolve("r"))
-                        .build()) {
-                    int round = 0;
-                    for (DataType kt : KEY_TYPES) {
-                        Tables t = tables(kt, rnd, 1500, 2000, 250 + rnd.nextInt(100), 1500);
-                        boolean twoKeys = rnd.nextBoolean();
-                        // A float64 key must be the last merge key (-0.0 and 0.0 are equal but sort apart).
-                        List<String> sortOn = twoKeys && kt == DataType.FLOAT64 ? List.of("k2", "k") : List.of("k", "k2");
-                        if (sortOn.get(0).equals("k2")) {
-                            t.rightRows.sort(byColumns(1, 0));
+        DifferentialSupport.seeded((rnd, mem, reader) -> {
+            Path dir = mem.dataDir();
+            int round = 0;
+            for (DataType kt : KEY_TYPES) {
+                JoinOracle.Tables t = tables(kt, rnd, 1500, 2000, 250 + rnd.nextInt(100), 1500);
+                boolean twoKeys = rnd.nextBoolean();
+                // A float64 key must be the last merge key (-0.0 and 0.0 are equal but sort apart).
+                List<String> sortOn = twoKeys && kt == DataType.FLOAT64 ? List.of("k2", "k") : List.of("k", "k2");
+                if (sortOn.get(0).equals("k2")) {
+                    t.rightRows().sort(byColumns(1, 0));
+                }
+                reader.fromColumns(DifferentialSupport.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
+                reader.fromColumns(DifferentialSupport.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
+                List<String> on = twoKeys ? List.of("k", "k2") : List.of("k");
+                int[] keys = twoKeys ? new int[] {0, 1} : new int[] {0};
+                for (JoinType how : JoinType.values()) {
+                    // Null keys never match in a merge join (nulls are not equal).
+                    List<List<Object>> expected = JoinOracle.equiJoin(t, keys, keys, how, false);
+                    for (MemorySetting s : SETTINGS) {
+                        if (!s.isNoCap() && (how.ordinal() + kt.ordinal()) % 2 == 1) {
+                            // Capped settings run half the join types per key type (alternating), to stay fast.
+                            continue;
                         }
-                        reader.fromColumns(columns(t.left, t.leftRows)).sinkCsv(dir.resolve("left.csv"));
-                        reader.fromColumns(columns(t.right, t.rightRows)).sinkCsv(dir.resolve("right.csv"));
-                        List<String> on = twoKeys ? List.of("k", "k2") : List.of("k");
-                        int[] keys = twoKeys ? new int[] {0, 1} : new int[] {0};
-                        for (JoinType how : JoinType.values()) {
-                            List<List<Object>> expected = oracle(t, keys, how);
-                            for (Setting s : Setting.values()) {
-                                if (s != Setting.NO_CAP && (how.ordinal() + kt.ordinal()) % 2 == 1) {
-                                    // Capped settings run half the join types per key type (alternating), to stay fast.
-                                    continue;
-                                }
-                                List<String> events = new CopyOnWriteArrayList<>();
-                                String what = kt + " " + how + " on " + on + " " + s;
-                                List<List<Object>> got = run(s, mem, reader, t, sortOn, on, how, dir, round++, events);
-                                JoinDifferentialTest.assertSameRows(expected, got, what);
-                                if (how != JoinType.RIGHT && how != JoinType.FULL) {
-                                    assertSortedOn(got, sortOn.get(0).equals("k2") ? new int[] {1, 0} : keys, what);
-                                }
-                                if (s == Setting.TINY && !how.leftColumnsOnly()) {
-                                    // The long run (1500 rows, more than a 1024-row morsel) went to disk.
-                                    assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: run spilled rows=")),
-                                            what + ": " + events);
-                                }
-                            }
+                        List<String> events = new CopyOnWriteArrayList<>();
+                        String what = kt + " " + how + " on " + on + " " + s;
+                        List<List<Object>> got = run(s, mem, reader, t, sortOn, on, how, dir, round++, events);
+                        DifferentialSupport.assertSameRows(expected, got, what);
+                        if (how != JoinType.RIGHT && how != JoinType.FULL) {
+                            assertSortedOn(got, sortOn.get(0).equals("k2") ? new int[] {1, 0} : keys, what);
+                        }
+                        if (s.isTiny() && !how.leftColumnsOnly()) {
+                            // The long run (1500 rows, more than a 1024-row morsel) went to disk.
+                            assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: run spilled rows=")),
+                                    what + ": " + events);
                         }
                     }
                 }
-                Files.delete(mem.tempRoot().resolve("r"));
-            });
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
-        }
+            }
+        });
     }
 
     /**

@@ -254,7 +254,7 @@ class MultiplexerBacklogTest {
                     assertEquals(rows, df.rows(), "the CSV copy has every row in input order");
                 }
                 try (DataFrame df = sw.scanCsv(matches, CsvOptions.defaults().withSchema(joined.schema())).collect()) {
-                    JoinDifferentialTest.assertSameRows(expectedMatches, df.rows(), "join on the cache's build side");
+                    DifferentialSupport.assertSameRows(expectedMatches, df.rows(), "join on the cache's build side");
                 }
                 assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled")), "spilled");
                 Files.delete(in);

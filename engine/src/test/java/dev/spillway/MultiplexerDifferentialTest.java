@@ -36,21 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MultiplexerDifferentialTest {
     /** Memory settings as in the join, group-by and sort differential tests. */
-    private enum Setting {
-        NO_CAP(1L << 30, 131_072, 0),
-        SOME_SPILL(64L << 20, 4096, 0.5),
-        TINY(12L << 20, 1024, 1.0);
-
-        final long cap;
-        final int morselRows;
-        final double forceSpill;
-
-        Setting(long cap, int morselRows, double forceSpill) {
-            this.cap = cap;
-            this.morselRows = morselRows;
-            this.forceSpill = forceSpill;
-        }
-    }
+    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 4096, 12L << 20, 1024);
 
     static final Schema SCHEMA = Schema.of(Field.of("k", DataType.INT64), Field.of("v", DataType.INT64),
             Field.of("s", DataType.UTF8));
@@ -67,15 +53,7 @@ class MultiplexerDifferentialTest {
     }
 
     static Map<String, Object> columns(List<List<Object>> rows) {
-        Map<String, Object> cols = new LinkedHashMap<>();
-        for (int c = 0; c < SCHEMA.size(); c++) {
-            List<Object> col = new ArrayList<>(rows.size());
-            for (List<Object> r : rows) {
-                col.add(r.get(c));
-            }
-            cols.put(SCHEMA.field(c).name(), col);
-        }
-        return cols;
+        return DifferentialSupport.columns(SCHEMA, rows);
     }
 
     // ------------------------------------------------------------------ the oracle
@@ -163,26 +141,21 @@ class MultiplexerDifferentialTest {
         }
     }
 
-    private static Spillway engine(Setting s, Path spill, List<String> events) {
-        return Spillway.builder().memoryLimit(s.cap).threads(2).morselRows(s.morselRows).forceSpill(s.forceSpill).tempDir(spill)
-                .events(events::add).build();
-    }
-
-    private static void runAll(Setting s, LeakCheck.TestMemory mem, Spillway reader, Path csv, List<List<Object>> rows,
+    private static void runAll(MemorySetting s, LeakCheck.TestMemory mem, Spillway reader, Path csv, List<List<Object>> rows,
             String what) throws Exception {
         Path spill = mem.tempRoot().resolve("spill-" + s);
         List<String> events = new CopyOnWriteArrayList<>();
         List<List<Object>> c = cached(rows);
-        try (Spillway sw = engine(s, spill, events)) {
+        try (Spillway sw = s.builder(spill).events(events::add).build()) {
             LazyFrame cf = cache(sw, csv);
 
             LazyFrame self = cf.join(cf, "k", JoinType.INNER);
             assertTrue(self.explain().contains("STREAMING_MULTIPLEXER consumers=2"), self.explain());
-            JoinDifferentialTest.assertSameRows(selfJoin(c), collect(self), what + " self-join");
+            DifferentialSupport.assertSameRows(selfJoin(c), collect(self), what + " self-join");
 
             LazyFrame probeAndBuild = cf.join(totals(cf), List.of("k"), List.of("k"), JoinType.INNER,
                     JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
-            JoinDifferentialTest.assertSameRows(withTotals(c), collect(probeAndBuild), what + " probe and aggregated build");
+            DifferentialSupport.assertSameRows(withTotals(c), collect(probeAndBuild), what + " probe and aggregated build");
 
             LazyFrame concat = cf.concat(cf.filter(col("k").lt(lit(100L))));
             assertEquals(concatSmallKeys(c), collect(concat), what + " concat, in order");
@@ -202,14 +175,14 @@ class MultiplexerDifferentialTest {
             assertArrayEquals(new long[] {c.size(), totals(c).size(), expectedSelf.size()}, written, what + " sinkAll rows");
             assertTrue(sw.lastProfile().plan().contains("STREAMING_MULTIPLEXER consumers=4"), sw.lastProfile().plan());
             assertEquals(c, collect(reader.scanCsv(outCsv, CsvOptions.defaults().withSchema(SCHEMA))), what + " sinkAll CSV, in order");
-            JoinDifferentialTest.assertSameRows(totals(c), collect(reader.scanParquet(outParquet)), what + " sinkAll Parquet");
-            JoinDifferentialTest.assertSameRows(expectedSelf, collect(reader.scanIpc(outIpc)), what + " sinkAll IPC");
+            DifferentialSupport.assertSameRows(totals(c), collect(reader.scanParquet(outParquet)), what + " sinkAll Parquet");
+            DifferentialSupport.assertSameRows(expectedSelf, collect(reader.scanIpc(outIpc)), what + " sinkAll IPC");
             for (Path p : List.of(outCsv, outParquet, outIpc)) {
                 Files.delete(p);
             }
 
-            assertTrue(sw.budget().peak() <= s.cap, what + ": peak " + sw.budget().peak() + " over the cap " + s.cap);
-            if (s == Setting.TINY) {
+            s.assertPeakWithinCap(sw, what);
+            if (s.isTiny()) {
                 assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled consumer=")),
                         what + ": backlogs spilled");
                 assertTrue(sw.spills().stats().bytesReadRaw() > 0, what + ": spilled backlogs were read back");
@@ -221,26 +194,16 @@ class MultiplexerDifferentialTest {
 
     @Test
     void cachedSubplansMatchTheOracleAtThreeMemorySettings() {
-        long base = System.nanoTime();
-        for (long seed : new long[] {42L, base}) {
-            try {
-                LeakCheck.assertNoLeaks(mem -> {
-                    Random rnd = new Random(seed);
-                    List<List<Object>> rows = rows(rnd, 3000 + rnd.nextInt(4000));
-                    Path csv = mem.dataDir().resolve("in.csv");
-                    try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(2)
-                            .tempDir(mem.tempRoot().resolve("r")).build()) {
-                        reader.fromColumns(columns(rows)).sinkCsv(csv);
-                        for (Setting s : Setting.values()) {
-                            runAll(s, mem, reader, csv, rows, "seed " + seed + " " + s);
-                        }
-                    }
-                    Files.delete(csv);
-                    Files.delete(mem.tempRoot().resolve("r"));
-                });
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError("failed with seed " + seed, e);
-            }
+        for (long seed : new long[] {42L, System.nanoTime()}) {
+            DifferentialSupport.seeded(seed, (rnd, mem, reader) -> {
+                List<List<Object>> rows = rows(rnd, 3000 + rnd.nextInt(4000));
+                Path csv = mem.dataDir().resolve("in.csv");
+                reader.fromColumns(columns(rows)).sinkCsv(csv);
+                for (MemorySetting s : SETTINGS) {
+                    runAll(s, mem, reader, csv, rows, "seed " + seed + " " + s);
+                }
+                Files.delete(csv);
+            });
         }
     }
 
@@ -320,7 +283,7 @@ class MultiplexerDifferentialTest {
             Path csv = mem.dataDir().resolve("in.csv");
             Path spill = mem.tempRoot().resolve("spill");
             List<String> events = new CopyOnWriteArrayList<>();
-            try (Spillway sw = engine(Setting.TINY, spill, events)) {
+            try (Spillway sw = SETTINGS.getLast().builder(spill).events(events::add).build()) {
                 sw.fromColumns(columns(rows)).sinkCsv(csv);
                 LazyFrame outer = cache(sw, csv);
                 LazyFrame all = sw.scanCsv(csv, CsvOptions.defaults().withSchema(SCHEMA)).cache();
@@ -342,7 +305,7 @@ class MultiplexerDifferentialTest {
                         "each multiplexer's input is shown once: " + plan);
                 assertEquals(1, plan.split("STREAMING_SCAN_CSV", -1).length - 1, "one scan: " + plan);
                 assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled")), "spilled");
-                JoinDifferentialTest.assertSameRows(selfJoin(c), collect(outer.join(outer, "k", JoinType.INNER)),
+                DifferentialSupport.assertSameRows(selfJoin(c), collect(outer.join(outer, "k", JoinType.INNER)),
                         "a second query over another cache of the same file");
             } finally {
                 Files.deleteIfExists(csv);

@@ -9,9 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
@@ -33,22 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * under {@code head}, explain labels, pushdown and errors.
  */
 class NestedLoopJoinDifferentialTest {
-    /** Memory settings, as in {@link JoinDifferentialTest}. */
-    private enum Setting {
-        NO_CAP(1L << 30, 131_072, 0),
-        MODERATE(64L << 20, 128, 0.5),
-        TINY(8L << 20, 64, 1.0);
-
-        final long cap;
-        final int morselRows;
-        final double forceSpill;
-
-        Setting(long cap, int morselRows, double forceSpill) {
-            this.cap = cap;
-            this.morselRows = morselRows;
-            this.forceSpill = forceSpill;
-        }
-    }
+    /** Memory settings, as in {@link JoinDifferentialTest} but with small morsels. */
+    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 128, 8L << 20, 64);
 
     /** A predicate both as an expression over the pair columns and as the oracle's three-valued function. */
     private record Predicate(String name, Expr expr, BiFunction<List<Object>, List<Object>, Boolean> eval) {
@@ -140,18 +124,6 @@ class NestedLoopJoinDifferentialTest {
         return rows;
     }
 
-    private static Map<String, Object> columns(List<String> names, List<List<Object>> rows) {
-        Map<String, Object> cols = new LinkedHashMap<>();
-        for (int c = 0; c < names.size(); c++) {
-            List<Object> col = new ArrayList<>();
-            for (List<Object> r : rows) {
-                col.add(r.get(c));
-            }
-            cols.put(names.get(c), col);
-        }
-        return cols;
-    }
-
     @Test
     void everyTypeAndPredicateMatchesTheOracleAtThreeMemorySettings() {
         for (long seed : new long[] {1, 2026, System.nanoTime()}) {
@@ -167,17 +139,17 @@ class NestedLoopJoinDifferentialTest {
         Random rnd = new Random(seed);
         List<List<Object>> left = leftRows(rnd, 150 + rnd.nextInt(100));
         List<List<Object>> right = rightRows(rnd, 200 + rnd.nextInt(100));
-        for (Setting s : Setting.values()) {
+        for (MemorySetting s : SETTINGS) {
             List<String> events = new CopyOnWriteArrayList<>();
-            EngineTestSupport.withEngine(s.cap, b -> b.morselRows(s.morselRows).forceSpill(s.forceSpill).events(events::add),
+            EngineTestSupport.withEngine(s.cap(), b -> s.applyTo(b).events(events::add),
                     (sw, dir) -> {
                         // Capped runs write their result to a file read back by an uncapped engine: the
                         // result itself need not fit the tiny cap.
                         Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(1)
                                 .tempDir(dir.resolve("reader-spill")).build();
                         try {
-                            LazyFrame l = sw.fromColumns(columns(List.of("k", "x", "s"), left));
-                            LazyFrame r = sw.fromColumns(columns(List.of("k", "y", "d"), right));
+                            LazyFrame l = sw.fromColumns(DifferentialSupport.columns(List.of("k", "x", "s"), left));
+                            LazyFrame r = sw.fromColumns(DifferentialSupport.columns(List.of("k", "y", "d"), right));
                             int round = 0;
                             for (Predicate p : PREDICATES) {
                                 for (JoinType how : new JoinType[] {JoinType.INNER, JoinType.LEFT, JoinType.SEMI, JoinType.ANTI}) {
@@ -188,14 +160,14 @@ class NestedLoopJoinDifferentialTest {
                                     boolean hashed = how == JoinType.INNER && p.name().startsWith("equality");
                                     assertEquals(hashed, explain.contains("STREAMING_EQUI_JOIN"), explain);
                                     assertEquals(!hashed, explain.contains("STREAMING_NESTED_LOOP_JOIN " + how), explain);
-                                    JoinDifferentialTest.assertSameRows(oracle(left, right, how, p), run(q, reader, dir),
+                                    DifferentialSupport.assertSameRows(oracle(left, right, how, p), run(q, reader, dir),
                                             how + " " + p.name() + " " + s);
-                                    if (s != Setting.NO_CAP) {
-                                        assertTrue(sw.lastProfile().peakBytes() <= s.cap, "peak within the cap");
+                                    if (!s.isNoCap()) {
+                                        assertTrue(sw.lastProfile().peakBytes() <= s.cap(), "peak within the cap");
                                     }
                                 }
                             }
-                            JoinDifferentialTest.assertSameRows(oracle(left, right, JoinType.INNER, null),
+                            DifferentialSupport.assertSameRows(oracle(left, right, JoinType.INNER, null),
                                     run(l.crossJoin(r), reader, dir), "cross " + s);
                         } finally {
                             reader.close();
@@ -203,7 +175,7 @@ class NestedLoopJoinDifferentialTest {
                         }
                     });
             String log = String.join("\n", events);
-            if (s == Setting.NO_CAP) {
+            if (s.isNoCap()) {
                 assertFalse(log.contains("nested-loop-join: evicting"), log);
             } else {
                 assertTrue(log.contains("nested-loop-join: evicting blocks="), "the " + s + " setting spilled blocks");
@@ -225,11 +197,11 @@ class NestedLoopJoinDifferentialTest {
         EngineTestSupport.withEngine((sw, dir) -> {
             List<List<Object>> left = List.of(Arrays.asList(1L, "a"), Arrays.asList(2L, null), Arrays.asList(3L, "c"));
             List<List<Object>> right = List.of(Arrays.asList(10L, 0.5), Arrays.asList(null, 1.5));
-            LazyFrame q = sw.fromColumns(columns(List.of("id", "name"), left))
-                    .crossJoin(sw.fromColumns(columns(List.of("id", "w"), right)));
+            LazyFrame q = sw.fromColumns(DifferentialSupport.columns(List.of("id", "name"), left))
+                    .crossJoin(sw.fromColumns(DifferentialSupport.columns(List.of("id", "w"), right)));
             assertEquals(List.of("id", "name", "id_right", "w"), q.schema().names());
             try (DataFrame df = q.collect()) {
-                JoinDifferentialTest.assertSameRows(oracle(left, right, JoinType.INNER, null), df.rows(), "3 x 2");
+                DifferentialSupport.assertSameRows(oracle(left, right, JoinType.INNER, null), df.rows(), "3 x 2");
                 assertEquals(6, df.rowCount());
             }
             String explain = q.explain();
@@ -300,9 +272,9 @@ class NestedLoopJoinDifferentialTest {
         EngineTestSupport.withEngine((sw, dir) -> {
             Path a = dir.resolve("a.csv");
             Path b = dir.resolve("b.csv");
-            sw.fromColumns(columns(List.of("x", "s", "unused"), List.of(Arrays.asList(1L, "p", 0L), Arrays.asList(7L, "q", 0L))))
+            sw.fromColumns(DifferentialSupport.columns(List.of("x", "s", "unused"), List.of(Arrays.asList(1L, "p", 0L), Arrays.asList(7L, "q", 0L))))
                     .sinkCsv(a);
-            sw.fromColumns(columns(List.of("y", "d", "other"), List.of(Arrays.asList(9L, 1.0, 0L), Arrays.asList(3L, 5.0, 0L))))
+            sw.fromColumns(DifferentialSupport.columns(List.of("y", "d", "other"), List.of(Arrays.asList(9L, 1.0, 0L), Arrays.asList(3L, 5.0, 0L))))
                     .sinkCsv(b);
             LazyFrame left = sw.scanCsv(a);
             LazyFrame right = sw.scanCsv(b);
@@ -331,15 +303,15 @@ class NestedLoopJoinDifferentialTest {
     @Test
     void outerJoinsPushOnlyWhatKeepsTheirPreservedRows() {
         EngineTestSupport.withEngine((sw, dir) -> {
-            LazyFrame l = sw.fromColumns(columns(List.of("x"), List.of(List.of(1L), List.of(7L))));
-            LazyFrame r = sw.fromColumns(columns(List.of("y", "d"), List.of(Arrays.asList(9L, 1.0), Arrays.asList(3L, 5.0))));
+            LazyFrame l = sw.fromColumns(DifferentialSupport.columns(List.of("x"), List.of(List.of(1L), List.of(7L))));
+            LazyFrame r = sw.fromColumns(DifferentialSupport.columns(List.of("y", "d"), List.of(Arrays.asList(9L, 1.0), Arrays.asList(3L, 5.0))));
             // A left-only ON conjunct of a LEFT join must stay in the join: it decides matches, not which left rows exist.
             LazyFrame leftOnly = l.joinWhere(r, JoinType.LEFT, col("x").gt(lit(5L)), col("x").lt(col("y")));
             String explain = leftOnly.explain();
             assertTrue(explain.contains("on=((col(\"x\") > 5) & (col(\"x\") < col(\"y\")))"), explain);
             assertFalse(explain.contains("STREAMING_FILTER"), explain);
             try (DataFrame df = leftOnly.collect()) {
-                JoinDifferentialTest.assertSameRows(List.of(Arrays.asList(1L, null, null), Arrays.asList(7L, 9L, 1.0)), df.rows(),
+                DifferentialSupport.assertSameRows(List.of(Arrays.asList(1L, null, null), Arrays.asList(7L, 9L, 1.0)), df.rows(),
                         "left join keeps x=1 unmatched");
             }
             // A right-only ON conjunct filters the right input first.
@@ -349,8 +321,8 @@ class NestedLoopJoinDifferentialTest {
             // Every conjunct right-only: the right input is filtered and any remaining right row matches.
             try (DataFrame semi = l.joinWhere(r, JoinType.SEMI, col("d").lt(lit(3.0))).collect();
                  DataFrame anti = l.joinWhere(r, JoinType.ANTI, col("d").lt(lit(0.0))).collect()) {
-                JoinDifferentialTest.assertSameRows(List.of(List.of(1L), List.of(7L)), semi.rows(), "semi on a right-only predicate");
-                JoinDifferentialTest.assertSameRows(List.of(List.of(1L), List.of(7L)), anti.rows(), "anti, nothing on the right");
+                DifferentialSupport.assertSameRows(List.of(List.of(1L), List.of(7L)), semi.rows(), "semi on a right-only predicate");
+                DifferentialSupport.assertSameRows(List.of(List.of(1L), List.of(7L)), anti.rows(), "anti, nothing on the right");
             }
             // A filter above a LEFT join that reads right columns stays above it.
             String above = l.joinWhere(r, JoinType.LEFT, col("x").lt(col("y"))).filter(col("d").lt(lit(3.0))).explain();

@@ -4,15 +4,11 @@ import dev.spillway.memory.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -28,21 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SortDifferentialTest {
     /** Memory settings as in the join and group-by differential tests. */
-    private enum Setting {
-        NO_CAP(1L << 30, 131_072, 0),
-        SOME_SPILL(64L << 20, 4096, 0.5),
-        TINY(16L << 20, 1024, 1.0);
-
-        final long cap;
-        final int morselRows;
-        final double forceSpill;
-
-        Setting(long cap, int morselRows, double forceSpill) {
-            this.cap = cap;
-            this.morselRows = morselRows;
-            this.forceSpill = forceSpill;
-        }
-    }
+    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 4096, 16L << 20, 1024);
 
     private static final String[] NAMES = {"id", "i", "d", "s", "n", "t", "b"};
     private static final String LONG_PREFIX = "a-long-shared-prefix-of-more-than-sixteen-bytes/";
@@ -82,15 +64,7 @@ class SortDifferentialTest {
         List<LazyFrame> parts = new ArrayList<>();
         for (int from = 0; from < rows.size(); from += chunk) {
             List<List<Object>> part = rows.subList(from, Math.min(rows.size(), from + chunk));
-            Map<String, Object> cols = new LinkedHashMap<>();
-            for (int c = 0; c < NAMES.length; c++) {
-                List<Object> col = new ArrayList<>(part.size());
-                for (List<Object> r : part) {
-                    col.add(r.get(c));
-                }
-                cols.put(NAMES[c], col);
-            }
-            parts.add(sw.fromColumns(cols));
+            parts.add(sw.fromColumns(DifferentialSupport.columns(Arrays.asList(NAMES), part)));
         }
         return parts.get(0).concat(parts.subList(1, parts.size()).toArray(new LazyFrame[0]));
     }
@@ -133,23 +107,15 @@ class SortDifferentialTest {
         return keys;
     }
 
-    private static List<List<Object>> run(Setting setting, LeakCheck.TestMemory mem, List<List<Object>> rows,
-            Function<LazyFrame, LazyFrame> query, List<String> events) {
-        Path spill = mem.tempRoot().resolve("spill-" + setting);
-        try (Spillway sw = Spillway.builder().memoryLimit(setting.cap).threads(2).morselRows(setting.morselRows)
-                .forceSpill(setting.forceSpill).tempDir(spill).events(events::add).build()) {
+    private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, List<List<Object>> rows,
+            Function<LazyFrame, LazyFrame> query, List<String> events) throws Exception {
+        return setting.withEngine(mem, events, sw -> {
             LazyFrame q = query.apply(frame(sw, rows, 1000));
             try (DataFrame df = q.collect()) {
-                assertTrue(sw.budget().peak() <= setting.cap, "peak " + sw.budget().peak() + " over the cap " + setting.cap);
+                setting.assertPeakWithinCap(sw, setting.toString());
                 return df.rows();
             }
-        } finally {
-            try {
-                Files.deleteIfExists(spill);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
+        });
     }
 
     private static String describe(SortKey[] keys) {
@@ -169,7 +135,7 @@ class SortDifferentialTest {
                     Comparator<List<Object>> cmp = comparator(keys);
                     List<List<Object>> expected = new ArrayList<>(rows);
                     expected.sort(cmp); // List.sort is stable: ties stay in scan order
-                    for (Setting s : Setting.values()) {
+                    for (MemorySetting s : SETTINGS) {
                         List<String> events = new CopyOnWriteArrayList<>();
                         List<List<Object>> got = run(s, mem, rows, in -> stable ? in.sortStable(keys) : in.sort(keys), events);
                         String what = s + " keys=" + describe(keys) + " stable=" + stable;
@@ -187,7 +153,7 @@ class SortDifferentialTest {
                                 assertEquals((long) r, ids.get(r), what + ": every row exactly once");
                             }
                         }
-                        if (s == Setting.TINY) {
+                        if (s.isTiny()) {
                             assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] sort: run spilled")), what);
                         }
                     }
@@ -211,7 +177,7 @@ class SortDifferentialTest {
                     expected.sort(comparator(keys));
                     int k = rnd.nextInt(300);
                     int offset = rnd.nextInt(500);
-                    for (Setting s : Setting.values()) {
+                    for (MemorySetting s : SETTINGS) {
                         List<String> ev = new CopyOnWriteArrayList<>();
                         String what = s + " keys=" + describe(keys) + " k=" + k + " offset=" + offset;
                         assertEquals(expected.subList(0, Math.min(k, rows.size())), run(s, mem, rows, in -> in.topK(k, keys), ev),

@@ -130,7 +130,7 @@ class SortedJoinPlanTest {
             try (DataFrame m = merged.collect(); DataFrame h = hashed.collect()) {
                 List<List<Object>> rows = m.rows();
                 assertTrue(rows.size() > 3000, "duplicate keys multiply: " + rows.size());
-                JoinDifferentialTest.assertSameRows(h.rows(), rows, "chained merge joins vs hash joins, seed " + seed);
+                DifferentialSupport.assertSameRows(h.rows(), rows, "chained merge joins vs hash joins, seed " + seed);
                 MergeJoinDifferentialTest.assertSortedOn(rows, new int[] {0}, "chained merge join output, seed " + seed);
             }
         });
@@ -154,7 +154,7 @@ class SortedJoinPlanTest {
             try (DataFrame m = self.collect(); DataFrame h = hashed.collect()) {
                 List<List<Object>> rows = m.rows();
                 assertTrue(rows.size() > 3000, "duplicate keys multiply: " + rows.size());
-                JoinDifferentialTest.assertSameRows(h.rows(), rows, "merge self-join through a cache, seed " + seed);
+                DifferentialSupport.assertSameRows(h.rows(), rows, "merge self-join through a cache, seed " + seed);
                 MergeJoinDifferentialTest.assertSortedOn(rows, new int[] {0}, "merge self-join output, seed " + seed);
             }
         });
