@@ -1,6 +1,7 @@
 package dev.spillway.formats.ipc;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import dev.spillway.formats.FileOutput;
 import dev.spillway.formats.FormatException;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Morsel;
@@ -19,9 +20,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,19 +35,16 @@ public final class IpcFileWriter implements AutoCloseable {
 
     private final Path path;
     private final Schema schema;
-    private final FileChannel channel;
+    private final FileOutput file;
     private final List<long[]> blocks = new ArrayList<>();
-    private long position;
     private long rows;
-    private boolean closed;
 
     /** Creates (or truncates) {@code path} and writes the magic and the schema message. */
     public IpcFileWriter(Path path, Schema schema) {
         this.path = path;
         this.schema = schema;
+        this.file = new FileOutput(path);
         try {
-            this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
             write(ByteBuffer.wrap(IpcFormat.MAGIC));
             write(ByteBuffer.wrap(ZEROS, 0, 2));
             FlatBufferBuilder b = new FlatBufferBuilder(256);
@@ -56,6 +52,7 @@ public final class IpcFileWriter implements AutoCloseable {
             b.finish(Message.createMessage(b, MetadataVersion.V5, MessageHeader.Schema, s, 0, 0));
             writeMessage(b.dataBuffer());
         } catch (IOException e) {
+            file.close();
             throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
         }
     }
@@ -104,7 +101,7 @@ public final class IpcFileWriter implements AutoCloseable {
         int rb = RecordBatch.createRecordBatch(b, m.rowCount(), nodes, buffers, 0, 0);
         b.finish(Message.createMessage(b, MetadataVersion.V5, MessageHeader.RecordBatch, rb, body, 0));
         try {
-            long offset = position;
+            long offset = file.position();
             int meta = writeMessage(b.dataBuffer());
             for (int c = 0; c < cols; c++) {
                 ColumnVector v = m.column(c);
@@ -133,9 +130,7 @@ public final class IpcFileWriter implements AutoCloseable {
     }
 
     private void write(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            position += channel.write(b);
-        }
+        file.write(b);
     }
 
     /** Completes the file (see {@link #finish}) and forces it to disk. Idempotent. */
@@ -149,7 +144,7 @@ public final class IpcFileWriter implements AutoCloseable {
      * forced to disk first (a partitioned sink writing thousands of files skips it). Idempotent.
      */
     public void finish(boolean sync) {
-        if (closed) {
+        if (file.isClosed()) {
             return;
         }
         try {
@@ -171,7 +166,7 @@ public final class IpcFileWriter implements AutoCloseable {
             tail.putInt(len).put(IpcFormat.MAGIC).flip();
             write(tail);
             if (sync) {
-                channel.force(false);
+                file.force();
             }
         } catch (IOException e) {
             throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
@@ -182,14 +177,9 @@ public final class IpcFileWriter implements AutoCloseable {
 
     /** Closes the file without a footer. Idempotent. */
     public void abort() {
-        if (closed) {
+        if (file.isClosed()) {
             return;
         }
-        closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new FormatException(path, null, "cannot close: " + e.getMessage(), e);
-        }
+        file.close();
     }
 }

@@ -1,6 +1,7 @@
 package dev.spillway.formats.parquet;
 
 import com.github.luben.zstd.Zstd;
+import dev.spillway.formats.FileOutput;
 import dev.spillway.formats.FormatException;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
@@ -20,10 +21,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,24 +43,22 @@ public final class ParquetFileWriter implements AutoCloseable {
     private final Path path;
     private final Schema schema;
     private final ParquetWriteOptions options;
-    private final FileChannel channel;
+    private final FileOutput file;
     private final List<Morsel> pending = new ArrayList<>();
     private final List<byte[]> rowGroups = new ArrayList<>();
     private int pendingRows;
-    private long position;
     private long rows;
-    private boolean closed;
 
     /** Creates (or truncates) {@code path} and writes the leading magic. */
     public ParquetFileWriter(Path path, Schema schema, ParquetWriteOptions options) {
         this.path = path;
         this.schema = schema;
         this.options = options;
+        this.file = new FileOutput(path);
         try {
-            this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
             write(ByteBuffer.wrap(MAGIC));
         } catch (IOException e) {
+            file.close();
             throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
         }
     }
@@ -115,14 +112,14 @@ public final class ParquetFileWriter implements AutoCloseable {
             rg.structBegin();
             rg.list(1, ThriftCompactWriter.STRUCT, schema.size());
             long total = 0;
-            long start = position;
+            long start = file.position();
             for (int c = 0; c < schema.size(); c++) {
                 total += writeChunk(c, rg);
             }
             rg.i64(2, total);
             rg.i64(3, pendingRows);
             rg.i64(5, start);
-            rg.i64(6, position - start);
+            rg.i64(6, file.position() - start);
             rg.structEnd();
             rowGroups.add(rg.toByteArray());
             rows += pendingRows;
@@ -138,7 +135,7 @@ public final class ParquetFileWriter implements AutoCloseable {
     /** Writes column {@code c} of the pending morsels as one chunk; appends its ColumnChunk struct. Returns uncompressed bytes. */
     private long writeChunk(int c, ThriftCompactWriter rg) throws IOException {
         Field field = schema.field(c);
-        long chunkStart = position;
+        long chunkStart = file.position();
         long uncompressed = 0;
         long nulls = 0;
         ChunkStats stats = new ChunkStats(field.type());
@@ -164,7 +161,7 @@ public final class ParquetFileWriter implements AutoCloseable {
             write(ByteBuffer.wrap(compressed));
             uncompressed += header.length + page.length;
         }
-        long compressedSize = position - chunkStart;
+        long compressedSize = file.position() - chunkStart;
         stats.encode();
         rg.structBegin();
         rg.i64(2, chunkStart);
@@ -312,9 +309,7 @@ public final class ParquetFileWriter implements AutoCloseable {
     }
 
     private void write(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            position += channel.write(b);
-        }
+        file.write(b);
     }
 
     /** Completes the file (see {@link #finish}) and forces it to disk. Idempotent. */
@@ -328,7 +323,7 @@ public final class ParquetFileWriter implements AutoCloseable {
      * forced to disk first (a partitioned sink writing thousands of files skips it). Idempotent.
      */
     public void finish(boolean sync) {
-        if (closed) {
+        if (file.isClosed()) {
             return;
         }
         try {
@@ -338,7 +333,7 @@ public final class ParquetFileWriter implements AutoCloseable {
             tail.put(footer).putInt(footer.length).put(MAGIC).flip();
             write(tail);
             if (sync) {
-                channel.force(false);
+                file.force();
             }
         } catch (IOException e) {
             throw new FormatException(path, null, "cannot write: " + e.getMessage(), e);
@@ -349,17 +344,12 @@ public final class ParquetFileWriter implements AutoCloseable {
 
     /** Closes the file without a footer (for a failed query) and releases pending morsels. Idempotent. */
     public void abort() {
-        if (closed) {
+        if (file.isClosed()) {
             return;
         }
-        closed = true;
         pending.forEach(Morsel::close);
         pending.clear();
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new FormatException(path, null, "cannot close: " + e.getMessage(), e);
-        }
+        file.close();
     }
 
     private byte[] footer() {
