@@ -1,11 +1,9 @@
 package dev.spillway.plan;
 
-import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.csv.CsvOptions;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,25 +20,14 @@ public record CsvScanNode(List<Path> files, CsvOptions options, Schema fileSchem
     public CsvScanNode {
         files = List.copyOf(files);
         if (projection != null) {
-            for (String p : projection) {
-                fileSchema.require(p);
-            }
+            fileSchema.project(projection);
             projection = List.copyOf(projection);
         }
     }
 
     @Override
     public Schema schema() {
-        if (projection == null) {
-            return fileSchema;
-        }
-        List<Field> fields = new ArrayList<>();
-        for (Field f : fileSchema) {
-            if (projection.contains(f.name())) {
-                fields.add(f);
-            }
-        }
-        return new Schema(fields);
+        return fileSchema.project(projection);
     }
 
     /** Positions of the projected columns in the file schema (all when not projected). */

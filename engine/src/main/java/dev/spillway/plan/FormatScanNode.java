@@ -6,7 +6,6 @@ import dev.spillway.formats.ipc.IpcScan;
 import dev.spillway.formats.parquet.ColumnBound;
 import dev.spillway.formats.parquet.ParquetScan;
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.eval.BinaryOp;
@@ -46,25 +45,14 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
         files = List.copyOf(files);
         bounds = List.copyOf(bounds);
         if (projection != null) {
-            for (String p : projection) {
-                fileSchema.require(p);
-            }
+            fileSchema.project(projection);
             projection = List.copyOf(projection);
         }
     }
 
     @Override
     public Schema schema() {
-        if (projection == null) {
-            return fileSchema;
-        }
-        List<Field> fields = new ArrayList<>();
-        for (Field f : fileSchema) {
-            if (projection.contains(f.name())) {
-                fields.add(f);
-            }
-        }
-        return new Schema(fields);
+        return fileSchema.project(projection);
     }
 
     /** This scan reading only the columns in {@code required} (at least one); all when null. */
@@ -72,15 +60,7 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
         if (required == null) {
             return this;
         }
-        List<String> keep = new ArrayList<>();
-        for (String name : schema().names()) {
-            if (required.contains(name)) {
-                keep.add(name);
-            }
-        }
-        if (keep.isEmpty()) {
-            keep.add(schema().field(0).name());
-        }
+        List<String> keep = Optimizer.scanColumns(schema(), required);
         return new FormatScanNode(format, files, fileSchema, keep.size() == fileSchema.size() ? null : keep, bounds, hive);
     }
 

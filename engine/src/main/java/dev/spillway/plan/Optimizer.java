@@ -193,6 +193,23 @@ public final class Optimizer {
     // ------------------------------------------------------------------ projection pushdown
 
     /**
+     * The columns of a scan producing {@code scanned} that {@code required} names, in scan order;
+     * never none: something must be read to count rows, and the narrowest choice is the first column.
+     */
+    static List<String> scanColumns(Schema scanned, Set<String> required) {
+        List<String> keep = new ArrayList<>();
+        for (String name : scanned.names()) {
+            if (required.contains(name)) {
+                keep.add(name);
+            }
+        }
+        if (keep.isEmpty()) {
+            keep.add(scanned.field(0).name());
+        }
+        return keep;
+    }
+
+    /**
      * Prunes columns no node above needs.
      *
      * @param required names needed by the parent, or null when all output columns are needed
@@ -203,16 +220,7 @@ public final class Optimizer {
                 if (required == null) {
                     yield s;
                 }
-                List<String> keep = new ArrayList<>();
-                for (String name : s.schema().names()) {
-                    if (required.contains(name)) {
-                        keep.add(name);
-                    }
-                }
-                if (keep.isEmpty()) {
-                    // Something must be parsed to count rows; the narrowest choice is the first column.
-                    keep.add(s.schema().field(0).name());
-                }
+                List<String> keep = scanColumns(s.schema(), required);
                 yield new CsvScanNode(s.files(), s.options(), s.fileSchema(),
                         keep.size() == s.fileSchema().size() ? null : keep);
             }

@@ -1,6 +1,7 @@
 package dev.spillway.memory;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -46,6 +47,28 @@ public final class Schema implements Iterable<Field> {
      */
     public Schema withUnreadable(Map<String, String> reasons) {
         return reasons.isEmpty() && unreadable.isEmpty() ? this : new Schema(this, reasons);
+    }
+
+    /**
+     * The fields named in {@code names}, in this schema's order (a scan's projection); this
+     * schema when {@code names} is null.
+     *
+     * @throws IllegalArgumentException for a name that is not a field (see {@link #require})
+     */
+    public Schema project(Collection<String> names) {
+        if (names == null) {
+            return this;
+        }
+        for (String n : names) {
+            require(n);
+        }
+        List<Field> kept = new ArrayList<>();
+        for (Field f : fields) {
+            if (names.contains(f.name())) {
+                kept.add(f);
+            }
+        }
+        return new Schema(kept);
     }
 
     /** The unreadable columns noted by {@link #withUnreadable}, with their messages. */
