@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.function.Function;
 
 /**
  * The common part of the file sinks (CSV, Parquet, Arrow IPC): morsels are put back in source
@@ -22,6 +23,7 @@ public abstract class OrderedFileSink implements Sink<Void> {
     private final IoFailure ioFailure;
     private final Path target;
     private final Path temp;
+    private final MorselFileWriter writer;
     private final ReorderBuffer<Morsel> reorder = new ReorderBuffer<>();
     private boolean committed;
 
@@ -33,12 +35,13 @@ public abstract class OrderedFileSink implements Sink<Void> {
     }
 
     /**
-     * Creates the temporary file beside {@code target}.
+     * Creates the temporary file beside {@code target} and opens the format's writer on it.
      *
      * @param format    the format's name in messages, e.g. {@code CSV}
      * @param ioFailure how file-system failures are reported
+     * @param opener    opens the writer of the temporary file
      */
-    protected OrderedFileSink(Path target, String format, IoFailure ioFailure) {
+    protected OrderedFileSink(Path target, String format, IoFailure ioFailure, Function<Path, MorselFileWriter> opener) {
         this.format = format;
         this.ioFailure = ioFailure;
         this.target = target.toAbsolutePath();
@@ -48,6 +51,16 @@ public abstract class OrderedFileSink implements Sink<Void> {
         } catch (IOException e) {
             throw ioFailure.of(this.target, "cannot create a file in " + dir + ": " + e.getMessage(), e);
         }
+        try {
+            this.writer = opener.apply(temp);
+        } catch (RuntimeException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /** The file the result goes to. */
@@ -55,19 +68,14 @@ public abstract class OrderedFileSink implements Sink<Void> {
         return target;
     }
 
-    /** The temporary file the writer writes. */
-    protected final Path temp() {
-        return temp;
+    /** Rows written so far. */
+    public final long rows() {
+        return writer.rows();
     }
 
-    /** Writes the next morsel in order, taking ownership of it. */
-    protected abstract void write(Morsel m);
-
-    /** Completes the file (footer, flush) before it is moved into place. */
-    protected abstract void completeWriter();
-
-    /** Releases the writer after a failure or cancellation (or after completion: idempotent). */
-    protected abstract void abortWriter();
+    private void write(Morsel m) {
+        writer.write(m);
+    }
 
     @Override
     public String name() {
@@ -99,7 +107,7 @@ public abstract class OrderedFileSink implements Sink<Void> {
         if (reorder.waitingCount() != 0) {
             throw new IllegalStateException(format + " sink missing morsel " + reorder.nextSequence() + " of its input");
         }
-        completeWriter();
+        writer.complete(true);
         try {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -112,7 +120,7 @@ public abstract class OrderedFileSink implements Sink<Void> {
     public final void close() {
         reorder.drain().forEach(Morsel::close);
         try {
-            abortWriter();
+            writer.abort();
         } finally {
             if (!committed) {
                 try {

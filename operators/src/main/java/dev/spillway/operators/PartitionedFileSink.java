@@ -52,35 +52,14 @@ public final class PartitionedFileSink implements Sink<Void> {
     /** Bytes the open writers may buffer together before the largest buffer is flushed. */
     public static final long MAX_BUFFERED_BYTES = 64L << 20;
 
-    /** One open part file. */
-    public interface PartWriter {
-        /** Writes a morsel, taking ownership of it. */
-        void write(Morsel m);
-
-        /** Native bytes buffered and not yet written (a pending row group). */
-        default long bufferedBytes() {
-            return 0;
-        }
-
-        /** Writes what is buffered (ends a row group early). */
-        default void flush() {
-        }
-
-        /** Completes the file (footer) and closes it. */
-        void complete();
-
-        /** Closes the file without completing it. Idempotent, also after {@link #complete}. */
-        void abort();
-    }
-
     /** Opens the writer of one part file. */
     @FunctionalInterface
     public interface PartWriterFactory {
         /** A writer creating {@code file} with the columns {@code schema}. */
-        PartWriter open(Path file, Schema schema);
+        MorselFileWriter open(Path file, Schema schema);
     }
 
-    private record Part(String key, Path file, PartWriter writer) {
+    private record Part(String key, Path file, MorselFileWriter writer) {
     }
 
     private final Path dir;
@@ -295,7 +274,7 @@ public final class PartitionedFileSink implements Sink<Void> {
                     Part evicted = eldest.next();
                     eldest.remove();
                     evictions++;
-                    evicted.writer().complete();
+                    evicted.writer().complete(false);
                 }
                 p = openPart(key);
             }
@@ -328,7 +307,7 @@ public final class PartitionedFileSink implements Sink<Void> {
         } catch (IOException e) {
             throw ioFailure.of(file.getParent(), "cannot create the directory: " + e.getMessage(), e);
         }
-        PartWriter w = factory.open(file, dataSchema);
+        MorselFileWriter w = factory.open(file, dataSchema);
         Part p = new Part(key, file, w);
         open.put(key, p);
         staged.add(rel);
@@ -347,7 +326,7 @@ public final class PartitionedFileSink implements Sink<Void> {
             for (Iterator<Part> it = open.values().iterator(); it.hasNext();) {
                 Part p = it.next();
                 it.remove();
-                p.writer().complete();
+                p.writer().complete(false);
             }
         }
         for (Path rel : staged) {

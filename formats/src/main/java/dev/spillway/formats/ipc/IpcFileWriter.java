@@ -3,6 +3,7 @@ package dev.spillway.formats.ipc;
 import com.google.flatbuffers.FlatBufferBuilder;
 import dev.spillway.formats.FileOutput;
 import dev.spillway.formats.FormatException;
+import dev.spillway.operators.MorselFileWriter;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
@@ -30,7 +31,7 @@ import java.util.List;
  * ({@link ColumnVector#bufferView}); only a vector that is an unaligned view is normalized
  * through a scratch copy ({@link ColumnVector#copyBuffer}). Not thread-safe.
  */
-public final class IpcFileWriter implements AutoCloseable {
+public final class IpcFileWriter implements MorselFileWriter, AutoCloseable {
     private static final byte[] ZEROS = new byte[IpcFormat.ALIGNMENT];
 
     private final Path path;
@@ -58,6 +59,7 @@ public final class IpcFileWriter implements AutoCloseable {
     }
 
     /** Rows written. */
+    @Override
     public long rows() {
         return rows;
     }
@@ -74,8 +76,15 @@ public final class IpcFileWriter implements AutoCloseable {
         return padded;
     }
 
-    /** Writes {@code m} as one record batch; the caller keeps ownership of it. */
+    /** Writes {@code m} as one record batch, taking ownership of it. */
+    @Override
     public void write(Morsel m) {
+        try (m) {
+            writeBatch(m);
+        }
+    }
+
+    private void writeBatch(Morsel m) {
         int cols = m.columnCount();
         List<long[]> bufs = new ArrayList<>();
         long body = 0;
@@ -133,17 +142,18 @@ public final class IpcFileWriter implements AutoCloseable {
         file.write(b);
     }
 
-    /** Completes the file (see {@link #finish}) and forces it to disk. Idempotent. */
+    /** Completes the file (see {@link #complete}) and forces it to disk. Idempotent. */
     @Override
     public void close() {
-        finish(true);
+        complete(true);
     }
 
     /**
      * Writes what is left and the footer, and closes the file; with {@code sync} the file is
      * forced to disk first (a partitioned sink writing thousands of files skips it). Idempotent.
      */
-    public void finish(boolean sync) {
+    @Override
+    public void complete(boolean sync) {
         if (file.isClosed()) {
             return;
         }
@@ -176,6 +186,7 @@ public final class IpcFileWriter implements AutoCloseable {
     }
 
     /** Closes the file without a footer. Idempotent. */
+    @Override
     public void abort() {
         if (file.isClosed()) {
             return;

@@ -1,7 +1,6 @@
 package dev.spillway.formats.ipc;
 
 import dev.spillway.formats.FormatException;
-import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
@@ -17,34 +16,15 @@ import java.util.function.Consumer;
  * {@link OrderedFileSink}): an {@link IpcFileWriter} writes one record batch per morsel.
  */
 public final class IpcSink extends OrderedFileSink {
-    private final IpcFileWriter writer;
-
     /** Creates the sink (and the temporary file). */
     public IpcSink(Path target, Schema schema) {
-        super(target, "Arrow IPC", (file, message, cause) -> new FormatException(file, null, message, cause));
-        this.writer = new IpcFileWriter(temp(), schema);
+        super(target, "Arrow IPC", (file, message, cause) -> new FormatException(file, null, message, cause),
+                file -> new IpcFileWriter(file, schema));
     }
 
     @Override
     public String name() {
         return "sink ipc " + target().getFileName();
-    }
-
-    @Override
-    protected void write(Morsel m) {
-        try (m) {
-            writer.write(m);
-        }
-    }
-
-    @Override
-    protected void completeWriter() {
-        writer.close();
-    }
-
-    @Override
-    protected void abortWriter() {
-        writer.abort();
     }
 
     /**
@@ -53,31 +33,8 @@ public final class IpcSink extends OrderedFileSink {
      */
     public static PartitionedFileSink partitioned(Path dir, Schema schema, Partitioning partitioning, BlockPool pool,
             MemoryBudget budget, Consumer<String> events) {
-        return new PartitionedFileSink(dir, schema, partitioning, "Arrow IPC", "arrow", (file, s) -> {
-            IpcFileWriter w = new IpcFileWriter(file, s);
-            return new PartitionedFileSink.PartWriter() {
-                @Override
-                public void write(Morsel m) {
-                    try (m) {
-                        w.write(m);
-                    }
-                }
-
-                @Override
-                public void complete() {
-                    w.finish(false);
-                }
-
-                @Override
-                public void abort() {
-                    w.abort();
-                }
-            };
-        }, (file, message, cause) -> new FormatException(file, null, message, cause), pool, budget, events);
-    }
-
-    /** Rows written. */
-    public long rows() {
-        return writer.rows();
+        return new PartitionedFileSink(dir, schema, partitioning, "Arrow IPC", "arrow",
+                (file, s) -> new IpcFileWriter(file, s),
+                (file, message, cause) -> new FormatException(file, null, message, cause), pool, budget, events);
     }
 }

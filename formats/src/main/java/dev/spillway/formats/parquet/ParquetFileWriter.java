@@ -3,6 +3,7 @@ package dev.spillway.formats.parquet;
 import com.github.luben.zstd.Zstd;
 import dev.spillway.formats.FileOutput;
 import dev.spillway.formats.FormatException;
+import dev.spillway.operators.MorselFileWriter;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
@@ -37,7 +38,7 @@ import java.util.zip.GZIPOutputStream;
  * <p>Not thread-safe: one writer thread at a time (the sinks call it in order under their
  * reorder buffer's lock). {@link #close()} writes the footer; {@link #abort()} only closes the file.
  */
-public final class ParquetFileWriter implements AutoCloseable {
+public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable {
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
 
     private final Path path;
@@ -64,11 +65,13 @@ public final class ParquetFileWriter implements AutoCloseable {
     }
 
     /** Rows written or pending. */
+    @Override
     public long rows() {
         return rows + pendingRows;
     }
 
     /** Appends a morsel, taking ownership of it; writes a row group once enough rows are pending. */
+    @Override
     public void write(Morsel m) {
         if (m.rowCount() == 0) {
             m.close();
@@ -90,6 +93,7 @@ public final class ParquetFileWriter implements AutoCloseable {
     }
 
     /** Native bytes of the morsels waiting for the current row group. */
+    @Override
     public long bufferedBytes() {
         long n = 0;
         for (Morsel m : pending) {
@@ -99,6 +103,7 @@ public final class ParquetFileWriter implements AutoCloseable {
     }
 
     /** Writes the pending rows as a row group now, even if it is not full (bounds the memory of many open writers). */
+    @Override
     public void flush() {
         flushRowGroup();
     }
@@ -312,17 +317,18 @@ public final class ParquetFileWriter implements AutoCloseable {
         file.write(b);
     }
 
-    /** Completes the file (see {@link #finish}) and forces it to disk. Idempotent. */
+    /** Completes the file (see {@link #complete}) and forces it to disk. Idempotent. */
     @Override
     public void close() {
-        finish(true);
+        complete(true);
     }
 
     /**
      * Writes what is left and the footer, and closes the file; with {@code sync} the file is
      * forced to disk first (a partitioned sink writing thousands of files skips it). Idempotent.
      */
-    public void finish(boolean sync) {
+    @Override
+    public void complete(boolean sync) {
         if (file.isClosed()) {
             return;
         }
@@ -343,6 +349,7 @@ public final class ParquetFileWriter implements AutoCloseable {
     }
 
     /** Closes the file without a footer (for a failed query) and releases pending morsels. Idempotent. */
+    @Override
     public void abort() {
         if (file.isClosed()) {
             return;

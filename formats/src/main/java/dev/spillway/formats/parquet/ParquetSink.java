@@ -1,7 +1,6 @@
 package dev.spillway.formats.parquet;
 
 import dev.spillway.formats.FormatException;
-import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
@@ -18,27 +17,10 @@ import java.util.function.Consumer;
  * row group.
  */
 public final class ParquetSink extends OrderedFileSink {
-    private final ParquetFileWriter writer;
-
     /** Creates the sink (and the temporary file). */
     public ParquetSink(Path target, Schema schema, ParquetWriteOptions options) {
-        super(target, "Parquet", (file, message, cause) -> new FormatException(file, null, message, cause));
-        this.writer = new ParquetFileWriter(temp(), schema, options);
-    }
-
-    @Override
-    protected void write(Morsel m) {
-        writer.write(m);
-    }
-
-    @Override
-    protected void completeWriter() {
-        writer.close();
-    }
-
-    @Override
-    protected void abortWriter() {
-        writer.abort();
+        super(target, "Parquet", (file, message, cause) -> new FormatException(file, null, message, cause),
+                file -> new ParquetFileWriter(file, schema, options));
     }
 
     /**
@@ -47,39 +29,8 @@ public final class ParquetSink extends OrderedFileSink {
      */
     public static PartitionedFileSink partitioned(Path dir, Schema schema, ParquetWriteOptions options,
             Partitioning partitioning, BlockPool pool, MemoryBudget budget, Consumer<String> events) {
-        return new PartitionedFileSink(dir, schema, partitioning, "Parquet", "parquet", (file, s) -> {
-            ParquetFileWriter w = new ParquetFileWriter(file, s, options);
-            return new PartitionedFileSink.PartWriter() {
-                @Override
-                public void write(Morsel m) {
-                    w.write(m);
-                }
-
-                @Override
-                public long bufferedBytes() {
-                    return w.bufferedBytes();
-                }
-
-                @Override
-                public void flush() {
-                    w.flush();
-                }
-
-                @Override
-                public void complete() {
-                    w.finish(false);
-                }
-
-                @Override
-                public void abort() {
-                    w.abort();
-                }
-            };
-        }, (file, message, cause) -> new FormatException(file, null, message, cause), pool, budget, events);
-    }
-
-    /** Rows written. */
-    public long rows() {
-        return writer.rows();
+        return new PartitionedFileSink(dir, schema, partitioning, "Parquet", "parquet",
+                (file, s) -> new ParquetFileWriter(file, s, options),
+                (file, message, cause) -> new FormatException(file, null, message, cause), pool, budget, events);
     }
 }

@@ -1,6 +1,5 @@
 package dev.spillway.operators.csv;
 
-import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
@@ -17,29 +16,10 @@ import java.util.function.Consumer;
  * {@link OrderedFileSink}).
  */
 public final class CsvSink extends OrderedFileSink {
-    private final CsvWriter writer;
-
     /** Creates the sink (and the temporary file). */
     public CsvSink(Path target, Schema schema, CsvOptions options) {
-        super(target, "CSV", (file, message, cause) -> new UncheckedIOException(file + ": " + message, cause));
-        this.writer = new CsvWriter(temp(), schema, options);
-    }
-
-    @Override
-    protected void write(Morsel m) {
-        try (m) {
-            writer.write(m);
-        }
-    }
-
-    @Override
-    protected void completeWriter() {
-        writer.close();
-    }
-
-    @Override
-    protected void abortWriter() {
-        writer.close();
+        super(target, "CSV", (file, message, cause) -> new UncheckedIOException(file + ": " + message, cause),
+                file -> new CsvWriter(file, schema, options));
     }
 
     /**
@@ -48,31 +28,8 @@ public final class CsvSink extends OrderedFileSink {
      */
     public static PartitionedFileSink partitioned(Path dir, Schema schema, CsvOptions options, Partitioning partitioning,
             BlockPool pool, MemoryBudget budget, Consumer<String> events) {
-        return new PartitionedFileSink(dir, schema, partitioning, "CSV", "csv", (file, s) -> {
-            CsvWriter w = new CsvWriter(file, s, options);
-            return new PartitionedFileSink.PartWriter() {
-                @Override
-                public void write(Morsel m) {
-                    try (m) {
-                        w.write(m);
-                    }
-                }
-
-                @Override
-                public void complete() {
-                    w.close();
-                }
-
-                @Override
-                public void abort() {
-                    w.close();
-                }
-            };
-        }, (file, message, cause) -> new UncheckedIOException(file + ": " + message, cause), pool, budget, events);
-    }
-
-    /** Rows written. */
-    public long rows() {
-        return writer.rows();
+        return new PartitionedFileSink(dir, schema, partitioning, "CSV", "csv",
+                (file, s) -> new CsvWriter(file, s, options),
+                (file, message, cause) -> new UncheckedIOException(file + ": " + message, cause), pool, budget, events);
     }
 }

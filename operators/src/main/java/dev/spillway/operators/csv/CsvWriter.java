@@ -7,6 +7,7 @@ import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.Morsel;
+import dev.spillway.operators.MorselFileWriter;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Utf8Vector;
 
@@ -27,7 +28,7 @@ import java.time.LocalDate;
  * string reads back as an empty string and not as null), and inner quotes are doubled. Floats are
  * written in the shortest form that reads back to the same double. Not thread-safe.
  */
-public final class CsvWriter implements AutoCloseable {
+public final class CsvWriter implements MorselFileWriter, AutoCloseable {
     private static final int BUFFER = 1 << 20;
 
     private final Path file;
@@ -70,8 +71,15 @@ public final class CsvWriter implements AutoCloseable {
         }
     }
 
-    /** Writes the rows of {@code m} (not closed: the caller owns it). */
+    /** Writes the rows of {@code m}, taking ownership of it. */
+    @Override
     public void write(Morsel m) {
+        try (m) {
+            writeRows(m);
+        }
+    }
+
+    private void writeRows(Morsel m) {
         if (closed) {
             throw new IllegalStateException("CSV writer for " + file + " is closed");
         }
@@ -205,13 +213,13 @@ public final class CsvWriter implements AutoCloseable {
     /** Makes room for {@code n} more bytes (at most the buffer's size). */
     private void room(int n) {
         if (pos + n > out.length) {
-            flush();
+            writeBuffer();
         }
     }
 
     private void put(byte b) {
         if (pos == out.length) {
-            flush();
+            writeBuffer();
         }
         out[pos++] = b;
     }
@@ -237,7 +245,7 @@ public final class CsvWriter implements AutoCloseable {
         long done = 0;
         while (done < len) {
             if (pos == out.length) {
-                flush();
+                writeBuffer();
             }
             int n = (int) Math.min(out.length - pos, len - done);
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, off + done, out, pos, n);
@@ -246,7 +254,7 @@ public final class CsvWriter implements AutoCloseable {
         }
     }
 
-    private void flush() {
+    private void writeBuffer() {
         ByteBuffer buffer = ByteBuffer.wrap(out, 0, pos);
         try {
             while (buffer.hasRemaining()) {
@@ -259,8 +267,33 @@ public final class CsvWriter implements AutoCloseable {
     }
 
     /** Rows written so far. */
+    @Override
     public long rows() {
         return rows;
+    }
+
+    /** Flushes the file, forces it to disk with {@code sync}, and closes it. Idempotent. */
+    @Override
+    public void complete(boolean sync) {
+        if (closed) {
+            return;
+        }
+        if (sync) {
+            try {
+                writeBuffer();
+                channel.force(false);
+            } catch (IOException e) {
+                close();
+                throw new UncheckedIOException("cannot write CSV file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        close();
+    }
+
+    /** Closes the file, flushing what is buffered (a CSV file has no footer). Idempotent. */
+    @Override
+    public void abort() {
+        close();
     }
 
     /** Flushes and closes the file. Idempotent. */
@@ -271,7 +304,7 @@ public final class CsvWriter implements AutoCloseable {
         }
         closed = true;
         try (channel) {
-            flush();
+            writeBuffer();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot close CSV file " + file + ": " + e.getMessage(), e);
         }
