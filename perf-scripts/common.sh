@@ -88,3 +88,21 @@ timed_run() {
     rm -f "$log" "$log.out" "$out"
     rm -rf "$dir/spill" "$dir/duck-spill"
 }
+
+# Runs Spillway and DuckDB at no cap and at CAP (e.g. 512m), each in a fresh process through
+# timed_run, as "command... ENGINE DIR CAP_BYTES OUT", and prints one table row per run.
+#   cap_comparison DIR CAP command...
+cap_comparison() {
+    local dir="$1" cap_label="$2" cap_bytes cap engine out
+    shift 2
+    cap_bytes=$("$JAVA25" -cp "$(ensure_benchmarks_jar)" "$ROOT/perf-scripts/Size.java" "$cap_label")
+    printf '%-9s %-6s %10s %12s %12s\n' engine cap wall-s peak-rss-MB rows
+    for cap in 0 "$cap_bytes"; do
+        for engine in spillway duckdb; do
+            out="$dir/out-$engine.csv"
+            timed_run "$dir" "$out" "$@" "$engine" "$dir" "$cap" "$out"
+            printf '%-9s %-6s %10s %12d %12s\n' "$engine" "$([ "$cap" = 0 ] && echo none || echo "$cap_label")" \
+                "$WALL" "$RSS_MB" "$ROWS"
+        done
+    done
+}

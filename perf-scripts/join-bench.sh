@@ -18,12 +18,4 @@ if [ ! -f "$DIR/probe.csv" ]; then
     echo "generating $DIR ..."
     "${RUN[@]}" generate "$DIR" "$B" "$P"
 fi
-cap_bytes=$("$JAVA25" -cp "$JAR" "$ROOT/perf-scripts/Size.java" "$CAP")
-printf '%-9s %-6s %10s %12s %12s\n' engine cap wall-s peak-rss-MB rows
-for cap in 0 "$cap_bytes"; do
-    for engine in spillway duckdb; do
-        out="$DIR/out-$engine.csv"
-        timed_run "$DIR" "$out" "${RUN[@]}" "$engine" "$DIR" "$cap" "$out"
-        printf '%-9s %-6s %10s %12d %12s\n' "$engine" "$([ "$cap" = 0 ] && echo none || echo "$CAP")" "$WALL" "$RSS_MB" "$ROWS"
-    done
-done
+cap_comparison "$DIR" "$CAP" "${RUN[@]}"
