@@ -523,7 +523,7 @@ public final class LazyFrame {
      */
     public DataFrame collect(Engine how) {
         AtomicReference<List<Morsel>> result = new AtomicReference<>();
-        CollectSink sink = new CollectSink(result::set);
+        CollectSink sink = new CollectSink(result::set, LogicalPlan.fixedRowCount(plan));
         Query q;
         try {
             q = run(sink, how);

@@ -24,6 +24,23 @@ public sealed interface LogicalPlan
     /** A one-line description for {@code explain()}. */
     String label();
 
+    /**
+     * The number of rows {@code root} produces when the plan alone fixes it, else -1: a global
+     * aggregate gives exactly one row, and row-preserving nodes above it (projections, a sort, a
+     * declared order, a cache) keep that. The collector checks it, so that a lost morsel fails the
+     * query instead of returning an empty or partial result.
+     */
+    static long fixedRowCount(LogicalPlan root) {
+        return switch (root) {
+            case GroupByNode g -> g.keys().isEmpty() ? 1 : -1;
+            case ProjectNode p -> fixedRowCount(p.input());
+            case SortNode s -> fixedRowCount(s.input());
+            case AssumeSortedNode a -> fixedRowCount(a.input());
+            case CacheNode c -> fixedRowCount(c.input());
+            default -> -1;
+        };
+    }
+
     /** Prints the tree under this node, one node per line, indented two spaces per level. */
     static String format(LogicalPlan root) {
         StringBuilder sb = new StringBuilder();

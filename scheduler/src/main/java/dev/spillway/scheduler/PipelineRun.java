@@ -2,6 +2,8 @@ package dev.spillway.scheduler;
 
 import dev.spillway.memory.Morsel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +43,16 @@ final class PipelineRun<L> {
         FINISHED
     }
 
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(PipelineRun.class, "state", State.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Stored for a worker whose {@code createLocal} returned null (a sink without local state). */
     private static final Object NULL_LOCAL = new Object();
 
@@ -73,9 +85,18 @@ final class PipelineRun<L> {
         return state;
     }
 
-    /** Puts the tickets on the queue. */
+    /**
+     * Puts the tickets on the queue. A pipeline starts once: a second start would put a second set
+     * of tickets on the queue whose retirements no longer add up, so that the sink is combined and
+     * finished while morsels are still in flight. It is refused as an internal error.
+     *
+     * @throws IllegalStateException when the pipeline was started before
+     */
     void start() {
-        state = State.RUNNING;
+        if (!STATE.compareAndSet(this, State.WAITING, State.RUNNING)) {
+            throw new IllegalStateException("pipeline '" + pipeline.name() + "' of query '" + query.name()
+                    + "' started twice (state " + state + ")");
+        }
         stats.markStarted();
         int tickets = pipeline.maxInFlight();
         liveTickets.set(tickets);
@@ -85,6 +106,11 @@ final class PipelineRun<L> {
     }
 
     private L local(TaskContext ctx) {
+        if (state != State.RUNNING) {
+            // A morsel reaching the sink after its input ended would be silently lost.
+            throw new IllegalStateException("internal error: a morsel reached the sink of pipeline '" + pipeline.name()
+                    + "' in state " + state);
+        }
         Object l = locals[ctx.worker()];
         if (l == null) {
             L created = sink.createLocal(ctx);
@@ -252,6 +278,15 @@ final class PipelineRun<L> {
 
     private void retire() {
         if (liveTickets.decrementAndGet() != 0 || query.context().isCancelled()) {
+            return;
+        }
+        // Every ticket has retired, and a ticket carries at most one morsel, so every morsel the
+        // source handed out has landed (taken, skipped or closed). Checked because a morsel that
+        // lands after the combines would be lost from the result without any error.
+        long inFlight = stats.inFlight();
+        if (inFlight != 0) {
+            query.fail(new IllegalStateException("internal error: pipeline '" + pipeline.name() + "' ended its input with "
+                    + inFlight + " morsel(s) still in flight"), pipeline.name(), null);
             return;
         }
         state = State.COMBINING;

@@ -84,12 +84,26 @@ final class QueryRun {
         return out;
     }
 
-    /** Starts the pipelines without dependencies. Holds one outstanding count meanwhile. */
+    /**
+     * Starts the pipelines without dependencies. Holds one outstanding count meanwhile.
+     *
+     * <p>The roots are chosen from the plan's declared dependencies, before any of them starts, and
+     * never from the live dependency counters: a root can run to its finish on a worker while this
+     * loop is still going, and its finish counts its dependants' counters down to zero and starts
+     * them itself. Reading a counter here would then start that dependant a second time, with a
+     * second set of tickets (seen as empty results and leaked morsels from tiny queries).
+     */
     void start() {
         outstanding.incrementAndGet();
         try {
+            List<PipelineRun<?>> roots = new ArrayList<>();
             for (PipelineRun<?> r : runs) {
-                if (r.unfinishedDependencies.get() == 0 && !context.isCancelled()) {
+                if (plan.dependenciesOf(r.pipeline).isEmpty()) {
+                    roots.add(r);
+                }
+            }
+            for (PipelineRun<?> r : roots) {
+                if (!context.isCancelled()) {
                     r.start();
                 }
             }

@@ -15,17 +15,30 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Probing a morsel goes through a {@link HashJoin.ProbeCursor} that yields at most
  * a morsel's worth of result rows per pull; unfinished cursors wait in a queue for the
- * next puller. The second phase may start only when no cursor is left or in use (their spilled
- * rows must all be in the probe files): a puller that finds the input exhausted while others still
- * probe returns null with {@link #isExhausted()} false, and pulls again later. Second-phase pulls are serialised (one spilled partition is joined at a time, which
+ * next puller. Second-phase pulls are serialised (one spilled partition is joined at a time, which
  * bounds memory). An input that has nothing now but more later (null with
  * {@link Source#isExhausted()} false) makes this source return null the same way.
+ *
+ * <h2>End of the probe phase</h2>
+ * The second phase frees the in-memory partitions and closes the probe spill files, so it may
+ * start only when no probe can happen any more. One counter, {@code live}, says so: it counts the
+ * cursors that exist (queued or in a puller's hands) plus the pulls of the input in progress. A
+ * puller increments it before it reads {@code inputDone} and pulls the input, and a cursor's
+ * count is given back only when the cursor is closed. The puller that sees the input end sets
+ * {@code inputDone} and then reads {@code live}; both sides use sequentially consistent
+ * atomics (Dekker), so either that puller sees the other's count, or the other sees
+ * {@code inputDone} and does not pull. Hence {@code inputDone && live == 0}, read in that order,
+ * is stable: no cursor exists and none can be made. (An earlier version tested an in-flight count
+ * and the queue's emptiness in two reads; a puller could take the last queued cursor between them,
+ * and the second phase then freed the hash tables under a running probe: empty or partial join
+ * results, leaked memory, {@code ConcurrentModificationException}s.)
  */
 public final class JoinProbeSource implements Source {
     private final Source input;
     private final HashJoin join;
     private final AtomicLong sequence = new AtomicLong();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Cursors that exist plus input pulls in progress; see the class comment. */
+    private final AtomicInteger live = new AtomicInteger();
     private final ConcurrentLinkedQueue<HashJoin.ProbeCursor> cursors = new ConcurrentLinkedQueue<>();
     private final Object afterProbe = new Object();
     private volatile boolean inputDone;
@@ -44,52 +57,65 @@ public final class JoinProbeSource implements Source {
 
     @Override
     public Morsel next(TaskContext ctx) {
-        while (true) {
-            // In flight from before taking a cursor until after putting it back, so that a puller
-            // that sees no cursor and nothing in flight knows the probe phase is over.
-            inFlight.incrementAndGet();
+        HashJoin.ProbeCursor c = cursors.poll();
+        if (c == null) {
+            live.incrementAndGet();
+            boolean holding = true;
             try {
-                HashJoin.ProbeCursor c = cursors.poll();
-                if (c == null && !inputDone) {
+                if (!inputDone) {
                     Morsel m = input.next(ctx);
                     if (m != null) {
                         c = join.startProbe(m);
+                        // The pull's count passes to the cursor.
+                        holding = false;
                     } else if (input.isExhausted()) {
                         inputDone = true;
                     } else {
                         return null;
                     }
                 }
-                if (c != null) {
-                    try {
-                        Morsel out = c.next(sequence.getAndIncrement());
-                        if (c.done()) {
-                            c.close();
-                        } else {
-                            cursors.add(c);
-                        }
-                        return out;
-                    } catch (RuntimeException e) {
-                        c.close();
-                        throw e;
-                    }
-                }
             } finally {
-                inFlight.decrementAndGet();
-            }
-            if (inFlight.get() == 0 && cursors.isEmpty()) {
-                synchronized (afterProbe) {
-                    Morsel m = join.nextAfterProbe(sequence.getAndIncrement());
-                    if (m == null) {
-                        finished = true;
-                    }
-                    return m;
+                if (holding) {
+                    live.decrementAndGet();
                 }
             }
-            if (ctx.isCancelled() || cursors.isEmpty()) {
-                // Other pullers still probe: a transient end (isExhausted() is false), so the
-                // scheduler runs other work and pulls again instead of this worker parking.
+        }
+        if (c != null) {
+            return step(c);
+        }
+        if (live.get() != 0 || ctx.isCancelled()) {
+            // Other pullers still probe: a transient end (isExhausted() is false), so the
+            // scheduler runs other work and pulls again instead of this worker parking.
+            return null;
+        }
+        synchronized (afterProbe) {
+            if (finished) {
                 return null;
+            }
+            Morsel m = join.nextAfterProbe(sequence.getAndIncrement());
+            if (m == null) {
+                finished = true;
+            }
+            return m;
+        }
+    }
+
+    /** One pull of a cursor; it goes back to the queue unless it is done (then it gives back its count). */
+    private Morsel step(HashJoin.ProbeCursor c) {
+        boolean requeue = false;
+        try {
+            Morsel out = c.next(sequence.getAndIncrement());
+            requeue = !c.done();
+            return out;
+        } finally {
+            if (requeue) {
+                cursors.add(c);
+            } else {
+                try {
+                    c.close();
+                } finally {
+                    live.decrementAndGet();
+                }
             }
         }
     }
@@ -105,6 +131,7 @@ public final class JoinProbeSource implements Source {
             HashJoin.ProbeCursor c;
             while ((c = cursors.poll()) != null) {
                 c.close();
+                live.decrementAndGet();
             }
             input.close();
         } finally {
