@@ -403,7 +403,7 @@ public final class Spillway implements AutoCloseable {
                 throw new PlanException("column '" + e.getKey() + "' has " + list.size() + " values, the others " + rows);
             }
             rows = list.size();
-            fields.add(Field.of(e.getKey(), typeOf(e.getKey(), list)));
+            fields.add(Field.of(e.getKey(), typeOf(e.getKey(), e.getValue(), list)));
             values.add(list);
         }
         Schema schema = new Schema(fields);
@@ -447,7 +447,11 @@ public final class Spillway implements AutoCloseable {
         };
     }
 
-    private static DataType typeOf(String name, List<?> values) {
+    /**
+     * The column type: that of its values, else (no value, or only nulls) that of a typed array
+     * ({@code new double[0]} is an empty float64 column), else utf8.
+     */
+    private static DataType typeOf(String name, Object column, List<?> values) {
         DataType t = null;
         for (Object v : values) {
             DataType vt = switch (v) {
@@ -469,7 +473,21 @@ public final class Spillway implements AutoCloseable {
             }
             t = vt;
         }
-        return t == null ? DataType.UTF8 : t;
+        if (t != null) {
+            return t;
+        }
+        return switch (column) {
+            case long[] a -> DataType.INT64;
+            case Long[] a -> DataType.INT64;
+            case int[] a -> DataType.INT32;
+            case Integer[] a -> DataType.INT32;
+            case double[] a -> DataType.FLOAT64;
+            case Double[] a -> DataType.FLOAT64;
+            case boolean[] a -> DataType.BOOLEAN;
+            case Boolean[] a -> DataType.BOOLEAN;
+            case LocalDate[] a -> DataType.DATE32;
+            default -> DataType.UTF8;
+        };
     }
 
     /**

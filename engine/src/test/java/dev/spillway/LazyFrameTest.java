@@ -171,6 +171,24 @@ class LazyFrameTest {
     }
 
     @Test
+    void emptyTypedArraysKeepTheirTypeAndAGlobalAggregateOverThemHasOneRow() {
+        withEngine((sw, dir) -> {
+            Map<String, Object> cols = new LinkedHashMap<>();
+            cols.put("v", new double[0]);
+            cols.put("n", new long[0]);
+            cols.put("d", new LocalDate[0]);
+            cols.put("s", new String[0]);
+            LazyFrame empty = sw.fromColumns(cols);
+            assertEquals(List.of(DataType.FLOAT64, DataType.INT64, DataType.DATE32, DataType.UTF8),
+                    empty.schema().fields().stream().map(f -> f.type()).toList());
+            try (DataFrame df = empty.select(col("v").sum().alias("s"), col("n").count().alias("c")).collect()) {
+                assertEquals(1, df.rowCount(), "a global aggregate has one row, even over no input");
+                assertEquals(Arrays.asList(null, 0L), df.row(0));
+            }
+        });
+    }
+
+    @Test
     void planTimeErrorsNameWhatExists() {
         withEngine((sw, dir) -> {
             LazyFrame orders = sw.scanCsv(orders(dir));

@@ -38,7 +38,7 @@ class JcstressSuiteTest {
     @Test
     void everyProtocolTestPasses() throws IOException, InterruptedException {
         String options = System.getProperty("spillway.jcstress.options", "-m quick -sc false -iters 20 -time 500");
-        Path results = Path.of(System.getProperty("spillway.jcstress.results", "target/jcstress-results"));
+        Path results = Path.of(System.getProperty("spillway.jcstress.results", "target/jcstress-results")).toAbsolutePath();
         Files.createDirectories(results);
         Path output = results.resolve("jcstress-output.txt");
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -50,7 +50,9 @@ class JcstressSuiteTest {
                 "-r", results.toString(),
                 "-jvmArgs", "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(List.of(options.trim().split("\\s+")));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        // jcstress drops its result blob in the working directory: keep it with the report.
+        Process p = new ProcessBuilder(cmd).directory(results.toFile()).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).start();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             fail("jcstress did not finish within 10 minutes; output in " + output);

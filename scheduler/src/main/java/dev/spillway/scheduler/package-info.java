@@ -27,6 +27,43 @@
  * a whole morsel away makes the scheduler report the gap
  * ({@link dev.spillway.scheduler.Sink#skip}).
  *
+ * <h2>End of input and completion: the protocol</h2>
+ * Who may say "done", when, and what becomes of a morsel in flight. Each rule is enforced or
+ * checked where it is named; the jcstress module tests the racy ones.
+ * <ol>
+ *   <li><b>A source ends once.</b> {@link dev.spillway.scheduler.Source#next} returning null with
+ *       {@link dev.spillway.scheduler.Source#isExhausted()} true is the real end; null with
+ *       {@code isExhausted()} false is a transient end (nothing now, more later). A source may say
+ *       "exhausted" only when no call of {@code next}, by any puller, will ever return a morsel
+ *       again; a morsel already handed to a puller does not count against this — that puller owns
+ *       it and its ticket is still live. A source fed by a concurrent producer reads its "ended"
+ *       flag before its emptiness, and the producer publishes before it ends, so "exhausted" is
+ *       never said while a published morsel waits. Wrappers ({@code ChainSource},
+ *       {@code ConcatSource}, {@code EarlyStopSource}) pass transient ends on and never turn one
+ *       into a real end.</li>
+ *   <li><b>A source with a second phase</b> (a join's unmatched rows and spilled partitions after
+ *       its probe) starts that phase only when no first-phase work exists or can start. The
+ *       decision is one atomic count of live work (cursors, queued or held, plus input pulls in
+ *       progress) read after the input's end flag is set, both sequentially consistent; never two
+ *       separate reads (a queue's emptiness and an in-flight count), between which a puller can take
+ *       the last item.</li>
+ *   <li><b>A pipeline's input ends when its last ticket retires.</b> A ticket retires only after a
+ *       pull returned the real end; it carries at most one morsel and retires empty-handed, so when
+ *       the retirement count reaches zero no morsel of the pipeline is in flight. The last ticket
+ *       checks this (morsels pulled = morsels landed) and fails the query with an internal error
+ *       otherwise; a morsel that reaches the sink after that point is refused the same way.</li>
+ *   <li><b>Combine, then finish, once each.</b> The last retirement enqueues one combine per
+ *       worker-local state; the last combine enqueues the finish; only then do dependants start.</li>
+ *   <li><b>A pipeline starts once.</b> The roots are chosen from the plan's declared dependencies
+ *       before any of them starts; every other pipeline is started by the finish that brings its
+ *       unfinished-dependency count to zero. (Choosing roots by the live counters let a tiny root
+ *       finish and start its dependant while the submitting thread was still looping, which then
+ *       started it again: an empty result and a leaked morsel.) A second start throws.</li>
+ *   <li><b>The query completes</b> when its last pipeline finished and its outstanding-task count
+ *       reaches zero; only then are its sources, sinks and resources closed. A collector whose plan
+ *       fixes the row count (a global aggregate: one row) checks it at the finish.</li>
+ * </ol>
+ *
  * <h2>Idle workers</h2>
  * A worker that finds nothing to do backs off — spin, yield, park for growing periods (Agrona's
  * {@code BackoffIdleStrategy}) — and then parks until woken, so an idle pool burns no core. New

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -42,7 +43,8 @@ import static dev.spillway.Expr.lit;
  * {@code id = i}, {@code k = (i * 7919) % 1000}, {@code v = i % 100}; {@code dims} with 1,000 rows,
  * {@code k = i}, {@code name = "name" + (i % 20)}. The queries: a global aggregate, a group-by, a
  * join grouped by name, a sort, a top-k, a concat, a cached frame read twice, {@code sinkAll} to
- * two CSV files, and a merge join grouped by name.
+ * two CSV files, a merge join grouped by name, and a global aggregate over a filter that keeps
+ * no row.
  *
  * <p>Run from the command line ({@code perf-scripts/stress.sh}) or from a test with small counts.
  */
@@ -72,6 +74,7 @@ public final class RepetitionStress {
     private final Spillway sw;
     private final LazyFrame facts;
     private final LazyFrame dims;
+    private final LazyFrame empty;
     private final Map<String, Function<Integer, String>> queries = new LinkedHashMap<>();
     private final long[] k = new long[FACTS];
     private final double[] v = new double[FACTS];
@@ -101,6 +104,9 @@ public final class RepetitionStress {
         d.put("name", name);
         this.facts = sw.fromColumns(f);
         this.dims = sw.fromColumns(d);
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("v", new double[] {1.0});
+        this.empty = sw.fromColumns(e).filter(col("v").lt(lit(0.0)));
         define();
         if (!only.isEmpty()) {
             if (!queries.keySet().containsAll(only)) {
@@ -112,7 +118,7 @@ public final class RepetitionStress {
 
     /** The names of the queries, in the order a round runs them. */
     public static List<String> queryNames() {
-        return List.of("global", "groupby", "join", "sort", "topk", "concat", "cache", "sinkall", "mergejoin");
+        return List.of("global", "empty", "groupby", "join", "sort", "topk", "concat", "cache", "sinkall", "mergejoin");
     }
 
     /**
@@ -179,12 +185,11 @@ public final class RepetitionStress {
     private static void spin(AtomicBoolean running) {
         long sink = 0;
         while (running.get()) {
-            for (int i = 0; i < 100_000; i++) {
+            for (int i = 0; i < 20_000; i++) {
                 sink += i ^ (sink >>> 3);
             }
-            if ((sink & 7) == 0) {
-                Thread.yield();
-            }
+            // Short sleeps make wake-ups, and a woken thread preempts the one running on its core.
+            LockSupport.parkNanos(10_000 + (sink & 0x3fff));
         }
         if (sink == 42) {
             System.out.print("");
@@ -255,6 +260,15 @@ public final class RepetitionStress {
         }
         List<List<Object>> global = List.of(List.of(total, (long) FACTS));
         queries.put("global", client -> check(facts.select(col("v").sum().alias("s"), col("v").count().alias("c")), global,
+                false));
+
+        // Over no rows (one row, filtered away): the pipeline feeding the aggregate ends almost at
+        // once, which makes a root's finish race the start of its dependant most often.
+        List<Object> nothing = new ArrayList<>();
+        nothing.add(null);
+        nothing.add(0L);
+        List<List<Object>> overNothing = List.of(nothing);
+        queries.put("empty", client -> check(empty.select(col("v").sum().alias("s"), col("v").count().alias("c")), overNothing,
                 false));
 
         TreeMap<Long, double[]> byK = new TreeMap<>();

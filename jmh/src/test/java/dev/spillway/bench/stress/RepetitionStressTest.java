@@ -18,11 +18,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RepetitionStressTest {
     private static final long ROUNDS = Long.getLong("spillway.stress.rounds", 300);
+    private static final int CLIENTS = Integer.getInteger("spillway.stress.clients", 1);
+    private static final int NOISE = Integer.getInteger("spillway.stress.noise", 4);
 
     @ParameterizedTest(name = "{0} threads")
     @ValueSource(ints = {1, 2, 4})
     void everyResultIsExactAndNothingLeaks(int threads, @TempDir Path work) {
-        RepetitionStress.Report r = RepetitionStress.run(threads, CLIENTS, ROUNDS, List.of(), work, null);
+        RepetitionStress.Report r = RepetitionStress.run(threads, CLIENTS, NOISE, ROUNDS, List.of(), work, null);
         assertEquals(List.of(), r.failures().stream().limit(10).map(RepetitionStress.Failure::toString).toList(),
                 r.failures().size() + " of " + r.queries() + " queries failed; the first ones");
         assertEquals(RepetitionStress.queryNames(), List.copyOf(r.runs().keySet()), "every query kind ran");
