@@ -5,9 +5,6 @@ import dev.spillway.operators.MorselSource;
 import dev.spillway.scheduler.Pipeline;
 import dev.spillway.scheduler.QueryExecutionException;
 import dev.spillway.scheduler.QueryPlan;
-import dev.spillway.scheduler.Sink;
-import dev.spillway.scheduler.TaskContext;
-import dev.spillway.scheduler.WorkerPool;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -16,7 +13,6 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
@@ -35,7 +31,6 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(expect = FORBIDDEN, desc = "a dependant started twice, lost its morsel, or the query failed")
 @State
 public class DependantStartVsFinish {
-    private static final WorkerPool POOL = new WorkerPool(2);
     private static final Morsel ROW = Fixtures.keyValue(1, i -> 1);
 
     private final Query left = new Query();
@@ -55,42 +50,11 @@ public class DependantStartVsFinish {
 
         int run() {
             try {
-                POOL.submit(plan).await();
+                Fixtures.WORKERS.submit(plan).await();
                 return 1;
             } catch (QueryExecutionException e) {
                 return 0;
             }
-        }
-    }
-
-    /** Counts morsels (closing them), combines and finishes. */
-    private static final class CountingSink implements Sink<Void> {
-        final AtomicInteger morsels = new AtomicInteger();
-        final AtomicInteger finishes = new AtomicInteger();
-
-        @Override
-        public String name() {
-            return "counting";
-        }
-
-        @Override
-        public Void createLocal(TaskContext ctx) {
-            return null;
-        }
-
-        @Override
-        public void consume(Void local, Morsel morsel, TaskContext ctx) {
-            morsel.close();
-            morsels.incrementAndGet();
-        }
-
-        @Override
-        public void combine(Void local, TaskContext ctx) {
-        }
-
-        @Override
-        public void finish(TaskContext ctx) {
-            finishes.incrementAndGet();
         }
     }
 
@@ -106,7 +70,7 @@ public class DependantStartVsFinish {
 
     @Arbiter
     public void check(IIII_Result r) {
-        r.r1 = left.dependant.morsels.get() * 10 + left.dependant.finishes.get();
-        r.r3 = right.dependant.morsels.get() * 10 + right.dependant.finishes.get();
+        r.r1 = left.dependant.morsels() * 10 + left.dependant.finishes();
+        r.r3 = right.dependant.morsels() * 10 + right.dependant.finishes();
     }
 }

@@ -9,6 +9,7 @@ import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.scheduler.QueryContext;
 import dev.spillway.scheduler.TaskContext;
+import dev.spillway.scheduler.WorkerPool;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillManager;
@@ -30,6 +31,8 @@ final class Fixtures {
     static final BlockPool POOL = new BlockPool();
     static final MemoryBudget BUDGET = MemoryBudget.root("jcstress", MemoryBudget.UNLIMITED);
     static final Schema KEY_VALUE = Schema.of(Field.of("k", DataType.INT64), Field.of("v", DataType.INT64));
+    /** A pool that tests submitting whole queries share (its daemon workers end with the VM). */
+    static final WorkerPool WORKERS = new WorkerPool(2);
 
     private Fixtures() {
     }

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class JcstressSuiteTest {
     private static final String[] TESTS = {
-        "MorselSourceLastSlices", "TransientEndVsRealEnd", "ProbeEndVsProbe", "DependantStartVsFinish",
+        "MorselSourceLastSlices", "TransientEndVsRealEnd", "ProbeEndVsProbe", "DependantStartVsFinish", "CompletionVsLateMorsel",
     };
     private static final Pattern PLANNED = Pattern.compile("Results: (\\d+) planned; (\\d+) passed, (\\d+) failed, "
             + "(\\d+) soft errs, (\\d+) hard errs");
