@@ -19,15 +19,17 @@ JAR="$(ensure_benchmarks_jar)"
 if [ "${1:-}" = "--demo" ]; then
     runs="${2:-200}"
     failed=0
+    keep="$ROOT/perf-scripts/out"
     for i in $(seq 1 "$runs"); do
+        # The demo exits 1 when its checksum is wrong, 2 or more when the query fails.
         if ! out=$("$JAVA25" --enable-native-access=ALL-UNNAMED -cp "$JAR" dev.spillway.cli.Main demo \
-                --build-rows 2000000 --probe-rows 10000000 --memory-limit 64m --verbose 2>&1); then
+                --build-rows 2000000 --probe-rows 10000000 --memory-limit 64m --verbose 2>&1) \
+                || ! grep -q '^  result         OK$' <<< "$out"; then
             failed=$((failed + 1))
-            echo "run $i FAILED:"
-            printf '%s\n' "$out" | grep -v '^\[spillway\]' | tail -20
-        elif ! printf '%s\n' "$out" | grep -q 'result         OK'; then
-            failed=$((failed + 1))
-            echo "run $i: no 'result OK' line"
+            mkdir -p "$keep"
+            printf '%s\n' "$out" > "$keep/demo-run-$i.txt"
+            echo "run $i FAILED (output in perf-scripts/out/demo-run-$i.txt):"
+            grep -v '^\[spillway\]' <<< "$out" | tail -20
         fi
         echo "demo run $i of $runs: $failed failed so far"
     done

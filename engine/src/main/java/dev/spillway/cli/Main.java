@@ -83,9 +83,15 @@ public final class Main {
         } catch (RuntimeException e) {
             err.println("spillway: the demo query failed: " + e);
             Throwable c = e.getCause();
+            Throwable root = e;
             while (c != null) {
                 err.println("  caused by: " + c);
+                root = c;
                 c = c.getCause();
+            }
+            if (o.verbose()) {
+                // Where it broke, for a bug report.
+                root.printStackTrace(err);
             }
             return 1;
         }
