@@ -117,7 +117,14 @@ public final class HashJoin implements Spillable, AutoCloseable {
         final ReentrantLock lock = new ReentrantLock();
         List<Morsel> build = new ArrayList<>();
         ChunkBuilder open;
+        /** Probe rows of a spilled partition waiting to be written; guarded by {@link #lock}. */
         ChunkBuilder probeOpen;
+        /**
+         * Bytes of {@link #probeOpen}, written under the lock, read without it by the memory
+         * manager's threads: a chunk may not be read unlocked, since its owner seals it (clearing
+         * its builders) at any time.
+         */
+        volatile long probeOpenBytes;
         long sealedBytes;
         volatile long bytes;
         volatile boolean spilled;
@@ -501,8 +508,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
             }
         } else if (state == State.PROBING) {
             for (Partition p : partitions) {
-                ChunkBuilder c = p.probeOpen;
-                n += c == null ? 0 : c.byteSize();
+                n += p.probeOpenBytes;
             }
         }
         return n;
@@ -852,10 +858,13 @@ public final class HashJoin implements Spillable, AutoCloseable {
                     for (int k = bounds[p]; k < bounds[p + 1]; k++) {
                         pt.probeOpen.append(m, perm.getAtIndex(INT, k));
                     }
-                    if (pt.probeOpen.byteSize() >= sealBytes) {
+                    long bytes = pt.probeOpen.byteSize();
+                    if (bytes >= sealBytes) {
                         toWrite = pt.probeOpen.seal();
                         pt.probeOpen = null;
+                        bytes = 0;
                     }
+                    pt.probeOpenBytes = bytes;
                 } finally {
                     pt.lock.unlock();
                 }
@@ -879,10 +888,12 @@ public final class HashJoin implements Spillable, AutoCloseable {
         Set<Partition> done = new HashSet<>();
         while (freed < bytesWanted) {
             Partition best = null;
+            long bestBytes = 0;
             for (Partition p : partitions) {
-                ChunkBuilder c = p.probeOpen;
-                if (c != null && !done.contains(p) && (best == null || c.byteSize() > best.probeOpen.byteSize())) {
+                long bytes = p.probeOpenBytes;
+                if (bytes > bestBytes && !done.contains(p)) {
                     best = p;
+                    bestBytes = bytes;
                 }
             }
             if (best == null) {
@@ -896,6 +907,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
             try {
                 open = best.probeOpen;
                 best.probeOpen = null;
+                best.probeOpenBytes = 0;
             } finally {
                 best.lock.unlock();
             }
@@ -1032,6 +1044,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
             }
             p.open = null;
             p.probeOpen = null;
+            p.probeOpenBytes = 0;
             p.sealedBytes = 0;
             p.bytes = 0;
         } finally {

@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,6 +51,86 @@ class HashJoinTest {
             assertTrue(log.contains("partitions-spilled="), log);
             assertTrue(log.contains("equi-join: probe start type=LEFT"), log);
             assertTrue(log.contains("equi-join: reloading partition="), log);
+        });
+    }
+
+    /**
+     * The memory manager asks a probing join what it could spill, and to spill it, from whatever
+     * thread ran short, while probes route rows into the same partitions' probe chunks and seal
+     * them. Sizes must be read without touching a chunk another thread may be sealing (that read
+     * once threw ConcurrentModificationException out of a probe under a small cap).
+     */
+    @Test
+    void spillRequestsDuringTheProbeRaceSafelyWithProbesSealingChunks() {
+        assertNoLeaks(mem -> {
+            try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
+                 MemoryBudget query = mem.budget().child("q", 16L << 20);
+                 SpillDirectory dir = sm.createQueryDirectory("q", query)) {
+                HashJoin join = new HashJoin(LEFT, RIGHT, new int[] {0}, new int[] {0}, JoinType.INNER, false, mem.pool(),
+                        query.child("join"), query, dir, s -> { }, 512);
+                try (join) {
+                    join.forceSpill(1.0);
+                    List<List<Object>> build = new ArrayList<>();
+                    for (long i = 0; i < 2000; i++) {
+                        build.add(Arrays.asList(i % 500, (double) i));
+                    }
+                    join.addBuild(RandomData.morsel(RIGHT, build, 0, mem.pool(), query));
+                    join.finishBuild();
+                    int morsels = 200;
+                    AtomicInteger next = new AtomicInteger();
+                    AtomicLong rows = new AtomicLong();
+                    AtomicBoolean probing = new AtomicBoolean(true);
+                    List<Throwable> errors = new CopyOnWriteArrayList<>();
+                    Thread manager = new Thread(() -> {
+                        for (long n = 0; probing.get(); n++) {
+                            try {
+                                join.spillableBytes();
+                                if (n % 4096 == 0) {
+                                    join.spill(64L << 10);
+                                }
+                            } catch (Throwable t) {
+                                errors.add(t);
+                                return;
+                            }
+                        }
+                    });
+                    Runnable prober = () -> {
+                        for (int i; (i = next.getAndIncrement()) < morsels; ) {
+                            List<List<Object>> probe = new ArrayList<>();
+                            for (long j = 0; j < 1000; j++) {
+                                probe.add(Arrays.asList((i * 1000 + j) % 1000, "p"));
+                            }
+                            try (HashJoin.ProbeCursor c = join.startProbe(RandomData.morsel(LEFT, probe, i, mem.pool(), query))) {
+                                while (!c.done()) {
+                                    try (Morsel m = c.next(0)) {
+                                        rows.addAndGet(m.rowCount());
+                                    }
+                                }
+                            } catch (Throwable t) {
+                                errors.add(t);
+                                return;
+                            }
+                        }
+                    };
+                    Thread a = new Thread(prober);
+                    Thread b = new Thread(prober);
+                    manager.start();
+                    a.start();
+                    b.start();
+                    a.join();
+                    b.join();
+                    probing.set(false);
+                    manager.join();
+                    assertEquals(List.of(), errors, "no probe and no spill request failed");
+                    for (Morsel m = join.nextAfterProbe(1); m != null; m = join.nextAfterProbe(1)) {
+                        try (Morsel rest = m) {
+                            rows.addAndGet(rest.rowCount());
+                        }
+                    }
+                    // Probe keys 0..499 of each 1,000 match 4 build rows each.
+                    assertEquals(morsels * 500L * 4, rows.get(), "result rows");
+                }
+            }
         });
     }
 
