@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
  * What the tests of one forked VM share: a block pool and an unlimited budget (jcstress creates
@@ -73,7 +74,7 @@ final class Fixtures {
     }
 
     /** A morsel of {@code rows} rows with {@code k = key(i)} and {@code v = i}. */
-    static Morsel keyValue(int rows, java.util.function.IntToLongFunction key) {
+    static Morsel keyValue(int rows, IntToLongFunction key) {
         List<List<Object>> data = new ArrayList<>(rows);
         for (int i = 0; i < rows; i++) {
             data.add(Arrays.asList(key.applyAsLong(i), (long) i));

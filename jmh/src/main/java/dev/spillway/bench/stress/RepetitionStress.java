@@ -191,9 +191,6 @@ public final class RepetitionStress {
             // Short sleeps make wake-ups, and a woken thread preempts the one running on its core.
             LockSupport.parkNanos(10_000 + (sink & 0x3fff));
         }
-        if (sink == 42) {
-            System.out.print("");
-        }
     }
 
     /** One caller's rounds. */
