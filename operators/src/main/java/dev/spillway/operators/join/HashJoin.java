@@ -2,6 +2,7 @@ package dev.spillway.operators.join;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
+import dev.spillway.memory.ChunkBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;

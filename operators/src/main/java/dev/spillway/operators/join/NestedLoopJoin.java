@@ -2,6 +2,7 @@ package dev.spillway.operators.join;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.BooleanVector;
+import dev.spillway.memory.ChunkBuilder;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;

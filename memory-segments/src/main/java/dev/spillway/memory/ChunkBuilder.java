@@ -1,11 +1,4 @@
-package dev.spillway.operators.join;
-
-import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.ColumnBuilder;
-import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+package dev.spillway.memory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,12 +7,13 @@ import java.util.List;
  * Rows gathered column-wise until sealed into a morsel: a partition's build or probe rows, or a
  * join's result rows. Not thread-safe.
  */
-final class ChunkBuilder implements AutoCloseable {
+public final class ChunkBuilder implements AutoCloseable {
     private final Schema schema;
     private final List<ColumnBuilder> builders = new ArrayList<>();
     private int rows;
 
-    ChunkBuilder(Schema schema, BlockPool pool, MemoryBudget budget, int initialRows) {
+    /** An empty chunk of {@code schema} with room for {@code initialRows} rows, charged to {@code budget}. */
+    public ChunkBuilder(Schema schema, BlockPool pool, MemoryBudget budget, int initialRows) {
         this.schema = schema;
         try {
             for (int c = 0; c < schema.size(); c++) {
@@ -32,28 +26,28 @@ final class ChunkBuilder implements AutoCloseable {
     }
 
     /** Appends row {@code row} of {@code m}, which has this chunk's schema. */
-    void append(Morsel m, int row) {
+    public void append(Morsel m, int row) {
         for (int c = 0; c < builders.size(); c++) {
             builders.get(c).appendFrom(m.column(c), row);
         }
         rows++;
     }
 
-    int rows() {
+    public int rows() {
         return rows;
     }
 
     /** The builder of column {@code c}, for callers that assemble rows themselves. */
-    ColumnBuilder column(int c) {
+    public ColumnBuilder column(int c) {
         return builders.get(c);
     }
 
     /** Counts a row whose columns the caller appended through {@link #column}. */
-    void rowAppended() {
+    public void rowAppended() {
         rows++;
     }
 
-    long byteSize() {
+    public long byteSize() {
         long n = 0;
         for (ColumnBuilder b : builders) {
             n += b.byteSize();
@@ -62,12 +56,12 @@ final class ChunkBuilder implements AutoCloseable {
     }
 
     /** The rows as a morsel; this chunk is spent. */
-    Morsel seal() {
+    public Morsel seal() {
         return seal(0);
     }
 
     /** The rows as a morsel with the given sequence number; this chunk is spent. */
-    Morsel seal(long sequence) {
+    public Morsel seal(long sequence) {
         List<ColumnVector> cols = new ArrayList<>(builders.size());
         try {
             for (ColumnBuilder b : builders) {
