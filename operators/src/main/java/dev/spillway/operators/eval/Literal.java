@@ -1,0 +1,52 @@
+package dev.spillway.operators.eval;
+
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+
+import java.time.LocalDate;
+import java.util.List;
+
+/** A constant, broadcast when evaluated on its own. */
+record Literal(Object value, DataType type) implements PhysicalExpr {
+
+    @Override
+    public ColumnVector evaluate(Morsel input, EvalContext ctx) {
+        int n = input.rowCount();
+        try (ColumnBuilder b = ColumnBuilder.create(type, ctx.pool(), ctx.budget(), n)) {
+            for (int i = 0; i < n; i++) {
+                b.appendObject(value);
+            }
+            return b.build();
+        }
+    }
+
+    double asDouble() {
+        return ((Number) value).doubleValue();
+    }
+
+    /** A vector of {@code n} nulls of {@code type}. */
+    static ColumnVector nulls(DataType type, int n, EvalContext ctx) {
+        return new Literal(null, type).evaluate(new Morsel(new Schema(List.of()), List.of(), n, 0), ctx);
+    }
+
+    long asLong() {
+        return switch (value) {
+            case Boolean bo -> bo ? 1 : 0;
+            case LocalDate d -> d.toEpochDay();
+            default -> ((Number) value).longValue();
+        };
+    }
+
+    @Override
+    public String toString() {
+        return switch (value) {
+            case null -> "null";
+            case String s -> "\"" + s + "\"";
+            case LocalDate d -> "date(" + d + ")";
+            default -> value.toString();
+        };
+    }
+}
