@@ -25,11 +25,13 @@ import java.util.List;
  * <p><b>Variable-size state.</b> A state need not be one fixed-width value per group: a
  * {@link DataType#UTF8} state column holds one variable-size byte entry per group in the table's
  * {@link ByteLog} (charged to the operator's budget, freed with the table, spilled as a string
- * column), written with {@link GroupColumn#store} or by appending to the log. A function such as
- * {@code string_agg} keeps its joined string there, and an exact quantile an encoded list of
- * values; {@link #merge} decodes and combines the entries of partial rows. The log does not
- * reclaim replaced entries before the table is reset, so such a function should rewrite an entry
- * rarely (e.g. only at merge) or bound its size.
+ * column), written with {@link GroupColumn#store} or {@link GroupColumn#storeBytes} and read
+ * through {@link GroupColumn#bytes}; the partial row carries the bytes as they are, so the
+ * entry may be any encoding. An exact quantile keeps an encoded list of values there,
+ * {@code string_agg} its joined string; {@link #merge} decodes and combines the entries of
+ * partial rows. The log keeps replaced entries until the table is reset (a pre-aggregation table
+ * at every flush), so a function whose entry grows row by row should rewrite it once per group
+ * per batch, not once per row.
  *
  * <p>A function is added by implementing this interface (or {@link DistinctFunction}) in one
  * class and exposing it through an {@code Expr} method; nothing else enumerates functions.

@@ -125,6 +125,24 @@ public final class GroupColumn {
         }
     }
 
+    /**
+     * Sets string group {@code g} to {@code len} bytes of {@code src} at {@code off}, appended to
+     * the log: how a function with a variable-size state writes an entry it built itself.
+     */
+    public void storeBytes(int g, MemorySegment src, long off, int len) {
+        longs[g] = strings.append(src, off, len);
+        lengths[g] = len;
+        notNull[g] = true;
+    }
+
+    /**
+     * The bytes of the string groups: group {@code g}'s entry is at {@code longs()[g]}, of
+     * {@code lengths()[g]} bytes. Valid until the next store into any column of the table.
+     */
+    public MemorySegment bytes() {
+        return strings.segment();
+    }
+
     /** Adds non-null row {@code r} of numeric {@code c} to group {@code g}'s sum (float64 into doubles, integers into longs). */
     public void add(int g, ColumnVector c, int r) {
         notNull[g] = true;
