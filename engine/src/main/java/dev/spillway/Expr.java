@@ -4,7 +4,16 @@ import dev.spillway.memory.DataType;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.StringOp;
 import dev.spillway.operators.eval.UnaryOp;
-import dev.spillway.operators.groupby.AggKind;
+import dev.spillway.operators.groupby.function.AggregateFunction;
+import dev.spillway.operators.groupby.function.Count;
+import dev.spillway.operators.groupby.function.First;
+import dev.spillway.operators.groupby.function.Last;
+import dev.spillway.operators.groupby.function.Len;
+import dev.spillway.operators.groupby.function.Max;
+import dev.spillway.operators.groupby.function.Mean;
+import dev.spillway.operators.groupby.function.Min;
+import dev.spillway.operators.groupby.function.NUnique;
+import dev.spillway.operators.groupby.function.Sum;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -51,7 +60,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
     /** The number of rows (of the group, or of the input in a global aggregation), as int64. */
     static Expr len() {
-        return new Agg(AggKind.LEN, null);
+        return new Agg(Len.INSTANCE, null);
     }
 
     // ------------------------------------------------------------------ arithmetic and comparison
@@ -195,42 +204,42 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      * is none. For {@code groupBy(...).agg(...)} and global {@code select}s.
      */
     default Expr sum() {
-        return new Agg(AggKind.SUM, this);
+        return new Agg(Sum.INSTANCE, this);
     }
 
     /** Number of non-null values (int64). */
     default Expr count() {
-        return new Agg(AggKind.COUNT, this);
+        return new Agg(Count.INSTANCE, this);
     }
 
     /** Smallest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
     default Expr min() {
-        return new Agg(AggKind.MIN, this);
+        return new Agg(Min.INSTANCE, this);
     }
 
     /** Largest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
     default Expr max() {
-        return new Agg(AggKind.MAX, this);
+        return new Agg(Max.INSTANCE, this);
     }
 
     /** Mean of the non-null values (float64); null when none. */
     default Expr mean() {
-        return new Agg(AggKind.MEAN, this);
+        return new Agg(Mean.INSTANCE, this);
     }
 
     /** Value of the first row in input order (null if that row's value is null). */
     default Expr first() {
-        return new Agg(AggKind.FIRST, this);
+        return new Agg(First.INSTANCE, this);
     }
 
     /** Value of the last row in input order (null if that row's value is null). */
     default Expr last() {
-        return new Agg(AggKind.LAST, this);
+        return new Agg(Last.INSTANCE, this);
     }
 
     /** Exact number of distinct non-null values (int64). */
     default Expr nUnique() {
-        return new Agg(AggKind.N_UNIQUE, this);
+        return new Agg(NUnique.INSTANCE, this);
     }
 
     /** Whether this is an aggregate, possibly renamed with {@link #alias}. */
@@ -524,17 +533,17 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
     /**
      * An aggregate over the rows of a group.
      *
-     * @param kind  the function
-     * @param input the aggregated expression; null for {@link AggKind#LEN}
+     * @param function the function
+     * @param input    the aggregated expression; null for a function without input ({@link #len()})
      */
-    record Agg(AggKind kind, Expr input) implements Expr {
+    record Agg(AggregateFunction function, Expr input) implements Expr {
         /** Validates the components. */
         public Agg {
-            Objects.requireNonNull(kind, "aggregate");
-            if (kind.hasInput()) {
-                Objects.requireNonNull(input, () -> kind.displayName() + "() needs an input");
+            Objects.requireNonNull(function, "aggregate");
+            if (function.hasInput()) {
+                Objects.requireNonNull(input, () -> function.name() + "() needs an input");
             } else if (input != null) {
-                throw new IllegalArgumentException(kind.displayName() + "() takes no input");
+                throw new IllegalArgumentException(function.name() + "() takes no input");
             }
         }
 
@@ -545,12 +554,12 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
         @Override
         public Expr withChildren(List<Expr> children) {
-            return children.isEmpty() ? this : new Agg(kind, children.get(0));
+            return children.isEmpty() ? this : new Agg(function, children.get(0));
         }
 
         @Override
         public String toString() {
-            return input == null ? kind.displayName() + "()" : input + "." + kind.displayName() + "()";
+            return input == null ? function.name() + "()" : input + "." + function.name() + "()";
         }
     }
 

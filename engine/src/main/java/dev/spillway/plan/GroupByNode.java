@@ -73,7 +73,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
             Expr.Agg a = unwrap(e);
             DataType in = a.input() == null ? null : ExprCompiler.typeOf(a.input(), input.schema());
             try {
-                out.add(new AggSpec(a.kind(), in, e.outputName()));
+                out.add(new AggSpec(a.function(), in, e.outputName()));
             } catch (IllegalArgumentException bad) {
                 throw new PlanException(bad.getMessage() + " in " + e, bad);
             }

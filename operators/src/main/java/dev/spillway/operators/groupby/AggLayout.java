@@ -3,6 +3,8 @@ package dev.spillway.operators.groupby;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.groupby.function.DistinctFunction;
+import dev.spillway.operators.groupby.function.StateType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,8 @@ import java.util.List;
  *   <li><b>Input rows</b>: the {@code G} group keys, then one column per aggregate that has an
  *       input (in aggregate order).</li>
  *   <li><b>Partial rows</b> (what pre-aggregation flushes to partitions and what spills): the
- *       {@code G} group keys, then the {@code U} inputs of the {@code n_unique} aggregates — these
+ *       {@code G} group keys, then the {@code U} inputs of the distinct aggregates
+ *       ({@code n_unique}, a {@link DistinctFunction}) — these
  *       extend the key, so that every distinct (keys, value) pair stays its own partial row and
  *       the distinct count stays exact however rows are split and spilled — then the state columns
  *       of every aggregate.</li>
@@ -26,9 +29,9 @@ import java.util.List;
 public final class AggLayout {
     final DataType[] keyTypes;
     final AggSpec[] aggs;
-    /** Input column of each aggregate, -1 for LEN. */
+    /** Input column of each aggregate, -1 for one without input (len). */
     final int[] inputColumn;
-    /** For each n_unique aggregate (in order), its input column; they extend the key. */
+    /** For each distinct (n_unique) aggregate (in order), its input column; they extend the key. */
     final int[] distinctInputs;
     /** For each aggregate, its position among the distinct inputs, or -1. */
     final int[] distinctIndex;
@@ -38,6 +41,8 @@ public final class AggLayout {
     final int[] stateStart;
     /** Type of every state slot. */
     final DataType[] stateTypes;
+    /** Whether each state slot starts null (else zero) in a new group. */
+    final boolean[] stateStartsNull;
     private final Schema input;
     private final Schema partial;
     private final Schema output;
@@ -80,12 +85,12 @@ public final class AggLayout {
         List<DataType> fine = new ArrayList<>(List.of(keyTypes));
         for (int a = 0; a < this.aggs.length; a++) {
             AggSpec s = this.aggs[a];
-            inputColumn[a] = s.kind().hasInput() ? in.size() : -1;
-            if (s.kind().hasInput()) {
+            inputColumn[a] = s.function().hasInput() ? in.size() : -1;
+            if (s.function().hasInput()) {
                 in.add(Field.of("in" + a, s.inputType()));
             }
             distinctIndex[a] = -1;
-            if (s.kind() == AggKind.N_UNIQUE && extendKey) {
+            if (s.function() instanceof DistinctFunction && extendKey) {
                 distinctIndex[a] = distinct.size();
                 distinct.add(inputColumn[a]);
                 fine.add(s.inputType());
@@ -96,16 +101,20 @@ public final class AggLayout {
         distinctInputs = distinct.stream().mapToInt(Integer::intValue).toArray();
         fineKeyTypes = fine.toArray(DataType[]::new);
         stateStart = new int[this.aggs.length];
-        List<DataType> states = new ArrayList<>();
+        List<StateType> states = new ArrayList<>();
         for (int a = 0; a < this.aggs.length; a++) {
             stateStart[a] = states.size();
-            DataType[] st = this.aggs[a].kind().stateTypes(this.aggs[a].inputType());
-            for (int i = 0; i < st.length; i++) {
-                states.add(st[i]);
-                part.add(Field.of("state" + a + "_" + i, st[i]));
+            List<StateType> st = this.aggs[a].function().stateTypes(this.aggs[a].inputType());
+            for (int i = 0; i < st.size(); i++) {
+                states.add(st.get(i));
+                part.add(Field.of("state" + a + "_" + i, st.get(i).type()));
             }
         }
-        stateTypes = states.toArray(DataType[]::new);
+        stateTypes = states.stream().map(StateType::type).toArray(DataType[]::new);
+        stateStartsNull = new boolean[states.size()];
+        for (int i = 0; i < stateStartsNull.length; i++) {
+            stateStartsNull[i] = states.get(i).startsNull();
+        }
         this.input = new Schema(in);
         this.partial = new Schema(part);
         this.output = new Schema(out);
@@ -144,7 +153,7 @@ public final class AggLayout {
         return fineKeyTypes.length;
     }
 
-    /** Whether some aggregate is n_unique (the key is extended). */
+    /** Whether some aggregate is distinct, e.g. n_unique (the key is extended). */
     boolean hasDistinct() {
         return distinctInputs.length > 0;
     }

@@ -1,24 +1,25 @@
 package dev.spillway.operators.groupby;
 
 import dev.spillway.memory.DataType;
+import dev.spillway.operators.groupby.function.AggregateFunction;
 
 import java.util.Objects;
 
 /**
  * One aggregate of a group-by.
  *
- * @param kind      the function
- * @param inputType type of its input column; null for {@link AggKind#LEN}
+ * @param function  the function
+ * @param inputType type of its input column; null for a function without input ({@code len})
  * @param name      name of the result column
  */
-public record AggSpec(AggKind kind, DataType inputType, String name) {
+public record AggSpec(AggregateFunction function, DataType inputType, String name) {
     /** Validates the input type against the function. */
     public AggSpec {
-        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(function, "function");
         Objects.requireNonNull(name, "name");
-        if (kind.hasInput()) {
-            Objects.requireNonNull(inputType, () -> kind.displayName() + "() needs an input");
-            kind.resultType(inputType);
+        if (function.hasInput()) {
+            Objects.requireNonNull(inputType, () -> function.name() + "() needs an input");
+            function.resultType(inputType);
         } else {
             inputType = null;
         }
@@ -26,6 +27,6 @@ public record AggSpec(AggKind kind, DataType inputType, String name) {
 
     /** The type of the result column. */
     public DataType resultType() {
-        return kind.resultType(inputType);
+        return function.resultType(inputType);
     }
 }

@@ -1,25 +1,19 @@
 package dev.spillway.operators.groupby;
 
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.BooleanBuilder;
-import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
-import dev.spillway.memory.Float64Builder;
-import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Hashing;
-import dev.spillway.memory.Int32Builder;
-import dev.spillway.memory.Int32Vector;
-import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
-import dev.spillway.memory.Utf8Builder;
-import dev.spillway.memory.Utf8Vector;
+import dev.spillway.operators.groupby.function.AggregateFunction;
+import dev.spillway.operators.groupby.function.ByteLog;
+import dev.spillway.operators.groupby.function.DistinctFunction;
+import dev.spillway.operators.groupby.function.GroupColumn;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,55 +25,28 @@ import java.util.List;
  * {@code n_unique} extends the key — as the table that folds a partition's (keys, value) groups
  * back to the group keys.
  *
- * <p>Keys and states sit column-wise in primitive arrays indexed by group (int32, int64, date32
- * and booleans as longs, float64 as doubles, strings as an offset and length into a native
- * {@link ByteLog}); the arrays' size is reserved from the budget before they are allocated, so
- * the table counts against the memory cap like native memory. Key equality is the join's:
- * {@code -0.0} equals {@code 0.0}, NaN equals NaN, null equals null (nulls form their own group).
+ * <p>The table maps rows to group ids (key hashing, equality, insertion, growth) and stores keys
+ * and aggregate states column-wise as {@link GroupColumn}s (primitive arrays indexed by group,
+ * strings in a native {@link ByteLog}); the arrays' size is reserved from the budget before they
+ * are allocated, so the table counts against the memory cap like native memory. What a state
+ * means is the {@link AggregateFunction}'s business: the table hands each function its state
+ * columns with a batch of rows and their group ids. Key equality is the join's: {@code -0.0}
+ * equals {@code 0.0}, NaN equals NaN, null equals null (nulls form their own group).
  * Not thread-safe.
  */
 final class AggTable implements AutoCloseable {
     private static final long EMPTY_KEY_HASH = 0x5DEECE66DL;
 
-    /** One column of per-group values. */
-    static final class Slot {
-        final DataType type;
-        final boolean alwaysSet;
-        long[] v;
-        double[] d;
-        int[] len;
-        boolean[] set;
-
-        Slot(DataType type, boolean alwaysSet) {
-            this.type = type;
-            this.alwaysSet = alwaysSet;
-        }
-
-        void resize(int capacity) {
-            set = set == null ? new boolean[capacity] : Arrays.copyOf(set, capacity);
-            if (type == DataType.FLOAT64) {
-                d = d == null ? new double[capacity] : Arrays.copyOf(d, capacity);
-            } else {
-                v = v == null ? new long[capacity] : Arrays.copyOf(v, capacity);
-            }
-            if (type == DataType.UTF8) {
-                len = len == null ? new int[capacity] : Arrays.copyOf(len, capacity);
-            }
-        }
-
-        static long bytesPerGroup(DataType type) {
-            return 9 + (type == DataType.UTF8 ? 4 : 0);
-        }
-    }
-
     private final AggLayout layout;
-    private final AggSpec[] aggs;
+    private final AggregateFunction[] functions;
+    /** The state columns of each aggregate, in its state order. */
+    private final GroupColumn[][] aggStates;
     private final int groupKeys;
     private final boolean fine;
     private final int maxGroups;
     private final MemoryBudget budget;
-    private final Slot[] keys;
-    private final Slot[] states;
+    private final GroupColumn[] keys;
+    private final GroupColumn[] states;
     private final ByteLog strings;
     private long[] hashes;
     private long[] partitionHashes;
@@ -105,39 +72,38 @@ final class AggTable implements AutoCloseable {
      */
     AggTable(AggLayout layout, boolean fine, int maxGroups, BlockPool pool, MemoryBudget budget) {
         this.layout = layout;
-        this.aggs = layout.aggs;
         this.groupKeys = layout.keyCount();
         this.fine = fine;
         this.maxGroups = maxGroups;
         this.budget = budget;
-        DataType[] kt = fine ? layout.fineKeyTypes : layout.keyTypes;
-        this.keys = new Slot[kt.length];
-        for (int k = 0; k < kt.length; k++) {
-            keys[k] = new Slot(kt[k], false);
-        }
-        this.states = new Slot[layout.stateTypes.length];
-        for (int a = 0; a < aggs.length; a++) {
-            AggKind kind = aggs[a].kind();
-            int s = layout.stateStart[a];
-            boolean counter = kind == AggKind.COUNT || kind == AggKind.LEN || kind == AggKind.N_UNIQUE;
-            states[s] = new Slot(layout.stateTypes[s], counter);
-            if (kind == AggKind.MEAN) {
-                states[s + 1] = new Slot(DataType.INT64, true);
-            } else if (kind == AggKind.FIRST || kind == AggKind.LAST) {
-                states[s + 1] = new Slot(DataType.INT64, false);
-            }
-        }
         this.strings = new ByteLog(pool, budget);
+        DataType[] kt = fine ? layout.fineKeyTypes : layout.keyTypes;
+        this.keys = new GroupColumn[kt.length];
+        for (int k = 0; k < kt.length; k++) {
+            keys[k] = new GroupColumn(kt[k], true, strings);
+        }
+        this.states = new GroupColumn[layout.stateTypes.length];
+        for (int s = 0; s < states.length; s++) {
+            states[s] = new GroupColumn(layout.stateTypes[s], layout.stateStartsNull[s], strings);
+        }
+        int n = layout.aggs.length;
+        this.functions = new AggregateFunction[n];
+        this.aggStates = new GroupColumn[n][];
+        for (int a = 0; a < n; a++) {
+            functions[a] = layout.aggs[a].function();
+            int end = a + 1 < n ? layout.stateStart[a + 1] : states.length;
+            aggStates[a] = Arrays.copyOfRange(states, layout.stateStart[a], end);
+        }
         resize(maxGroups == Integer.MAX_VALUE ? 1024 : maxGroups);
     }
 
     private long bytesFor(int cap) {
         long perGroup = 16;
-        for (Slot s : keys) {
-            perGroup += Slot.bytesPerGroup(s.type);
+        for (GroupColumn s : keys) {
+            perGroup += GroupColumn.bytesPerGroup(s.type());
         }
-        for (Slot s : states) {
-            perGroup += Slot.bytesPerGroup(s.type);
+        for (GroupColumn s : states) {
+            perGroup += GroupColumn.bytesPerGroup(s.type());
         }
         return perGroup * cap + 4L * tableSize(cap);
     }
@@ -154,10 +120,10 @@ final class AggTable implements AutoCloseable {
         try {
             hashes = hashes == null ? new long[newCapacity] : Arrays.copyOf(hashes, newCapacity);
             partitionHashes = partitionHashes == null ? new long[newCapacity] : Arrays.copyOf(partitionHashes, newCapacity);
-            for (Slot s : keys) {
+            for (GroupColumn s : keys) {
                 s.resize(newCapacity);
             }
-            for (Slot s : states) {
+            for (GroupColumn s : states) {
                 s.resize(newCapacity);
             }
             table = new int[tableSize(newCapacity)];
@@ -194,10 +160,10 @@ final class AggTable implements AutoCloseable {
     static long bytesPerGroup(AggLayout layout) {
         long perGroup = 16 + 8;
         for (DataType t : layout.fineKeyTypes) {
-            perGroup += Slot.bytesPerGroup(t);
+            perGroup += GroupColumn.bytesPerGroup(t);
         }
         for (DataType t : layout.stateTypes) {
-            perGroup += Slot.bytesPerGroup(t);
+            perGroup += GroupColumn.bytesPerGroup(t);
         }
         return perGroup;
     }
@@ -262,7 +228,7 @@ final class AggTable implements AutoCloseable {
 
     private void hashInput(Morsel m, int[] cols, int pass) {
         int n = m.rowCount();
-        hashRows(m, java.util.Arrays.copyOf(cols, groupKeys), groupKeys);
+        hashRows(m, Arrays.copyOf(cols, groupKeys), groupKeys);
         int u = cols.length - groupKeys;
         if (u == 0) {
             return;
@@ -308,8 +274,8 @@ final class AggTable implements AutoCloseable {
 
     /**
      * Folds partial rows of the extended key into this table of group keys: states merge; each
-     * n_unique count grows by one per row whose value for it is not null (each such (keys, value)
-     * pair is one row of the merged partition, see {@link #addInput}).
+     * distinct aggregate folds its extended-key column (each non-null (keys, value) pair is one
+     * row of the merged partition, see {@link #addInput} and {@link DistinctFunction#fold}).
      */
     void addFolded(Morsel m) {
         int[] cols = new int[groupKeys];
@@ -317,15 +283,31 @@ final class AggTable implements AutoCloseable {
             cols[k] = k;
         }
         hashRows(m, cols, groupKeys);
-        for (int r = 0; r < m.rowCount(); r++) {
-            int g = findOrInsert(m, cols, r, scratchHash[r], rowPartitionHash[r]);
-            update(g, m, r, false, layout.fineKeyCount(), 0);
-            for (int a = 0; a < aggs.length; a++) {
-                int u = layout.distinctIndex[a];
-                if (u >= 0 && !m.column(groupKeys + u).isNull(r)) {
-                    states[layout.stateStart[a]].v[g]++;
-                }
+        int n = m.rowCount();
+        int[] gid = groupScratch(n);
+        for (int r = 0; r < n; r++) {
+            gid[r] = findOrInsert(m, cols, r, scratchHash[r], rowPartitionHash[r]);
+        }
+        merge(m, layout.fineKeyCount(), gid, 0, n);
+        for (int a = 0; a < functions.length; a++) {
+            int u = layout.distinctIndex[a];
+            if (u >= 0) {
+                ((DistinctFunction) functions[a]).fold(aggStates[a], m.column(groupKeys + u), gid, 0, n);
             }
+        }
+    }
+
+    private int[] groupScratch(int n) {
+        if (scratchGroup.length < n) {
+            scratchGroup = new int[n];
+        }
+        return scratchGroup;
+    }
+
+    /** Merges the state columns of partial rows {@code [from, to)} (starting at column {@code stateBase}) into groups {@code gid}. */
+    private void merge(Morsel m, int stateBase, int[] gid, int from, int to) {
+        for (int a = 0; a < functions.length; a++) {
+            functions[a].merge(aggStates[a], m, stateBase + layout.stateStart[a], gid, from, to);
         }
     }
 
@@ -358,15 +340,17 @@ final class AggTable implements AutoCloseable {
             return n;
         }
         // Vectorised: the group of every row first, then each aggregate over the whole batch.
-        if (scratchGroup.length < n) {
-            scratchGroup = new int[n];
-        }
-        int[] gid = scratchGroup;
+        int[] gid = groupScratch(n);
         int end = cols.length == 1 && groupKeys >= 1 && m.column(cols[0]) instanceof Int64Vector k && !k.hasNulls()
                 ? assignInt64Groups(k, m, cols, from, n, pass, gid)
                 : assignGroups(m, cols, from, n, pass, gid);
-        for (int a = 0; a < aggs.length; a++) {
-            updateBatch(a, gid, m, from, end, input, stateBase, ordinalBase);
+        if (!input) {
+            merge(m, stateBase, gid, from, end);
+            return end;
+        }
+        for (int a = 0; a < functions.length; a++) {
+            int c = layout.inputColumn[a];
+            functions[a].update(aggStates[a], c < 0 ? null : m.column(c), gid, from, end, ordinalBase);
         }
         return end;
     }
@@ -401,7 +385,7 @@ final class AggTable implements AutoCloseable {
 
     /** {@link #assignGroups} for the common single int64 key without nulls: no per-row dispatch. */
     private int assignInt64Groups(Int64Vector key, Morsel m, int[] cols, int from, int n, int pass, int[] gid) {
-        Slot ks = keys[0];
+        GroupColumn ks = keys[0];
         for (int r = from; r < n; r++) {
             long h = scratchHash[r];
             long v = key.get(r);
@@ -417,7 +401,7 @@ final class AggTable implements AutoCloseable {
                     break;
                 }
                 g = e - 1;
-                if (hashes[g] == h && ks.v[g] == v && ks.set[g]) {
+                if (hashes[g] == h && ks.longs()[g] == v && ks.notNull()[g]) {
                     break;
                 }
                 i = (i + 1) & mask;
@@ -425,60 +409,6 @@ final class AggTable implements AutoCloseable {
             gid[r] = g;
         }
         return n;
-    }
-
-    /**
-     * Updates aggregate {@code a} for rows {@code from .. to} of their groups {@code gid}: tight
-     * loops for counts and sums, {@link #updateOne} for the other kinds.
-     */
-    private void updateBatch(int a, int[] gid, Morsel m, int from, int to, boolean input, int stateBase, long ordinalBase) {
-        AggKind kind = aggs[a].kind();
-        int s = layout.stateStart[a];
-        Slot st = states[s];
-        if (kind == AggKind.LEN && input) {
-            long[] v = st.v;
-            for (int r = from; r < to; r++) {
-                v[gid[r]]++;
-            }
-            return;
-        }
-        ColumnVector c = m.column(input ? layout.inputColumn[a] : stateBase + s);
-        boolean nulls = c.hasNulls();
-        if (kind == AggKind.COUNT && input) {
-            long[] v = st.v;
-            for (int r = from; r < to; r++) {
-                v[gid[r]] += nulls && c.isNull(r) ? 0 : 1;
-            }
-            return;
-        }
-        boolean counter = kind == AggKind.COUNT || kind == AggKind.LEN || kind == AggKind.N_UNIQUE;
-        if ((kind == AggKind.SUM || counter && !input && !nulls) && c instanceof Int64Vector x) {
-            long[] v = st.v;
-            boolean[] set = st.set;
-            for (int r = from; r < to; r++) {
-                if (!(nulls && x.isNull(r))) {
-                    int g = gid[r];
-                    v[g] += x.get(r);
-                    set[g] = true;
-                }
-            }
-            return;
-        }
-        if (kind == AggKind.SUM && c instanceof Float64Vector x) {
-            double[] d = st.d;
-            boolean[] set = st.set;
-            for (int r = from; r < to; r++) {
-                if (!(nulls && x.isNull(r))) {
-                    int g = gid[r];
-                    d[g] += x.get(r);
-                    set[g] = true;
-                }
-            }
-            return;
-        }
-        for (int r = from; r < to; r++) {
-            updateOne(a, gid[r], m, r, input, stateBase, ordinalBase);
-        }
     }
 
     private int findOrInsert(Morsel m, int[] cols, int r, long h, long ph) {
@@ -521,18 +451,13 @@ final class AggTable implements AutoCloseable {
         partitionHashes[g] = ph;
         for (int k = 0; k < cols.length; k++) {
             if (virtualNull(k, pass)) {
-                keys[k].set[g] = false;
+                keys[k].setNull(g);
             } else {
-                store(keys[k], g, m.column(cols[k]), r);
+                keys[k].store(g, m.column(cols[k]), r);
             }
         }
-        for (Slot s : states) {
-            s.set[g] = s.alwaysSet;
-            if (s.d != null) {
-                s.d[g] = 0;
-            } else {
-                s.v[g] = 0;
-            }
+        for (GroupColumn s : states) {
+            s.start(g);
         }
         table[slot] = g + 1;
         return g;
@@ -540,168 +465,32 @@ final class AggTable implements AutoCloseable {
 
     private boolean keysEqual(int g, Morsel m, int[] cols, int r, int pass) {
         for (int k = 0; k < cols.length; k++) {
-            Slot ks = keys[k];
+            GroupColumn ks = keys[k];
             ColumnVector c = m.column(cols[k]);
             boolean isNull = virtualNull(k, pass) || c.isNull(r);
-            if (isNull || !ks.set[g]) {
-                if (isNull == ks.set[g]) {
+            boolean present = ks.notNull()[g];
+            if (isNull || !present) {
+                if (isNull == present) {
                     return false;
                 }
                 continue;
             }
-            boolean same = switch (c) {
-                case Float64Vector f -> {
-                    double x = f.get(r);
-                    double y = ks.d[g];
-                    yield x == y || (x != x && y != y);
-                }
-                case Utf8Vector u -> u.byteLength(r) == ks.len[g] && u.equalsBytes(r, strings.segment(), ks.v[g], ks.len[g]);
-                default -> asLong(c, r) == ks.v[g];
-            };
-            if (!same) {
+            if (!ks.sameKey(g, c, r)) {
                 return false;
             }
         }
         return true;
     }
 
-    // ------------------------------------------------------------------ states
-
-    private void update(int g, Morsel m, int r, boolean input, int stateBase, long ordinalBase) {
-        for (int a = 0; a < aggs.length; a++) {
-            updateOne(a, g, m, r, input, stateBase, ordinalBase);
-        }
-    }
-
-    /** Updates aggregate {@code a} of group {@code g} with row {@code r}. */
-    private void updateOne(int a, int g, Morsel m, int r, boolean input, int stateBase, long ordinalBase) {
-        AggKind kind = aggs[a].kind();
-        int s = layout.stateStart[a];
-        Slot st = states[s];
-        ColumnVector c = input ? (kind == AggKind.LEN ? null : m.column(layout.inputColumn[a])) : m.column(stateBase + s);
-        switch (kind) {
-            case SUM -> {
-                if (!c.isNull(r)) {
-                    add(st, g, c, r);
-                }
-            }
-            case COUNT -> st.v[g] += input ? (c.isNull(r) ? 0 : 1) : asLong(c, r);
-            case LEN -> st.v[g] += input ? 1 : asLong(c, r);
-            // Counted when the extended key is folded back (addFolded); counts of the second level add up.
-            case N_UNIQUE -> st.v[g] += input ? 0 : asLong(c, r);
-            case MIN -> {
-                if (!c.isNull(r) && (!st.set[g] || compare(c, r, st, g) < 0)) {
-                    store(st, g, c, r);
-                }
-            }
-            case MAX -> {
-                if (!c.isNull(r) && (!st.set[g] || compare(c, r, st, g) > 0)) {
-                    store(st, g, c, r);
-                }
-            }
-            case MEAN -> {
-                if (!c.isNull(r)) {
-                    add(st, g, c, r);
-                    states[s + 1].v[g] += input ? 1 : asLong(m.column(stateBase + s + 1), r);
-                }
-            }
-            case FIRST, LAST -> {
-                Slot ord = states[s + 1];
-                ColumnVector oc = input ? null : m.column(stateBase + s + 1);
-                if (oc == null || !oc.isNull(r)) {
-                    long o = oc == null ? ordinalBase + r : asLong(oc, r);
-                    if (!ord.set[g] || (kind == AggKind.FIRST ? o < ord.v[g] : o > ord.v[g])) {
-                        ord.set[g] = true;
-                        ord.v[g] = o;
-                        store(st, g, c, r);
-                    }
-                }
-            }
-        }
-    }
-
-    private static void add(Slot st, int g, ColumnVector c, int r) {
-        st.set[g] = true;
-        if (st.d != null) {
-            st.d[g] += ((Float64Vector) c).get(r);
-        } else {
-            st.v[g] += asLong(c, r);
-        }
-    }
-
-    private void store(Slot st, int g, ColumnVector c, int r) {
-        if (c.isNull(r)) {
-            st.set[g] = false;
-            return;
-        }
-        st.set[g] = true;
-        switch (c) {
-            case Float64Vector f -> st.d[g] = f.get(r);
-            case Utf8Vector u -> {
-                int len = u.byteLength(r);
-                st.v[g] = strings.append(u.dataSegment(), u.dataOffset(r), len);
-                st.len[g] = len;
-            }
-            default -> st.v[g] = asLong(c, r);
-        }
-    }
-
-    /** Orders a value against a state: float64 by {@link Double#compare}, strings by UTF-8 bytes. */
-    private int compare(ColumnVector c, int r, Slot st, int g) {
-        return switch (c) {
-            case Float64Vector f -> Double.compare(f.get(r), st.d[g]);
-            case Utf8Vector u -> {
-                MemorySegment log = strings.segment();
-                long a = u.dataOffset(r);
-                int alen = u.byteLength(r);
-                long b = st.v[g];
-                int blen = st.len[g];
-                long at = MemorySegment.mismatch(u.dataSegment(), a, a + alen, log, b, b + blen);
-                if (at < 0) {
-                    yield 0;
-                }
-                if (at == alen || at == blen) {
-                    yield Integer.compare(alen, blen);
-                }
-                yield Integer.compare(Byte.toUnsignedInt(u.dataSegment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, a + at)),
-                        Byte.toUnsignedInt(log.get(java.lang.foreign.ValueLayout.JAVA_BYTE, b + at)));
-            }
-            default -> Long.compare(asLong(c, r), st.v[g]);
-        };
-    }
-
-    private static long asLong(ColumnVector c, int r) {
-        return switch (c) {
-            case Int64Vector x -> x.get(r);
-            case Int32Vector x -> x.get(r);
-            case BooleanVector x -> x.get(r) ? 1 : 0;
-            default -> throw new IllegalStateException("not an integer column: " + c.type().displayName());
-        };
-    }
-
     // ------------------------------------------------------------------ output
-
-    private void append(ColumnBuilder b, Slot s, int g) {
-        if (!s.set[g]) {
-            b.appendNull();
-            return;
-        }
-        switch (b) {
-            case Int32Builder x -> x.append((int) s.v[g]);
-            case Int64Builder x -> x.append(s.v[g]);
-            case Float64Builder x -> x.append(s.d[g]);
-            case BooleanBuilder x -> x.append(s.v[g] != 0);
-            case Utf8Builder x -> x.append(strings.segment(), s.v[g], s.len[g]);
-        }
-    }
 
     /** Appends group {@code g} as a partial row to {@code out} (builders of the partial schema). */
     void appendPartial(int g, List<ColumnBuilder> out) {
         for (int k = 0; k < keys.length; k++) {
-            append(out.get(k), keys[k], g);
+            keys[k].appendTo(out.get(k), g);
         }
         for (int s = 0; s < states.length; s++) {
-            append(out.get(keys.length + s), states[s], g);
+            states[s].appendTo(out.get(keys.length + s), g);
         }
     }
 
@@ -722,12 +511,12 @@ final class AggTable implements AutoCloseable {
             for (int c = 0; c < schema.size(); c++) {
                 cols.add(ColumnBuilder.create(schema.field(c).type(), pool, into, Math.max(1, to - from)));
             }
-            for (int g = from; g < to; g++) {
-                if (partial) {
+            if (partial) {
+                for (int g = from; g < to; g++) {
                     appendPartial(g, cols);
-                } else {
-                    appendResult(g, cols);
                 }
+            } else {
+                appendResults(from, to, cols);
             }
             List<ColumnVector> vectors = new ArrayList<>(cols.size());
             try {
@@ -744,29 +533,20 @@ final class AggTable implements AutoCloseable {
         }
     }
 
-    private void appendResult(int g, List<ColumnBuilder> out) {
+    /** Appends groups {@code [from, to)} as result rows, column by column: each function finishes its own column. */
+    private void appendResults(int from, int to, List<ColumnBuilder> out) {
         if (fine && layout.hasDistinct()) {
             throw new IllegalStateException("results come from the folded table when n_unique extends the key");
         }
         for (int k = 0; k < groupKeys; k++) {
-            append(out.get(k), keys[k], g);
-        }
-        for (int a = 0; a < aggs.length; a++) {
-            int s = layout.stateStart[a];
-            Slot st = states[s];
-            ColumnBuilder b = out.get(groupKeys + a);
-            switch (aggs[a].kind()) {
-                case SUM, MIN, MAX, FIRST, LAST -> append(b, st, g);
-                case COUNT, LEN, N_UNIQUE -> ((Int64Builder) b).append(st.v[g]);
-                case MEAN -> {
-                    long n = states[s + 1].v[g];
-                    if (n == 0 || !st.set[g]) {
-                        b.appendNull();
-                    } else {
-                        ((Float64Builder) b).append((st.d != null ? st.d[g] : (double) st.v[g]) / n);
-                    }
-                }
+            GroupColumn key = keys[k];
+            ColumnBuilder b = out.get(k);
+            for (int g = from; g < to; g++) {
+                key.appendTo(b, g);
             }
+        }
+        for (int a = 0; a < functions.length; a++) {
+            functions[a].finish(aggStates[a], from, to, out.get(groupKeys + a));
         }
     }
 

@@ -7,6 +7,13 @@ import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
+import dev.spillway.operators.groupby.function.Count;
+import dev.spillway.operators.groupby.function.First;
+import dev.spillway.operators.groupby.function.Last;
+import dev.spillway.operators.groupby.function.Len;
+import dev.spillway.operators.groupby.function.Min;
+import dev.spillway.operators.groupby.function.NUnique;
+import dev.spillway.operators.groupby.function.Sum;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillManager;
@@ -24,13 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The aggregation driven directly: forced and pressure spilling, events, bounded output, clean-up. */
 class HashAggregationTest {
     private static final AggLayout LAYOUT = new AggLayout(List.of(Field.of("k", DataType.INT64)), List.of(
-            new AggSpec(AggKind.SUM, DataType.FLOAT64, "sum"),
-            new AggSpec(AggKind.COUNT, DataType.UTF8, "count"),
-            new AggSpec(AggKind.LEN, null, "len"),
-            new AggSpec(AggKind.FIRST, DataType.UTF8, "first"),
-            new AggSpec(AggKind.LAST, DataType.FLOAT64, "last"),
-            new AggSpec(AggKind.N_UNIQUE, DataType.INT64, "nu"),
-            new AggSpec(AggKind.MIN, DataType.UTF8, "min")));
+            new AggSpec(Sum.INSTANCE, DataType.FLOAT64, "sum"),
+            new AggSpec(Count.INSTANCE, DataType.UTF8, "count"),
+            new AggSpec(Len.INSTANCE, null, "len"),
+            new AggSpec(First.INSTANCE, DataType.UTF8, "first"),
+            new AggSpec(Last.INSTANCE, DataType.FLOAT64, "last"),
+            new AggSpec(NUnique.INSTANCE, DataType.INT64, "nu"),
+            new AggSpec(Min.INSTANCE, DataType.UTF8, "min")));
 
     @Test
     void forcedSpillGivesTheSameGroupsAndReportsEachPhase() {

@@ -1,4 +1,4 @@
-package dev.spillway.operators.groupby;
+package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
@@ -7,24 +7,27 @@ import dev.spillway.memory.NativeBuffer;
 import java.lang.foreign.MemorySegment;
 
 /**
- * An append-only native byte area for the string keys and string states of an {@link AggTable}:
- * values are addressed by offset and length. Replaced values are not reclaimed (a pre-aggregation
- * table resets it at every flush; a merge table lives for one partition). Not thread-safe.
+ * An append-only native byte area for the variable-size values (string keys, string states) of
+ * the {@link GroupColumn}s of one group-by table: values are addressed by offset and length, and
+ * the bytes are charged to the table's budget. Replaced values are not reclaimed (a
+ * pre-aggregation table resets the log at every flush; a merge table lives for one partition).
+ * Not thread-safe.
  */
-final class ByteLog implements AutoCloseable {
+public final class ByteLog implements AutoCloseable {
     private final BlockPool pool;
     private final MemoryBudget budget;
     private NativeBuffer buffer;
     private MemorySegment segment;
     private long used;
 
-    ByteLog(BlockPool pool, MemoryBudget budget) {
+    /** An empty log whose blocks come from {@code pool}, charged to {@code budget}. */
+    public ByteLog(BlockPool pool, MemoryBudget budget) {
         this.pool = pool;
         this.budget = budget;
     }
 
     /** Copies {@code len} bytes and returns their offset. */
-    long append(MemorySegment src, long off, int len) {
+    public long append(MemorySegment src, long off, int len) {
         if (buffer == null || used + len > buffer.capacity()) {
             grow(used + len);
         }
@@ -49,17 +52,17 @@ final class ByteLog implements AutoCloseable {
     }
 
     /** The bytes (valid until the next append). */
-    MemorySegment segment() {
+    public MemorySegment segment() {
         return segment == null ? MemorySegment.NULL : segment;
     }
 
     /** Forgets every value, keeping the memory. */
-    void reset() {
+    public void reset() {
         used = 0;
     }
 
     /** Native bytes held. */
-    long byteSize() {
+    public long byteSize() {
         return buffer == null ? 0 : buffer.capacity();
     }
 

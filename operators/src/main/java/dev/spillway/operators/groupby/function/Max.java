@@ -1,0 +1,57 @@
+package dev.spillway.operators.groupby.function;
+
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Morsel;
+
+import java.util.List;
+
+/**
+ * {@code max}: the largest non-null value of any type (of the input type; float64 in {@link Double#compare}
+ * order, NaN largest; strings by UTF-8 bytes); null when none. State: that value, null until one.
+ */
+public final class Max implements AggregateFunction {
+    /** The function. */
+    public static final Max INSTANCE = new Max();
+
+    private Max() {
+    }
+
+    @Override
+    public String name() {
+        return "max";
+    }
+
+    @Override
+    public DataType resultType(DataType input) {
+        return input;
+    }
+
+    @Override
+    public List<StateType> stateTypes(DataType input) {
+        return List.of(StateType.nullable(input));
+    }
+
+    @Override
+    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+        Inputs.keepExtreme(state[0], input, groups, from, to, 1);
+    }
+
+    @Override
+    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
+        Inputs.keepExtreme(state[0], partials.column(firstColumn), groups, from, to, 1);
+    }
+
+    @Override
+    public void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
+        for (int g = from; g < to; g++) {
+            state[0].appendTo(out, g);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,340 @@
+package dev.spillway.operators.groupby.function;
+
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.testing.LeakCheck.TestMemory;
+import dev.spillway.memory.testing.RandomData;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+
+import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each function's update, merge and finish against a plain {@code java.util} oracle: rows are
+ * split between two state tables, the first table's states go through partial rows (as a flush
+ * or a spill would write them) and merge into the second, whose groups are then finished in two
+ * ranges. The last group gets no row (it finishes from its starting state, as the empty group of
+ * a global aggregation does); inputs have nulls.
+ */
+class AggregateFunctionTest {
+    private static final int GROUPS = 13;
+    private static final List<DataType> NUMERIC = List.of(DataType.INT32, DataType.INT64, DataType.FLOAT64);
+    private static final List<DataType> ANY = List.of(DataType.INT32, DataType.INT64, DataType.FLOAT64, DataType.UTF8,
+            DataType.BOOLEAN, DataType.DATE32);
+
+    @Test
+    void sumAddsTheNonNullValuesAsInt64OrFloat64() {
+        for (DataType t : NUMERIC) {
+            check(Sum.INSTANCE, t, vals -> {
+                List<Object> nn = nonNull(vals);
+                if (nn.isEmpty()) {
+                    return null;
+                }
+                if (t == DataType.FLOAT64) {
+                    double s = 0;
+                    for (Object v : nn) {
+                        s += (Double) v;
+                    }
+                    return s;
+                }
+                long s = 0;
+                for (Object v : nn) {
+                    s += ((Number) v).longValue();
+                }
+                return s;
+            });
+            assertEquals(t == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.INT64, Sum.INSTANCE.resultType(t));
+        }
+    }
+
+    @Test
+    void countCountsTheNonNullValues() {
+        for (DataType t : ANY) {
+            check(Count.INSTANCE, t, vals -> (long) nonNull(vals).size());
+        }
+    }
+
+    @Test
+    void lenCountsEveryRowWithoutAnInput() {
+        assertFalse(Len.INSTANCE.hasInput());
+        check(Len.INSTANCE, null, vals -> (long) vals.size());
+    }
+
+    @Test
+    void minKeepsTheSmallestNonNullValue() {
+        for (DataType t : ANY) {
+            check(Min.INSTANCE, t, vals -> nonNull(vals).stream().min(order(t)).orElse(null));
+        }
+    }
+
+    @Test
+    void maxKeepsTheLargestNonNullValue() {
+        for (DataType t : ANY) {
+            check(Max.INSTANCE, t, vals -> nonNull(vals).stream().max(order(t)).orElse(null));
+        }
+    }
+
+    @Test
+    void meanDividesTheSumByTheNonNullCount() {
+        for (DataType t : NUMERIC) {
+            check(Mean.INSTANCE, t, vals -> {
+                List<Object> nn = nonNull(vals);
+                if (nn.isEmpty()) {
+                    return null;
+                }
+                if (t == DataType.FLOAT64) {
+                    double s = 0;
+                    for (Object v : nn) {
+                        s += (Double) v;
+                    }
+                    return s / nn.size();
+                }
+                long s = 0;
+                for (Object v : nn) {
+                    s += ((Number) v).longValue();
+                }
+                return (double) s / nn.size();
+            });
+            assertEquals(DataType.FLOAT64, Mean.INSTANCE.resultType(t));
+        }
+    }
+
+    @Test
+    void firstTakesTheEarliestRowNullIncluded() {
+        for (DataType t : ANY) {
+            check(First.INSTANCE, t, vals -> vals.isEmpty() ? null : vals.getFirst());
+        }
+    }
+
+    @Test
+    void lastTakesTheLatestRowNullIncluded() {
+        for (DataType t : ANY) {
+            check(Last.INSTANCE, t, vals -> vals.isEmpty() ? null : vals.getLast());
+        }
+    }
+
+    @Test
+    void nUniqueCountsFoldedDistinctValuesAndAddsUpMergedCounts() {
+        for (DataType t : ANY) {
+            assertNoLeaks(mem -> {
+                Random rnd = new Random(t.ordinal() * 31L + 7);
+                // The distinct (group, value) pairs of a partition, each once, with null rows of other distinct inputs.
+                List<Set<Object>> oracle = new ArrayList<>();
+                for (int g = 0; g < GROUPS; g++) {
+                    oracle.add(new HashSet<>());
+                }
+                List<Object> values = new ArrayList<>();
+                List<Integer> groups = new ArrayList<>();
+                Set<List<Object>> seen = new HashSet<>();
+                for (int i = 0; i < 600; i++) {
+                    int g = rnd.nextInt(GROUPS - 1);
+                    Object v = value(t, rnd);
+                    if (v == null || seen.add(List.of(g, v))) {
+                        values.add(v);
+                        groups.add(g);
+                        if (v != null) {
+                            oracle.get(g).add(v);
+                        }
+                    }
+                }
+                int split = rnd.nextInt(values.size());
+                List<Object> results = runTwoTables(mem, NUnique.INSTANCE, t, values, groups, split,
+                        (fn, state, column, gid, from, to) -> ((DistinctFunction) fn).fold(state, column, gid, from, to));
+                for (int g = 0; g < GROUPS; g++) {
+                    assertEquals((long) oracle.get(g).size(), results.get(g), "n_unique of " + t + " group " + g);
+                }
+            });
+        }
+    }
+
+    @Test
+    void numericFunctionsRejectOtherInputsNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sum.INSTANCE.resultType(DataType.UTF8));
+        assertEquals("sum() needs an int32, int64 or float64 input, not utf8", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Mean.INSTANCE.resultType(DataType.BOOLEAN));
+        assertEquals("mean() needs an int32, int64 or float64 input, not boolean", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Sum.INSTANCE.resultType(null));
+        assertEquals("sum() needs an int32, int64 or float64 input, not none", e.getMessage());
+        assertEquals(DataType.UTF8, Min.INSTANCE.resultType(DataType.UTF8));
+        assertEquals(List.of("sum", "count", "len", "min", "max", "mean", "first", "last", "n_unique"),
+                List.of(Sum.INSTANCE, Count.INSTANCE, Len.INSTANCE, Min.INSTANCE, Max.INSTANCE, Mean.INSTANCE, First.INSTANCE,
+                        Last.INSTANCE, NUnique.INSTANCE).stream().map(AggregateFunction::name).toList());
+    }
+
+    // ------------------------------------------------------------------ harness
+
+    /** Feeds one input column to the function; the distinct function folds instead of updating. */
+    @FunctionalInterface
+    private interface Feed {
+        void feed(AggregateFunction fn, GroupColumn[] state, ColumnVector column, int[] groups, int from, int to);
+    }
+
+    /** Random rows with nulls over groups {@code 0 .. GROUPS - 2}, checked per group against {@code oracle}. */
+    private static void check(AggregateFunction fn, DataType type, Function<List<Object>, Object> oracle) {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(fn.name().hashCode() * 31L + (type == null ? 0 : type.ordinal()));
+            for (int round = 0; round < 3; round++) {
+                int n = round == 0 ? 1 : 200 + rnd.nextInt(400);
+                List<Object> values = new ArrayList<>();
+                List<Integer> groups = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    values.add(type == null ? null : value(type, rnd));
+                    groups.add(rnd.nextInt(GROUPS - 1));
+                }
+                int split = rnd.nextInt(n + 1);
+                List<Object> results = runTwoTables(mem, fn, type, values, groups, split,
+                        (f, state, column, gid, from, to) -> f.update(state, column, gid, from, to, 0));
+                for (int g = 0; g < GROUPS; g++) {
+                    List<Object> of = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        if (groups.get(i) == g) {
+                            of.add(values.get(i));
+                        }
+                    }
+                    assertEquals(oracle.apply(of), results.get(g), fn.name() + " of " + type + " group " + g + " rows " + of);
+                }
+            }
+        });
+    }
+
+    /**
+     * Rows {@code [0, split)} go to table A, the rest to table B; A's states become partial rows
+     * merged into B, and B's groups are finished in two ranges.
+     */
+    private static List<Object> runTwoTables(TestMemory mem, AggregateFunction fn, DataType type, List<Object> values,
+            List<Integer> groups, int split, Feed feed) {
+        DataType columnType = type == null ? DataType.INT64 : type;
+        Schema schema = new Schema(List.of(Field.of("in", columnType)));
+        List<List<Object>> rows = values.stream().map(v -> Arrays.asList(v)).toList();
+        int[] gid = groups.stream().mapToInt(Integer::intValue).toArray();
+        List<StateType> types = fn.stateTypes(type);
+        try (ByteLog logA = new ByteLog(mem.pool(), mem.budget());
+             ByteLog logB = new ByteLog(mem.pool(), mem.budget());
+             Morsel in = RandomData.morsel(schema, rows, 0, mem.pool(), mem.budget())) {
+            GroupColumn[] a = states(types, logA);
+            GroupColumn[] b = states(types, logB);
+            ColumnVector column = type == null ? null : in.column(0);
+            feed.feed(fn, a, column, gid, 0, split);
+            feed.feed(fn, b, column, gid, split, values.size());
+            try (Morsel partials = partialRows(mem, types, a)) {
+                int[] identity = new int[GROUPS];
+                Arrays.setAll(identity, g -> g);
+                // The state columns sit after a leading column, as after keys in a partial row.
+                fn.merge(b, partials, 1, identity, 0, GROUPS);
+            }
+            try (ColumnBuilder out = ColumnBuilder.create(fn.resultType(type), mem.pool(), mem.budget(), GROUPS)) {
+                fn.finish(b, 0, 5, out);
+                fn.finish(b, 5, GROUPS, out);
+                try (ColumnVector result = out.build()) {
+                    assertEquals(GROUPS, result.length());
+                    List<Object> objects = new ArrayList<>();
+                    for (int g = 0; g < GROUPS; g++) {
+                        objects.add(result.getObject(g));
+                    }
+                    return objects;
+                }
+            }
+        }
+    }
+
+    private static GroupColumn[] states(List<StateType> types, ByteLog log) {
+        GroupColumn[] cols = new GroupColumn[types.size()];
+        for (int i = 0; i < cols.length; i++) {
+            cols[i] = new GroupColumn(types.get(i).type(), types.get(i).startsNull(), log);
+            cols[i].resize(GROUPS);
+            for (int g = 0; g < GROUPS; g++) {
+                cols[i].start(g);
+            }
+        }
+        return cols;
+    }
+
+    private static Morsel partialRows(TestMemory mem, List<StateType> types, GroupColumn[] state) {
+        List<Field> fields = new ArrayList<>(List.of(Field.of("key", DataType.INT64)));
+        List<ColumnVector> vectors = new ArrayList<>();
+        try {
+            try (ColumnBuilder key = ColumnBuilder.create(DataType.INT64, mem.pool(), mem.budget(), GROUPS)) {
+                for (int g = 0; g < GROUPS; g++) {
+                    key.appendObject((long) g);
+                }
+                vectors.add(key.build());
+            }
+            for (int i = 0; i < state.length; i++) {
+                fields.add(Field.of("state" + i, types.get(i).type()));
+                try (ColumnBuilder b = ColumnBuilder.create(types.get(i).type(), mem.pool(), mem.budget(), GROUPS)) {
+                    for (int g = 0; g < GROUPS; g++) {
+                        state[i].appendTo(b, g);
+                    }
+                    vectors.add(b.build());
+                }
+            }
+        } catch (RuntimeException e) {
+            vectors.forEach(ColumnVector::close);
+            throw e;
+        }
+        return new Morsel(new Schema(fields), vectors, GROUPS, 0);
+    }
+
+    // ------------------------------------------------------------------ values and orders
+
+    /** A value with about 15% nulls; float64 values are exact quarters (sums do not depend on order) plus NaN and -0.0. */
+    private static Object value(DataType type, Random rnd) {
+        if (rnd.nextInt(100) < 15) {
+            return null;
+        }
+        return switch (type) {
+            case FLOAT64 -> switch (rnd.nextInt(20)) {
+                case 0 -> Double.NaN;
+                case 1 -> -0.0;
+                default -> (rnd.nextInt(4001) - 2000) / 4.0;
+            };
+            case INT64 -> rnd.nextInt(10) == 0 ? rnd.nextLong() : (long) rnd.nextInt(1000) - 500;
+            default -> RandomData.value(type, rnd, 0);
+        };
+    }
+
+    private static List<Object> nonNull(List<Object> values) {
+        return values.stream().filter(v -> v != null).toList();
+    }
+
+    /** The order min and max follow: float64 by {@link Double#compare}, strings by unsigned UTF-8 bytes. */
+    private static Comparator<Object> order(DataType t) {
+        return switch (t) {
+            case INT32 -> (x, y) -> Integer.compare((Integer) x, (Integer) y);
+            case INT64 -> (x, y) -> Long.compare((Long) x, (Long) y);
+            case FLOAT64 -> (x, y) -> Double.compare((Double) x, (Double) y);
+            case BOOLEAN -> (x, y) -> Boolean.compare((Boolean) x, (Boolean) y);
+            case DATE32 -> (x, y) -> ((LocalDate) x).compareTo((LocalDate) y);
+            case UTF8 -> (x, y) -> Arrays.compareUnsigned(((String) x).getBytes(StandardCharsets.UTF_8),
+                    ((String) y).getBytes(StandardCharsets.UTF_8));
+        };
+    }
+
+    @Test
+    void stateTypesDescribeThePartialRow() {
+        assertEquals(List.of(StateType.nullable(DataType.INT64), StateType.counter()), Mean.INSTANCE.stateTypes(DataType.INT32));
+        assertEquals(List.of(StateType.nullable(DataType.FLOAT64), StateType.counter()), Mean.INSTANCE.stateTypes(DataType.FLOAT64));
+        assertEquals(List.of(StateType.nullable(DataType.UTF8), StateType.nullable(DataType.INT64)),
+                First.INSTANCE.stateTypes(DataType.UTF8));
+        assertTrue(StateType.nullable(DataType.INT64).startsNull());
+        assertFalse(StateType.counter().startsNull());
+    }
+}
