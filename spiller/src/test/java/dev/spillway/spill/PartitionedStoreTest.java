@@ -52,8 +52,8 @@ class PartitionedStoreTest {
         return new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
     }
 
-    static PartitionedStore.Builder hashed(TestMemory mem, MemoryBudget budget, SpillDirectory dir, int bits) {
-        return PartitionedStore.builder("test-store", SCHEMA, mem.pool(), budget, dir).hashPartitions(bits, 0, HASHER);
+    static StoreBuilder builder(TestMemory mem, MemoryBudget budget, SpillDirectory dir) {
+        return RowStore.builder("test-store", SCHEMA, mem.pool(), budget, dir);
     }
 
     static long hashOf(Object key) {
@@ -130,8 +130,8 @@ class PartitionedStoreTest {
                     Random rnd = new Random(s);
                     List<List<Object>> input = rows(rnd, 2000 + rnd.nextInt(8000));
                     try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                         PartitionedStore store = hashed(mem, mem.budget(), dir, 1 + rnd.nextInt(8)).forceSpill(force)
-                                 .sealBytes(4096).build()) {
+                         PartitionedStore store = builder(mem, mem.budget(), dir).forceSpill(force)
+                                 .sealBytes(4096).partitioned(1 + rnd.nextInt(8), 0, HASHER)) {
                         appendAll(mem, store, input, rnd);
                         store.finishInput();
                         long rowsCounted = 0;
@@ -156,7 +156,7 @@ class PartitionedStoreTest {
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget())) {
                 MemoryBudget storeBudget = mem.budget().child("store", 512L << 10);
                 try (MemoryManager mm = new MemoryManager(storeBudget);
-                     PartitionedStore store = hashed(mem, storeBudget, dir, 4).events(events::add).build()) {
+                     PartitionedStore store = builder(mem, storeBudget, dir).events(events::add).partitioned(4, 0, HASHER)) {
                     mm.register(store); // deregistered when the manager closes
                     appendAll(mem, store, input, rnd);
                     store.finishInput();
@@ -183,7 +183,7 @@ class PartitionedStoreTest {
         assertNoLeaks(mem -> {
             Random rnd = new Random(3);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = hashed(mem, mem.budget(), dir, 1).sealBytes(4096).build()) {
+                 PartitionedStore store = builder(mem, mem.budget(), dir).sealBytes(4096).partitioned(1, 0, HASHER)) {
                 List<List<Object>> first = rows(rnd, 3000);
                 appendAll(mem, store, first, rnd);
                 assertTrue(store.evict(0) > 0);
@@ -213,8 +213,8 @@ class PartitionedStoreTest {
                 MemoryBudget storeBudget = mem.budget().child("store", 3L << 19);
                 // One partition, so every reclaim happens while this thread holds its lock.
                 try (MemoryManager mm = new MemoryManager(storeBudget);
-                     PartitionedStore store = PartitionedStore.builder("own", SCHEMA, mem.pool(), storeBudget, dir)
-                             .hashPartitions(1, 0, null).sealBytes(8192).build()) {
+                     PartitionedStore store = RowStore.builder("own", SCHEMA, mem.pool(), storeBudget, dir)
+                             .sealBytes(8192).partitioned(1, 0, null)) {
                     mm.register(store); // deregistered when the manager closes
                     for (int from = 0; from < input.size(); from += 2000) {
                         try (Morsel m = RandomData.morsel(SCHEMA, input.subList(from, from + 2000), from, mem.pool(), mem.budget());
@@ -247,7 +247,7 @@ class PartitionedStoreTest {
             Random rnd = new Random(9);
             List<List<Object>> input = rows(rnd, 20_000);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = hashed(mem, mem.budget(), dir, 3).sealBytes(4096).build()) {
+                 PartitionedStore store = builder(mem, mem.budget(), dir).sealBytes(4096).partitioned(3, 0, HASHER)) {
                 appendAll(mem, store, input, rnd);
                 store.finishInput();
                 store.pin(0);
@@ -297,7 +297,7 @@ class PartitionedStoreTest {
         assertNoLeaks(mem -> {
             Random rnd = new Random(13);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget())) {
-                try (PartitionedStore store = hashed(mem, mem.budget(), dir, 4).forceSpill(0.25).build()) {
+                try (PartitionedStore store = builder(mem, mem.budget(), dir).forceSpill(0.25).partitioned(4, 0, HASHER)) {
                     appendAll(mem, store, rows(rnd, 20_000), rnd);
                     store.finishInput();
                     for (int p = 0; p < 16; p++) {
@@ -305,8 +305,8 @@ class PartitionedStoreTest {
                         assertEquals(p < 4, store.bytes(p) == 0, "partition " + p);
                     }
                 }
-                try (PartitionedStore streams = PartitionedStore.builder("sort", SCHEMA, mem.pool(), mem.budget(), dir)
-                        .streams().forceSpill(0.5).build()) {
+                try (StreamStore streams = RowStore.builder("sort", SCHEMA, mem.pool(), mem.budget(), dir)
+                        .forceSpill(0.5).streams()) {
                     for (int k = 0; k < 6; k++) {
                         int s = streams.newStream();
                         assertEquals(k, s);
@@ -315,8 +315,8 @@ class PartitionedStoreTest {
                         assertEquals(k % 2 == 1 ? 1 : 0, streams.blockCount(s));
                     }
                 }
-                try (PartitionedStore streams = PartitionedStore.builder("sort", SCHEMA, mem.pool(), mem.budget(), dir)
-                        .streams().forceSpill(0.3).build()) {
+                try (StreamStore streams = RowStore.builder("sort", SCHEMA, mem.pool(), mem.budget(), dir)
+                        .forceSpill(0.3).streams()) {
                     Set<Integer> spilled = new HashSet<>();
                     for (int k = 0; k < 10; k++) {
                         if (streams.spilled(streams.newStream())) {
@@ -336,7 +336,7 @@ class PartitionedStoreTest {
         assertNoLeaks(mem -> {
             Random rnd = new Random(17);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = hashed(mem, mem.budget(), dir, 2).forceSpill(0.5).sealBytes(4096).build()) {
+                 PartitionedStore store = builder(mem, mem.budget(), dir).forceSpill(0.5).sealBytes(4096).partitioned(2, 0, HASHER)) {
                 List<List<Object>> input = rows(rnd, 30_000);
                 // A dominant key in partition 3: 95% of its rows.
                 long hot = 0;
@@ -385,7 +385,7 @@ class PartitionedStoreTest {
         assertNoLeaks(mem -> {
             Random rnd = new Random(19);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget())) {
-                try (PartitionedStore store = hashed(mem, mem.budget(), dir, 8).forceSpill(1).build()) {
+                try (PartitionedStore store = builder(mem, mem.budget(), dir).forceSpill(1).partitioned(8, 0, HASHER)) {
                     appendAll(mem, store, rows(rnd, 50_000), rnd);
                     store.finishInput();
                     for (int p = 0; p < 256; p++) {
@@ -402,7 +402,7 @@ class PartitionedStoreTest {
                     assertEquals(0, dir.bytesOnDisk());
                     assertEquals(1, store.stats().filesDeleted());
                 }
-                try (PartitionedStore store = hashed(mem, mem.budget(), dir, 8).forceSpill(1).rollBytes(64L << 10).build()) {
+                try (PartitionedStore store = builder(mem, mem.budget(), dir).forceSpill(1).rollBytes(64L << 10).partitioned(8, 0, HASHER)) {
                     appendAll(mem, store, rows(rnd, 50_000), rnd);
                     store.finishInput();
                     long files = store.stats().filesCreated();
@@ -421,8 +421,8 @@ class PartitionedStoreTest {
             Random rnd = new Random(23);
             List<PartitionEvicted> events = new ArrayList<>();
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = hashed(mem, mem.budget(), dir, 1)
-                         .events(e -> events.add((PartitionEvicted) e)).build()) {
+                 PartitionedStore store = builder(mem, mem.budget(), dir)
+                         .events(e -> events.add((PartitionEvicted) e)).partitioned(1, 0, HASHER)) {
                 appendAll(mem, store, rows(rnd, 5000), rnd);
                 store.finishInput();
                 assertTrue(store.evict(1) > 0);
@@ -461,7 +461,7 @@ class PartitionedStoreTest {
                     MemoryBudget storeBudget = mem.budget().child("store", 2L << 20);
                     ExecutorService pool = Executors.newFixedThreadPool(6);
                     try (MemoryManager mm = new MemoryManager(storeBudget);
-                         PartitionedStore store = hashed(mem, storeBudget, dir, 5).sealBytes(4096).build()) {
+                         PartitionedStore store = builder(mem, storeBudget, dir).sealBytes(4096).partitioned(5, 0, HASHER)) {
                         mm.register(store); // deregistered when the manager closes
                         AtomicBoolean done = new AtomicBoolean();
                         List<Future<?>> appenders = new ArrayList<>();
@@ -508,7 +508,7 @@ class PartitionedStoreTest {
             List<List<Object>> input = rows(rnd, 40_000);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = hashed(mem, mem.budget(), dir, 4).forceSpill(1).sealBytes(4096).build()) {
+                 PartitionedStore store = builder(mem, mem.budget(), dir).forceSpill(1).sealBytes(4096).partitioned(4, 0, HASHER)) {
                 appendAll(mem, store, input, rnd);
                 store.finishInput();
                 Map<Integer, List<List<Object>>> expected = new HashMap<>();
@@ -542,8 +542,7 @@ class PartitionedStoreTest {
         assertNoLeaks(mem -> {
             Random rnd = new Random(31);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = PartitionedStore.builder("mux", SCHEMA, mem.pool(), mem.budget(), dir)
-                         .streams().build()) {
+                 StreamStore store = RowStore.builder("mux", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
                 int streams = 5;
                 List<List<List<Object>>> sent = new ArrayList<>();
                 List<List<List<Object>>> received = new ArrayList<>();
@@ -592,8 +591,7 @@ class PartitionedStoreTest {
         assertNoLeaks(mem -> {
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = PartitionedStore.builder("mux", SCHEMA, mem.pool(), mem.budget(), dir)
-                         .streams().forceSpill(1).build()) {
+                 StreamStore store = RowStore.builder("mux", SCHEMA, mem.pool(), mem.budget(), dir).forceSpill(1).streams()) {
                 int a = store.newStream();
                 int b = store.newStream();
                 List<List<Object>> sentA = new ArrayList<>();
@@ -637,11 +635,10 @@ class PartitionedStoreTest {
     void badUseGetsSpecificErrors() {
         assertNoLeaks(mem -> {
             try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
-                 PartitionedStore store = hashed(mem, mem.budget(), dir, 2).build()) {
-                assertThrows(IllegalArgumentException.class, () -> hashed(mem, mem.budget(), dir, 2).forceSpill(1.5));
-                assertThrows(IllegalStateException.class,
-                        () -> PartitionedStore.builder("x", SCHEMA, mem.pool(), mem.budget(), dir).build());
-                assertThrows(IllegalStateException.class, store::newStream);
+                 PartitionedStore store = builder(mem, mem.budget(), dir).partitioned(2, 0, HASHER)) {
+                assertThrows(IllegalArgumentException.class, () -> builder(mem, mem.budget(), dir).forceSpill(1.5));
+                assertThrows(IllegalArgumentException.class, () -> builder(mem, mem.budget(), dir).partitioned(0, 0, HASHER));
+                assertThrows(IllegalArgumentException.class, () -> builder(mem, mem.budget(), dir).partitioned(8, 60, HASHER));
                 assertThrows(IllegalStateException.class, () -> store.take(0), "take before finishInput");
                 assertThrows(IllegalStateException.class, () -> store.repartition(0, 2), "repartition before finishInput");
                 try (Morsel m = RandomData.morsel(SCHEMA, rows(new Random(1), 10), 0, mem.pool(), mem.budget())) {
