@@ -49,7 +49,32 @@ public final class SpillReader implements AutoCloseable {
     private final long[] offsets;
     private final int[] partitions;
     private final int[] rows;
-    private boolean closed;
+    private volatile boolean closed;
+
+    /**
+     * A reader of the blocks written so far to a file that is still being appended to: the block
+     * index comes from the writer (no footer yet) and only the written prefix is mapped. Blocks are
+     * immutable once appended, so the prefix stays valid while the writer appends behind it.
+     */
+    SpillReader(SpillDirectory dir, SpillFile prefix, long[] offsets, int[] partitions, int[] rows) {
+        this.dir = dir;
+        this.file = prefix;
+        this.budget = dir.budget();
+        this.arena = Arena.ofShared();
+        this.indexOffset = prefix.byteSize();
+        this.offsets = offsets;
+        this.partitions = partitions;
+        this.rows = rows;
+        try (FileChannel ch = FileChannel.open(prefix.path(), StandardOpenOption.READ)) {
+            map = ch.map(FileChannel.MapMode.READ_ONLY, 0, prefix.byteSize(), arena);
+        } catch (IOException e) {
+            arena.close();
+            throw new SpillException("cannot read spill file " + prefix.path() + ": " + e, e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
 
     SpillReader(SpillDirectory dir, SpillFile file, MemoryBudget budget) {
         this.dir = dir;
@@ -163,12 +188,23 @@ public final class SpillReader implements AutoCloseable {
     }
 
     /**
-     * Reads block {@code b}; the caller owns the morsel (its sequence number is {@code b}).
+     * Reads block {@code b} into buffers charged to the reader's budget; the caller owns the
+     * morsel (its sequence number is {@code b}). See {@link #read(int, Schema, MemoryBudget)}.
+     */
+    public Morsel read(int b, Schema schema) {
+        return read(b, schema, budget);
+    }
+
+    /**
+     * Reads block {@code b}, decompressing into pooled buffers charged to {@code readBudget}; the
+     * caller owns the morsel (its sequence number is {@code b}). Safe to call from several threads
+     * at once: the mapping is shared and read-only, and every call uses its own checksum state and
+     * output buffers (the LZ4 decompressor is stateless).
      *
      * @throws SpillCorruptedException when any check fails
      * @throws IllegalArgumentException when the block's columns do not match {@code schema}
      */
-    public Morsel read(int b, Schema schema) {
+    public Morsel read(int b, Schema schema, MemoryBudget readBudget) {
         if (closed) {
             throw new IllegalStateException("spill reader for " + file.path() + " is closed");
         }
@@ -238,7 +274,7 @@ public final class SpillReader implements AutoCloseable {
                         pending.add(null);
                         continue;
                     }
-                    NativeBuffer out = dir.pool().allocate(budget, Math.max(1, rawLength));
+                    NativeBuffer out = dir.pool().allocate(readBudget, Math.max(1, rawLength));
                     pending.add(out);
                     pos = readChunks(b, pos, end, chunks, rawLength, out.segment());
                     raw += rawLength;
@@ -356,9 +392,9 @@ public final class SpillReader implements AutoCloseable {
         return file;
     }
 
-    /** Unmaps the file. Idempotent; morsels already read stay valid. */
+    /** Unmaps the file. Idempotent; morsels already read stay valid. No read may be in progress. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

@@ -223,6 +223,25 @@ public final class SpillWriter implements AutoCloseable {
     }
 
     /**
+     * A reader of the blocks appended so far, while this writer may go on appending (the file has
+     * no footer yet: the index comes from memory). Blocks appended later need a new reader.
+     */
+    synchronized SpillReader openWritten() {
+        ensureWritable();
+        int n = index.size();
+        long[] offsets = new long[n];
+        int[] partitions = new int[n];
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            long[] e = index.get(i);
+            offsets[i] = e[0];
+            partitions[i] = (int) e[1];
+            rows[i] = (int) e[2];
+        }
+        return new SpillReader(dir, new SpillFile(path, position, n, rawBytes), offsets, partitions, rows);
+    }
+
+    /**
      * Writes the footer index and closes the file.
      *
      * @return the finished file, to read back with {@link SpillDirectory#open}

@@ -24,10 +24,21 @@
  *
  * <h2>Partitions</h2>
  * Every block carries a partition tag and the index lists them, so one file may hold several
- * partitions and a reader can iterate one partition's blocks. Operators usually keep one file per
- * spilled partition (so a partition that grows after spilling appends to its own file and is read
- * back sequentially); the open-file cap ({@code FileHandles}) closes least recently used channels
- * and reopens them on demand, which positional writes make cheap.
+ * partitions. Operators keep their spillable state in a {@link dev.spillway.spill.RowStore}: a
+ * {@link dev.spillway.spill.PartitionedStore} of 2<sup>bits</sup> hash partitions (rows scattered
+ * by a counting sort on the hash bits after the top {@code shift}, so a re-partitioned child uses
+ * the next bits) or a {@link dev.spillway.spill.StreamStore} of ordered streams (sort runs,
+ * multiplexer backlogs). Each unit holds column-wise chunks sealed at
+ * {@link dev.spillway.spill.RowStore#sealBytes(long)}; the store is the operator's
+ * {@link dev.spillway.memory.Spillable} with one victim policy (largest evictable unit first,
+ * try-locks only, the caller's own locked unit keeps its open chunk, pinned and taken units stay),
+ * writes evicted units' later chunks straight through, and has one forced-spill setting (a share
+ * of its units). All units of a store write into one file at a time (rolled past a size), blocks
+ * tagged with the unit; the store keeps each unit's (file, block) list in memory, so a file is
+ * read while it still grows: the written prefix is mapped, and mapped again when a later block is
+ * asked for. A file is deleted when every unit with blocks in it was released. The open-file cap
+ * ({@code FileHandles}) closes least recently used channels and reopens them on demand, which
+ * positional writes make cheap; readers map and close their descriptor at once.
  *
  * <h2>Directories</h2>
  * {@link dev.spillway.spill.SpillManager} resolves the root (configured path, else

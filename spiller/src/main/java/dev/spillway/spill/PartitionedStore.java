@@ -1,0 +1,277 @@
+package dev.spillway.spill;
+
+import dev.spillway.memory.ChunkBuilder;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.NativeBuffer;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * A {@link RowStore} of 2<sup>bits</sup> hash partitions: the build side of a join, the partial
+ * rows of a group-by, the probe rows of spilled join partitions.
+ *
+ * <p>{@link #append(Morsel, MemorySegment)} scatters a morsel's rows by a counting sort on
+ * {@code bits} hash bits after the top {@code shift} ({@link #partitionOf}; shift 0 and 8 bits
+ * is {@code Hashing.partition}) into each partition's open {@link ChunkBuilder}, sealed at
+ * {@link RowStore#sealBytes(long)} bytes. {@link #finishInput} seals the open chunks and evicts
+ * the forced share of partitions; from then on a partition is wholly in memory or wholly on disk
+ * (write-through). {@link #repartition} splits one partition on the next hash bits into a child
+ * store. Evicting a partition emits a {@code PartitionEvicted} event.
+ */
+public final class PartitionedStore extends RowStore {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+
+    private final int bits;
+    private final int shift;
+    private final RowHasher hasher;
+    private final StoreUnit[] partitions;
+    private final List<StoreUnit> units;
+    private volatile boolean inputFinished;
+
+    PartitionedStore(StoreBuilder b, int bits, int shift, RowHasher hasher, StoreStats stats, boolean startSpilled) {
+        super(b, stats, "partitions");
+        this.bits = bits;
+        this.shift = shift;
+        this.hasher = hasher;
+        this.partitions = new StoreUnit[1 << bits];
+        for (int p = 0; p < partitions.length; p++) {
+            partitions[p] = new StoreUnit(p);
+            partitions[p].spilled = startSpilled;
+        }
+        this.units = List.of(partitions);
+    }
+
+    /** The partition of a row whose hash is {@code hash}: {@code bits} bits after the top {@code shift}. */
+    public int partitionOf(long hash) {
+        return (int) ((hash << shift) >>> (64 - bits));
+    }
+
+    /**
+     * Scatters the rows of {@code m} into the partitions by {@code hashes} (one native long per
+     * row). The caller keeps ownership of {@code m}. Thread-safe.
+     *
+     * @throws IllegalStateException after {@link #finishInput}, or when a target partition was
+     *                               taken or released
+     */
+    public void append(Morsel m, MemorySegment hashes) {
+        ensureWritable();
+        int n = m.rowCount();
+        if (hashes.byteSize() < 8L * n) {
+            throw new IllegalArgumentException("hashes hold " + hashes.byteSize() / 8 + " longs, the morsel has " + n + " rows");
+        }
+        if (n == 0) {
+            return;
+        }
+        int fanout = partitions.length;
+        int[] bounds = new int[fanout + 1];
+        try (NativeBuffer pb = pool.allocate(budget, 4L * n)) {
+            MemorySegment perm = pb.segment();
+            for (int r = 0; r < n; r++) {
+                bounds[partitionOf(hashes.getAtIndex(LONG, r)) + 1]++;
+            }
+            for (int p = 0; p < fanout; p++) {
+                bounds[p + 1] += bounds[p];
+            }
+            int[] fill = bounds.clone();
+            for (int r = 0; r < n; r++) {
+                perm.setAtIndex(INT, fill[partitionOf(hashes.getAtIndex(LONG, r))]++, r);
+            }
+            for (int p = 0; p < fanout; p++) {
+                if (bounds[p + 1] > bounds[p]) {
+                    appendRows(partitions[p], m, perm, bounds[p], bounds[p + 1]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Hashes {@code m} with the store's {@link RowHasher} and scatters it as
+     * {@link #append(Morsel, MemorySegment)} does.
+     *
+     * @throws IllegalStateException when the store was built without a hasher
+     */
+    public void append(Morsel m) {
+        requireHasher();
+        try (NativeBuffer hb = pool.allocate(budget, Math.max(8, 8L * m.rowCount()))) {
+            hasher.hash(m, hb.segment());
+            append(m, hb.segment());
+        }
+    }
+
+    /**
+     * Appends the rows {@code rows[from .. to)} (native int32 row numbers) of {@code m} to
+     * partition {@code partition}, for callers that grouped rows themselves. The caller keeps
+     * ownership of {@code m}. Thread-safe.
+     */
+    public void append(int partition, Morsel m, MemorySegment rows, int from, int to) {
+        ensureWritable();
+        if (from < 0 || to < from || rows.byteSize() < 4L * to) {
+            throw new IllegalArgumentException("row range [" + from + ", " + to + ") outside the " + rows.byteSize() / 4
+                    + " row numbers given");
+        }
+        if (to > from) {
+            appendRows(partitions[partition], m, rows, from, to);
+        }
+    }
+
+    private void appendRows(StoreUnit u, Morsel m, MemorySegment rows, int from, int to) {
+        u.lock.lock();
+        try {
+            checkAppendable(u);
+            if (u.open == null) {
+                u.open = new ChunkBuilder(schema, pool, budget, Math.min(1024, to - from));
+            }
+            for (int k = from; k < to; k++) {
+                // A reservation here may evict this very partition on this thread: its sealed
+                // list is replaced then, so no reference to it is held across the loop.
+                u.open.append(m, rows.getAtIndex(INT, k));
+            }
+            u.rows += to - from;
+            if (u.open.byteSize() >= sealBytes) {
+                Morsel sealed = u.open.seal();
+                u.open = null;
+                keepOrWrite(u, sealed);
+            }
+            u.updateBytes();
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /**
+     * Ends the input: seals the open chunks (writing those of spilled partitions) and evicts
+     * partitions {@code 0 .. round(f * N) - 1} for the forced-spill fraction f (pinned ones
+     * excepted). Idempotent.
+     */
+    public void finishInput() {
+        ensureOpen();
+        if (inputFinished) {
+            return;
+        }
+        for (StoreUnit u : partitions) {
+            u.lock.lock();
+            try {
+                if (u.open != null) {
+                    ChunkBuilder open = u.open;
+                    u.open = null;
+                    if (open.rows() > 0) {
+                        keepOrWrite(u, open.seal());
+                    } else {
+                        open.close();
+                    }
+                }
+                u.updateBytes();
+            } finally {
+                u.lock.unlock();
+            }
+        }
+        inputFinished = true;
+        int forced = (int) Math.round(forceSpill * partitions.length);
+        for (int p = 0; p < forced; p++) {
+            StoreUnit u = partitions[p];
+            evict(u, true);
+            u.lock.lock();
+            try {
+                u.spilled |= u.evictable();
+            } finally {
+                u.lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Re-partitions partition {@code partition} — its in-memory rows and its spilled blocks — on
+     * the next {@code extraBits} hash bits into a new child store (same component, events and
+     * stats; its partitions start spilled when this one was, so rows read from disk go back to
+     * disk as they are scattered), then releases the partition. The caller closes the child.
+     *
+     * @return the child and its rows per sub-partition, for skew detection
+     */
+    public Repartition repartition(int partition, int extraBits) {
+        requireHasher();
+        ensureReadable();
+        if (!inputFinished) {
+            throw new IllegalStateException(component + ": finish the input before re-partitioning");
+        }
+        if (extraBits < 1 || extraBits > 16 || shift + bits + extraBits > 64) {
+            throw new IllegalArgumentException("cannot re-partition on " + extraBits + " more bits after " + (shift + bits));
+        }
+        StoreUnit u = partitions[partition];
+        List<Morsel> memory;
+        List<StoreUnit.BlockRef> blocks;
+        boolean wasSpilled;
+        u.lock.lock();
+        try {
+            checkLive(u);
+            memory = takeLocked(u);
+            blocks = List.copyOf(u.blocks);
+            wasSpilled = u.spilled;
+        } finally {
+            u.lock.unlock();
+        }
+        StoreBuilder cb = new StoreBuilder(component, schema, pool, budget, dir).events(events).sealBytes(sealBytes)
+                .rollBytes(rollBytes);
+        PartitionedStore child = new PartitionedStore(cb, extraBits, shift + bits, hasher, stats, wasSpilled);
+        try {
+            for (Morsel m : memory) {
+                try (m) {
+                    child.append(m);
+                }
+            }
+            for (StoreUnit.BlockRef ref : blocks) {
+                try (Morsel m = readBlock(ref, budget)) {
+                    child.append(m);
+                }
+            }
+            child.finishInput();
+        } catch (RuntimeException | Error e) {
+            memory.forEach(Morsel::close);
+            child.close();
+            throw e;
+        }
+        release(partition);
+        long[] rows = new long[1 << extraBits];
+        for (int s = 0; s < rows.length; s++) {
+            rows[s] = child.rows(s);
+        }
+        return new Repartition(child, rows);
+    }
+
+    @Override
+    public int unitCount() {
+        return partitions.length;
+    }
+
+    @Override
+    List<StoreUnit> units() {
+        return units;
+    }
+
+    @Override
+    StoreUnit unit(int unit) {
+        return partitions[unit];
+    }
+
+    @Override
+    void checkTakeable(int unit) {
+        if (!inputFinished) {
+            throw new IllegalStateException(component + ": finish the input before taking partition " + unit);
+        }
+    }
+
+    private void requireHasher() {
+        if (hasher == null) {
+            throw new IllegalStateException(component + ": the store was built without a row hasher");
+        }
+    }
+
+    private void ensureWritable() {
+        ensureOpen();
+        if (inputFinished) {
+            throw new IllegalStateException(component + ": the input was finished");
+        }
+    }
+}

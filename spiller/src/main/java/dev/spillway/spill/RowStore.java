@@ -1,0 +1,534 @@
+package dev.spillway.spill;
+
+import dev.spillway.event.EventSink;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.ChunkBuilder;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.Schema;
+import dev.spillway.memory.Spillable;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+/**
+ * The spillable row store every spilling operator keeps its state in: rows of one schema in
+ * <i>units</i> — the hash partitions of a {@link PartitionedStore} or the ordered streams of a
+ * {@link StreamStore} — each a list of sealed column-wise morsels in memory plus blocks on disk.
+ *
+ * <p><b>Spilling</b>: the store is its owner's {@link Spillable}. {@link #spill} evicts the
+ * largest evictable unit first until enough was freed; a unit that is {@link #pin pinned},
+ * {@link #take taken} or released is not evictable. The memory manager's thread only try-locks
+ * (it never waits for another thread); a unit whose lock the calling thread holds (it is
+ * appending, and its own reservation asked for memory) loses its sealed chunks and keeps its open
+ * one. Once evicted, a unit's later sealed chunks go straight to disk (write-through).
+ *
+ * <p><b>Files</b>: every unit writes into one file at a time, blocks tagged with the unit number;
+ * the store rolls to a new file past {@link StoreBuilder#rollBytes} and deletes a file (releasing
+ * its disk reservation) once every unit with blocks in it was released, or at {@link #close}. A
+ * file is readable while it grows ({@link StoreFile}), so a unit can be read while others spill.
+ *
+ * <p><b>Locks</b>: a unit's lock, then the file lock, never the reverse. Sizes are volatile
+ * fields written under the unit's lock and read without it; an open chunk is never read without
+ * its unit's lock (its owner may be sealing it). {@link #spill} returns 0 when the calling thread
+ * is itself writing to the file (a write that reserved memory must not re-enter the writer).
+ */
+public abstract sealed class RowStore implements Spillable, AutoCloseable permits PartitionedStore, StreamStore {
+    /** Default size past which the store starts a new spill file. */
+    public static final long DEFAULT_ROLL_BYTES = 256L << 20;
+
+    final String component;
+    final Schema schema;
+    final BlockPool pool;
+    final MemoryBudget budget;
+    final SpillDirectory dir;
+    final EventSink events;
+    final long sealBytes;
+    final double forceSpill;
+    final long rollBytes;
+    final StoreStats stats;
+    final StoreFiles files;
+    volatile boolean closed;
+    private volatile RuntimeException failure;
+
+    RowStore(StoreBuilder b, StoreStats stats, String fileLabel) {
+        this.component = b.component;
+        this.schema = b.schema;
+        this.pool = b.pool;
+        this.budget = b.budget;
+        this.dir = b.dir;
+        this.events = b.events;
+        this.sealBytes = b.sealBytes > 0 ? b.sealBytes : sealBytes(b.budget.effectiveCap());
+        this.forceSpill = b.forceSpill;
+        this.rollBytes = b.rollBytes;
+        this.stats = stats;
+        this.files = new StoreFiles(b.dir, b.component + "-" + fileLabel, b.rollBytes, stats);
+    }
+
+    /**
+     * Starts a store of rows of {@code schema} owned by {@code component} (the name in events,
+     * e.g. {@code equi-join}); memory is charged to {@code budget}, spills go to {@code dir}.
+     */
+    public static StoreBuilder builder(String component, Schema schema, BlockPool pool, MemoryBudget budget,
+            SpillDirectory dir) {
+        return new StoreBuilder(component, schema, pool, budget, dir);
+    }
+
+    /**
+     * The size at which a chunk is sealed, for a budget whose effective cap is {@code cap}:
+     * {@code max(4 KiB, min(1 MiB, cap / 4096))}, so that 4096 chunks fit the cap (256 partitions
+     * of 16 chunks) and small caps still spill in useful blocks.
+     */
+    public static long sealBytes(long cap) {
+        return Math.max(4L << 10, Math.min(1L << 20, cap / 4096));
+    }
+
+    abstract List<StoreUnit> units();
+
+    abstract StoreUnit unit(int unit);
+
+    /** Number of units: hash partitions, or streams created so far. */
+    public abstract int unitCount();
+
+    /** Checks that the in-memory morsels of a unit may be taken now. */
+    abstract void checkTakeable(int unit);
+
+    // ================================================================== writing
+
+    /** Keeps a sealed morsel in memory, or writes it through when the unit is spilled (unit lock held; takes ownership). */
+    final void keepOrWrite(StoreUnit u, Morsel sealed) {
+        if (!u.spilled) {
+            u.sealed.add(sealed);
+            u.sealedBytes += sealed.byteSize();
+            return;
+        }
+        try (sealed) {
+            files.lock.lock();
+            try {
+                write(u, List.of(sealed));
+            } finally {
+                files.lock.unlock();
+            }
+        }
+    }
+
+    /** Writes blocks of {@code u} (unit lock and file lock held); returns the last file written. */
+    private StoreFile write(StoreUnit u, List<Morsel> out) {
+        try {
+            return files.write(u, out);
+        } catch (RuntimeException e) {
+            // Rows of this unit are lost: every later read must fail rather than miss them.
+            failure = e;
+            throw e;
+        }
+    }
+
+    // ================================================================== spilling
+
+    @Override
+    public final String name() {
+        return component;
+    }
+
+    @Override
+    public final long spillableBytes() {
+        if (closed) {
+            return 0;
+        }
+        long n = 0;
+        for (StoreUnit u : units()) {
+            n += u.evictable() ? u.bytes : 0;
+        }
+        return n;
+    }
+
+    /** Evicts the largest evictable units until {@code bytesWanted} were freed; never waits for a lock. */
+    @Override
+    public final long spill(long bytesWanted) {
+        if (closed || files.lock.isHeldByCurrentThread()) {
+            return 0;
+        }
+        long freed = 0;
+        Set<StoreUnit> busy = new HashSet<>();
+        while (freed < bytesWanted) {
+            StoreUnit best = largest(busy);
+            if (best == null) {
+                break;
+            }
+            long got = evict(best, false);
+            if (got == 0) {
+                busy.add(best);
+            }
+            freed += got;
+        }
+        return freed;
+    }
+
+    /**
+     * Evicts the largest evictable unit, for the owner's own policies (waits for its lock; do not
+     * call from inside a reservation).
+     *
+     * @return bytes freed, 0 when nothing is left to evict
+     */
+    public final long evictLargest() {
+        ensureOpen();
+        Set<StoreUnit> done = new HashSet<>();
+        StoreUnit best;
+        while ((best = largest(done)) != null) {
+            long got = evict(best, true);
+            if (got > 0) {
+                return got;
+            }
+            done.add(best);
+        }
+        return 0;
+    }
+
+    /** Evicts unit {@code unit} (waiting for its lock); returns bytes freed (0 when not evictable or empty). */
+    public final long evict(int unit) {
+        ensureOpen();
+        return evict(unit(unit), true);
+    }
+
+    private StoreUnit largest(Set<StoreUnit> exclude) {
+        StoreUnit best = null;
+        long bestBytes = 0;
+        for (StoreUnit u : units()) {
+            long b = u.bytes;
+            if (b > bestBytes && u.evictable() && !exclude.contains(u)) {
+                best = u;
+                bestBytes = b;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Writes a unit's sealed chunks — and its open chunk unless the calling thread is the one
+     * appending to it — to the current file and frees them. {@code wait}: the owner's call, which
+     * may wait for locks; otherwise only try-locks.
+     */
+    final long evict(StoreUnit u, boolean wait) {
+        if (files.lock.isHeldByCurrentThread()) {
+            return 0;
+        }
+        boolean own = u.lock.isHeldByCurrentThread();
+        if (!own) {
+            if (wait) {
+                u.lock.lock();
+            } else if (!u.lock.tryLock()) {
+                return 0;
+            }
+        }
+        try {
+            boolean takeOpen = !own && u.open != null;
+            if (!u.evictable() || (u.sealed.isEmpty() && !takeOpen)) {
+                return 0;
+            }
+            if (wait) {
+                files.lock.lock();
+            } else if (!files.lock.tryLock()) {
+                return 0;
+            }
+            long freed = 0;
+            StoreFile last;
+            try {
+                if (takeOpen) {
+                    ChunkBuilder open = u.open;
+                    u.open = null;
+                    if (open.rows() > 0) {
+                        Morsel s = open.seal();
+                        u.sealed.add(s);
+                        u.sealedBytes += s.byteSize();
+                    } else {
+                        open.close();
+                    }
+                }
+                List<Morsel> out = u.sealed;
+                u.sealed = new ArrayList<>();
+                u.sealedBytes = 0;
+                u.spilled = true;
+                try {
+                    for (Morsel m : out) {
+                        freed += m.byteSize();
+                    }
+                    last = write(u, out);
+                } finally {
+                    out.forEach(Morsel::close);
+                    u.updateBytes();
+                }
+            } finally {
+                files.lock.unlock();
+            }
+            stats.evicted(freed);
+            if (this instanceof PartitionedStore && freed > 0) {
+                events.accept(new PartitionEvicted(component, u.id, freed, StoreFiles.pathOf(last)));
+            }
+            return freed;
+        } finally {
+            if (!own) {
+                u.lock.unlock();
+            }
+        }
+    }
+
+    // ================================================================== reading back
+
+    /** Marks unit {@code unit} not evictable until {@link #unpin}; pins nest. */
+    public final void pin(int unit) {
+        StoreUnit u = unit(unit);
+        u.lock.lock();
+        try {
+            u.pins++;
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /** Undoes one {@link #pin}. */
+    public final void unpin(int unit) {
+        StoreUnit u = unit(unit);
+        u.lock.lock();
+        try {
+            if (u.pins == 0) {
+                throw new IllegalStateException(component + ": unit " + unit + " is not pinned");
+            }
+            u.pins--;
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the in-memory sealed morsels of unit {@code unit} (the caller owns them) and makes
+     * the unit not evictable; no more rows may be appended to it. Its spilled blocks stay readable
+     * through {@link #readSpilled}.
+     *
+     * @throws IllegalStateException for a hash partition before {@link PartitionedStore#finishInput}
+     */
+    public final List<Morsel> take(int unit) {
+        ensureReadable();
+        checkTakeable(unit);
+        StoreUnit u = unit(unit);
+        u.lock.lock();
+        try {
+            checkLive(u);
+            return takeLocked(u);
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /** Marks the unit taken and hands out its sealed morsels (unit lock held). */
+    static List<Morsel> takeLocked(StoreUnit u) {
+        u.taken = true;
+        List<Morsel> out = u.sealed;
+        u.sealed = new ArrayList<>();
+        u.sealedBytes = 0;
+        u.updateBytes();
+        return out;
+    }
+
+    /**
+     * The spilled blocks of unit {@code unit}, in write order, each read when {@code next()} is
+     * called into buffers charged to {@code readBudget} (the caller owns every morsel). Blocks
+     * written while iterating are included. Several threads may read different units at once.
+     */
+    public final Iterator<Morsel> readSpilled(int unit, MemoryBudget readBudget) {
+        ensureReadable();
+        StoreUnit u = unit(unit);
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return blockAt(u, next) != null;
+            }
+
+            @Override
+            public Morsel next() {
+                StoreUnit.BlockRef ref = blockAt(u, next);
+                if (ref == null) {
+                    throw new NoSuchElementException();
+                }
+                next++;
+                return readBlock(ref, readBudget);
+            }
+        };
+    }
+
+    private StoreUnit.BlockRef blockAt(StoreUnit u, int i) {
+        u.lock.lock();
+        try {
+            checkLive(u);
+            return i < u.blocks.size() ? u.blocks.get(i) : null;
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    final Morsel readBlock(StoreUnit.BlockRef ref, MemoryBudget readBudget) {
+        ensureReadable();
+        Morsel m = ref.file().read(ref.index(), schema, readBudget);
+        stats.blockRead();
+        return m;
+    }
+
+    /**
+     * Frees what is left of unit {@code unit} in memory and drops its blocks; a file is deleted
+     * once no live unit has blocks in it. Idempotent.
+     */
+    public final void release(int unit) {
+        StoreUnit u = unit(unit);
+        u.lock.lock();
+        try {
+            releaseLocked(u);
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    private void releaseLocked(StoreUnit u) {
+        if (u.released) {
+            return;
+        }
+        u.released = true;
+        try {
+            u.sealed.forEach(Morsel::close);
+            if (u.open != null) {
+                u.open.close();
+            }
+        } finally {
+            u.sealed = new ArrayList<>();
+            u.open = null;
+            u.sealedBytes = 0;
+            u.bytes = 0;
+            u.blocks.clear();
+            files.drop(u);
+        }
+    }
+
+    // ================================================================== state
+
+    /** Bytes of unit {@code unit} in memory (sealed and open); read without locks. */
+    public final long bytes(int unit) {
+        return unit(unit).bytes;
+    }
+
+    /** Rows appended to unit {@code unit}, in memory and on disk. */
+    public final long rows(int unit) {
+        return unit(unit).rows;
+    }
+
+    /** Rows of unit {@code unit} on disk. */
+    public final long spilledRows(int unit) {
+        return unit(unit).spilledRows;
+    }
+
+    /** Whether unit {@code unit} was evicted (its later chunks go to disk). */
+    public final boolean spilled(int unit) {
+        return unit(unit).spilled;
+    }
+
+    /** Blocks of unit {@code unit} on disk. */
+    public final int blockCount(int unit) {
+        StoreUnit u = unit(unit);
+        u.lock.lock();
+        try {
+            return u.blocks.size();
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /** In-memory bytes over all units. */
+    public final long bytesInMemory() {
+        long n = 0;
+        for (StoreUnit u : units()) {
+            n += u.bytes;
+        }
+        return n;
+    }
+
+    /** Spill files the store holds now. */
+    public final int fileCount() {
+        return files.count();
+    }
+
+    /** The seal size of this store's chunks. */
+    public final long sealBytes() {
+        return sealBytes;
+    }
+
+    /** Counters (a re-partitioned child shares its parent's). */
+    public final StoreStats stats() {
+        return stats;
+    }
+
+    /** The rows' schema. */
+    public final Schema schema() {
+        return schema;
+    }
+
+    /** Frees every unit and deletes every file. Idempotent. */
+    @Override
+    public final void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        for (StoreUnit u : units()) {
+            u.lock.lock();
+            try {
+                releaseLocked(u);
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            } finally {
+                u.lock.unlock();
+            }
+        }
+        try {
+            files.deleteAll();
+        } catch (RuntimeException e) {
+            first = first == null ? e : first;
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    // ================================================================== checks
+
+    final void checkAppendable(StoreUnit u) {
+        checkLive(u);
+        if (u.taken) {
+            throw new IllegalStateException(component + ": unit " + u.id + " was taken; no rows may be appended");
+        }
+    }
+
+    final void checkLive(StoreUnit u) {
+        if (u.released) {
+            throw new IllegalStateException(component + ": unit " + u.id + " was released");
+        }
+    }
+
+    final void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(component + ": the store is closed");
+        }
+    }
+
+    final void ensureReadable() {
+        ensureOpen();
+        RuntimeException f = failure;
+        if (f != null) {
+            throw new SpillException(component + ": a spill write failed earlier, rows were lost: " + f.getMessage(), f);
+        }
+    }
+}

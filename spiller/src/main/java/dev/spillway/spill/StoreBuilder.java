@@ -1,0 +1,82 @@
+package dev.spillway.spill;
+
+import dev.spillway.event.EventSink;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Schema;
+
+/** Settings of a {@link RowStore}; ends with {@link #partitioned} or {@link #streams}. */
+public final class StoreBuilder {
+    final String component;
+    final Schema schema;
+    final BlockPool pool;
+    final MemoryBudget budget;
+    final SpillDirectory dir;
+    EventSink events = EventSink.NONE;
+    long sealBytes;
+    double forceSpill;
+    long rollBytes = RowStore.DEFAULT_ROLL_BYTES;
+
+    StoreBuilder(String component, Schema schema, BlockPool pool, MemoryBudget budget, SpillDirectory dir) {
+        this.component = component;
+        this.schema = schema;
+        this.pool = pool;
+        this.budget = budget;
+        this.dir = dir;
+    }
+
+    /** Where {@link PartitionEvicted} events go (default: nowhere). */
+    public StoreBuilder events(EventSink sink) {
+        this.events = sink;
+        return this;
+    }
+
+    /**
+     * The share f in [0, 1] of units spilled whatever the memory: hash partitions
+     * {@code 0 .. round(f * N) - 1} at {@link PartitionedStore#finishInput}, and stream k from its
+     * creation when {@code floor((k + 1) f) > floor(k f)}.
+     */
+    public StoreBuilder forceSpill(double fraction) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("forced spill fraction must be in [0, 1], got " + fraction);
+        }
+        this.forceSpill = fraction;
+        return this;
+    }
+
+    /** Overrides the seal size (default {@link RowStore#sealBytes(long)} of the budget's effective cap). */
+    public StoreBuilder sealBytes(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("seal size must be positive, got " + bytes);
+        }
+        this.sealBytes = bytes;
+        return this;
+    }
+
+    /** The file size past which the store starts a new file (default {@link RowStore#DEFAULT_ROLL_BYTES}). */
+    public StoreBuilder rollBytes(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("roll size must be positive, got " + bytes);
+        }
+        this.rollBytes = bytes;
+        return this;
+    }
+
+    /**
+     * A store of 2<sup>bits</sup> hash partitions on the {@code bits} hash bits after the top
+     * {@code shift} (shift 0 and 8 bits is {@code Hashing.partition}). {@code hasher} may be null
+     * when the caller always passes hashes; re-partitioning then is unavailable.
+     */
+    public PartitionedStore partitioned(int bits, int shift, RowHasher hasher) {
+        if (bits < 1 || bits > 16 || shift < 0 || shift + bits > 64) {
+            throw new IllegalArgumentException("invalid partition bits: shift " + shift + ", bits " + bits);
+        }
+        return new PartitionedStore(this, bits, shift, hasher, new StoreStats(), false);
+    }
+
+    /** A store of ordered streams, created by {@link StreamStore#newStream}. */
+    public StreamStore streams() {
+        return new StreamStore(this);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.spillway.spill;
+
+import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Morsel;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A {@link RowStore} of ordered streams: sort runs, multiplexer backlogs. {@link #add} appends
+ * whole sealed morsels to a stream; {@link #poll} returns them in the same order, whether they
+ * stayed in memory or were spilled (an evicted stream's morsels precede the ones added after, so
+ * its blocks come first). A stream may be polled while other streams are added to and spill into
+ * the same file.
+ */
+public final class StreamStore extends RowStore {
+    private final List<StoreUnit> streams = new CopyOnWriteArrayList<>();
+
+    StreamStore(StoreBuilder b) {
+        super(b, new StoreStats(), "streams");
+    }
+
+    /**
+     * A new stream, numbered from 0 in creation order. With a forced-spill fraction f, stream k
+     * is spilled from the start (every morsel goes to disk) when {@code floor((k+1)f) > floor(kf)}.
+     */
+    public int newStream() {
+        ensureOpen();
+        synchronized (streams) {
+            int k = streams.size();
+            StoreUnit u = new StoreUnit(k);
+            u.spilled = forceSpill > 0 && Math.floor((k + 1) * forceSpill) > Math.floor(k * forceSpill);
+            streams.add(u);
+            return k;
+        }
+    }
+
+    /**
+     * Appends {@code sealed} to stream {@code stream}, taking ownership (closed at once when it
+     * goes to disk, or when this throws). Thread-safe; one producer per stream keeps the order.
+     */
+    public void add(int stream, Morsel sealed) {
+        StoreUnit u;
+        try {
+            ensureOpen();
+            u = unit(stream);
+        } catch (RuntimeException e) {
+            sealed.close();
+            throw e;
+        }
+        u.lock.lock();
+        try {
+            checkAppendable(u);
+            u.rows += sealed.rowCount();
+            keepOrWrite(u, sealed);
+            u.updateBytes();
+        } catch (RuntimeException | Error e) {
+            sealed.close();
+            throw e;
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /**
+     * The next morsel of stream {@code stream} in append order — its spilled blocks first, then
+     * the morsels still in memory — or null when none is there now; a block is read into buffers
+     * charged to {@code readBudget}. The caller owns the morsel. One consumer per stream.
+     */
+    public Morsel poll(int stream, MemoryBudget readBudget) {
+        ensureReadable();
+        StoreUnit u = unit(stream);
+        StoreUnit.BlockRef ref;
+        u.lock.lock();
+        try {
+            checkLive(u);
+            if (u.polled < u.blocks.size()) {
+                ref = u.blocks.get(u.polled++);
+            } else if (!u.sealed.isEmpty()) {
+                Morsel m = u.sealed.removeFirst();
+                u.sealedBytes -= m.byteSize();
+                u.updateBytes();
+                return m;
+            } else {
+                return null;
+            }
+        } finally {
+            u.lock.unlock();
+        }
+        return readBlock(ref, readBudget);
+    }
+
+    @Override
+    public int unitCount() {
+        return streams.size();
+    }
+
+    @Override
+    List<StoreUnit> units() {
+        return streams;
+    }
+
+    @Override
+    StoreUnit unit(int unit) {
+        return streams.get(unit);
+    }
+
+    @Override
+    void checkTakeable(int unit) {
+        // A stream's morsels are sealed as they arrive: they may be taken at any time.
+    }
+}
