@@ -4,6 +4,7 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.JoinType;
@@ -148,7 +149,8 @@ class MultiplexerBacklogTest {
                 MemoryManager manager = new MemoryManager(budget);
                 SpillDirectory spills = sw.spills().createQueryDirectory("slow-consumer", budget);
                 try {
-                    QueryPlan qp = new PhysicalPlanner(sw.pool(), budget, manager, spills, events::add, 8192, 2, 0)
+                    QueryPlan qp = new PhysicalPlanner(OperatorContext.of(sw.pool(), budget, spills)
+                            .withEvents(e -> events.add(e.line())).withOutputRows(8192), manager, 2)
                             .plan(plans, List.of(fast, slow), "slow-consumer");
                     sw.workers().submit(qp, new QueryContext("slow-consumer")).await();
                 } finally {
