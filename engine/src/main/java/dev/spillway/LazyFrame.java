@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.QueryFinished;
+import dev.spillway.event.QueryStarted;
 import dev.spillway.formats.ipc.IpcSink;
 import dev.spillway.formats.parquet.ParquetSink;
 import dev.spillway.formats.parquet.ParquetWriteOptions;
@@ -10,22 +13,23 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.CollectSink;
 import dev.spillway.operators.HivePath;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.PartitionedFileSink;
 import dev.spillway.operators.Partitioning;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
 import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.JoinType;
-import dev.spillway.plan.CacheNode;
 import dev.spillway.operators.merge.AsofStrategy;
 import dev.spillway.plan.AsofJoinNode;
 import dev.spillway.plan.AssumeSortedNode;
+import dev.spillway.plan.CacheNode;
 import dev.spillway.plan.FilterNode;
 import dev.spillway.plan.GroupByNode;
 import dev.spillway.plan.JoinNode;
 import dev.spillway.plan.LogicalPlan;
-import dev.spillway.plan.NestedLoopJoinNode;
 import dev.spillway.plan.MergeJoinNode;
+import dev.spillway.plan.NestedLoopJoinNode;
 import dev.spillway.plan.Optimizer;
 import dev.spillway.plan.PhysicalPlanner;
 import dev.spillway.plan.PlanException;
@@ -52,7 +56,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 /**
  * A query not yet run: an immutable logical plan. Every method returns a new frame; nothing is
@@ -653,7 +656,7 @@ public final class LazyFrame {
     /** Makes the sink of a query once the query's budget and event log exist. */
     @FunctionalInterface
     private interface SinkFactory {
-        Sink<?> create(MemoryBudget budget, Consumer<String> log);
+        Sink<?> create(MemoryBudget budget, EventSink log);
     }
 
     private Query run(Sink<?> sink, Engine how) {
@@ -742,17 +745,17 @@ public final class LazyFrame {
                 labels.add(sinkLabel(sinks.get(i)));
             }
             explained = PhysicalPlanner.explain(optimized, labels);
-            qp = new PhysicalPlanner(engine.pool(), budget, manager, spills, recorder::log, engine.config().morselRows(),
-                    engine.workers().threads(), engine.config().forceSpill()).sortFanIn(engine.sortFanIn()).plan(optimized, sinks,
-                    name);
-            recorder.log("[spillway] engine: query-start name=" + name + " pipelines=" + qp.pipelines().size());
+            OperatorContext query = OperatorContext.of(engine.pool(), budget, spills).withEvents(recorder::log)
+                    .withOutputRows(engine.config().morselRows()).withForceSpill(engine.config().forceSpill());
+            qp = new PhysicalPlanner(query, manager, engine.workers().threads()).sortFanIn(engine.sortFanIn()).plan(optimized,
+                    sinks, name);
+            recorder.log(new QueryStarted(name, qp.pipelines().size()));
             long t0 = System.nanoTime();
             QueryHandle handle = engine.workers().submit(qp, ctx);
             recorder.started(handle);
             handle.await();
-            recorder.log("[spillway] engine: query-finished name=" + name + " ms=" + (System.nanoTime() - t0) / 1_000_000
-                    + " peak=" + budget.peak() + " spilled=" + spills.stats().bytesWrittenCompressed()
-                    + " read-back=" + spills.stats().bytesRead());
+            recorder.log(new QueryFinished(name, (System.nanoTime() - t0) / 1_000_000, budget.peak(),
+                    spills.stats().bytesWrittenCompressed(), spills.stats().bytesRead()));
             engine.recordProfile(recorder.finish(true, explained, qp, sinks, manager.reclaimCalls(), manager.bytesReclaimed()));
             return q;
         } catch (RuntimeException e) {

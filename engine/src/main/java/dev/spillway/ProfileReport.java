@@ -1,5 +1,40 @@
 package dev.spillway;
 
+import dev.spillway.event.AggregationInputComplete;
+import dev.spillway.event.AsofJoinDone;
+import dev.spillway.event.AsofStateCompacted;
+import dev.spillway.event.BacklogSpilled;
+import dev.spillway.event.BlocksEvicted;
+import dev.spillway.event.CpuPinningFailed;
+import dev.spillway.event.CpuPinningUnavailable;
+import dev.spillway.event.EngineStarted;
+import dev.spillway.event.JoinBuildComplete;
+import dev.spillway.event.MemoryReclaimed;
+import dev.spillway.event.MergeJoinDone;
+import dev.spillway.event.MultiplexerInputComplete;
+import dev.spillway.event.NestedLoopBuildComplete;
+import dev.spillway.event.NestedLoopFinished;
+import dev.spillway.event.OpenFileLimit;
+import dev.spillway.event.ParquetScanPlanned;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.event.PartitionMerging;
+import dev.spillway.event.PartitionReloaded;
+import dev.spillway.event.PartitionRepartitioned;
+import dev.spillway.event.PartitionedSinkFinished;
+import dev.spillway.event.ProbeStarted;
+import dev.spillway.event.QueryFinished;
+import dev.spillway.event.QueryStarted;
+import dev.spillway.event.RunSpilled;
+import dev.spillway.event.SkewDetected;
+import dev.spillway.event.SortDone;
+import dev.spillway.event.SortFinalMerge;
+import dev.spillway.event.SortInputComplete;
+import dev.spillway.event.SortMergePass;
+import dev.spillway.event.SortRunSpilled;
+import dev.spillway.event.SpillwayEvent;
+import dev.spillway.event.StaleSweepFailed;
+import dev.spillway.event.TmpfsWarning;
+import dev.spillway.event.WorkerLoopError;
 import dev.spillway.memory.Bytes;
 import dev.spillway.memory.MemoryBudget;
 
@@ -13,6 +48,10 @@ final class ProfileReport {
     private static final int CHART_HEIGHT = 200;
     private static final int LEFT = 80;
     private static final int TOP = 20;
+    private static final String EVICTION = "#d62728";
+    private static final String PRESSURE = "#ff7f0e";
+    private static final String RELOAD = "#2ca02c";
+    private static final String OTHER = "#1f77b4";
 
     private ProfileReport() {
     }
@@ -110,8 +149,7 @@ final class ProfileReport {
         sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"40\" x2=\"%d\" y2=\"40\" stroke=\"#333\"/>%n", LEFT,
                 LEFT + plotW));
         for (QueryProfile.Event e : events) {
-            String color = e.line().contains("evicting") ? "#d62728" : e.line().contains("reload") ? "#2ca02c"
-                    : e.line().contains("memory-manager") ? "#ff7f0e" : "#1f77b4";
+            String color = color(e.event());
             sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"40\" r=\"4\" fill=\"%s\"><title>%s</title></circle>%n",
                     xOf(Math.min(e.atNanos(), end), end, plotW), color, esc(e.line())));
         }
@@ -119,6 +157,24 @@ final class ProfileReport {
                 + "<text x=\"%d\" y=\"62\" font-size=\"10\" text-anchor=\"end\">%.2f s</text>%n", LEFT, LEFT + plotW, end / 1e9));
         sb.append("<text x=\"").append(LEFT).append("\" y=\"20\" font-size=\"11\">").append(events.size())
                 .append(" events (red: eviction, orange: memory pressure, green: reload, blue: other)</text>\n</svg>\n");
+    }
+
+    /**
+     * The timeline colour of an event: red for evictions, orange for memory pressure, green for
+     * reloads, blue for the rest. No default case, so that a new event kind must be placed here.
+     */
+    static String color(SpillwayEvent event) {
+        return switch (event) {
+            case PartitionEvicted _, BlocksEvicted _ -> EVICTION;
+            case MemoryReclaimed _ -> PRESSURE;
+            case PartitionReloaded _ -> RELOAD;
+            case PartitionRepartitioned _, SkewDetected _, JoinBuildComplete _, ProbeStarted _, AggregationInputComplete _,
+                    PartitionMerging _, SortRunSpilled _, SortInputComplete _, SortMergePass _, SortFinalMerge _,
+                    SortDone _, RunSpilled _, MergeJoinDone _, AsofJoinDone _, AsofStateCompacted _, BacklogSpilled _,
+                    MultiplexerInputComplete _, NestedLoopBuildComplete _, NestedLoopFinished _, TmpfsWarning _,
+                    OpenFileLimit _, StaleSweepFailed _, CpuPinningUnavailable _, CpuPinningFailed _, WorkerLoopError _,
+                    ParquetScanPlanned _, PartitionedSinkFinished _, EngineStarted _, QueryStarted _, QueryFinished _ -> OTHER;
+        };
     }
 
     private static double xOf(long at, long end, int plotW) {

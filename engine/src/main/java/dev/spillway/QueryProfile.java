@@ -1,5 +1,6 @@
 package dev.spillway;
 
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.Bytes;
 
 import java.io.IOException;
@@ -56,12 +57,16 @@ public final class QueryProfile {
     }
 
     /**
-     * One event line ({@code [spillway] <component>: <event> key=value ...}) of the query.
+     * One event of the query.
      *
      * @param atNanos time since the query started
-     * @param line    the line
+     * @param event   the event
      */
-    public record Event(long atNanos, String line) {
+    public record Event(long atNanos, SpillwayEvent event) {
+        /** The event's log line ({@code [spillway] <component>: <event> key=value ...}). */
+        public String line() {
+            return event.line();
+        }
     }
 
     private final String query;

@@ -1,5 +1,9 @@
 package dev.spillway;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.MemoryReclaimed;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.jfr.MemoryPressureEvent;
 import dev.spillway.jfr.QueryFinishedEvent;
 import dev.spillway.memory.MemoryBudget;
@@ -20,11 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Records one query run for its {@link QueryProfile}: the event lines it logs (with their time),
+ * Records one query run for its {@link QueryProfile}: the events it reports (with their time),
  * memory-pressure spills, and samples of its memory, spill directory and progress taken every
  * {@link #SAMPLE_MILLIS} ms by a daemon thread that lives exactly as long as the query.
  *
- * <p>Thread-safe: event lines and pressure callbacks arrive on worker threads.
+ * <p>Thread-safe: events and pressure callbacks arrive on worker threads.
  */
 final class QueryRecorder implements AutoCloseable {
     /** Sampling period of memory, spill bytes and progress. */
@@ -58,23 +62,22 @@ final class QueryRecorder implements AutoCloseable {
         sampler.start();
     }
 
-    /** Records an event line of this query and passes it to the engine's log. */
-    void log(String line) {
+    /** Records an event of this query and passes it to the engine's log; this query's {@link EventSink}. */
+    void log(SpillwayEvent event) {
         long at = System.nanoTime() - t0;
-        if (line.contains(": evicting partition=")) {
+        if (event instanceof PartitionEvicted) {
             evictions.incrementAndGet();
         }
         synchronized (events) {
-            events.add(new QueryProfile.Event(at, line));
+            events.add(new QueryProfile.Event(at, event));
         }
-        engine.log(line);
+        engine.log(event);
     }
 
     /** The memory manager's pressure listener: one line and one JFR event per spill it caused. */
     void onPressure(Spillable party, long requested, long freed) {
         long reserved = budget.reserved();
-        log("[spillway] memory-manager: reclaim query=" + name + " party=" + party.name().replace(' ', '-') + " requested="
-                + requested + " freed=" + freed + " reserved=" + reserved + " cap=" + cap);
+        log(new MemoryReclaimed(name, party.name(), requested, freed, reserved, cap));
         MemoryPressureEvent e = new MemoryPressureEvent();
         if (e.shouldCommit()) {
             e.query = name;

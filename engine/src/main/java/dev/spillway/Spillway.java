@@ -1,5 +1,13 @@
 package dev.spillway;
 
+import dev.spillway.event.EngineStarted;
+import dev.spillway.event.EventSink;
+import dev.spillway.event.OpenFileLimit;
+import dev.spillway.event.SpillwayEvent;
+import dev.spillway.event.TmpfsWarning;
+import dev.spillway.formats.HiveColumns;
+import dev.spillway.formats.ipc.IpcScan;
+import dev.spillway.formats.parquet.ParquetScan;
 import dev.spillway.jfr.JfrSpillListener;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
@@ -10,9 +18,6 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
-import dev.spillway.formats.HiveColumns;
-import dev.spillway.formats.ipc.IpcScan;
-import dev.spillway.formats.parquet.ParquetScan;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvScan;
 import dev.spillway.plan.CsvScanNode;
@@ -67,14 +72,15 @@ public final class Spillway implements AutoCloseable {
     private final MemoryBudget owned;
     private final List<Morsel> ownedMorsels = new ArrayList<>();
     private final AtomicLong querySeq = new AtomicLong();
-    private final Consumer<String> events;
+    /** The builder's listeners, lines and records, as one sink; null when there are none. */
+    private final EventSink events;
     private final Consumer<QueryProgress> progress;
     private final ThreadLocal<QueryProfile> threadProfile = new ThreadLocal<>();
     private volatile QueryProfile lastProfile;
     private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
     private volatile boolean closed;
 
-    private Spillway(SpillwayConfig config, Consumer<String> events, Consumer<QueryProgress> progress) {
+    private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress) {
         this.config = config;
         this.events = events;
         this.progress = progress;
@@ -95,22 +101,19 @@ public final class Spillway implements AutoCloseable {
         }
         this.spills = sm;
         if (config.verbose()) {
-            LOG.log(System.Logger.Level.INFO, "[spillway] engine: started memory-limit=" + Bytes.format(config.memoryLimit())
-                    + " threads=" + config.threads() + " spill-root=" + spills.root());
+            LOG.log(System.Logger.Level.INFO, new EngineStarted(config.memoryLimit(), config.threads(), spills.root()).line());
         }
         spills.addListener(new JfrSpillListener());
         if (spills.onTmpfs() && events != null) {
             // SpillManager already warned through System.Logger; the listener gets the same line.
-            events.accept("[spillway] spiller: tmpfs-warning path=" + spills.root()
-                    + " spilled data would go back into RAM; set " + SpillManager.TEMP_DIR_ENV + " to a directory on a disk");
+            events.accept(new TmpfsWarning(spills.root(), SpillManager.TEMP_DIR_ENV));
         }
         long fdLimit = maxFileDescriptors();
         int fileCap = SpillConfig.defaults().maxOpenFiles();
         if (fdLimit > 0 && fdLimit < 4L * fileCap) {
-            log("[spillway] spiller: open-file-limit-low process-limit=" + fdLimit + " spill-file-cap=" + fileCap
-                    + " raise it with ulimit -n");
+            log(new OpenFileLimit(fdLimit, fileCap, true));
         } else if (config.verbose() || events != null) {
-            log("[spillway] spiller: open-file-limit process-limit=" + fdLimit + " spill-file-cap=" + fileCap);
+            log(new OpenFileLimit(fdLimit, fileCap, false));
         }
     }
 
@@ -188,12 +191,13 @@ public final class Spillway implements AutoCloseable {
         return sortFanIn;
     }
 
-    void log(String line) {
+    /** Reports an event: its line to System.Logger when verbose, and the event to the builder's listeners. */
+    void log(SpillwayEvent event) {
         if (config.verbose()) {
-            LOG.log(System.Logger.Level.INFO, line);
+            LOG.log(System.Logger.Level.INFO, event.line());
         }
         if (events != null) {
-            events.accept(line);
+            events.accept(event);
         }
     }
 
@@ -527,7 +531,8 @@ public final class Spillway implements AutoCloseable {
         private boolean pin;
         private int morselRows = Morsel.DEFAULT_ROWS;
         private Double forceSpill;
-        private Consumer<String> events;
+        private Consumer<String> lineListener;
+        private EventSink eventListener;
         private Consumer<QueryProgress> progress;
         private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
 
@@ -599,10 +604,22 @@ public final class Spillway implements AutoCloseable {
 
         /**
          * Receives every event line ({@code [spillway] <component>: <event> key=value ...}), verbose
-         * or not, on the thread that produced it; it must be thread-safe and quick.
+         * or not, on the thread that produced it; it must be thread-safe and quick. The lines are the
+         * {@link SpillwayEvent#line() line()} of the events {@link #eventListener} receives.
          */
         public Builder events(Consumer<String> listener) {
-            this.events = listener;
+            this.lineListener = listener;
+            return this;
+        }
+
+        /**
+         * Receives every event as a record ({@link dev.spillway.event.PartitionEvicted},
+         * {@link dev.spillway.event.MemoryReclaimed}, ...), verbose or not, on the thread that
+         * produced it; it must be thread-safe and quick. Works alongside {@link #events}: each
+         * event goes to both.
+         */
+        public Builder eventListener(EventSink listener) {
+            this.eventListener = listener;
             return this;
         }
 
@@ -618,9 +635,24 @@ public final class Spillway implements AutoCloseable {
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
             Spillway sw = new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
-                    System.getenv()), events, progress);
+                    System.getenv()), listeners(), progress);
             sw.sortFanIn = sortFanIn;
             return sw;
+        }
+
+        private EventSink listeners() {
+            Consumer<String> lines = lineListener;
+            EventSink records = eventListener;
+            if (lines == null) {
+                return records;
+            }
+            if (records == null) {
+                return e -> lines.accept(e.line());
+            }
+            return e -> {
+                records.accept(e);
+                lines.accept(e.line());
+            };
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.spillway;
 
+import dev.spillway.event.AsofStateCompacted;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
@@ -154,8 +156,8 @@ class AsofJoinDifferentialTest {
                 }
                 for (MemorySetting s : SETTINGS) {
                     Path spill = mem.tempRoot().resolve("spill-" + s);
-                    List<String> events = new CopyOnWriteArrayList<>();
-                    try (Spillway sw = s.builder(spill).events(events::add).build()) {
+                    List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+                    try (Spillway sw = s.builder(spill).eventListener(events::add).build()) {
                         for (Object[] c : cases) {
                             AsofStrategy strategy = (AsofStrategy) c[0];
                             boolean by = (Boolean) c[1];
@@ -170,7 +172,7 @@ class AsofJoinDifferentialTest {
                     } finally {
                         Files.deleteIfExists(spill);
                     }
-                    compacted |= events.stream().anyMatch(e -> e.startsWith("[spillway] asof-join: compacted"));
+                    compacted |= events.stream().anyMatch(e -> e instanceof AsofStateCompacted c && c.component().equals("asof-join"));
                 }
             }
             assertTrue(compacted, "with 512-row morsels the join compacted its per-group state at least once");

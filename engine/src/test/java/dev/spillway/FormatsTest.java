@@ -1,5 +1,7 @@
 package dev.spillway;
 
+import dev.spillway.event.ParquetScanPlanned;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.formats.FormatException;
 import dev.spillway.formats.parquet.ParquetCodec;
 import dev.spillway.formats.parquet.ParquetWriteOptions;
@@ -55,9 +57,9 @@ class FormatsTest {
         return m;
     }
 
-    private static Spillway engine(LeakCheck.TestMemory mem, List<String> events) {
+    private static Spillway engine(LeakCheck.TestMemory mem, List<SpillwayEvent> events) {
         return Spillway.builder().memoryLimit(256L << 20).threads(2).morselRows(1000).tempDir(mem.tempRoot())
-                .events(events::add).build();
+                .eventListener(events::add).build();
     }
 
     @Test
@@ -131,7 +133,7 @@ class FormatsTest {
     @Test
     void rowGroupsAreSkippedByStatisticsAndColumnsPruned() {
         LeakCheck.assertNoLeaks(mem -> {
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             try (Spillway sw = engine(mem, events)) {
                 Path file = mem.dataDir().resolve("sorted.parquet");
                 sw.range("k", 0, 100_000).withColumns(col("k").times(lit(2L)).alias("v"))
@@ -142,9 +144,13 @@ class FormatsTest {
                 try (DataFrame df = q.collect()) {
                     assertEquals(16_000, df.rowCount());
                 }
-                String line = events.stream().filter(e -> e.startsWith("[spillway] parquet:")).findFirst().orElseThrow();
-                assertTrue(line.contains("row groups read=3 skipped=7 of 10"), line);
-                assertTrue(line.contains("columns=1/2"), line);
+                ParquetScanPlanned scan = events.stream().filter(e -> e instanceof ParquetScanPlanned)
+                        .map(ParquetScanPlanned.class::cast).findFirst().orElseThrow();
+                assertEquals(3, scan.rowGroupsRead(), scan.line());
+                assertEquals(7, scan.rowGroupsSkipped(), scan.line());
+                assertEquals(10, scan.rowGroupsTotal(), scan.line());
+                assertEquals(1, scan.columnsRead(), scan.line());
+                assertEquals(2, scan.columns(), scan.line());
             }
         });
     }
@@ -236,7 +242,7 @@ class FormatsTest {
     @Test
     void largeRowGroupsAreHandedOutInMorselSizedSlices() {
         LeakCheck.assertNoLeaks(mem -> {
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             try (Spillway sw = engine(mem, events); Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
                 Path file = mem.dataDir().resolve("big-groups.parquet");
                 try (Statement st = db.createStatement()) {
@@ -266,11 +272,9 @@ class FormatsTest {
                     assertEquals(want, got);
                     assertEquals(strings, nonNull);
                 }
-                String line = events.stream().filter(e -> e.startsWith("[spillway] parquet:")).findFirst().orElseThrow();
-                assertTrue(line.contains("morsels="), line);
-                int groups = Integer.parseInt(line.replaceAll(".*row groups read=(\\d+).*", "$1"));
-                int morsels = Integer.parseInt(line.replaceAll(".*morsels=(\\d+).*", "$1"));
-                assertTrue(groups >= 2 && morsels >= 25, line);
+                ParquetScanPlanned scan = events.stream().filter(e -> e instanceof ParquetScanPlanned)
+                        .map(ParquetScanPlanned.class::cast).findFirst().orElseThrow();
+                assertTrue(scan.rowGroupsRead() >= 2 && scan.morsels() >= 25, scan.line());
             }
         });
     }

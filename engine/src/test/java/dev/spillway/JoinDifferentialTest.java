@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.event.PartitionRepartitioned;
+import dev.spillway.event.SkewDetected;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
@@ -70,7 +73,7 @@ class JoinDifferentialTest {
 
     private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Spillway reader, JoinOracle.Tables t,
             List<String> on, JoinType how, boolean nullsEqual, BuildSide side, Path dir, int round) throws Exception {
-        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<SpillwayEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         return setting.withEngine(mem, events, sw -> {
             LazyFrame left = DifferentialSupport.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
             LazyFrame right = DifferentialSupport.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
@@ -87,7 +90,7 @@ class JoinDifferentialTest {
             assertTrue(sw.spills().stats().filesCreated() > 0 && sw.spills().stats().bytesReadRaw() > 0,
                     "the " + setting + " setting spilled and read back");
             if (setting.isTiny()) {
-                assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: repartitioning") && e.contains(" level=2 ")),
+                assertTrue(events.stream().anyMatch(e -> e instanceof PartitionRepartitioned r && r.level() == 2),
                         "the tiny setting re-partitions spilled partitions recursively");
             }
             return rows;
@@ -156,9 +159,9 @@ class JoinDifferentialTest {
                 long cap = Math.max(4L << 20, hotBytes / 8);
                 assertTrue(cap <= hotBytes / 7, "the cap is about 1/8 of the hot key's build size");
                 for (JoinType how : new JoinType[] {JoinType.INNER, JoinType.FULL, JoinType.ANTI}) {
-                    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+                    List<SpillwayEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
                     try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).tempDir(spill)
-                            .events(events::add).build()) {
+                            .eventListener(events::add).build()) {
                         // The skew is on the build side: keep the large input there.
                         LazyFrame j = sw.scanCsv(p).join(sw.scanCsv(b), List.of("k"), List.of("k"), how,
                                 JoinOptions.defaults().withBuildSide(BuildSide.RIGHT));
@@ -198,9 +201,9 @@ class JoinDifferentialTest {
                         assertEquals(expected.count, rows, how + " row count");
                         assertEquals(expected, got, how + " result lines");
                         assertTrue(sw.budget().peak() <= cap, "peak " + sw.budget().peak() + " over the cap " + cap);
-                        assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: skew detected")
-                                && e.contains("strategy=chunked-build")), how + " reports the skew: " + events);
-                        assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: repartitioning")),
+                        assertTrue(events.stream().anyMatch(e -> e instanceof SkewDetected d && d.component().equals("equi-join")
+                                && d.reason() != SkewDetected.Reason.TOO_LARGE), how + " reports the skew: " + events);
+                        assertTrue(events.stream().anyMatch(e -> e instanceof PartitionRepartitioned),
                                 how + " tried the next hash bits first");
                         Files.delete(out);
                     }
@@ -240,7 +243,7 @@ class JoinDifferentialTest {
             probe.put("k", pk);
             Path spill = mem.tempRoot().resolve("rec");
             long cap = 4L << 20;
-            List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
             Path b = mem.dataDir().resolve("b.csv");
             Path p = mem.dataDir().resolve("p.csv");
             try (Spillway reader = Spillway.builder().memoryLimit(1L << 30).tempDir(mem.tempRoot().resolve("r")).build()) {
@@ -249,7 +252,7 @@ class JoinDifferentialTest {
             }
             Files.delete(mem.tempRoot().resolve("r"));
             try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).tempDir(spill)
-                    .events(events::add).build()) {
+                    .eventListener(events::add).build()) {
                 Path out = mem.dataDir().resolve("o.csv");
                 long rows = sw.scanCsv(p).join(sw.scanCsv(b), List.of("k"), List.of("k"), JoinType.LEFT,
                         JoinOptions.defaults().withBuildSide(BuildSide.RIGHT)).sinkCsv(out);
@@ -269,9 +272,9 @@ class JoinDifferentialTest {
                 assertEquals(pk.length, rows);
                 assertEquals(expected, got, "LEFT join result lines");
                 assertTrue(sw.budget().peak() <= cap, "peak " + sw.budget().peak() + " over the cap " + cap);
-                assertTrue(events.stream().anyMatch(e -> e.contains("equi-join: repartitioning partition=5 level=1")),
+                assertTrue(events.stream().anyMatch(e -> e instanceof PartitionRepartitioned r && r.partition().equals("5") && r.level() == 1),
                         "partition 5 was re-partitioned: " + events);
-                assertTrue(events.stream().noneMatch(e -> e.contains("skew")), "distinct keys are not skew: " + events);
+                assertTrue(events.stream().noneMatch(e -> e instanceof SkewDetected), "distinct keys are not skew: " + events);
                 Files.delete(out);
             } finally {
                 Files.deleteIfExists(spill);

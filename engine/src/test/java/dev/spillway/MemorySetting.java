@@ -1,5 +1,6 @@
 package dev.spillway;
 
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.testing.LeakCheck;
 
 import java.nio.file.Files;
@@ -54,14 +55,14 @@ record MemorySetting(String name, long cap, int morselRows, double forceSpill) {
 
     /**
      * Runs {@code body} with an engine at this setting that spills into a directory of its own under
-     * {@code mem}'s temp root (removed afterwards) and reports its event lines to {@code events}
+     * {@code mem}'s temp root (removed afterwards) and reports its events to {@code events}
      * (none if null).
      */
-    <T> T withEngine(LeakCheck.TestMemory mem, List<String> events, EngineBody<T> body) throws Exception {
+    <T> T withEngine(LeakCheck.TestMemory mem, List<SpillwayEvent> events, EngineBody<T> body) throws Exception {
         Path spill = mem.tempRoot().resolve("spill-" + name);
         Spillway.Builder b = builder(spill);
         if (events != null) {
-            b.events(events::add);
+            b.eventListener(events::add);
         }
         try (Spillway sw = b.build()) {
             return body.run(sw);

@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.event.MergeJoinDone;
+import dev.spillway.event.RunSpilled;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
@@ -115,7 +118,8 @@ class MergeJoinDifferentialTest {
     }
 
     private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, Spillway reader, JoinOracle.Tables t,
-            List<String> sortOn, List<String> on, JoinType how, Path dir, int round, List<String> events) throws Exception {
+            List<String> sortOn, List<String> on, JoinType how, Path dir, int round, List<SpillwayEvent> events)
+            throws Exception {
         return setting.withEngine(mem, events, sw -> {
             LazyFrame left = DifferentialSupport.input(sw, setting, t.left(), t.leftRows(), dir.resolve("left.csv"));
             LazyFrame right = DifferentialSupport.input(sw, setting, t.right(), t.rightRows(), dir.resolve("right.csv"));
@@ -151,7 +155,7 @@ class MergeJoinDifferentialTest {
                             // Capped settings run half the join types per key type (alternating), to stay fast.
                             continue;
                         }
-                        List<String> events = new CopyOnWriteArrayList<>();
+                        List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
                         String what = kt + " " + how + " on " + on + " " + s;
                         List<List<Object>> got = run(s, mem, reader, t, sortOn, on, how, dir, round++, events);
                         DifferentialSupport.assertSameRows(expected, got, what);
@@ -160,7 +164,7 @@ class MergeJoinDifferentialTest {
                         }
                         if (s.isTiny() && !how.leftColumnsOnly()) {
                             // The long run (1500 rows, more than a 1024-row morsel) went to disk.
-                            assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: run spilled rows=")),
+                            assertTrue(events.stream().anyMatch(e -> e instanceof RunSpilled r && r.component().equals("merge-join")),
                                     what + ": " + events);
                         }
                     }
@@ -215,11 +219,11 @@ class MergeJoinDifferentialTest {
                 }
             }
             for (double force : new double[] {0, 1.0}) {
-                List<String> events = new CopyOnWriteArrayList<>();
+                List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
                 Path spill = mem.tempRoot().resolve("spill");
                 long cap = 6L << 20;
                 try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).forceSpill(force).tempDir(spill)
-                        .events(events::add).build()) {
+                        .eventListener(events::add).build()) {
                     LazyFrame j = sw.scanCsv(dir.resolve("left.csv")).setSorted("k")
                             .join(sw.scanCsv(dir.resolve("right.csv")).setSorted("k"), "k", JoinType.INNER);
                     Path out = dir.resolve("out.csv");
@@ -227,7 +231,7 @@ class MergeJoinDifferentialTest {
                     try {
                         rows = j.sinkCsv(out);
                     } catch (RuntimeException e) {
-                        events.forEach(System.out::println);
+                        events.forEach(ev -> System.out.println(ev.line()));
                         throw e;
                     }
                     assertEquals(3L * hotRows + 3L * (lk.size() - 3), rows, "force=" + force);
@@ -238,9 +242,10 @@ class MergeJoinDifferentialTest {
                     assertEquals(expected, got, "force=" + force);
                     assertTrue(sw.budget().peak() <= cap, "peak " + sw.budget().peak() + " over the cap " + cap);
                     String reason = force > 0 ? "reason=forced" : "reason=memory";
-                    assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: run spilled") && e.contains(reason)),
+                    assertTrue(events.stream().anyMatch(e -> e instanceof RunSpilled r && r.component().equals("merge-join")
+                            && r.line().contains(reason)),
                             "force=" + force + ": " + events);
-                    assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] merge-join: done") && !e.contains("runs-spilled=0")),
+                    assertTrue(events.stream().anyMatch(e -> e instanceof MergeJoinDone d && d.runsSpilled() != 0),
                             "force=" + force + ": " + events);
                     Files.delete(out);
                 } finally {

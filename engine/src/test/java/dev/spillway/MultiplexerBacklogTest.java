@@ -1,9 +1,12 @@
 package dev.spillway;
 
+import dev.spillway.event.BacklogSpilled;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.JoinType;
@@ -30,8 +33,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;
@@ -136,7 +137,7 @@ class MultiplexerBacklogTest {
         long n = 1_500_000;
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> LeakCheck.assertNoLeaks(mem -> {
             Path spill = mem.tempRoot().resolve("spill");
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(8192).tempDir(spill).build()) {
                 LazyFrame c = sw.range("x", 0, n).withColumns(col("x").times(lit(3L)).alias("y")).cache();
                 CheckingSink fast = new CheckingSink(() -> true, 0);
@@ -148,7 +149,8 @@ class MultiplexerBacklogTest {
                 MemoryManager manager = new MemoryManager(budget);
                 SpillDirectory spills = sw.spills().createQueryDirectory("slow-consumer", budget);
                 try {
-                    QueryPlan qp = new PhysicalPlanner(sw.pool(), budget, manager, spills, events::add, 8192, 2, 0)
+                    QueryPlan qp = new PhysicalPlanner(OperatorContext.of(sw.pool(), budget, spills)
+                            .withEvents(events::add).withOutputRows(8192), manager, 2)
                             .plan(plans, List.of(fast, slow), "slow-consumer");
                     sw.workers().submit(qp, new QueryContext("slow-consumer")).await();
                 } finally {
@@ -206,13 +208,11 @@ class MultiplexerBacklogTest {
         }));
     }
 
-    private static long spilledBytes(List<String> events, int consumer) {
-        Pattern p = Pattern.compile("\\[spillway] multiplexer: backlog spilled consumer=" + consumer + " bytes=(\\d+) ");
+    private static long spilledBytes(List<SpillwayEvent> events, int consumer) {
         long total = 0;
-        for (String e : events) {
-            Matcher m = p.matcher(e);
-            if (m.find()) {
-                total += Long.parseLong(m.group(1));
+        for (SpillwayEvent e : events) {
+            if (e instanceof BacklogSpilled b && b.consumer() == consumer) {
+                total += b.bytes();
             }
         }
         return total;
@@ -226,12 +226,12 @@ class MultiplexerBacklogTest {
     @Test
     void anOrderedFileSinkAndAJoinBuildShareACache() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> EngineTestSupport.withEngine((ignored, dir) -> {
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             Path spill = dir.resolve("spill");
             Random rnd = new Random(11);
             List<List<Object>> rows = MultiplexerDifferentialTest.rows(rnd, 30_000);
             try (Spillway sw = Spillway.builder().memoryLimit(8L << 20).threads(2).morselRows(1024).forceSpill(1.0)
-                    .tempDir(spill).events(events::add).build()) {
+                    .tempDir(spill).eventListener(events::add).build()) {
                 Path in = dir.resolve("in.csv");
                 sw.fromColumns(MultiplexerDifferentialTest.columns(rows)).sinkCsv(in);
                 LazyFrame c = sw.scanCsv(in, CsvOptions.defaults().withSchema(MultiplexerDifferentialTest.SCHEMA)).cache();
@@ -256,7 +256,7 @@ class MultiplexerBacklogTest {
                 try (DataFrame df = sw.scanCsv(matches, CsvOptions.defaults().withSchema(joined.schema())).collect()) {
                     DifferentialSupport.assertSameRows(expectedMatches, df.rows(), "join on the cache's build side");
                 }
-                assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled")), "spilled");
+                assertTrue(events.stream().anyMatch(e -> e instanceof BacklogSpilled), "spilled");
                 Files.delete(in);
                 Files.delete(copy);
                 Files.delete(matches);

@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.event.BacklogSpilled;
+import dev.spillway.event.SortInputComplete;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
@@ -144,9 +147,9 @@ class MultiplexerDifferentialTest {
     private static void runAll(MemorySetting s, LeakCheck.TestMemory mem, Spillway reader, Path csv, List<List<Object>> rows,
             String what) throws Exception {
         Path spill = mem.tempRoot().resolve("spill-" + s);
-        List<String> events = new CopyOnWriteArrayList<>();
+        List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
         List<List<Object>> c = cached(rows);
-        try (Spillway sw = s.builder(spill).events(events::add).build()) {
+        try (Spillway sw = s.builder(spill).eventListener(events::add).build()) {
             LazyFrame cf = cache(sw, csv);
 
             LazyFrame self = cf.join(cf, "k", JoinType.INNER);
@@ -183,7 +186,7 @@ class MultiplexerDifferentialTest {
 
             s.assertPeakWithinCap(sw, what);
             if (s.isTiny()) {
-                assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled consumer=")),
+                assertTrue(events.stream().anyMatch(e -> e instanceof BacklogSpilled),
                         what + ": backlogs spilled");
                 assertTrue(sw.spills().stats().bytesReadRaw() > 0, what + ": spilled backlogs were read back");
             }
@@ -211,9 +214,9 @@ class MultiplexerDifferentialTest {
     void aCachedSortRunsOncePerQuery() {
         EngineTestSupport.withEngine((sw, dir) -> {
             List<List<Object>> rows = rows(new Random(7), 5000);
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             try (Spillway logged = Spillway.builder().memoryLimit(64L << 20).threads(2).tempDir(dir.resolve("spill"))
-                    .events(events::add).build()) {
+                    .eventListener(events::add).build()) {
                 LazyFrame sorted = logged.fromColumns(columns(rows)).sort("v");
                 long plain = countSortInputs(sorted.concat(sorted), events);
                 LazyFrame shared = sorted.cache();
@@ -232,7 +235,7 @@ class MultiplexerDifferentialTest {
                 Path b = dir.resolve("sorted-v.arrow");
                 long[] written = logged.sinkAll(SinkTarget.csv(sorted, a), SinkTarget.ipc(sorted.select("v"), b));
                 assertArrayEquals(new long[] {rows.size(), rows.size()}, written);
-                assertEquals(1, events.stream().filter(e -> e.startsWith("[spillway] sort: input complete")).count(),
+                assertEquals(1, events.stream().filter(e -> e instanceof SortInputComplete).count(),
                         "the targets' common sort ran once: " + events);
                 assertTrue(logged.lastProfile().plan().contains("STREAMING_MULTIPLEXER consumers=2"), logged.lastProfile().plan());
                 try (DataFrame df = logged.scanIpc(b).collect()) {
@@ -282,8 +285,8 @@ class MultiplexerDifferentialTest {
             List<List<Object>> rows = rows(new Random(5), 4000);
             Path csv = mem.dataDir().resolve("in.csv");
             Path spill = mem.tempRoot().resolve("spill");
-            List<String> events = new CopyOnWriteArrayList<>();
-            try (Spillway sw = SETTINGS.getLast().builder(spill).events(events::add).build()) {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            try (Spillway sw = SETTINGS.getLast().builder(spill).eventListener(events::add).build()) {
                 sw.fromColumns(columns(rows)).sinkCsv(csv);
                 LazyFrame outer = cache(sw, csv);
                 LazyFrame all = sw.scanCsv(csv, CsvOptions.defaults().withSchema(SCHEMA)).cache();
@@ -304,7 +307,7 @@ class MultiplexerDifferentialTest {
                 assertEquals(2, plan.split("\\(shared: input shown above\\)", -1).length - 1,
                         "each multiplexer's input is shown once: " + plan);
                 assertEquals(1, plan.split("STREAMING_SCAN_CSV", -1).length - 1, "one scan: " + plan);
-                assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled")), "spilled");
+                assertTrue(events.stream().anyMatch(e -> e instanceof BacklogSpilled), "spilled");
                 DifferentialSupport.assertSameRows(selfJoin(c), collect(outer.join(outer, "k", JoinType.INNER)),
                         "a second query over another cache of the same file");
             } finally {
@@ -327,11 +330,11 @@ class MultiplexerDifferentialTest {
         return line.length() - line.stripLeading().length();
     }
 
-    private static long countSortInputs(LazyFrame f, List<String> events) {
+    private static long countSortInputs(LazyFrame f, List<SpillwayEvent> events) {
         events.clear();
         try (DataFrame df = f.collect()) {
             Objects.requireNonNull(df);
         }
-        return events.stream().filter(e -> e.startsWith("[spillway] sort: input complete")).count();
+        return events.stream().filter(e -> e instanceof SortInputComplete).count();
     }
 }

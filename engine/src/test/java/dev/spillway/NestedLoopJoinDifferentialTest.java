@@ -1,5 +1,9 @@
 package dev.spillway;
 
+import dev.spillway.event.BlocksEvicted;
+import dev.spillway.event.MemoryReclaimed;
+import dev.spillway.event.NestedLoopFinished;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.Morsel;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.join.JoinType;
@@ -13,8 +17,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;
@@ -140,8 +142,8 @@ class NestedLoopJoinDifferentialTest {
         List<List<Object>> left = leftRows(rnd, 150 + rnd.nextInt(100));
         List<List<Object>> right = rightRows(rnd, 200 + rnd.nextInt(100));
         for (MemorySetting s : SETTINGS) {
-            List<String> events = new CopyOnWriteArrayList<>();
-            EngineTestSupport.withEngine(s.cap(), b -> s.applyTo(b).events(events::add),
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            EngineTestSupport.withEngine(s.cap(), b -> s.applyTo(b).eventListener(events::add),
                     (sw, dir) -> {
                         // Capped runs write their result to a file read back by an uncapped engine: the
                         // result itself need not fit the tiny cap.
@@ -174,12 +176,13 @@ class NestedLoopJoinDifferentialTest {
                             java.nio.file.Files.deleteIfExists(dir.resolve("reader-spill"));
                         }
                     });
-            String log = String.join("\n", events);
+            String log = events.toString();
             if (s.isNoCap()) {
-                assertFalse(log.contains("nested-loop-join: evicting"), log);
+                assertFalse(events.stream().anyMatch(e -> e instanceof BlocksEvicted), log);
             } else {
-                assertTrue(log.contains("nested-loop-join: evicting blocks="), "the " + s + " setting spilled blocks");
-                assertTrue(Pattern.compile("read-back-blocks=[1-9]").matcher(log).find(), "and read them back");
+                assertTrue(events.stream().anyMatch(e -> e instanceof BlocksEvicted), "the " + s + " setting spilled blocks");
+                assertTrue(events.stream().anyMatch(e -> e instanceof NestedLoopFinished f && f.readBackBlocks() > 0),
+                        "and read them back");
             }
         }
     }
@@ -213,8 +216,8 @@ class NestedLoopJoinDifferentialTest {
     @Test
     void aMaterializedSideSeveralTimesTheCapSpillsAndFinishes() {
         long cap = 8L << 20;
-        List<String> events = new CopyOnWriteArrayList<>();
-        EngineTestSupport.withEngine(cap, b -> b.events(events::add), (sw, dir) -> {
+        List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+        EngineTestSupport.withEngine(cap, b -> b.eventListener(events::add), (sw, dir) -> {
             {
                 long big = 3_000_000;
                 // LEFT joins materialize the right input: 24 MB of int64 under an 8 MiB cap.
@@ -237,19 +240,18 @@ class NestedLoopJoinDifferentialTest {
                 assertTrue(8 * big > 2 * cap, "the materialized side is several times the cap");
             }
         });
-        String log = String.join("\n", events);
-        assertTrue(log.contains("memory-manager: reclaim") && log.contains("party=nested-loop-build"), log);
-        Matcher m = Pattern.compile("nested-loop-join: finished .* build-rows=(\\d+) .* spilled-blocks=(\\d+) read-back-blocks=(\\d+)")
-                .matcher(log);
-        assertTrue(m.find(), log);
-        assertEquals(3_000_000L, Long.parseLong(m.group(1)));
-        assertTrue(Long.parseLong(m.group(2)) > 0 && Long.parseLong(m.group(3)) > 0, log);
+        String log = events.toString();
+        assertTrue(events.stream().anyMatch(e -> e instanceof MemoryReclaimed r && r.party().equals("nested-loop-build")), log);
+        NestedLoopFinished f = events.stream().filter(e -> e instanceof NestedLoopFinished).map(NestedLoopFinished.class::cast)
+                .findFirst().orElseThrow(() -> new AssertionError(log));
+        assertEquals(3_000_000L, f.buildRows());
+        assertTrue(f.spilledBlocks() > 0 && f.readBackBlocks() > 0, log);
     }
 
     @Test
     void headStopsACrossJoinOfTenBillionPairsEarly() {
-        List<String> events = new CopyOnWriteArrayList<>();
-        EngineTestSupport.withEngine(64L << 20, b -> b.events(events::add), (sw, dir) -> {
+        List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+        EngineTestSupport.withEngine(64L << 20, b -> b.eventListener(events::add), (sw, dir) -> {
             {
                 LazyFrame q = sw.range("a", 0, 100_000).crossJoin(sw.range("b", 0, 100_000)).head(1000);
                 try (DataFrame df = q.collect()) {
@@ -259,12 +261,12 @@ class NestedLoopJoinDifferentialTest {
                 }
             }
         });
-        Matcher m = Pattern.compile("nested-loop-join: finished .* pairs=(\\d+) rows-out=(\\d+)").matcher(String.join("\n", events));
-        assertTrue(m.find(), String.join("\n", events));
-        long pairs = Long.parseLong(m.group(1));
+        NestedLoopFinished f = events.stream().filter(e -> e instanceof NestedLoopFinished).map(NestedLoopFinished.class::cast)
+                .findFirst().orElseThrow(() -> new AssertionError(events.toString()));
+        long pairs = f.pairs();
         // Each pull yields at most one morsel; only the pulls in flight when the slice filled can add more.
         assertTrue(pairs <= 16L * Morsel.DEFAULT_ROWS, "examined " + pairs + " of 10^10 pairs");
-        assertTrue(Long.parseLong(m.group(2)) >= 1000 && Long.parseLong(m.group(2)) <= pairs, "rows out of a cross join");
+        assertTrue(f.rowsOut() >= 1000 && f.rowsOut() <= pairs, "rows out of a cross join");
     }
 
     @Test

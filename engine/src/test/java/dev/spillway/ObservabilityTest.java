@@ -1,6 +1,14 @@
 package dev.spillway;
 
 import dev.spillway.cli.Demo;
+import dev.spillway.event.BlocksEvicted;
+import dev.spillway.event.MemoryReclaimed;
+import dev.spillway.event.OpenFileLimit;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.event.PartitionReloaded;
+import dev.spillway.event.QueryFinished;
+import dev.spillway.event.SpillwayEvent;
+import dev.spillway.event.TmpfsWarning;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.spill.MountInfo;
@@ -33,16 +41,27 @@ class ObservabilityTest {
     private static final long BUILD = 20_000;
     private static final long PROBE = 100_000;
 
-    private static Spillway engine(LeakCheck.TestMemory mem, long cap, double forceSpill, List<String> events) {
-        return Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).forceSpill(forceSpill)
-                .tempDir(mem.tempRoot().resolve("s")).events(events::add).build();
+    private static Spillway engine(LeakCheck.TestMemory mem, long cap, double forceSpill, List<SpillwayEvent> events) {
+        return engine(mem, cap, forceSpill, events, null);
+    }
+
+    /** An engine that reports events as records and, when {@code lines} is not null, as lines too. */
+    private static Spillway engine(LeakCheck.TestMemory mem, long cap, double forceSpill, List<SpillwayEvent> events,
+            List<String> lines) {
+        Spillway.Builder b = Spillway.builder().memoryLimit(cap).threads(2).morselRows(4096).forceSpill(forceSpill)
+                .tempDir(mem.tempRoot().resolve("s")).eventListener(events::add);
+        if (lines != null) {
+            b.events(lines::add);
+        }
+        return b.build();
     }
 
     @Test
     void spillingQueryLogsEventsAndItsProfileAddsUp() {
         LeakCheck.assertNoLeaks(mem -> {
-            List<String> events = Collections.synchronizedList(new ArrayList<>());
-            try (Spillway sw = engine(mem, 8L << 20, 1.0, events)) {
+            List<SpillwayEvent> events = Collections.synchronizedList(new ArrayList<>());
+            List<String> lines = Collections.synchronizedList(new ArrayList<>());
+            try (Spillway sw = engine(mem, 8L << 20, 1.0, events, lines)) {
                 QueryProfile p;
                 try (ProfiledResult r = Demo.query(sw, BUILD, PROBE).profile()) {
                     p = r.profile();
@@ -71,14 +90,22 @@ class ObservabilityTest {
                     assertTrue(row.wallNanos() > 0 && row.busyNanos() > 0, row.toString());
                 }
                 assertFalse(p.samples().isEmpty());
-                long evictionLines = events.stream().filter(l -> l.contains(": evicting partition=")).count();
-                assertEquals(p.partitionsSpilled(), evictionLines);
-                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] equi-join: evicting partition=")), events::toString);
-                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] equi-join: reloading partition=")), events::toString);
-                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] spiller: open-file-limit")), events::toString);
-                for (String line : events) {
+                long evictions = events.stream().filter(e -> e instanceof PartitionEvicted).count();
+                assertEquals(p.partitionsSpilled(), evictions);
+                assertTrue(events.stream().anyMatch(e -> e instanceof PartitionEvicted v && v.component().equals("equi-join")),
+                        events::toString);
+                assertTrue(events.stream().anyMatch(e -> e instanceof PartitionReloaded v && v.component().equals("equi-join")),
+                        events::toString);
+                assertTrue(events.stream().anyMatch(e -> e instanceof OpenFileLimit), events::toString);
+                // The line listener gets the line of every event the record listener gets, in the format users grep.
+                assertEquals(events.stream().map(SpillwayEvent::line).sorted().toList(), lines.stream().sorted().toList());
+                for (String line : lines) {
                     assertTrue(EVENT_LINE.matcher(line).matches(), line);
                 }
+                // Workers report concurrently, so the two lists may interleave differently.
+                assertEquals(p.events().stream().map(QueryProfile.Event::line).sorted().toList(), events.stream()
+                        .filter(e -> !(e instanceof OpenFileLimit)).map(SpillwayEvent::line).sorted().toList(),
+                        "the profile holds the query's events");
                 String json = p.toJson();
                 assertTrue(json.startsWith("{\"query\":\"" + p.query() + "\""), json);
                 assertTrue(json.contains("\"spilledRawBytes\":" + p.spilledRawBytes() + ","), json);
@@ -92,7 +119,7 @@ class ObservabilityTest {
     @Test
     void inMemoryQueryLogsNoSpillEvents() {
         LeakCheck.assertNoLeaks(mem -> {
-            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            List<SpillwayEvent> events = Collections.synchronizedList(new ArrayList<>());
             try (Spillway sw = engine(mem, 256L << 20, 0.0, events)) {
                 LazyFrame a = sw.range("k", 0, 10_000);
                 LazyFrame b = sw.range("k", 0, 5_000);
@@ -106,9 +133,9 @@ class ObservabilityTest {
                 assertEquals(0, p.partitionsSpilled());
                 assertEquals(0, p.reclaims());
                 assertEquals(5_000, p.resultRows());
-                assertFalse(events.stream().anyMatch(l -> l.contains("evicting") || l.contains("memory-manager")
-                        || l.contains("reloading")), events::toString);
-                assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] engine: query-finished")), events::toString);
+                assertFalse(events.stream().anyMatch(e -> e instanceof PartitionEvicted || e instanceof BlocksEvicted
+                        || e instanceof MemoryReclaimed || e instanceof PartitionReloaded), events::toString);
+                assertTrue(events.stream().anyMatch(e -> e instanceof QueryFinished), events::toString);
             }
             deleteRoot(mem);
         });
@@ -118,7 +145,7 @@ class ObservabilityTest {
     void pressureProducesJfrEventsThatMatchTheProfile() {
         LeakCheck.assertNoLeaks(mem -> {
             Path jfr = mem.dataDir().resolve("spill.jfr");
-            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            List<SpillwayEvent> events = Collections.synchronizedList(new ArrayList<>());
             QueryProfile p;
             try (Recording rec = new Recording()) {
                 for (String name : List.of("dev.spillway.SpillWrite", "dev.spillway.SpillRead", "dev.spillway.MemoryPressure",
@@ -170,7 +197,7 @@ class ObservabilityTest {
             assertTrue(p.reclaims() > 0, p.toTable());
             assertEquals(p.spilledRawBytes(), writeRaw);
             assertEquals(p.readBackBytes(), readStored);
-            assertEquals(events.stream().filter(l -> l.startsWith("[spillway] memory-manager: reclaim")).count(), pressure);
+            assertEquals(events.stream().filter(e -> e instanceof MemoryReclaimed).count(), pressure);
             assertEquals(1, finished);
         });
     }
@@ -210,10 +237,13 @@ class ObservabilityTest {
         LeakCheck.assertNoLeaks(mem -> {
             Path root = Files.createTempDirectory(shm, "spillway-obs-test-");
             List<String> events = Collections.synchronizedList(new ArrayList<>());
-            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(1).tempDir(root).events(events::add).build()) {
+            List<SpillwayEvent> records = Collections.synchronizedList(new ArrayList<>());
+            try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(1).tempDir(root).events(events::add)
+                    .eventListener(records::add).build()) {
                 assertTrue(sw.spills().onTmpfs());
                 assertTrue(events.stream().anyMatch(l -> l.startsWith("[spillway] spiller: tmpfs-warning path=" + root)),
                         events::toString);
+                assertTrue(records.stream().anyMatch(e -> e instanceof TmpfsWarning w && w.path().equals(root)), records::toString);
             } finally {
                 Files.delete(root);
             }

@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.event.ParquetScanPlanned;
+import dev.spillway.event.PartitionedSinkFinished;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.formats.FormatException;
 import dev.spillway.formats.parquet.ParquetWriteOptions;
 import dev.spillway.memory.testing.LeakCheck;
@@ -22,8 +25,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static dev.spillway.Expr.col;
@@ -42,9 +43,6 @@ class PartitionedSinkTest {
     private static final int ROWS = 20_000;
     private static final int SPILL_ROWS = 8_000;
     private static final int KEYS = 100;
-    private static final Pattern SINK_LINE = Pattern.compile(
-            "partitions=(\\d+) files=(\\d+) rows=(\\d+) max-open=(\\d+) cap=(\\d+) evictions=(\\d+)");
-
     /** Key of row r: 100 values in random order, some needing escapes, one null. */
     private static String key(int k) {
         return switch (k) {
@@ -79,17 +77,14 @@ class PartitionedSinkTest {
         return new Data(ids, keys, amounts);
     }
 
-    private static Spillway engine(LeakCheck.TestMemory mem, List<String> events, long limit, double forceSpill) {
+    private static Spillway engine(LeakCheck.TestMemory mem, List<SpillwayEvent> events, long limit, double forceSpill) {
         return Spillway.builder().memoryLimit(limit).threads(2).morselRows(4096).tempDir(mem.tempRoot())
-                .forceSpill(forceSpill).events(events::add).build();
+                .forceSpill(forceSpill).eventListener(events::add).build();
     }
 
-    private static Matcher sinkLine(List<String> events) {
-        String line = events.stream().filter(e -> e.startsWith("[spillway] sink: partitioned")).reduce((a, b) -> b)
-                .orElseThrow(() -> new AssertionError("no sink event in " + events));
-        Matcher m = SINK_LINE.matcher(line);
-        assertTrue(m.find(), line);
-        return m;
+    private static PartitionedSinkFinished sinkEvent(List<SpillwayEvent> events) {
+        return events.stream().filter(e -> e instanceof PartitionedSinkFinished).map(PartitionedSinkFinished.class::cast)
+                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no sink event in " + events));
     }
 
     private static List<Path> partFiles(Path dir, String ext) throws Exception {
@@ -112,20 +107,21 @@ class PartitionedSinkTest {
             keyOfId.put(d.ids().get(r), d.keys().get(r));
         }
         LeakCheck.assertNoLeaks(mem -> {
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             try (Spillway sw = engine(mem, events, 256L << 20, 0);
                     Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
                 Path dir = mem.dataDir().resolve("out");
                 long written = sw.fromColumns(d.columns()).sinkParquet(dir,
                         ParquetWriteOptions.defaults().withRowGroupRows(5_000), Partitioning.partitionBy("country").withMaxOpenFiles(4));
                 assertEquals(ROWS, written, "seed " + seed);
-                Matcher m = sinkLine(events);
-                assertEquals(oracle.size(), Integer.parseInt(m.group(1)), "partitions, seed " + seed);
-                assertTrue(Integer.parseInt(m.group(4)) <= 4, "max open writers " + m.group(4) + " above the cap, seed " + seed);
-                assertEquals(4, Integer.parseInt(m.group(4)), "the cap is reached with 100 keys, seed " + seed);
-                assertTrue(Integer.parseInt(m.group(6)) > 0, "writers were evicted, seed " + seed);
+                PartitionedSinkFinished sink = sinkEvent(events);
+                assertEquals(oracle.size(), sink.partitions(), "partitions, seed " + seed);
+                assertTrue(sink.maxOpen() <= 4, "max open writers " + sink.maxOpen() + " above the cap, seed " + seed);
+                assertEquals(4, sink.maxOpen(), "the cap is reached with 100 keys, seed " + seed);
+                assertEquals(4, sink.cap(), "seed " + seed);
+                assertTrue(sink.evictions() > 0, "writers were evicted, seed " + seed);
                 List<Path> files = partFiles(dir, "parquet");
-                assertEquals(Integer.parseInt(m.group(2)), files.size(), "seed " + seed);
+                assertEquals(sink.files(), files.size(), "seed " + seed);
                 try (Stream<Path> top = Files.list(dir)) {
                     assertTrue(top.noneMatch(p -> p.getFileName().toString().startsWith(".")), "no staging left, seed " + seed);
                 }
@@ -181,11 +177,11 @@ class PartitionedSinkTest {
                 try (DataFrame df = sw.scanParquet(dir).filter(col("country").eq(lit("k42"))).select(col("id")).collect()) {
                     assertEquals(oracle.get("k42")[0], df.rowCount(), "seed " + seed);
                 }
-                String scan = events.stream().filter(e -> e.startsWith("[spillway] parquet:")).findFirst().orElseThrow();
-                Matcher skipped = Pattern.compile("partition-files-skipped=(\\d+)").matcher(scan);
-                assertTrue(skipped.find(), scan);
+                ParquetScanPlanned scan = events.stream().filter(e -> e instanceof ParquetScanPlanned)
+                        .map(ParquetScanPlanned.class::cast).findFirst().orElseThrow();
+                assertTrue(scan.partitionFilesSkipped() >= 0, scan.line());
                 long k42Files = files.stream().filter(f -> f.toString().contains("country=k42/")).count();
-                assertEquals(files.size() - k42Files, Long.parseLong(skipped.group(1)), scan);
+                assertEquals(files.size() - k42Files, scan.partitionFilesSkipped(), scan.line());
             }
         });
     }
@@ -199,7 +195,7 @@ class PartitionedSinkTest {
         for (long[] s : settings) {
             Map<String, List<List<Object>>> got = new TreeMap<>();
             LeakCheck.assertNoLeaks(mem -> {
-                List<String> events = new CopyOnWriteArrayList<>();
+                List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
                 try (Spillway sw = engine(mem, events, s[0], s[1])) {
                     Path dir = mem.dataDir().resolve("sorted");
                     sw.fromColumns(d.columns()).sort("amount", "id").sinkIpc(dir,
@@ -211,7 +207,7 @@ class PartitionedSinkTest {
                             got.computeIfAbsent(String.valueOf(row.get(2)), k -> new ArrayList<>()).add(row);
                         }
                     }
-                    assertTrue(Integer.parseInt(sinkLine(events).group(4)) <= 3, "seed " + seed);
+                    assertTrue(sinkEvent(events).maxOpen() <= 3, "seed " + seed);
                 }
             });
             if (reference == null) {

@@ -1,5 +1,7 @@
 package dev.spillway;
 
+import dev.spillway.event.SortRunSpilled;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 
@@ -108,7 +110,7 @@ class SortDifferentialTest {
     }
 
     private static List<List<Object>> run(MemorySetting setting, LeakCheck.TestMemory mem, List<List<Object>> rows,
-            Function<LazyFrame, LazyFrame> query, List<String> events) throws Exception {
+            Function<LazyFrame, LazyFrame> query, List<SpillwayEvent> events) throws Exception {
         return setting.withEngine(mem, events, sw -> {
             LazyFrame q = query.apply(frame(sw, rows, 1000));
             try (DataFrame df = q.collect()) {
@@ -136,7 +138,7 @@ class SortDifferentialTest {
                     List<List<Object>> expected = new ArrayList<>(rows);
                     expected.sort(cmp); // List.sort is stable: ties stay in scan order
                     for (MemorySetting s : SETTINGS) {
-                        List<String> events = new CopyOnWriteArrayList<>();
+                        List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
                         List<List<Object>> got = run(s, mem, rows, in -> stable ? in.sortStable(keys) : in.sort(keys), events);
                         String what = s + " keys=" + describe(keys) + " stable=" + stable;
                         assertEquals(expected.size(), got.size(), what);
@@ -154,7 +156,7 @@ class SortDifferentialTest {
                             }
                         }
                         if (s.isTiny()) {
-                            assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] sort: run spilled")), what);
+                            assertTrue(events.stream().anyMatch(e -> e instanceof SortRunSpilled), what);
                         }
                     }
                 }
@@ -178,7 +180,7 @@ class SortDifferentialTest {
                     int k = rnd.nextInt(300);
                     int offset = rnd.nextInt(500);
                     for (MemorySetting s : SETTINGS) {
-                        List<String> ev = new CopyOnWriteArrayList<>();
+                        List<SpillwayEvent> ev = new CopyOnWriteArrayList<>();
                         String what = s + " keys=" + describe(keys) + " k=" + k + " offset=" + offset;
                         assertEquals(expected.subList(0, Math.min(k, rows.size())), run(s, mem, rows, in -> in.topK(k, keys), ev),
                                 what + " topK");

@@ -1,5 +1,9 @@
 package dev.spillway;
 
+import dev.spillway.event.SortFinalMerge;
+import dev.spillway.event.SortMergePass;
+import dev.spillway.event.SortRunSpilled;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.testing.LeakCheck;
@@ -11,8 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;
@@ -26,8 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * order kept through streaming operators and the CSV sink, and the explained plan.
  */
 class SortSpillTest {
-    private static final Pattern OPEN_READERS = Pattern.compile("(?:open-readers|max-open-readers)=(\\d+)");
-    private static final Pattern PASS = Pattern.compile("merge pass=(\\d+) runs=(\\d+)");
 
     /** 20,000 rows whose key has many duplicates; value = row number, so order is checkable. */
     private static LazyFrame keyed(Spillway sw, long rows) {
@@ -37,9 +37,9 @@ class SortSpillTest {
     @Test
     void manyRunsMergeInSeveralPassesWithinTheFanIn() {
         LeakCheck.assertNoLeaks(mem -> {
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             try (Spillway sw = Spillway.builder().memoryLimit(16L << 20).threads(2).morselRows(256).forceSpill(1.0).sortFanIn(4)
-                    .tempDir(mem.tempRoot().resolve("s")).events(events::add).build()) {
+                    .tempDir(mem.tempRoot().resolve("s")).eventListener(events::add).build()) {
                 try (DataFrame df = keyed(sw, 20_000).sortStable(SortKey.desc("k"), SortKey.asc("v")).collect()) {
                     assertEquals(20_000, df.rowCount());
                     long prevK = Long.MAX_VALUE;
@@ -59,25 +59,25 @@ class SortSpillTest {
             int maxPass = 0;
             int merges = 0;
             int readerLines = 0;
-            for (String e : events) {
-                Matcher m = PASS.matcher(e);
-                if (m.find()) {
+            for (SpillwayEvent e : events) {
+                if (e instanceof SortMergePass pass) {
                     merges++;
-                    maxPass = Math.max(maxPass, Integer.parseInt(m.group(1)));
-                    assertTrue(Integer.parseInt(m.group(2)) <= 4, e);
-                }
-                Matcher r = OPEN_READERS.matcher(e);
-                while (r.find()) {
+                    maxPass = Math.max(maxPass, pass.pass());
+                    assertTrue(pass.runs() <= 4, e.line());
                     readerLines++;
-                    assertTrue(Integer.parseInt(r.group(1)) <= 4, "more spill readers open than the fan-in: " + e);
+                    assertTrue(pass.openReaders() <= 4, "more spill readers open than the fan-in: " + e.line());
+                } else if (e instanceof SortFinalMerge last) {
+                    readerLines++;
+                    assertTrue(last.maxOpenReaders() <= 4, "more spill readers open than the fan-in: " + e.line());
                 }
             }
             assertTrue(merges >= 3 && maxPass >= 2, "several merge passes expected, got " + merges + " merges, deepest pass "
                     + maxPass + ": " + events);
             assertTrue(readerLines > merges, "the open readers were reported");
-            assertTrue(events.stream().anyMatch(e -> e.matches("\\[spillway] sort: run spilled rows=\\d+ bytes=\\d+ file=.+")),
+            assertTrue(events.stream().anyMatch(e -> e instanceof SortRunSpilled r && r.file() != null),
                     "runs were spilled");
-            assertTrue(events.stream().anyMatch(e -> e.matches(".*sort: final merge runs=\\d+ .* spilled=[1-4] fan-in=4 .*")),
+            assertTrue(events.stream().anyMatch(e -> e instanceof SortFinalMerge f && f.spilled() >= 1 && f.spilled() <= 4
+                    && f.fanIn() == 4),
                     "the final merge reads at most the fan-in spilled runs: " + events);
         });
     }
@@ -85,11 +85,11 @@ class SortSpillTest {
     @Test
     void spillsUnderMemoryPressureAndStaysUnderTheCap() {
         LeakCheck.assertNoLeaks(mem -> {
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             long cap = 24L << 20;
             Path out = mem.dataDir().resolve("pressure.csv");
             try (Spillway sw = Spillway.builder().memoryLimit(cap).threads(2).morselRows(16_384)
-                    .tempDir(mem.tempRoot().resolve("p")).events(events::add).build()) {
+                    .tempDir(mem.tempRoot().resolve("p")).eventListener(events::add).build()) {
                 long rows = 1_000_000;
                 // The result (16 MB of values) goes to a file: more than the cap could hold at once.
                 assertEquals(rows, keyed(sw, rows).sort("k", "v").sinkCsv(out));
@@ -112,7 +112,7 @@ class SortSpillTest {
                 Files.deleteIfExists(out);
                 Files.deleteIfExists(mem.tempRoot().resolve("p"));
             }
-            assertTrue(events.stream().anyMatch(e -> e.contains("sort: run spilled")), "pressure made runs spill: " + events);
+            assertTrue(events.stream().anyMatch(e -> e instanceof SortRunSpilled), "pressure made runs spill: " + events);
         });
     }
 

@@ -1,6 +1,7 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
+import dev.spillway.event.EventSink;
 import dev.spillway.formats.HiveColumns;
 import dev.spillway.formats.ipc.IpcScan;
 import dev.spillway.formats.parquet.ColumnBound;
@@ -16,7 +17,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Reads Parquet or Arrow IPC files.
@@ -129,7 +129,7 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
      * The scheduler source of this scan; Parquet row groups are handed out in morsels of at most
      * {@code morselRows} and decoded by {@code threads} threads.
      */
-    Source source(BlockPool pool, MemoryBudget budget, Consumer<String> log, int morselRows, int threads) {
+    Source source(BlockPool pool, MemoryBudget budget, EventSink log, int morselRows, int threads) {
         return switch (format) {
             case PARQUET -> new ParquetScan(files, fileSchema, schema().names(), bounds, hive, morselRows, pool, budget, log)
                     .decodeThreads(threads).source();

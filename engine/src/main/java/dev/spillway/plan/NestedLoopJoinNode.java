@@ -1,21 +1,18 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
-import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.operators.join.NestedLoopJoin;
 import dev.spillway.operators.join.PairLayout;
-import dev.spillway.spill.SpillDirectory;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * A cross join ({@code predicate == null}) or a join on an arbitrary predicate
@@ -113,8 +110,7 @@ public record NestedLoopJoinNode(LogicalPlan left, LogicalPlan right, JoinType h
      * The operator, materializing the left input when {@code buildsLeft}: only the pair columns the
      * predicate reads are gathered to evaluate it, and the result columns are taken from either side.
      */
-    NestedLoopJoin newOperator(boolean buildsLeft, BlockPool pool, MemoryBudget budget, MemoryBudget outputBudget,
-            SpillDirectory spills, Consumer<String> log, int outputRows) {
+    NestedLoopJoin newOperator(boolean buildsLeft, OperatorContext ctx) {
         Schema pairs = pairSchema();
         int leftWidth = left.schema().size();
         Set<String> used = predicate == null ? Set.of() : predicate.columns();
@@ -134,8 +130,7 @@ public record NestedLoopJoinNode(LogicalPlan left, LogicalPlan right, JoinType h
         }
         PairLayout outputLayout = layout(schema(), outputPositions, leftWidth, buildsLeft);
         return new NestedLoopJoin((buildsLeft ? left : right).schema(), how,
-                predicate == null ? null : ExprCompiler.compile(predicate, predicateSchema), predicateLayout, outputLayout, pool,
-                budget, outputBudget, spills, log, outputRows);
+                predicate == null ? null : ExprCompiler.compile(predicate, predicateSchema), predicateLayout, outputLayout, ctx);
     }
 
     private static PairLayout layout(Schema schema, List<Integer> pairPositions, int leftWidth, boolean buildsLeft) {

@@ -1,6 +1,7 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
+import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
@@ -10,16 +11,15 @@ import dev.spillway.operators.ConcatSource;
 import dev.spillway.operators.EarlyStopSource;
 import dev.spillway.operators.FilterOperator;
 import dev.spillway.operators.MorselSource;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.ProjectOperator;
 import dev.spillway.operators.RangeSource;
 import dev.spillway.operators.SliceSink;
 import dev.spillway.operators.TailSink;
-import dev.spillway.operators.sort.ExternalSort;
-import dev.spillway.operators.sort.SortSink;
-import dev.spillway.operators.sort.SortedSource;
-import dev.spillway.operators.sort.TopK;
-import dev.spillway.operators.sort.TopKSink;
 import dev.spillway.operators.csv.CsvScan;
+import dev.spillway.operators.eval.EvalContext;
+import dev.spillway.operators.eval.PhysicalExpr;
+import dev.spillway.operators.eval.PhysicalExprs;
 import dev.spillway.operators.groupby.AggLayout;
 import dev.spillway.operators.groupby.GroupBySink;
 import dev.spillway.operators.groupby.GroupBySource;
@@ -32,9 +32,11 @@ import dev.spillway.operators.join.NestedLoopBuildSink;
 import dev.spillway.operators.join.NestedLoopJoin;
 import dev.spillway.operators.join.NestedLoopProbeSource;
 import dev.spillway.operators.mux.Multiplexer;
-import dev.spillway.operators.eval.EvalContext;
-import dev.spillway.operators.eval.PhysicalExpr;
-import dev.spillway.operators.eval.PhysicalExprs;
+import dev.spillway.operators.sort.ExternalSort;
+import dev.spillway.operators.sort.SortSink;
+import dev.spillway.operators.sort.SortedSource;
+import dev.spillway.operators.sort.TopK;
+import dev.spillway.operators.sort.TopKSink;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.Pipeline;
 import dev.spillway.scheduler.QueryPlan;
@@ -48,7 +50,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Turns an optimised logical plan into pipelines for the scheduler, and describes the physical
@@ -66,7 +67,8 @@ public final class PhysicalPlanner {
     private final MemoryBudget budget;
     private final MemoryManager manager;
     private final SpillDirectory spills;
-    private final Consumer<String> log;
+    private final OperatorContext query;
+    private final EventSink log;
     private final double forceSpill;
     private final EvalContext eval;
     private final int morselRows;
@@ -81,21 +83,22 @@ public final class PhysicalPlanner {
     /**
      * A planner for one query.
      *
-     * @param budget  the query's budget (operators take children of it)
+     * @param query   the query's operator context: its budget is the query's (each operator gets a
+     *                {@link OperatorContext#child child} of it), with the query's spill directory, event
+     *                sink, rows per morsel and forced-spill fraction
      * @param manager the query's memory manager, with which spillable operators register
-     * @param spills  the query's spill directory
-     * @param log     receives verbose event lines
+     * @param workers worker threads that run the query
      */
-    public PhysicalPlanner(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills, Consumer<String> log,
-            int morselRows, int workers, double forceSpill) {
-        this.forceSpill = forceSpill;
-        this.pool = pool;
-        this.budget = budget;
+    public PhysicalPlanner(OperatorContext query, MemoryManager manager, int workers) {
+        this.query = query;
+        this.forceSpill = query.forceSpill();
+        this.pool = query.pool();
+        this.budget = query.budget();
         this.manager = manager;
-        this.spills = spills;
-        this.log = log;
+        this.spills = query.spills();
+        this.log = query.events();
         this.eval = new EvalContext(pool, budget);
-        this.morselRows = morselRows;
+        this.morselRows = query.outputRows();
         this.maxInFlight = Math.max(2, 2 * workers);
         this.workers = workers;
     }
@@ -186,10 +189,8 @@ public final class PhysicalPlanner {
                 int[] buildKeys = swap ? j.leftKeyIndexes() : j.rightKeyIndexes();
                 int[] probeKeys = swap ? j.rightKeyIndexes() : j.leftKeyIndexes();
                 Chain buildChain = build(buildPlan);
-                MemoryBudget joinBudget = budget.child("equi-join-" + pipelines.size());
                 HashJoin join = new HashJoin(probePlan.schema(), buildPlan.schema(), probeKeys, buildKeys,
-                        swap ? j.how().flipped() : j.how(), j.nullsEqual(), pool, joinBudget, budget, spills, log, morselRows);
-                join.forceSpill(forceSpill);
+                        swap ? j.how().flipped() : j.how(), j.nullsEqual(), query.child("equi-join-" + pipelines.size()));
                 if (forceSpill >= 1.0) {
                     // Everything spills: also take the recursive re-partitioning path a few levels deep.
                     join.forceRepartition(8);
@@ -207,9 +208,7 @@ public final class PhysicalPlanner {
             case NestedLoopJoinNode j -> {
                 boolean buildsLeft = j.buildsLeft();
                 Chain buildChain = build(buildsLeft ? j.left() : j.right());
-                NestedLoopJoin join = j.newOperator(buildsLeft, pool, budget.child("nested-loop-join-" + pipelines.size()), budget,
-                        spills, log, morselRows);
-                join.forceSpill(forceSpill);
+                NestedLoopJoin join = j.newOperator(buildsLeft, query.child("nested-loop-join-" + pipelines.size()));
                 manager.register(join.store());
                 Pipeline buildSide = close(buildChain, new NestedLoopBuildSink(join), "nested-loop build");
                 Chain probe = build(buildsLeft ? j.right() : j.left());
@@ -227,18 +226,14 @@ public final class PhysicalPlanner {
                     exprs.add(ExprCompiler.compile(e, inSchema));
                 }
                 Chain projected = in.with(new ProjectOperator(exprs, layout.inputSchema(), eval));
-                HashAggregation agg = new HashAggregation(layout, pool, budget.child("group-by-" + pipelines.size()), budget,
-                        spills, log, morselRows);
-                agg.forceSpill(forceSpill);
+                HashAggregation agg = new HashAggregation(layout, query.child("group-by-" + pipelines.size()));
                 manager.register(agg);
                 Pipeline consume = close(projected, new GroupBySink(agg), "group-by");
                 yield new Chain(new GroupBySource(agg), List.of(), List.of(consume));
             }
             case SortNode s -> {
                 Chain in = build(s.input());
-                ExternalSort sort = new ExternalSort(s.spec(), pool, budget.child("sort-" + pipelines.size()), budget, spills, log,
-                        morselRows, workers, sortFanIn);
-                sort.forceSpill(forceSpill);
+                ExternalSort sort = new ExternalSort(s.spec(), query.child("sort-" + pipelines.size()), workers, sortFanIn);
                 manager.register(sort);
                 Pipeline runs = close(in, new SortSink(sort), "sort");
                 yield new Chain(SortedSource.of(sort), List.of(), List.of(runs));
@@ -274,7 +269,7 @@ public final class PhysicalPlanner {
     }
 
     private SortedJoinPlanner sortedJoins() {
-        return new SortedJoinPlanner(pool, budget, manager, spills, log, morselRows, forceSpill, this::buildInput, pipelines.size());
+        return new SortedJoinPlanner(query, manager, this::buildInput, pipelines.size());
     }
 
     private static Chain chain(SortedJoinPlanner.Input in) {
@@ -304,9 +299,8 @@ public final class PhysicalPlanner {
         Multiplexer mux = multiplexers.get(c.id());
         if (mux == null) {
             Chain in = build(c.input());
-            mux = new Multiplexer("multiplexer-" + pipelines.size(), c.schema(), readers, spills, budget, log,
+            mux = new Multiplexer("multiplexer-" + pipelines.size(), c.schema(), readers, query,
                     MultiplexerPlanning.backlogBytes(budget));
-            mux.forceSpill(forceSpill);
             manager.register(mux);
             multiplexers.put(c.id(), mux);
             close(in, mux.sink(), "multiplexer");

@@ -1,19 +1,16 @@
 package dev.spillway.plan;
 
-import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.merge.AsofJoin;
 import dev.spillway.operators.merge.MergeJoin;
 import dev.spillway.operators.merge.OrderedInput;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.Pipeline;
 import dev.spillway.scheduler.Source;
-import dev.spillway.spill.SpillDirectory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -26,26 +23,16 @@ final class SortedJoinPlanner {
     record Input(Source source, List<Operator> operators, List<Pipeline> dependencies) {
     }
 
-    private final BlockPool pool;
-    private final MemoryBudget budget;
+    private final OperatorContext query;
     private final MemoryManager manager;
-    private final SpillDirectory spills;
-    private final Consumer<String> log;
-    private final int morselRows;
-    private final double forceSpill;
     private final Function<LogicalPlan, Input> build;
     private final int id;
 
-    SortedJoinPlanner(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills, Consumer<String> log, int morselRows,
-            double forceSpill, Function<LogicalPlan, Input> build, int id) {
+    /** @param query the query's operator context; each join gets a child of it */
+    SortedJoinPlanner(OperatorContext query, MemoryManager manager, Function<LogicalPlan, Input> build, int id) {
         this.id = id;
-        this.pool = pool;
-        this.budget = budget;
+        this.query = query;
         this.manager = manager;
-        this.spills = spills;
-        this.log = log;
-        this.morselRows = morselRows;
-        this.forceSpill = forceSpill;
         this.build = build;
     }
 
@@ -53,9 +40,8 @@ final class SortedJoinPlanner {
         Input l = build.apply(m.left());
         Input r = build.apply(m.right());
         MergeJoin join = new MergeJoin(ordered(l), m.left().schema(), m.leftKeyIndexes(), ordered(r), m.right().schema(),
-                m.rightKeyIndexes(), m.how(), m.schema(), Sortedness.origin(m.left()), Sortedness.origin(m.right()), pool,
-                budget.child("merge-join-" + id), budget, spills, log, morselRows);
-        join.forceSpill(forceSpill);
+                m.rightKeyIndexes(), m.how(), m.schema(), Sortedness.origin(m.left()), Sortedness.origin(m.right()),
+                query.child("merge-join-" + id));
         manager.register(join);
         return new Input(join, List.of(), deps(l, r));
     }
@@ -66,8 +52,7 @@ final class SortedJoinPlanner {
         AsofJoin join = new AsofJoin(ordered(l), a.left().schema(), a.left().schema().require(a.leftOn()), a.leftByIndexes(),
                 ordered(r), a.right().schema(), a.right().schema().require(a.rightOn()), a.rightByIndexes(),
                 a.rightColumnIndexes(), a.schema(), a.strategy(), a.tolerance(), Sortedness.origin(a.left()),
-                Sortedness.origin(a.right()), pool, budget.child("asof-join-" + id), budget, log,
-                morselRows);
+                Sortedness.origin(a.right()), query.child("asof-join-" + id));
         return new Input(join, List.of(), deps(l, r));
     }
 

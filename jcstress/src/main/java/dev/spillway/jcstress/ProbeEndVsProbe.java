@@ -2,6 +2,7 @@ package dev.spillway.jcstress;
 
 import dev.spillway.memory.Morsel;
 import dev.spillway.operators.MorselSource;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.join.HashJoin;
 import dev.spillway.operators.join.JoinProbeSource;
 import dev.spillway.operators.join.JoinType;
@@ -47,7 +48,7 @@ public class ProbeEndVsProbe {
     /** Builds the join and makes the first pull, which leaves the cursor queued. */
     public ProbeEndVsProbe() {
         HashJoin join = new HashJoin(Fixtures.KEY_VALUE, Fixtures.KEY_VALUE, new int[] {0}, new int[] {0}, JoinType.INNER,
-                false, Fixtures.POOL, Fixtures.BUDGET.child("join"), Fixtures.BUDGET, Fixtures.spills(), e -> { }, 16);
+                false, OperatorContext.of(Fixtures.POOL, Fixtures.BUDGET, Fixtures.spills()).child("join").withOutputRows(16));
         join.addBuild(BUILD.withSequence(0));
         join.finishBuild();
         source = new JoinProbeSource(new MorselSource("probe", List.of(PROBE)), join);

@@ -10,7 +10,13 @@ package dev.spillway.event;
  * <p>The hierarchy is sealed: a consumer that switches over it without a default case stops
  * compiling when an event is added, instead of silently ignoring it.
  */
-public sealed interface SpillwayEvent permits PartitionEvicted {
+public sealed interface SpillwayEvent permits
+        PartitionEvicted, PartitionReloaded, PartitionRepartitioned, JoinBuildComplete, ProbeStarted,
+        AggregationInputComplete, PartitionMerging, SortRunSpilled, SortInputComplete, SortMergePass, SortFinalMerge,
+        SortDone, RunSpilled, MergeJoinDone, AsofJoinDone, AsofStateCompacted, BacklogSpilled,
+        MultiplexerInputComplete, BlocksEvicted, NestedLoopBuildComplete, NestedLoopFinished, MemoryReclaimed,
+        TmpfsWarning, OpenFileLimit, StaleSweepFailed, CpuPinningUnavailable, CpuPinningFailed, WorkerLoopError,
+        ParquetScanPlanned, PartitionedSinkFinished, EngineStarted, QueryStarted, QueryFinished, SkewDetected {
     /** The reporting component as in the log line, e.g. {@code equi-join}, {@code group-by}, {@code spiller}. */
     String component();
 

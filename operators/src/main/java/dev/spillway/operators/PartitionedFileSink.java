@@ -1,5 +1,7 @@
 package dev.spillway.operators;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.PartitionedSinkFinished;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
@@ -26,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -70,7 +71,7 @@ public final class PartitionedFileSink implements Sink<Void> {
     private final OrderedFileSink.IoFailure ioFailure;
     private final BlockPool pool;
     private final MemoryBudget budget;
-    private final Consumer<String> events;
+    private final EventSink events;
     private final int[] keyColumns;
     private final int[] dataColumns;
     private final Schema dataSchema;
@@ -96,13 +97,13 @@ public final class PartitionedFileSink implements Sink<Void> {
      * @param extension the part files' extension without the dot, e.g. {@code parquet}
      * @param factory   opens a part file's writer
      * @param ioFailure how file-system failures are reported
-     * @param events    receives the {@code [spillway] sink: ...} line when the sink finishes; may be null
+     * @param events    receives a {@link PartitionedSinkFinished} event when the sink finishes; may be null
      * @throws IllegalArgumentException for an unknown, floating-point or repeated partition column,
      *                                  or when no column would be left for the files
      */
     public PartitionedFileSink(Path dir, Schema schema, Partitioning partitioning, String format, String extension,
             PartWriterFactory factory, OrderedFileSink.IoFailure ioFailure, BlockPool pool, MemoryBudget budget,
-            Consumer<String> events) {
+            EventSink events) {
         this.dir = dir.toAbsolutePath();
         this.format = format;
         this.extension = extension;
@@ -341,10 +342,8 @@ public final class PartitionedFileSink implements Sink<Void> {
         committed = true;
         deleteTree(staging);
         if (events != null) {
-            events.accept("[spillway] sink: partitioned format=" + format.toLowerCase(Locale.ROOT) + " dir=" + dir
-                    + " partitions=" + partsPerKey.size() + " files=" + staged.size() + " rows=" + rows
-                    + " max-open=" + maxOpen + " cap=" + partitioning.maxOpenFiles() + " evictions=" + evictions
-                    + " early-flushes=" + flushes);
+            events.accept(new PartitionedSinkFinished(format.toLowerCase(Locale.ROOT), dir, partsPerKey.size(), staged.size(), rows,
+                    maxOpen, partitioning.maxOpenFiles(), evictions, flushes));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.event.CpuPinningUnavailable;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -140,8 +142,7 @@ public final class CpuAffinity {
     /** Logs, once per JVM, that pinning was asked for but is unavailable. */
     static void noticeUnsupported() {
         if (NOTICE_GIVEN.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.INFO, "[spillway] scheduler: cpu-pinning-unavailable os="
-                    + System.getProperty("os.name") + " (needs Linux and --enable-native-access; workers run unpinned)");
+            LOG.log(System.Logger.Level.INFO, new CpuPinningUnavailable(System.getProperty("os.name")).line());
         }
     }
 }

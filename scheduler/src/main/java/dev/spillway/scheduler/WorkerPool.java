@@ -1,5 +1,7 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.event.CpuPinningFailed;
+import dev.spillway.event.WorkerLoopError;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
@@ -384,8 +386,7 @@ public final class WorkerPool implements AutoCloseable {
         @Override
         public void run() {
             if (cpu >= 0 && !CpuAffinity.pinCurrentThread(cpu)) {
-                LOG.log(System.Logger.Level.WARNING, "[spillway] scheduler: cpu-pinning-failed worker=" + index
-                        + " cpu=" + cpu + " (runs unpinned)");
+                LOG.log(System.Logger.Level.WARNING, new CpuPinningFailed(index, cpu).line());
             }
             int emptyPolls = 0;
             int fruitless = 0;
@@ -428,7 +429,8 @@ public final class WorkerPool implements AutoCloseable {
                     }
                 } catch (Throwable t) {
                     // Task.execute never throws; this guards the loop itself so a worker never dies.
-                    LOG.log(System.Logger.Level.ERROR, "[spillway] scheduler: worker-loop-error worker=" + index, t);
+                    WorkerLoopError error = new WorkerLoopError(index, t);
+                    LOG.log(System.Logger.Level.ERROR, error.line(), error.error());
                 }
             }
         }

@@ -1,5 +1,7 @@
 package dev.spillway.spill;
 
+import dev.spillway.event.StaleSweepFailed;
+import dev.spillway.event.TmpfsWarning;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
 import dev.spillway.memory.Closeables;
@@ -85,9 +87,7 @@ public final class SpillManager implements AutoCloseable {
         }
         this.onTmpfs = "tmpfs".equals(MountInfo.fileSystemType(root));
         if (onTmpfs && WARNED_TMPFS.add(root)) {
-            LOG.log(System.Logger.Level.WARNING, "[spillway] spiller: tmpfs-warning path=" + root
-                    + " spilled data would go back into RAM; set " + TEMP_DIR_ENV
-                    + " (or the builder's tempDir) to a directory on a disk");
+            LOG.log(System.Logger.Level.WARNING, new TmpfsWarning(root, TEMP_DIR_ENV + " (or the builder's tempDir)").line());
         }
     }
 
@@ -144,7 +144,7 @@ public final class SpillManager implements AutoCloseable {
                 }
             }
         } catch (IOException | UncheckedIOException e) {
-            LOG.log(System.Logger.Level.WARNING, "[spillway] spiller: stale-sweep-failed path=" + root + " error=" + e);
+            LOG.log(System.Logger.Level.WARNING, new StaleSweepFailed(root, e.toString()).line());
         }
         return removed;
     }

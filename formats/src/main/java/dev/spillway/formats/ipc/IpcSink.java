@@ -1,15 +1,15 @@
 package dev.spillway.formats.ipc;
 
+import dev.spillway.event.EventSink;
 import dev.spillway.formats.FormatException;
-import dev.spillway.memory.Schema;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Schema;
 import dev.spillway.operators.OrderedFileSink;
 import dev.spillway.operators.PartitionedFileSink;
 import dev.spillway.operators.Partitioning;
 
 import java.nio.file.Path;
-import java.util.function.Consumer;
 
 /**
  * Writes a query's result to an Arrow IPC file in source order, streaming, atomically (see
@@ -32,7 +32,7 @@ public final class IpcSink extends OrderedFileSink {
      * see {@link PartitionedFileSink}; gathered rows are charged to {@code budget}.
      */
     public static PartitionedFileSink partitioned(Path dir, Schema schema, Partitioning partitioning, BlockPool pool,
-            MemoryBudget budget, Consumer<String> events) {
+            MemoryBudget budget, EventSink events) {
         return new PartitionedFileSink(dir, schema, partitioning, "Arrow IPC", "arrow",
                 (file, s) -> new IpcFileWriter(file, s),
                 (file, message, cause) -> new FormatException(file, null, message, cause), pool, budget, events);

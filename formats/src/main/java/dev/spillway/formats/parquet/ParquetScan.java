@@ -15,7 +15,10 @@ import dev.hardwood.reader.Validity;
 import dev.hardwood.schema.ColumnProjection;
 import dev.hardwood.schema.ColumnSchema;
 import dev.hardwood.schema.FileSchema;
+import dev.spillway.event.EventSink;
+import dev.spillway.event.ParquetScanPlanned;
 import dev.spillway.formats.FormatException;
+import dev.spillway.formats.HiveColumns;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.ColumnBuilder;
@@ -29,7 +32,6 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Utf8Builder;
-import dev.spillway.formats.HiveColumns;
 import dev.spillway.operators.SplitSource;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
@@ -41,8 +43,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,7 +76,7 @@ public final class ParquetScan implements AutoCloseable {
     private final int sliceRows;
     private final BlockPool pool;
     private final MemoryBudget budget;
-    private final Consumer<String> events;
+    private final EventSink events;
     private final List<ParquetFileReader> readers = new ArrayList<>();
     private final List<RowGroupTask> tasks = new ArrayList<>();
     /** First sequence number of each task's slices, plus the total at the end. */
@@ -113,7 +115,7 @@ public final class ParquetScan implements AutoCloseable {
      * @see #ParquetScan(List, Schema, List, List, HiveColumns, int, BlockPool, MemoryBudget, Consumer)
      */
     public ParquetScan(List<Path> files, Schema fileSchema, List<String> projection, List<ColumnBound> bounds,
-            BlockPool pool, MemoryBudget budget, Consumer<String> events) {
+            BlockPool pool, MemoryBudget budget, EventSink events) {
         this(files, fileSchema, projection, bounds, null, Morsel.DEFAULT_ROWS, pool, budget, events);
     }
 
@@ -125,10 +127,10 @@ public final class ParquetScan implements AutoCloseable {
      * @param bounds     comparisons used only to skip row groups (and files, on partition columns); may be empty
      * @param hive       the partition columns parsed from the files' directories; null for none
      * @param sliceRows  rows per morsel at most; a larger row group is decoded in slices
-     * @param events     receives the {@code [spillway] parquet: ...} line after planning; may be null
+     * @param events     receives a {@link ParquetScanPlanned} event after planning; may be null
      */
     public ParquetScan(List<Path> files, Schema fileSchema, List<String> projection, List<ColumnBound> bounds,
-            HiveColumns hive, int sliceRows, BlockPool pool, MemoryBudget budget, Consumer<String> events) {
+            HiveColumns hive, int sliceRows, BlockPool pool, MemoryBudget budget, EventSink events) {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("a Parquet scan needs at least one file");
         }
@@ -312,10 +314,8 @@ public final class ParquetScan implements AutoCloseable {
             cursors[t] = new RowGroupCursor();
         }
         if (events != null) {
-            events.accept("[spillway] parquet: files=" + files.size() + " row groups read=" + tasks.size() + " skipped="
-                    + rowGroupsSkipped + " of " + total + " morsels=" + firstSlice[tasks.size()] + " columns="
-                    + projection.size() + "/" + fileSchema.size() + (bounds.isEmpty() ? "" : " bounds=" + bounds)
-                    + (hive == null ? "" : " partition-files-skipped=" + filesSkipped));
+            events.accept(new ParquetScanPlanned(files.size(), tasks.size(), rowGroupsSkipped, total, firstSlice[tasks.size()],
+                    projection.size(), fileSchema.size(), bounds.isEmpty() ? "" : bounds.toString(), hive == null ? -1 : filesSkipped));
         }
     }
 

@@ -11,6 +11,7 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Utf8Builder;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.join.HashJoin;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.spill.SpillConfig;
@@ -37,7 +38,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The in-memory equi-join probe of the reference query, one thread: a build side of
@@ -90,9 +90,8 @@ public class HashJoinProbeBenchmark {
         dir = manager.createQueryDirectory("bench", budget);
         Schema buildSchema = Schema.of(Field.of("key", DataType.INT64), Field.of("payload", DataType.UTF8));
         probeSchema = Schema.of(Field.of("key", DataType.INT64), Field.of("amount", DataType.FLOAT64));
-        Consumer<String> quiet = line -> { };
-        join = new HashJoin(probeSchema, buildSchema, new int[] {0}, new int[] {0}, JoinType.INNER, false, pool,
-                budget.child("join"), budget, dir, quiet, Morsel.DEFAULT_ROWS);
+        join = new HashJoin(probeSchema, buildSchema, new int[] {0}, new int[] {0}, JoinType.INNER, false,
+                OperatorContext.of(pool, budget, dir).child("join").withOutputRows(Morsel.DEFAULT_ROWS));
         payloads = new byte[buildRows * PAYLOAD];
         for (int from = 0; from < buildRows; from += Morsel.DEFAULT_ROWS) {
             int n = Math.min(Morsel.DEFAULT_ROWS, buildRows - from);

@@ -9,6 +9,7 @@ import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
@@ -90,8 +91,8 @@ public class NestedLoopJoinBenchmark {
         PhysicalExpr predicate = PhysicalExprs.binary(BinaryOp.AND, PhysicalExprs.binary(BinaryOp.LT, x, y),
                 PhysicalExprs.binary(BinaryOp.LT, y, PhysicalExprs.binary(BinaryOp.PLUS, x,
                         PhysicalExprs.literal(10L, DataType.INT64))));
-        join = new NestedLoopJoin(buildSchema, JoinType.INNER, predicate, layout, layout, pool, budget.child("nlj"), budget,
-                dir, line -> { }, Morsel.DEFAULT_ROWS);
+        join = new NestedLoopJoin(buildSchema, JoinType.INNER, predicate, layout, layout,
+                OperatorContext.of(pool, budget, dir).child("nlj").withOutputRows(Morsel.DEFAULT_ROWS));
         buildY = new long[buildRows];
         Int64Builder b = (Int64Builder) ColumnBuilder.create(DataType.INT64, pool, budget, buildRows);
         for (int i = 0; i < buildRows; i++) {

@@ -1,15 +1,15 @@
 package dev.spillway.operators.csv;
 
-import dev.spillway.memory.Schema;
+import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Schema;
 import dev.spillway.operators.OrderedFileSink;
 import dev.spillway.operators.PartitionedFileSink;
 import dev.spillway.operators.Partitioning;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.function.Consumer;
 
 /**
  * Writes a query's result to a CSV file in source order, streaming, atomically (see
@@ -27,7 +27,7 @@ public final class CsvSink extends OrderedFileSink {
      * see {@link PartitionedFileSink}; gathered rows are charged to {@code budget}.
      */
     public static PartitionedFileSink partitioned(Path dir, Schema schema, CsvOptions options, Partitioning partitioning,
-            BlockPool pool, MemoryBudget budget, Consumer<String> events) {
+            BlockPool pool, MemoryBudget budget, EventSink events) {
         return new PartitionedFileSink(dir, schema, partitioning, "CSV", "csv",
                 (file, s) -> new CsvWriter(file, s, options),
                 (file, message, cause) -> new UncheckedIOException(file + ": " + message, cause), pool, budget, events);

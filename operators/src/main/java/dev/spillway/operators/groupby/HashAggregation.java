@@ -1,5 +1,9 @@
 package dev.spillway.operators.groupby;
 
+import dev.spillway.event.AggregationInputComplete;
+import dev.spillway.event.EventSink;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.event.PartitionMerging;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
@@ -8,9 +12,10 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Spillable;
+import dev.spillway.operators.OperatorContext;
+import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillFile;
 import dev.spillway.spill.SpillReader;
-import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillWriter;
 
 import java.util.ArrayList;
@@ -19,7 +24,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The state of one partitioned, spillable hash aggregation (group-by), shared by its sink and its
@@ -54,6 +58,8 @@ public final class HashAggregation implements Spillable, AutoCloseable {
     private static final int PARTITIONS = Hashing.PARTITIONS;
     /** Most result rows per output morsel. */
     static final int OUTPUT_ROWS = 16_384;
+    /** The component name in its events. */
+    private static final String COMPONENT = "group-by";
 
     /** Phases of the aggregation. */
     enum State {
@@ -70,7 +76,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
     private final MemoryBudget budget;
     private final MemoryBudget outputBudget;
     private final SpillDirectory spills;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final int outputRows;
     private final int localGroups;
     private final long sealBytes;
@@ -112,20 +118,19 @@ public final class HashAggregation implements Spillable, AutoCloseable {
     /**
      * Creates the aggregation.
      *
-     * @param budget       budget of its own state (tables, partial rows); the aggregation closes it
-     * @param outputBudget budget the result morsels are charged to (they outlive the aggregation)
-     * @param log          receives one-line events ({@code [spillway] group-by: ...})
-     * @param outputRows   most rows per result morsel (at most {@value #OUTPUT_ROWS})
+     * @param ctx the aggregation's context: its {@link OperatorContext#budget() budget} (tables, partial rows) is
+     *            its own and the aggregation closes it; result morsels are charged to the output budget;
+     *            events are {@code group-by} events; at most {@value #OUTPUT_ROWS} rows per result morsel
      */
-    public HashAggregation(AggLayout layout, BlockPool pool, MemoryBudget budget, MemoryBudget outputBudget,
-            SpillDirectory spills, Consumer<String> log, int outputRows) {
+    public HashAggregation(AggLayout layout, OperatorContext ctx) {
         this.layout = layout;
-        this.pool = pool;
-        this.budget = budget;
-        this.outputBudget = outputBudget;
-        this.spills = spills;
-        this.log = log;
-        this.outputRows = Math.max(1, Math.min(OUTPUT_ROWS, outputRows));
+        this.pool = ctx.pool();
+        this.budget = ctx.budget();
+        this.outputBudget = ctx.outputBudget();
+        this.spills = ctx.spills();
+        this.events = ctx.events();
+        this.outputRows = Math.max(1, Math.min(OUTPUT_ROWS, ctx.outputRows()));
+        this.forceSpill = ctx.forceSpill();
         for (int p = 0; p < PARTITIONS; p++) {
             partitions[p] = new Partition(p);
         }
@@ -134,8 +139,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         this.sealBytes = Math.max(4L << 10, Math.min(1L << 20, cap / 4096));
         this.localGroups = (int) Math.max(256, Math.min(16_384, cap / 64 / AggTable.bytesPerGroup(layout)));
         this.outer = layout.hasDistinct()
-                ? new HashAggregation(layout.merged(), pool, outputBudget.child(budget.name() + "-merge"), outputBudget, spills,
-                        log, outputRows)
+                ? new HashAggregation(layout.merged(), ctx.withBudget(outputBudget.child(budget.name() + "-merge")))
                 : null;
     }
 
@@ -346,9 +350,8 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             onDisk += p.writer == null ? 0 : p.writer.bytesWritten();
         }
         state = State.EMITTING;
-        log.accept("[spillway] group-by: input complete rows=" + inputRows.sum() + " partial-rows=" + partialRows.sum()
-                + " partitions-spilled=" + spilledPartitions() + "/" + PARTITIONS + " on-disk=" + onDisk + " in-memory="
-                + inMemory);
+        events.accept(new AggregationInputComplete(COMPONENT, inputRows.sum(), partialRows.sum(), spilledPartitions(), PARTITIONS,
+                onDisk, inMemory));
     }
 
     // ================================================================== spilling
@@ -388,7 +391,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             } finally {
                 rows.forEach(Morsel::close);
             }
-            log.accept("[spillway] group-by: evicting partition=" + p.id + " bytes=" + bytes + " file=" + w.path());
+            events.accept(new PartitionEvicted(COMPONENT, p.id, bytes, w.path()));
             return bytes;
         } finally {
             p.lock.unlock();
@@ -537,8 +540,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
             if (rows == 0 && file == null) {
                 return null;
             }
-            log.accept("[spillway] group-by: merging partition=" + p.id + " in-memory-rows=" + rows + " spilled-bytes="
-                    + (file == null ? 0 : file.byteSize()));
+            events.accept(new PartitionMerging(COMPONENT, p.id, rows, file == null ? 0 : file.byteSize()));
             AggTable merged = new AggTable(layout, true, Integer.MAX_VALUE, pool, budget);
             try {
                 while (!inMemory.isEmpty()) {

@@ -1,5 +1,7 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.event.BlocksEvicted;
+import dev.spillway.event.EventSink;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The materialized side of a nested-loop join: an append-only list of row blocks, each either
@@ -32,10 +33,12 @@ import java.util.function.Consumer;
  * thread that holds the lock (e.g. appending) may spill re-entrantly.
  */
 public final class BlockStore implements Spillable, AutoCloseable {
+    /** The component name in its events (and in those of the nested-loop join that owns it). */
+    static final String COMPONENT = "nested-loop-join";
     private final Schema schema;
     private final MemoryBudget budget;
     private final SpillDirectory spills;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final String label;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Block> blocks = new ArrayList<>();
@@ -113,14 +116,14 @@ public final class BlockStore implements Spillable, AutoCloseable {
      * @param budget charged with resident blocks and read-back copies (the caller's blocks must be
      *               allocated from it)
      * @param spills where evicted blocks go
-     * @param log    receives event lines
+     * @param events receives its {@code nested-loop-join} events
      * @param label  names the store in events and spill files
      */
-    public BlockStore(Schema schema, MemoryBudget budget, SpillDirectory spills, Consumer<String> log, String label) {
+    public BlockStore(Schema schema, MemoryBudget budget, SpillDirectory spills, EventSink events, String label) {
         this.schema = schema;
         this.budget = budget;
         this.spills = spills;
-        this.log = log;
+        this.events = events;
         this.label = label;
     }
 
@@ -296,8 +299,7 @@ public final class BlockStore implements Spillable, AutoCloseable {
             residentBytes -= freed;
             spilledBytes += freed;
             spilledBlocks += victims.size();
-            log.accept("[spillway] nested-loop-join: evicting blocks=" + victims.size() + " bytes=" + freed + " spilled-blocks="
-                    + spilledBlocks + "/" + blocks.size() + " file=" + file.path());
+            events.accept(new BlocksEvicted(COMPONENT, victims.size(), freed, spilledBlocks, blocks.size(), file.path()));
             return freed;
         } finally {
             lock.unlock();

@@ -1,7 +1,13 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.JoinBuildComplete;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.event.PartitionReloaded;
+import dev.spillway.event.PartitionRepartitioned;
+import dev.spillway.event.ProbeStarted;
+import dev.spillway.event.SkewDetected;
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.Bytes;
 import dev.spillway.memory.ChunkBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Field;
@@ -13,6 +19,7 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Spillable;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillFile;
 import dev.spillway.spill.SpillReader;
@@ -27,7 +34,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The state of one partitioned, spillable hash join, shared by its build sink and probe source.
@@ -66,6 +72,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private static final int PROBE_BATCH = 1024;
     /** Default most result rows produced per step (a morsel's worth). */
     static final int OUTPUT_ROWS = 16_384;
+    /** The component name in its events. */
+    private static final String COMPONENT = "equi-join";
 
     /** Phases of the join. */
     enum State {
@@ -88,7 +96,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
     private final MemoryBudget budget;
     private final MemoryBudget outputBudget;
     private final SpillDirectory spills;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final int[] buildColumns;
     private final int[] keyFromBuild;
     private final Partition[] partitions = new Partition[PARTITIONS];
@@ -142,15 +150,12 @@ public final class HashJoin implements Spillable, AutoCloseable {
     /**
      * Creates the join.
      *
-     * @param budget       budget of the join's own state (build rows, tables), a child of the query's;
-     *                     the join closes it
-     * @param outputBudget budget the result morsels are charged to (they outlive the join)
-     * @param log          receives one-line events ({@code [spillway] equi-join: ...})
-     * @param outputRows   most rows per result morsel (at most {@value #OUTPUT_ROWS})
+     * @param ctx the join's context: its {@link OperatorContext#budget() budget} (build rows, tables) is its own
+     *            and the join closes it; result morsels are charged to the output budget; events are
+     *            {@code equi-join} events; at most {@value #OUTPUT_ROWS} rows per result morsel
      */
     public HashJoin(Schema probeSchema, Schema buildSchema, int[] probeKeys, int[] buildKeys, JoinType type, boolean nullsEqual,
-            BlockPool pool, MemoryBudget budget, MemoryBudget outputBudget, SpillDirectory spills, Consumer<String> log,
-            int outputRows) {
+            OperatorContext ctx) {
         if (probeKeys.length == 0 || probeKeys.length != buildKeys.length) {
             throw new IllegalArgumentException("a join needs as many left keys as right keys, at least one");
         }
@@ -166,12 +171,13 @@ public final class HashJoin implements Spillable, AutoCloseable {
         this.buildSchema = buildSchema;
         this.keys = new JoinKeys(probeKeys.clone(), buildKeys.clone(), nullsEqual);
         this.type = type;
-        this.pool = pool;
-        this.budget = budget;
-        this.outputBudget = outputBudget;
-        this.spills = spills;
-        this.log = log;
-        this.outputRows = Math.max(1, Math.min(OUTPUT_ROWS, outputRows));
+        this.pool = ctx.pool();
+        this.budget = ctx.budget();
+        this.outputBudget = ctx.outputBudget();
+        this.spills = ctx.spills();
+        this.events = ctx.events();
+        this.outputRows = Math.max(1, Math.min(OUTPUT_ROWS, ctx.outputRows()));
+        this.forceSpill = ctx.forceSpill();
         Set<Integer> buildKeySet = new HashSet<>();
         for (int k : buildKeys) {
             buildKeySet.add(k);
@@ -421,11 +427,9 @@ public final class HashJoin implements Spillable, AutoCloseable {
         }
         partitionOrderedProbe = tableBytes > CACHE_RESIDENT_BYTES;
         state = State.PROBING;
-        log.accept("[spillway] equi-join: build complete rows=" + buildRows.sum() + " estimated-size=" + buildBytes.sum()
-                + " partitions-spilled=" + spilledPartitions() + "/" + PARTITIONS + " on-disk=" + onDisk + " in-memory="
-                + bytesInMemory);
-        log.accept("[spillway] equi-join: probe start type=" + type + " in-memory-partitions="
-                + (PARTITIONS - spilledPartitions()));
+        events.accept(new JoinBuildComplete(COMPONENT, buildRows.sum(), buildBytes.sum(), spilledPartitions(), PARTITIONS, onDisk,
+                bytesInMemory));
+        events.accept(new ProbeStarted(COMPONENT, type.toString(), PARTITIONS - spilledPartitions()));
     }
 
     private Partition largestInMemory() {
@@ -491,7 +495,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
         } finally {
             rows.forEach(Morsel::close);
         }
-        log.accept("[spillway] equi-join: evicting partition=" + p.id + " bytes=" + bytes + " file=" + w.path());
+        events.accept(new PartitionEvicted(COMPONENT, p.id, bytes, w.path()));
         return bytes;
     }
 
@@ -1119,9 +1123,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
         }
 
         void logReload() {
-            log.accept("[spillway] equi-join: reloading partition=" + pair.label() + " build-bytes="
-                    + (buildFile == null ? 0 : buildFile.byteSize()) + " probe-bytes=" + (probeFile == null ? 0 : probeFile.byteSize())
-                    + " build-rows=" + buildRowCount);
+            events.accept(new PartitionReloaded(COMPONENT, pair.label(), buildFile == null ? 0 : buildFile.byteSize(),
+                    probeFile == null ? 0 : probeFile.byteSize(), buildRowCount));
         }
 
         /** Bytes the build side needs in memory: its rows and their hash table. */
@@ -1141,8 +1144,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
                 return false;
             }
             if (pair.level() >= MAX_LEVEL) {
-                log.accept("[spillway] equi-join: skew detected partition=" + pair.label() + " build-rows=" + buildRowCount
-                        + " level=" + pair.level() + " strategy=chunked-build reason=max-depth");
+                events.accept(SkewDetected.maxDepth(COMPONENT, pair.label(), buildRowCount, pair.level()));
                 return false;
             }
             return true;
@@ -1156,9 +1158,8 @@ public final class HashJoin implements Spillable, AutoCloseable {
         List<SpilledPair> split() {
             int level = pair.level() + 1;
             int shift = 64 - Hashing.PARTITION_BITS - SUB_BITS * level;
-            log.accept("[spillway] equi-join: repartitioning partition=" + pair.label() + " level=" + level + " build-bytes="
-                    + buildFile.byteSize() + " probe-bytes=" + (probeFile == null ? 0 : probeFile.byteSize()) + " build-rows="
-                    + buildRowCount + " fanout=" + SUB_FANOUT);
+            events.accept(new PartitionRepartitioned(COMPONENT, pair.label(), level, buildFile.byteSize(),
+                    probeFile == null ? 0 : probeFile.byteSize(), buildRowCount, SUB_FANOUT));
             SpillWriter[] buildOut = new SpillWriter[SUB_FANOUT];
             SpillWriter[] probeOut = new SpillWriter[SUB_FANOUT];
             long[] subRows = new long[SUB_FANOUT];
@@ -1185,9 +1186,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
                         continue;
                     }
                     if (sub.skewed()) {
-                        log.accept("[spillway] equi-join: skew detected partition=" + sub.label() + " build-rows=" + subRows[s]
-                                + " of " + buildRowCount + " after re-partitioning: one key dominates;"
-                                + " strategy=chunked-build");
+                        events.accept(SkewDetected.dominantKey(COMPONENT, sub.label(), subRows[s], buildRowCount));
                     }
                     result.add(sub);
                 }
@@ -1323,8 +1322,7 @@ public final class HashJoin implements Spillable, AutoCloseable {
             }
             chunks++;
             if (chunks == 2 && !pair.skewed()) {
-                log.accept("[spillway] equi-join: skew partition=" + pair.label() + " does not fit in memory at once"
-                        + " strategy=chunked-build chunk-limit=" + Bytes.format(chunkLimit));
+                events.accept(SkewDetected.tooLarge(COMPONENT, pair.label(), chunkLimit));
             }
             table = new JoinHashTable(chunk, keys, pool, budget);
             if (type.keepsUnmatchedRight()) {

@@ -1,5 +1,8 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.NestedLoopBuildComplete;
+import dev.spillway.event.NestedLoopFinished;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ChunkBuilder;
@@ -8,14 +11,13 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;
-import dev.spillway.spill.SpillDirectory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
 /**
  * A block nested-loop join: the build input is materialized into a {@link BlockStore} (which
@@ -58,7 +60,7 @@ public final class NestedLoopJoin implements AutoCloseable {
     private final MemoryBudget budget;
     private final MemoryBudget outputBudget;
     private final EvalContext eval;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final BlockStore store;
     private final int outputRows;
     private final int blockRows;
@@ -78,15 +80,13 @@ public final class NestedLoopJoin implements AutoCloseable {
      *                        cross join (every pair matches; INNER only)
      * @param predicateLayout the columns the predicate reads (ignored without a predicate)
      * @param outputLayout    the result columns; for SEMI and ANTI probe columns only
-     * @param budget          this join's budget: build blocks, read-back blocks, predicate scratch
-     * @param outputBudget    charged with result morsels (they outlive this operator's steps)
-     * @param spills          where evicted build blocks go
-     * @param log             receives event lines
-     * @param outputRows      most rows per result morsel
+     * @param ctx             the join's context: its {@link OperatorContext#budget() budget} holds build blocks,
+     *                        read-back blocks and predicate scratch; result morsels are charged to the output
+     *                        budget; evicted build blocks go to its spill directory; at most
+     *                        {@link OperatorContext#outputRows()} rows per result morsel
      */
     public NestedLoopJoin(Schema buildSchema, JoinType type, PhysicalExpr predicate, PairLayout predicateLayout,
-            PairLayout outputLayout, BlockPool pool, MemoryBudget budget, MemoryBudget outputBudget, SpillDirectory spills,
-            Consumer<String> log, int outputRows) {
+            PairLayout outputLayout, OperatorContext ctx) {
         if (type == JoinType.RIGHT || type == JoinType.FULL) {
             throw new IllegalArgumentException("a nested-loop join is INNER, LEFT, SEMI or ANTI, not " + type);
         }
@@ -100,18 +100,20 @@ public final class NestedLoopJoin implements AutoCloseable {
         this.predicate = predicate;
         this.predicateLayout = predicateLayout;
         this.outputLayout = outputLayout;
-        this.pool = pool;
-        this.budget = budget;
-        this.outputBudget = outputBudget;
+        this.pool = ctx.pool();
+        this.budget = ctx.budget();
+        this.outputBudget = ctx.outputBudget();
         this.eval = new EvalContext(pool, budget);
-        this.log = log;
+        this.events = ctx.events();
+        int outputRows = ctx.outputRows();
         this.outputRows = Math.max(1, outputRows);
+        this.forceSpill = ctx.forceSpill();
         this.blockRows = Math.max(1, outputRows);
         long cap = budget.effectiveCap();
         // Blocks are the unit of eviction and of read-back: small enough that a few per worker fit
         // in a small budget, large enough that a block's pass over a probe morsel amortises the read.
         this.blockBytes = Math.max(16L << 10, Math.min(4L << 20, cap / 64));
-        this.store = new BlockStore(buildSchema, budget, spills, log, "nested-loop-build");
+        this.store = new BlockStore(buildSchema, budget, ctx.spills(), events, "nested-loop-build");
     }
 
     /** Evicts this fraction (0 to 1) of the build blocks when the build ends, whatever the memory. */
@@ -213,9 +215,8 @@ public final class NestedLoopJoin implements AutoCloseable {
             store.spill((long) Math.ceil(forceSpill * store.byteSize()));
         }
         state = State.PROBING;
-        log.accept("[spillway] nested-loop-join: build complete type=" + type + " rows=" + store.rowCount() + " blocks="
-                + store.blockCount() + " bytes=" + store.byteSize() + " spilled-blocks=" + store.spilledBlocks()
-                + (predicate == null ? " cross" : " predicate=" + predicate));
+        events.accept(new NestedLoopBuildComplete(BlockStore.COMPONENT, type.toString(), store.rowCount(), store.blockCount(),
+                store.byteSize(), store.spilledBlocks(), predicate == null ? null : predicate.toString()));
     }
 
     // ================================================================== probe
@@ -478,10 +479,8 @@ public final class NestedLoopJoin implements AutoCloseable {
             return;
         }
         state = State.CLOSED;
-        log.accept("[spillway] nested-loop-join: finished type=" + type + " probe-rows=" + probeRows.sum() + " build-rows="
-                + store.rowCount() + " pairs=" + pairs.sum() + " rows-out=" + rowsOut.sum() + " spilled-blocks="
-                + store.spilledBlocks() + " read-back-blocks=" + store.readBackBlocks() + " read-back-bytes="
-                + store.readBackBytes());
+        events.accept(new NestedLoopFinished(BlockStore.COMPONENT, type.toString(), probeRows.sum(), store.rowCount(), pairs.sum(),
+                rowsOut.sum(), store.spilledBlocks(), store.readBackBlocks(), store.readBackBytes()));
         store.close();
         if (budget.reserved() == 0) {
             budget.close();

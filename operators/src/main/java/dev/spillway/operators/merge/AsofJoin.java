@@ -1,5 +1,8 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.event.AsofJoinDone;
+import dev.spillway.event.AsofStateCompacted;
+import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
@@ -10,6 +13,7 @@ import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.sort.KeyEncoder;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
@@ -20,7 +24,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * A streaming AsOf join: each left row gets at most one right row — of the same {@code by} group,
@@ -74,7 +77,7 @@ public final class AsofJoin implements Source {
     private final Schema rightSchema;
     private final BlockPool pool;
     private final MemoryBudget budget;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final Object lock = new Object();
 
     /** Right morsels referenced by refs ({@code index << 32 | row}). */
@@ -132,22 +135,22 @@ public final class AsofJoin implements Source {
      * @param output       the output schema: every left column, then {@code rightColumns}
      * @param tolerance    largest distance allowed, or null: a Long for integer and date columns
      *                     (days for dates), a Double for float64
-     * @param budget       the join's own budget (its state); closed with the join
-     * @param outputBudget charged for output morsels, which may outlive the join
+     * @param ctx          the join's context: its {@link OperatorContext#budget() budget} (its state) is its own
+     *                     and closed with the join; output morsels, which may outlive the join, are charged to
+     *                     the output budget; it never spills
      */
     public AsofJoin(OrderedInput leftInput, Schema leftSchema, int leftOn, int[] leftBy, OrderedInput rightInput,
             Schema rightSchema, int rightOn, int[] rightBy, int[] rightColumns, Schema output, AsofStrategy strategy,
-            Number tolerance, String leftSorted, String rightSorted, BlockPool pool, MemoryBudget budget,
-            MemoryBudget outputBudget, Consumer<String> log, int morselRows) {
+            Number tolerance, String leftSorted, String rightSorted, OperatorContext ctx) {
         this.strategy = strategy;
         this.leftOn = leftOn;
         this.rightOn = rightOn;
         this.leftBy = leftBy.clone();
         this.rightBy = rightBy.clone();
         this.rightSchema = rightSchema;
-        this.pool = pool;
-        this.budget = budget;
-        this.log = log;
+        this.pool = ctx.pool();
+        this.budget = ctx.budget();
+        this.events = ctx.events();
         DataType t = leftSchema.field(leftOn).type();
         if (t != DataType.INT64 && t != DataType.INT32 && t != DataType.DATE32 && t != DataType.FLOAT64) {
             throw new IllegalArgumentException("asof join 'on' column must be int64, int32, date32 or float64, got "
@@ -162,7 +165,7 @@ public final class AsofJoin implements Source {
         this.right = new SortedCursor(name, "right", rightInput, rightSchema, new int[] {rightOn}, encoder, rightSorted);
         int[] noKeys = new int[leftSchema.size()];
         Arrays.fill(noKeys, -1);
-        this.out = new RowGather(output, leftSchema.size(), noKeys, rightColumns, morselRows, pool, outputBudget);
+        this.out = new RowGather(output, leftSchema.size(), noKeys, rightColumns, ctx.outputRows(), pool, ctx.outputBudget());
     }
 
     @Override
@@ -207,8 +210,7 @@ public final class AsofJoin implements Source {
                 Morsel m = build();
                 if (m == null) {
                     done = true;
-                    log.accept("[spillway] " + name + ": done strategy=" + strategy + " rows=" + rowsOut + " compactions="
-                            + compactions + " groups=" + latest.size());
+                    events.accept(new AsofJoinDone(name, strategy.toString(), rowsOut, compactions, latest.size()));
                 }
                 return m;
             }
@@ -587,8 +589,7 @@ public final class AsofJoin implements Source {
         }
         storedRight = null;
         compactions++;
-        log.accept("[spillway] " + name + ": compacted state rows=" + n + " groups=" + latest.size() + " waiting="
-                + waitingRows);
+        events.accept(new AsofStateCompacted(name, n, latest.size(), waitingRows));
     }
 
     private static void collect(long ref, Map<Long, Integer> newRow, List<Long> refs) {

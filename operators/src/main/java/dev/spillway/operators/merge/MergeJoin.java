@@ -1,18 +1,18 @@
 package dev.spillway.operators.merge;
 
-import dev.spillway.memory.BlockPool;
+import dev.spillway.event.EventSink;
+import dev.spillway.event.MergeJoinDone;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Spillable;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.operators.sort.KeyEncoder;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
-import dev.spillway.spill.SpillDirectory;
 
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * A streaming merge join of two inputs sorted ascending on their join keys, as the source of the
@@ -56,7 +56,7 @@ public final class MergeJoin implements Source, Spillable {
     private final RowGather out;
     private final RunBuffer run;
     private final MemoryBudget budget;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final int morselRows;
     private final ReentrantLock lock = new ReentrantLock();
     /** Bytes of the run being collected in memory, for the memory manager (read without the lock). */
@@ -95,17 +95,18 @@ public final class MergeJoin implements Source, Spillable {
      * @param output      the output schema: left columns, then right non-key columns
      * @param leftSorted  why the left input is believed sorted (for errors), e.g. "declared with setSorted"
      * @param rightSorted the same for the right input
-     * @param budget      the join's own budget (buffered runs); closed with the join
-     * @param outputBudget charged for the output morsels, which may outlive the join
+     * @param ctx         the join's context: its {@link OperatorContext#budget() budget} (buffered runs) is its own
+     *                    and closed with the join; output morsels, which may outlive the join, are charged to
+     *                    the output budget; runs spill to its spill directory
      */
     public MergeJoin(OrderedInput leftInput, Schema leftSchema, int[] leftKeys, OrderedInput rightInput, Schema rightSchema,
-            int[] rightKeys, JoinType how, Schema output, String leftSorted, String rightSorted, BlockPool pool,
-            MemoryBudget budget, MemoryBudget outputBudget, SpillDirectory spills, Consumer<String> log, int morselRows) {
+            int[] rightKeys, JoinType how, Schema output, String leftSorted, String rightSorted, OperatorContext ctx) {
         this.name = "merge-join";
         this.how = how;
-        this.budget = budget;
-        this.log = log;
-        this.morselRows = morselRows;
+        this.budget = ctx.budget();
+        this.events = ctx.events();
+        this.morselRows = ctx.outputRows();
+        this.forceSpill = ctx.forceSpill();
         KeyEncoder encoder = SortedCursor.encoderFor(leftSchema, leftKeys);
         this.left = new SortedCursor(name, "left", leftInput, leftSchema, leftKeys, encoder, leftSorted);
         this.right = new SortedCursor(name, "right", rightInput, rightSchema, rightKeys, encoder, rightSorted);
@@ -119,8 +120,8 @@ public final class MergeJoin implements Source, Spillable {
             throw new IllegalArgumentException("merge join output has " + output.size() + " columns, expected "
                     + (leftSchema.size() + rightCols.length));
         }
-        this.out = new RowGather(output, leftSchema.size(), leftKeyFromRight, rightCols, morselRows, pool, outputBudget);
-        this.run = new RunBuffer(name, rightSchema, morselRows, pool, budget, spills, log);
+        this.out = new RowGather(output, leftSchema.size(), leftKeyFromRight, rightCols, morselRows, ctx.pool(), ctx.outputBudget());
+        this.run = new RunBuffer(name, rightSchema, morselRows, ctx);
     }
 
     private static int[] nonKeys(int width, int[] keys) {
@@ -243,8 +244,7 @@ public final class MergeJoin implements Source, Spillable {
     private void finishLog() {
         if (!logged) {
             logged = true;
-            log.accept("[spillway] " + name + ": done type=" + how + " rows=" + rowsOut + " runs=" + runs + " runs-spilled="
-                    + run.spilledRuns() + " spilled-bytes=" + run.spilledBytes());
+            events.accept(new MergeJoinDone(name, how.toString(), rowsOut, runs, run.spilledRuns(), run.spilledBytes()));
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.RunSpilled;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
@@ -7,6 +9,7 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillFile;
 import dev.spillway.spill.SpillReader;
@@ -14,7 +17,6 @@ import dev.spillway.spill.SpillWriter;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The buffered side's rows of one key (a <i>run</i>) while the other side's rows of that key are
@@ -44,7 +46,7 @@ final class RunBuffer implements AutoCloseable {
     private final BlockPool pool;
     private final MemoryBudget budget;
     private final SpillDirectory spills;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final String name;
 
     private final List<Morsel> chunks = new ArrayList<>();
@@ -60,15 +62,14 @@ final class RunBuffer implements AutoCloseable {
     private long spilledRuns;
     private long spilledBytes;
 
-    RunBuffer(String name, Schema schema, int chunkRows, BlockPool pool, MemoryBudget budget, SpillDirectory spills,
-            Consumer<String> log) {
+    RunBuffer(String name, Schema schema, int chunkRows, OperatorContext ctx) {
         this.name = name;
         this.schema = schema;
         this.chunkRows = chunkRows;
-        this.pool = pool;
-        this.budget = budget;
-        this.spills = spills;
-        this.log = log;
+        this.pool = ctx.pool();
+        this.budget = ctx.budget();
+        this.spills = ctx.spills();
+        this.events = ctx.events();
     }
 
     /** Rows in the run. */
@@ -199,8 +200,7 @@ final class RunBuffer implements AutoCloseable {
         chunks.clear();
         state = State.SPILLED;
         spilledRuns++;
-        log.accept("[spillway] " + name + ": run spilled rows=" + rows + " file=" + writer.path() + " reason="
-                + (why.length() > 120 ? why.substring(0, 120) + "..." : why));
+        events.accept(new RunSpilled(name, rows, writer.path(), why));
     }
 
     /** Native bytes the run holds in memory (its chunks and the chunk being built). */

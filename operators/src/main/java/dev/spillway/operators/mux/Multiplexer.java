@@ -1,9 +1,13 @@
 package dev.spillway.operators.mux;
 
+import dev.spillway.event.BacklogSpilled;
+import dev.spillway.event.EventSink;
+import dev.spillway.event.MultiplexerInputComplete;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Spillable;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.scheduler.ReorderBuffer;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillFile;
@@ -17,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The shared state of one fan-out: the producer's {@link MultiplexerSink} publishes each morsel,
@@ -34,6 +37,8 @@ import java.util.function.Consumer;
  * hold it dropped and that no consumer took (a consumer may still be reading those buffers).
  */
 public final class Multiplexer implements Spillable, AutoCloseable {
+    /** The component name in its events. */
+    private static final String COMPONENT = "multiplexer";
     /** Phases of the fan-out. */
     enum State {
         /** The producer is publishing; consumers pull concurrently. */
@@ -101,7 +106,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
     private final Schema schema;
     private final SpillDirectory spills;
     private final MemoryBudget readBudget;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final long backlogShare;
     private final Backlog[] backlogs;
     private final ReorderBuffer<Morsel> reorder = new ReorderBuffer<>();
@@ -121,15 +126,13 @@ public final class Multiplexer implements Spillable, AutoCloseable {
      *
      * @param name         name in logs and explain output, e.g. {@code "multiplexer-3"}
      * @param schema       the schema of the morsels
-     * @param spills       where backlogs spill
-     * @param readBudget   budget that morsels read back from spill files are charged to (they
-     *                     outlive the multiplexer: the consumers pass them on)
-     * @param log          receives one-line events ({@code [spillway] multiplexer: ...})
+     * @param ctx          the multiplexer's context: backlogs spill to its spill directory; morsels read back
+     *                     from spill files are charged to its output budget (they outlive the multiplexer:
+     *                     the consumers pass them on); events are {@code multiplexer} events
      * @param backlogBytes memory all backlogs together may hold; each consumer gets an equal share
      * @throws IllegalArgumentException when fewer than 2 consumers or a negative memory share is given
      */
-    public Multiplexer(String name, Schema schema, int consumers, SpillDirectory spills, MemoryBudget readBudget,
-            Consumer<String> log, long backlogBytes) {
+    public Multiplexer(String name, Schema schema, int consumers, OperatorContext ctx, long backlogBytes) {
         if (consumers < 2) {
             throw new IllegalArgumentException("multiplexer '" + name + "' needs at least 2 consumers, got " + consumers
                     + " (a single consumer reads its input directly)");
@@ -139,9 +142,10 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         }
         this.name = name;
         this.schema = schema;
-        this.spills = spills;
-        this.readBudget = readBudget;
-        this.log = log;
+        this.spills = ctx.spills();
+        this.readBudget = ctx.outputBudget();
+        this.events = ctx.events();
+        this.forceSpill = ctx.forceSpill();
         this.backlogShare = backlogBytes / consumers;
         this.backlogs = new Backlog[consumers];
         this.sources = new MultiplexerSource[consumers];
@@ -240,9 +244,8 @@ public final class Multiplexer implements Spillable, AutoCloseable {
                     + " of its input");
         }
         state = State.DRAINING;
-        log.accept("[spillway] multiplexer: input complete name=" + name + " consumers=" + backlogs.length + " morsels="
-                + published + " rows=" + rowsPublished + " spilled-bytes=" + bytesSpilled.get() + " spill-files="
-                + runsSpilled.get());
+        events.accept(new MultiplexerInputComplete(COMPONENT, name, backlogs.length, published, rowsPublished, bytesSpilled.get(),
+                runsSpilled.get()));
     }
 
     /** Runs under the reorder buffer's lock: one morsel at a time, in source order. */
@@ -437,8 +440,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         bytesSpilled.addAndGet(bytes);
         morselsSpilled.addAndGet(written.size());
         runsSpilled.addAndGet(created.size());
-        log.accept("[spillway] multiplexer: backlog spilled consumer=" + b.index + " bytes=" + bytes + " rows=" + rows
-                + " morsels=" + written.size() + " files=" + created.size() + " reason=" + reason + " name=" + name);
+        events.accept(new BacklogSpilled(COMPONENT, b.index, bytes, rows, written.size(), created.size(), reason, name));
         return freed;
     }
 

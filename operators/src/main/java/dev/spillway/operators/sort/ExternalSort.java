@@ -1,9 +1,16 @@
 package dev.spillway.operators.sort;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.SortDone;
+import dev.spillway.event.SortFinalMerge;
+import dev.spillway.event.SortInputComplete;
+import dev.spillway.event.SortMergePass;
+import dev.spillway.event.SortRunSpilled;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Spillable;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillFile;
 import dev.spillway.spill.SpillWriter;
@@ -14,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The state of one external merge sort, shared by its sink and its source.
@@ -38,6 +44,8 @@ import java.util.function.Consumer;
 public final class ExternalSort implements Spillable, AutoCloseable {
     /** Default most runs merged at once (and most spill readers open at once). */
     public static final int DEFAULT_FAN_IN = 64;
+    /** The component name in its events. */
+    private static final String COMPONENT = "sort";
 
     /** Phases of the sort. */
     enum State {
@@ -87,7 +95,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
     private final MemoryBudget budget;
     private final MemoryBudget outputBudget;
     private final SpillDirectory spills;
-    private final Consumer<String> log;
+    private final EventSink events;
     private final int fanIn;
     private final int blockRows;
     private final long runBytes;
@@ -111,26 +119,26 @@ public final class ExternalSort implements Spillable, AutoCloseable {
     /**
      * Creates the sort.
      *
-     * @param budget       budget of its own state (runs, merge blocks); the sort closes it
-     * @param outputBudget budget the output morsels are charged to (they outlive the sort)
-     * @param log          receives one-line events ({@code [spillway] sort: ...})
-     * @param morselRows   most rows per run block and output morsel
-     * @param workers      workers that may feed the sort at once (each buffers up to its share)
-     * @param fanIn        most runs merged at once, at least 2
+     * @param ctx     the sort's context: its {@link OperatorContext#budget() budget} (runs, merge blocks) is its
+     *                own and the sort closes it; output morsels are charged to the output budget; events
+     *                are {@code sort} events; {@link OperatorContext#outputRows()} is the most rows per run
+     *                block and output morsel
+     * @param workers workers that may feed the sort at once (each buffers up to its share)
+     * @param fanIn   most runs merged at once, at least 2
      */
-    public ExternalSort(SortSpec spec, BlockPool pool, MemoryBudget budget, MemoryBudget outputBudget, SpillDirectory spills,
-            Consumer<String> log, int morselRows, int workers, int fanIn) {
+    public ExternalSort(SortSpec spec, OperatorContext ctx, int workers, int fanIn) {
         if (fanIn < 2) {
             throw new IllegalArgumentException("sort fan-in must be at least 2, got " + fanIn);
         }
         this.spec = spec;
         this.enc = new KeyEncoder(spec);
-        this.pool = pool;
-        this.budget = budget;
-        this.outputBudget = outputBudget;
-        this.spills = spills;
-        this.log = log;
+        this.pool = ctx.pool();
+        this.budget = ctx.budget();
+        this.outputBudget = ctx.outputBudget();
+        this.spills = ctx.spills();
+        this.events = ctx.events();
         this.fanIn = fanIn;
+        int morselRows = ctx.outputRows();
         long cap = Math.min(budget.effectiveCap(), 1L << 40);
         long rowBytes = 16L * spec.internalSchema().size();
         // A merge holds one block per run: fan-in blocks must fit in a quarter of the cap.
@@ -139,6 +147,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         // budget) and the gathered output at once; all workers may sort at the same time.
         this.runBytes = Math.max(256L << 10, Math.min(512L << 20, cap / 2 / Math.max(1, workers)));
         this.rowOverhead = 8L * enc.width() + 16;
+        forceSpill(ctx.forceSpill());
     }
 
     /**
@@ -306,7 +315,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         blocks.forEach(Morsel::close);
         inMemoryBytes.addAndGet(-bytes);
         runsSpilled.incrementAndGet();
-        log.accept("[spillway] sort: run spilled rows=" + r.rows + " bytes=" + bytes + " file=" + r.file.path() + " run=" + r.id);
+        events.accept(new SortRunSpilled(COMPONENT, r.rows, bytes, r.file.path(), r.id));
         return bytes;
     }
 
@@ -315,8 +324,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
     /** Ends the input: merges spilled runs in passes until at most the fan-in remain, then opens the final merge. */
     public void finishInput() {
         state = State.MERGING;
-        log.accept("[spillway] sort: input complete rows=" + inputRows.get() + " runs=" + runIds.get() + " runs-spilled="
-                + runsSpilled.get() + " fan-in=" + fanIn);
+        events.accept(new SortInputComplete(COMPONENT, inputRows.get(), runIds.get(), runsSpilled.get(), fanIn));
         while (true) {
             List<Run> group;
             spillLock.lock();
@@ -360,8 +368,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
                 cursors.add(open(r));
             }
             mergePasses++;
-            log.accept("[spillway] sort: merge pass=" + generation + " runs=" + group.size() + " fan-in=" + fanIn
-                    + " open-readers=" + openReaders.get() + " rows=" + rows + " into-run=" + out.id);
+            events.accept(new SortMergePass(COMPONENT, generation, group.size(), fanIn, openReaders.get(), rows, out.id));
             w = spills.newWriter("sort-merge-" + out.id);
             try (Merger m = new Merger(enc, cursors, spec.internalSchema(), blockRows, pool, budget)) {
                 cursors = List.of();
@@ -431,8 +438,8 @@ public final class ExternalSort implements Spillable, AutoCloseable {
                 spilled += r.file != null ? 1 : 0;
                 cursors.add(open(r));
             }
-            log.accept("[spillway] sort: final merge runs=" + all.size() + " in-memory=" + (all.size() - spilled) + " spilled="
-                    + spilled + " fan-in=" + fanIn + " merge-passes=" + mergePasses + " max-open-readers=" + maxOpenReaders.get());
+            events.accept(new SortFinalMerge(COMPONENT, all.size(), all.size() - spilled, spilled, fanIn, mergePasses,
+                    maxOpenReaders.get()));
             output = new Merger(enc, cursors, spec.inputSchema(), blockRows, pool, outputBudget);
             cursors = List.of();
             state = State.EMITTING;
@@ -458,7 +465,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         if (m == null) {
             state = State.DONE;
             output.close();
-            log.accept("[spillway] sort: done rows=" + emitted);
+            events.accept(new SortDone(COMPONENT, emitted));
         } else {
             emitted += m.rowCount();
         }

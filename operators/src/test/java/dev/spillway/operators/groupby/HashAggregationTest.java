@@ -1,5 +1,10 @@
 package dev.spillway.operators.groupby;
 
+import dev.spillway.event.AggregationInputComplete;
+import dev.spillway.event.EventSink;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.event.PartitionMerging;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
@@ -7,6 +12,7 @@ import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.groupby.function.Count;
 import dev.spillway.operators.groupby.function.First;
 import dev.spillway.operators.groupby.function.Last;
@@ -49,7 +55,7 @@ class HashAggregationTest {
                 rows.add(Arrays.asList(k, i / 4.0, str, str, i / 4.0, (long) (i % 9), "m" + i));
             }
             List<List<Object>> inMemory = run(mem, rows, 0, null, 1000);
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             List<List<Object>> spilled = run(mem, rows, 1.0, events, 1000);
             assertEquals(sorted(inMemory), sorted(spilled));
             assertEquals(701, inMemory.size(), "700 keys and the null key");
@@ -59,12 +65,11 @@ class HashAggregationTest {
             assertEquals(null, zero.get(4), "first: row 0 has a null string");
             assertEquals(19_600 / 4.0, zero.get(5), "last");
             assertEquals(9L, zero.get(6), "n_unique of i % 9 over 29 rows");
-            String log = String.join("\n", events);
-            assertTrue(log.contains("group-by: evicting partition="), log);
-            assertTrue(log.contains("group-by: input complete rows=40000"), log);
-            assertTrue(log.contains("partitions-spilled=256/256"), log);
-            assertTrue(log.contains("group-by: merging partition="), log);
-            assertTrue(log.contains("spilled-bytes="), log);
+            String log = events.toString();
+            assertTrue(events.stream().anyMatch(e -> e instanceof PartitionEvicted p && p.component().equals("group-by")), log);
+            assertTrue(events.stream().anyMatch(e -> e instanceof AggregationInputComplete a && a.component().equals("group-by")
+                    && a.rows() == 40000 && a.partitionsSpilled() == 256 && a.partitions() == 256), log);
+            assertTrue(events.stream().anyMatch(e -> e instanceof PartitionMerging p && p.component().equals("group-by")), log);
         });
     }
 
@@ -76,14 +81,15 @@ class HashAggregationTest {
             for (int i = 0; i < 60_000; i++) {
                 rows.add(Arrays.asList((long) i * 7, 1.0, "x", "x", (double) i, (long) i, "min-value-" + i));
             }
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             List<List<Object>> out = run(mem, rows, 0, events, 4096);
             assertEquals(60_000, out.size());
             for (List<Object> r : out) {
                 assertEquals(1.0, r.get(1));
                 assertEquals(1L, r.get(6));
             }
-            assertTrue(String.join("\n", events).contains("group-by: evicting partition="), "pressure spilled partitions");
+            assertTrue(events.stream().anyMatch(e -> e instanceof PartitionEvicted p && p.component().equals("group-by")),
+                    "pressure spilled partitions");
             assertTrue(mem.budget().peak() <= cap, "peak " + mem.budget().peak());
         });
     }
@@ -94,15 +100,15 @@ class HashAggregationTest {
 
     /** Feeds the rows twice over (two workers' tables), so each key holds both copies. */
     private static List<List<Object>> run(LeakCheck.TestMemory mem, List<List<Object>> rows, double forceSpill,
-            List<String> events, int morselRows) {
+            List<SpillwayEvent> events, int morselRows) {
         List<List<Object>> out = new ArrayList<>();
         boolean twice = forceSpill > 0 || events == null;
         try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
              MemoryBudget query = mem.budget().child("q");
              MemoryManager manager = new MemoryManager(query);
              SpillDirectory dir = sm.createQueryDirectory("q", query)) {
-            HashAggregation agg = new HashAggregation(LAYOUT, mem.pool(), query.child("agg"), query, dir,
-                    events == null ? s -> { } : events::add, 512);
+            HashAggregation agg = new HashAggregation(LAYOUT, OperatorContext.of(mem.pool(), query, dir).child("agg")
+                    .withEvents(events == null ? EventSink.NONE : events::add).withOutputRows(512));
             try (agg) {
                 manager.register(agg);
                 agg.forceSpill(forceSpill);

@@ -1,5 +1,7 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.event.BlocksEvicted;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
@@ -29,7 +31,7 @@ class BlockStoreTest {
         assertNoLeaks(mem -> {
             Random rnd = new Random(5);
             List<List<List<Object>>> blocks = new ArrayList<>();
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
                  MemoryBudget query = mem.budget().child("q");
                  SpillDirectory dir = sm.createQueryDirectory("q", query);
@@ -64,7 +66,8 @@ class BlockStoreTest {
                 }
                 assertEquals(0, storeBudget.reserved());
             }
-            assertTrue(String.join("\n", events).contains("nested-loop-join: evicting blocks=4"), String.join("\n", events));
+            assertTrue(events.stream().anyMatch(e -> e instanceof BlocksEvicted b && b.component().equals("nested-loop-join")
+                    && b.blocks() == 4), events.toString());
         });
     }
 }

@@ -1,11 +1,18 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.JoinBuildComplete;
+import dev.spillway.event.PartitionEvicted;
+import dev.spillway.event.PartitionReloaded;
+import dev.spillway.event.ProbeStarted;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.RandomData;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillManager;
@@ -40,17 +47,16 @@ class HashJoinTest {
                 probe.add(Arrays.asList(i % 1000, i % 10 == 0 ? null : "p" + i));
             }
             List<List<Object>> inMemory = run(mem, build, probe, 0, null);
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             List<List<Object>> spilled = run(mem, build, probe, 1.0, events);
             assertEquals(sorted(inMemory), sorted(spilled));
             // Keys 0..699 match ~7 build rows each; probe keys 700..999 match nothing.
             assertEquals(2100 * 5000 / 700 + 900, inMemory.size(), "LEFT join rows");
-            String log = String.join("\n", events);
-            assertTrue(log.contains("equi-join: evicting partition="), log);
-            assertTrue(log.contains("equi-join: build complete rows=5000"), log);
-            assertTrue(log.contains("partitions-spilled="), log);
-            assertTrue(log.contains("equi-join: probe start type=LEFT"), log);
-            assertTrue(log.contains("equi-join: reloading partition="), log);
+            String log = events.toString();
+            assertTrue(events.stream().anyMatch(e -> e instanceof PartitionEvicted p && p.component().equals("equi-join")), log);
+            assertTrue(events.stream().anyMatch(e -> e instanceof JoinBuildComplete b && b.rows() == 5000), log);
+            assertTrue(events.stream().anyMatch(e -> e instanceof ProbeStarted p && p.joinType().equals("LEFT")), log);
+            assertTrue(events.stream().anyMatch(e -> e instanceof PartitionReloaded), log);
         });
     }
 
@@ -66,8 +72,8 @@ class HashJoinTest {
             try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
                  MemoryBudget query = mem.budget().child("q", 16L << 20);
                  SpillDirectory dir = sm.createQueryDirectory("q", query)) {
-                HashJoin join = new HashJoin(LEFT, RIGHT, new int[] {0}, new int[] {0}, JoinType.INNER, false, mem.pool(),
-                        query.child("join"), query, dir, s -> { }, 512);
+                HashJoin join = new HashJoin(LEFT, RIGHT, new int[] {0}, new int[] {0}, JoinType.INNER, false,
+                        OperatorContext.of(mem.pool(), query, dir).child("join").withOutputRows(512));
                 try (join) {
                     join.forceSpill(1.0);
                     List<List<Object>> build = new ArrayList<>();
@@ -139,13 +145,14 @@ class HashJoinTest {
     }
 
     private static List<List<Object>> run(dev.spillway.memory.testing.LeakCheck.TestMemory mem, List<List<Object>> build,
-            List<List<Object>> probe, double forceSpill, List<String> events) {
+            List<List<Object>> probe, double forceSpill, List<SpillwayEvent> events) {
         List<List<Object>> out = new ArrayList<>();
         try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
              MemoryBudget query = mem.budget().child("q");
              SpillDirectory dir = sm.createQueryDirectory("q", query)) {
-            HashJoin join = new HashJoin(LEFT, RIGHT, new int[] {0}, new int[] {0}, JoinType.LEFT, false, mem.pool(),
-                    query.child("join"), query, dir, events == null ? s -> { } : events::add, 512);
+            HashJoin join = new HashJoin(LEFT, RIGHT, new int[] {0}, new int[] {0}, JoinType.LEFT, false,
+                    OperatorContext.of(mem.pool(), query, dir).child("join").withEvents(events == null ? EventSink.NONE : events::add)
+                            .withOutputRows(512));
             try (join) {
                 join.forceSpill(forceSpill);
                 for (int i = 0; i < build.size(); i += 1000) {

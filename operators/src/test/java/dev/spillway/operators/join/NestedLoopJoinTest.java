@@ -1,5 +1,8 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.event.BlocksEvicted;
+import dev.spillway.event.NestedLoopFinished;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
@@ -8,6 +11,7 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
@@ -88,14 +92,14 @@ class NestedLoopJoinTest {
     }
 
     private static List<List<Object>> run(LeakCheck.TestMemory mem, List<List<Object>> probe, List<List<Object>> build,
-            JoinType type, boolean cross, double forceSpill, int outputRows, List<String> events) {
+            JoinType type, boolean cross, double forceSpill, int outputRows, List<SpillwayEvent> events) {
         List<List<Object>> out = new ArrayList<>();
         try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
              MemoryBudget query = mem.budget().child("q");
              SpillDirectory dir = sm.createQueryDirectory("q", query)) {
             NestedLoopJoin join = new NestedLoopJoin(BUILD, type, cross ? null : rangePredicate(), PREDICATE_COLUMNS,
-                    type.leftColumnsOnly() ? PROBE_ONLY : PAIRS, mem.pool(), query.child("nlj"), query, dir, events::add,
-                    outputRows);
+                    type.leftColumnsOnly() ? PROBE_ONLY : PAIRS,
+                    OperatorContext.of(mem.pool(), query, dir).child("nlj").withEvents(events::add).withOutputRows(outputRows));
             try (join) {
                 join.forceSpill(forceSpill);
                 try (NestedLoopJoin.BuildBuffer buf = join.newBuildBuffer()) {
@@ -131,16 +135,18 @@ class NestedLoopJoinTest {
             for (JoinType type : new JoinType[] {JoinType.INNER, JoinType.LEFT, JoinType.SEMI, JoinType.ANTI}) {
                 List<String> expected = sorted(oracle(probe, build, type, false));
                 for (double force : new double[] {0, 0.5, 1.0}) {
-                    List<String> events = new CopyOnWriteArrayList<>();
+                    List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
                     List<String> got = assertNoLeaksReturning(mem -> sorted(run(mem, probe, build, type, false, force, 333,
                             events)));
                     assertEquals(expected, got, "seed " + seed + " " + type + " forceSpill=" + force);
-                    String log = String.join("\n", events);
+                    String log = events.toString();
                     if (force > 0) {
-                        assertTrue(log.contains("nested-loop-join: evicting blocks="), log);
-                        assertTrue(!log.contains("read-back-blocks=0 "), "spilled blocks were read back: " + log);
+                        assertTrue(events.stream().anyMatch(e -> e instanceof BlocksEvicted), log);
+                        assertTrue(events.stream().noneMatch(e -> e instanceof NestedLoopFinished f && f.readBackBlocks() == 0),
+                                "spilled blocks were read back: " + log);
                     } else {
-                        assertTrue(log.contains("spilled-blocks=0 read-back-blocks=0"), log);
+                        assertTrue(events.stream().anyMatch(e -> e instanceof NestedLoopFinished f && f.spilledBlocks() == 0
+                                && f.readBackBlocks() == 0), log);
                     }
                 }
             }
@@ -167,8 +173,8 @@ class NestedLoopJoinTest {
             try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
                  MemoryBudget query = mem.budget().child("q");
                  SpillDirectory dir = sm.createQueryDirectory("q", query);
-                 NestedLoopJoin join = new NestedLoopJoin(BUILD, JoinType.INNER, null, PREDICATE_COLUMNS, PAIRS, mem.pool(),
-                         query.child("nlj"), query, dir, s -> { }, 512)) {
+                 NestedLoopJoin join = new NestedLoopJoin(BUILD, JoinType.INNER, null, PREDICATE_COLUMNS, PAIRS,
+                         OperatorContext.of(mem.pool(), query, dir).child("nlj").withOutputRows(512))) {
                 Random rnd = new Random(3);
                 try (NestedLoopJoin.BuildBuffer buf = join.newBuildBuffer()) {
                     buf.add(RandomData.morsel(BUILD, rows(rnd, 2000, false), 0, mem.pool(), query));
@@ -193,7 +199,7 @@ class NestedLoopJoinTest {
     @Test
     void memoryPressureEvictsBlocksAndTheBudgetHolds() {
         long cap = 2L << 20;
-        List<String> events = new CopyOnWriteArrayList<>();
+        List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
         Random rnd = new Random(11);
         List<List<Object>> build = rows(rnd, 320_000, false);
         List<List<Object>> probe = rows(rnd, 40, true);
@@ -205,7 +211,8 @@ class NestedLoopJoinTest {
                  SpillDirectory dir = sm.createQueryDirectory("q", query)) {
                 long got = 0;
                 try (NestedLoopJoin join = new NestedLoopJoin(BUILD, JoinType.SEMI, rangePredicate(), PREDICATE_COLUMNS,
-                        PROBE_ONLY, mem.pool(), query.child("nlj"), query, dir, events::add, 4096)) {
+                        PROBE_ONLY, OperatorContext.of(mem.pool(), query, dir).child("nlj").withEvents(events::add)
+                                .withOutputRows(4096))) {
                     manager.register(join.store());
                     try (NestedLoopJoin.BuildBuffer buf = join.newBuildBuffer()) {
                         for (int i = 0; i < build.size(); i += 4096) {
@@ -233,7 +240,8 @@ class NestedLoopJoinTest {
                 assertTrue(query.peak() <= cap, "peak " + query.peak() + " within the cap " + cap);
             }
         });
-        assertTrue(String.join("\n", events).contains("nested-loop-join: evicting blocks="), String.join("\n", events));
+        assertTrue(events.stream().anyMatch(e -> e instanceof BlocksEvicted b && b.component().equals("nested-loop-join")),
+                events.toString());
     }
 
     @Test
@@ -243,10 +251,10 @@ class NestedLoopJoinTest {
                  MemoryBudget query = mem.budget().child("q");
                  SpillDirectory dir = sm.createQueryDirectory("q", query)) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD,
-                        JoinType.FULL, rangePredicate(), PREDICATE_COLUMNS, PAIRS, mem.pool(), query, query, dir, s -> { }, 10));
+                        JoinType.FULL, rangePredicate(), PREDICATE_COLUMNS, PAIRS, OperatorContext.of(mem.pool(), query, dir).withOutputRows(10)));
                 assertTrue(e.getMessage().contains("INNER, LEFT, SEMI or ANTI"), e.getMessage());
                 e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD, JoinType.LEFT, null,
-                        PREDICATE_COLUMNS, PAIRS, mem.pool(), query, query, dir, s -> { }, 10));
+                        PREDICATE_COLUMNS, PAIRS, OperatorContext.of(mem.pool(), query, dir).withOutputRows(10)));
                 assertTrue(e.getMessage().contains("cross join"), e.getMessage());
             }
         });

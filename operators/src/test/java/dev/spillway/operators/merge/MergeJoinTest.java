@@ -1,5 +1,7 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.event.RunSpilled;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
@@ -7,6 +9,7 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.QueryContext;
@@ -157,11 +160,11 @@ class MergeJoinTest {
             try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
                  MemoryBudget query = mem.budget().child("q");
                  SpillDirectory dir = sm.createQueryDirectory("q", query)) {
-                List<String> events = new CopyOnWriteArrayList<>();
+                List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
                 MergeJoin join = new MergeJoin(new OrderedInput(new ScrambledSource(morsels(LEFT, l, per, mem)),
                         List.of(DROP_THIRD)), LEFT, new int[] {0}, new OrderedInput(new ScrambledSource(morsels(RIGHT, r, 7, mem)),
-                        List.of()), RIGHT, new int[] {0}, JoinType.LEFT, OUT, "test", "test", mem.pool(), query.child("mj"), query,
-                        dir, events::add, 10);
+                        List.of()), RIGHT, new int[] {0}, JoinType.LEFT, OUT, "test", "test",
+                        OperatorContext.of(mem.pool(), query, dir).child("mj").withEvents(events::add).withOutputRows(10));
                 join.forceSpill(1.0);
                 try (join) {
                     List<List<Object>> got = drain(join);
@@ -172,7 +175,7 @@ class MergeJoinTest {
                         assertTrue((Long) got.get(i - 1).get(0) <= (Long) got.get(i).get(0), "key order at row " + i);
                     }
                 }
-                assertTrue(events.stream().anyMatch(e -> e.contains("merge-join: run spilled")),
+                assertTrue(events.stream().anyMatch(e -> e instanceof RunSpilled spilled && spilled.component().equals("merge-join")),
                         "runs of 12 rows are longer than the 10-row morsels and spill by force: " + events);
             }
         });
@@ -190,8 +193,9 @@ class MergeJoinTest {
                  SpillDirectory dir = sm.createQueryDirectory("q", query);
                  MemoryBudget runBudget = query.child("run")) {
                 for (int mode = 0; mode < 3; mode++) {
-                    List<String> events = new ArrayList<>();
-                    try (RunBuffer run = new RunBuffer("merge-join", RIGHT, 8, mem.pool(), runBudget, dir, events::add);
+                    List<SpillwayEvent> events = new ArrayList<>();
+                    try (RunBuffer run = new RunBuffer("merge-join", RIGHT, 8,
+                            OperatorContext.of(mem.pool(), query, dir).withBudget(runBudget).withEvents(events::add));
                          Morsel m = RandomData.morsel(RIGHT, rows, 0, mem.pool(), query)) {
                         run.add(m, 0, 20, false);
                         if (mode == 1) {
@@ -231,8 +235,8 @@ class MergeJoinTest {
             try (MemoryBudget query = mem.budget().child("q")) {
                 AsofJoin join = new AsofJoin(new OrderedInput(new ScrambledSource(morsels(LEFT, l, 4, mem)), List.of()), LEFT,
                         0, new int[0], new OrderedInput(new ScrambledSource(morsels(RIGHT, List.of(), 4, mem)), List.of()), RIGHT,
-                        0, new int[0], new int[] {1}, OUT, AsofStrategy.FORWARD, null, "declared", "declared", mem.pool(),
-                        query.child("asof"), query, s -> { }, 4);
+                        0, new int[0], new int[] {1}, OUT, AsofStrategy.FORWARD, null, "declared", "declared",
+                        OperatorContext.of(mem.pool(), query, null).child("asof").withOutputRows(4));
                 try (join) {
                     UnsortedInputException e = assertThrows(UnsortedInputException.class, () -> drain(join));
                     assertEquals(4, e.row());

@@ -1,5 +1,8 @@
 package dev.spillway.operators.mux;
 
+import dev.spillway.event.BacklogSpilled;
+import dev.spillway.event.MultiplexerInputComplete;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
@@ -10,6 +13,7 @@ import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.ChainSource;
 import dev.spillway.operators.ConcatSource;
 import dev.spillway.operators.EarlyStopSource;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.scheduler.QueryContext;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
@@ -72,8 +76,8 @@ class MultiplexerTest {
     @Test
     void everyConsumerGetsEveryMorselInSourceOrderWithDenseSequences() {
         withSpills((mem, query, dir) -> {
-            List<String> events = new CopyOnWriteArrayList<>();
-            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 3, dir, query, events::add, 1L << 30)) {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 3, OperatorContext.of(mem.pool(), query, dir).withEvents(events::add), 1L << 30)) {
                 // Out of order, with a filtered-out sequence number and an empty morsel.
                 mux.accept(RandomData.morsel(SCHEMA, rows(200, 100), 3, mem.pool(), query));
                 mux.accept(RandomData.morsel(SCHEMA, rows(0, 100), 0, mem.pool(), query));
@@ -94,7 +98,9 @@ class MultiplexerTest {
                     assertTrue(mux.isExhausted(i));
                 }
                 assertEquals(0, mux.bytesSpilled(), "nothing spilled under a large share");
-                assertTrue(events.stream().anyMatch(e -> e.contains("multiplexer: input complete name=m consumers=3 morsels=2")),
+                assertTrue(events.stream().anyMatch(e -> e instanceof MultiplexerInputComplete c && c.name().equals("m")
+                        && c.consumers() == 3 && c.morsels() == 2), events.toString());
+                assertTrue(events.stream().anyMatch(e -> e.line().contains("multiplexer: input complete name=m consumers=3 morsels=2")),
                         events.toString());
             }
         });
@@ -115,13 +121,14 @@ class MultiplexerTest {
     @Test
     void aBacklogOverItsShareSpillsAndIsReadBackInOrder() {
         withSpills((mem, query, dir) -> {
-            List<String> events = new CopyOnWriteArrayList<>();
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
             long morselBytes;
             try (Morsel probe = RandomData.morsel(SCHEMA, rows(0, 500), 0, mem.pool(), query)) {
                 morselBytes = probe.byteSize();
             }
             // Each backlog may hold four morsels.
-            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, dir, query, events::add, 2 * 4 * morselBytes)) {
+            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, OperatorContext.of(mem.pool(), query, dir).withEvents(events::add),
+                    2 * 4 * morselBytes)) {
                 List<List<Object>> expected = new ArrayList<>();
                 for (int k = 0; k < 40; k++) {
                     mux.accept(RandomData.morsel(SCHEMA, rows(k * 500, 500), k, mem.pool(), query));
@@ -139,8 +146,9 @@ class MultiplexerTest {
                 assertEquals(morselBytes, mux.peakBacklogBytes(0), "consumer 0 kept up: one morsel at a time");
                 assertEquals(expected, drain(mux, 1), "read back in order with dense sequences");
                 assertEquals(mux.morselsSpilled(), mux.morselsReadBack());
-                assertTrue(events.stream().allMatch(e -> !e.contains("backlog spilled consumer=0")), events.toString());
-                assertTrue(events.stream().anyMatch(e -> e.startsWith("[spillway] multiplexer: backlog spilled consumer=1 bytes=")),
+                assertTrue(events.stream().noneMatch(e -> e instanceof BacklogSpilled b && b.consumer() == 0), events.toString());
+                assertTrue(events.stream().anyMatch(e -> e instanceof BacklogSpilled b && b.component().equals("multiplexer")
+                        && b.consumer() == 1),
                         events.toString());
                 assertEquals(0, dir.bytesOnDisk(), "spill files are deleted once read back");
             }
@@ -150,7 +158,7 @@ class MultiplexerTest {
     @Test
     void pressureSpillCountsSharedMorselsOnceAndFreesOnlyTheLastHold() {
         withSpills((mem, query, dir) -> {
-            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, dir, query, s -> { }, 1L << 30)) {
+            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, OperatorContext.of(mem.pool(), query, dir), 1L << 30)) {
                 Morsel a = RandomData.morsel(SCHEMA, rows(0, 1000), 0, mem.pool(), query);
                 long bytes = a.byteSize();
                 mux.accept(a);
@@ -178,7 +186,7 @@ class MultiplexerTest {
     @Test
     void sourceWrappersPassOnATransientEnd() {
         withSpills((mem, query, dir) -> {
-            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 3, dir, query, s -> { }, 1L << 30)) {
+            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 3, OperatorContext.of(mem.pool(), query, dir), 1L << 30)) {
                 Source concat = new ConcatSource(List.of(mux.source(0), new ChainSource(mux.source(1), List.of())));
                 Source stop = new EarlyStopSource(mux.source(2), () -> false);
                 assertNull(concat.next(CTX));
@@ -212,7 +220,7 @@ class MultiplexerTest {
     @Test
     void aChainSkipsMorselsAnOperatorDroppedWhole() {
         withSpills((mem, query, dir) -> {
-            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, dir, query, s -> { }, 1L << 30)) {
+            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, OperatorContext.of(mem.pool(), query, dir), 1L << 30)) {
                 dev.spillway.scheduler.Operator dropOdd = new dev.spillway.scheduler.Operator() {
                     @Override
                     public String name() {
