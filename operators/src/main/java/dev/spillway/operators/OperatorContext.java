@@ -3,7 +3,10 @@ package dev.spillway.operators;
 import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Schema;
+import dev.spillway.spill.RowStore;
 import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.StoreBuilder;
 
 import java.util.Objects;
 
@@ -138,5 +141,18 @@ public final class OperatorContext {
     /** The forced-spill fraction (0: spill only under memory pressure). */
     public double forceSpill() {
         return forceSpill;
+    }
+
+    /**
+     * A store of rows of {@code schema} for an operator named {@code component} in events, with
+     * this context's pool, own budget, spill directory, events and forced-spill fraction set.
+     *
+     * @throws IllegalStateException when this context has no spill directory
+     */
+    public StoreBuilder store(String component, Schema schema) {
+        if (spills == null) {
+            throw new IllegalStateException(component + ": the operator context has no spill directory");
+        }
+        return RowStore.builder(component, schema, pool, budget, spills).events(events).forceSpill(forceSpill);
     }
 }

@@ -9,12 +9,14 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Spillable;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The spillable row store every spilling operator keeps its state in: rows of one schema in
@@ -49,8 +51,9 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     final SpillDirectory dir;
     final EventSink events;
     final long sealBytes;
-    final double forceSpill;
+    volatile double forceSpill;
     final long rollBytes;
+    final Consumer<Eviction> onEvict;
     final StoreStats stats;
     final StoreFiles files;
     volatile boolean closed;
@@ -66,6 +69,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         this.sealBytes = b.sealBytes > 0 ? b.sealBytes : sealBytes(b.budget.effectiveCap());
         this.forceSpill = b.forceSpill;
         this.rollBytes = b.rollBytes;
+        this.onEvict = b.onEvict;
         this.stats = stats;
         this.files = new StoreFiles(b.dir, b.component + "-" + fileLabel, b.rollBytes, stats);
     }
@@ -236,6 +240,8 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
                 return 0;
             }
             long freed = 0;
+            long rows = 0;
+            int morsels;
             StoreFile last;
             try {
                 if (takeOpen) {
@@ -253,9 +259,11 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
                 u.sealed = new ArrayList<>();
                 u.sealedBytes = 0;
                 u.spilled = true;
+                morsels = out.size();
                 try {
                     for (Morsel m : out) {
                         freed += m.byteSize();
+                        rows += m.rowCount();
                     }
                     last = write(u, out);
                 } finally {
@@ -268,6 +276,9 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
             stats.evicted(freed);
             if (this instanceof PartitionedStore && freed > 0) {
                 events.accept(new PartitionEvicted(component, u.id, freed, StoreFiles.pathOf(last)));
+            }
+            if (morsels > 0) {
+                onEvict.accept(new Eviction(u.id, morsels, rows, freed, StoreFiles.pathOf(last), wait));
             }
             return freed;
         } finally {
@@ -458,6 +469,25 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     /** Spill files the store holds now. */
     public final int fileCount() {
         return files.count();
+    }
+
+    /** The file holding the last block of unit {@code unit}, or null when it has none on disk. */
+    public final Path file(int unit) {
+        StoreUnit u = unit(unit);
+        u.lock.lock();
+        try {
+            return u.blocks.isEmpty() ? null : u.blocks.getLast().file().path();
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /**
+     * Changes the forced-spill fraction (see {@link StoreBuilder#forceSpill}) for what is decided
+     * from now on: partitions at {@link PartitionedStore#finishInput}, streams at their creation.
+     */
+    public final void forceSpill(double fraction) {
+        this.forceSpill = StoreBuilder.checkFraction(fraction);
     }
 
     /** The seal size of this store's chunks. */

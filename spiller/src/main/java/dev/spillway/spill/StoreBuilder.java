@@ -6,6 +6,9 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Schema;
 
+import java.util.Objects;
+import java.util.function.Consumer;
+
 /** Settings of a {@link RowStore}; ends with {@link #partitioned} or {@link #streams}. */
 public final class StoreBuilder {
     final String component;
@@ -17,6 +20,7 @@ public final class StoreBuilder {
     long sealBytes;
     double forceSpill;
     long rollBytes = RowStore.DEFAULT_ROLL_BYTES;
+    Consumer<Eviction> onEvict = e -> { };
 
     StoreBuilder(String component, Schema schema, BlockPool pool, MemoryBudget budget, SpillDirectory dir) {
         this.component = component;
@@ -33,16 +37,30 @@ public final class StoreBuilder {
     }
 
     /**
+     * Called on the evicting thread, with the unit's lock held, after each eviction that wrote
+     * something (not for write-through): where an owner emits its own event and counts its stats.
+     * It must not call back into the store's units.
+     */
+    public StoreBuilder onEvict(Consumer<Eviction> listener) {
+        this.onEvict = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
      * The share f in [0, 1] of units spilled whatever the memory: hash partitions
      * {@code 0 .. round(f * N) - 1} at {@link PartitionedStore#finishInput}, and stream k from its
      * creation when {@code floor((k + 1) f) > floor(k f)}.
      */
     public StoreBuilder forceSpill(double fraction) {
+        this.forceSpill = checkFraction(fraction);
+        return this;
+    }
+
+    static double checkFraction(double fraction) {
         if (!(fraction >= 0 && fraction <= 1)) {
             throw new IllegalArgumentException("forced spill fraction must be in [0, 1], got " + fraction);
         }
-        this.forceSpill = fraction;
-        return this;
+        return fraction;
     }
 
     /** Overrides the seal size (default {@link RowStore#sealBytes(long)} of the budget's effective cap). */

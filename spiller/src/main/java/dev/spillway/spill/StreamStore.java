@@ -25,11 +25,20 @@ public final class StreamStore extends RowStore {
      * is spilled from the start (every morsel goes to disk) when {@code floor((k+1)f) > floor(kf)}.
      */
     public int newStream() {
+        return newStream(false);
+    }
+
+    /**
+     * A new stream as {@link #newStream()}, written straight to disk when {@code toDisk} (for rows
+     * that will only be read back later, e.g. the output of an intermediate merge).
+     */
+    public int newStream(boolean toDisk) {
         ensureOpen();
         synchronized (streams) {
             int k = streams.size();
             StoreUnit u = new StoreUnit(k);
-            u.spilled = forceSpill > 0 && Math.floor((k + 1) * forceSpill) > Math.floor(k * forceSpill);
+            double f = forceSpill;
+            u.spilled = toDisk || (f > 0 && Math.floor((k + 1) * f) > Math.floor(k * f));
             streams.add(u);
             return k;
         }
@@ -88,6 +97,46 @@ public final class StreamStore extends RowStore {
             u.lock.unlock();
         }
         return readBlock(ref, readBudget);
+    }
+
+    /**
+     * Morsel {@code index} of stream {@code stream} in append order, without consuming it: a
+     * block read back into buffers charged to {@code readBudget}, or a view of a morsel still in
+     * memory (it shares the stored buffers: an eviction meanwhile frees them only once the view
+     * is closed). The caller closes it. For streams that are not {@link #poll polled}; a stream
+     * may be read any number of times, by several threads, while it is added to and spilled
+     * (an eviction appends a stream's in-memory morsels after its blocks, so indexes stay put).
+     *
+     * @throws IndexOutOfBoundsException when {@code index >= size(stream)}
+     */
+    public Morsel read(int stream, int index, MemoryBudget readBudget) {
+        ensureReadable();
+        StoreUnit u = unit(stream);
+        StoreUnit.BlockRef ref;
+        u.lock.lock();
+        try {
+            checkLive(u);
+            int onDisk = u.blocks.size();
+            if (index >= onDisk) {
+                Morsel m = u.sealed.get(index - onDisk);
+                return m.slice(0, m.rowCount());
+            }
+            ref = u.blocks.get(index);
+        } finally {
+            u.lock.unlock();
+        }
+        return readBlock(ref, readBudget);
+    }
+
+    /** Morsels of stream {@code stream} not yet polled, on disk and in memory. */
+    public int size(int stream) {
+        StoreUnit u = unit(stream);
+        u.lock.lock();
+        try {
+            return u.blocks.size() - u.polled + u.sealed.size();
+        } finally {
+            u.lock.unlock();
+        }
     }
 
     @Override

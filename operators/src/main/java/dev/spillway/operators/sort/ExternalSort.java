@@ -11,16 +11,19 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Spillable;
 import dev.spillway.operators.OperatorContext;
-import dev.spillway.spill.SpillDirectory;
-import dev.spillway.spill.SpillFile;
-import dev.spillway.spill.SpillWriter;
+import dev.spillway.spill.Eviction;
+import dev.spillway.spill.StreamStore;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The state of one external merge sort, shared by its sink and its source.
@@ -28,15 +31,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Consuming.</b> Each worker buffers its input morsels (zero-copy). When sorting the buffer
  * would take the worker's share of memory ({@code runBytes}: the buffer, its keys and index arrays
  * and the sorted copy) and when its input ends, it is sorted into a
- * <i>run</i> ({@link RunSorter}): sorted morsels of at most {@code blockRows} rows, kept in memory.
- * When a reservation fails the memory manager asks this sort to {@link #spill}: the largest
- * in-memory runs are written to their own spill files and freed. A {@code forceSpill} fraction of
- * the runs is written whatever the memory (at 1.0 every run, and runs are kept to two blocks so
- * that there are many of them).
+ * <i>run</i> ({@link RunSorter}): sorted morsels of at most {@code blockRows} rows, one stream of
+ * the sort's {@link StreamStore}. The store is what spills: when a reservation fails the memory
+ * manager asks this sort to {@link #spill}, and the store evicts the largest in-memory runs into
+ * its shared files; the store's forced-spill fraction names the runs written whatever the memory
+ * (at 1.0 every run, and runs are then kept to two blocks so that there are many of them).
  *
  * <p><b>Merging.</b> At the end of the input, while more runs are on disk than the fan-in allows,
- * groups of up to {@code fanIn} spilled runs are merged into a new spill file (a <i>pass</i>), so
- * that at no moment more than {@code fanIn} spill readers are open. Then every in-memory run and
+ * groups of up to {@code fanIn} spilled runs are merged into a new run written straight to disk
+ * (a <i>pass</i>), so that at no moment more than {@code fanIn} spilled runs are read at once.
+ * Then the in-memory runs are taken out of the store (no longer evictable), and every one and
  * the remaining (at most {@code fanIn}) spilled runs are merged through one loser tree
  * ({@link Merger}) whose output streams to the consuming pipeline, one morsel per pull, with dense
  * sequence numbers in sorted order. Each spilled run being merged holds one decompressed block.
@@ -59,18 +63,18 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         DONE
     }
 
-    /** A sorted run: in memory (sorted morsels) or in a spill file. */
+    /** A sorted run: one stream of the store. */
     private static final class Run {
-        final int id;
+        final int stream;
         final long rows;
         final int generation;
-        List<Morsel> blocks;
-        long bytes;
-        SpillFile file;
-        boolean taken;
+        /** Its morsels taken out of the store for the final merge (then not evictable). */
+        List<Morsel> taken;
+        /** Whether it was counted in {@link #runsSpilled} (guarded by the run). */
+        boolean counted;
 
-        Run(int id, long rows, int generation) {
-            this.id = id;
+        Run(int stream, long rows, int generation) {
+            this.stream = stream;
             this.rows = rows;
             this.generation = generation;
         }
@@ -94,23 +98,20 @@ public final class ExternalSort implements Spillable, AutoCloseable {
     private final BlockPool pool;
     private final MemoryBudget budget;
     private final MemoryBudget outputBudget;
-    private final SpillDirectory spills;
+    private final StreamStore store;
     private final EventSink events;
     private final int fanIn;
     private final int blockRows;
     private final long runBytes;
     private final long rowOverhead;
     private final List<Run> runs = new ArrayList<>();
-    private final ReentrantLock spillLock = new ReentrantLock();
-    private final AtomicLong inMemoryBytes = new AtomicLong();
+    private final Map<Integer, Run> byStream = new ConcurrentHashMap<>();
     private final AtomicLong inputRows = new AtomicLong();
-    private final AtomicInteger runIds = new AtomicInteger();
     private final AtomicInteger openReaders = new AtomicInteger();
     private final AtomicInteger maxOpenReaders = new AtomicInteger();
     private final AtomicInteger runsSpilled = new AtomicInteger();
     private volatile State state = State.CONSUMING;
-    private double forceSpill;
-    private long maxRunRows = Long.MAX_VALUE;
+    private volatile long maxRunRows = Long.MAX_VALUE;
     private int mergePasses;
     private Merger output;
     private long emitted;
@@ -135,7 +136,6 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         this.pool = ctx.pool();
         this.budget = ctx.budget();
         this.outputBudget = ctx.outputBudget();
-        this.spills = ctx.spills();
         this.events = ctx.events();
         this.fanIn = fanIn;
         int morselRows = ctx.outputRows();
@@ -147,6 +147,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         // budget) and the gathered output at once; all workers may sort at the same time.
         this.runBytes = Math.max(256L << 10, Math.min(512L << 20, cap / 2 / Math.max(1, workers)));
         this.rowOverhead = 8L * enc.width() + 16;
+        this.store = ctx.store(COMPONENT, spec.internalSchema()).onEvict(this::evicted).streams();
         forceSpill(ctx.forceSpill());
     }
 
@@ -155,7 +156,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
      * also kept to two blocks, so that a small input makes many runs and multi-pass merges.
      */
     public void forceSpill(double fraction) {
-        this.forceSpill = fraction;
+        store.forceSpill(fraction);
         this.maxRunRows = fraction >= 1.0 ? 2L * blockRows : Long.MAX_VALUE;
     }
 
@@ -164,7 +165,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         return spec;
     }
 
-    /** Most spill readers that were open at once. */
+    /** Most spilled runs read at once (by one merge); at most the fan-in. */
     public int maxOpenReaders() {
         return maxOpenReaders.get();
     }
@@ -174,7 +175,10 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         return mergePasses;
     }
 
-    /** Runs written to disk (including those written by intermediate merges). */
+    /**
+     * Runs written to disk, whether evicted, forced or written by intermediate merges; a run
+     * evicted in several steps counts once.
+     */
     public int runsSpilled() {
         return runsSpilled.get();
     }
@@ -218,25 +222,29 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         local.bytes = 0;
         local.rows = 0;
         List<Morsel> sorted = RunSorter.sort(enc, batch, Long.MAX_VALUE, blockRows, pool, budget);
-        Run r = new Run(runIds.getAndIncrement(), rowsOf(sorted), 0);
-        r.blocks = sorted;
-        r.bytes = bytesOf(sorted);
-        boolean force = forceSpill > 0 && Math.floor((r.id + 1) * forceSpill) > Math.floor(r.id * forceSpill);
-        if (force) {
-            spillLock.lock();
-        }
+        long bytes = bytesOf(sorted);
+        Run r;
         try {
+            r = new Run(store.newStream(), rowsOf(sorted), 0);
+            byStream.put(r.stream, r);
             synchronized (runs) {
                 runs.add(r);
             }
-            inMemoryBytes.addAndGet(r.bytes);
-            if (force) {
-                spillRun(r);
+        } catch (RuntimeException e) {
+            sorted.forEach(Morsel::close);
+            throw e;
+        }
+        for (int i = 0; i < sorted.size(); i++) {
+            try {
+                store.add(r.stream, sorted.get(i));
+            } catch (RuntimeException e) {
+                sorted.subList(i + 1, sorted.size()).forEach(Morsel::close);
+                throw e;
             }
-        } finally {
-            if (force) {
-                spillLock.unlock();
-            }
+        }
+        if (store.spilled(r.stream)) {
+            // Forced (written through from the start) or evicted while it was added.
+            spilled(r, bytes, store.file(r.stream));
         }
     }
 
@@ -265,58 +273,33 @@ public final class ExternalSort implements Spillable, AutoCloseable {
 
     @Override
     public long spillableBytes() {
-        return state == State.DONE ? 0 : inMemoryBytes.get();
+        return state == State.DONE ? 0 : store.spillableBytes();
     }
 
-    /** Writes the largest in-memory runs not yet taken by the merge to disk until {@code bytesWanted} were freed. */
+    /** The store evicts the largest in-memory runs not yet taken by the merge until {@code bytesWanted} were freed. */
     @Override
     public long spill(long bytesWanted) {
-        if (spillLock.isHeldByCurrentThread() || !spillLock.tryLock()) {
-            return 0;
-        }
-        try {
-            long freed = 0;
-            while (freed < bytesWanted) {
-                Run best = null;
-                synchronized (runs) {
-                    for (Run r : runs) {
-                        if (!r.taken && r.blocks != null && (best == null || r.bytes > best.bytes)) {
-                            best = r;
-                        }
-                    }
-                }
-                if (best == null) {
-                    break;
-                }
-                freed += spillRun(best);
-            }
-            return freed;
-        } finally {
-            spillLock.unlock();
+        return state == State.DONE ? 0 : store.spill(bytesWanted);
+    }
+
+    /** The store evicted (part of) a run. */
+    private void evicted(Eviction e) {
+        Run r = byStream.get(e.unit());
+        if (r != null) {
+            spilled(r, e.bytes(), e.file());
         }
     }
 
-    /** Writes an in-memory run to its own file and frees it (spill lock held); returns bytes freed. */
-    private long spillRun(Run r) {
-        SpillWriter w = spills.newWriter("sort-run-" + r.id);
-        try {
-            for (Morsel m : r.blocks) {
-                w.append(m, 0);
+    /** Counts and reports a run that went to disk, once. */
+    private void spilled(Run r, long bytes, Path file) {
+        synchronized (r) {
+            if (r.counted) {
+                return;
             }
-            r.file = w.finish();
-        } catch (RuntimeException e) {
-            w.close();
-            throw e;
+            r.counted = true;
         }
-        List<Morsel> blocks = r.blocks;
-        r.blocks = null;
-        long bytes = r.bytes;
-        r.bytes = 0;
-        blocks.forEach(Morsel::close);
-        inMemoryBytes.addAndGet(-bytes);
         runsSpilled.incrementAndGet();
-        events.accept(new SortRunSpilled(COMPONENT, r.rows, bytes, r.file.path(), r.id));
-        return bytes;
+        events.accept(new SortRunSpilled(COMPONENT, r.rows, bytes, file, r.stream));
     }
 
     // ================================================================== merging
@@ -324,32 +307,40 @@ public final class ExternalSort implements Spillable, AutoCloseable {
     /** Ends the input: merges spilled runs in passes until at most the fan-in remain, then opens the final merge. */
     public void finishInput() {
         state = State.MERGING;
-        events.accept(new SortInputComplete(COMPONENT, inputRows.get(), runIds.get(), runsSpilled.get(), fanIn));
+        events.accept(new SortInputComplete(COMPONENT, inputRows.get(), store.unitCount(), runsSpilled.get(), fanIn));
         while (true) {
-            List<Run> group;
-            spillLock.lock();
-            try {
-                List<Run> onDisk = new ArrayList<>();
-                synchronized (runs) {
-                    for (Run r : runs) {
-                        if (r.file != null) {
-                            onDisk.add(r);
-                        }
+            List<Run> onDisk = new ArrayList<>();
+            synchronized (runs) {
+                for (Run r : runs) {
+                    if (store.spilled(r.stream)) {
+                        onDisk.add(r);
                     }
                 }
-                if (onDisk.size() <= fanIn) {
-                    openFinalMerge();
-                    return;
-                }
-                onDisk.sort(Comparator.comparingInt((Run r) -> r.generation).thenComparingInt(r -> r.id));
-                group = new ArrayList<>(onDisk.subList(0, Math.min(fanIn, onDisk.size() - fanIn + 1)));
+            }
+            if (onDisk.size() > fanIn) {
+                onDisk.sort(Comparator.comparingInt((Run r) -> r.generation).thenComparingInt(r -> r.stream));
+                List<Run> group = new ArrayList<>(onDisk.subList(0, Math.min(fanIn, onDisk.size() - fanIn + 1)));
                 synchronized (runs) {
                     runs.removeAll(group);
                 }
-            } finally {
-                spillLock.unlock();
+                mergePass(group);
+                continue;
             }
-            mergePass(group);
+            // The in-memory runs leave the store (no longer evictable); one evicted before it was
+            // taken may push the spilled runs past the fan-in: then merge again.
+            int spilled = 0;
+            synchronized (runs) {
+                for (Run r : runs) {
+                    if (r.taken == null) {
+                        r.taken = store.take(r.stream);
+                    }
+                    spilled += store.blockCount(r.stream) > 0 ? 1 : 0;
+                }
+            }
+            if (spilled <= fanIn) {
+                openFinalMerge();
+                return;
+            }
         }
     }
 
@@ -360,60 +351,50 @@ public final class ExternalSort implements Spillable, AutoCloseable {
             generation = Math.max(generation, r.generation + 1);
             rows += r.rows;
         }
-        Run out = new Run(runIds.getAndIncrement(), rows, generation);
         List<RunCursor> cursors = new ArrayList<>();
-        SpillWriter w = null;
         try {
             for (Run r : group) {
                 cursors.add(open(r));
             }
+            Run out = new Run(store.newStream(true), rows, generation);
+            out.counted = true;
             mergePasses++;
-            events.accept(new SortMergePass(COMPONENT, generation, group.size(), fanIn, openReaders.get(), rows, out.id));
-            w = spills.newWriter("sort-merge-" + out.id);
+            events.accept(new SortMergePass(COMPONENT, generation, group.size(), fanIn, openReaders.get(), rows, out.stream));
+            synchronized (runs) {
+                runs.add(out);
+            }
             try (Merger m = new Merger(enc, cursors, spec.internalSchema(), blockRows, pool, budget)) {
                 cursors = List.of();
                 long seq = 0;
                 for (Morsel block = m.next(seq++); block != null; block = m.next(seq++)) {
-                    try (Morsel b = block) {
-                        w.append(b, 0);
-                    }
+                    store.add(out.stream, block);
                 }
             }
-            out.file = w.finish();
-            w = null;
             runsSpilled.incrementAndGet();
         } finally {
             cursors.forEach(RunCursor::close);
-            if (w != null) {
-                w.close();
-            }
-            for (Run r : group) {
-                spills.delete(r.file);
-            }
-        }
-        synchronized (runs) {
-            runs.add(out);
         }
     }
 
-    /** A cursor on {@code r}, positioned on its first block; in-memory blocks now belong to the cursor. */
+    /**
+     * A cursor on {@code r}, positioned on its first block: its spilled blocks, then the morsels
+     * taken from memory (now the cursor's); the run's stream is released when it is read.
+     */
     private RunCursor open(Run r) {
-        RunCursor c;
-        if (r.file != null) {
+        boolean onDisk = store.blockCount(r.stream) > 0;
+        Iterator<Morsel> spilled = onDisk ? store.readSpilled(r.stream, budget) : Collections.emptyIterator();
+        List<Morsel> taken = r.taken != null ? r.taken : List.of();
+        r.taken = null;
+        if (onDisk) {
             int now = openReaders.incrementAndGet();
             maxOpenReaders.accumulateAndGet(now, Math::max);
-            try {
-                c = new RunCursor.Spilled(enc, spec.internalSchema(), spills.open(r.file, budget), openReaders);
-            } catch (RuntimeException e) {
-                openReaders.decrementAndGet();
-                throw e;
-            }
-        } else {
-            c = new RunCursor.InMemory(enc, r.blocks);
-            r.blocks = null;
-            inMemoryBytes.addAndGet(-r.bytes);
-            r.bytes = 0;
         }
+        RunCursor c = new RunCursor.Stored(enc, spilled, taken, () -> {
+            if (onDisk) {
+                openReaders.decrementAndGet();
+            }
+            store.release(r.stream);
+        });
         try {
             c.advance();
         } catch (RuntimeException e) {
@@ -423,7 +404,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         return c;
     }
 
-    /** Takes every run into one merge whose output the source streams (spill lock held). */
+    /** Takes every run into one merge whose output the source streams. */
     private void openFinalMerge() {
         List<Run> all;
         synchronized (runs) {
@@ -434,8 +415,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         List<RunCursor> cursors = new ArrayList<>();
         try {
             for (Run r : all) {
-                r.taken = true;
-                spilled += r.file != null ? 1 : 0;
+                spilled += store.blockCount(r.stream) > 0 ? 1 : 0;
                 cursors.add(open(r));
             }
             events.accept(new SortFinalMerge(COMPONENT, all.size(), all.size() - spilled, spilled, fanIn, mergePasses,
@@ -446,11 +426,15 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         } finally {
             cursors.forEach(RunCursor::close);
             for (Run r : all) {
-                if (r.blocks != null) {
-                    r.blocks.forEach(Morsel::close);
-                    r.blocks = null;
-                }
+                closeTaken(r);
             }
+        }
+    }
+
+    private static void closeTaken(Run r) {
+        if (r.taken != null) {
+            r.taken.forEach(Morsel::close);
+            r.taken = null;
         }
     }
 
@@ -472,32 +456,25 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         return m;
     }
 
-    /** Frees all memory. Idempotent. */
+    /** Frees all memory and deletes the spill files. Idempotent. */
     @Override
-    public void close() {
-        spillLock.lock();
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        state = State.DONE;
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            state = State.DONE;
             if (output != null) {
                 output.close();
             }
             synchronized (runs) {
-                for (Run r : runs) {
-                    if (r.blocks != null) {
-                        r.blocks.forEach(Morsel::close);
-                        r.blocks = null;
-                    }
-                }
+                runs.forEach(ExternalSort::closeTaken);
                 runs.clear();
             }
-            inMemoryBytes.set(0);
+            store.close();
         } finally {
-            spillLock.unlock();
+            budget.close();
         }
-        budget.close();
     }
 }

@@ -1,17 +1,15 @@
 package dev.spillway.operators.sort;
 
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
-import dev.spillway.spill.SpillReader;
 
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A position in one sorted run during a merge: the run's current block (a morsel), its encoded
  * keys and the next row. Only the current block is in memory; moving past it closes it and loads
- * the next (from memory or, decompressed, from the run's spill file). Closing the cursor frees
+ * the next (decompressed from the run's spilled blocks, then from memory). Closing the cursor frees
  * whatever it still holds.
  */
 abstract class RunCursor implements AutoCloseable {
@@ -60,7 +58,7 @@ abstract class RunCursor implements AutoCloseable {
         }
     }
 
-    /** Releases what backs the run once it is read (a spill reader). */
+    /** Releases what backs the run once it is read (its stream in the store). */
     void release() {
     }
 
@@ -74,57 +72,41 @@ abstract class RunCursor implements AutoCloseable {
         release();
     }
 
-    /** A run held in memory as sorted morsels, freed block by block as the merge passes them. */
-    static final class InMemory extends RunCursor {
-        private final ArrayDeque<Morsel> blocks;
+    /**
+     * A run of the sort's store: its spilled blocks, read back one at a time, then the sorted
+     * morsels taken from memory, each freed as the merge passes it. {@code onRelease} runs once,
+     * when the run is read or the cursor closed (it releases the run's stream).
+     */
+    static final class Stored extends RunCursor {
+        private final Iterator<Morsel> spilled;
+        private final ArrayDeque<Morsel> inMemory;
+        private Runnable onRelease;
 
-        InMemory(KeyEncoder encoder, List<Morsel> blocks) {
+        Stored(KeyEncoder encoder, Iterator<Morsel> spilled, List<Morsel> inMemory, Runnable onRelease) {
             super(encoder);
-            this.blocks = new ArrayDeque<>(blocks);
+            this.spilled = spilled;
+            this.inMemory = new ArrayDeque<>(inMemory);
+            this.onRelease = onRelease;
         }
 
         @Override
         Morsel nextBlock() {
-            return blocks.pollFirst();
+            if (onRelease == null) {
+                return null;
+            }
+            return spilled.hasNext() ? spilled.next() : inMemory.pollFirst();
         }
 
         @Override
         void release() {
             Morsel m;
-            while ((m = blocks.pollFirst()) != null) {
+            while ((m = inMemory.pollFirst()) != null) {
                 m.close();
             }
-        }
-    }
-
-    /** A run in a spill file, read back one block at a time through one open reader. */
-    static final class Spilled extends RunCursor {
-        private final Schema schema;
-        private final AtomicInteger openReaders;
-        private SpillReader reader;
-        private int next;
-
-        Spilled(KeyEncoder encoder, Schema schema, SpillReader reader, AtomicInteger openReaders) {
-            super(encoder);
-            this.schema = schema;
-            this.reader = reader;
-            this.openReaders = openReaders;
-        }
-
-        @Override
-        Morsel nextBlock() {
-            if (reader == null || next >= reader.blockCount()) {
-                return null;
-            }
-            return reader.read(next++, schema);
-        }
-
-        @Override
-        void release() {
-            if (reader != null) {
-                reader.close();
-                reader = null;
-                openReaders.decrementAndGet();
+            Runnable r = onRelease;
+            onRelease = null;
+            if (r != null) {
+                r.run();
             }
         }
     }
