@@ -1,0 +1,131 @@
+package dev.spillway.spill;
+
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.testing.RandomData;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
+import static dev.spillway.spill.PartitionedStoreTest.SCHEMA;
+import static dev.spillway.spill.PartitionedStoreTest.filesIn;
+import static dev.spillway.spill.PartitionedStoreTest.manager;
+import static dev.spillway.spill.PartitionedStoreTest.rows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the stream store adds for its operators: random access, eviction reports, disk-only streams. */
+class StreamStoreTest {
+
+    @Test
+    void aStreamIsReadByIndexAnyNumberOfTimesAcrossEvictions() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(11);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("nested-loop-join", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
+                int s = store.newStream();
+                List<List<List<Object>>> sent = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    List<List<Object>> rows = rows(rnd, 1 + rnd.nextInt(300));
+                    sent.add(rows);
+                    store.add(s, RandomData.morsel(SCHEMA, rows, i, mem.pool(), mem.budget()));
+                    if (i == 5) {
+                        for (int k = 0; k <= 5; k++) {
+                            try (Morsel m = store.read(s, k, mem.budget())) {
+                                assertEquals(sent.get(k), RandomData.rowsOf(m), "in memory, morsel " + k);
+                            }
+                        }
+                        assertEquals(0, store.stats().blocksRead(), "views of the morsels in memory");
+                        try (Morsel view = store.read(s, 5, mem.budget())) {
+                            assertTrue(store.evict(s) > 0, "a view handed out does not pin the stream");
+                            assertEquals(sent.get(5), RandomData.rowsOf(view), "the view stays valid after its morsel was evicted");
+                        }
+                    }
+                }
+                assertEquals(12, store.size(s));
+                assertEquals(12, store.blockCount(s), "evicted at morsel 5, written through after");
+                for (int pass = 0; pass < 3; pass++) {
+                    for (int i = 0; i < 12; i++) {
+                        try (Morsel m = store.read(s, i, mem.budget())) {
+                            assertEquals(sent.get(i), RandomData.rowsOf(m), "pass " + pass + " morsel " + i);
+                        }
+                    }
+                }
+                assertEquals(36, store.stats().blocksRead(), store.stats().toString());
+                assertEquals(12, store.size(s), "reading by index consumes nothing");
+                assertThrows(IndexOutOfBoundsException.class, () -> store.read(s, 12, mem.budget()));
+                store.release(s);
+                assertEquals(0, filesIn(dir.path()), "released: its file is gone");
+            }
+        });
+    }
+
+    @Test
+    void everyEvictionIsReportedToTheOwnerWithWhatItWroteAndWhoAskedForIt() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(12);
+            List<Eviction> seen = new CopyOnWriteArrayList<>();
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("sort", SCHEMA, mem.pool(), mem.budget(), dir).onEvict(seen::add)
+                         .streams()) {
+                int a = store.newStream();
+                int b = store.newStream();
+                long rowsA = 0;
+                long bytesA = 0;
+                for (int i = 0; i < 3; i++) {
+                    Morsel m = RandomData.morsel(SCHEMA, rows(rnd, 100 + i), i, mem.pool(), mem.budget());
+                    rowsA += m.rowCount();
+                    bytesA += m.byteSize();
+                    store.add(a, m);
+                }
+                store.add(b, RandomData.morsel(SCHEMA, rows(rnd, 10), 0, mem.pool(), mem.budget()));
+                assertEquals(bytesA, store.spill(1), "the memory manager's request evicts the largest stream");
+                assertEquals(List.of(new Eviction(a, 3, rowsA, bytesA, store.file(a), false)), seen);
+                assertNotNull(store.file(a));
+                assertNull(store.file(b), "nothing of stream b on disk");
+                store.evict(b);
+                assertEquals(2, seen.size());
+                assertTrue(seen.get(1).requested() && seen.get(1).unit() == b && seen.get(1).rows() == 10, seen.toString());
+                store.add(a, RandomData.morsel(SCHEMA, rows(rnd, 5), 3, mem.pool(), mem.budget()));
+                assertEquals(2, seen.size(), "a write-through is no eviction");
+                assertEquals(0, store.evict(a), "nothing of an evicted stream stays in memory");
+                assertEquals(2, seen.size(), "an eviction that wrote nothing is not reported");
+            }
+        });
+    }
+
+    @Test
+    void aDiskStreamAndTheForcedFractionSetLaterGoStraightToDisk() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(13);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("sort", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
+                int memory = store.newStream();
+                int disk = store.newStream(true);
+                assertFalse(store.spilled(memory));
+                assertTrue(store.spilled(disk));
+                List<List<Object>> rows = rows(rnd, 200);
+                store.add(disk, RandomData.morsel(SCHEMA, rows, 0, mem.pool(), mem.budget()));
+                assertEquals(0, store.bytes(disk), "written through");
+                assertEquals(1, store.blockCount(disk));
+                store.forceSpill(1.0);
+                int forced = store.newStream();
+                assertTrue(store.spilled(forced), "the fraction changed for streams created from now on");
+                assertFalse(store.spilled(memory), "streams made before keep their mode");
+                assertThrows(IllegalArgumentException.class, () -> store.forceSpill(1.5));
+                try (Morsel m = store.poll(disk, mem.budget())) {
+                    assertEquals(rows, RandomData.rowsOf(m));
+                }
+                assertEquals(0, store.size(disk));
+            }
+            assertEquals(0, filesIn(mem.tempRoot()), "closing the store deleted its file");
+        });
+    }
+}
