@@ -3,13 +3,7 @@ package dev.spillway.operators.merge;
 import dev.spillway.event.AsofJoinDone;
 import dev.spillway.event.AsofStateCompacted;
 import dev.spillway.event.EventSink;
-import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.ColumnBuilder;
-import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
-import dev.spillway.memory.Float64Vector;
-import dev.spillway.memory.Int32Vector;
-import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
@@ -56,10 +50,10 @@ public final class AsofJoin implements Source {
     static final int COMPACT_AT = 8;
     /** The join may keep input morsels alive up to this fraction (1/n) of the memory cap. */
     static final int MAX_SHARE_OF_CAP = 4;
-    private static final long NONE = -1;
-    private static final byte SETTLED = 0;
-    private static final byte WAITING = 1;
-    private static final byte HAS_FORWARD = 2;
+    private static final long NONE = AsofRightRows.NONE;
+    private static final byte SETTLED = AsofLeftChunk.SETTLED;
+    private static final byte WAITING = AsofLeftChunk.WAITING;
+    private static final byte HAS_FORWARD = AsofLeftChunk.HAS_FORWARD;
 
     private final String name = "asof-join";
     private final AsofStrategy strategy;
@@ -69,27 +63,17 @@ public final class AsofJoin implements Source {
     private final int rightOn;
     private final int[] leftBy;
     private final int[] rightBy;
-    private final boolean floatOn;
-    private final long tolLong;
-    private final double tolDouble;
-    private final boolean hasTolerance;
     private final RowGather out;
-    private final Schema rightSchema;
-    private final BlockPool pool;
     private final MemoryBudget budget;
     private final EventSink events;
     private final Object lock = new Object();
 
-    /** Right morsels referenced by refs ({@code index << 32 | row}). */
-    private final List<Morsel> store = new ArrayList<>();
-    private final List<Long> storeHeld = new ArrayList<>();
-    private Morsel storedRight;
-    private int storedRightIndex = -1;
+    private final AsofRightRows rows;
+    private final AsofValues values;
+    private final AsofWaiting waiting;
     private final Map<Object, Long> latest = new HashMap<>();
-    private final Map<Object, ArrayDeque<Waiting>> waiting = new HashMap<>();
-    private final ArrayDeque<LeftChunk> queue = new ArrayDeque<>();
+    private final ArrayDeque<AsofLeftChunk> queue = new ArrayDeque<>();
     private long heldBytes;
-    private long waitingRows;
     private long sequence;
     private long rowsOut;
     private long compactions;
@@ -97,31 +81,6 @@ public final class AsofJoin implements Source {
     private boolean done;
     private boolean failed;
     private boolean closed;
-
-    /** Left rows of one left morsel, in order, with their answers. */
-    private static final class LeftChunk {
-        final Morsel view;
-        final long[] match;
-        final long[] back;
-        final byte[] state;
-        final Morsel source;
-        long held;
-        int added;
-        int emitted;
-
-        LeftChunk(Morsel source) {
-            this.source = source;
-            this.view = source.slice(0, source.rowCount());
-            int n = source.rowCount();
-            this.match = new long[n];
-            this.back = new long[n];
-            this.state = new byte[n];
-        }
-    }
-
-    /** A left row waiting for a right row of its group. */
-    private record Waiting(LeftChunk chunk, int row) {
-    }
 
     /**
      * An AsOf join.
@@ -147,8 +106,6 @@ public final class AsofJoin implements Source {
         this.rightOn = rightOn;
         this.leftBy = leftBy.clone();
         this.rightBy = rightBy.clone();
-        this.rightSchema = rightSchema;
-        this.pool = ctx.pool();
         this.budget = ctx.budget();
         this.events = ctx.events();
         DataType t = leftSchema.field(leftOn).type();
@@ -156,16 +113,15 @@ public final class AsofJoin implements Source {
             throw new IllegalArgumentException("asof join 'on' column must be int64, int32, date32 or float64, got "
                     + t.displayName());
         }
-        this.floatOn = t == DataType.FLOAT64;
-        this.hasTolerance = tolerance != null;
-        this.tolLong = tolerance == null ? 0 : tolerance.longValue();
-        this.tolDouble = tolerance == null ? 0 : tolerance.doubleValue();
+        this.rows = new AsofRightRows(rightSchema, ctx.pool(), budget);
+        this.values = new AsofValues(leftOn, rightOn, t == DataType.FLOAT64, tolerance, rows);
         KeyEncoder encoder = SortedCursor.encoderFor(leftSchema, new int[] {leftOn});
         this.left = new SortedCursor(name, "left", leftInput, leftSchema, new int[] {leftOn}, encoder, leftSorted);
         this.right = new SortedCursor(name, "right", rightInput, rightSchema, new int[] {rightOn}, encoder, rightSorted);
+        this.waiting = new AsofWaiting(strategy, values, rows, right);
         int[] noKeys = new int[leftSchema.size()];
         Arrays.fill(noKeys, -1);
-        this.out = new RowGather(output, leftSchema.size(), noKeys, rightColumns, ctx.outputRows(), pool, ctx.outputBudget());
+        this.out = new RowGather(output, leftSchema.size(), noKeys, rightColumns, ctx.outputRows(), ctx.pool(), ctx.outputBudget());
     }
 
     @Override
@@ -238,8 +194,8 @@ public final class AsofJoin implements Source {
             if (rs == SortedCursor.Status.NOT_READY) {
                 return false;
             }
-            if (rs == SortedCursor.Status.END || waitingRows == 0) {
-                settleAllAtEnd();
+            if (rs == SortedCursor.Status.END || waiting.count() == 0) {
+                waiting.settleAllAtEnd(queue);
                 return true;
             }
             consumeRight();
@@ -253,9 +209,9 @@ public final class AsofJoin implements Source {
             leftDone = true;
             return true;
         }
-        LeftChunk chunk = chunkOf(left.morsel());
+        AsofLeftChunk chunk = chunkOf(left.morsel());
         int row = left.pos();
-        if (!left.nullKey() && !isNaN(left.morsel().column(leftOn), row)) {
+        if (!left.nullKey() && !AsofValues.isNaN(left.morsel().column(leftOn), row)) {
             SortedCursor.Status rs = right.load(ctx);
             if (rs == SortedCursor.Status.NOT_READY) {
                 return false;
@@ -276,18 +232,14 @@ public final class AsofJoin implements Source {
         return strategy == AsofStrategy.FORWARD ? c < 0 : c <= 0;
     }
 
-    private LeftChunk chunkOf(Morsel m) {
-        LeftChunk last = queue.peekLast();
+    private AsofLeftChunk chunkOf(Morsel m) {
+        AsofLeftChunk last = queue.peekLast();
         if (last != null && last.source == m) {
             return last;
         }
-        LeftChunk c = new LeftChunk(m);
+        AsofLeftChunk c = new AsofLeftChunk(m);
         queue.add(c);
         return c;
-    }
-
-    private static boolean isNaN(ColumnVector v, int row) {
-        return v instanceof Float64Vector f && Double.isNaN(f.get(row));
     }
 
     // ------------------------------------------------------------------ right rows
@@ -295,70 +247,34 @@ public final class AsofJoin implements Source {
     private void consumeRight() {
         Morsel m = right.morsel();
         int row = right.pos();
-        if (!right.nullKey() && !isNaN(m.column(rightOn), row)) {
-            Object g = group(m, rightBy, row);
+        if (!right.nullKey() && !AsofValues.isNaN(m.column(rightOn), row)) {
+            Object g = AsofValues.group(m, rightBy, row);
             if (g != null) {
                 long ref = NONE;
                 if (strategy != AsofStrategy.FORWARD) {
                     ref = refOf(m, row);
                     latest.put(g, ref);
                 }
-                ArrayDeque<Waiting> w = strategy == AsofStrategy.BACKWARD ? null : waiting.get(g);
-                if (w != null) {
-                    if (ref == NONE) {
-                        ref = refOf(m, row);
-                    }
-                    resolve(w, ref, m, row);
-                    if (w.isEmpty()) {
-                        waiting.remove(g);
-                    }
+                if (strategy != AsofStrategy.BACKWARD && waiting.waitsFor(g)) {
+                    waiting.resolve(g, ref == NONE ? refOf(m, row) : ref, m, row);
                 }
             }
         }
         right.advance();
     }
 
-    /** A right row of the group arrived: it answers or improves every waiting row of the group. */
-    private void resolve(ArrayDeque<Waiting> w, long ref, Morsel m, int row) {
-        int n = w.size();
-        for (int i = 0; i < n; i++) {
-            Waiting p = w.poll();
-            LeftChunk c = p.chunk();
-            byte st = c.state[p.row()];
-            if (st == SETTLED) {
-                continue;
-            }
-            if (strategy == AsofStrategy.FORWARD) {
-                settle(c, p.row(), withinTolerance(c, p.row(), m, row) ? ref : NONE);
-            } else if (st == WAITING || sameOn(c.match[p.row()], m, row)) {
-                c.match[p.row()] = ref;
-                c.state[p.row()] = HAS_FORWARD;
-                w.add(p);
-            } else {
-                settleNearest(c, p.row());
-            }
-        }
-    }
-
-    private boolean sameOn(long ref, Morsel m, int row) {
-        ColumnVector a = stored(ref).column(rightOn);
-        ColumnVector b = m.column(rightOn);
-        return floatOn ? ((Float64Vector) a).get(rowOf(ref)) == ((Float64Vector) b).get(row)
-                : onLong(a, rowOf(ref)) == onLong(b, row);
-    }
-
     // ------------------------------------------------------------------ left rows
 
-    private void addLeft(LeftChunk c, int row) {
+    private void addLeft(AsofLeftChunk c, int row) {
         c.added = row + 1;
         Morsel m = c.view;
         c.match[row] = NONE;
         c.back[row] = NONE;
-        if (left.nullKey() || isNaN(m.column(leftOn), row)) {
+        if (left.nullKey() || AsofValues.isNaN(m.column(leftOn), row)) {
             c.state[row] = SETTLED;
             return;
         }
-        Object g = group(m, leftBy, row);
+        Object g = AsofValues.group(m, leftBy, row);
         if (g == null) {
             c.state[row] = SETTLED;
             return;
@@ -367,109 +283,32 @@ public final class AsofJoin implements Source {
         switch (strategy) {
             case BACKWARD -> {
                 c.state[row] = SETTLED;
-                if (b != null && withinTolerance(c, row, stored(b), rowOf(b))) {
+                if (b != null && values.withinTolerance(c, row, stored(b), rowOf(b))) {
                     c.match[row] = b;
                 }
             }
-            case FORWARD -> wait(c, row, g);
+            case FORWARD -> waiting.add(c, row, g);
             case NEAREST -> {
                 if (b != null) {
                     c.back[row] = b;
-                    if (distanceIsZero(c, row, b)) {
-                        settle(c, row, b);
+                    if (values.distanceIsZero(c, row, b)) {
+                        waiting.settle(c, row, b);
                         return;
                     }
                 }
-                wait(c, row, g);
+                waiting.add(c, row, g);
             }
         }
-    }
-
-    private void wait(LeftChunk c, int row, Object g) {
-        c.state[row] = WAITING;
-        waiting.computeIfAbsent(g, x -> new ArrayDeque<>()).add(new Waiting(c, row));
-        waitingRows++;
-    }
-
-    private void settle(LeftChunk c, int row, long ref) {
-        if (c.state[row] != SETTLED) {
-            waitingRows--;
-        }
-        c.state[row] = SETTLED;
-        c.match[row] = ref;
-    }
-
-    /** Picks the nearer of the backward and forward candidates (the forward one on a tie). */
-    private void settleNearest(LeftChunk c, int row) {
-        long b = c.back[row];
-        long f = c.state[row] == HAS_FORWARD ? c.match[row] : NONE;
-        boolean bOk = b != NONE && withinTolerance(c, row, stored(b), rowOf(b));
-        boolean fOk = f != NONE && withinTolerance(c, row, stored(f), rowOf(f));
-        long pick = NONE;
-        if (bOk && fOk) {
-            pick = compareDistance(c, row, f, b) <= 0 ? f : b;
-        } else if (fOk) {
-            pick = f;
-        } else if (bOk) {
-            pick = b;
-        }
-        settle(c, row, pick);
-    }
-
-    /**
-     * Settles a waiting row at the head of the queue when no later right row can change its
-     * answer: the right input ended, or it moved past the tolerance, or (NEAREST) past the
-     * backward candidate's distance, or past the forward candidate's value.
-     */
-    private boolean trySettle(LeftChunk c, int row) {
-        SortedCursor.Status rs = right.peek();
-        if (rs == SortedCursor.Status.NOT_READY) {
-            return false;
-        }
-        boolean rightEnded = rs == SortedCursor.Status.END;
-        if (strategy == AsofStrategy.FORWARD) {
-            if (rightEnded || (hasTolerance && !right.nullKey() && !withinTolerance(c, row, right.morsel(), right.pos()))) {
-                settle(c, row, NONE);
-                return true;
-            }
-            return false;
-        }
-        if (rightEnded) {
-            settleNearest(c, row);
-            return true;
-        }
-        if (right.nullKey()) {
-            return false;
-        }
-        Morsel rm = right.morsel();
-        int rr = right.pos();
-        long f = c.state[row] == HAS_FORWARD ? c.match[row] : NONE;
-        if (f != NONE) {
-            if (!sameOn(f, rm, rr)) {
-                settleNearest(c, row);
-                return true;
-            }
-            return false;
-        }
-        // No forward candidate yet: a later right row would be at least as far as the current one.
-        boolean pastTolerance = hasTolerance && !withinTolerance(c, row, rm, rr);
-        long b = c.back[row];
-        boolean pastBackward = b != NONE && distanceGreater(c, row, rm, rr, b);
-        if (pastTolerance || pastBackward) {
-            settleNearest(c, row);
-            return true;
-        }
-        return false;
     }
 
     // ------------------------------------------------------------------ output
 
     private void emitSettled() {
         while (!out.full() && !queue.isEmpty()) {
-            LeftChunk c = queue.peekFirst();
+            AsofLeftChunk c = queue.peekFirst();
             while (c.emitted < c.added && !out.full()) {
                 int r = c.emitted;
-                if (c.state[r] != SETTLED && !trySettle(c, r)) {
+                if (c.state[r] != SETTLED && !waiting.trySettle(c, r)) {
                     holdQueue();
                     return;
                 }
@@ -493,7 +332,7 @@ public final class AsofJoin implements Source {
 
     /** Left morsels the cursor has left behind but that still wait: reserve what they hold. */
     private void holdQueue() {
-        for (LeftChunk c : queue) {
+        for (AsofLeftChunk c : queue) {
             if (c.held == 0 && c.source != left.morsel()) {
                 long bytes = c.view.byteSize();
                 hold(bytes, "left rows waiting for a right row of their group");
@@ -502,36 +341,24 @@ public final class AsofJoin implements Source {
         }
     }
 
-    // ------------------------------------------------------------------ right row store
+    // ------------------------------------------------------------------ right rows
 
     private long refOf(Morsel m, int row) {
-        if (m != storedRight) {
-            if (store.size() >= COMPACT_AT) {
+        if (!rows.holds(m)) {
+            if (rows.morsels() >= COMPACT_AT) {
                 compact();
             }
-            storedRight = m;
-            storedRightIndex = store.size();
-            Morsel view = m.slice(0, m.rowCount());
-            long bytes = view.byteSize();
-            try {
-                hold(bytes, "right rows referenced by groups or waiting rows");
-            } catch (RuntimeException e) {
-                view.close();
-                storedRight = null;
-                throw e;
-            }
-            store.add(view);
-            storeHeld.add(bytes);
+            rows.keep(m, bytes -> hold(bytes, "right rows referenced by groups or waiting rows"));
         }
-        return (long) storedRightIndex << 32 | row;
+        return rows.ref(row);
     }
 
     private Morsel stored(long ref) {
-        return store.get((int) (ref >>> 32));
+        return rows.stored(ref);
     }
 
     private static int rowOf(long ref) {
-        return (int) ref;
+        return AsofRightRows.rowOf(ref);
     }
 
     /** Copies every right row still referenced into one morsel and drops the rest. */
@@ -541,55 +368,22 @@ public final class AsofJoin implements Source {
         for (Long r : latest.values()) {
             collect(r, newRow, refs);
         }
-        for (LeftChunk c : queue) {
+        for (AsofLeftChunk c : queue) {
             for (int i = c.emitted; i < c.added; i++) {
                 collect(c.match[i], newRow, refs);
                 collect(c.back[i], newRow, refs);
             }
         }
-        int n = refs.size();
-        ColumnVector[] sources = new ColumnVector[store.size()];
-        int[] which = new int[n];
-        int[] rows = new int[n];
-        for (int k = 0; k < n; k++) {
-            which[k] = (int) (refs.get(k) >>> 32);
-            rows[k] = rowOf(refs.get(k));
-        }
-        List<ColumnVector> cols = new ArrayList<>();
-        try {
-            for (int col = 0; col < rightSchema.size(); col++) {
-                for (int s = 0; s < store.size(); s++) {
-                    sources[s] = store.get(s).column(col);
-                }
-                try (ColumnBuilder b = ColumnBuilder.create(rightSchema.field(col).type(), pool, budget, Math.max(1, n))) {
-                    b.appendGather(sources, which, rows, n);
-                    cols.add(b.build());
-                }
-            }
-        } catch (RuntimeException e) {
-            cols.forEach(ColumnVector::close);
-            throw e;
-        }
-        Morsel compacted = new Morsel(rightSchema, cols, n, 0);
-        // The compact morsel's buffers are charged to the budget already; stop holding the old ones.
-        store.forEach(Morsel::close);
-        store.clear();
-        for (long b : storeHeld) {
-            release(b);
-        }
-        storeHeld.clear();
-        store.add(compacted);
-        storeHeld.add(0L);
+        release(rows.compact(refs));
         latest.replaceAll((g, r) -> (long) newRow.get(r));
-        for (LeftChunk c : queue) {
+        for (AsofLeftChunk c : queue) {
             for (int i = c.emitted; i < c.added; i++) {
                 c.match[i] = remap(c.match[i], newRow);
                 c.back[i] = remap(c.back[i], newRow);
             }
         }
-        storedRight = null;
         compactions++;
-        events.accept(new AsofStateCompacted(name, n, latest.size(), waitingRows));
+        events.accept(new AsofStateCompacted(name, refs.size(), latest.size(), waiting.count()));
     }
 
     private static void collect(long ref, Map<Long, Integer> newRow, List<Long> refs) {
@@ -613,7 +407,7 @@ public final class AsofJoin implements Source {
         long limit = budget.effectiveCap() / MAX_SHARE_OF_CAP;
         if (heldBytes + bytes > limit) {
             throw new IllegalStateException(name + " (" + strategy + "): out of memory: holding " + (heldBytes + bytes)
-                    + " bytes of " + what + " (" + waitingRows + " left rows waiting, " + latest.size()
+                    + " bytes of " + what + " (" + waiting.count() + " left rows waiting, " + latest.size()
                     + " groups) exceeds 1/" + MAX_SHARE_OF_CAP + " of the " + budget.effectiveCap()
                     + "-byte memory cap; waiting rows are not spilled. Add a tolerance, use the BACKWARD strategy, or"
                     + " raise the memory limit");
@@ -625,93 +419,6 @@ public final class AsofJoin implements Source {
         heldBytes -= bytes;
     }
 
-    // ------------------------------------------------------------------ values and distances
-
-    private Object group(Morsel m, int[] by, int row) {
-        if (by.length == 0) {
-            return Boolean.TRUE;
-        }
-        if (by.length == 1) {
-            return norm(m.column(by[0]).getObject(row));
-        }
-        Object[] key = new Object[by.length];
-        for (int k = 0; k < by.length; k++) {
-            key[k] = norm(m.column(by[k]).getObject(row));
-            if (key[k] == null) {
-                return null;
-            }
-        }
-        return Arrays.asList(key);
-    }
-
-    private static Object norm(Object v) {
-        return v instanceof Double d && d == 0.0 ? (Object) 0.0 : v;
-    }
-
-    private static long onLong(ColumnVector v, int row) {
-        return v instanceof Int64Vector l ? l.get(row) : ((Int32Vector) v).get(row);
-    }
-
-    /** |left on - right on| within the tolerance (always true without one). */
-    private boolean withinTolerance(LeftChunk c, int row, Morsel rm, int rr) {
-        if (!hasTolerance) {
-            return true;
-        }
-        ColumnVector lv = c.view.column(leftOn);
-        ColumnVector rv = rm.column(rightOn);
-        if (floatOn) {
-            return Math.abs(((Float64Vector) lv).get(row) - ((Float64Vector) rv).get(rr)) <= tolDouble;
-        }
-        long a = onLong(lv, row);
-        long b = onLong(rv, rr);
-        long d = a >= b ? a - b : b - a;
-        return Long.compareUnsigned(d, tolLong) <= 0;
-    }
-
-    private boolean distanceIsZero(LeftChunk c, int row, long ref) {
-        ColumnVector lv = c.view.column(leftOn);
-        ColumnVector rv = stored(ref).column(rightOn);
-        return floatOn ? ((Float64Vector) lv).get(row) == ((Float64Vector) rv).get(rowOf(ref))
-                : onLong(lv, row) == onLong(rv, rowOf(ref));
-    }
-
-    /** Compares the distances of two refs from the left row. */
-    private int compareDistance(LeftChunk c, int row, long x, long y) {
-        return compareDistance(c, row, stored(x), rowOf(x), stored(y), rowOf(y));
-    }
-
-    private boolean distanceGreater(LeftChunk c, int row, Morsel rm, int rr, long than) {
-        return compareDistance(c, row, rm, rr, stored(than), rowOf(than)) > 0;
-    }
-
-    private int compareDistance(LeftChunk c, int row, Morsel xm, int xr, Morsel ym, int yr) {
-        ColumnVector lv = c.view.column(leftOn);
-        if (floatOn) {
-            double t = ((Float64Vector) lv).get(row);
-            return Double.compare(Math.abs(((Float64Vector) xm.column(rightOn)).get(xr) - t),
-                    Math.abs(((Float64Vector) ym.column(rightOn)).get(yr) - t));
-        }
-        long t = onLong(lv, row);
-        long x = onLong(xm.column(rightOn), xr);
-        long y = onLong(ym.column(rightOn), yr);
-        return Long.compareUnsigned(x >= t ? x - t : t - x, y >= t ? y - t : t - y);
-    }
-
-    private void settleAllAtEnd() {
-        for (LeftChunk c : queue) {
-            for (int i = c.emitted; i < c.added; i++) {
-                if (c.state[i] != SETTLED) {
-                    if (strategy == AsofStrategy.NEAREST) {
-                        settleNearest(c, i);
-                    } else {
-                        settle(c, i, NONE);
-                    }
-                }
-            }
-        }
-        waiting.clear();
-    }
-
     @Override
     public void close() {
         synchronized (lock) {
@@ -720,17 +427,12 @@ public final class AsofJoin implements Source {
             }
             closed = true;
             try {
-                for (LeftChunk c : queue) {
+                for (AsofLeftChunk c : queue) {
                     c.view.close();
                     release(c.held);
                 }
                 queue.clear();
-                store.forEach(Morsel::close);
-                store.clear();
-                for (long b : storeHeld) {
-                    release(b);
-                }
-                storeHeld.clear();
+                release(rows.dropAll());
                 out.close();
                 left.close();
                 right.close();
