@@ -3,7 +3,10 @@ package dev.spillway.operators;
 import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Schema;
+import dev.spillway.spill.RowStore;
 import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.StoreBuilder;
 
 import java.util.Objects;
 
@@ -103,6 +106,17 @@ public final class OperatorContext {
      */
     public OperatorContext withForceSpill(double fraction) {
         return new OperatorContext(pool, budget, outputBudget, spills, events, outputRows, fraction);
+    }
+
+    /**
+     * A spill store of rows of {@code schema} for the operator: the context's pool, own budget,
+     * spill directory, events and forced-spill fraction are set; the caller picks the kind of
+     * store (and may override the seal and roll sizes).
+     *
+     * @param component the name in the store's events and spill file names, e.g. {@code equi-join}
+     */
+    public StoreBuilder store(String component, Schema schema) {
+        return RowStore.builder(component, schema, pool, budget, spills).events(events).forceSpill(forceSpill);
     }
 
     /** The block pool native memory comes from. */
