@@ -203,7 +203,7 @@ public final class PhysicalPlanner {
                 deps.add(buildSide);
                 List<Operator> after = swap ? List.of(new ProjectOperator(swappedColumns(j, join.outputSchema()), j.schema(), eval))
                         : List.of();
-                yield new Chain(new JoinProbeSource(probeInput, join), after, deps);
+                yield new Chain(new JoinProbeSource(probeInput, join, workers), after, deps);
             }
             case NestedLoopJoinNode j -> {
                 boolean buildsLeft = j.buildsLeft();

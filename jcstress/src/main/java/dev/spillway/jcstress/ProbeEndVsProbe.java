@@ -51,7 +51,7 @@ public class ProbeEndVsProbe {
                 false, OperatorContext.of(Fixtures.POOL, Fixtures.BUDGET, Fixtures.spills()).child("join").withOutputRows(16));
         join.addBuild(BUILD.withSequence(0));
         join.finishBuild();
-        source = new JoinProbeSource(new MorselSource("probe", List.of(PROBE)), join);
+        source = new JoinProbeSource(new MorselSource("probe", List.of(PROBE)), join, 2);
         pull(0);
     }
 

@@ -33,7 +33,8 @@ public final class FinalizeQueue implements AutoCloseable {
         /**
          * The next output morsel, or null when this unit has nothing more (it is then closed).
          *
-         * @param sequence the sequence number to give the morsel
+         * @param sequence the sequence number to give the morsel (the queue renumbers it when
+         *                 another puller took that number meanwhile)
          * @param queue    the queue, to {@link FinalizeQueue#add} further units
          */
         Morsel next(long sequence, FinalizeQueue queue);
@@ -96,7 +97,10 @@ public final class FinalizeQueue implements AutoCloseable {
             }
             Morsel m;
             try {
-                m = u.next(sequence.getAndIncrement(), this);
+                // A unit that ends returns null and a puller may find no unit after it: numbers are
+                // taken only for morsels produced, so they stay contiguous. The unit gets the likely
+                // number; a morsel that another puller's overtook is renumbered (zero-copy).
+                m = u.next(sequence.get(), this);
             } catch (RuntimeException | Error e) {
                 finish(u, e);
                 throw e;
@@ -106,7 +110,13 @@ public final class FinalizeQueue implements AutoCloseable {
                 continue;
             }
             started.add(u);
-            return m;
+            long seq = sequence.getAndIncrement();
+            if (m.sequence() == seq) {
+                return m;
+            }
+            try (m) {
+                return m.withSequence(seq);
+            }
         }
     }
 

@@ -169,6 +169,9 @@ class FinalizeQueueTest {
                 Collections.sort(sorted);
                 assertEquals(expected, sorted, "seed " + finalSeed);
                 assertEquals(sequences.size(), sequences.stream().distinct().count(), "distinct sequence numbers");
+                // An ordered sink waits for every number below the highest it got: no gaps.
+                assertEquals(java.util.stream.LongStream.range(0, sequences.size()).boxed().toList(),
+                        sequences.stream().sorted().toList(), "sequence numbers 0 .. n-1, without gaps");
                 assertTrue(maxSeen.get() <= maxStarted, "at most " + maxStarted + " units started at once, saw " + maxSeen.get());
                 assertEquals(created.get(), closed.size(), "every unit closed once");
                 assertNull(q.next(), "nothing after the end");

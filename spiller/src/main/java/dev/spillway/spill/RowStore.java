@@ -43,6 +43,8 @@ import java.util.function.Consumer;
 public abstract sealed class RowStore implements Spillable, AutoCloseable permits PartitionedStore, StreamStore {
     /** Default size past which the store starts a new spill file. */
     public static final long DEFAULT_ROLL_BYTES = 256L << 20;
+    /** Longest wait of the memory manager's {@link #spill} for the file lock another thread writes under. */
+    static final long FILE_LOCK_WAIT_NANOS = 20_000_000L;
 
     final String component;
     final Schema schema;
@@ -199,6 +201,25 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         return evict(unit(unit), true);
     }
 
+    /**
+     * Try-locks the file lock, waiting at most {@link #FILE_LOCK_WAIT_NANOS}. Another thread
+     * holds it only while it writes blocks, which is short; giving up at once made a reservation
+     * fail with most of the store still evictable whenever two threads appended to spilled units.
+     * The wait is bounded because the writer may itself be waiting for the memory manager, which
+     * the caller may hold.
+     */
+    private boolean tryLockFiles() {
+        if (files.lock.tryLock()) {
+            return true;
+        }
+        try {
+            return files.lock.tryLock(FILE_LOCK_WAIT_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private StoreUnit largest(Set<StoreUnit> exclude) {
         StoreUnit best = null;
         long bestBytes = 0;
@@ -236,7 +257,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
             }
             if (wait) {
                 files.lock.lock();
-            } else if (!files.lock.tryLock()) {
+            } else if (!tryLockFiles()) {
                 return 0;
             }
             long freed = 0;
@@ -439,6 +460,11 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     /** Rows of unit {@code unit} on disk. */
     public final long spilledRows(int unit) {
         return unit(unit).spilledRows;
+    }
+
+    /** In-memory size of the rows of unit {@code unit} on disk (their bytes before compression). */
+    public final long spilledBytes(int unit) {
+        return unit(unit).spilledBytes;
     }
 
     /** Whether unit {@code unit} was evicted (its later chunks go to disk). */

@@ -45,6 +45,7 @@ final class StoreFiles {
             f.writer.append(m, u.id);
             u.blocks.add(new StoreUnit.BlockRef(f, index, m.rowCount()));
             u.spilledRows += m.rowCount();
+            u.spilledBytes += m.byteSize();
             stats.blockWritten();
         }
         return f;

@@ -32,6 +32,8 @@ final class StoreUnit {
     /** Rows in memory and on disk. */
     volatile long rows;
     volatile long spilledRows;
+    /** In-memory bytes of the blocks on disk (before compression). */
+    volatile long spilledBytes;
     volatile boolean spilled;
     volatile int pins;
     volatile boolean taken;

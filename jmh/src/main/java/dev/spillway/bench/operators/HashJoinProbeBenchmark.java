@@ -13,6 +13,7 @@ import dev.spillway.memory.Schema;
 import dev.spillway.memory.Utf8Builder;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.join.HashJoin;
+import dev.spillway.operators.join.ProbeCursor;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
@@ -151,7 +152,7 @@ public class HashJoinProbeBenchmark {
         }
         Morsel m = new Morsel(probeSchema, new ArrayList<>(List.of(k.build(), a.build())), PROBE_ROWS, sequence++);
         long rows = 0;
-        try (HashJoin.ProbeCursor c = join.startProbe(m)) {
+        try (ProbeCursor c = join.startProbe(m)) {
             while (!c.done()) {
                 try (Morsel out = c.next(sequence)) {
                     rows += out.rowCount();

@@ -1,6 +1,7 @@
 package dev.spillway.operators.join;
 
 import dev.spillway.memory.Morsel;
+import dev.spillway.operators.FinalizeQueue;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
 
@@ -13,11 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * result: each pull probes one morsel of the probe input; when that input is exhausted, pulls
  * produce the rest of the result (unmatched build rows, spilled partitions), one morsel each.
  *
- * <p>Probing a morsel goes through a {@link HashJoin.ProbeCursor} that yields at most
- * a morsel's worth of result rows per pull; unfinished cursors wait in a queue for the
- * next puller. Second-phase pulls are serialised (one spilled partition is joined at a time, which
- * bounds memory). An input that has nothing now but more later (null with
- * {@link Source#isExhausted()} false) makes this source return null the same way.
+ * <p>Probing a morsel goes through a {@link ProbeCursor} that yields at most a morsel's worth of
+ * result rows per pull; unfinished cursors wait in a queue for the next puller. The second phase
+ * is the join's {@link FinalizeQueue}: every puller takes a unit (an in-memory partition's
+ * unmatched build rows, a spilled partition pair), at most {@code workers} units at once, so all
+ * workers join spilled partitions in parallel. An input that has nothing now but more later, or a
+ * finalize queue whose remaining units are in other pullers' hands, makes this source return null
+ * with {@link Source#isExhausted()} false.
  *
  * <h2>End of the probe phase</h2>
  * The second phase frees the in-memory partitions and closes the probe spill files, so it may
@@ -39,15 +42,25 @@ public final class JoinProbeSource implements Source {
     private final AtomicLong sequence = new AtomicLong();
     /** Cursors that exist plus input pulls in progress; see the class comment. */
     private final AtomicInteger live = new AtomicInteger();
-    private final ConcurrentLinkedQueue<HashJoin.ProbeCursor> cursors = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ProbeCursor> cursors = new ConcurrentLinkedQueue<>();
     private final Object afterProbe = new Object();
+    private final int workers;
+    private volatile FinalizeQueue finalizeQueue;
     private volatile boolean inputDone;
     private volatile boolean finished;
 
-    /** Probes {@code input} (already including the probe side's own operators) against {@code join}. */
-    public JoinProbeSource(Source input, HashJoin join) {
+    /**
+     * Probes {@code input} (already including the probe side's own operators) against {@code join}.
+     *
+     * @param workers the pipeline's workers: after the probe, at most this many finalize units run at once
+     */
+    public JoinProbeSource(Source input, HashJoin join, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("a probe source needs at least one worker, got " + workers);
+        }
         this.input = input;
         this.join = join;
+        this.workers = workers;
     }
 
     @Override
@@ -57,7 +70,7 @@ public final class JoinProbeSource implements Source {
 
     @Override
     public Morsel next(TaskContext ctx) {
-        HashJoin.ProbeCursor c = cursors.poll();
+        ProbeCursor c = cursors.poll();
         if (c == null) {
             live.incrementAndGet();
             boolean holding = true;
@@ -88,20 +101,25 @@ public final class JoinProbeSource implements Source {
             // scheduler runs other work and pulls again instead of this worker parking.
             return null;
         }
-        synchronized (afterProbe) {
-            if (finished) {
-                return null;
+        FinalizeQueue q = finalizeQueue;
+        if (q == null) {
+            synchronized (afterProbe) {
+                q = finalizeQueue;
+                if (q == null) {
+                    q = join.finishProbe(workers, sequence);
+                    finalizeQueue = q;
+                }
             }
-            Morsel m = join.nextAfterProbe(sequence.getAndIncrement());
-            if (m == null) {
-                finished = true;
-            }
-            return m;
         }
+        Morsel m = q.next();
+        if (m == null && q.isDone()) {
+            finished = true;
+        }
+        return m;
     }
 
     /** One pull of a cursor; it goes back to the queue unless it is done (then it gives back its count). */
-    private Morsel step(HashJoin.ProbeCursor c) {
+    private Morsel step(ProbeCursor c) {
         boolean requeue = false;
         try {
             Morsel out = c.next(sequence.getAndIncrement());
@@ -128,7 +146,7 @@ public final class JoinProbeSource implements Source {
     @Override
     public void close() {
         try {
-            HashJoin.ProbeCursor c;
+            ProbeCursor c;
             while ((c = cursors.poll()) != null) {
                 c.close();
                 live.decrementAndGet();

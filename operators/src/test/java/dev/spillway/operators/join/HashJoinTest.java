@@ -106,7 +106,7 @@ class HashJoinTest {
                             for (long j = 0; j < 1000; j++) {
                                 probe.add(Arrays.asList((i * 1000 + j) % 1000, "p"));
                             }
-                            try (HashJoin.ProbeCursor c = join.startProbe(RandomData.morsel(LEFT, probe, i, mem.pool(), query))) {
+                            try (ProbeCursor c = join.startProbe(RandomData.morsel(LEFT, probe, i, mem.pool(), query))) {
                                 while (!c.done()) {
                                     try (Morsel m = c.next(0)) {
                                         rows.addAndGet(m.rowCount());
@@ -161,7 +161,7 @@ class HashJoinTest {
                 join.finishBuild();
                 long seq = 0;
                 for (int i = 0; i < probe.size(); i += 700) {
-                    HashJoin.ProbeCursor c = join.startProbe(RandomData.morsel(LEFT, probe.subList(i, Math.min(probe.size(), i + 700)),
+                    ProbeCursor c = join.startProbe(RandomData.morsel(LEFT, probe.subList(i, Math.min(probe.size(), i + 700)),
                             i, mem.pool(), query));
                     try (c) {
                         while (!c.done()) {

@@ -1,0 +1,259 @@
+package dev.spillway.operators.join;
+
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.Hashing;
+import dev.spillway.memory.Int32Vector;
+import dev.spillway.memory.Int64Vector;
+import dev.spillway.memory.Morsel;
+import dev.spillway.memory.NativeBuffer;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * Produces the result of probing one morsel, at most a morsel's worth of rows per call, so a key
+ * with many matches cannot blow the memory up. Owns the probe morsel, its hashes and its probe
+ * order. Used by one thread at a time.
+ *
+ * <p>It probes either the in-memory partitions of the build ({@link JoinTables}: rows of spilled
+ * partitions are skipped, the probe phase kept them) or one table (a spilled partition's build
+ * side, or one chunk of it). Rows are probed a batch at a time, each step over the whole batch
+ * (bucket heads, then one chain entry per row per round), so the cache misses of different rows
+ * overlap instead of queueing behind each other.
+ */
+public final class ProbeCursor implements AutoCloseable {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final int PROBE_BATCH = ProbeScratch.PROBE_BATCH;
+
+    private final JoinSpec spec;
+    private final JoinKeys keys;
+    private final ProbeScratch.FreeList scratches;
+    private final Morsel m;
+    private final NativeBuffer hashBuffer;
+    private final MemorySegment hashes;
+    private final JoinTables tables;
+    private final JoinHashTable fixedTable;
+    private final NativeBuffer fixedMatched;
+    private final boolean emitLeftRows;
+    private final long[] probeMatched;
+    private final long probeBase;
+    private final NativeBuffer order;
+    private final MemorySegment orderSeg;
+    private final boolean probeKeysValid;
+    private final ColumnVector probeKey;
+    /** Next position (in probe order) not yet taken into a batch. */
+    private int position;
+    // The batch being probed: its rows, their hashes, tables, match flags and chain cursors.
+    private final ProbeScratch scratch;
+    private final int[] batchRow;
+    private final long[] batchHash;
+    private final long[] batchKey;
+    private final JoinHashTable[] batchTable;
+    private final MemorySegment[] batchFlags;
+    private final int[] batchChain;
+    private final boolean[] batchHit;
+    private int batchSize;
+    /** Where the chain-walking round (or, once no chain is left, the final pass) resumes. */
+    private int resume;
+    private boolean chainsDone = true;
+    private boolean batchDone = true;
+    private boolean closed;
+
+    /**
+     * Takes ownership of {@code m}, {@code hashBuffer} and {@code order}.
+     *
+     * @param tables       the in-memory partitions, or null to probe {@code fixed}
+     * @param fixed        the one table to probe when {@code tables} is null
+     * @param emitLeftRows whether unmatched (or, for SEMI, matched) probe rows are emitted here
+     * @param probeMatched a bitmap recording matched probe rows (global row {@code probeBase + row}), or null
+     * @param order        the probe order (row numbers, native ints), or null for row order
+     */
+    ProbeCursor(JoinSpec spec, ProbeScratch.FreeList scratches, Morsel m, NativeBuffer hashBuffer, JoinTables tables,
+            BuildTable fixed, boolean emitLeftRows, long[] probeMatched, long probeBase, NativeBuffer order) {
+        this.spec = spec;
+        this.keys = spec.keys();
+        this.scratches = scratches;
+        this.m = m;
+        this.hashBuffer = hashBuffer;
+        this.hashes = hashBuffer.segment();
+        this.tables = tables;
+        this.fixedTable = fixed == null ? null : fixed.table();
+        this.fixedMatched = fixed == null ? null : fixed.matched();
+        this.emitLeftRows = emitLeftRows;
+        this.probeMatched = probeMatched;
+        this.probeBase = probeBase;
+        this.order = order;
+        this.orderSeg = order == null ? null : order.segment();
+        boolean valid = true;
+        for (int k : keys.probeKeys()) {
+            valid &= !m.column(k).hasNulls();
+        }
+        this.probeKeysValid = valid || keys.nullsEqual();
+        // One integer key without nulls compares as a long against the table's copy of the keys.
+        this.probeKey = valid && keys.probeKeys().length == 1 && JoinHashTable.hasIntegerKey(m.column(keys.probeKeys()[0]))
+                ? m.column(keys.probeKeys()[0]) : null;
+        this.scratch = scratches.take();
+        this.batchRow = scratch.row;
+        this.batchHash = scratch.hash;
+        this.batchKey = scratch.key;
+        this.batchTable = scratch.table;
+        this.batchFlags = scratch.flags;
+        this.batchChain = scratch.chain;
+        this.batchHit = scratch.hit;
+    }
+
+    /** Whether every row was processed. */
+    public boolean done() {
+        return position >= m.rowCount() && batchDone;
+    }
+
+    /** The next result rows (possibly none); the caller owns the morsel. */
+    public Morsel next(long sequence) {
+        JoinOutput out = scratch.output;
+        out.probe(m);
+        while (!out.full()) {
+            if (batchDone) {
+                if (position >= m.rowCount()) {
+                    break;
+                }
+                loadBatch();
+            }
+            if (!chainsDone) {
+                walkChains(out);
+                if (!chainsDone) {
+                    break;
+                }
+            }
+            finishBatch(out);
+        }
+        return out.finish(sequence);
+    }
+
+    /** Takes the next rows in probe order, skipping spilled partitions, and looks up their bucket heads. */
+    private void loadBatch() {
+        int n = m.rowCount();
+        int b = 0;
+        while (position < n && b < PROBE_BATCH) {
+            int row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
+            position++;
+            long h = hashes.getAtIndex(LONG, row);
+            JoinHashTable table = fixedTable;
+            NativeBuffer matched = fixedMatched;
+            if (tables != null) {
+                int p = Hashing.partition(h);
+                if (tables.spilled(p)) {
+                    continue;
+                }
+                BuildTable t = tables.table(p);
+                table = t == null ? null : t.table();
+                matched = t == null ? null : t.matched();
+            }
+            batchRow[b] = row;
+            batchHash[b] = h;
+            batchTable[b] = table;
+            batchFlags[b] = matched == null ? null : matched.segment();
+            batchHit[b] = false;
+            boolean probes = table != null && (probeKeysValid || keys.matchable(m, keys.probeKeys(), row));
+            batchChain[b] = probes ? -3 : -1;
+            if (probes && probeKey != null && table.hasKeyValues()) {
+                batchKey[b] = keyValue(probeKey, row);
+            }
+            b++;
+        }
+        for (int k = 0; k < b; k++) {
+            if (batchChain[k] == -3) {
+                batchChain[k] = batchTable[k].first(batchHash[k]);
+            }
+        }
+        batchSize = b;
+        resume = 0;
+        chainsDone = false;
+        batchDone = false;
+    }
+
+    /** Follows every live chain one entry per round until all ended or the output is full. */
+    private void walkChains(JoinOutput out) {
+        boolean pairs = spec.type().emitsPairs();
+        while (true) {
+            // A round resumed part-way must be followed by a whole one: rows before the resume
+            // point may still have chains.
+            boolean live = resume > 0;
+            for (int k = resume; k < batchSize; k++) {
+                int i = batchChain[k];
+                if (i < 0) {
+                    continue;
+                }
+                if (out.full()) {
+                    resume = k;
+                    return;
+                }
+                JoinHashTable table = batchTable[k];
+                int next = table.next(i);
+                if (table.hash(i) == batchHash[k] && (probeKey != null && table.hasKeyValues()
+                        ? table.keyValue(i) == batchKey[k] : keys.equal(m, batchRow[k], table.morsel(i), table.row(i)))) {
+                    batchHit[k] = true;
+                    if (pairs) {
+                        out.pair(batchRow[k], table, i);
+                    } else {
+                        next = -1;
+                    }
+                    MemorySegment flags = batchFlags[k];
+                    if (flags != null) {
+                        // Plain byte stores of the same value from several workers are benign;
+                        // the end of the probe phase orders them before they are read.
+                        flags.set(ValueLayout.JAVA_BYTE, i, (byte) 1);
+                    }
+                }
+                batchChain[k] = next;
+                live |= next >= 0;
+            }
+            resume = 0;
+            if (!live) {
+                break;
+            }
+        }
+        chainsDone = true;
+    }
+
+    /** Emits the batch's unmatched (or, for SEMI, matched) probe rows and records matches. */
+    private void finishBatch(JoinOutput out) {
+        for (int k = resume; k < batchSize; k++) {
+            boolean hit = batchHit[k];
+            if (emitLeftRows && spec.emitsLeftRow(hit)) {
+                if (out.full()) {
+                    resume = k;
+                    return;
+                }
+                out.probeOnly(batchRow[k]);
+            }
+            if (probeMatched != null && hit) {
+                long g = probeBase + batchRow[k];
+                probeMatched[(int) (g >>> 6)] |= 1L << (g & 63);
+            }
+        }
+        Arrays.fill(batchTable, 0, batchSize, null);
+        Arrays.fill(batchFlags, 0, batchSize, null);
+        batchDone = true;
+    }
+
+    private static long keyValue(ColumnVector keyColumn, int row) {
+        return keyColumn instanceof Int64Vector v ? v.get(row) : ((Int32Vector) keyColumn).get(row);
+    }
+
+    /** Frees the probe morsel, its hashes and order, and returns the scratch. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        scratches.give(scratch);
+        hashBuffer.close();
+        if (order != null) {
+            order.close();
+        }
+        m.close();
+    }
+}

@@ -1,0 +1,218 @@
+package dev.spillway.operators.join;
+
+import dev.spillway.event.SkewDetected;
+import dev.spillway.memory.Morsel;
+import dev.spillway.operators.OperatorContext;
+import dev.spillway.spill.PartitionedStore;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Joins a spilled pair whose build side does not fit in its memory share and cannot be split
+ * (one key dominates it, or it is at the deepest re-partitioning level): the build side is read
+ * back in chunks that fit, and the whole probe side is streamed against each chunk. A bitmap of
+ * matched probe rows, kept across chunks, keeps LEFT, FULL, SEMI and ANTI exact: their probe-only
+ * rows are emitted in a final pass. Per-chunk build match flags keep RIGHT and FULL exact. One
+ * output morsel per step, so memory stays bounded.
+ *
+ * <p>States: LOAD (read the next build chunk, build its table) -> PROBE (stream every probe row
+ * through it) -> UNMATCHED (its build rows no probe row matched) -> LOAD ...; when no build chunk
+ * is left: FINAL (the probe rows the bitmap says to emit) -> DONE.
+ */
+final class SkewChunkJoin implements AutoCloseable {
+    /** States of the chunked join. */
+    enum State {
+        /** Reading the next build chunk. */
+        LOAD,
+        /** Streaming the probe rows through the chunk's table. */
+        PROBE,
+        /** Emitting the chunk's build rows no probe row matched. */
+        UNMATCHED,
+        /** Emitting probe-only rows by the bitmap. */
+        FINAL,
+        /** Finished. */
+        DONE
+    }
+
+    private final FinalizeContext env;
+    private final JoinSpec spec;
+    private final OperatorContext ctx;
+    private final PartitionedStore probeStore;
+    private final int unit;
+    private final String label;
+    private final boolean skewed;
+    private final long chunkLimit;
+    private final Iterator<Morsel> build;
+    private final long[] probeMatched;
+    private State state = State.LOAD;
+    private BuildTable table;
+    private Iterator<Morsel> probe;
+    private long probeBase;
+    private ProbeCursor cursor;
+    private JoinOutput out;
+    private int unmatchedRow;
+    private int chunks;
+
+    /**
+     * Joins partition {@code unit} of {@code stores} in build chunks of at most {@code chunkLimit}
+     * bytes (rows plus table). Both sides are evicted to disk first: the probe side is read once
+     * per chunk.
+     */
+    SkewChunkJoin(FinalizeContext env, PairStores stores, int unit, String label, boolean skewed, long chunkLimit) {
+        this.env = env;
+        this.spec = env.spec();
+        this.ctx = env.ctx();
+        this.probeStore = stores.probe();
+        this.unit = unit;
+        this.label = label;
+        this.skewed = skewed;
+        this.chunkLimit = chunkLimit;
+        stores.build().evict(unit);
+        long probeRows = 0;
+        if (probeStore != null) {
+            probeStore.evict(unit);
+            probeRows = probeStore.spilledRows(unit);
+        }
+        this.build = stores.build().readSpilled(unit, ctx.budget());
+        boolean needsBitmap = spec.type().keepsUnmatchedLeft() || spec.type().leftColumnsOnly();
+        this.probeMatched = needsBitmap ? new long[(int) ((probeRows + 63) >>> 6)] : null;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** The next output morsel, or null when the pair is done. */
+    Morsel next(long sequence) {
+        while (true) {
+            switch (state) {
+                case LOAD -> {
+                    if (!loadChunk()) {
+                        state = probeMatched != null ? State.FINAL : State.DONE;
+                        probe = probeSide();
+                        probeBase = 0;
+                        continue;
+                    }
+                    probe = probeSide();
+                    probeBase = 0;
+                    state = State.PROBE;
+                }
+                case PROBE -> {
+                    if (cursor == null) {
+                        if (!probe.hasNext()) {
+                            state = table.matched() != null ? State.UNMATCHED : State.LOAD;
+                            unmatchedRow = 0;
+                            if (state == State.LOAD) {
+                                freeChunk();
+                            }
+                            continue;
+                        }
+                        Morsel m = probe.next();
+                        long base = probeBase;
+                        probeBase += m.rowCount();
+                        cursor = SpilledPairJoin.cursorOver(env, m, table, false, probeMatched, base);
+                    }
+                    Morsel m = cursor.next(sequence);
+                    if (cursor.done()) {
+                        cursor.close();
+                        cursor = null;
+                    }
+                    return m;
+                }
+                case UNMATCHED -> {
+                    if (out == null) {
+                        out = spec.newOutput();
+                    }
+                    while (unmatchedRow < table.table().rows()) {
+                        unmatchedRow = table.emitUnmatched(unmatchedRow, out);
+                        if (out.rows() > 0) {
+                            return out.finish(sequence);
+                        }
+                    }
+                    freeChunk();
+                    state = State.LOAD;
+                }
+                case FINAL -> {
+                    if (!probe.hasNext()) {
+                        state = State.DONE;
+                        continue;
+                    }
+                    return finalPass(probe.next(), sequence);
+                }
+                case DONE -> {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private Iterator<Morsel> probeSide() {
+        return probeStore == null ? Collections.emptyIterator() : probeStore.readSpilled(unit, ctx.budget());
+    }
+
+    /** Reads build blocks up to the chunk limit and indexes them; false when no build block is left. */
+    private boolean loadChunk() {
+        if (!build.hasNext()) {
+            return false;
+        }
+        List<Morsel> chunk = new ArrayList<>();
+        long bytes = 0;
+        try {
+            while (build.hasNext() && (chunk.isEmpty() || bytes < chunkLimit)) {
+                Morsel m = build.next();
+                chunk.add(m);
+                bytes += m.byteSize() + JoinHashTable.estimate(m.rowCount());
+            }
+        } catch (RuntimeException | Error e) {
+            chunk.forEach(Morsel::close);
+            throw e;
+        }
+        chunks++;
+        if (chunks == 2 && !skewed) {
+            env.events().accept(SkewDetected.tooLarge(HashJoin.COMPONENT, label, chunkLimit));
+        }
+        table = new BuildTable(spec, chunk, ctx.pool(), ctx.budget());
+        return true;
+    }
+
+    /** The probe rows of one block the bitmap says to emit on their own (unmatched, or matched for SEMI). */
+    private Morsel finalPass(Morsel block, long sequence) {
+        try (Morsel m = block) {
+            JoinOutput rows = spec.newOutput(m.rowCount());
+            rows.probe(m);
+            for (int r = 0; r < m.rowCount(); r++) {
+                long g = probeBase + r;
+                boolean matched = (probeMatched[(int) (g >>> 6)] & (1L << (g & 63))) != 0;
+                if (spec.emitsLeftRow(matched)) {
+                    rows.probeOnly(r);
+                }
+            }
+            probeBase += m.rowCount();
+            return rows.finish(sequence);
+        }
+    }
+
+    private void freeChunk() {
+        if (cursor != null) {
+            cursor.close();
+            cursor = null;
+        }
+        if (table != null) {
+            table.close();
+            table = null;
+        }
+    }
+
+    /** Frees the chunk in memory. Idempotent; the pair releases the partitions. */
+    @Override
+    public void close() {
+        state = State.DONE;
+        if (out != null) {
+            out.clear();
+        }
+        freeChunk();
+    }
+}
