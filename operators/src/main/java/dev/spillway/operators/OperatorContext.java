@@ -108,17 +108,6 @@ public final class OperatorContext {
         return new OperatorContext(pool, budget, outputBudget, spills, events, outputRows, fraction);
     }
 
-    /**
-     * A spill store of rows of {@code schema} for the operator: the context's pool, own budget,
-     * spill directory, events and forced-spill fraction are set; the caller picks the kind of
-     * store (and may override the seal and roll sizes).
-     *
-     * @param component the name in the store's events and spill file names, e.g. {@code equi-join}
-     */
-    public StoreBuilder store(String component, Schema schema) {
-        return RowStore.builder(component, schema, pool, budget, spills).events(events).forceSpill(forceSpill);
-    }
-
     /** The block pool native memory comes from. */
     public BlockPool pool() {
         return pool;
