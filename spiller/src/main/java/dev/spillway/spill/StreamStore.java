@@ -3,6 +3,7 @@ package dev.spillway.spill;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -15,9 +16,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class StreamStore extends RowStore {
     private final List<StoreUnit> streams = new CopyOnWriteArrayList<>();
+    private final boolean forceSpillAtEnd;
 
     StreamStore(StoreBuilder b) {
         super(b, new StoreStats(), "streams");
+        this.forceSpillAtEnd = b.forceSpillAtEnd;
+    }
+
+    /** Whether the forced-spill fraction selects stream k: {@code floor((k+1)f) > floor(kf)}. */
+    private boolean forced(int k) {
+        double f = forceSpill;
+        return f > 0 && Math.floor((k + 1) * f) > Math.floor(k * f);
     }
 
     /**
@@ -37,11 +46,32 @@ public final class StreamStore extends RowStore {
         synchronized (streams) {
             int k = streams.size();
             StoreUnit u = new StoreUnit(k);
-            double f = forceSpill;
-            u.spilled = toDisk || (f > 0 && Math.floor((k + 1) * f) > Math.floor(k * f));
+            u.spilled = toDisk || (!forceSpillAtEnd && forced(k));
             streams.add(u);
             return k;
         }
+    }
+
+    /**
+     * Ends the input of a store built with {@link StoreBuilder#forceSpillAtEnd}: evicts every
+     * stream the forced-spill fraction selects (as {@link #newStream()} would have at its
+     * creation) and that is evictable, as one request. Returns the bytes freed; a no-op without
+     * {@code forceSpillAtEnd} (the streams were selected when created).
+     */
+    public long finishInput() {
+        ensureOpen();
+        if (!forceSpillAtEnd) {
+            return 0;
+        }
+        long freed = 0;
+        List<Eviction> report = new ArrayList<>();
+        for (StoreUnit u : streams) {
+            if (forced(u.id)) {
+                freed += evict(u, true, report);
+            }
+        }
+        reported(report);
+        return freed;
     }
 
     /**
