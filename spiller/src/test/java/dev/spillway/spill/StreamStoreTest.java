@@ -218,4 +218,65 @@ class StreamStoreTest {
             }
         });
     }
+
+    @Test
+    void aRestartedStreamStartsEmptyAsTheNextStreamAndItsFileGoes() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(15);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("merge-join", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
+                int s = store.newStream();
+                store.add(s, RandomData.morsel(SCHEMA, rows(rnd, 40), 0, mem.pool(), mem.budget()));
+                assertTrue(store.moveToDisk(s) > 0);
+                store.add(s, RandomData.morsel(SCHEMA, rows(rnd, 40), 1, mem.pool(), mem.budget()));
+                assertEquals(2, store.blockCount(s), "written through after the move");
+                assertEquals(1, filesIn(dir.path()));
+                store.restart(s);
+                assertEquals(0, store.size(s));
+                assertEquals(0, store.rows(s));
+                assertFalse(store.spilled(s), "a new start: back in memory");
+                assertEquals(0, filesIn(dir.path()), "no stream has blocks in the file any more");
+                assertEquals(1, store.unitCount(), "the same unit");
+                List<List<Object>> rows = rows(rnd, 30);
+                store.add(s, RandomData.morsel(SCHEMA, rows, 0, mem.pool(), mem.budget()));
+                try (Morsel m = store.read(s, 0, mem.budget())) {
+                    assertEquals(rows, RandomData.rowsOf(m));
+                }
+                store.pin(s);
+                assertThrows(IllegalStateException.class, () -> store.restart(s));
+                store.unpin(s);
+                store.forceSpill(1.0);
+                store.restart(s);
+                assertTrue(store.spilled(s), "the forced-spill rule counts a restart as a new stream");
+                assertEquals(0, store.bytesInMemory());
+            }
+        });
+    }
+
+    @Test
+    void anEmptyStreamMovedToDiskWritesItsLaterMorselsThrough() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(16);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("merge-join", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
+                int s = store.newStream();
+                assertEquals(0, store.evict(s), "an eviction of an empty stream changes nothing");
+                assertFalse(store.spilled(s));
+                assertEquals(0, store.moveToDisk(s));
+                assertTrue(store.spilled(s));
+                List<List<Object>> rows = rows(rnd, 25);
+                store.add(s, RandomData.morsel(SCHEMA, rows, 0, mem.pool(), mem.budget()));
+                assertEquals(0, store.bytesInMemory());
+                assertEquals(1, store.blockCount(s));
+                try (Morsel m = store.poll(s, mem.budget())) {
+                    assertEquals(rows, RandomData.rowsOf(m));
+                }
+                int t = store.newStream();
+                store.pin(t);
+                assertEquals(0, store.moveToDisk(t));
+                assertFalse(store.spilled(t), "a pinned stream stays put");
+                store.unpin(t);
+            }
+        });
+    }
 }
