@@ -6,6 +6,7 @@ import dev.spillway.memory.NativeBuffer;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -170,9 +171,10 @@ public final class PartitionedStore extends RowStore {
         }
         inputFinished = true;
         int forced = (int) Math.round(forceSpill * partitions.length);
+        List<Eviction> report = new ArrayList<>();
         for (int p = 0; p < forced; p++) {
             StoreUnit u = partitions[p];
-            evict(u, true);
+            evict(u, true, report);
             u.lock.lock();
             try {
                 u.spilled |= u.evictable();
@@ -180,6 +182,7 @@ public final class PartitionedStore extends RowStore {
                 u.lock.unlock();
             }
         }
+        reported(report);
     }
 
     /**

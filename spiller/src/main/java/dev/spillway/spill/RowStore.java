@@ -56,6 +56,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     volatile double forceSpill;
     final long rollBytes;
     final Consumer<Eviction> onEvict;
+    final Consumer<List<Eviction>> onSpill;
     final StoreStats stats;
     final StoreFiles files;
     volatile boolean closed;
@@ -72,6 +73,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         this.forceSpill = b.forceSpill;
         this.rollBytes = b.rollBytes;
         this.onEvict = b.onEvict;
+        this.onSpill = b.onSpill;
         this.stats = stats;
         this.files = new StoreFiles(b.dir, b.component + "-" + fileLabel, b.rollBytes, stats);
     }
@@ -161,17 +163,19 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         }
         long freed = 0;
         Set<StoreUnit> busy = new HashSet<>();
+        List<Eviction> report = new ArrayList<>();
         while (freed < bytesWanted) {
             StoreUnit best = largest(busy);
             if (best == null) {
                 break;
             }
-            long got = evict(best, false);
+            long got = evict(best, false, report);
             if (got == 0) {
                 busy.add(best);
             }
             freed += got;
         }
+        reported(report);
         return freed;
     }
 
@@ -184,10 +188,12 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     public final long evictLargest() {
         ensureOpen();
         Set<StoreUnit> done = new HashSet<>();
+        List<Eviction> report = new ArrayList<>();
         StoreUnit best;
         while ((best = largest(done)) != null) {
-            long got = evict(best, true);
+            long got = evict(best, true, report);
             if (got > 0) {
+                reported(report);
                 return got;
             }
             done.add(best);
@@ -198,7 +204,17 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     /** Evicts unit {@code unit} (waiting for its lock); returns bytes freed (0 when not evictable or empty). */
     public final long evict(int unit) {
         ensureOpen();
-        return evict(unit(unit), true);
+        List<Eviction> report = new ArrayList<>();
+        long freed = evict(unit(unit), true, report);
+        reported(report);
+        return freed;
+    }
+
+    /** Hands the evictions of one request to the {@link StoreBuilder#onSpill} listener (no unit lock held). */
+    final void reported(List<Eviction> report) {
+        if (!report.isEmpty()) {
+            onSpill.accept(List.copyOf(report));
+        }
     }
 
     /**
@@ -236,9 +252,9 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     /**
      * Writes a unit's sealed chunks — and its open chunk unless the calling thread is the one
      * appending to it — to the current file and frees them. {@code wait}: the owner's call, which
-     * may wait for locks; otherwise only try-locks.
+     * may wait for locks; otherwise only try-locks. What it wrote is added to {@code report}.
      */
-    final long evict(StoreUnit u, boolean wait) {
+    final long evict(StoreUnit u, boolean wait, List<Eviction> report) {
         if (files.lock.isHeldByCurrentThread()) {
             return 0;
         }
@@ -299,7 +315,9 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
                 events.accept(new PartitionEvicted(component, u.id, freed, StoreFiles.pathOf(last)));
             }
             if (morsels > 0) {
-                onEvict.accept(new Eviction(u.id, morsels, rows, freed, StoreFiles.pathOf(last), wait));
+                Eviction e = new Eviction(u.id, morsels, rows, freed, StoreFiles.pathOf(last), wait);
+                onEvict.accept(e);
+                report.add(e);
             }
             return freed;
         } finally {

@@ -6,6 +6,7 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Schema;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -21,6 +22,8 @@ public final class StoreBuilder {
     double forceSpill;
     long rollBytes = RowStore.DEFAULT_ROLL_BYTES;
     Consumer<Eviction> onEvict = e -> { };
+    Consumer<List<Eviction>> onSpill = r -> { };
+    boolean forceSpillAtEnd;
 
     StoreBuilder(String component, Schema schema, BlockPool pool, MemoryBudget budget, SpillDirectory dir) {
         this.component = component;
@@ -47,9 +50,33 @@ public final class StoreBuilder {
     }
 
     /**
+     * Called once per eviction request — a memory manager's {@link RowStore#spill}, an owner's
+     * {@link RowStore#evict(int)} or {@link RowStore#evictLargest()}, a forced spill at
+     * {@link PartitionedStore#finishInput} or {@link StreamStore#finishInput} — with every
+     * eviction it made (never empty), on the evicting thread, after the units' locks were
+     * released: where an owner reports one event per request rather than one per unit.
+     */
+    public StoreBuilder onSpill(Consumer<List<Eviction>> listener) {
+        this.onSpill = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * Applies the forced-spill fraction of a {@link StreamStore} when its input ends
+     * ({@link StreamStore#finishInput}: the selected streams are evicted) instead of at each
+     * stream's creation (written to disk from the start): for owners whose streams are read back
+     * as a whole later, e.g. the blocks of a nested-loop join's build side.
+     */
+    public StoreBuilder forceSpillAtEnd() {
+        this.forceSpillAtEnd = true;
+        return this;
+    }
+
+    /**
      * The share f in [0, 1] of units spilled whatever the memory: hash partitions
      * {@code 0 .. round(f * N) - 1} at {@link PartitionedStore#finishInput}, and stream k from its
-     * creation when {@code floor((k + 1) f) > floor(k f)}.
+     * creation (or at {@link StreamStore#finishInput}, see {@link #forceSpillAtEnd}) when
+     * {@code floor((k + 1) f) > floor(k f)}.
      */
     public StoreBuilder forceSpill(double fraction) {
         this.forceSpill = checkFraction(fraction);

@@ -3,6 +3,7 @@ package dev.spillway.spill;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -15,9 +16,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class StreamStore extends RowStore {
     private final List<StoreUnit> streams = new CopyOnWriteArrayList<>();
+    private final boolean forceSpillAtEnd;
+    /** Streams started, by {@link #newStream} or {@link #restart}: the number the forced-spill rule counts; guarded by {@code streams}. */
+    private int started;
 
     StreamStore(StoreBuilder b) {
         super(b, new StoreStats(), "streams");
+        this.forceSpillAtEnd = b.forceSpillAtEnd;
+    }
+
+    /** Whether the forced-spill fraction selects stream k: {@code floor((k+1)f) > floor(kf)}. */
+    private boolean forced(int k) {
+        double f = forceSpill;
+        return f > 0 && Math.floor((k + 1) * f) > Math.floor(k * f);
     }
 
     /**
@@ -37,11 +48,88 @@ public final class StreamStore extends RowStore {
         synchronized (streams) {
             int k = streams.size();
             StoreUnit u = new StoreUnit(k);
-            double f = forceSpill;
-            u.spilled = toDisk || (f > 0 && Math.floor((k + 1) * f) > Math.floor(k * f));
+            u.spilled = toDisk || (!forceSpillAtEnd && forced(started++));
             streams.add(u);
             return k;
         }
+    }
+
+    /**
+     * Empties stream {@code stream} and starts it anew, as {@link #newStream()} would start the
+     * next stream (the forced-spill rule counts it as one more stream): for owners that fill and
+     * drain one stream after another (e.g. a merge join's runs, one per key), without a new unit
+     * each time. Its morsels in memory are freed and its blocks dropped (a file is deleted once no
+     * stream has blocks in it).
+     *
+     * @throws IllegalStateException when the stream is pinned or was released
+     */
+    public void restart(int stream) {
+        ensureOpen();
+        StoreUnit u = unit(stream);
+        u.lock.lock();
+        try {
+            checkLive(u);
+            if (u.pins > 0) {
+                throw new IllegalStateException(component + ": stream " + stream + " is pinned and cannot restart");
+            }
+            try {
+                u.sealed.forEach(Morsel::close);
+            } finally {
+                u.sealed = new ArrayList<>();
+                u.sealedBytes = 0;
+                u.blocks.clear();
+                u.polled = 0;
+                u.rows = 0;
+                u.spilledRows = 0;
+                u.taken = false;
+                u.updateBytes();
+                files.drop(u);
+                synchronized (streams) {
+                    u.spilled = !forceSpillAtEnd && forced(started++);
+                }
+            }
+        } finally {
+            u.lock.unlock();
+        }
+    }
+
+    /**
+     * Evicts stream {@code stream} and makes it write its later morsels through, even when it
+     * holds nothing in memory now (an eviction of an empty stream changes nothing). Returns the
+     * bytes freed; 0 as well when the stream is pinned, taken or released (it then stays put).
+     */
+    public long moveToDisk(int stream) {
+        long freed = evict(stream);
+        StoreUnit u = unit(stream);
+        u.lock.lock();
+        try {
+            u.spilled |= u.evictable();
+        } finally {
+            u.lock.unlock();
+        }
+        return freed;
+    }
+
+    /**
+     * Ends the input of a store built with {@link StoreBuilder#forceSpillAtEnd}: evicts every
+     * stream the forced-spill fraction selects (as {@link #newStream()} would have at its
+     * creation) and that is evictable, as one request. Returns the bytes freed; a no-op without
+     * {@code forceSpillAtEnd} (the streams were selected when created).
+     */
+    public long finishInput() {
+        ensureOpen();
+        if (!forceSpillAtEnd) {
+            return 0;
+        }
+        long freed = 0;
+        List<Eviction> report = new ArrayList<>();
+        for (StoreUnit u : streams) {
+            if (forced(u.id)) {
+                freed += evict(u, true, report);
+            }
+        }
+        reported(report);
+        return freed;
     }
 
     /**

@@ -27,10 +27,12 @@
  * partitions. Operators keep their spillable state in a {@link dev.spillway.spill.RowStore}: a
  * {@link dev.spillway.spill.PartitionedStore} of 2<sup>bits</sup> hash partitions (rows scattered
  * by a counting sort on the hash bits after the top {@code shift}, so a re-partitioned child uses
- * the next bits) or a {@link dev.spillway.spill.StreamStore} of ordered streams (sort runs,
- * multiplexer backlogs; a stream is read once by {@code poll} or, by index, any number of times).
- * An owner learns of each eviction through {@link dev.spillway.spill.StoreBuilder#onEvict} and
- * emits its own event from it. Each unit holds column-wise chunks sealed at
+ * the next bits) or a {@link dev.spillway.spill.StreamStore} of ordered streams (sort runs, the
+ * nested-loop join's build blocks, one stream each, and the merge join's key runs, one stream
+ * restarted per run; a stream is read once by {@code poll} or, by index, any number of times).
+ * An owner learns of each eviction through {@link dev.spillway.spill.StoreBuilder#onEvict}, and of
+ * all evictions of one request together through {@link dev.spillway.spill.StoreBuilder#onSpill},
+ * and emits its own event from them. Each unit holds column-wise chunks sealed at
  * {@link dev.spillway.spill.RowStore#sealBytes(long)}; the store is the operator's
  * {@link dev.spillway.memory.Spillable} with one victim policy (largest evictable unit first,
  * try-locks only, the caller's own locked unit keeps its open chunk, pinned and taken units stay),

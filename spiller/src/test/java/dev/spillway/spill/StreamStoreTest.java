@@ -5,9 +5,11 @@ import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
 
 import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
 import static dev.spillway.spill.PartitionedStoreTest.SCHEMA;
@@ -126,6 +128,155 @@ class StreamStoreTest {
                 assertEquals(0, store.size(disk));
             }
             assertEquals(0, filesIn(mem.tempRoot()), "closing the store deleted its file");
+        });
+    }
+
+    @Test
+    void theEvictionsOfOneRequestAreReportedTogetherAndPinnedStreamsStay() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(13);
+            List<List<Eviction>> requests = new CopyOnWriteArrayList<>();
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("nested-loop-join", SCHEMA, mem.pool(), mem.budget(), dir)
+                         .onSpill(requests::add).streams()) {
+                List<List<List<Object>>> sent = new ArrayList<>();
+                for (int k = 0; k < 5; k++) {
+                    List<List<Object>> rows = rows(rnd, 100 + 10 * k);
+                    sent.add(rows);
+                    store.add(store.newStream(), RandomData.morsel(SCHEMA, rows, k, mem.pool(), mem.budget()));
+                }
+                long pinnedBytes = store.bytes(2);
+                long all = store.bytesInMemory();
+                List<Integer> largestFirst = IntStream.of(0, 1, 3, 4).boxed()
+                        .sorted(Comparator.comparingLong((Integer k) -> store.bytes(k)).reversed()).toList();
+                store.pin(2);
+                assertEquals(all - pinnedBytes, store.spillableBytes());
+                assertEquals(all - pinnedBytes, store.spill(Long.MAX_VALUE));
+                assertEquals(1, requests.size(), "one request, one report: " + requests);
+                List<Eviction> report = requests.getFirst();
+                assertEquals(largestFirst, report.stream().map(Eviction::unit).toList(), "largest first, pinned spared");
+                assertEquals(all - pinnedBytes, report.stream().mapToLong(Eviction::bytes).sum());
+                assertTrue(report.stream().noneMatch(Eviction::requested), "the memory manager asked");
+                assertEquals(0, store.spill(Long.MAX_VALUE), "nothing evictable is left");
+                assertEquals(1, requests.size(), "a request that evicted nothing is not reported");
+                store.unpin(2);
+                assertEquals(pinnedBytes, store.evict(2));
+                assertEquals(2, requests.size());
+                assertTrue(requests.get(1).getFirst().requested(), "the owner asked");
+                for (int k = 0; k < 5; k++) {
+                    assertTrue(store.spilled(k));
+                    try (Morsel m = store.read(k, 0, mem.budget())) {
+                        assertEquals(sent.get(k), RandomData.rowsOf(m), "stream " + k);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void forcedSpillAtTheEndEvictsTheSelectedStreamsInOneRequest() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(14);
+            List<List<Eviction>> requests = new CopyOnWriteArrayList<>();
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("nested-loop-join", SCHEMA, mem.pool(), mem.budget(), dir)
+                         .forceSpill(0.5).forceSpillAtEnd().onSpill(requests::add).streams()) {
+                List<List<List<Object>>> sent = new ArrayList<>();
+                for (int k = 0; k < 6; k++) {
+                    List<List<Object>> rows = rows(rnd, 50 + k);
+                    sent.add(rows);
+                    int s = store.newStream();
+                    assertFalse(store.spilled(s), "not at creation");
+                    store.add(s, RandomData.morsel(SCHEMA, rows, k, mem.pool(), mem.budget()));
+                }
+                assertEquals(0, store.stats().blocksWritten(), "everything stayed in memory while the input ran");
+                store.pin(5);
+                assertTrue(store.finishInput() > 0);
+                assertEquals(1, requests.size());
+                assertEquals(List.of(1, 3), requests.getFirst().stream().map(Eviction::unit).toList(),
+                        "streams k with floor((k+1)/2) > floor(k/2), pinned stream 5 spared");
+                for (int k = 0; k < 6; k++) {
+                    assertEquals(k == 1 || k == 3, store.spilled(k), "stream " + k);
+                    try (Morsel m = store.read(k, 0, mem.budget())) {
+                        assertEquals(sent.get(k), RandomData.rowsOf(m), "stream " + k);
+                    }
+                }
+                store.unpin(5);
+            }
+        });
+    }
+
+    @Test
+    void withoutForceSpillAtEndTheFractionActsAtCreationAndFinishInputDoesNothing() {
+        assertNoLeaks(mem -> {
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("sort", SCHEMA, mem.pool(), mem.budget(), dir).forceSpill(0.5)
+                         .streams()) {
+                assertFalse(store.spilled(store.newStream()));
+                assertTrue(store.spilled(store.newStream()), "stream 1 is selected at its creation");
+                assertEquals(0, store.finishInput());
+            }
+        });
+    }
+
+    @Test
+    void aRestartedStreamStartsEmptyAsTheNextStreamAndItsFileGoes() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(15);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("merge-join", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
+                int s = store.newStream();
+                store.add(s, RandomData.morsel(SCHEMA, rows(rnd, 40), 0, mem.pool(), mem.budget()));
+                assertTrue(store.moveToDisk(s) > 0);
+                store.add(s, RandomData.morsel(SCHEMA, rows(rnd, 40), 1, mem.pool(), mem.budget()));
+                assertEquals(2, store.blockCount(s), "written through after the move");
+                assertEquals(1, filesIn(dir.path()));
+                store.restart(s);
+                assertEquals(0, store.size(s));
+                assertEquals(0, store.rows(s));
+                assertFalse(store.spilled(s), "a new start: back in memory");
+                assertEquals(0, filesIn(dir.path()), "no stream has blocks in the file any more");
+                assertEquals(1, store.unitCount(), "the same unit");
+                List<List<Object>> rows = rows(rnd, 30);
+                store.add(s, RandomData.morsel(SCHEMA, rows, 0, mem.pool(), mem.budget()));
+                try (Morsel m = store.read(s, 0, mem.budget())) {
+                    assertEquals(rows, RandomData.rowsOf(m));
+                }
+                store.pin(s);
+                assertThrows(IllegalStateException.class, () -> store.restart(s));
+                store.unpin(s);
+                store.forceSpill(1.0);
+                store.restart(s);
+                assertTrue(store.spilled(s), "the forced-spill rule counts a restart as a new stream");
+                assertEquals(0, store.bytesInMemory());
+            }
+        });
+    }
+
+    @Test
+    void anEmptyStreamMovedToDiskWritesItsLaterMorselsThrough() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(16);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("merge-join", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
+                int s = store.newStream();
+                assertEquals(0, store.evict(s), "an eviction of an empty stream changes nothing");
+                assertFalse(store.spilled(s));
+                assertEquals(0, store.moveToDisk(s));
+                assertTrue(store.spilled(s));
+                List<List<Object>> rows = rows(rnd, 25);
+                store.add(s, RandomData.morsel(SCHEMA, rows, 0, mem.pool(), mem.budget()));
+                assertEquals(0, store.bytesInMemory());
+                assertEquals(1, store.blockCount(s));
+                try (Morsel m = store.poll(s, mem.budget())) {
+                    assertEquals(rows, RandomData.rowsOf(m));
+                }
+                int t = store.newStream();
+                store.pin(t);
+                assertEquals(0, store.moveToDisk(t));
+                assertFalse(store.spilled(t), "a pinned stream stays put");
+                store.unpin(t);
+            }
         });
     }
 }

@@ -6,105 +6,77 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.Spillable;
-import dev.spillway.spill.SpillDirectory;
-import dev.spillway.spill.SpillFile;
-import dev.spillway.spill.SpillReader;
-import dev.spillway.spill.SpillWriter;
+import dev.spillway.operators.OperatorContext;
+import dev.spillway.spill.Eviction;
+import dev.spillway.spill.StreamStore;
 
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The materialized side of a nested-loop join: an append-only list of row blocks, each either
- * resident (a morsel charged to this store's budget) or evicted to a spill file. Registered with
- * the query's memory manager: under pressure the unpinned resident blocks are written, as LZ4
- * blocks, to a new spill file and freed. Readers {@link #acquire} a block by position: a resident
- * block is pinned (it cannot be evicted while read) and shared zero-copy; an evicted block is read
- * back from its memory-mapped file into a private copy charged to this store's budget, which the
- * caller frees when it releases the block. How many evicted blocks are read back at once is
- * bounded by the caller (each probe cursor of {@link NestedLoopJoin} holds at most one block).
+ * The materialized side of a nested-loop join: an append-only list of row blocks kept in the
+ * shared {@link StreamStore}, one stream per block, so the store's victim policy (largest first),
+ * lock discipline, files and forced-spill rule decide what goes to disk. Readers {@link #acquire}
+ * a block by position: a resident block is pinned (it cannot be evicted while read) and shared
+ * zero-copy; an evicted block is read back into a private copy charged to this store's budget,
+ * which the caller frees when it releases the block. How many evicted blocks are read back at
+ * once is bounded by the caller (each probe cursor of {@link NestedLoopJoin} holds at most one).
  *
- * <p>Thread-safety: every method may be called from any thread. The block list and pin counts are
- * guarded by one re-entrant lock; {@link #spill} only try-locks it (see {@link Spillable}), and a
- * thread that holds the lock (e.g. appending) may spill re-entrantly.
+ * <p>The evictions of one request (a memory manager's {@link #spill}, the forced spill at
+ * {@link #finishInput}) are reported as one {@code BlocksEvicted} event.
+ *
+ * <p>Thread-safety: every method may be called from any thread (the store's locks).
  */
 public final class BlockStore implements Spillable, AutoCloseable {
     /** The component name in its events (and in those of the nested-loop join that owns it). */
     static final String COMPONENT = "nested-loop-join";
-    private final Schema schema;
+    private final StreamStore store;
     private final MemoryBudget budget;
-    private final SpillDirectory spills;
     private final EventSink events;
     private final String label;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final List<Block> blocks = new ArrayList<>();
-    private final Map<SpillFile, SpillReader> readers = new HashMap<>();
-    private final List<SpillFile> files = new ArrayList<>();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong rows = new AtomicLong();
+    private final AtomicInteger spilledBlocks = new AtomicInteger();
     private final AtomicLong readBackBlocks = new AtomicLong();
     private final AtomicLong readBackBytes = new AtomicLong();
-    private long residentBytes;
-    private long rows;
-    private long spilledBytes;
-    private int spilledBlocks;
-    private boolean closed;
-
-    /** One block: resident ({@code data != null}) or in {@code file} at block {@code fileBlock}. */
-    private static final class Block {
-        final int rows;
-        final long bytes;
-        Morsel data;
-        int pins;
-        SpillFile file;
-        int fileBlock;
-
-        Block(Morsel data) {
-            this.data = data;
-            this.rows = data.rowCount();
-            this.bytes = data.byteSize();
-        }
-    }
 
     /** A block in use: release it (once) when done; the morsel is valid until then. */
     public final class Handle implements AutoCloseable {
-        private final Block block;
-        private final Morsel readBack;
+        private final int block;
+        private final Morsel morsel;
+        private final boolean readBack;
         private boolean released;
 
-        private Handle(Block block, Morsel readBack) {
+        private Handle(int block, Morsel morsel, boolean readBack) {
             this.block = block;
+            this.morsel = morsel;
             this.readBack = readBack;
         }
 
         /** The block's rows (do not close: {@link #close()} does). */
         public Morsel morsel() {
-            return readBack != null ? readBack : block.data;
+            return morsel;
         }
 
         /** Whether this block was read back from a spill file. */
         public boolean readBack() {
-            return readBack != null;
+            return readBack;
         }
 
-        /** Unpins the resident block, or frees the read-back copy. Idempotent. */
+        /** Frees the view or the read-back copy and unpins a resident block. Idempotent. */
         @Override
         public void close() {
             if (released) {
                 return;
             }
             released = true;
-            if (readBack != null) {
-                readBack.close();
-                return;
-            }
-            lock.lock();
             try {
-                block.pins--;
+                morsel.close();
             } finally {
-                lock.unlock();
+                if (!readBack) {
+                    store.unpin(block);
+                }
             }
         }
     }
@@ -113,23 +85,22 @@ public final class BlockStore implements Spillable, AutoCloseable {
      * An empty store.
      *
      * @param schema the blocks' schema
-     * @param budget charged with resident blocks and read-back copies (the caller's blocks must be
-     *               allocated from it)
-     * @param spills where evicted blocks go
-     * @param events receives its {@code nested-loop-join} events
-     * @param label  names the store in events and spill files
+     * @param ctx    its budget is charged with resident blocks and read-back copies (the caller's
+     *               blocks must be allocated from it); evicted blocks go to its spill directory;
+     *               its events receive the {@code nested-loop-join} events; its forced-spill
+     *               fraction selects blocks at {@link #finishInput}
+     * @param label  names the store to the memory manager
      */
-    public BlockStore(Schema schema, MemoryBudget budget, SpillDirectory spills, EventSink events, String label) {
-        this.schema = schema;
-        this.budget = budget;
-        this.spills = spills;
-        this.events = events;
+    public BlockStore(Schema schema, OperatorContext ctx, String label) {
+        this.budget = ctx.budget();
+        this.events = ctx.events();
         this.label = label;
+        this.store = ctx.store(COMPONENT, schema).forceSpillAtEnd().onSpill(this::evicted).streams();
     }
 
     /** The blocks' schema. */
     public Schema schema() {
-        return schema;
+        return store.schema();
     }
 
     /** Appends a block, taking ownership of it (empty morsels are closed and dropped). */
@@ -138,59 +109,48 @@ public final class BlockStore implements Spillable, AutoCloseable {
             block.close();
             return;
         }
-        lock.lock();
+        long n = block.rowCount();
+        long size = block.byteSize();
+        int stream;
         try {
-            if (closed) {
-                block.close();
-                throw new IllegalStateException("block store " + label + " is closed");
-            }
-            Block b = new Block(block);
-            blocks.add(b);
-            residentBytes += b.bytes;
-            rows += b.rows;
-        } finally {
-            lock.unlock();
+            stream = store.newStream();
+        } catch (IllegalStateException e) {
+            block.close();
+            throw new IllegalStateException("block store " + label + " is closed", e);
         }
+        store.add(stream, block);
+        rows.addAndGet(n);
+        bytes.addAndGet(size);
+    }
+
+    /** Changes the share of blocks {@link #finishInput} evicts whatever the memory (the store's forced-spill rule). */
+    public void forceSpill(double fraction) {
+        store.forceSpill(fraction);
+    }
+
+    /** The build ended: evicts the blocks the forced-spill fraction selects. */
+    public void finishInput() {
+        store.finishInput();
     }
 
     /** Number of blocks. */
     public int blockCount() {
-        lock.lock();
-        try {
-            return blocks.size();
-        } finally {
-            lock.unlock();
-        }
+        return store.unitCount();
     }
 
     /** Rows in all blocks. */
     public long rowCount() {
-        lock.lock();
-        try {
-            return rows;
-        } finally {
-            lock.unlock();
-        }
+        return rows.get();
     }
 
     /** Raw bytes of all blocks, resident or not. */
     public long byteSize() {
-        lock.lock();
-        try {
-            return residentBytes + spilledBytes;
-        } finally {
-            lock.unlock();
-        }
+        return bytes.get();
     }
 
     /** Blocks evicted to disk so far. */
     public int spilledBlocks() {
-        lock.lock();
-        try {
-            return spilledBlocks;
-        } finally {
-            lock.unlock();
-        }
+        return spilledBlocks.get();
     }
 
     /** Evicted blocks read back so far. */
@@ -208,31 +168,34 @@ public final class BlockStore implements Spillable, AutoCloseable {
      * verified) into memory charged to this store's budget — which may make other parties spill.
      */
     public Handle acquire(int b) {
-        SpillReader reader;
-        Block block;
-        lock.lock();
+        store.pin(b);
+        boolean keepPin = false;
         try {
-            if (closed) {
-                throw new IllegalStateException("block store " + label + " is closed");
+            // Pinned: the block cannot move to disk between the check and the read.
+            boolean onDisk = store.spilled(b);
+            Morsel m = store.read(b, 0, budget);
+            if (onDisk) {
+                readBackBlocks.incrementAndGet();
+                readBackBytes.addAndGet(m.byteSize());
             }
-            block = blocks.get(b);
-            if (block.data != null) {
-                block.pins++;
-                return new Handle(block, null);
-            }
-            reader = readers.get(block.file);
-            if (reader == null) {
-                reader = spills.open(block.file, budget);
-                readers.put(block.file, reader);
-            }
+            keepPin = !onDisk;
+            return new Handle(b, m, onDisk);
         } finally {
-            lock.unlock();
+            if (!keepPin) {
+                store.unpin(b);
+            }
         }
-        // Outside the lock: decompressing takes a while and may need memory, i.e. may spill.
-        Morsel m = reader.read(block.fileBlock, schema);
-        readBackBlocks.incrementAndGet();
-        readBackBytes.addAndGet(m.byteSize());
-        return new Handle(block, m);
+    }
+
+    private void evicted(List<Eviction> report) {
+        int blocks = 0;
+        long freed = 0;
+        for (Eviction e : report) {
+            blocks += e.morsels();
+            freed += e.bytes();
+        }
+        int spilled = spilledBlocks.addAndGet(blocks);
+        events.accept(new BlocksEvicted(COMPONENT, blocks, freed, spilled, store.unitCount(), report.getLast().file()));
     }
 
     @Override
@@ -242,108 +205,18 @@ public final class BlockStore implements Spillable, AutoCloseable {
 
     @Override
     public long spillableBytes() {
-        if (!lock.tryLock()) {
-            return 0;
-        }
-        try {
-            long n = 0;
-            for (Block b : blocks) {
-                n += b.data != null && b.pins == 0 ? b.bytes : 0;
-            }
-            return n;
-        } finally {
-            lock.unlock();
-        }
+        return store.spillableBytes();
     }
 
-    /**
-     * Evicts unpinned resident blocks, the most recently added first, until {@code bytesWanted}
-     * are freed or none is left; they go to one new spill file.
-     */
+    /** Evicts unpinned resident blocks, largest first, until {@code bytesWanted} are freed or none is left. */
     @Override
     public long spill(long bytesWanted) {
-        if (!lock.tryLock()) {
-            return 0;
-        }
-        try {
-            if (closed) {
-                return 0;
-            }
-            List<Block> victims = new ArrayList<>();
-            long freed = 0;
-            for (int i = blocks.size() - 1; i >= 0 && freed < bytesWanted; i--) {
-                Block b = blocks.get(i);
-                if (b.data != null && b.pins == 0) {
-                    victims.add(b);
-                    freed += b.bytes;
-                }
-            }
-            if (victims.isEmpty()) {
-                return 0;
-            }
-            SpillFile file;
-            try (SpillWriter w = spills.newWriter(label)) {
-                for (Block b : victims) {
-                    w.append(b.data, 0);
-                }
-                file = w.finish();
-            }
-            files.add(file);
-            for (int k = 0; k < victims.size(); k++) {
-                Block b = victims.get(k);
-                b.data.close();
-                b.data = null;
-                b.file = file;
-                b.fileBlock = k;
-            }
-            residentBytes -= freed;
-            spilledBytes += freed;
-            spilledBlocks += victims.size();
-            events.accept(new BlocksEvicted(COMPONENT, victims.size(), freed, spilledBlocks, blocks.size(), file.path()));
-            return freed;
-        } finally {
-            lock.unlock();
-        }
+        return store.spill(bytesWanted);
     }
 
-    /** Frees resident blocks, unmaps and deletes the spill files. Idempotent. */
+    /** Frees resident blocks and deletes the spill files. Idempotent. */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            RuntimeException first = null;
-            for (Block b : blocks) {
-                if (b.data != null) {
-                    b.data.close();
-                    b.data = null;
-                }
-            }
-            for (SpillReader r : readers.values()) {
-                try {
-                    r.close();
-                } catch (RuntimeException e) {
-                    first = first == null ? e : first;
-                }
-            }
-            for (SpillFile f : files) {
-                try {
-                    spills.delete(f);
-                } catch (RuntimeException e) {
-                    first = first == null ? e : first;
-                }
-            }
-            readers.clear();
-            files.clear();
-            residentBytes = 0;
-            if (first != null) {
-                throw first;
-            }
-        } finally {
-            lock.unlock();
-        }
+        store.close();
     }
 }

@@ -68,7 +68,6 @@ public final class NestedLoopJoin implements AutoCloseable {
     private final LongAdder probeRows = new LongAdder();
     private final LongAdder pairs = new LongAdder();
     private final LongAdder rowsOut = new LongAdder();
-    private double forceSpill;
     private volatile State state = State.BUILDING;
 
     /**
@@ -107,18 +106,20 @@ public final class NestedLoopJoin implements AutoCloseable {
         this.events = ctx.events();
         int outputRows = ctx.outputRows();
         this.outputRows = Math.max(1, outputRows);
-        this.forceSpill = ctx.forceSpill();
         this.blockRows = Math.max(1, outputRows);
         long cap = budget.effectiveCap();
         // Blocks are the unit of eviction and of read-back: small enough that a few per worker fit
         // in a small budget, large enough that a block's pass over a probe morsel amortises the read.
         this.blockBytes = Math.max(16L << 10, Math.min(4L << 20, cap / 64));
-        this.store = new BlockStore(buildSchema, budget, ctx.spills(), events, "nested-loop-build");
+        this.store = new BlockStore(buildSchema, ctx, "nested-loop-build");
     }
 
-    /** Evicts this fraction (0 to 1) of the build blocks when the build ends, whatever the memory. */
+    /**
+     * Evicts this share (0 to 1) of the build blocks when the build ends, whatever the memory
+     * (the store's forced-spill rule: block k when {@code floor((k+1)f) > floor(kf)}).
+     */
     public void forceSpill(double fraction) {
-        this.forceSpill = fraction;
+        store.forceSpill(fraction);
     }
 
     /** The join type. */
@@ -211,9 +212,7 @@ public final class NestedLoopJoin implements AutoCloseable {
 
     /** Ends the build: applies forced spilling and switches to probing. */
     public void finishBuild() {
-        if (forceSpill > 0) {
-            store.spill((long) Math.ceil(forceSpill * store.byteSize()));
-        }
+        store.finishInput();
         state = State.PROBING;
         events.accept(new NestedLoopBuildComplete(BlockStore.COMPONENT, type.toString(), store.rowCount(), store.blockCount(),
                 store.byteSize(), store.spilledBlocks(), predicate == null ? null : predicate.toString()));

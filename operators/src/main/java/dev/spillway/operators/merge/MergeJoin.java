@@ -64,7 +64,6 @@ public final class MergeJoin implements Source, Spillable {
     private boolean inRunAdd;
     /** Another worker needed memory while this join was busy: spill the run at the next step. */
     private volatile boolean spillRequested;
-    private double forceSpill;
 
     private State state = State.ADVANCE;
     private SortedCursor.KeyRef runKey;
@@ -106,7 +105,6 @@ public final class MergeJoin implements Source, Spillable {
         this.budget = ctx.budget();
         this.events = ctx.events();
         this.morselRows = ctx.outputRows();
-        this.forceSpill = ctx.forceSpill();
         KeyEncoder encoder = SortedCursor.encoderFor(leftSchema, leftKeys);
         this.left = new SortedCursor(name, "left", leftInput, leftSchema, leftKeys, encoder, leftSorted);
         this.right = new SortedCursor(name, "right", rightInput, rightSchema, rightKeys, encoder, rightSorted);
@@ -130,11 +128,12 @@ public final class MergeJoin implements Source, Spillable {
     }
 
     /**
-     * Sends this fraction of the runs longer than one morsel to disk even without memory
-     * pressure, to exercise the spilled path.
+     * Sends this share of the runs to disk from their start even without memory pressure, to
+     * exercise the spilled path (the store's forced-spill rule: run k when
+     * {@code floor((k+1)f) > floor(kf)}; 1.0 sends every run).
      */
     public void forceSpill(double fraction) {
-        this.forceSpill = fraction;
+        run.forceSpill(fraction);
     }
 
     /** The join type. */
@@ -326,11 +325,9 @@ public final class MergeJoin implements Source, Spillable {
         }
         if (rs == SortedCursor.Status.ROW && !right.nullKey() && right.compare(right.pos(), runKey) == 0) {
             int end = right.endOfRun(runKey);
-            boolean force = forceSpill > 0 && run.rows() + (end - right.pos()) > morselRows
-                    && Math.floor(runs * forceSpill) > Math.floor((runs - 1) * forceSpill);
             inRunAdd = true;
             try {
-                run.add(right.morsel(), right.pos(), end, force);
+                run.add(right.morsel(), right.pos(), end);
             } finally {
                 inRunAdd = false;
             }

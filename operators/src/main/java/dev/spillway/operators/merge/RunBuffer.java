@@ -10,21 +10,20 @@ import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.OperatorContext;
-import dev.spillway.spill.SpillDirectory;
-import dev.spillway.spill.SpillFile;
-import dev.spillway.spill.SpillReader;
-import dev.spillway.spill.SpillWriter;
+import dev.spillway.spill.StreamStore;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The buffered side's rows of one key (a <i>run</i>) while the other side's rows of that key are
- * joined against it. The rows are copied into chunks of at most {@code chunkRows} rows charged to
- * the join's budget, so memory is bounded by the largest run. When the run holds more than a
- * quarter of the memory cap, when a chunk cannot be reserved (the budget is exhausted even after
- * the memory manager spilled what it could), when the memory manager asks, or when forced,
- * the run moves to a spill file; later rows go straight to the file, and the run is read back
+ * joined against it. The run is a stream of the shared {@link StreamStore}, restarted for each
+ * run: rows are copied into chunks of at most {@code chunkRows} rows charged to the join's
+ * budget and added to the stream as they fill, so memory is bounded by the largest run. When the
+ * run holds more than a quarter of the memory cap, when a chunk cannot be reserved (the budget
+ * is exhausted even after the memory manager spilled what it could), or when the memory manager
+ * asks, the stream is moved to disk; later rows go straight to the file. The store's
+ * forced-spill rule selects runs that go to disk from their start. A spilled run is read back
  * block by block for each block of matching rows of the other side.
  *
  * <p>Not thread-safe.
@@ -34,7 +33,7 @@ final class RunBuffer implements AutoCloseable {
     enum State {
         /** Collecting or collected in memory. */
         IN_MEMORY,
-        /** Collecting or collected in a spill file. */
+        /** Collecting or collected on disk. */
         SPILLED
     }
 
@@ -45,20 +44,19 @@ final class RunBuffer implements AutoCloseable {
     private final int chunkRows;
     private final BlockPool pool;
     private final MemoryBudget budget;
-    private final SpillDirectory spills;
     private final EventSink events;
     private final String name;
+    private final StreamStore store;
+    /** The run's stream, created with the first run (after a forced-spill setting made before it). */
+    private int stream = -1;
 
-    private final List<Morsel> chunks = new ArrayList<>();
     /** Views of the rows in the chunk being built, so that a failed copy loses nothing. */
     private final List<Morsel> buildingParts = new ArrayList<>();
     private ColumnBuilder[] builders;
     private int building;
     private long rows;
-    private State state = State.IN_MEMORY;
-    private SpillWriter writer;
-    private SpillFile file;
-    private SpillReader reader;
+    /** Why the run went to disk, null while it did not (or went by the forced-spill rule). */
+    private String spillReason;
     private long spilledRuns;
     private long spilledBytes;
 
@@ -68,8 +66,13 @@ final class RunBuffer implements AutoCloseable {
         this.chunkRows = chunkRows;
         this.pool = ctx.pool();
         this.budget = ctx.budget();
-        this.spills = ctx.spills();
         this.events = ctx.events();
+        this.store = ctx.store(name, schema).streams();
+    }
+
+    /** Sets the store's forced-spill fraction: the share of runs that go to disk from their start. */
+    void forceSpill(double fraction) {
+        store.forceSpill(fraction);
     }
 
     /** Rows in the run. */
@@ -79,7 +82,7 @@ final class RunBuffer implements AutoCloseable {
 
     /** Where the run lives. */
     State state() {
-        return state;
+        return stream >= 0 && store.spilled(stream) ? State.SPILLED : State.IN_MEMORY;
     }
 
     /** Runs that went to disk so far. */
@@ -87,30 +90,26 @@ final class RunBuffer implements AutoCloseable {
         return spilledRuns;
     }
 
-    /** Bytes written to disk so far. */
+    /** Bytes of rows written to disk so far, uncompressed (as they were in memory). */
     long spilledBytes() {
         return spilledBytes;
     }
 
-    /**
-     * Appends rows {@code [from, to)} of {@code m} (not taken over).
-     *
-     * @param forceSpill whether the run should go to disk now even without memory pressure
-     */
-    void add(Morsel m, int from, int to, boolean forceSpill) {
-        if (forceSpill && state == State.IN_MEMORY) {
-            spill("forced");
+    /** Appends rows {@code [from, to)} of {@code m} (not taken over). */
+    void add(Morsel m, int from, int to) {
+        if (stream < 0) {
+            stream = store.newStream();
         }
         long limit = budget.effectiveCap() / MAX_SHARE_OF_CAP;
-        if (state == State.IN_MEMORY && memoryBytes() > limit) {
+        if (state() == State.IN_MEMORY && memoryBytes() > limit) {
             // Spill while there is still memory to spill with (compression scratch, write buffers).
             spill("memory limit: the run holds " + memoryBytes() + " bytes, over 1/" + MAX_SHARE_OF_CAP + " of the "
                     + budget.effectiveCap() + "-byte cap");
         }
-        if (state == State.SPILLED) {
-            try (Morsel part = m.slice(from, to - from)) {
-                writer.append(part, 0);
-            }
+        if (state() == State.SPILLED) {
+            Morsel part = m.slice(from, to - from);
+            spilledBytes += part.byteSize();
+            store.add(stream, part);
             rows += to - from;
             return;
         }
@@ -121,7 +120,7 @@ final class RunBuffer implements AutoCloseable {
                 append(m, at, n);
             } catch (MemoryLimitExceededException e) {
                 spill("memory limit: " + e.getMessage());
-                add(m, at, to, false);
+                add(m, at, to);
                 return;
             }
             at += n;
@@ -165,10 +164,11 @@ final class RunBuffer implements AutoCloseable {
             cols.add(b.build());
         }
         builders = null;
-        chunks.add(new Morsel(schema, cols, building, chunks.size()));
+        int n = building;
         building = 0;
         buildingParts.forEach(Morsel::close);
         buildingParts.clear();
+        store.add(stream, new Morsel(schema, cols, n, store.size(stream)));
     }
 
     private void closeBuilders() {
@@ -185,30 +185,25 @@ final class RunBuffer implements AutoCloseable {
         buildingParts.clear();
     }
 
-    /** Moves the run to a spill file: writes the chunks so far and frees them. */
+    /** Moves the run to disk: the store writes the sealed chunks and frees them; later rows go straight to disk. */
     private void spill(String why) {
-        writer = spills.newWriter(name + "-run");
-        for (Morsel c : chunks) {
-            writer.append(c, 0);
-        }
+        spilledBytes += store.moveToDisk(stream);
         // The half-built chunk's copies may be incomplete after a failed copy: write its source rows.
-        for (Morsel part : buildingParts) {
-            writer.append(part, 0);
-        }
+        List<Morsel> parts = List.copyOf(buildingParts);
+        buildingParts.clear();
         closeBuilders();
-        chunks.forEach(Morsel::close);
-        chunks.clear();
-        state = State.SPILLED;
+        for (Morsel part : parts) {
+            spilledBytes += part.byteSize();
+            store.add(stream, part);
+        }
+        spillReason = why;
         spilledRuns++;
-        events.accept(new RunSpilled(name, rows, writer.path(), why));
+        events.accept(new RunSpilled(name, rows, store.file(stream), why));
     }
 
     /** Native bytes the run holds in memory (its chunks and the chunk being built). */
     long memoryBytes() {
-        long n = 0;
-        for (Morsel c : chunks) {
-            n += c.byteSize();
-        }
+        long n = stream >= 0 ? store.bytes(stream) : 0;
         if (builders != null) {
             for (ColumnBuilder b : builders) {
                 n += b.byteSize();
@@ -223,7 +218,7 @@ final class RunBuffer implements AutoCloseable {
      * @return bytes freed
      */
     long spillNow(String why) {
-        if (state != State.IN_MEMORY || writer != null || rows == 0) {
+        if (state() != State.IN_MEMORY || rows == 0) {
             return 0;
         }
         long before = memoryBytes();
@@ -239,30 +234,28 @@ final class RunBuffer implements AutoCloseable {
      * @return bytes freed (once those views are closed)
      */
     long spillCollected(String why) {
-        if (state != State.IN_MEMORY || builders != null || chunks.isEmpty()) {
+        if (state() != State.IN_MEMORY || builders != null || chunkCount() == 0) {
             return 0;
         }
         long before = memoryBytes();
         spill(why);
-        finish();
         return before;
     }
 
     /** Ends the run's collection; afterwards {@link #chunkCount} and {@link #chunk} read it. */
     void finish() {
-        if (state == State.IN_MEMORY) {
+        if (state() == State.IN_MEMORY) {
             seal();
-        } else {
-            file = writer.finish();
-            spilledBytes += file.byteSize();
-            writer = null;
-            reader = spills.open(file, budget);
+        } else if (spillReason == null && rows > 0) {
+            // On disk from its start: the store's forced-spill rule chose this run.
+            spilledRuns++;
+            events.accept(new RunSpilled(name, rows, store.file(stream), "forced"));
         }
     }
 
     /** Chunks of the collected run. */
     int chunkCount() {
-        return state == State.IN_MEMORY ? chunks.size() : reader.blockCount();
+        return stream < 0 ? 0 : store.size(stream);
     }
 
     /**
@@ -270,36 +263,22 @@ final class RunBuffer implements AutoCloseable {
      * read back from disk, which the caller closes.
      */
     Morsel chunk(int i) {
-        if (state == State.IN_MEMORY) {
-            Morsel c = chunks.get(i);
-            return c.slice(0, c.rowCount());
-        }
-        return reader.read(i, schema);
+        return store.read(stream, i, budget);
     }
 
-    /** Frees the run (memory and file) for the next one. */
+    /** Frees the run (memory and blocks) for the next one. */
     void clear() {
         closeBuilders();
-        chunks.forEach(Morsel::close);
-        chunks.clear();
-        if (reader != null) {
-            reader.close();
-            reader = null;
-        }
-        if (file != null) {
-            spills.delete(file);
-            file = null;
-        }
-        if (writer != null) {
-            writer.close();
-            writer = null;
+        if (stream >= 0) {
+            store.restart(stream);
         }
         rows = 0;
-        state = State.IN_MEMORY;
+        spillReason = null;
     }
 
     @Override
     public void close() {
-        clear();
+        closeBuilders();
+        store.close();
     }
 }

@@ -7,6 +7,7 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.RandomData;
+import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillManager;
@@ -36,7 +37,8 @@ class BlockStoreTest {
                  MemoryBudget query = mem.budget().child("q");
                  SpillDirectory dir = sm.createQueryDirectory("q", query);
                  MemoryBudget storeBudget = query.child("store")) {
-                try (BlockStore store = new BlockStore(SCHEMA, storeBudget, dir, events::add, "test-blocks")) {
+                try (BlockStore store = new BlockStore(SCHEMA,
+                        OperatorContext.of(mem.pool(), storeBudget, dir).withEvents(events::add), "test-blocks")) {
                     for (int b = 0; b < 5; b++) {
                         List<List<Object>> rows = RandomData.rows(SCHEMA, 200 + b, rnd, 0.1);
                         blocks.add(rows);

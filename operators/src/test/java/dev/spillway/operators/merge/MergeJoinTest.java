@@ -197,11 +197,11 @@ class MergeJoinTest {
                     try (RunBuffer run = new RunBuffer("merge-join", RIGHT, 8,
                             OperatorContext.of(mem.pool(), query, dir).withBudget(runBudget).withEvents(events::add));
                          Morsel m = RandomData.morsel(RIGHT, rows, 0, mem.pool(), query)) {
-                        run.add(m, 0, 20, false);
+                        run.add(m, 0, 20);
                         if (mode == 1) {
                             assertTrue(run.spillNow("test") > 0, "in-memory rows to free");
                         }
-                        run.add(m, 20, 50, false);
+                        run.add(m, 20, 50);
                         run.finish();
                         if (mode == 2) {
                             assertTrue(run.spillCollected("test") > 0, "collected rows to free");
