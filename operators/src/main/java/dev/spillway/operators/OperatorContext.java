@@ -3,7 +3,10 @@ package dev.spillway.operators;
 import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.Schema;
+import dev.spillway.spill.RowStore;
 import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.StoreBuilder;
 
 import java.util.Objects;
 
@@ -103,6 +106,20 @@ public final class OperatorContext {
      */
     public OperatorContext withForceSpill(double fraction) {
         return new OperatorContext(pool, budget, outputBudget, spills, events, outputRows, fraction);
+    }
+
+    /**
+     * A {@link RowStore} of rows of {@code schema} for the operator {@code component} (its name in
+     * events), with this context's pool, own budget, spill directory, events and forced-spill
+     * fraction already set; finish it with {@code partitioned(...)} or {@code streams()}.
+     *
+     * @throws IllegalStateException when the context has no spill directory
+     */
+    public StoreBuilder store(String component, Schema schema) {
+        if (spills == null) {
+            throw new IllegalStateException(component + ": this context has no spill directory to build a store on");
+        }
+        return RowStore.builder(component, schema, pool, budget, spills).events(events).forceSpill(forceSpill);
     }
 
     /** The block pool native memory comes from. */

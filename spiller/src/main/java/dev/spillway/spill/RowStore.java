@@ -430,6 +430,11 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         return unit(unit).spilledRows;
     }
 
+    /** Bytes of unit {@code unit}'s blocks on disk. */
+    public final long spilledBytes(int unit) {
+        return unit(unit).spilledBytes;
+    }
+
     /** Whether unit {@code unit} was evicted (its later chunks go to disk). */
     public final boolean spilled(int unit) {
         return unit(unit).spilled;

@@ -32,6 +32,8 @@ final class StoreUnit {
     /** Rows in memory and on disk. */
     volatile long rows;
     volatile long spilledRows;
+    /** Bytes of this unit's blocks on disk (compressed, with their headers). */
+    volatile long spilledBytes;
     volatile boolean spilled;
     volatile int pins;
     volatile boolean taken;
