@@ -33,7 +33,8 @@ public final class FinalizeQueue implements AutoCloseable {
         /**
          * The next output morsel, or null when this unit has nothing more (it is then closed).
          *
-         * @param sequence the sequence number to give the morsel
+         * @param sequence the provisional sequence number to give the morsel; the queue re-stamps the
+         *                 morsel with the next dense number when another puller took this one
          * @param queue    the queue, to {@link FinalizeQueue#add} further units
          */
         Morsel next(long sequence, FinalizeQueue queue);
@@ -96,7 +97,7 @@ public final class FinalizeQueue implements AutoCloseable {
             }
             Morsel m;
             try {
-                m = u.next(sequence.getAndIncrement(), this);
+                m = u.next(sequence.get(), this);
             } catch (RuntimeException | Error e) {
                 finish(u, e);
                 throw e;
@@ -106,7 +107,21 @@ public final class FinalizeQueue implements AutoCloseable {
                 continue;
             }
             started.add(u);
+            return stamp(m, sequence.getAndIncrement());
+        }
+    }
+
+    /**
+     * {@code m} under sequence number {@code seq}. A number is taken only for a morsel returned:
+     * a unit that turns out finished takes none, so the numbers stay dense (an ordered sink waits
+     * for every one); another puller may have taken the provisional one meanwhile.
+     */
+    private static Morsel stamp(Morsel m, long seq) {
+        if (m.sequence() == seq) {
             return m;
+        }
+        try (m) {
+            return m.withSequence(seq);
         }
     }
 
