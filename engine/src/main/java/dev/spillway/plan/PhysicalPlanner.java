@@ -226,7 +226,7 @@ public final class PhysicalPlanner {
                     exprs.add(ExprCompiler.compile(e, inSchema));
                 }
                 Chain projected = in.with(new ProjectOperator(exprs, layout.inputSchema(), eval));
-                HashAggregation agg = new HashAggregation(layout, query.child("group-by-" + pipelines.size()));
+                HashAggregation agg = new HashAggregation(layout, query.child("group-by-" + pipelines.size()), workers);
                 manager.register(agg);
                 Pipeline consume = close(projected, new GroupBySink(agg), "group-by");
                 yield new Chain(new GroupBySource(agg), List.of(), List.of(consume));

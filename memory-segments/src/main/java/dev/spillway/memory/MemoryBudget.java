@@ -105,7 +105,8 @@ public final class MemoryBudget implements AutoCloseable {
 
     /**
      * Nothing could be spilled: other workers of the query may still release memory (a morsel in
-     * flight reaching its sink), so under a memory manager retry for a short while before failing.
+     * flight reaching its sink) or finish what kept a party from spilling, so under a memory
+     * manager retry reserving and spilling for a short while before failing.
      *
      * @return null once reserved, else the budget that still refuses
      */
@@ -117,6 +118,9 @@ public final class MemoryBudget implements AutoCloseable {
         long deadline = System.nanoTime() + RELEASE_WAIT_NANOS;
         while (refuser != null && System.nanoTime() < deadline) {
             java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            // Parties only try-lock when asked to spill: one whose lock another worker held a
+            // moment ago (writing a block) may spill now.
+            mm.reclaim(bytes, this);
             refuser = tryReserveOrRefuser(bytes);
         }
         return refuser;

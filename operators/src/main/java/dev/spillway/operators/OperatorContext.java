@@ -108,6 +108,20 @@ public final class OperatorContext {
         return new OperatorContext(pool, budget, outputBudget, spills, events, outputRows, fraction);
     }
 
+    /**
+     * A {@link RowStore} of rows of {@code schema} for the operator {@code component} (its name in
+     * events), with this context's pool, own budget, spill directory, events and forced-spill
+     * fraction already set; finish it with {@code partitioned(...)} or {@code streams()}.
+     *
+     * @throws IllegalStateException when the context has no spill directory
+     */
+    public StoreBuilder store(String component, Schema schema) {
+        if (spills == null) {
+            throw new IllegalStateException(component + ": this context has no spill directory to build a store on");
+        }
+        return RowStore.builder(component, schema, pool, budget, spills).events(events).forceSpill(forceSpill);
+    }
+
     /** The block pool native memory comes from. */
     public BlockPool pool() {
         return pool;
@@ -141,18 +155,5 @@ public final class OperatorContext {
     /** The forced-spill fraction (0: spill only under memory pressure). */
     public double forceSpill() {
         return forceSpill;
-    }
-
-    /**
-     * A store of rows of {@code schema} for an operator named {@code component} in events, with
-     * this context's pool, own budget, spill directory, events and forced-spill fraction set.
-     *
-     * @throws IllegalStateException when this context has no spill directory
-     */
-    public StoreBuilder store(String component, Schema schema) {
-        if (spills == null) {
-            throw new IllegalStateException(component + ": the operator context has no spill directory");
-        }
-        return RowStore.builder(component, schema, pool, budget, spills).events(events).forceSpill(forceSpill);
     }
 }

@@ -485,6 +485,11 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         return unit(unit).spilledBytes;
     }
 
+    /** Bytes of unit {@code unit}'s blocks in the spill file (compressed, with their headers). */
+    public final long diskBytes(int unit) {
+        return unit(unit).diskBytes;
+    }
+
     /** Whether unit {@code unit} was evicted (its later chunks go to disk). */
     public final boolean spilled(int unit) {
         return unit(unit).spilled;

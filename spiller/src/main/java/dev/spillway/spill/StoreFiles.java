@@ -42,7 +42,9 @@ final class StoreFiles {
         for (Morsel m : out) {
             f = fileFor(u);
             int index = f.writer.blockCount();
+            long before = f.writer.bytesWritten();
             f.writer.append(m, u.id);
+            u.diskBytes += f.writer.bytesWritten() - before;
             u.blocks.add(new StoreUnit.BlockRef(f, index, m.rowCount()));
             u.spilledRows += m.rowCount();
             u.spilledBytes += m.byteSize();

@@ -32,8 +32,10 @@ final class StoreUnit {
     /** Rows in memory and on disk. */
     volatile long rows;
     volatile long spilledRows;
-    /** In-memory bytes of the blocks on disk (before compression). */
+    /** In-memory bytes of the blocks on disk (before compression): what reading them back takes. */
     volatile long spilledBytes;
+    /** Bytes of this unit's blocks in the file (compressed, with their headers). */
+    volatile long diskBytes;
     volatile boolean spilled;
     volatile int pins;
     volatile boolean taken;

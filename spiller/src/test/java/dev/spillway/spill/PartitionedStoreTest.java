@@ -189,9 +189,14 @@ class PartitionedStoreTest {
                 assertTrue(store.evict(0) > 0);
                 assertTrue(store.spilled(0));
                 int blocks = store.blockCount(0);
+                long diskBytes = store.diskBytes(0);
+                assertTrue(diskBytes > 0, "the evicted blocks count their bytes on disk");
                 List<List<Object>> second = rows(rnd, 20_000);
                 appendAll(mem, store, second, rnd);
                 assertTrue(store.blockCount(0) > blocks, "sealed chunks of an evicted partition were written");
+                assertTrue(store.diskBytes(0) > diskBytes, "written-through blocks add their bytes");
+                assertEquals(0, store.diskBytes(1), "a partition never evicted has nothing on disk");
+                assertTrue(store.spilledBytes(0) > 0, "the raw size of what is on disk is counted too");
                 assertTrue(store.bytes(0) < store.sealBytes() * 2, "only the open chunk stays in memory: " + store.bytes(0));
                 store.finishInput();
                 assertEquals(0, store.bytes(0));

@@ -5,15 +5,15 @@ import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
 
 /**
- * The groups of a {@link HashAggregation} as the source of the pipeline that consumes them: one
- * partition is merged at a time and each pull returns one bounded morsel of its groups. Pulls are
- * serialised (on a private lock, never on the aggregation, whose spilling must not wait for it).
+ * The groups of a {@link HashAggregation} as the source of the pipeline that consumes them, a
+ * thin view of its finalize queue: every worker that pulls claims a partition to merge or takes
+ * the next morsel of one already merged, so partitions merge in parallel. A pull returns null
+ * with {@link #isExhausted()} false while the partitions left are in other pullers' hands, and
+ * {@link #isExhausted()} turns true once every group was emitted (or the query was cancelled).
  */
 public final class GroupBySource implements Source {
     private final HashAggregation agg;
-    private final Object lock = new Object();
-    private long sequence;
-    private boolean done;
+    private volatile boolean cancelled;
 
     /** Emits the groups of {@code agg}, which must have consumed its whole input first. */
     public GroupBySource(HashAggregation agg) {
@@ -27,18 +27,16 @@ public final class GroupBySource implements Source {
 
     @Override
     public Morsel next(TaskContext ctx) {
-        synchronized (lock) {
-            if (done || ctx.isCancelled()) {
-                return null;
-            }
-            Morsel m = agg.next(sequence);
-            if (m == null) {
-                done = true;
-            } else {
-                sequence++;
-            }
-            return m;
+        if (ctx.isCancelled()) {
+            cancelled = true;
+            return null;
         }
+        return agg.next();
+    }
+
+    @Override
+    public boolean isExhausted() {
+        return cancelled || agg.isDone();
     }
 
     @Override

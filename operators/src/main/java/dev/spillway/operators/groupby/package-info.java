@@ -1,11 +1,25 @@
 /**
- * The spillable partitioned hash aggregation (group-by, global aggregates, distinct).
+ * The spillable partitioned hash aggregation (group-by, global aggregates, distinct), in phases
+ * over the shared partitioned store ({@link dev.spillway.spill.PartitionedStore}).
  *
- * <p>Workers pre-aggregate into small fixed-size tables ({@link dev.spillway.operators.groupby.AggTable})
- * whose partial states are flushed into 256 radix partitions (top 8 bits of the group keys' hash)
- * as column-wise morsels; the memory manager spills whole partitions of partial states to disk;
- * at the end each partition merges its in-memory and spilled partial rows and streams its groups
- * out, one bounded morsel at a time ({@link dev.spillway.operators.groupby.HashAggregation}).
+ * <ul>
+ *   <li><b>Pre-aggregation</b> ({@link dev.spillway.operators.groupby.PreAggregation}): workers
+ *       pre-aggregate into small fixed-size tables ({@link dev.spillway.operators.groupby.AggTable})
+ *       whose partial states are flushed into the store's 256 radix partitions (top 8 bits of the
+ *       group keys' hash); the store spills the largest partitions under memory pressure, and a
+ *       forced-spill share of them at the end of the input.</li>
+ *   <li><b>Partition merge</b> ({@link dev.spillway.operators.groupby.PartitionMerge}): one
+ *       {@link dev.spillway.operators.FinalizeQueue} unit per partition with rows, claimed by
+ *       every puller of the source ({@link dev.spillway.operators.groupby.GroupBySource}); each
+ *       merges its partition's in-memory and spilled partial rows into one table and streams its
+ *       groups out one bounded morsel at a time, so partitions merge in parallel.</li>
+ *   <li><b>The n_unique fold</b> ({@link dev.spillway.operators.groupby.DistinctFold}): with
+ *       n_unique, partitions are chosen on the extended key; each merged partition is folded back
+ *       to the group keys and fed to a second-level aggregation, whose own partitions join the
+ *       queue once the last first-level partition was folded.</li>
+ * </ul>
+ * {@link dev.spillway.operators.groupby.HashAggregation} owns the store and the queue and moves
+ * from one phase to the next.
  *
  * <p>The table only maps rows to group ids and stores keys and states; the aggregate functions
  * (sum, count, len, min, max, mean, first, last, n_unique) are classes of the

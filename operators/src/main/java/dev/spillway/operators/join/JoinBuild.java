@@ -123,7 +123,7 @@ final class JoinBuild implements AutoCloseable {
         long onDisk = 0;
         for (int p = 0; p < JoinTables.PARTITIONS; p++) {
             spilled[p] = store.spilled(p);
-            onDisk += store.spilledBytes(p);
+            onDisk += store.diskBytes(p);
         }
         state = State.BUILT;
         JoinTables result = new JoinTables(tables, spilled, tableBytes > CACHE_RESIDENT_BYTES);

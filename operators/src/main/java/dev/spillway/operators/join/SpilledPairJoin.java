@@ -141,9 +141,10 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
         return b.spilledBytes(unit) + b.bytes(unit) + JoinHashTable.estimate(buildRows);
     }
 
-    private long probeBytes() {
+    /** Bytes of the probe side in the spill file, for the events. */
+    private long probeDiskBytes() {
         PartitionedStore p = stores.probe();
-        return p == null ? 0 : p.spilledBytes(unit) + p.bytes(unit);
+        return p == null ? 0 : p.diskBytes(unit);
     }
 
     /** PENDING -> SPLIT (DONE), PROBING or CHUNKED. */
@@ -160,7 +161,7 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
             }
             env.events().accept(SkewDetected.maxDepth(HashJoin.COMPONENT, label, buildRows, level));
         }
-        env.events().accept(new PartitionReloaded(HashJoin.COMPONENT, label, stores.build().spilledBytes(unit), probeBytes(),
+        env.events().accept(new PartitionReloaded(HashJoin.COMPONENT, label, stores.build().diskBytes(unit), probeDiskBytes(),
                 buildRows));
         if (!fits) {
             chunked = new SkewChunkJoin(env, stores, unit, label, skewed, limit);
@@ -230,8 +231,8 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
      */
     private void split(FinalizeQueue queue, long buildRows) {
         int next = level + 1;
-        env.events().accept(new PartitionRepartitioned(HashJoin.COMPONENT, label, next, stores.build().spilledBytes(unit),
-                probeBytes(), buildRows, 1 << SUB_BITS));
+        env.events().accept(new PartitionRepartitioned(HashJoin.COMPONENT, label, next, stores.build().diskBytes(unit),
+                probeDiskBytes(), buildRows, 1 << SUB_BITS));
         Repartition build = stores.build().repartition(unit, SUB_BITS);
         Repartition probe;
         try {

@@ -108,10 +108,9 @@ class HashAggregationTest {
              MemoryManager manager = new MemoryManager(query);
              SpillDirectory dir = sm.createQueryDirectory("q", query)) {
             HashAggregation agg = new HashAggregation(LAYOUT, OperatorContext.of(mem.pool(), query, dir).child("agg")
-                    .withEvents(events == null ? EventSink.NONE : events::add).withOutputRows(512));
+                    .withEvents(events == null ? EventSink.NONE : events::add).withOutputRows(512).withForceSpill(forceSpill), 1);
             try (agg) {
                 manager.register(agg);
-                agg.forceSpill(forceSpill);
                 try (AutoCloseable a = agg.newLocal(); AutoCloseable b = agg.newLocal()) {
                     long seq = 0;
                     for (int copy = 0; copy < (twice ? 2 : 1); copy++) {
@@ -125,13 +124,13 @@ class HashAggregationTest {
                     agg.combine(b);
                 }
                 agg.finishInput();
-                long seq = 0;
-                for (Morsel m = agg.next(seq++); m != null; m = agg.next(seq++)) {
+                for (Morsel m = agg.next(); m != null; m = agg.next()) {
                     try (Morsel r = m) {
                         assertTrue(r.rowCount() <= 512, "output morsels stay small");
                         out.addAll(RandomData.rowsOf(r));
                     }
                 }
+                assertTrue(agg.isDone(), "one puller sees the end, never a transient null");
             }
         } catch (Exception e) {
             throw new AssertionError(e);
