@@ -5,10 +5,10 @@ package dev.spillway.event;
  *
  * @param component the reporting operator as in the log line, e.g. {@code equi-join}
  * @param consumer  the consumer index
- * @param bytes     bytes of memory freed
+ * @param bytes     bytes written (of morsels still held by other backlogs too)
  * @param rows      rows written
  * @param morsels   morsels written
- * @param files     spill files created
+ * @param files     runs written: 1, the stretch this eviction wrote (the backlogs share their store's files)
  * @param reason    why it spilled
  * @param name      the multiplexer's name
  */

@@ -9,7 +9,7 @@ package dev.spillway.event;
  * @param morsels      morsels published
  * @param rows         rows published
  * @param spilledBytes backlog bytes written to disk
- * @param spillFiles   backlog spill files
+ * @param spillFiles   backlog runs spilled (one per eviction; the runs share their store's files)
  */
 public record MultiplexerInputComplete(
         String component, String name, int consumers, long morsels, long rows, long spilledBytes, long spillFiles) implements SpillwayEvent {

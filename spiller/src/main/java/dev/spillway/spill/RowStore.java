@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -56,9 +57,13 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     volatile double forceSpill;
     final long rollBytes;
     final Consumer<Eviction> onEvict;
+    /** Whether an eviction makes the unit write its later morsels through ({@link StoreBuilder#keepAddingInMemory}). */
+    final boolean writeThrough;
     final Consumer<List<Eviction>> onSpill;
     final StoreStats stats;
     final StoreFiles files;
+    /** Bytes of the shared morsels still counted, once each ({@link StreamStore#addShared}). */
+    final AtomicLong sharedOnce = new AtomicLong();
     volatile boolean closed;
     private volatile RuntimeException failure;
 
@@ -73,6 +78,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         this.forceSpill = b.forceSpill;
         this.rollBytes = b.rollBytes;
         this.onEvict = b.onEvict;
+        this.writeThrough = b.writeThrough;
         this.onSpill = b.onSpill;
         this.stats = stats;
         this.files = new StoreFiles(b.dir, b.component + "-" + fileLabel, b.rollBytes, stats);
@@ -148,11 +154,39 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         if (closed) {
             return 0;
         }
-        long n = 0;
+        long n = sharedOnce.get();
         for (StoreUnit u : units()) {
-            n += u.evictable() ? u.bytes : 0;
+            n += u.evictable() ? u.bytes - u.sharedBytes : 0;
         }
         return n;
+    }
+
+    /**
+     * Unit {@code u} lets go of its sealed morsel {@code m} (unit lock held, before {@code m} is
+     * closed): a reader {@code taken} it, or it was written or freed. Returns the bytes this frees
+     * for sure: all of an unshared morsel, and of a shared one only the last hold of a morsel no
+     * reader took (a reader that took a view may still be using the buffers).
+     */
+    final long leave(StoreUnit u, Morsel m, boolean taken) {
+        StoreUnit.Share s = u.shares.isEmpty() ? null : u.shares.remove(m);
+        if (s == null) {
+            return taken ? 0 : m.byteSize();
+        }
+        u.sharedBytes -= m.byteSize();
+        return dropHolds(s, 1, taken);
+    }
+
+    /** Drops {@code n} holds of a share; see {@link #leave}. */
+    final long dropHolds(StoreUnit.Share s, int n, boolean taken) {
+        synchronized (s) {
+            s.holds -= n;
+            if (s.counted && (taken || s.holds == 0)) {
+                s.counted = false;
+                sharedOnce.addAndGet(-s.bytes);
+                return taken ? 0 : s.bytes;
+            }
+            return 0;
+        }
     }
 
     /** Evicts the largest evictable units until {@code bytesWanted} were freed; never waits for a lock. */
@@ -201,7 +235,10 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         return 0;
     }
 
-    /** Evicts unit {@code unit} (waiting for its lock); returns bytes freed (0 when not evictable or empty). */
+    /**
+     * Evicts unit {@code unit} (waiting for its lock); returns bytes freed (0 when not evictable or
+     * empty; of a shared morsel only a last hold, see {@link StreamStore#addShared}).
+     */
     public final long evict(int unit) {
         ensureOpen();
         List<Eviction> report = new ArrayList<>();
@@ -277,6 +314,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
                 return 0;
             }
             long freed = 0;
+            long written = 0;
             long rows = 0;
             int morsels;
             StoreFile last;
@@ -295,12 +333,13 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
                 List<Morsel> out = u.sealed;
                 u.sealed = new ArrayList<>();
                 u.sealedBytes = 0;
-                u.spilled = true;
+                u.spilled |= writeThrough;
                 morsels = out.size();
                 try {
                     for (Morsel m : out) {
-                        freed += m.byteSize();
+                        written += m.byteSize();
                         rows += m.rowCount();
+                        freed += leave(u, m, false);
                     }
                     last = write(u, out);
                 } finally {
@@ -310,12 +349,12 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
             } finally {
                 files.lock.unlock();
             }
-            stats.evicted(freed);
-            if (this instanceof PartitionedStore && freed > 0) {
-                events.accept(new PartitionEvicted(component, u.id, freed, StoreFiles.pathOf(last)));
+            stats.evicted(written);
+            if (this instanceof PartitionedStore && written > 0) {
+                events.accept(new PartitionEvicted(component, u.id, written, StoreFiles.pathOf(last)));
             }
             if (morsels > 0) {
-                Eviction e = new Eviction(u.id, morsels, rows, freed, StoreFiles.pathOf(last), wait);
+                Eviction e = new Eviction(u.id, morsels, rows, written, StoreFiles.pathOf(last), wait);
                 onEvict.accept(e);
                 report.add(e);
             }
@@ -375,9 +414,12 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
     }
 
     /** Marks the unit taken and hands out its sealed morsels (unit lock held). */
-    static List<Morsel> takeLocked(StoreUnit u) {
+    final List<Morsel> takeLocked(StoreUnit u) {
         u.taken = true;
         List<Morsel> out = u.sealed;
+        for (Morsel m : out) {
+            leave(u, m, true);
+        }
         u.sealed = new ArrayList<>();
         u.sealedBytes = 0;
         u.updateBytes();
@@ -449,7 +491,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         }
         u.released = true;
         try {
-            u.sealed.forEach(Morsel::close);
+            freeSealed(u);
             if (u.open != null) {
                 u.open.close();
             }
@@ -460,6 +502,17 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
             u.bytes = 0;
             u.blocks.clear();
             files.drop(u);
+        }
+    }
+
+    /** Lets go of and closes the unit's sealed morsels (unit lock held; the caller resets the list). */
+    final void freeSealed(StoreUnit u) {
+        try {
+            for (Morsel m : u.sealed) {
+                leave(u, m, false);
+            }
+        } finally {
+            u.sealed.forEach(Morsel::close);
         }
     }
 
@@ -490,7 +543,10 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
         return unit(unit).diskBytes;
     }
 
-    /** Whether unit {@code unit} was evicted (its later chunks go to disk). */
+    /**
+     * Whether unit {@code unit} writes its later chunks to disk: it was evicted (unless the store
+     * {@link StoreBuilder#keepAddingInMemory keeps adding in memory}), moved or created on disk.
+     */
     public final boolean spilled(int unit) {
         return unit(unit).spilled;
     }

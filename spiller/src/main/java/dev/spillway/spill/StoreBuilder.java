@@ -24,6 +24,7 @@ public final class StoreBuilder {
     Consumer<Eviction> onEvict = e -> { };
     Consumer<List<Eviction>> onSpill = r -> { };
     boolean forceSpillAtEnd;
+    boolean writeThrough = true;
 
     StoreBuilder(String component, Schema schema, BlockPool pool, MemoryBudget budget, SpillDirectory dir) {
         this.component = component;
@@ -73,6 +74,18 @@ public final class StoreBuilder {
     }
 
     /**
+     * Keeps the later morsels of an evicted stream in memory instead of writing them through:
+     * for owners whose streams fill and drain at once (e.g. a multiplexer's backlogs), where a
+     * stream evicted once should not pay disk for everything after. The order holds because an
+     * eviction writes all of a stream's in-memory morsels after its blocks. Streams only (a hash
+     * partition's open chunk would mix); {@link #partitioned} rejects it.
+     */
+    public StoreBuilder keepAddingInMemory() {
+        this.writeThrough = false;
+        return this;
+    }
+
+    /**
      * The share f in [0, 1] of units spilled whatever the memory: hash partitions
      * {@code 0 .. round(f * N) - 1} at {@link PartitionedStore#finishInput}, and stream k from its
      * creation (or at {@link StreamStore#finishInput}, see {@link #forceSpillAtEnd}) when
@@ -116,6 +129,9 @@ public final class StoreBuilder {
     public PartitionedStore partitioned(int bits, int shift, RowHasher hasher) {
         if (bits < 1 || bits > 16 || shift < 0 || shift + bits > 64) {
             throw new IllegalArgumentException("invalid partition bits: shift " + shift + ", bits " + bits);
+        }
+        if (!writeThrough) {
+            throw new IllegalStateException(component + ": keepAddingInMemory is for streams; partitions write through");
         }
         return new PartitionedStore(this, bits, shift, hasher, new StoreStats(), false);
     }

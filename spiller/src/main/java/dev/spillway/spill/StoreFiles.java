@@ -84,6 +84,22 @@ final class StoreFiles {
         }
     }
 
+    /**
+     * Drops the unit's reference to one file whose blocks of this unit were all consumed (unit
+     * lock held); deletes the file when no other unit has blocks in it. A later block of the unit
+     * written to the same file takes a new reference. No-op when the unit holds none.
+     */
+    void drop(StoreUnit u, StoreFile f) {
+        lock.lock();
+        try {
+            if (u.files.remove(f) && --f.refs == 0) {
+                delete(f);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void delete(StoreFile f) {
         files.remove(f);
         if (f == current) {

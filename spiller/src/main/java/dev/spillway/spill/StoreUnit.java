@@ -4,7 +4,9 @@ import dev.spillway.memory.ChunkBuilder;
 import dev.spillway.memory.Morsel;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -21,6 +23,10 @@ final class StoreUnit {
     /** The chunk rows are scattered into (hash partitions only). */
     ChunkBuilder open;
     long sealedBytes;
+    /** The shares of the sealed morsels that are views of a morsel other units hold too. */
+    final Map<Morsel, Share> shares = new IdentityHashMap<>();
+    /** Bytes of the sealed morsels in {@link #shares}; part of {@link #bytes}. */
+    volatile long sharedBytes;
     /** Blocks on disk, in write order. */
     final List<BlockRef> blocks = new ArrayList<>();
     /** Files holding blocks of this unit; guarded by the store's file lock, not {@link #lock}. */
@@ -51,6 +57,22 @@ final class StoreUnit {
 
     void updateBytes() {
         bytes = sealedBytes + (open == null ? 0 : open.byteSize());
+    }
+
+    /**
+     * A morsel several streams hold views of ({@link StreamStore#addShared}): its buffers are
+     * freed when the last view is closed. Guarded by itself (holds of different units).
+     */
+    static final class Share {
+        final long bytes;
+        int holds;
+        /** Whether {@link #bytes} are in the store's {@code sharedOnce}: until taken or every hold dropped. */
+        boolean counted = true;
+
+        Share(long bytes, int holds) {
+            this.bytes = bytes;
+            this.holds = holds;
+        }
     }
 
     /** A block of this unit: the {@code index}-th block of {@code file}. */

@@ -73,7 +73,7 @@ public final class StreamStore extends RowStore {
                 throw new IllegalStateException(component + ": stream " + stream + " is pinned and cannot restart");
             }
             try {
-                u.sealed.forEach(Morsel::close);
+                freeSealed(u);
             } finally {
                 u.sealed = new ArrayList<>();
                 u.sealedBytes = 0;
@@ -160,9 +160,89 @@ public final class StreamStore extends RowStore {
     }
 
     /**
+     * Appends views of {@code sealed} to each of {@code streams} (distinct), taking ownership of
+     * it: readers of different streams share its buffers. Its bytes count once towards
+     * {@link #spillableBytes} until a reader polls or takes a view (its memory is then also in
+     * that reader's hands) or every stream let go of its view; an eviction reports as freed only
+     * the views whose last hold it dropped (write-through streams let go at once). Each stream
+     * still counts the bytes in full in {@link #bytes(int)}, so a per-stream bound is
+     * conservative. One producer for all the streams keeps their order.
+     *
+     * @throws IllegalArgumentException when a stream is listed twice or none is
+     */
+    public void addShared(Morsel sealed, int... streams) {
+        try (sealed) {
+            ensureOpen();
+            if (streams.length == 0) {
+                throw new IllegalArgumentException(component + ": a shared morsel needs at least one stream");
+            }
+            for (int i = 0; i < streams.length; i++) {
+                checkAppendable(unit(streams[i]));
+                for (int j = 0; j < i; j++) {
+                    if (streams[i] == streams[j]) {
+                        throw new IllegalArgumentException(component + ": stream " + streams[i] + " listed twice");
+                    }
+                }
+            }
+            StoreUnit.Share share = new StoreUnit.Share(sealed.byteSize(), streams.length);
+            sharedOnce.addAndGet(share.bytes);
+            int added = 0;
+            try {
+                for (int k : streams) {
+                    Morsel view = sealed.withSequence(sealed.sequence());
+                    added++;
+                    addView(unit(k), view, share);
+                }
+            } finally {
+                if (added < streams.length) {
+                    dropHolds(share, streams.length - added, false);
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds one stream's view of a shared morsel, taking ownership of the view and of one hold:
+     * the hold is dropped unless the view stays in memory (written through, or failed).
+     */
+    private void addView(StoreUnit u, Morsel view, StoreUnit.Share share) {
+        boolean kept = false;
+        boolean handedOn = false;
+        u.lock.lock();
+        try {
+            checkAppendable(u);
+            u.rows += view.rowCount();
+            if (u.spilled) {
+                handedOn = true;
+                keepOrWrite(u, view);
+            } else {
+                u.sealed.add(view);
+                u.sealedBytes += view.byteSize();
+                u.shares.put(view, share);
+                u.sharedBytes += view.byteSize();
+                kept = true;
+            }
+        } finally {
+            try {
+                if (!kept) {
+                    dropHolds(share, 1, false);
+                    if (!handedOn) {
+                        view.close();
+                    }
+                }
+                u.updateBytes();
+            } finally {
+                u.lock.unlock();
+            }
+        }
+    }
+
+    /**
      * The next morsel of stream {@code stream} in append order — its spilled blocks first, then
      * the morsels still in memory — or null when none is there now; a block is read into buffers
-     * charged to {@code readBudget}. The caller owns the morsel. One consumer per stream.
+     * charged to {@code readBudget}. The caller owns the morsel. One consumer per stream. Once
+     * every block of the stream in a file was polled, the stream lets go of that file, which is
+     * deleted when no other stream has blocks in it (a polled stream is not {@link #read} again).
      */
     public Morsel poll(int stream, MemoryBudget readBudget) {
         ensureReadable();
@@ -175,6 +255,7 @@ public final class StreamStore extends RowStore {
                 ref = u.blocks.get(u.polled++);
             } else if (!u.sealed.isEmpty()) {
                 Morsel m = u.sealed.removeFirst();
+                leave(u, m, true);
                 u.sealedBytes -= m.byteSize();
                 u.updateBytes();
                 return m;
@@ -184,7 +265,25 @@ public final class StreamStore extends RowStore {
         } finally {
             u.lock.unlock();
         }
-        return readBlock(ref, readBudget);
+        Morsel m = readBlock(ref, readBudget);
+        dropIfConsumed(u, ref.file());
+        return m;
+    }
+
+    /**
+     * Lets go of {@code file} for a polled stream once its next block (if any) lies in another
+     * file: blocks are written in file order, so none of this stream's unpolled blocks is in it,
+     * and the file is deleted (its disk freed) as soon as no other stream has blocks in it.
+     */
+    private void dropIfConsumed(StoreUnit u, StoreFile file) {
+        u.lock.lock();
+        try {
+            if (u.polled == u.blocks.size() || u.blocks.get(u.polled).file() != file) {
+                files.drop(u, file);
+            }
+        } finally {
+            u.lock.unlock();
+        }
     }
 
     /**

@@ -29,7 +29,13 @@
  * by a counting sort on the hash bits after the top {@code shift}, so a re-partitioned child uses
  * the next bits) or a {@link dev.spillway.spill.StreamStore} of ordered streams (sort runs, the
  * nested-loop join's build blocks, one stream each, and the merge join's key runs, one stream
- * restarted per run; a stream is read once by {@code poll} or, by index, any number of times).
+ * restarted per run, and the multiplexer's backlogs, one stream per consumer; a stream is read
+ * once by {@code poll}, which lets go of each file once it polled its blocks there, or, by index,
+ * any number of times). A morsel may be added to several streams as shared views
+ * ({@link dev.spillway.spill.StreamStore#addShared}): it counts once as spillable, and an
+ * eviction reports as freed only the views whose last hold it dropped. A store may keep an
+ * evicted stream's later morsels in memory
+ * ({@link dev.spillway.spill.StoreBuilder#keepAddingInMemory}) instead of writing them through.
  * An owner learns of each eviction through {@link dev.spillway.spill.StoreBuilder#onEvict}, and of
  * all evictions of one request together through {@link dev.spillway.spill.StoreBuilder#onSpill},
  * and emits its own event from them. Each unit holds column-wise chunks sealed at

@@ -279,4 +279,176 @@ class StreamStoreTest {
             }
         });
     }
+
+    @Test
+    void aStoreThatKeepsAddingInMemoryEvictsWithoutWritingLaterMorselsThrough() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(17);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("multiplexer", SCHEMA, mem.pool(), mem.budget(), dir)
+                         .keepAddingInMemory().streams()) {
+                int s = store.newStream();
+                List<List<List<Object>>> sent = new ArrayList<>();
+                for (int i = 0; i < 9; i++) {
+                    List<List<Object>> rows = rows(rnd, 1 + rnd.nextInt(200));
+                    sent.add(rows);
+                    store.add(s, RandomData.morsel(SCHEMA, rows, i, mem.pool(), mem.budget()));
+                    if (i % 3 == 1) {
+                        assertTrue(store.evict(s) > 0);
+                        assertFalse(store.spilled(s), "an eviction does not switch the stream to write-through");
+                    }
+                }
+                assertEquals(8, store.blockCount(s), "morsels 0-1, 2-4 and 5-7 evicted");
+                assertTrue(store.bytes(s) > 0, "morsel 8 stays in memory");
+                for (int i = 0; i < 9; i++) {
+                    try (Morsel m = store.poll(s, mem.budget())) {
+                        assertEquals(sent.get(i), RandomData.rowsOf(m), "morsel " + i + " in append order");
+                    }
+                }
+                assertNull(store.poll(s, mem.budget()));
+                assertEquals(8, store.stats().blocksRead());
+            }
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget())) {
+                StoreBuilder b = RowStore.builder("multiplexer", SCHEMA, mem.pool(), mem.budget(), dir).keepAddingInMemory();
+                assertThrows(IllegalStateException.class, () -> b.partitioned(8, 0, null), "partitions always write through");
+            }
+        });
+    }
+
+    @Test
+    void aFileIsDeletedOnceEveryStreamPolledAllItsBlocksInIt() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(18);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("multiplexer", SCHEMA, mem.pool(), mem.budget(), dir).streams()) {
+                int s = store.newStream();
+                int t = store.newStream();
+                List<List<List<Object>>> sentS = new ArrayList<>();
+                List<List<List<Object>>> sentT = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    List<List<Object>> rows = rows(rnd, 1 + rnd.nextInt(200));
+                    sentS.add(rows);
+                    store.add(s, RandomData.morsel(SCHEMA, rows, i, mem.pool(), mem.budget()));
+                    rows = rows(rnd, 1 + rnd.nextInt(200));
+                    sentT.add(rows);
+                    store.add(t, RandomData.morsel(SCHEMA, rows, i, mem.pool(), mem.budget()));
+                }
+                store.evict(s);
+                store.evict(t);
+                assertEquals(1, store.fileCount(), "both streams in one file");
+                for (int i = 0; i < 3; i++) {
+                    try (Morsel m = store.poll(s, mem.budget())) {
+                        assertEquals(sentS.get(i), RandomData.rowsOf(m));
+                    }
+                }
+                assertEquals(1, store.fileCount(), "t's blocks are still in the file");
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(1, store.fileCount());
+                    try (Morsel m = store.poll(t, mem.budget())) {
+                        assertEquals(sentT.get(i), RandomData.rowsOf(m));
+                    }
+                }
+                assertEquals(0, store.fileCount(), "every block polled: the file is gone while the store is open");
+                assertEquals(0, dir.bytesOnDisk());
+                assertEquals(0, filesIn(dir.path()));
+                store.add(t, RandomData.morsel(SCHEMA, rows(rnd, 10), 3, mem.pool(), mem.budget()));
+                assertEquals(4, store.blockCount(t), "the evicted stream writes through, into a new file");
+                assertEquals(1, store.fileCount());
+                try (Morsel m = store.poll(t, mem.budget())) {
+                    assertEquals(10, m.rowCount());
+                }
+                assertEquals(0, store.fileCount());
+                assertEquals(0, dir.bytesOnDisk());
+            }
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("multiplexer", SCHEMA, mem.pool(), mem.budget(), dir)
+                         .rollBytes(1).streams()) {
+                int s = store.newStream();
+                for (int i = 0; i < 3; i++) {
+                    store.add(s, RandomData.morsel(SCHEMA, rows(rnd, 50), i, mem.pool(), mem.budget()));
+                }
+                store.evict(s);
+                assertEquals(3, store.fileCount(), "one block a file past a 1-byte roll size");
+                for (int i = 0; i < 3; i++) {
+                    try (Morsel m = store.poll(s, mem.budget())) {
+                        assertEquals(50, m.rowCount());
+                    }
+                    assertEquals(2 - i, store.fileCount(), "each file goes with its last polled block");
+                }
+            }
+        });
+    }
+
+    @Test
+    void aSharedMorselCountsOnceAndIsReportedFreedOnlyWithItsLastHold() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(19);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("q", mem.budget());
+                 StreamStore store = RowStore.builder("multiplexer", SCHEMA, mem.pool(), mem.budget(), dir)
+                         .keepAddingInMemory().streams()) {
+                int s = store.newStream();
+                int t = store.newStream();
+                int w = store.newStream();
+                List<List<Object>> rows0 = rows(rnd, 300);
+                List<List<Object>> rows1 = rows(rnd, 200);
+                Morsel m0 = RandomData.morsel(SCHEMA, rows0, 0, mem.pool(), mem.budget());
+                long b0 = m0.byteSize();
+                store.addShared(m0, s, t, w);
+                Morsel m1 = RandomData.morsel(SCHEMA, rows1, 1, mem.pool(), mem.budget());
+                long b1 = m1.byteSize();
+                store.addShared(m1, s, t);
+                assertEquals(b0 + b1, store.spillableBytes(), "each shared morsel counts once");
+                assertEquals(b0 + b1, store.bytes(s), "a stream counts its views in full");
+                long before = mem.budget().reserved();
+                try (Morsel taken = store.poll(s, mem.budget())) {
+                    assertEquals(rows0, RandomData.rowsOf(taken));
+                    assertEquals(b1, store.spillableBytes(), "a taken morsel is in its reader's hands");
+                    assertEquals(b1, store.spill(Long.MAX_VALUE), "only morsel 1 lost its last hold");
+                    assertEquals(0, store.spillableBytes());
+                    assertEquals(before - b1, mem.budget().reserved(), "the freed bytes went back to the budget");
+                    assertEquals(rows0, RandomData.rowsOf(taken), "the taken view survives the eviction of the others");
+                }
+                assertEquals(before - b0 - b1, mem.budget().reserved(), "the last view of morsel 0 closed");
+                assertEquals(0, store.moveToDisk(w), "w's morsel 0 was on disk already");
+                List<List<Object>> rows2 = rows(rnd, 100);
+                Morsel m2 = RandomData.morsel(SCHEMA, rows2, 2, mem.pool(), mem.budget());
+                long b2 = m2.byteSize();
+                store.addShared(m2, t, w);
+                assertEquals(b2, store.spillableBytes(), "w wrote its view through; t still holds one");
+                assertEquals(0, store.bytes(w));
+                assertEquals(b2, store.evict(t), "t dropped the last hold of morsel 2");
+                Morsel m3 = RandomData.morsel(SCHEMA, rows(rnd, 10), 3, mem.pool(), mem.budget());
+                assertThrows(IllegalArgumentException.class, () -> store.addShared(m3, s, s), "a stream listed twice");
+                assertEquals(0, store.spillableBytes());
+                assertEquals(List.of(rows1), drainRows(store, s, mem));
+                assertEquals(List.of(rows0, rows1, rows2), drainRows(store, t, mem));
+                assertEquals(List.of(rows0, rows2), drainRows(store, w, mem));
+                assertEquals(0, dir.bytesOnDisk(), "every block polled");
+                Morsel m4 = RandomData.morsel(SCHEMA, rows(rnd, 10), 4, mem.pool(), mem.budget());
+                long b4 = m4.byteSize();
+                store.addShared(m4, s, t);
+                assertEquals(b4, store.spillableBytes());
+                store.release(s);
+                assertEquals(b4, store.spillableBytes(), "t still holds morsel 4");
+                long takenBytes = 0;
+                for (Morsel m : store.take(t)) {
+                    try (m) {
+                        takenBytes += m.byteSize();
+                    }
+                }
+                assertEquals(b4, takenBytes);
+                assertEquals(0, store.spillableBytes(), "taken");
+            }
+        });
+    }
+
+    private static List<List<List<Object>>> drainRows(StreamStore store, int stream, dev.spillway.memory.testing.LeakCheck.TestMemory mem) {
+        List<List<List<Object>>> out = new ArrayList<>();
+        for (Morsel next = store.poll(stream, mem.budget()); next != null; next = store.poll(stream, mem.budget())) {
+            try (Morsel m = next) {
+                out.add(RandomData.rowsOf(m));
+            }
+        }
+        return out;
+    }
 }

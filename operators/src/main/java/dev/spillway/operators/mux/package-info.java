@@ -17,8 +17,11 @@
  *
  * <p><b>Backlogs spill instead of blocking.</b> The producer never waits for a consumer. Each
  * consumer has its own FIFO backlog; beyond its share of the multiplexer's memory, or when the
- * query's memory manager asks, the morsels waiting in a backlog are written to a spill file (one
- * file per contiguous stretch) and read back, in order, when the consumer gets there. A consumer
+ * query's memory manager asks, the morsels waiting in a backlog are written to disk and read back,
+ * in order, when the consumer gets there. The backlogs are the streams of one
+ * {@link dev.spillway.spill.StreamStore} (one per consumer, morsels added as shared views), which
+ * chooses the victims, writes their blocks into its shared files and deletes a file once every
+ * backlog read its blocks back; an evicted backlog keeps taking new morsels in memory. A consumer
  * that cannot start until another finished (the probe side of a join whose build side also reads
  * the multiplexer) thus absorbs the whole input on disk, and a slow consumer does not stall a fast
  * one.
