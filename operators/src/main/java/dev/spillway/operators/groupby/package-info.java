@@ -21,7 +21,8 @@
  * {@link dev.spillway.operators.groupby.HashAggregation} owns the store and the queue and moves
  * from one phase to the next.
  *
- * <p>The table only maps rows to group ids and stores keys and states; the aggregate functions
+ * <p>The table only maps rows to group ids (its {@link dev.spillway.operators.groupby.GroupKeys}:
+ * key hashing, probing, insertion, growth) and stores keys and states; the aggregate functions
  * (sum, count, len, min, max, mean, first, last, n_unique) are classes of the
  * {@link dev.spillway.operators.groupby.function} package behind
  * {@link dev.spillway.operators.groupby.function.AggregateFunction}, each declaring its result
