@@ -2,6 +2,8 @@ package dev.spillway.operators.join;
 
 import dev.spillway.memory.Hashing;
 
+import java.lang.foreign.MemorySegment;
+
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -15,6 +17,10 @@ final class JoinTables implements AutoCloseable {
 
     private final BuildTable[] tables;
     private final boolean[] spilled;
+    /** Each partition's hash table (null when spilled or empty), flat for the probe's inner loop. */
+    private final JoinHashTable[] hashTables;
+    /** Each partition's match flags (null when not kept), flat for the probe's inner loop. */
+    private final MemorySegment[] matchFlags;
     private final AtomicReferenceArray<BuildTable> owned;
     private final boolean partitionOrderedProbe;
 
@@ -27,6 +33,13 @@ final class JoinTables implements AutoCloseable {
     JoinTables(BuildTable[] tables, boolean[] spilled, boolean partitionOrderedProbe) {
         this.tables = tables.clone();
         this.spilled = spilled.clone();
+        this.hashTables = new JoinHashTable[PARTITIONS];
+        this.matchFlags = new MemorySegment[PARTITIONS];
+        for (int p = 0; p < PARTITIONS; p++) {
+            BuildTable t = this.tables[p];
+            hashTables[p] = t == null ? null : t.table();
+            matchFlags[p] = t == null || t.matched() == null ? null : t.matched().segment();
+        }
         this.owned = new AtomicReferenceArray<>(this.tables);
         this.partitionOrderedProbe = partitionOrderedProbe;
     }
@@ -34,6 +47,21 @@ final class JoinTables implements AutoCloseable {
     /** The table of partition {@code p}, or null when it is spilled or has no rows. */
     BuildTable table(int p) {
         return tables[p];
+    }
+
+    /** The partitions' hash tables as one array, read by the probe per row. Valid until the probe phase ends; not to be modified. */
+    JoinHashTable[] hashTables() {
+        return hashTables;
+    }
+
+    /** The partitions' match flags as one array (null entries where none are kept); see {@link #hashTables()}. */
+    MemorySegment[] matchFlags() {
+        return matchFlags;
+    }
+
+    /** Which partitions are spilled, as one array; see {@link #hashTables()}. Not to be modified. */
+    boolean[] spilledFlags() {
+        return spilled;
     }
 
     /** Whether partition {@code p} is on disk: its probe rows are kept for the spilled-pair join. */

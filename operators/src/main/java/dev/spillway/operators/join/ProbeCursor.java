@@ -9,7 +9,6 @@ import dev.spillway.memory.NativeBuffer;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 /**
  * Produces the result of probing one morsel, at most a morsel's worth of rows per call, so a key
@@ -34,8 +33,6 @@ public final class ProbeCursor implements AutoCloseable {
     private final NativeBuffer hashBuffer;
     private final MemorySegment hashes;
     private final JoinTables tables;
-    private final JoinHashTable fixedTable;
-    private final NativeBuffer fixedMatched;
     private final boolean emitLeftRows;
     private final long[] probeMatched;
     private final long probeBase;
@@ -50,8 +47,18 @@ public final class ProbeCursor implements AutoCloseable {
     private final int[] batchRow;
     private final long[] batchHash;
     private final long[] batchKey;
-    private final JoinHashTable[] batchTable;
-    private final MemorySegment[] batchFlags;
+    private final int[] batchPart;
+    /**
+     * The tables and match flags rows are probed against, by partition (one entry, partition 0,
+     * when probing a fixed table). Batch rows keep a partition index into these instead of a
+     * reference per row: a per-row store into an interface-typed array made C2 deoptimize the
+     * batch loop again and again (array-store and loop-predicate traps), leaving it in C1 code
+     * where every segment read took the slow VarHandle path — the probe ran 1.5x slower.
+     */
+    private final JoinHashTable[] tablesOf;
+    private final MemorySegment[] flagsOf;
+    private final boolean[] spilledOf;
+    private final boolean partitioned;
     private final int[] batchChain;
     private final boolean[] batchHit;
     private int batchSize;
@@ -79,8 +86,16 @@ public final class ProbeCursor implements AutoCloseable {
         this.hashBuffer = hashBuffer;
         this.hashes = hashBuffer.segment();
         this.tables = tables;
-        this.fixedTable = fixed == null ? null : fixed.table();
-        this.fixedMatched = fixed == null ? null : fixed.matched();
+        this.partitioned = tables != null;
+        if (tables != null) {
+            this.tablesOf = tables.hashTables();
+            this.flagsOf = tables.matchFlags();
+            this.spilledOf = tables.spilledFlags();
+        } else {
+            this.tablesOf = new JoinHashTable[] {fixed == null ? null : fixed.table()};
+            this.flagsOf = new MemorySegment[] {fixed == null || fixed.matched() == null ? null : fixed.matched().segment()};
+            this.spilledOf = new boolean[1];
+        }
         this.emitLeftRows = emitLeftRows;
         this.probeMatched = probeMatched;
         this.probeBase = probeBase;
@@ -98,8 +113,7 @@ public final class ProbeCursor implements AutoCloseable {
         this.batchRow = scratch.row;
         this.batchHash = scratch.hash;
         this.batchKey = scratch.key;
-        this.batchTable = scratch.table;
-        this.batchFlags = scratch.flags;
+        this.batchPart = scratch.part;
         this.batchChain = scratch.chain;
         this.batchHit = scratch.hit;
     }
@@ -139,21 +153,14 @@ public final class ProbeCursor implements AutoCloseable {
             int row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
             position++;
             long h = hashes.getAtIndex(LONG, row);
-            JoinHashTable table = fixedTable;
-            NativeBuffer matched = fixedMatched;
-            if (tables != null) {
-                int p = Hashing.partition(h);
-                if (tables.spilled(p)) {
-                    continue;
-                }
-                BuildTable t = tables.table(p);
-                table = t == null ? null : t.table();
-                matched = t == null ? null : t.matched();
+            int part = partitioned ? Hashing.partition(h) : 0;
+            if (spilledOf[part]) {
+                continue;
             }
+            JoinHashTable table = tablesOf[part];
             batchRow[b] = row;
             batchHash[b] = h;
-            batchTable[b] = table;
-            batchFlags[b] = matched == null ? null : matched.segment();
+            batchPart[b] = part;
             batchHit[b] = false;
             boolean probes = table != null && (probeKeysValid || keys.matchable(m, keys.probeKeys(), row));
             batchChain[b] = probes ? -3 : -1;
@@ -164,7 +171,7 @@ public final class ProbeCursor implements AutoCloseable {
         }
         for (int k = 0; k < b; k++) {
             if (batchChain[k] == -3) {
-                batchChain[k] = batchTable[k].first(batchHash[k]);
+                batchChain[k] = tablesOf[batchPart[k]].first(batchHash[k]);
             }
         }
         batchSize = b;
@@ -189,7 +196,7 @@ public final class ProbeCursor implements AutoCloseable {
                     resume = k;
                     return;
                 }
-                JoinHashTable table = batchTable[k];
+                JoinHashTable table = tablesOf[batchPart[k]];
                 int next = table.next(i);
                 if (table.hash(i) == batchHash[k] && (probeKey != null && table.hasKeyValues()
                         ? table.keyValue(i) == batchKey[k] : keys.equal(m, batchRow[k], table.morsel(i), table.row(i)))) {
@@ -199,7 +206,7 @@ public final class ProbeCursor implements AutoCloseable {
                     } else {
                         next = -1;
                     }
-                    MemorySegment flags = batchFlags[k];
+                    MemorySegment flags = flagsOf[batchPart[k]];
                     if (flags != null) {
                         // Plain byte stores of the same value from several workers are benign;
                         // the end of the probe phase orders them before they are read.
@@ -233,8 +240,6 @@ public final class ProbeCursor implements AutoCloseable {
                 probeMatched[(int) (g >>> 6)] |= 1L << (g & 63);
             }
         }
-        Arrays.fill(batchTable, 0, batchSize, null);
-        Arrays.fill(batchFlags, 0, batchSize, null);
         batchDone = true;
     }
 

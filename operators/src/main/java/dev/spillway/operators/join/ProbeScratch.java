@@ -1,6 +1,5 @@
 package dev.spillway.operators.join;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -14,8 +13,8 @@ final class ProbeScratch {
     final int[] row = new int[PROBE_BATCH];
     final long[] hash = new long[PROBE_BATCH];
     final long[] key = new long[PROBE_BATCH];
-    final JoinHashTable[] table = new JoinHashTable[PROBE_BATCH];
-    final MemorySegment[] flags = new MemorySegment[PROBE_BATCH];
+    /** Each batch row's partition (an index into the cursor's tables), not the table itself: see ProbeCursor. */
+    final int[] part = new int[PROBE_BATCH];
     final int[] chain = new int[PROBE_BATCH];
     final boolean[] hit = new boolean[PROBE_BATCH];
     final JoinOutput output;
@@ -39,10 +38,8 @@ final class ProbeScratch {
             return s != null ? s : new ProbeScratch(spec);
         }
 
-        /** Returns a scratch, clearing its references to tables and rows. */
+        /** Returns a scratch, clearing its output's references to rows. */
         void give(ProbeScratch s) {
-            java.util.Arrays.fill(s.table, null);
-            java.util.Arrays.fill(s.flags, null);
             s.output.clear();
             free.offer(s);
         }
