@@ -145,39 +145,80 @@ public final class ProbeCursor implements AutoCloseable {
         return out.finish(sequence);
     }
 
-    /** Takes the next rows in probe order, skipping spilled partitions, and looks up their bucket heads. */
+    /**
+     * Takes the next window of rows in probe order, drops those of spilled partitions, and looks up
+     * their bucket heads. Each pass is a plain counted loop whose decisions (probe order or row
+     * order, keys that may be null, integer keys) are taken once per batch outside it: C2 compiled
+     * the earlier single loop with branches per row into code that kept failing its loop predicates
+     * and falling back to the interpreter and C1.
+     */
     private void loadBatch() {
-        int n = m.rowCount();
-        int b = 0;
-        while (position < n && b < PROBE_BATCH) {
-            int row = orderSeg == null ? position : orderSeg.getAtIndex(INT, position);
-            position++;
-            long h = hashes.getAtIndex(LONG, row);
-            int part = partitioned ? Hashing.partition(h) : 0;
-            if (spilledOf[part]) {
-                continue;
+        int from = position;
+        int to = Math.min(m.rowCount(), from + PROBE_BATCH);
+        position = to;
+        int b = orderSeg == null ? gatherRowOrder(from, to) : gatherProbeOrder(from, to);
+        if (probeKeysValid) {
+            for (int k = 0; k < b; k++) {
+                JoinHashTable table = tablesOf[batchPart[k]];
+                batchChain[k] = table == null ? -1 : table.first(batchHash[k]);
             }
-            JoinHashTable table = tablesOf[part];
-            batchRow[b] = row;
-            batchHash[b] = h;
-            batchPart[b] = part;
-            batchHit[b] = false;
-            boolean probes = table != null && (probeKeysValid || keys.matchable(m, keys.probeKeys(), row));
-            batchChain[b] = probes ? -3 : -1;
-            if (probes && probeKey != null && table.hasKeyValues()) {
-                batchKey[b] = keyValue(probeKey, row);
-            }
-            b++;
-        }
-        for (int k = 0; k < b; k++) {
-            if (batchChain[k] == -3) {
-                batchChain[k] = tablesOf[batchPart[k]].first(batchHash[k]);
+        } else {
+            int[] probeKeys = keys.probeKeys();
+            for (int k = 0; k < b; k++) {
+                JoinHashTable table = tablesOf[batchPart[k]];
+                batchChain[k] = table == null || !keys.matchable(m, probeKeys, batchRow[k]) ? -1 : table.first(batchHash[k]);
             }
         }
+        if (probeKey instanceof Int64Vector v) {
+            for (int k = 0; k < b; k++) {
+                batchKey[k] = v.get(batchRow[k]);
+            }
+        } else if (probeKey instanceof Int32Vector v) {
+            for (int k = 0; k < b; k++) {
+                batchKey[k] = v.get(batchRow[k]);
+            }
+        }
+        java.util.Arrays.fill(batchHit, 0, b, false);
         batchSize = b;
         resume = 0;
         chainsDone = false;
         batchDone = false;
+    }
+
+    /**
+     * Stores the rows {@code from .. to} (row order) with their hashes and partitions into the batch;
+     * a row of a spilled partition is overwritten by the next one.
+     *
+     * @return the number of rows kept
+     */
+    private int gatherRowOrder(int from, int to) {
+        int mask = partitioned ? -1 : 0;
+        int b = 0;
+        for (int row = from; row < to; row++) {
+            long h = hashes.getAtIndex(LONG, row);
+            int part = Hashing.partition(h) & mask;
+            batchRow[b] = row;
+            batchHash[b] = h;
+            batchPart[b] = part;
+            b += spilledOf[part] ? 0 : 1;
+        }
+        return b;
+    }
+
+    /** As {@link #gatherRowOrder}, for the rows at positions {@code from .. to} of the probe order. */
+    private int gatherProbeOrder(int from, int to) {
+        int mask = partitioned ? -1 : 0;
+        int b = 0;
+        for (int pos = from; pos < to; pos++) {
+            int row = orderSeg.getAtIndex(INT, pos);
+            long h = hashes.getAtIndex(LONG, row);
+            int part = Hashing.partition(h) & mask;
+            batchRow[b] = row;
+            batchHash[b] = h;
+            batchPart[b] = part;
+            b += spilledOf[part] ? 0 : 1;
+        }
+        return b;
     }
 
     /** Follows every live chain one entry per round until all ended or the output is full. */
@@ -241,10 +282,6 @@ public final class ProbeCursor implements AutoCloseable {
             }
         }
         batchDone = true;
-    }
-
-    private static long keyValue(ColumnVector keyColumn, int row) {
-        return keyColumn instanceof Int64Vector v ? v.get(row) : ((Int32Vector) keyColumn).get(row);
     }
 
     /** Frees the probe morsel, its hashes and order, and returns the scratch. Idempotent. */
