@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,6 +10,7 @@ import java.util.List;
  * join's result rows. Not thread-safe.
  */
 public final class ChunkBuilder implements AutoCloseable {
+    private static final int GATHER_BATCH = 1024;
     private final Schema schema;
     private final List<ColumnBuilder> builders = new ArrayList<>();
     private int rows;
@@ -31,6 +34,37 @@ public final class ChunkBuilder implements AutoCloseable {
             builders.get(c).appendFrom(m.column(c), row);
         }
         rows++;
+    }
+
+    /**
+     * Appends the rows {@code rowIds[from .. to)} (native int32 row numbers) of {@code m}, which has
+     * this chunk's schema, a batch at a time per column. All or nothing: when a reservation fails,
+     * every column is cut back to the rows it had and the exception propagates, so the chunk stays
+     * consistent (and whole) for whoever closes or seals it.
+     */
+    public void appendRows(Morsel m, MemorySegment rowIds, int from, int to) {
+        int batch = Math.min(GATHER_BATCH, Math.max(0, to - from));
+        int[] rowBuf = new int[batch];
+        ColumnVector[][] sources = new ColumnVector[builders.size()][];
+        for (int c = 0; c < sources.length; c++) {
+            sources[c] = new ColumnVector[] {m.column(c)};
+        }
+        for (int start = from; start < to; start += batch) {
+            int count = Math.min(batch, to - start);
+            MemorySegment.copy(rowIds, ValueLayout.JAVA_INT_UNALIGNED, 4L * start, rowBuf, 0, count);
+            int c = 0;
+            try {
+                for (; c < sources.length; c++) {
+                    builders.get(c).appendGather(sources[c], null, rowBuf, count);
+                }
+            } catch (RuntimeException | Error e) {
+                for (int done = 0; done < c; done++) {
+                    builders.get(done).truncate(rows);
+                }
+                throw e;
+            }
+            rows += count;
+        }
     }
 
     public int rows() {

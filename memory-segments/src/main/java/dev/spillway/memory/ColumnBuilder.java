@@ -236,6 +236,27 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         }
     }
 
+    /**
+     * Cuts this builder back to its first {@code rows} rows (at most its length), for undoing
+     * part of a multi-column append that failed.
+     */
+    void truncate(int rows) {
+        ensureOpen();
+        if (rows < 0 || rows > length) {
+            throw new IndexOutOfBoundsException("cannot cut a builder of " + length + " rows back to " + rows);
+        }
+        if (rows == length) {
+            return;
+        }
+        nullCount = validitySeg == null ? 0 : rows - Bitmaps.countSet(validitySeg, 0, rows);
+        length = rows;
+        truncateExtra();
+    }
+
+    /** Drops whatever a subclass keeps beyond {@link #length} rows (string data). */
+    void truncateExtra() {
+    }
+
     /** Ensures capacity for {@code rows} rows in total. */
     public final void ensureCapacity(int rows) {
         ensureOpen();

@@ -207,4 +207,44 @@ public final class Hashing {
         }
         return (int) ((hash << shift) >>> (64 - bits));
     }
+
+    /**
+     * Groups row numbers {@code 0 .. n-1} by partition (a counting sort into {@code perm}, native
+     * int32s): the partition of row r is {@link #partition(long, int, int) partition(hashes[r], shift, bits)}.
+     * With {@code keep} non-null, only rows of partitions p with {@code keep[p]} are placed. Each
+     * pass is a plain counted loop, with the choice of passes made outside it.
+     *
+     * @return partition boundaries: the rows of partition p are {@code perm[bounds[p] .. bounds[p+1])}
+     */
+    public static int[] groupByPartition(MemorySegment hashes, int n, int shift, int bits, boolean[] keep, MemorySegment perm) {
+        partition(0, shift, bits);
+        int fanout = 1 << bits;
+        int drop = 64 - bits;
+        int[] bounds = new int[fanout + 1];
+        for (int r = 0; r < n; r++) {
+            bounds[(int) ((hashes.getAtIndex(LONG, r) << shift) >>> drop) + 1]++;
+        }
+        if (keep != null) {
+            for (int p = 0; p < fanout; p++) {
+                bounds[p + 1] = keep[p] ? bounds[p + 1] : 0;
+            }
+        }
+        for (int p = 0; p < fanout; p++) {
+            bounds[p + 1] += bounds[p];
+        }
+        int[] fill = bounds.clone();
+        if (keep == null) {
+            for (int r = 0; r < n; r++) {
+                perm.setAtIndex(INT, fill[(int) ((hashes.getAtIndex(LONG, r) << shift) >>> drop)]++, r);
+            }
+        } else {
+            for (int r = 0; r < n; r++) {
+                int p = (int) ((hashes.getAtIndex(LONG, r) << shift) >>> drop);
+                if (keep[p]) {
+                    perm.setAtIndex(INT, fill[p]++, r);
+                }
+            }
+        }
+        return bounds;
+    }
 }

@@ -135,6 +135,11 @@ public final class Utf8Builder extends ColumnBuilder {
     }
 
     @Override
+    void truncateExtra() {
+        dataLength = valuesSeg.getAtIndex(INT, length);
+    }
+
+    @Override
     void closeExtra() {
         data.close();
     }

@@ -123,4 +123,48 @@ class HashingTest {
             }
         });
     }
+
+    @Test
+    void groupByPartitionPlacesEachKeptRowOnceInRowOrderWithinItsPartition() {
+        Random random = new Random(7);
+        int n = 5000;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment hashes = arena.allocate(8L * n);
+            MemorySegment perm = arena.allocate(4L * n);
+            for (int r = 0; r < n; r++) {
+                hashes.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r, random.nextLong());
+            }
+            for (int shift : new int[] {0, 8}) {
+                for (boolean[] keep : new boolean[][] {null, keepEveryThird(1 << 4)}) {
+                    int[] bounds = Hashing.groupByPartition(hashes, n, shift, 4, keep, perm);
+                    java.util.List<java.util.List<Integer>> expected = new java.util.ArrayList<>();
+                    for (int p = 0; p < 16; p++) {
+                        expected.add(new java.util.ArrayList<>());
+                    }
+                    for (int r = 0; r < n; r++) {
+                        int p = Hashing.partition(hashes.getAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, r), shift, 4);
+                        if (keep == null || keep[p]) {
+                            expected.get(p).add(r);
+                        }
+                    }
+                    assertEquals(0, bounds[0]);
+                    for (int p = 0; p < 16; p++) {
+                        java.util.List<Integer> got = new java.util.ArrayList<>();
+                        for (int k = bounds[p]; k < bounds[p + 1]; k++) {
+                            got.add(perm.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, k));
+                        }
+                        assertEquals(expected.get(p), got, "partition " + p + " shift " + shift + " keep " + (keep != null));
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean[] keepEveryThird(int fanout) {
+        boolean[] keep = new boolean[fanout];
+        for (int p = 0; p < fanout; p += 3) {
+            keep[p] = true;
+        }
+        return keep;
+    }
 }

@@ -1,11 +1,11 @@
 package dev.spillway.spill;
 
 import dev.spillway.memory.ChunkBuilder;
+import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,8 +22,6 @@ import java.util.List;
  * store. Evicting a partition emits a {@code PartitionEvicted} event.
  */
 public final class PartitionedStore extends RowStore {
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     private final int bits;
     private final int shift;
@@ -67,19 +65,9 @@ public final class PartitionedStore extends RowStore {
             return;
         }
         int fanout = partitions.length;
-        int[] bounds = new int[fanout + 1];
         try (NativeBuffer pb = pool.allocate(budget, 4L * n)) {
             MemorySegment perm = pb.segment();
-            for (int r = 0; r < n; r++) {
-                bounds[partitionOf(hashes.getAtIndex(LONG, r)) + 1]++;
-            }
-            for (int p = 0; p < fanout; p++) {
-                bounds[p + 1] += bounds[p];
-            }
-            int[] fill = bounds.clone();
-            for (int r = 0; r < n; r++) {
-                perm.setAtIndex(INT, fill[partitionOf(hashes.getAtIndex(LONG, r))]++, r);
-            }
+            int[] bounds = Hashing.groupByPartition(hashes, n, shift, bits, null, perm);
             for (int p = 0; p < fanout; p++) {
                 if (bounds[p + 1] > bounds[p]) {
                     appendRows(partitions[p], m, perm, bounds[p], bounds[p + 1]);
@@ -125,11 +113,10 @@ public final class PartitionedStore extends RowStore {
             if (u.open == null) {
                 u.open = new ChunkBuilder(schema, pool, budget, Math.min(1024, to - from));
             }
-            for (int k = from; k < to; k++) {
-                // A reservation here may evict this very partition on this thread: its sealed
-                // list is replaced then, so no reference to it is held across the loop.
-                u.open.append(m, rows.getAtIndex(INT, k));
-            }
+            // A reservation here may evict this very partition on this thread: its sealed list is
+            // replaced then, so no reference to it is held across the append. A failed one leaves
+            // the open chunk as it was.
+            u.open.appendRows(m, rows, from, to);
             u.rows += to - from;
             if (u.open.byteSize() >= sealBytes) {
                 Morsel sealed = u.open.seal();

@@ -20,7 +20,6 @@ import java.lang.foreign.ValueLayout;
  */
 final class JoinProbe implements AutoCloseable {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final int PARTITIONS = JoinTables.PARTITIONS;
 
     /** States of the probe. */
@@ -79,7 +78,7 @@ final class JoinProbe implements AutoCloseable {
             // table fits in cache anyway, row order (sequential reads of the probe morsel) is cheaper.
             if (tables.partitionOrderedProbe()) {
                 order = ctx.pool().allocate(ctx.budget(), Math.max(4, 4L * n));
-                groupByPartition(hashes, n, order.segment(), false);
+                Hashing.groupByPartition(hashes, n, 0, Hashing.PARTITION_BITS, null, order.segment());
             }
             return new ProbeCursor(spec, scratches, m, hb, tables, null, true, null, 0, order);
         } catch (RuntimeException | Error e) {
@@ -106,40 +105,13 @@ final class JoinProbe implements AutoCloseable {
         }
         try (NativeBuffer pb = ctx.pool().allocate(ctx.budget(), Math.max(4, 4L * n))) {
             MemorySegment perm = pb.segment();
-            int[] bounds = groupByPartition(hashes, n, perm, true);
+            int[] bounds = Hashing.groupByPartition(hashes, n, 0, Hashing.PARTITION_BITS, tables.spilledFlags(), perm);
             for (int p = 0; p < PARTITIONS; p++) {
                 if (bounds[p + 1] > bounds[p]) {
                     store.append(p, m, perm, bounds[p], bounds[p + 1]);
                 }
             }
         }
-    }
-
-    /**
-     * Groups row numbers by partition (a counting sort into {@code perm}); with
-     * {@code onlySpilled}, only rows of spilled partitions.
-     *
-     * @return partition boundaries: the rows of partition p are {@code perm[bounds[p] .. bounds[p+1])}
-     */
-    private int[] groupByPartition(MemorySegment hashes, int n, MemorySegment perm, boolean onlySpilled) {
-        int[] bounds = new int[PARTITIONS + 1];
-        for (int r = 0; r < n; r++) {
-            int p = Hashing.partition(hashes.getAtIndex(LONG, r));
-            if (!onlySpilled || tables.spilled(p)) {
-                bounds[p + 1]++;
-            }
-        }
-        for (int p = 0; p < PARTITIONS; p++) {
-            bounds[p + 1] += bounds[p];
-        }
-        int[] fill = bounds.clone();
-        for (int r = 0; r < n; r++) {
-            int p = Hashing.partition(hashes.getAtIndex(LONG, r));
-            if (!onlySpilled || tables.spilled(p)) {
-                perm.setAtIndex(INT, fill[p]++, r);
-            }
-        }
-        return bounds;
     }
 
     /** Ends the probe (PROBING -> FINISHED); call once no cursor exists. Idempotent. */
