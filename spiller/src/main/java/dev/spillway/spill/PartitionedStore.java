@@ -1,9 +1,11 @@
 package dev.spillway.spill;
 
 import dev.spillway.memory.ChunkBuilder;
+import dev.spillway.memory.DataType;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
+import dev.spillway.memory.Schema;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -15,8 +17,8 @@ import java.util.List;
  *
  * <p>{@link #append(Morsel, MemorySegment)} scatters a morsel's rows by a counting sort on
  * {@code bits} hash bits after the top {@code shift} ({@link #partitionOf}; shift 0 and 8 bits
- * is {@code Hashing.partition}) into each partition's open {@link ChunkBuilder}, sealed at
- * {@link RowStore#sealBytes(long)} bytes. {@link #finishInput} seals the open chunks and evicts
+ * is {@code Hashing.partition}) into each partition's open {@link ChunkBuilder}, sealed once it
+ * holds about {@link RowStore#sealBytes(long)} bytes of rows ({@link #chunkRows}). {@link #finishInput} seals the open chunks and evicts
  * the forced share of partitions; from then on a partition is wholly in memory or wholly on disk
  * (write-through). {@link #repartition} splits one partition on the next hash bits into a child
  * store. Evicting a partition emits a {@code PartitionEvicted} event.
@@ -28,6 +30,8 @@ public final class PartitionedStore extends RowStore {
     private final RowHasher hasher;
     private final StoreUnit[] partitions;
     private final List<StoreUnit> units;
+    /** Rows at which a chunk is sealed. */
+    private final int chunkRows;
     private volatile boolean inputFinished;
 
     PartitionedStore(StoreBuilder b, int bits, int shift, RowHasher hasher, StoreStats stats, boolean startSpilled) {
@@ -41,6 +45,21 @@ public final class PartitionedStore extends RowStore {
             partitions[p].spilled = startSpilled;
         }
         this.units = List.of(partitions);
+        this.chunkRows = chunkRows(schema, sealBytes);
+    }
+
+    /**
+     * Rows per sealed chunk: about {@code sealBytes} of fixed-width values (strings counted as
+     * their offset and 16 bytes of data; a chunk whose strings are longer is sealed when it
+     * reaches twice that size).
+     */
+    static int chunkRows(Schema schema, long sealBytes) {
+        long width = 0;
+        for (int c = 0; c < schema.size(); c++) {
+            DataType t = schema.field(c).type();
+            width += t.isFixedWidth() ? t.byteWidth() : t == DataType.UTF8 ? 4 + 16 : 1;
+        }
+        return (int) Math.max(64, Math.min(1 << 20, sealBytes / Math.max(1, width)));
     }
 
     /** The partition of a row whose hash is {@code hash}: {@code bits} bits after the top {@code shift}. */
@@ -110,18 +129,25 @@ public final class PartitionedStore extends RowStore {
         u.lock.lock();
         try {
             checkAppendable(u);
-            if (u.open == null) {
-                u.open = new ChunkBuilder(schema, pool, budget, Math.min(1024, to - from));
-            }
-            // A reservation here may evict this very partition on this thread: its sealed list is
-            // replaced then, so no reference to it is held across the append. A failed one leaves
-            // the open chunk as it was.
-            u.open.appendRows(m, rows, from, to);
-            u.rows += to - from;
-            if (u.open.byteSize() >= sealBytes) {
-                Morsel sealed = u.open.seal();
-                u.open = null;
-                keepOrWrite(u, sealed);
+            while (from < to) {
+                if (u.open == null) {
+                    // A partition's first chunk starts small (most partitions of a small input
+                    // stay small); once it has sealed one, its chunks are made at full size, so
+                    // they never grow by copying.
+                    u.open = new ChunkBuilder(schema, pool, budget, u.rows >= chunkRows ? chunkRows : Math.min(1024, to - from));
+                }
+                int take = Math.min(to - from, chunkRows - u.open.rows());
+                // A reservation here may evict this very partition on this thread: its sealed list
+                // is replaced then, so no reference to it is held across the append. A failed one
+                // leaves the open chunk as it was.
+                u.open.appendRows(m, rows, from, from + take);
+                u.rows += take;
+                from += take;
+                if (u.open.rows() >= chunkRows || u.open.byteSize() >= 2 * sealBytes) {
+                    Morsel sealed = u.open.seal();
+                    u.open = null;
+                    keepOrWrite(u, sealed);
+                }
             }
             u.updateBytes();
         } finally {

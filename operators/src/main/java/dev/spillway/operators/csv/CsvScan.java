@@ -319,8 +319,11 @@ public final class CsvScan implements AutoCloseable {
         long pos = start;
         while (pos < size) {
             if (pos + 8 <= size) {
+                // A word without quotes whose newlines cannot end a split (inside quotes, or
+                // before the next split point) only counts lines: one step per 8 bytes.
                 long w = seg.get(ValueLayout.JAVA_LONG_UNALIGNED, pos);
-                if (!hasByte(w, quoteWord) && !hasByte(w, newlineWord)) {
+                if (!hasByte(w, quoteWord) && (inQuotes || pos + 8 < next)) {
+                    line += countByte(w, newlineWord);
                     pos += 8;
                     continue;
                 }
@@ -346,6 +349,13 @@ public final class CsvScan implements AutoCloseable {
     private static boolean hasByte(long w, long pattern) {
         long x = w ^ pattern;
         return ((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0;
+    }
+
+    /** How many bytes of {@code w} equal the byte repeated in {@code pattern} (exact, no borrow across bytes). */
+    static int countByte(long w, long pattern) {
+        long x = w ^ pattern;
+        long t = (x & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL;
+        return Long.bitCount(~(t | x | 0x7F7F7F7F7F7F7F7FL));
     }
 
     /** Number of splits (= morsels) of this scan. */

@@ -166,6 +166,46 @@ class CsvScanTest {
     }
 
     @Test
+    void errorsNameTheirLineWhateverTheSplitSizeWithNewlinesInsideQuotes() {
+        assertNoLeaks(mem -> {
+            StringBuilder text = new StringBuilder("id,note\n");
+            int line = 2;
+            for (int i = 0; i < 700; i++) {
+                if (i % 3 == 0) {
+                    text.append(i).append(",\"two\nlines\"\n");
+                    line += 2;
+                } else {
+                    text.append(i).append(",plain").append(i).append('\n');
+                    line++;
+                }
+            }
+            text.append("oops,x\n");
+            Path f = write(mem.dataDir(), "lines.csv", text.toString());
+            CsvOptions opts = CsvOptions.defaults().withSchema(Schema.of(Field.of("id", DataType.INT64), Field.of("note", DataType.UTF8)));
+            for (long split : new long[] {0, 1, 5, 8, 9, 64, 1000}) {
+                CsvFormatException e = assertThrows(CsvFormatException.class, () -> readAll(mem, List.of(f), opts, null, split));
+                assertEquals(f + ":" + line + ": column 1 ('id'): cannot parse as an int64: 'oops'", e.getMessage(), "split " + split);
+            }
+        });
+    }
+
+    @Test
+    void countByteCountsExactlyTheMatchingBytes() {
+        Random rnd = new Random(11);
+        byte[] alphabet = {'\n', '"', 'a', 0, (byte) 0x8A, (byte) 0xFF, 9, 11};
+        for (int k = 0; k < 20000; k++) {
+            long w = 0;
+            int expected = 0;
+            for (int b = 0; b < 8; b++) {
+                byte v = alphabet[rnd.nextInt(alphabet.length)];
+                expected += v == '\n' ? 1 : 0;
+                w |= (v & 0xFFL) << (8 * b);
+            }
+            assertEquals(expected, CsvScan.countByte(w, 0x0101010101010101L * '\n'), Long.toHexString(w));
+        }
+    }
+
+    @Test
     void givenSchemaIsEnforced() {
         assertNoLeaks(mem -> {
             Path f = write(mem.dataDir(), "g.csv", "a,b\n1,2024-01-05\n");
