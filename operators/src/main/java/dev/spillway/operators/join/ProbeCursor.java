@@ -185,22 +185,12 @@ public final class ProbeCursor implements AutoCloseable {
         batchDone = false;
     }
 
-    /**
-     * Stores the rows {@code from .. to} (row order) with their hashes and partitions into the batch;
-     * a row of a spilled partition is overwritten by the next one.
-     *
-     * @return the number of rows kept
-     */
+    /** Puts the rows {@code from .. to} (row order) into the batch; returns how many were kept. */
     private int gatherRowOrder(int from, int to) {
         int mask = partitioned ? -1 : 0;
         int b = 0;
         for (int row = from; row < to; row++) {
-            long h = hashes.getAtIndex(LONG, row);
-            int part = Hashing.partition(h) & mask;
-            batchRow[b] = row;
-            batchHash[b] = h;
-            batchPart[b] = part;
-            b += spilledOf[part] ? 0 : 1;
+            b = place(b, row, mask);
         }
         return b;
     }
@@ -210,15 +200,24 @@ public final class ProbeCursor implements AutoCloseable {
         int mask = partitioned ? -1 : 0;
         int b = 0;
         for (int pos = from; pos < to; pos++) {
-            int row = orderSeg.getAtIndex(INT, pos);
-            long h = hashes.getAtIndex(LONG, row);
-            int part = Hashing.partition(h) & mask;
-            batchRow[b] = row;
-            batchHash[b] = h;
-            batchPart[b] = part;
-            b += spilledOf[part] ? 0 : 1;
+            b = place(b, orderSeg.getAtIndex(INT, pos), mask);
         }
         return b;
+    }
+
+    /**
+     * Stores {@code row} with its hash and partition at batch slot {@code b}; a row of a spilled
+     * partition is overwritten by the next one (no branch).
+     *
+     * @return the next free slot
+     */
+    private int place(int b, int row, int partitionMask) {
+        long h = hashes.getAtIndex(LONG, row);
+        int part = Hashing.partition(h) & partitionMask;
+        batchRow[b] = row;
+        batchHash[b] = h;
+        batchPart[b] = part;
+        return b + (spilledOf[part] ? 0 : 1);
     }
 
     /** Follows every live chain one entry per round until all ended or the output is full. */
