@@ -45,21 +45,7 @@ class AggregateFunctionTest {
         for (DataType t : NUMERIC) {
             check(Sum.INSTANCE, t, vals -> {
                 List<Object> nn = nonNull(vals);
-                if (nn.isEmpty()) {
-                    return null;
-                }
-                if (t == DataType.FLOAT64) {
-                    double s = 0;
-                    for (Object v : nn) {
-                        s += (Double) v;
-                    }
-                    return s;
-                }
-                long s = 0;
-                for (Object v : nn) {
-                    s += ((Number) v).longValue();
-                }
-                return s;
+                return nn.isEmpty() ? null : sum(t, nn);
             });
             assertEquals(t == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.INT64, Sum.INSTANCE.resultType(t));
         }
@@ -97,21 +83,7 @@ class AggregateFunctionTest {
         for (DataType t : NUMERIC) {
             check(Mean.INSTANCE, t, vals -> {
                 List<Object> nn = nonNull(vals);
-                if (nn.isEmpty()) {
-                    return null;
-                }
-                if (t == DataType.FLOAT64) {
-                    double s = 0;
-                    for (Object v : nn) {
-                        s += (Double) v;
-                    }
-                    return s / nn.size();
-                }
-                long s = 0;
-                for (Object v : nn) {
-                    s += ((Number) v).longValue();
-                }
-                return (double) s / nn.size();
+                return nn.isEmpty() ? null : sum(t, nn).doubleValue() / nn.size();
             });
             assertEquals(DataType.FLOAT64, Mean.INSTANCE.resultType(t));
         }
@@ -313,6 +285,22 @@ class AggregateFunctionTest {
 
     private static List<Object> nonNull(List<Object> values) {
         return values.stream().filter(v -> v != null).toList();
+    }
+
+    /** The sum of non-null numeric {@code values} of type {@code t}: a Double for float64, a wrapping Long otherwise. */
+    private static Number sum(DataType t, List<Object> values) {
+        if (t == DataType.FLOAT64) {
+            double s = 0;
+            for (Object v : values) {
+                s += (Double) v;
+            }
+            return s;
+        }
+        long s = 0;
+        for (Object v : values) {
+            s += ((Number) v).longValue();
+        }
+        return s;
     }
 
     /** The order min and max follow: float64 by {@link Double#compare}, strings by unsigned UTF-8 bytes. */
