@@ -6,13 +6,11 @@ import dev.spillway.operators.eval.StringOp;
 import dev.spillway.operators.eval.UnaryOp;
 import dev.spillway.operators.groupby.function.AggregateFunction;
 import dev.spillway.operators.groupby.function.Count;
-import dev.spillway.operators.groupby.function.First;
-import dev.spillway.operators.groupby.function.Last;
+import dev.spillway.operators.groupby.function.Extreme;
 import dev.spillway.operators.groupby.function.Len;
-import dev.spillway.operators.groupby.function.Max;
 import dev.spillway.operators.groupby.function.Mean;
-import dev.spillway.operators.groupby.function.Min;
 import dev.spillway.operators.groupby.function.NUnique;
+import dev.spillway.operators.groupby.function.Positional;
 import dev.spillway.operators.groupby.function.Sum;
 
 import java.time.LocalDate;
@@ -214,12 +212,12 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
     /** Smallest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
     default Expr min() {
-        return new Agg(Min.INSTANCE, this);
+        return new Agg(Extreme.MIN, this);
     }
 
     /** Largest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
     default Expr max() {
-        return new Agg(Max.INSTANCE, this);
+        return new Agg(Extreme.MAX, this);
     }
 
     /** Mean of the non-null values (float64); null when none. */
@@ -229,12 +227,12 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
     /** Value of the first row in input order (null if that row's value is null). */
     default Expr first() {
-        return new Agg(First.INSTANCE, this);
+        return new Agg(Positional.FIRST, this);
     }
 
     /** Value of the last row in input order (null if that row's value is null). */
     default Expr last() {
-        return new Agg(Last.INSTANCE, this);
+        return new Agg(Positional.LAST, this);
     }
 
     /** Exact number of distinct non-null values (int64). */

@@ -47,13 +47,11 @@ final class SkewChunkJoin implements AutoCloseable {
     private final long chunkLimit;
     private final Iterator<Morsel> build;
     private final long[] probeMatched;
+    private final TableSteps steps;
     private State state = State.LOAD;
     private BuildTable table;
     private Iterator<Morsel> probe;
     private long probeBase;
-    private ProbeCursor cursor;
-    private JoinOutput out;
-    private int unmatchedRow;
     private int chunks;
 
     /**
@@ -79,6 +77,7 @@ final class SkewChunkJoin implements AutoCloseable {
         this.build = stores.build().readSpilled(unit, ctx.budget());
         boolean needsBitmap = spec.type().keepsUnmatchedLeft() || spec.type().leftColumnsOnly();
         this.probeMatched = needsBitmap ? new long[(int) ((probeRows + 63) >>> 6)] : null;
+        this.steps = new TableSteps(spec);
     }
 
     State state() {
@@ -101,10 +100,9 @@ final class SkewChunkJoin implements AutoCloseable {
                     state = State.PROBE;
                 }
                 case PROBE -> {
-                    if (cursor == null) {
+                    if (!steps.probing()) {
                         if (!probe.hasNext()) {
                             state = table.matched() != null ? State.UNMATCHED : State.LOAD;
-                            unmatchedRow = 0;
                             if (state == State.LOAD) {
                                 freeChunk();
                             }
@@ -113,24 +111,14 @@ final class SkewChunkJoin implements AutoCloseable {
                         Morsel m = probe.next();
                         long base = probeBase;
                         probeBase += m.rowCount();
-                        cursor = SpilledPairJoin.cursorOver(env, m, table, false, probeMatched, base);
+                        steps.probe(SpilledPairJoin.cursorOver(env, m, table, false, probeMatched, base));
                     }
-                    Morsel m = cursor.next(sequence);
-                    if (cursor.done()) {
-                        cursor.close();
-                        cursor = null;
-                    }
-                    return m;
+                    return steps.probeStep(sequence);
                 }
                 case UNMATCHED -> {
-                    if (out == null) {
-                        out = spec.newOutput();
-                    }
-                    while (unmatchedRow < table.table().rows()) {
-                        unmatchedRow = table.emitUnmatched(unmatchedRow, out);
-                        if (out.rows() > 0) {
-                            return out.finish(sequence);
-                        }
+                    Morsel m = steps.unmatchedStep(table, sequence);
+                    if (m != null) {
+                        return m;
                     }
                     freeChunk();
                     state = State.LOAD;
@@ -196,10 +184,7 @@ final class SkewChunkJoin implements AutoCloseable {
     }
 
     private void freeChunk() {
-        if (cursor != null) {
-            cursor.close();
-            cursor = null;
-        }
+        steps.closeCursor();
         if (table != null) {
             table.close();
             table = null;
@@ -210,9 +195,7 @@ final class SkewChunkJoin implements AutoCloseable {
     @Override
     public void close() {
         state = State.DONE;
-        if (out != null) {
-            out.clear();
-        }
+        steps.close();
         freeChunk();
     }
 }

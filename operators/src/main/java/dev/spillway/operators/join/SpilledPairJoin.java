@@ -59,14 +59,12 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
     private final int level;
     private final boolean forced;
     private final boolean skewed;
+    private final TableSteps steps;
     private State state = State.PENDING;
     private BuildTable table;
     private List<Morsel> probeInMemory = List.of();
     private int probeTaken;
     private Iterator<Morsel> probeOnDisk;
-    private ProbeCursor cursor;
-    private JoinOutput out;
-    private int unmatchedRow;
     private SkewChunkJoin chunked;
     private boolean closed;
 
@@ -86,6 +84,7 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
         this.level = level;
         this.forced = forced;
         this.skewed = skewed;
+        this.steps = new TableSteps(spec);
     }
 
     State state() {
@@ -98,26 +97,16 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
             switch (state) {
                 case PENDING -> start(queue);
                 case PROBING -> {
-                    if (cursor == null && !nextCursor()) {
+                    if (!steps.probing() && !nextCursor()) {
                         state = table.matched() != null ? State.UNMATCHED : State.DONE;
                         continue;
                     }
-                    Morsel m = cursor.next(sequence);
-                    if (cursor.done()) {
-                        cursor.close();
-                        cursor = null;
-                    }
-                    return m;
+                    return steps.probeStep(sequence);
                 }
                 case UNMATCHED -> {
-                    if (out == null) {
-                        out = spec.newOutput();
-                    }
-                    while (unmatchedRow < table.table().rows()) {
-                        unmatchedRow = table.emitUnmatched(unmatchedRow, out);
-                        if (out.rows() > 0) {
-                            return out.finish(sequence);
-                        }
+                    Morsel m = steps.unmatchedStep(table, sequence);
+                    if (m != null) {
+                        return m;
                     }
                     state = State.DONE;
                 }
@@ -203,7 +192,7 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
         } else {
             return false;
         }
-        cursor = cursorOver(env, m, table, true, null, 0);
+        steps.probe(cursorOver(env, m, table, true, null, 0));
         return true;
     }
 
@@ -278,16 +267,11 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
         closed = true;
         state = State.DONE;
         try {
-            if (cursor != null) {
-                cursor.close();
-            }
+            steps.close();
             for (Morsel m : probeInMemory) {
                 if (m != null) {
                     m.close();
                 }
-            }
-            if (out != null) {
-                out.clear();
             }
             if (table != null) {
                 table.close();

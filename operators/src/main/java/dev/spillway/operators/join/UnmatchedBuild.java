@@ -9,39 +9,25 @@ import dev.spillway.operators.FinalizeQueue;
  * Runs only after the probe phase ended, when the match flags are final.
  */
 final class UnmatchedBuild implements FinalizeQueue.Unit {
-    private final JoinSpec spec;
     private final JoinTables tables;
     private final int partition;
-    private JoinOutput out;
-    private int row;
+    private final TableSteps steps;
 
     /** Emits the unmatched rows of {@code tables.table(partition)}, which must have match flags. */
     UnmatchedBuild(JoinSpec spec, JoinTables tables, int partition) {
-        this.spec = spec;
         this.tables = tables;
         this.partition = partition;
+        this.steps = new TableSteps(spec);
     }
 
     @Override
     public Morsel next(long sequence, FinalizeQueue queue) {
-        BuildTable t = tables.table(partition);
-        if (out == null) {
-            out = spec.newOutput();
-        }
-        while (row < t.table().rows()) {
-            row = t.emitUnmatched(row, out);
-            if (out.rows() > 0) {
-                return out.finish(sequence);
-            }
-        }
-        return null;
+        return steps.unmatchedStep(tables.table(partition), sequence);
     }
 
     @Override
     public void close() {
-        if (out != null) {
-            out.clear();
-        }
+        steps.close();
         tables.free(partition);
     }
 }

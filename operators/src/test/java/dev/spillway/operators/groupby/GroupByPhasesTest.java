@@ -9,8 +9,8 @@ import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.FinalizeQueue;
 import dev.spillway.operators.OperatorContext;
+import dev.spillway.operators.groupby.function.Extreme;
 import dev.spillway.operators.groupby.function.Len;
-import dev.spillway.operators.groupby.function.Min;
 import dev.spillway.operators.groupby.function.NUnique;
 import dev.spillway.operators.groupby.function.Sum;
 import dev.spillway.scheduler.QueryContext;
@@ -51,12 +51,12 @@ class GroupByPhasesTest {
     private static final AggLayout PLAIN = new AggLayout(List.of(Field.of("k", DataType.INT64)), List.of(
             new AggSpec(Sum.INSTANCE, DataType.FLOAT64, "sum"),
             new AggSpec(Len.INSTANCE, null, "len"),
-            new AggSpec(Min.INSTANCE, DataType.UTF8, "min")));
+            new AggSpec(Extreme.MIN, DataType.UTF8, "min")));
     /** Input (k, v, s, u); output (k, sum(v), len, min(s), n_unique(u)). */
     private static final AggLayout DISTINCT = new AggLayout(List.of(Field.of("k", DataType.INT64)), List.of(
             new AggSpec(Sum.INSTANCE, DataType.FLOAT64, "sum"),
             new AggSpec(Len.INSTANCE, null, "len"),
-            new AggSpec(Min.INSTANCE, DataType.UTF8, "min"),
+            new AggSpec(Extreme.MIN, DataType.UTF8, "min"),
             new AggSpec(NUnique.INSTANCE, DataType.INT64, "nu")));
     /** No keys: one row of (sum(v), len, n_unique(u)). */
     private static final AggLayout GLOBAL = new AggLayout(List.of(), List.of(

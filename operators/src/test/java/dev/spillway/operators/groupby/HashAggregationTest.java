@@ -14,11 +14,10 @@ import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.groupby.function.Count;
-import dev.spillway.operators.groupby.function.First;
-import dev.spillway.operators.groupby.function.Last;
+import dev.spillway.operators.groupby.function.Extreme;
 import dev.spillway.operators.groupby.function.Len;
-import dev.spillway.operators.groupby.function.Min;
 import dev.spillway.operators.groupby.function.NUnique;
+import dev.spillway.operators.groupby.function.Positional;
 import dev.spillway.operators.groupby.function.Sum;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
@@ -40,10 +39,10 @@ class HashAggregationTest {
             new AggSpec(Sum.INSTANCE, DataType.FLOAT64, "sum"),
             new AggSpec(Count.INSTANCE, DataType.UTF8, "count"),
             new AggSpec(Len.INSTANCE, null, "len"),
-            new AggSpec(First.INSTANCE, DataType.UTF8, "first"),
-            new AggSpec(Last.INSTANCE, DataType.FLOAT64, "last"),
+            new AggSpec(Positional.FIRST, DataType.UTF8, "first"),
+            new AggSpec(Positional.LAST, DataType.FLOAT64, "last"),
             new AggSpec(NUnique.INSTANCE, DataType.INT64, "nu"),
-            new AggSpec(Min.INSTANCE, DataType.UTF8, "min")));
+            new AggSpec(Extreme.MIN, DataType.UTF8, "min")));
 
     @Test
     void forcedSpillGivesTheSameGroupsAndReportsEachPhase() {

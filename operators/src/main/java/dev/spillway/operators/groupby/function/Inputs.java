@@ -4,7 +4,6 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
-import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.Int64Vector;
 
 /** Checks and loops the function classes share. */
@@ -25,9 +24,20 @@ final class Inputs {
         return input;
     }
 
-    /** Appends the counter of groups {@code [from, to)}. */
-    static void appendCounts(GroupColumn count, int from, int to, Int64Builder out) {
-        out.appendAll(count.longs(), from, to - from);
+    /** Adds one to the counter of the group of each row {@code [from, to)}. */
+    static void countRows(GroupColumn count, int[] groups, int from, int to) {
+        long[] v = count.longs();
+        for (int r = from; r < to; r++) {
+            v[groups[r]]++;
+        }
+    }
+
+    /** Adds one to the counter of the group of each non-null row {@code [from, to)} of {@code c}. */
+    static void countValues(GroupColumn count, ColumnVector c, int[] groups, int from, int to) {
+        long[] v = count.longs();
+        for (int r = from; r < to; r++) {
+            v[groups[r]] += c.isNull(r) ? 0 : 1;
+        }
     }
 
     /** Adds partial counters (never null) of rows {@code [from, to)} to their groups' counters. */

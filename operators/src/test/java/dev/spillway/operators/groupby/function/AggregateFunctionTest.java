@@ -45,21 +45,7 @@ class AggregateFunctionTest {
         for (DataType t : NUMERIC) {
             check(Sum.INSTANCE, t, vals -> {
                 List<Object> nn = nonNull(vals);
-                if (nn.isEmpty()) {
-                    return null;
-                }
-                if (t == DataType.FLOAT64) {
-                    double s = 0;
-                    for (Object v : nn) {
-                        s += (Double) v;
-                    }
-                    return s;
-                }
-                long s = 0;
-                for (Object v : nn) {
-                    s += ((Number) v).longValue();
-                }
-                return s;
+                return nn.isEmpty() ? null : sum(t, nn);
             });
             assertEquals(t == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.INT64, Sum.INSTANCE.resultType(t));
         }
@@ -81,14 +67,14 @@ class AggregateFunctionTest {
     @Test
     void minKeepsTheSmallestNonNullValue() {
         for (DataType t : ANY) {
-            check(Min.INSTANCE, t, vals -> nonNull(vals).stream().min(order(t)).orElse(null));
+            check(Extreme.MIN, t, vals -> nonNull(vals).stream().min(order(t)).orElse(null));
         }
     }
 
     @Test
     void maxKeepsTheLargestNonNullValue() {
         for (DataType t : ANY) {
-            check(Max.INSTANCE, t, vals -> nonNull(vals).stream().max(order(t)).orElse(null));
+            check(Extreme.MAX, t, vals -> nonNull(vals).stream().max(order(t)).orElse(null));
         }
     }
 
@@ -97,21 +83,7 @@ class AggregateFunctionTest {
         for (DataType t : NUMERIC) {
             check(Mean.INSTANCE, t, vals -> {
                 List<Object> nn = nonNull(vals);
-                if (nn.isEmpty()) {
-                    return null;
-                }
-                if (t == DataType.FLOAT64) {
-                    double s = 0;
-                    for (Object v : nn) {
-                        s += (Double) v;
-                    }
-                    return s / nn.size();
-                }
-                long s = 0;
-                for (Object v : nn) {
-                    s += ((Number) v).longValue();
-                }
-                return (double) s / nn.size();
+                return nn.isEmpty() ? null : sum(t, nn).doubleValue() / nn.size();
             });
             assertEquals(DataType.FLOAT64, Mean.INSTANCE.resultType(t));
         }
@@ -120,14 +92,14 @@ class AggregateFunctionTest {
     @Test
     void firstTakesTheEarliestRowNullIncluded() {
         for (DataType t : ANY) {
-            check(First.INSTANCE, t, vals -> vals.isEmpty() ? null : vals.getFirst());
+            check(Positional.FIRST, t, vals -> vals.isEmpty() ? null : vals.getFirst());
         }
     }
 
     @Test
     void lastTakesTheLatestRowNullIncluded() {
         for (DataType t : ANY) {
-            check(Last.INSTANCE, t, vals -> vals.isEmpty() ? null : vals.getLast());
+            check(Positional.LAST, t, vals -> vals.isEmpty() ? null : vals.getLast());
         }
     }
 
@@ -173,10 +145,10 @@ class AggregateFunctionTest {
         assertEquals("mean() needs an int32, int64 or float64 input, not boolean", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Sum.INSTANCE.resultType(null));
         assertEquals("sum() needs an int32, int64 or float64 input, not none", e.getMessage());
-        assertEquals(DataType.UTF8, Min.INSTANCE.resultType(DataType.UTF8));
+        assertEquals(DataType.UTF8, Extreme.MIN.resultType(DataType.UTF8));
         assertEquals(List.of("sum", "count", "len", "min", "max", "mean", "first", "last", "n_unique"),
-                List.of(Sum.INSTANCE, Count.INSTANCE, Len.INSTANCE, Min.INSTANCE, Max.INSTANCE, Mean.INSTANCE, First.INSTANCE,
-                        Last.INSTANCE, NUnique.INSTANCE).stream().map(AggregateFunction::name).toList());
+                List.of(Sum.INSTANCE, Count.INSTANCE, Len.INSTANCE, Extreme.MIN, Extreme.MAX, Mean.INSTANCE, Positional.FIRST,
+                        Positional.LAST, NUnique.INSTANCE).stream().map(AggregateFunction::name).toList());
     }
 
     // ------------------------------------------------------------------ harness
@@ -315,6 +287,22 @@ class AggregateFunctionTest {
         return values.stream().filter(v -> v != null).toList();
     }
 
+    /** The sum of non-null numeric {@code values} of type {@code t}: a Double for float64, a wrapping Long otherwise. */
+    private static Number sum(DataType t, List<Object> values) {
+        if (t == DataType.FLOAT64) {
+            double s = 0;
+            for (Object v : values) {
+                s += (Double) v;
+            }
+            return s;
+        }
+        long s = 0;
+        for (Object v : values) {
+            s += ((Number) v).longValue();
+        }
+        return s;
+    }
+
     /** The order min and max follow: float64 by {@link Double#compare}, strings by unsigned UTF-8 bytes. */
     private static Comparator<Object> order(DataType t) {
         return switch (t) {
@@ -333,7 +321,7 @@ class AggregateFunctionTest {
         assertEquals(List.of(StateType.nullable(DataType.INT64), StateType.counter()), Mean.INSTANCE.stateTypes(DataType.INT32));
         assertEquals(List.of(StateType.nullable(DataType.FLOAT64), StateType.counter()), Mean.INSTANCE.stateTypes(DataType.FLOAT64));
         assertEquals(List.of(StateType.nullable(DataType.UTF8), StateType.nullable(DataType.INT64)),
-                First.INSTANCE.stateTypes(DataType.UTF8));
+                Positional.FIRST.stateTypes(DataType.UTF8));
         assertTrue(StateType.nullable(DataType.INT64).startsNull());
         assertFalse(StateType.counter().startsNull());
     }

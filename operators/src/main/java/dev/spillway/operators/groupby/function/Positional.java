@@ -8,20 +8,29 @@ import dev.spillway.memory.Morsel;
 import java.util.List;
 
 /**
- * {@code first}: the value of the group's first row in input order, a null value included (same type).
- * States: that value, and its row's input position (null until a row), by which merges pick the
- * first row whatever order partial rows arrive in.
+ * {@code first} and {@code last}: the value of the group's first or last row in input order, a
+ * null value included (same type). States: that value, and its row's input position (null until
+ * a row), by which merges pick the first or last row whatever order partial rows arrive in. The
+ * two differ only in the sign the shared loop multiplies its position comparisons by, so its
+ * per-row code is the same for both.
  */
-public final class First implements AggregateFunction {
-    /** The function. */
-    public static final First INSTANCE = new First();
+public final class Positional implements AggregateFunction {
+    /** {@code first}. */
+    public static final Positional FIRST = new Positional("first", -1);
+    /** {@code last}. */
+    public static final Positional LAST = new Positional("last", 1);
 
-    private First() {
+    private final String name;
+    private final int sign;
+
+    private Positional(String name, int sign) {
+        this.name = name;
+        this.sign = sign;
     }
 
     @Override
     public String name() {
-        return "first";
+        return name;
     }
 
     @Override
@@ -36,13 +45,13 @@ public final class First implements AggregateFunction {
 
     @Override
     public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
-        Inputs.keepPositional(state[0], state[1], input, null, ordinalBase, groups, from, to, -1);
+        Inputs.keepPositional(state[0], state[1], input, null, ordinalBase, groups, from, to, sign);
     }
 
     @Override
     public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
         Inputs.keepPositional(state[0], state[1], partials.column(firstColumn), partials.column(firstColumn + 1), 0, groups,
-                from, to, -1);
+                from, to, sign);
     }
 
     @Override

@@ -8,19 +8,28 @@ import dev.spillway.memory.Morsel;
 import java.util.List;
 
 /**
- * {@code min}: the smallest non-null value of any type (of the input type; float64 in {@link Double#compare}
- * order, NaN largest; strings by UTF-8 bytes); null when none. State: that value, null until one.
+ * {@code min} and {@code max}: the smallest or the largest non-null value of any type (of the
+ * input type; float64 in {@link Double#compare} order, NaN largest; strings by UTF-8 bytes); null
+ * when none. State: that value, null until one. The two differ only in the sign the shared loop
+ * multiplies its comparisons by, so its per-row code is the same for both.
  */
-public final class Min implements AggregateFunction {
-    /** The function. */
-    public static final Min INSTANCE = new Min();
+public final class Extreme implements AggregateFunction {
+    /** {@code min}. */
+    public static final Extreme MIN = new Extreme("min", -1);
+    /** {@code max}. */
+    public static final Extreme MAX = new Extreme("max", 1);
 
-    private Min() {
+    private final String name;
+    private final int sign;
+
+    private Extreme(String name, int sign) {
+        this.name = name;
+        this.sign = sign;
     }
 
     @Override
     public String name() {
-        return "min";
+        return name;
     }
 
     @Override
@@ -35,12 +44,12 @@ public final class Min implements AggregateFunction {
 
     @Override
     public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
-        Inputs.keepExtreme(state[0], input, groups, from, to, -1);
+        Inputs.keepExtreme(state[0], input, groups, from, to, sign);
     }
 
     @Override
     public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
-        Inputs.keepExtreme(state[0], partials.column(firstColumn), groups, from, to, -1);
+        Inputs.keepExtreme(state[0], partials.column(firstColumn), groups, from, to, sign);
     }
 
     @Override

@@ -1,0 +1,51 @@
+package dev.spillway.operators.groupby.function;
+
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Int64Builder;
+import dev.spillway.memory.Morsel;
+
+import java.util.List;
+
+/**
+ * A function whose one state is an int64 counter that starts at zero and is its result
+ * ({@code count}, {@code len}, {@code n_unique}): partial counters add up, and a group finishes
+ * as its counter. Subclasses say only how rows are counted.
+ */
+abstract sealed class CounterFunction implements AggregateFunction permits Count, Len, NUnique {
+    private final String name;
+
+    CounterFunction(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final DataType resultType(DataType input) {
+        return DataType.INT64;
+    }
+
+    @Override
+    public final List<StateType> stateTypes(DataType input) {
+        return List.of(StateType.counter());
+    }
+
+    @Override
+    public final void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
+        Inputs.addCounts(state[0], partials.column(firstColumn), groups, from, to);
+    }
+
+    @Override
+    public final void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
+        ((Int64Builder) out).appendAll(state[0].longs(), from, to - from);
+    }
+
+    @Override
+    public final String toString() {
+        return name;
+    }
+}
