@@ -31,9 +31,9 @@ import java.util.List;
 /**
  * A parallel scan of one or more CSV files.
  *
- * <p>Each file is memory-mapped. One sequential, quote-aware pass (8 bytes at a time where a word
- * holds neither a quote nor a line break) cuts the data into splits at record boundaries sized to
- * about one morsel of rows, and records the line number each split starts on for error messages.
+ * <p>Each file is memory-mapped. One sequential, quote-aware pass ({@link CsvSplits}) cuts the data
+ * into splits at record boundaries sized to about one morsel of rows, and records the line number
+ * each split starts on for error messages.
  * Workers then claim splits and parse them in parallel straight into column builders: numbers and
  * dates are parsed from the mapped bytes, strings are copied once into the column. Each split
  * becomes one morsel whose sequence number is the split's index, so file order can be restored.
@@ -41,8 +41,6 @@ import java.util.List;
  */
 public final class CsvScan implements AutoCloseable {
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
-    private static final long MIN_SPLIT = 64 << 10;
-    private static final long MAX_SPLIT = 256L << 20;
 
     private final List<Path> files;
     private final CsvOptions options;
@@ -54,14 +52,11 @@ public final class CsvScan implements AutoCloseable {
     private final MemoryBudget budget;
     private final Arena arena = Arena.ofShared();
     private final List<MemorySegment> maps = new ArrayList<>();
-    private final List<Split> splits = new ArrayList<>();
+    private final List<CsvSplits.Split> splits = new ArrayList<>();
     private long targetSplitBytes;
     private int targetRows = Morsel.DEFAULT_ROWS;
     private boolean planned;
     private boolean closed;
-
-    private record Split(int file, long start, long end, long line) {
-    }
 
     /**
      * Creates a scan; files are opened when splits are planned (first {@link #source()} or
@@ -285,77 +280,9 @@ public final class CsvScan implements AutoCloseable {
                 }
                 line = 2;
             }
-            long target = targetSplitBytes > 0 ? targetSplitBytes : estimateSplitBytes(seg, start, targetRows);
-            cut(f, seg, start, line, target);
+            long target = targetSplitBytes > 0 ? targetSplitBytes : CsvSplits.estimateSplitBytes(seg, start, targetRows);
+            CsvSplits.cut(f, seg, start, line, target, (byte) options.quote(), splits);
         }
-    }
-
-    private static long estimateSplitBytes(MemorySegment seg, long start, int rows) {
-        long end = Math.min(seg.byteSize(), start + (1 << 20));
-        long lines = 0;
-        for (long p = start; p < end; p++) {
-            if (seg.get(ValueLayout.JAVA_BYTE, p) == '\n') {
-                lines++;
-            }
-        }
-        double bytesPerRow = lines == 0 ? 64 : (double) (end - start) / lines;
-        long min = rows < Morsel.DEFAULT_ROWS ? 1024 : MIN_SPLIT;
-        return Math.max(min, Math.min(MAX_SPLIT, (long) (bytesPerRow * rows)));
-    }
-
-    private void cut(int f, MemorySegment seg, long start, long firstLine, long target) {
-        long size = seg.byteSize();
-        if (start >= size) {
-            return;
-        }
-        long quoteWord = 0x0101010101010101L * (options.quote() & 0xFF);
-        long newlineWord = 0x0101010101010101L * '\n';
-        byte quote = (byte) options.quote();
-        boolean inQuotes = false;
-        long line = firstLine;
-        long splitStart = start;
-        long splitLine = firstLine;
-        long next = start + target;
-        long pos = start;
-        while (pos < size) {
-            if (pos + 8 <= size) {
-                // A word without quotes whose newlines cannot end a split (inside quotes, or
-                // before the next split point) only counts lines: one step per 8 bytes.
-                long w = seg.get(ValueLayout.JAVA_LONG_UNALIGNED, pos);
-                if (!hasByte(w, quoteWord) && (inQuotes || pos + 8 < next)) {
-                    line += countByte(w, newlineWord);
-                    pos += 8;
-                    continue;
-                }
-            }
-            byte b = seg.get(ValueLayout.JAVA_BYTE, pos);
-            pos++;
-            if (b == quote) {
-                inQuotes = !inQuotes;
-            } else if (b == '\n') {
-                line++;
-                if (!inQuotes && pos >= next && pos < size) {
-                    splits.add(new Split(f, splitStart, pos, splitLine));
-                    splitStart = pos;
-                    splitLine = line;
-                    next = pos + target;
-                }
-            }
-        }
-        splits.add(new Split(f, splitStart, size, splitLine));
-    }
-
-    /** Whether any byte of {@code w} equals the byte repeated in {@code pattern} (SWAR zero-byte test). */
-    private static boolean hasByte(long w, long pattern) {
-        long x = w ^ pattern;
-        return ((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0;
-    }
-
-    /** How many bytes of {@code w} equal the byte repeated in {@code pattern} (exact, no borrow across bytes). */
-    static int countByte(long w, long pattern) {
-        long x = w ^ pattern;
-        long t = (x & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL;
-        return Long.bitCount(~(t | x | 0x7F7F7F7F7F7F7F7FL));
     }
 
     /** Number of splits (= morsels) of this scan. */
@@ -369,7 +296,7 @@ public final class CsvScan implements AutoCloseable {
     /** Parses split {@code i} into a morsel with sequence number {@code i}; the caller owns it. */
     public Morsel parseSplit(int i) {
         plan();
-        Split s = splits.get(i);
+        CsvSplits.Split s = splits.get(i);
         Path file = files.get(s.file());
         MemorySegment seg = maps.get(s.file());
         CsvTokenizer tok = new CsvTokenizer(seg, file, options);

@@ -201,7 +201,7 @@ class CsvScanTest {
                 expected += v == '\n' ? 1 : 0;
                 w |= (v & 0xFFL) << (8 * b);
             }
-            assertEquals(expected, CsvScan.countByte(w, 0x0101010101010101L * '\n'), Long.toHexString(w));
+            assertEquals(expected, CsvSplits.countByte(w, 0x0101010101010101L * '\n'), Long.toHexString(w));
         }
     }
 
