@@ -20,6 +20,7 @@ import dev.spillway.event.PartitionEvicted;
 import dev.spillway.event.PartitionMerging;
 import dev.spillway.event.PartitionReloaded;
 import dev.spillway.event.PartitionRepartitioned;
+import dev.spillway.event.PartitionSplit;
 import dev.spillway.event.PartitionedSinkFinished;
 import dev.spillway.event.ProbeStarted;
 import dev.spillway.event.QueryFinished;
@@ -168,7 +169,7 @@ final class ProfileReport {
             case PartitionEvicted _, BlocksEvicted _ -> EVICTION;
             case MemoryReclaimed _ -> PRESSURE;
             case PartitionReloaded _ -> RELOAD;
-            case PartitionRepartitioned _, SkewDetected _, JoinBuildComplete _, ProbeStarted _, AggregationInputComplete _,
+            case PartitionRepartitioned _, PartitionSplit _, SkewDetected _, JoinBuildComplete _, ProbeStarted _, AggregationInputComplete _,
                     PartitionMerging _, SortRunSpilled _, SortInputComplete _, SortMergePass _, SortFinalMerge _,
                     SortDone _, RunSpilled _, MergeJoinDone _, AsofJoinDone _, AsofStateCompacted _, BacklogSpilled _,
                     MultiplexerInputComplete _, NestedLoopBuildComplete _, NestedLoopFinished _, TmpfsWarning _,

@@ -12,7 +12,7 @@ package dev.spillway.event;
  */
 public sealed interface SpillwayEvent permits
         PartitionEvicted, PartitionReloaded, PartitionRepartitioned, JoinBuildComplete, ProbeStarted,
-        AggregationInputComplete, PartitionMerging, SortRunSpilled, SortInputComplete, SortMergePass, SortFinalMerge,
+        AggregationInputComplete, PartitionMerging, PartitionSplit, SortRunSpilled, SortInputComplete, SortMergePass, SortFinalMerge,
         SortDone, RunSpilled, MergeJoinDone, AsofJoinDone, AsofStateCompacted, BacklogSpilled,
         MultiplexerInputComplete, BlocksEvicted, NestedLoopBuildComplete, NestedLoopFinished, MemoryReclaimed,
         TmpfsWarning, OpenFileLimit, StaleSweepFailed, CpuPinningUnavailable, CpuPinningFailed, WorkerLoopError,

@@ -46,7 +46,9 @@ class SpillwayEventLineTest {
         line("[spillway] group-by: evicting partition=0 bytes=1 file=/spill/q1/f-7.lz4", new PartitionEvicted("group-by", 0, 1, F));
         line("[spillway] group-by: input complete rows=40000 partial-rows=39000 partitions-spilled=256/256 on-disk=9000"
                 + " in-memory=0", new AggregationInputComplete("group-by", 40000, 39000, 256, 256, 9000, 0));
-        line("[spillway] group-by: merging partition=9 in-memory-rows=12 spilled-bytes=0", new PartitionMerging("group-by", 9, 12, 0));
+        line("[spillway] group-by: merging partition=9 in-memory-rows=12 spilled-bytes=0", new PartitionMerging("group-by", "9", 12, 0));
+        line("[spillway] group-by: splitting partition=9.3 level=2 rows=5000 estimated-bytes=280000 share-bytes=65536 fanout=16",
+                new PartitionSplit("group-by", "9.3", 2, 5000, 280000, 65536, 16));
     }
 
     @Test
@@ -129,7 +131,7 @@ class SpillwayEventLineTest {
     void everyPermittedRecordIsCovered() {
         // The test methods above build one of each; a new event must add its literal line here too.
         Set<String> covered = Set.of("PartitionEvicted", "PartitionReloaded", "PartitionRepartitioned", "JoinBuildComplete",
-                "ProbeStarted", "SkewDetected", "AggregationInputComplete", "PartitionMerging", "SortRunSpilled",
+                "ProbeStarted", "SkewDetected", "AggregationInputComplete", "PartitionMerging", "PartitionSplit", "SortRunSpilled",
                 "SortInputComplete", "SortMergePass", "SortFinalMerge", "SortDone", "RunSpilled", "MergeJoinDone",
                 "AsofJoinDone", "AsofStateCompacted", "BacklogSpilled", "MultiplexerInputComplete", "BlocksEvicted",
                 "NestedLoopBuildComplete", "NestedLoopFinished", "MemoryReclaimed", "TmpfsWarning", "OpenFileLimit",

@@ -278,6 +278,11 @@ public final class PartitionedStore extends RowStore {
         }
     }
 
+    /** Whether the store was built with a {@link RowHasher} (so it can {@link #repartition}). */
+    public boolean hasHasher() {
+        return hasher != null;
+    }
+
     private void requireHasher() {
         if (hasher == null) {
             throw new IllegalStateException(component + ": the store was built without a row hasher");

@@ -11,6 +11,7 @@ import dev.spillway.memory.Spillable;
 import dev.spillway.operators.FinalizeQueue;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.PartitionedStore;
+import dev.spillway.spill.RowHasher;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +75,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
     final PartitionedStore store;
     final PreAggregation pre;
     private final FinalizeQueue queue;
+    private volatile long mergeShareLimit;
     /** With n_unique: the second level, on the group keys alone. */
     private final HashAggregation outer;
     private volatile State state = State.CONSUMING;
@@ -102,7 +104,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         this.queue = queue;
         PartitionedStore s = null;
         try {
-            s = ctx.store(COMPONENT, layout.partialSchema()).partitioned(Hashing.PARTITION_BITS, 0, null);
+            s = ctx.store(COMPONENT, layout.partialSchema()).partitioned(Hashing.PARTITION_BITS, 0, splitHasher(layout));
             this.outer = layout.hasDistinct()
                     ? new HashAggregation(layout.merged(), ctx.withBudget(outputBudget.child(budget.name() + "-merge")), queue)
                     : null;
@@ -115,6 +117,40 @@ public final class HashAggregation implements Spillable, AutoCloseable {
         }
         this.store = s;
         this.pre = new PreAggregation(layout, pool, budget, store, outer != null);
+    }
+
+    /**
+     * What a partition too large to merge within its share is split by: a hash of the partial
+     * rows' group keys (a function of the keys alone, so a group stays in one sub-partition). None
+     * with n_unique, whose partitions fold into a second level instead, or without keys.
+     */
+    private static RowHasher splitHasher(AggLayout layout) {
+        int keys = layout.keyCount();
+        if (layout.hasDistinct() || keys == 0) {
+            return null;
+        }
+        return (m, out) -> {
+            for (int k = 0; k < keys; k++) {
+                Hashing.hashColumn(m.column(k), out, k > 0);
+            }
+        };
+    }
+
+    /**
+     * The memory one merging partition may use: the memory there is (what is free plus what the
+     * store could spill) over the partitions merging at once, halved for the partial morsels read
+     * beside the table.
+     */
+    long mergeShare() {
+        long cap = budget.effectiveCap();
+        long share = cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE
+                : Math.max(64L << 10, Math.min(cap, budget.available() + store.spillableBytes()) / (2L * queue.maxStarted()));
+        return mergeShareLimit > 0 ? Math.min(share, mergeShareLimit) : share;
+    }
+
+    /** Caps {@link #mergeShare} (tests: splitting without a large input). */
+    void limitMergeShare(long bytes) {
+        this.mergeShareLimit = bytes;
     }
 
     /** The layout (input, partial and output schemas). */

@@ -12,7 +12,9 @@
  *       {@link dev.spillway.operators.FinalizeQueue} unit per partition with rows, claimed by
  *       every puller of the source ({@link dev.spillway.operators.groupby.GroupBySource}); each
  *       merges its partition's in-memory and spilled partial rows into one table and streams its
- *       groups out one bounded morsel at a time, so partitions merge in parallel.</li>
+ *       groups out one bounded morsel at a time, so partitions merge in parallel. A partition whose
+ *       merge could outgrow its memory share is first split on the next hash bits into a child
+ *       store whose sub-partitions queue ahead of the others.</li>
  *   <li><b>The n_unique fold</b> ({@link dev.spillway.operators.groupby.DistinctFold}): with
  *       n_unique, partitions are chosen on the extended key; each merged partition is folded back
  *       to the group keys and fed to a second-level aggregation, whose own partitions join the

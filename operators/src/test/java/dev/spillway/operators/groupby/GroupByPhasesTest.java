@@ -1,5 +1,9 @@
 package dev.spillway.operators.groupby;
 
+import dev.spillway.event.EventSink;
+import dev.spillway.event.PartitionMerging;
+import dev.spillway.event.PartitionSplit;
+import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;
@@ -185,6 +189,29 @@ class GroupByPhasesTest {
     }
 
     @Test
+    void partitionsTooLargeForTheirShareAreSplitAndStayExact() throws Exception {
+        for (double force : new double[] {0, 1}) {
+            assertNoLeaks(mem -> {
+                List<List<Object>> rows = input(new Random(15), 5_000, 1_500);
+                List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+                // About 6 groups (some 400 bytes of merge table) per partition against a share of 64
+                // bytes: every partition splits, and its sub-partitions of two groups or more split
+                // again.
+                List<List<Object>> out = pullConcurrently(mem, PLAIN, rows, force, 3, 2, 64, events::add);
+                assertEquals(oracle(rows, false), byKey(out, 1), "force " + force);
+                List<PartitionSplit> splits = events.stream().filter(e -> e instanceof PartitionSplit)
+                        .map(e -> (PartitionSplit) e).toList();
+                assertTrue(splits.stream().anyMatch(s -> s.level() == 1), "first-level splits: " + splits.size());
+                assertTrue(splits.stream().anyMatch(s -> s.level() == 2 && s.partition().contains(".")),
+                        "sub-partitions split again, labelled parent.sub");
+                assertTrue(splits.stream().allMatch(s -> s.estimatedBytes() > s.shareBytes() && s.shareBytes() <= 64));
+                assertTrue(events.stream().anyMatch(e -> e instanceof PartitionMerging m && m.partition().chars().filter(c -> c == '.').count() == 2),
+                        "level-2 sub-partitions were merged");
+            });
+        }
+    }
+
+    @Test
     void aGlobalAggregateYieldsOneRowOnceWithParallelPullers() throws Exception {
         for (double force : new double[] {0, 1}) {
             assertNoLeaks(mem -> {
@@ -210,6 +237,12 @@ class GroupByPhasesTest {
      */
     private static List<List<Object>> pullConcurrently(LeakCheck.TestMemory mem, AggLayout layout, List<List<Object>> rows,
             double force, int threads, int workers) throws Exception {
+        return pullConcurrently(mem, layout, rows, force, threads, workers, 0, e -> { });
+    }
+
+    /** As above, with the merge share capped at {@code shareLimit} bytes (0: none) and the events sent to {@code events}. */
+    private static List<List<Object>> pullConcurrently(LeakCheck.TestMemory mem, AggLayout layout, List<List<Object>> rows,
+            double force, int threads, int workers, long shareLimit, EventSink events) throws Exception {
         List<List<Object>> out = new CopyOnWriteArrayList<>();
         Set<Long> sequences = ConcurrentHashMap.newKeySet();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
@@ -217,7 +250,8 @@ class GroupByPhasesTest {
              MemoryBudget query = mem.budget().child("q");
              SpillDirectory dir = sm.createQueryDirectory("q", query)) {
             HashAggregation agg = new HashAggregation(layout, OperatorContext.of(mem.pool(), query, dir).child("agg")
-                    .withOutputRows(64).withForceSpill(force), workers);
+                    .withOutputRows(64).withForceSpill(force).withEvents(events), workers);
+            agg.limitMergeShare(shareLimit);
             try (GroupBySource source = new GroupBySource(agg)) {
                 List<List<Object>> input = layout.keyCount() == 0
                         ? rows.stream().map(r -> List.of(r.get(1), r.get(3))).toList() : rows;
