@@ -1,5 +1,6 @@
 package dev.spillway.operators.groupby.function;
 
+import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Float64Vector;
@@ -165,6 +166,13 @@ final class Inputs {
                 at[g] = o;
                 value.store(g, values, r);
             }
+        }
+    }
+
+    /** Appends groups {@code from .. to} of a state column to {@code out}: the finish of a function whose result is its state. */
+    static void appendValues(GroupColumn st, int from, int to, ColumnBuilder out) {
+        for (int g = from; g < to; g++) {
+            st.appendTo(out, g);
         }
     }
 }

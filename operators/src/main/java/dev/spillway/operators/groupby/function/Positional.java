@@ -1,6 +1,5 @@
 package dev.spillway.operators.groupby.function;
 
-import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Morsel;
@@ -14,28 +13,14 @@ import java.util.List;
  * two differ only in the sign the shared loop multiplies its position comparisons by, so its
  * per-row code is the same for both.
  */
-public final class Positional implements AggregateFunction {
+public final class Positional extends SignedFunction {
     /** {@code first}. */
     public static final Positional FIRST = new Positional("first", -1);
     /** {@code last}. */
     public static final Positional LAST = new Positional("last", 1);
 
-    private final String name;
-    private final int sign;
-
     private Positional(String name, int sign) {
-        this.name = name;
-        this.sign = sign;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public DataType resultType(DataType input) {
-        return input;
+        super(name, sign);
     }
 
     @Override
@@ -52,17 +37,5 @@ public final class Positional implements AggregateFunction {
     public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
         Inputs.keepPositional(state[0], state[1], partials.column(firstColumn), partials.column(firstColumn + 1), 0, groups,
                 from, to, sign);
-    }
-
-    @Override
-    public void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
-        for (int g = from; g < to; g++) {
-            state[0].appendTo(out, g);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }

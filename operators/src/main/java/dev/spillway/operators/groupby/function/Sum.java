@@ -45,9 +45,7 @@ public final class Sum implements AggregateFunction {
 
     @Override
     public void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
-        for (int g = from; g < to; g++) {
-            state[0].appendTo(out, g);
-        }
+        Inputs.appendValues(state[0], from, to, out);
     }
 
     @Override
