@@ -31,6 +31,8 @@ public final class MemoryBudget implements AutoCloseable {
     private final String name;
     private final MemoryBudget parent;
     private final long cap;
+    /** The smallest cap from here to the root: what this budget's reservations can really reach. */
+    private final long effectiveCap;
     private final PaddedCounter reserved = new PaddedCounter();
     private final Set<MemoryBudget> children = ConcurrentHashMap.newKeySet();
     private volatile MemoryManager manager;
@@ -43,6 +45,7 @@ public final class MemoryBudget implements AutoCloseable {
         this.name = name;
         this.parent = parent;
         this.cap = cap;
+        this.effectiveCap = parent == null ? cap : Math.min(cap, parent.effectiveCap);
     }
 
     /** Creates a root (process-level) budget with the given hard cap in bytes. */
@@ -157,7 +160,10 @@ public final class MemoryBudget implements AutoCloseable {
     /**
      * Reserves on {@code b} and then its ancestors; rolls {@code b} back if an ancestor refuses.
      * Peaks are raised on the way back, once every level above accepted, so a rolled-back attempt
-     * never counts towards a high-water mark. Recursion depth is the tree's depth (3 or 4).
+     * never counts towards a high-water mark. Another thread's attempt may still be inside
+     * {@code b}'s count while an ancestor refuses it, so a peak is clamped to what the caps above
+     * allow: a budget under a capped root never reports a peak above that cap. Recursion depth is
+     * the tree's depth (3 or 4).
      */
     private static MemoryBudget reservePath(MemoryBudget b, long bytes) {
         long after = b.tryAdd(bytes);
@@ -169,7 +175,7 @@ public final class MemoryBudget implements AutoCloseable {
             b.reserved.getAndAdd(-bytes);
             return refuser;
         }
-        b.reserved.raisePeak(after);
+        b.reserved.raisePeak(Math.min(after, b.effectiveCap));
         return null;
     }
 
@@ -234,11 +240,7 @@ public final class MemoryBudget implements AutoCloseable {
 
     /** The smallest cap on the path from this budget to the root. */
     public long effectiveCap() {
-        long c = cap;
-        for (MemoryBudget b = parent; b != null; b = b.parent) {
-            c = Math.min(c, b.cap);
-        }
-        return c;
+        return effectiveCap;
     }
 
     /** Bytes currently reserved here, including the children's reservations. */
