@@ -28,43 +28,60 @@ public final class ChunkBuilder implements AutoCloseable {
         }
     }
 
-    /** Appends row {@code row} of {@code m}, which has this chunk's schema. */
-    public void append(Morsel m, int row) {
-        for (int c = 0; c < builders.size(); c++) {
-            builders.get(c).appendFrom(m.column(c), row);
+    /**
+     * Appends the rows {@code rowIds[from .. to)} (native int32 row numbers) of {@code m}, which has
+     * this chunk's schema, a batch at a time per column. All or nothing, as {@link #appendRange}.
+     */
+    public void appendRows(Morsel m, MemorySegment rowIds, int from, int to) {
+        int[] rowBuf = new int[Math.min(GATHER_BATCH, Math.max(0, to - from))];
+        ColumnVector[][] sources = sources(m);
+        for (int start = from; start < to; start += rowBuf.length) {
+            int count = Math.min(rowBuf.length, to - start);
+            MemorySegment.copy(rowIds, ValueLayout.JAVA_INT_UNALIGNED, 4L * start, rowBuf, 0, count);
+            gather(sources, rowBuf, count);
         }
-        rows++;
     }
 
     /**
-     * Appends the rows {@code rowIds[from .. to)} (native int32 row numbers) of {@code m}, which has
-     * this chunk's schema, a batch at a time per column. All or nothing: when a reservation fails,
-     * every column is cut back to the rows it had and the exception propagates, so the chunk stays
-     * consistent (and whole) for whoever closes or seals it.
+     * Appends rows {@code from .. to} of {@code m}, which has this chunk's schema, a batch at a
+     * time per column. All or nothing: when a reservation fails, every column is cut back to the
+     * rows it had and the exception propagates, so the chunk stays consistent (and whole) for
+     * whoever closes or seals it.
      */
-    public void appendRows(Morsel m, MemorySegment rowIds, int from, int to) {
-        int batch = Math.min(GATHER_BATCH, Math.max(0, to - from));
-        int[] rowBuf = new int[batch];
+    public void appendRange(Morsel m, int from, int to) {
+        int[] rowBuf = new int[Math.min(GATHER_BATCH, Math.max(0, to - from))];
+        ColumnVector[][] sources = sources(m);
+        for (int start = from; start < to; start += rowBuf.length) {
+            int count = Math.min(rowBuf.length, to - start);
+            for (int k = 0; k < count; k++) {
+                rowBuf[k] = start + k;
+            }
+            gather(sources, rowBuf, count);
+        }
+    }
+
+    private ColumnVector[][] sources(Morsel m) {
         ColumnVector[][] sources = new ColumnVector[builders.size()][];
         for (int c = 0; c < sources.length; c++) {
             sources[c] = new ColumnVector[] {m.column(c)};
         }
-        for (int start = from; start < to; start += batch) {
-            int count = Math.min(batch, to - start);
-            MemorySegment.copy(rowIds, ValueLayout.JAVA_INT_UNALIGNED, 4L * start, rowBuf, 0, count);
-            int c = 0;
-            try {
-                for (; c < sources.length; c++) {
-                    builders.get(c).appendGather(sources[c], null, rowBuf, count);
-                }
-            } catch (RuntimeException | Error e) {
-                for (int done = 0; done < c; done++) {
-                    builders.get(done).truncate(rows);
-                }
-                throw e;
+        return sources;
+    }
+
+    /** Appends rows {@code rows[0 .. count)} of every column, or none of them. */
+    private void gather(ColumnVector[][] sources, int[] rows, int count) {
+        int c = 0;
+        try {
+            for (; c < sources.length; c++) {
+                builders.get(c).appendGather(sources[c], null, rows, count);
             }
-            rows += count;
+        } catch (RuntimeException | Error e) {
+            for (int done = 0; done < c; done++) {
+                builders.get(done).truncate(this.rows);
+            }
+            throw e;
         }
+        this.rows += count;
     }
 
     public int rows() {

@@ -217,7 +217,7 @@ public final class Hashing {
      * @return partition boundaries: the rows of partition p are {@code perm[bounds[p] .. bounds[p+1])}
      */
     public static int[] groupByPartition(MemorySegment hashes, int n, int shift, int bits, boolean[] keep, MemorySegment perm) {
-        partition(0, shift, bits);
+        partition(0, shift, bits); // rejects invalid bits once, not per row
         int fanout = 1 << bits;
         int drop = 64 - bits;
         int[] bounds = new int[fanout + 1];

@@ -50,7 +50,7 @@ class ChunkBuilderTest {
     }
 
     @Test
-    void appendRowsGathersTheChosenRowsInOrderAcrossBatches() {
+    void appendRowsAndRangesGatherTheirRowsInOrderAcrossBatches() {
         assertNoLeaks(mem -> {
             Random random = new Random(42);
             try (Morsel src = source(mem.pool(), mem.budget(), 5000);
@@ -61,14 +61,18 @@ class ChunkBuilderTest {
                     chosen[k] = random.nextInt(5000);
                     ids.segment().setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, k, chosen[k]);
                 }
-                chunk.append(src, 7);
+                chunk.appendRange(src, 7, 8);
                 chunk.appendRows(src, ids.segment(), 100, 2600);
                 chunk.appendRows(src, ids.segment(), 2600, 2600);
+                chunk.appendRange(src, 1000, 3100);
                 try (Morsel sealed = chunk.seal()) {
-                    assertEquals(2501, sealed.rowCount());
+                    assertEquals(4601, sealed.rowCount());
                     assertEquals(expectedRow(7), row(sealed, 0));
                     for (int k = 100; k < 2600; k++) {
                         assertEquals(expectedRow(chosen[k]), row(sealed, k - 99), "row " + (k - 99));
+                    }
+                    for (int i = 1000; i < 3100; i++) {
+                        assertEquals(expectedRow(i), row(sealed, 2501 + i - 1000), "range row " + i);
                     }
                 }
             }
@@ -92,6 +96,8 @@ class ChunkBuilderTest {
                     for (int c = 0; c < SCHEMA.size(); c++) {
                         assertEquals(10, chunk.column(c).length(), "column " + c);
                     }
+                    assertThrows(MemoryLimitExceededException.class, () -> chunk.appendRange(src, 10, 2000));
+                    assertEquals(10, chunk.rows());
                     chunk.appendRows(src, ids.segment(), 1990, 2000);
                     try (Morsel sealed = chunk.seal()) {
                         assertEquals(20, sealed.rowCount());

@@ -1,5 +1,6 @@
 package dev.spillway.operators;
 
+import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -66,6 +67,20 @@ public final class FinalizeQueue implements AutoCloseable {
     /** Most units started at once. */
     public int maxStarted() {
         return maxStarted;
+    }
+
+    /**
+     * One started unit's share of the memory: what is free in {@code budget} plus
+     * {@code reclaimable} (what spilling could free), bounded by the cap, over {@code parts} times
+     * the {@code maxStarted} units started at once; at least 64 KiB. Unbounded (a quarter of
+     * {@code Long.MAX_VALUE}) without a cap.
+     */
+    public static long memoryShare(MemoryBudget budget, long reclaimable, int parts, int maxStarted) {
+        long cap = budget.effectiveCap();
+        if (cap == MemoryBudget.UNLIMITED) {
+            return Long.MAX_VALUE / 4;
+        }
+        return Math.max(64L << 10, Math.min(cap, budget.available() + reclaimable) / ((long) parts * maxStarted));
     }
 
     /** Queues a unit; it is started after the units queued before it. */

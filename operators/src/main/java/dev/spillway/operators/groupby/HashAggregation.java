@@ -142,9 +142,7 @@ public final class HashAggregation implements Spillable, AutoCloseable {
      * beside the table.
      */
     long mergeShare() {
-        long cap = budget.effectiveCap();
-        long share = cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE
-                : Math.max(64L << 10, Math.min(cap, budget.available() + store.spillableBytes()) / (2L * queue.maxStarted()));
+        long share = FinalizeQueue.memoryShare(budget, store.spillableBytes(), 2, queue.maxStarted());
         return mergeShareLimit > 0 ? Math.min(share, mergeShareLimit) : share;
     }
 

@@ -2,6 +2,7 @@ package dev.spillway.operators.join;
 
 import dev.spillway.event.EventSink;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.operators.FinalizeQueue;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.PartitionedStore;
 
@@ -69,10 +70,8 @@ final class FinalizeContext {
      */
     long chunkLimit() {
         MemoryBudget budget = ctx.budget();
-        long cap = budget.effectiveCap();
         long others = Math.max(0, budget.spillable() - (join == null ? 0 : join.spillableBytes()));
-        long limit = Math.max(64L << 10, cap == MemoryBudget.UNLIMITED ? Long.MAX_VALUE / 4
-                : Math.min(cap, budget.available() + others) / (3L * maxStarted));
+        long limit = FinalizeQueue.memoryShare(budget, others, 3, maxStarted);
         return reloadLimit > 0 ? Math.min(limit, reloadLimit) : limit;
     }
 

@@ -152,7 +152,6 @@ public final class NestedLoopJoin implements AutoCloseable {
     /** A worker's unsealed build rows; sealed into a block when full and at {@link #flush}. */
     public final class BuildBuffer implements AutoCloseable {
         private ChunkBuilder open;
-        private int[] rows = new int[0];
 
         private BuildBuffer() {
         }
@@ -167,18 +166,7 @@ public final class NestedLoopJoin implements AutoCloseable {
                         open = new ChunkBuilder(store.schema(), pool, budget, Math.min(blockRows, n - from));
                     }
                     int take = Math.min(n - from, blockRows - open.rows());
-                    if (rows.length < take) {
-                        rows = new int[take];
-                    }
-                    for (int k = 0; k < take; k++) {
-                        rows[k] = from + k;
-                    }
-                    for (int c = 0; c < m.columnCount(); c++) {
-                        open.column(c).appendGather(new ColumnVector[] {m.column(c)}, null, rows, take);
-                    }
-                    for (int k = 0; k < take; k++) {
-                        open.rowAppended();
-                    }
+                    open.appendRange(m, from, from + take);
                     from += take;
                     if (open.rows() >= blockRows || open.byteSize() >= blockBytes) {
                         flush();
