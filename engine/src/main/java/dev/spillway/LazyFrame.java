@@ -770,6 +770,8 @@ public final class LazyFrame {
             throw e;
         } finally {
             recorder.close();
+            // Between queries the pool keeps only part of its reserve resident.
+            engine.pool().releaseIdle();
         }
     }
 

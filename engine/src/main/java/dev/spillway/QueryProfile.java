@@ -84,13 +84,14 @@ public final class QueryProfile {
     private final int partitionsSpilled;
     private final long reclaims;
     private final long bytesReclaimed;
+    private final ProcessMemory process;
     private final List<PipelineRow> pipelines;
     private final List<OperatorMemory> operators;
     private final List<Sample> samples;
     private final List<Event> events;
 
     QueryProfile(String query, String plan, boolean succeeded, long wallNanos, long resultRows, long peakBytes, long capBytes,
-            long[] spill, int partitionsSpilled, long reclaims, long bytesReclaimed, List<PipelineRow> pipelines,
+            long[] spill, int partitionsSpilled, long reclaims, long bytesReclaimed, ProcessMemory process, List<PipelineRow> pipelines,
             List<OperatorMemory> operators, List<Sample> samples, List<Event> events) {
         this.query = query;
         this.plan = plan;
@@ -107,6 +108,7 @@ public final class QueryProfile {
         this.partitionsSpilled = partitionsSpilled;
         this.reclaims = reclaims;
         this.bytesReclaimed = bytesReclaimed;
+        this.process = process;
         this.pipelines = List.copyOf(pipelines);
         this.operators = List.copyOf(operators);
         this.samples = List.copyOf(samples);
@@ -198,6 +200,16 @@ public final class QueryProfile {
         return pipelines;
     }
 
+    /**
+     * The process's resident memory while the query ran: the largest RSS, anonymous and file-backed
+     * figures seen by the {@value QueryRecorder#SAMPLE_MILLIS} ms samples (each its own maximum),
+     * and the process's high-water mark at the end (since the process started, so it includes
+     * earlier queries). Beside {@link #peakBytes()}, it tells how far the process is from the cap.
+     */
+    public ProcessMemory process() {
+        return process;
+    }
+
     /** Sampled peak memory per operator. */
     public List<OperatorMemory> operators() {
         return operators;
@@ -233,6 +245,11 @@ public final class QueryProfile {
             }
         }
         sb.append("memory: peak ").append(Bytes.format(peakBytes)).append(" of cap ").append(capText()).append('\n');
+        if (process.hwmBytes() > 0) {
+            sb.append("process: peak RSS ").append(Bytes.format(process.rssBytes())).append(" (anonymous ")
+                    .append(Bytes.format(process.anonBytes())).append(", file-backed ").append(Bytes.format(process.fileBytes()))
+                    .append("), process high-water ").append(Bytes.format(process.hwmBytes())).append('\n');
+        }
         sb.append("spill: ").append(partitionsSpilled).append(" partitions, ").append(spillFiles).append(" files, written ")
                 .append(Bytes.format(spilledRawBytes)).append(" raw / ").append(Bytes.format(spilledCompressedBytes))
                 .append(" compressed, read back ").append(Bytes.format(readBackBytes)).append(" (")
@@ -273,6 +290,10 @@ public final class QueryProfile {
                 .append(",\"partitionsSpilled\":").append(partitionsSpilled)
                 .append(",\"reclaims\":").append(reclaims)
                 .append(",\"bytesReclaimed\":").append(bytesReclaimed)
+                .append(",\"peakRssBytes\":").append(process.rssBytes())
+                .append(",\"peakRssAnonBytes\":").append(process.anonBytes())
+                .append(",\"peakRssFileBytes\":").append(process.fileBytes())
+                .append(",\"processHwmBytes\":").append(process.hwmBytes())
                 .append(",\"plan\":").append(json(plan))
                 .append(",\"pipelines\":[");
         for (int i = 0; i < pipelines.size(); i++) {

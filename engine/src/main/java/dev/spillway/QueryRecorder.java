@@ -49,6 +49,8 @@ final class QueryRecorder implements AutoCloseable {
     private final Thread sampler;
     private volatile QueryHandle handle;
     private volatile boolean stopped;
+    /** The largest process figures sampled (written by the sampler, then by {@link #finish}). */
+    private volatile ProcessMemory processPeak = ProcessMemory.read();
 
     QueryRecorder(Spillway engine, String name, MemoryBudget budget, SpillDirectory spills, long cap) {
         this.engine = engine;
@@ -116,6 +118,7 @@ final class QueryRecorder implements AutoCloseable {
         for (MemoryBudget child : budget.children()) {
             operatorPeaks.merge(child.name(), child.reserved(), Math::max);
         }
+        processPeak = processPeak.max(ProcessMemory.read());
         QueryProfile.Sample s = new QueryProfile.Sample(System.nanoTime() - t0, budget.reserved(), spills.bytesOnDisk(),
                 spills.stats().bytesWrittenCompressed(), rows);
         synchronized (samples) {
@@ -168,7 +171,7 @@ final class QueryRecorder implements AutoCloseable {
             sm = List.copyOf(samples);
         }
         QueryProfile profile = new QueryProfile(name, plan, succeeded, wall, resultRows, budget.peak(), cap, spill,
-                evictions.get(), reclaims, bytesReclaimed, rows, ops, sm, ev);
+                evictions.get(), reclaims, bytesReclaimed, processPeak, rows, ops, sm, ev);
         finished.end();
         if (finished.shouldCommit()) {
             finished.query = name;
@@ -179,6 +182,7 @@ final class QueryRecorder implements AutoCloseable {
             finished.spilledRawBytes = profile.spilledRawBytes();
             finished.spilledStoredBytes = profile.spilledCompressedBytes();
             finished.readBackBytes = profile.readBackBytes();
+            finished.peakRssBytes = profile.process().rssBytes();
             finished.commit();
         }
         return profile;

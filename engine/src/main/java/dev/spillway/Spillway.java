@@ -86,6 +86,7 @@ public final class Spillway implements AutoCloseable {
         this.progress = progress;
         this.pool = new BlockPool();
         this.budget = MemoryBudget.root("spillway", config.memoryLimit());
+        pool.chargeIdleTo(budget);
         this.unlimited = MemoryBudget.root("spillway-in-memory", MemoryBudget.UNLIMITED);
         this.owned = budget.child("frames");
         SpillManager sm = null;

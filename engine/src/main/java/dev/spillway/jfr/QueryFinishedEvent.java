@@ -50,4 +50,9 @@ public final class QueryFinishedEvent extends jdk.jfr.Event {
     @Label("Read Back")
     @DataAmount
     public long readBackBytes;
+
+    /** The largest resident set size of the process sampled while the query ran. */
+    @Label("Peak RSS")
+    @DataAmount
+    public long peakRssBytes;
 }

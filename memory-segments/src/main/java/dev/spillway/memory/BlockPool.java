@@ -5,46 +5,73 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Recycles native memory in fixed-size blocks (1 MiB by default) carved from long-lived shared
- * arenas, so no {@link Arena} is created or closed per morsel (closing a shared arena performs a
- * handshake with every thread).
+ * Recycles native memory in fixed-size blocks (1 MiB by default) carved from slabs mapped straight
+ * from the OS, so no {@link Arena} is created or closed per morsel (closing a shared arena performs
+ * a handshake with every thread), and gives idle pages back to the OS.
  *
  * <p>Requests up to a block are served from power-of-two size classes (small pieces keep the
  * per-partition buffers of 256-way partitioned operators cheap), from {@value #MIN_PIECE}
  * bytes up to the block size; a block taken for a smaller class is cut into pieces of that class.
- * Free pieces wait on a lock-free LIFO per class (recently freed memory is warm in cache). Requests
- * larger than a block get a dedicated shared arena, closed when the buffer is freed.
+ * Requests larger than a block get a mapping of their own, unmapped when the buffer is freed.
  *
- * <p>Every buffer handed out is charged to a {@link MemoryBudget} (its rounded-up capacity) before
- * any memory is touched. Memory held by the pool but not handed out is not charged, and is returned
- * to the OS only when the pool closes. Pieces are not coalesced: a block once cut for a size class
- * stays in that class, so what the pool retains is bounded by the sum over size classes of each
- * class's high-water mark, plus one slab — not by the high-water mark of all classes together.
- * One pool usually serves a whole process.
+ * <p><b>Resident and released pieces.</b> Each size class keeps two lock-free LIFO lists of free
+ * pieces: <i>warm</i> pieces were handed out before and their pages are resident (recently freed
+ * memory is warm in cache and costs no page fault), <i>cold</i> pieces have no resident pages —
+ * fresh from a slab, or released with {@code madvise(MADV_DONTNEED)}. Allocation prefers warm
+ * pieces. The bytes of warm pieces are the pool's {@link #retainedBytes() retained} memory: memory
+ * the process holds that no buffer uses. When they exceed the pool's reserve, the pieces of 64 KiB
+ * or more are released (largest classes first) until half the reserve is left; under pressure
+ * (below) every piece of a page or more can go, pieces below a page stay warm. Slabs are only unmapped when the pool closes, but released pages cost address space,
+ * not memory.
+ *
+ * <p><b>The cap covers the pool.</b> Every buffer handed out is charged to a {@link MemoryBudget}
+ * (its rounded-up capacity) before its memory is touched. A pool {@link #chargeIdleTo attached} to
+ * a root budget makes its retained memory count against that root's cap too: a reservation that
+ * would make reserved + retained exceed the cap first releases retained pages, then spills. So the
+ * resident native memory of the engine stays within its cap at every moment, not only the sum of
+ * the reservations. One pool usually serves a whole engine.
  */
 public final class BlockPool implements AutoCloseable {
     /** Default block size: 128k int64 values. */
     public static final long DEFAULT_BLOCK_SIZE = 1L << 20;
     /** Smallest piece handed out. */
     public static final long MIN_PIECE = 256;
-    /** Alignment of every buffer (a cache line; pieces are also page-size multiples). */
+    /** Alignment of every buffer (a cache line; pieces of a page or more are also page-aligned). */
     public static final long ALIGNMENT = 64;
-    /** Largest request accepted (rounding it up to {@link #ALIGNMENT} stays positive). */
-    public static final long MAX_ALLOCATION = Long.MAX_VALUE & -ALIGNMENT;
+    /** Largest request accepted (rounding it up to a page stays positive). */
+    public static final long MAX_ALLOCATION = Long.MAX_VALUE & -OsMemory.PAGE;
+    /** Retained memory kept resident by default, before idle pages go back to the OS. */
+    public static final long DEFAULT_RESERVE = 64L << 20;
     private static final long SLAB_BYTES = 16L << 20;
+    /**
+     * The smallest piece given back when retained memory outgrows the reserve: releasing a page
+     * costs a system call and a page fault at its next use, worth it for big pieces only. Under
+     * pressure pieces down to a page go.
+     */
+    private static final long IDLE_RELEASE_PIECE = 64L << 10;
 
     private final long blockSize;
     private final int classes;
     private final int blocksPerSlab;
-    private final List<ConcurrentLinkedDeque<MemorySegment>> free;
-    private final List<Arena> slabs = new ArrayList<>();
+    /** The smallest class whose pieces are whole pages (they can be released one by one). */
+    private final int firstPageClass;
+    /** The smallest class released when retained memory outgrows the reserve (not under pressure). */
+    private final int firstIdleClass;
+    private final List<ConcurrentLinkedDeque<MemorySegment>> warm;
+    private final List<ConcurrentLinkedDeque<MemorySegment>> cold;
+    private final Arena slabArena = Arena.ofShared();
     private final Object slabLock = new Object();
     private final AtomicLong outstanding = new AtomicLong();
-    private final AtomicLong retainedBytes = new AtomicLong();
+    private final AtomicLong mappedBytes = new AtomicLong();
     private final AtomicLong dedicatedBytes = new AtomicLong();
+    private final PaddedCounter retained = new PaddedCounter();
+    private final AtomicLong releasedBytes = new AtomicLong();
+    private final AtomicBoolean trimming = new AtomicBoolean();
+    private volatile long reserve = DEFAULT_RESERVE;
     private volatile boolean closed;
 
     /** A pool of {@link #DEFAULT_BLOCK_SIZE} blocks. */
@@ -58,23 +85,63 @@ public final class BlockPool implements AutoCloseable {
      * @throws IllegalArgumentException unless {@code blockSize} is a power of two of at least 4096
      */
     public BlockPool(long blockSize) {
-        if (blockSize < 4096 || Long.bitCount(blockSize) != 1) {
+        if (blockSize < OsMemory.PAGE || Long.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("block size must be a power of two >= 4096, got " + blockSize);
         }
         this.blockSize = blockSize;
         this.classes = Long.numberOfTrailingZeros(blockSize) - Long.numberOfTrailingZeros(MIN_PIECE) + 1;
+        this.firstPageClass = Long.numberOfTrailingZeros(OsMemory.PAGE) - Long.numberOfTrailingZeros(MIN_PIECE);
+        this.firstIdleClass = Math.min(classes - 1, Long.numberOfTrailingZeros(IDLE_RELEASE_PIECE) - Long.numberOfTrailingZeros(MIN_PIECE));
         // Slabs of 16 MiB for the default block size; small-block pools (tests, constant folding) take 64 blocks.
         this.blocksPerSlab = (int) Math.max(1, Math.min(SLAB_BYTES / blockSize, 64));
-        List<ConcurrentLinkedDeque<MemorySegment>> lists = new ArrayList<>(classes);
+        List<ConcurrentLinkedDeque<MemorySegment>> w = new ArrayList<>(classes);
+        List<ConcurrentLinkedDeque<MemorySegment>> c = new ArrayList<>(classes);
         for (int i = 0; i < classes; i++) {
-            lists.add(new ConcurrentLinkedDeque<>());
+            w.add(new ConcurrentLinkedDeque<>());
+            c.add(new ConcurrentLinkedDeque<>());
         }
-        this.free = List.copyOf(lists);
+        this.warm = List.copyOf(w);
+        this.cold = List.copyOf(c);
     }
 
     /** The block size. */
     public long blockSize() {
         return blockSize;
+    }
+
+    /**
+     * Makes this pool's {@link #retainedBytes() retained} memory count against {@code root}'s cap,
+     * and keeps at most {@code min(reserve, cap / 4)} of it resident between queries.
+     *
+     * @throws IllegalArgumentException when {@code root} is not a root budget
+     * @throws IllegalStateException    when {@code root} already counts another pool
+     */
+    public void chargeIdleTo(MemoryBudget root) {
+        root.countIdle(this);
+        reserve = Math.min(reserve, Math.max(blockSize, root.cap() / 4));
+    }
+
+    /**
+     * Sets how much retained memory stays resident before idle pages are given back to the OS
+     * (0: give back every free page at once).
+     */
+    public void reserve(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("pool reserve must be >= 0, got " + bytes);
+        }
+        reserve = bytes;
+        if (retained.getAcquire() > bytes) {
+            trim(bytes / 2, firstIdleClass);
+        }
+    }
+
+    /**
+     * Gives back the pages of free pieces of a page or more until at most half the reserve stays
+     * retained: for an engine between queries, when nothing will reuse the memory soon. Returns
+     * the bytes released.
+     */
+    public long releaseIdle() {
+        return trim(reserve / 2, firstPageClass);
     }
 
     /**
@@ -93,7 +160,7 @@ public final class BlockPool implements AutoCloseable {
             Arena arena = null;
             try {
                 arena = Arena.ofShared();
-                MemorySegment seg = arena.allocate(size, ALIGNMENT);
+                MemorySegment seg = OsMemory.map(size, arena);
                 dedicatedBytes.addAndGet(size);
                 outstanding.incrementAndGet();
                 return new NativeBuffer(seg, budget, this, -1, arena);
@@ -107,15 +174,28 @@ public final class BlockPool implements AutoCloseable {
         }
         int sizeClass = sizeClassOf(checkSize(bytes));
         long size = MIN_PIECE << sizeClass;
-        budget.reserve(size);
+        // Take the piece before charging: a warm piece leaves the retained count as the budget's
+        // grows, so reserved + retained never counts it twice.
+        MemorySegment seg = warm.get(sizeClass).pollFirst();
+        boolean fromWarm = seg != null;
+        if (fromWarm) {
+            retained.getAndAdd(-size);
+        } else {
+            seg = takeCold(sizeClass);
+        }
         try {
-            MemorySegment seg = take(sizeClass);
-            outstanding.incrementAndGet();
-            return new NativeBuffer(seg, budget, this, sizeClass, null);
+            budget.reserve(size);
         } catch (RuntimeException | Error e) {
-            budget.release(size);
+            if (fromWarm) {
+                retained.getAndAdd(size);
+                warm.get(sizeClass).offerFirst(seg);
+            } else {
+                cold.get(sizeClass).offerFirst(seg);
+            }
             throw e;
         }
+        outstanding.incrementAndGet();
+        return new NativeBuffer(seg, budget, this, sizeClass, null);
     }
 
     /** Like {@link #allocate} but the memory is zero-filled. */
@@ -126,14 +206,15 @@ public final class BlockPool implements AutoCloseable {
     }
 
     /**
-     * The capacity a request of {@code bytes} gets (what the budget is charged).
+     * The capacity a request of {@code bytes} gets (what the budget is charged): its size class up
+     * to a block, whole pages above.
      *
      * @throws IllegalArgumentException when {@code bytes} is negative or too large to round up
      */
     public long capacityFor(long bytes) {
         checkSize(bytes);
         if (bytes > blockSize) {
-            return (bytes + ALIGNMENT - 1) & -ALIGNMENT;
+            return (bytes + OsMemory.PAGE - 1) & -OsMemory.PAGE;
         }
         return MIN_PIECE << sizeClassOf(bytes);
     }
@@ -142,7 +223,7 @@ public final class BlockPool implements AutoCloseable {
         if (bytes < 0) {
             throw new IllegalArgumentException("cannot allocate a negative size: " + bytes);
         }
-        // Rounding up to the alignment must not overflow into a negative size, which the budget
+        // Rounding up to a page must not overflow into a negative size, which the budget
         // would report as a confusing "negative reservation".
         if (bytes > MAX_ALLOCATION) {
             throw new IllegalArgumentException("cannot allocate " + bytes + " bytes: the largest size is "
@@ -158,45 +239,61 @@ public final class BlockPool implements AutoCloseable {
         return 64 - Long.numberOfLeadingZeros(bytes - 1) - Long.numberOfTrailingZeros(MIN_PIECE);
     }
 
-    private MemorySegment take(int sizeClass) {
-        MemorySegment seg = free.get(sizeClass).pollFirst();
+    /**
+     * A piece for a class whose warm list is empty: cut from the smallest warm piece of a larger
+     * class (its pages are already paid for), else from the cold list, else cut from a cold piece
+     * of the class above — a page for pieces below a page (so that they fragment pages, not
+     * blocks), a block for the others. Cutting halves a piece down to the class asked for, each
+     * other half joining the free list of its class; halves of a warm piece stay warm and retained,
+     * only the piece handed out leaves the retained count.
+     */
+    private MemorySegment takeCold(int sizeClass) {
+        int blockClass = classes - 1;
+        for (int c = sizeClass + 1; c <= blockClass; c++) {
+            MemorySegment whole = warm.get(c).pollFirst();
+            if (whole != null) {
+                retained.getAndAdd(-(MIN_PIECE << sizeClass));
+                return halve(whole, c, sizeClass, warm);
+            }
+        }
+        MemorySegment seg = cold.get(sizeClass).pollFirst();
         if (seg != null) {
             return seg;
         }
-        int blockClass = classes - 1;
-        MemorySegment block = sizeClass == blockClass ? null : free.get(blockClass).pollFirst();
-        if (block == null) {
-            block = newBlockFromSlab();
-        }
         if (sizeClass == blockClass) {
-            return block;
+            return newBlockFromSlab();
         }
-        long piece = MIN_PIECE << sizeClass;
-        for (long off = piece; off < blockSize; off += piece) {
-            free.get(sizeClass).offerFirst(block.asSlice(off, piece));
+        int parent = sizeClass < firstPageClass ? firstPageClass : blockClass;
+        for (int c = sizeClass + 1; c < parent; c++) {
+            MemorySegment whole = cold.get(c).pollFirst();
+            if (whole != null) {
+                return halve(whole, c, sizeClass, cold);
+            }
         }
-        return block.asSlice(0, piece);
+        return halve(takeCold(parent), parent, sizeClass, cold);
+    }
+
+    /** Halves {@code whole} of class {@code from} down to class {@code to}, freeing the upper halves to {@code lists}. */
+    private MemorySegment halve(MemorySegment whole, int from, int to, List<ConcurrentLinkedDeque<MemorySegment>> lists) {
+        for (int c = from - 1; c >= to; c--) {
+            long half = MIN_PIECE << c;
+            lists.get(c).offerFirst(whole.asSlice(half, half));
+        }
+        return whole.asSlice(0, MIN_PIECE << to);
     }
 
     private MemorySegment newBlockFromSlab() {
         synchronized (slabLock) {
             ensureOpen();
-            MemorySegment b = free.get(classes - 1).pollFirst();
+            MemorySegment b = cold.get(classes - 1).pollFirst();
             if (b != null) {
                 return b;
             }
-            Arena arena = Arena.ofShared();
-            MemorySegment slab;
-            try {
-                slab = arena.allocate(blockSize * blocksPerSlab, ALIGNMENT);
-            } catch (RuntimeException | Error e) {
-                arena.close();
-                throw e;
-            }
-            slabs.add(arena);
-            retainedBytes.addAndGet(slab.byteSize());
+            long bytes = blockSize * blocksPerSlab;
+            MemorySegment slab = OsMemory.map(bytes, slabArena);
+            mappedBytes.addAndGet(bytes);
             for (int i = 1; i < blocksPerSlab; i++) {
-                free.get(classes - 1).offerFirst(slab.asSlice(i * blockSize, blockSize));
+                cold.get(classes - 1).offerFirst(slab.asSlice(i * blockSize, blockSize));
             }
             return slab.asSlice(0, blockSize);
         }
@@ -207,9 +304,51 @@ public final class BlockPool implements AutoCloseable {
         if (dedicated != null) {
             dedicatedBytes.addAndGet(-segment.byteSize());
             dedicated.close();
-        } else if (!closed) {
-            free.get(sizeClass).offerFirst(segment);
+            return;
         }
+        if (closed) {
+            return;
+        }
+        long after = retained.getAndAdd(segment.byteSize()) + segment.byteSize();
+        retained.raisePeak(after);
+        warm.get(sizeClass).offerFirst(segment);
+        long limit = reserve;
+        if (after > limit) {
+            trim(limit / 2, firstIdleClass);
+        }
+    }
+
+    /**
+     * Gives the pages of free pieces back to the OS until at most {@code target} bytes stay
+     * retained, largest pieces first; pieces below a page stay. Called when a reservation finds
+     * retained memory in the way of the cap. One thread trims at a time (the others go on).
+     * Returns the bytes released.
+     */
+    long trim(long target) {
+        return trim(target, firstPageClass);
+    }
+
+    private long trim(long target, int smallestClass) {
+        if (!OsMemory.canRelease() || !trimming.compareAndSet(false, true)) {
+            return 0;
+        }
+        long released = 0;
+        try {
+            for (int c = classes - 1; c >= smallestClass && retained.getAcquire() > target; c--) {
+                ConcurrentLinkedDeque<MemorySegment> from = warm.get(c);
+                MemorySegment seg;
+                while (retained.getAcquire() > target && (seg = from.pollFirst()) != null) {
+                    retained.getAndAdd(-seg.byteSize());
+                    OsMemory.release(seg);
+                    released += seg.byteSize();
+                    cold.get(c).offerFirst(seg);
+                }
+            }
+        } finally {
+            trimming.set(false);
+        }
+        releasedBytes.addAndGet(released);
+        return released;
     }
 
     /** Buffers handed out and not yet freed. */
@@ -217,12 +356,30 @@ public final class BlockPool implements AutoCloseable {
         return outstanding.get();
     }
 
-    /** Native bytes the pool holds in slabs (used or free), excluding dedicated arenas. */
+    /**
+     * Resident memory the pool holds that no buffer uses: free pieces whose pages have not been
+     * given back. Counts against the cap of the budget this pool {@link #chargeIdleTo charges}.
+     */
     public long retainedBytes() {
-        return retainedBytes.get();
+        return retained.getAcquire();
     }
 
-    /** Native bytes in dedicated arenas of large buffers currently in use. */
+    /** The most retained memory seen. */
+    public long peakRetainedBytes() {
+        return retained.peak();
+    }
+
+    /** Address space mapped for slabs (used, retained or released), excluding dedicated mappings. */
+    public long mappedBytes() {
+        return mappedBytes.get();
+    }
+
+    /** Bytes of pages given back to the OS so far. */
+    public long releasedBytes() {
+        return releasedBytes.get();
+    }
+
+    /** Native bytes in dedicated mappings of large buffers currently in use. */
     public long dedicatedBytes() {
         return dedicatedBytes.get();
     }
@@ -234,7 +391,7 @@ public final class BlockPool implements AutoCloseable {
     }
 
     /**
-     * Frees every slab. Idempotent.
+     * Unmaps every slab. Idempotent.
      *
      * @throws IllegalStateException when buffers are still in use (their memory stays valid)
      */
@@ -249,14 +406,12 @@ public final class BlockPool implements AutoCloseable {
                 throw new IllegalStateException("block pool closed with " + left + " buffer(s) still in use");
             }
             closed = true;
-            for (Arena a : slabs) {
-                a.close();
+            for (int c = 0; c < classes; c++) {
+                warm.get(c).clear();
+                cold.get(c).clear();
             }
-            slabs.clear();
-            for (ConcurrentLinkedDeque<MemorySegment> q : free) {
-                q.clear();
-            }
-            retainedBytes.set(0);
+            slabArena.close();
+            retained.getAndAdd(-retained.getAcquire());
         }
     }
 }

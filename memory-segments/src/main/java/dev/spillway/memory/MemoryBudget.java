@@ -36,6 +36,8 @@ public final class MemoryBudget implements AutoCloseable {
     private final PaddedCounter reserved = new PaddedCounter();
     private final Set<MemoryBudget> children = ConcurrentHashMap.newKeySet();
     private volatile MemoryManager manager;
+    /** On a root: the pool whose retained memory counts against the cap, or null. */
+    private volatile BlockPool idlePool;
     private volatile boolean closed;
 
     private MemoryBudget(String name, MemoryBudget parent, long cap) {
@@ -179,18 +181,54 @@ public final class MemoryBudget implements AutoCloseable {
         return null;
     }
 
-    /** Adds {@code bytes} under the cap; returns the new count, or -1 when the cap refuses. */
+    /**
+     * Adds {@code bytes} under the cap; returns the new count, or -1 when the cap refuses. On a
+     * root that {@link #countIdle counts a pool}, the pool's retained memory shares the cap: when
+     * it is in the way, the pool gives pages back to the OS once and the reservation is tried again.
+     */
     private long tryAdd(long bytes) {
-        long current;
-        long next;
-        do {
-            current = reserved.getAcquire();
-            next = current + bytes;
-            if (next > cap || next < 0) {
+        BlockPool pool = idlePool;
+        boolean trimmed = false;
+        while (true) {
+            long current;
+            long next;
+            long idle = 0;
+            boolean fits;
+            do {
+                current = reserved.getAcquire();
+                next = current + bytes;
+                if (next < 0) {
+                    return -1;
+                }
+                idle = pool == null ? 0 : pool.retainedBytes();
+                fits = next <= cap && next <= cap - Math.max(0, idle);
+                if (!fits) {
+                    break;
+                }
+            } while (!reserved.compareAndSet(current, next));
+            if (fits) {
+                return next;
+            }
+            if (pool == null || trimmed || next > cap || idle <= 0) {
                 return -1;
             }
-        } while (!reserved.compareAndSet(current, next));
-        return next;
+            pool.trim(cap - next);
+            trimmed = true;
+        }
+    }
+
+    /**
+     * Makes {@code pool}'s retained memory count against this root's cap (see
+     * {@link BlockPool#chargeIdleTo}).
+     */
+    void countIdle(BlockPool pool) {
+        if (parent != null) {
+            throw new IllegalArgumentException("only a root budget can count a pool's retained memory, not '" + path() + "'");
+        }
+        if (idlePool != null && idlePool != pool) {
+            throw new IllegalStateException("budget '" + name + "' already counts another pool's retained memory");
+        }
+        idlePool = pool;
     }
 
     private MemoryManager nearestManager() {
@@ -253,11 +291,17 @@ public final class MemoryBudget implements AutoCloseable {
         return reserved.peak();
     }
 
-    /** Bytes that could still be reserved here, considering every ancestor's cap. */
+    /** Bytes that could still be reserved here, considering every ancestor's cap and the retained memory of a pool it counts. */
     public long available() {
         long a = Long.MAX_VALUE;
         for (MemoryBudget b = this; b != null; b = b.parent) {
             a = Math.min(a, b.cap - b.reserved.getAcquire());
+            BlockPool pool = b.idlePool;
+            if (pool != null) {
+                // Retained pages are given back before a reservation fails; what remains of them
+                // by the time anyone asks (pieces below a page) is not available.
+                a = Math.min(a, b.cap - b.reserved.getAcquire() - pool.retainedBytes());
+            }
         }
         return Math.max(0, a);
     }

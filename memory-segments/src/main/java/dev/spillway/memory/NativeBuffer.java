@@ -118,8 +118,10 @@ public final class NativeBuffer implements AutoCloseable {
             release.run();
             return;
         }
-        pool.free(segment, sizeClass, dedicated);
+        // Budget first: the piece joins the pool's retained memory, which shares the cap, only
+        // once the budget no longer counts it.
         budget.release(segment.byteSize());
+        pool.free(segment, sizeClass, dedicated);
     }
 
     @Override

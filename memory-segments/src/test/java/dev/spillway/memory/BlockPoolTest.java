@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class BlockPoolTest {
 
@@ -24,7 +25,7 @@ class BlockPoolTest {
             assertEquals(8192, pool.capacityFor(4097));
             assertEquals(1L << 20, pool.capacityFor((1L << 19) + 1));
             assertEquals(1L << 20, pool.capacityFor(1L << 20));
-            assertEquals((1L << 20) + 64, pool.capacityFor((1L << 20) + 1));
+            assertEquals((1L << 20) + 4096, pool.capacityFor((1L << 20) + 1));
         }
         assertThrows(IllegalArgumentException.class, () -> new BlockPool(3000));
     }
@@ -56,13 +57,13 @@ class BlockPoolTest {
             try (NativeBuffer b = mem.pool().allocate(mem.budget(), 1L << 20)) {
                 assertEquals(address, b.segment().address(), "the most recently freed block comes back first");
             }
-            long slabs = mem.pool().retainedBytes();
+            long slabs = mem.pool().mappedBytes();
             for (int i = 0; i < 100; i++) {
                 try (NativeBuffer c = mem.pool().allocate(mem.budget(), 5000)) {
                     c.segment().fill((byte) 1);
                 }
             }
-            assertEquals(slabs, mem.pool().retainedBytes(), "recycling allocates no new slab");
+            assertEquals(slabs, mem.pool().mappedBytes(), "recycling allocates no new slab");
         });
     }
 
@@ -143,5 +144,129 @@ class BlockPoolTest {
             assertNull(error.get(), "seed " + seed);
             assertEquals(0, mem.pool().outstandingBuffers());
         });
+    }
+
+    private static final long MIB = 1L << 20;
+
+    @Test
+    void retainedMemorySharesTheCapAndIsGivenBackBeforeARefusal() {
+        assumeTrue(OsMemory.canRelease(), "needs madvise");
+        try (MemoryBudget root = MemoryBudget.root("r", 8 * MIB); BlockPool pool = new BlockPool()) {
+            pool.chargeIdleTo(root);
+            pool.reserve(64 * MIB);
+            List<NativeBuffer> held = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                NativeBuffer b = pool.allocate(root, MIB);
+                b.segment().fill((byte) 7);
+                held.add(b);
+            }
+            held.forEach(NativeBuffer::close);
+            assertEquals(0, root.reserved());
+            assertEquals(6 * MIB, pool.retainedBytes(), "freed blocks stay resident within the reserve");
+            assertEquals(2 * MIB, root.available(), "retained memory is not available without a release");
+            // A dedicated 5 MiB buffer cannot reuse the blocks: retained pages must go first.
+            try (NativeBuffer big = pool.allocate(root, 5 * MIB)) {
+                assertEquals(5 * MIB, big.capacity());
+                assertEquals(5 * MIB, root.reserved());
+                assertTrue(root.reserved() + pool.retainedBytes() <= 8 * MIB,
+                        "reserved + retained " + (root.reserved() + pool.retainedBytes()) + " above the cap");
+                assertTrue(pool.releasedBytes() >= 3 * MIB, "released " + pool.releasedBytes());
+            }
+            // A released block reads as zero: its pages really went back to the OS.
+            pool.reserve(0);
+            try (NativeBuffer again = pool.allocate(root, MIB)) {
+                assertEquals(-1, again.segment().mismatch(java.lang.foreign.MemorySegment.ofArray(new byte[(int) MIB])),
+                        "a released block comes back as fresh zero pages");
+            }
+        }
+    }
+
+    @Test
+    void memoryBeyondTheReserveGoesBackAndIdleReleaseTakesSmallPieces() {
+        assumeTrue(OsMemory.canRelease(), "needs madvise");
+        try (MemoryBudget root = MemoryBudget.root("r", 64 * MIB); BlockPool pool = new BlockPool()) {
+            pool.chargeIdleTo(root);
+            pool.reserve(2 * MIB);
+            List<NativeBuffer> held = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                held.add(pool.allocate(root, MIB));
+            }
+            for (int i = 0; i < 64; i++) {
+                held.add(pool.allocate(root, 8192));
+            }
+            held.forEach(NativeBuffer::close);
+            // Blocks beyond the reserve went back on free; the 8 KiB pieces stay until the engine idles.
+            assertTrue(pool.retainedBytes() <= 2 * MIB + 64 * 8192, "retained " + pool.retainedBytes());
+            assertTrue(pool.releasedBytes() >= 6 * MIB, "released " + pool.releasedBytes());
+            pool.releaseIdle();
+            assertTrue(pool.retainedBytes() <= MIB, "retained after an idle release " + pool.retainedBytes());
+        }
+    }
+
+    @Test
+    void onlyARootCountsAPoolAndOnlyOne() {
+        try (MemoryBudget root = MemoryBudget.root("r", 8 * MIB); BlockPool a = new BlockPool(); BlockPool b = new BlockPool()) {
+            MemoryBudget child = root.child("c");
+            assertThrows(IllegalArgumentException.class, () -> a.chargeIdleTo(child));
+            a.chargeIdleTo(root);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.chargeIdleTo(root));
+            assertTrue(e.getMessage().contains("another pool"), e.getMessage());
+            child.close();
+        }
+    }
+
+    @Test
+    void concurrentUseKeepsReservedPlusRetainedWithinTheCap() throws Exception {
+        long seed = System.nanoTime();
+        long cap = 16 * MIB;
+        int threads = 4;
+        try (MemoryBudget root = MemoryBudget.root("r", cap); BlockPool pool = new BlockPool()) {
+            pool.chargeIdleTo(root);
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Random rnd = new Random(seed + t);
+                workers.add(Thread.ofPlatform().start(() -> {
+                    List<NativeBuffer> held = new ArrayList<>();
+                    try {
+                        for (int i = 0; i < 20_000; i++) {
+                            if (held.size() < 6 && rnd.nextBoolean()) {
+                                long size = 1 + rnd.nextInt(rnd.nextInt(20) == 0 ? 3 << 20 : 1 << 18);
+                                if (!root.tryReserve(0) || root.available() < pool.capacityFor(size)) {
+                                    continue;
+                                }
+                                NativeBuffer b;
+                                try {
+                                    b = pool.allocate(root, size);
+                                } catch (MemoryLimitExceededException e) {
+                                    continue;
+                                }
+                                b.segment().set(ValueLayout.JAVA_BYTE, size - 1, (byte) i);
+                                held.add(b);
+                            } else if (!held.isEmpty()) {
+                                held.remove(rnd.nextInt(held.size())).close();
+                            }
+                            // The two counters are read one after the other while other threads
+                            // move pieces between them; each thread has at most one piece in flight.
+                            long total = root.reserved() + pool.retainedBytes();
+                            if (total > cap + threads * (3L << 20)) {
+                                throw new AssertionError("reserved + retained " + total + " above the cap " + cap);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        error.compareAndSet(null, e);
+                    } finally {
+                        held.forEach(NativeBuffer::close);
+                    }
+                }));
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            assertNull(error.get(), "seed " + seed);
+            assertEquals(0, root.reserved());
+            assertTrue(pool.retainedBytes() <= cap, "retained " + pool.retainedBytes() + ", seed " + seed);
+            assertEquals(0, pool.outstandingBuffers());
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.spillway.spill;
 
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.MappedPages;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
@@ -305,6 +306,8 @@ public final class SpillReader implements AutoCloseable {
             }
             throw e;
         }
+        // The block was decompressed into pooled buffers: its file pages can leave the RSS.
+        MappedPages.release(map, off, end);
         long nanos = System.nanoTime() - t0;
         long stored = end - off;
         dir.stats().read(stored, raw, nanos);

@@ -6,6 +6,7 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
+import dev.spillway.memory.MappedPages;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
@@ -274,7 +275,11 @@ public final class IpcScan implements AutoCloseable {
         var b = rb.buffers(index);
         MemorySegment slice = mp.seg.asSlice(body + b.offset(), b.length());
         mp.refs.incrementAndGet();
-        return NativeBuffer.wrap(slice, budget, mp::release);
+        // Once nothing reads the buffer its file pages can leave the RSS, before the mapping goes.
+        return NativeBuffer.wrap(slice, budget, () -> {
+            MappedPages.release(slice);
+            mp.release();
+        });
     }
 
     /** A scheduler source: workers claim record batches in order. Closing it closes the scan. */

@@ -78,6 +78,7 @@ public final class LeakCheck {
         }
         MemoryBudget budget = MemoryBudget.root("test", capBytes);
         BlockPool pool = new BlockPool(blockSize);
+        pool.chargeIdleTo(budget);
         Throwable failure = null;
         try {
             body.run(new TestMemory(budget, pool, tempRoot, dataDir));
@@ -90,6 +91,9 @@ public final class LeakCheck {
         }
         if (pool.outstandingBuffers() != 0) {
             leaks.add(pool.outstandingBuffers() + " native buffer(s) never closed");
+        }
+        if (pool.retainedBytes() > budget.cap()) {
+            leaks.add("the pool retains " + pool.retainedBytes() + " bytes, above the cap of " + budget.cap());
         }
         List<Path> left = listTree(tempRoot);
         if (!left.isEmpty()) {

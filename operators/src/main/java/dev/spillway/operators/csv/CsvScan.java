@@ -9,6 +9,7 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Int32Builder;
 import dev.spillway.memory.Int64Builder;
+import dev.spillway.memory.MappedPages;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
@@ -317,6 +318,8 @@ public final class CsvScan implements AutoCloseable {
             for (ColumnBuilder b : builders) {
                 b.close();
             }
+            // Values were copied into the builders: the split's file pages can leave the RSS.
+            MappedPages.release(seg, s.start(), s.end());
         }
     }
 

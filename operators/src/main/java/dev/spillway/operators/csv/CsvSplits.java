@@ -2,6 +2,8 @@ package dev.spillway.operators.csv;
 
 import dev.spillway.memory.Morsel;
 
+import dev.spillway.memory.MappedPages;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -74,6 +76,9 @@ final class CsvSplits {
                 line++;
                 if (!inQuotes && pos >= next && pos < size) {
                     splits.add(new Split(f, splitStart, pos, splitLine));
+                    // Planning reads the whole file once; its pages need not stay resident until
+                    // the split is parsed.
+                    MappedPages.release(seg, splitStart, pos);
                     splitStart = pos;
                     splitLine = line;
                     next = pos + target;
@@ -81,6 +86,7 @@ final class CsvSplits {
             }
         }
         splits.add(new Split(f, splitStart, size, splitLine));
+        MappedPages.release(seg, splitStart, size);
     }
 
     /** Whether any byte of {@code w} equals the byte repeated in {@code pattern} (SWAR zero-byte test). */
