@@ -26,7 +26,12 @@ public final class Results {
     private static final String[] ENGINES = {"spillway", "duckdb", "polars"};
     private static final Color[] COLORS = {new Color(0x2b6cb0), new Color(0xd69e2e), new Color(0x805ad5)};
 
-    record Run(String query, String cap, String engine, String status, double seconds, long rssMb, String checksum) {
+    record Run(String query, String cap, String engine, String status, double seconds, long rssMb, long anonMb, long fileMb,
+            String checksum) {
+        /** Peak RSS with its sampled anonymous and file-backed peaks. */
+        String memory() {
+            return rssMb + " (" + anonMb + "/" + fileMb + ")";
+        }
     }
 
     public static void main(String[] args) throws IOException {
@@ -35,7 +40,8 @@ public final class Results {
         for (String line : lines.subList(1, lines.size())) {
             String[] f = line.split("\t", -1);
             runs.add(new Run(f[0], f[1], f[2], f[3], f[4].isEmpty() ? Double.NaN : Double.parseDouble(f[4]),
-                    f[5].isEmpty() ? 0 : Long.parseLong(f[5]), f[6]));
+                    f[5].isEmpty() ? 0 : Long.parseLong(f[5]), f[6].isEmpty() ? 0 : Long.parseLong(f[6]),
+                    f[7].isEmpty() ? 0 : Long.parseLong(f[7]), f[8]));
         }
         Map<String, Map<String, Run>> rows = new LinkedHashMap<>();
         for (Run r : runs) {
@@ -52,9 +58,11 @@ public final class Results {
         md.append("Engines: Spillway (2 worker threads, `memoryLimit` = cap), DuckDB JDBC 2.0.0.1 (`threads=2`, "
                 + "`memory_limit` = cap, `preserve_insertion_order=false`), Polars (nodejs-polars 0.26.1, streaming "
                 + "engine, `POLARS_MAX_THREADS=2`; Polars has no memory limit setting, so its capped rows repeat the "
-                + "uncapped run). Each run is a fresh process under `/usr/bin/time -v`; wall time includes start-up. "
+                + "uncapped run). Each run is a fresh process under `/usr/bin/time -v` (Java with `-Xmx256m`); wall time "
+                + "includes start-up. RSS MB is the peak resident set; in brackets the peaks of its anonymous and "
+                + "file-backed parts, sampled every 100 ms (`RssAnon`, `RssFile` + `RssShmem`). "
                 + "Results are written as CSV; checksums (row count and exact sums) are computed from the files.\n\n");
-        md.append("| query | cap | Spillway s | RSS MB | DuckDB s | RSS MB | Polars s | RSS MB | Spillway/DuckDB | "
+        md.append("| query | cap | Spillway s | RSS MB (anon/file) | DuckDB s | RSS MB (anon/file) | Polars s | RSS MB (anon/file) | Spillway/DuckDB | "
                 + "Spillway/Polars | checksums |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, Map<String, Run>> e : rows.entrySet()) {
@@ -67,9 +75,9 @@ public final class Results {
                     md.append(" - | - |");
                 } else if (!r.status.equals("ok")) {
                     md.append(" ").append(r.status).append(String.format(Locale.ROOT, " (%.1f)", r.seconds)).append(" | ")
-                            .append(r.rssMb).append(" |");
+                            .append(r.memory()).append(" |");
                 } else {
-                    md.append(String.format(Locale.ROOT, " %.1f | %d |", r.seconds, r.rssMb));
+                    md.append(String.format(Locale.ROOT, " %.1f | %s |", r.seconds, r.memory()));
                 }
             }
             md.append(" ").append(ratio(byEngine.get("spillway"), byEngine.get("duckdb"))).append(" | ")

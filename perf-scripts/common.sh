@@ -72,6 +72,40 @@ ensure_duckdb() {
     fi
 }
 
+# Samples the resident memory of PID's process tree every 100 ms until PID exits, then prints
+# the peaks in MiB of the largest anonymous and file-backed figures of any process in the tree
+# (RssAnon; RssFile + RssShmem) as "ANON FILE". Run it in the background beside the command.
+#   rss_peaks PID > file &
+rss_peaks() {
+    local root="$1" anon=0 file=0 line a f
+    while kill -0 "$root" 2>/dev/null; do
+        line=$(ps -e -o pid=,ppid= | awk -v root="$root" '
+            { parent[$1] = $2 }
+            END {
+                inside[root] = 1
+                do { grew = 0; for (p in parent) if (!(p in inside) && (parent[p] in inside)) { inside[p] = 1; grew = 1 } } while (grew)
+                ma = 0; mf = 0
+                for (p in inside) {
+                    a = 0; f = 0; file = "/proc/" p "/status"
+                    while ((getline l < file) > 0) {
+                        split(l, w, /[ \t]+/)
+                        if (w[1] == "RssAnon:") a = w[2]
+                        else if (w[1] == "RssFile:" || w[1] == "RssShmem:") f += w[2]
+                    }
+                    close(file)
+                    if (a > ma) ma = a
+                    if (f > mf) mf = f
+                }
+                print ma, mf
+            }')
+        read -r a f <<< "$line"
+        [ "${a:-0}" -gt "$anon" ] && anon=$a
+        [ "${f:-0}" -gt "$file" ] && file=$f
+        sleep 0.1
+    done
+    echo "$(( anon / 1024 )) $(( file / 1024 ))"
+}
+
 # Runs one engine in a fresh process under /usr/bin/time -v and sets WALL (h:mm:ss), RSS_MB and
 # ROWS (the "rows=N" the program printed, which also goes to stderr). Then deletes OUT and the
 # spill directories under DIR, so every run starts from the same state.

@@ -2,8 +2,9 @@
 # Side-by-side suite: the same queries on Spillway, DuckDB (JDBC, threads=2, memory_limit = our
 # cap) and Polars (nodejs-polars, streaming engine), each query in a fresh process under
 # /usr/bin/time -v, at no cap and at a cap. A failure, OOM or timeout of any engine is recorded as
-# its result. Records wall time, peak RSS and a result checksum per
-# engine; checksums must agree (a disagreement fails the script). Writes perf-scripts/RESULTS.md
+# its result. Records wall time, peak RSS (and, sampled every 100 ms, the peaks of its anonymous
+# and file-backed parts) and a result checksum per engine; the JVM runs with -Xmx256m (Spillway's
+# operator state is native, under the cap). Checksums checksums must agree (a disagreement fails the script). Writes perf-scripts/RESULTS.md
 # and perf-scripts/results.png. Data and queries: see Compare.java.
 #
 #   perf-scripts/compare.sh [--scale full|small] [--cap 1g] [--timeout 900]
@@ -43,7 +44,7 @@ DIR="$ROOT/perf-scripts/data/compare-$SCALE"
 CLASSES="$ROOT/perf-scripts/out/classes"
 mkdir -p "$CLASSES"
 "${JAVA25%/java}/javac" -nowarn -d "$CLASSES" -cp "$JAR" "$ROOT/perf-scripts/Compare.java" "$ROOT/perf-scripts/Results.java"
-JAVA_RUN=("$JAVA25" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$CLASSES:$JAR:$DUCKDB" Compare)
+JAVA_RUN=("$JAVA25" --enable-native-access=ALL-UNNAMED -Xmx256m -cp "$CLASSES:$JAR:$DUCKDB" Compare)
 if [ ! -f "$DIR/orders.csv" ]; then
     echo "generating $DIR ..." >&2
     "${JAVA_RUN[@]}" generate "$DIR" "$B" "$P" "$C" "$O"
@@ -51,7 +52,7 @@ fi
 cap_bytes=$("$JAVA25" -cp "$JAR" "$ROOT/perf-scripts/Size.java" "$CAP")
 TSV="$ROOT/perf-scripts/out/compare-$SCALE.tsv"
 mkdir -p "$ROOT/perf-scripts/out"
-printf 'query\tcap\tengine\tstatus\twall_s\trss_mb\tchecksum\n' > "$TSV"
+printf 'query\tcap\tengine\tstatus\twall_s\trss_mb\tanon_mb\tfile_mb\tchecksum\n' > "$TSV"
 fail=0
 for cap in 0 "$cap_bytes"; do
     caplabel=$([ "$cap" = 0 ] && echo none || echo "$CAP")
@@ -64,7 +65,7 @@ for cap in 0 "$cap_bytes"; do
             if [ "$engine" = polars ]; then
                 if [ "$cap" != 0 ]; then
                     # Polars has no memory limit setting: its capped row repeats the uncapped run.
-                    line=$(awk -F'\t' -v q="$query" '$1==q && $2=="none" && $3=="polars"' "$TSV" | cut -f4-7)
+                    line=$(awk -F'\t' -v q="$query" '$1==q && $2=="none" && $3=="polars"' "$TSV" | cut -f4-9)
                     printf '%s\t%s\tpolars\t%s\n' "$query" "$caplabel" "$line" >> "$TSV"
                     continue
                 fi
@@ -73,7 +74,11 @@ for cap in 0 "$cap_bytes"; do
                 cmd=("${JAVA_RUN[@]}" "$engine" "$query" "$DIR" "$cap" "$out")
             fi
             status=ok
-            if ! /usr/bin/time -v timeout "$TIMEOUT" "${cmd[@]}" > "$log.out" 2> "$log"; then
+            /usr/bin/time -v timeout "$TIMEOUT" "${cmd[@]}" > "$log.out" 2> "$log" &
+            runpid=$!
+            rss_peaks "$runpid" > "$log.rss" &
+            watcher=$!
+            if ! wait "$runpid"; then
                 if grep -q "non-zero status 124" "$log"; then
                     status=timeout
                 elif grep -q "terminated by signal 9" "$log"; then
@@ -84,6 +89,8 @@ for cap in 0 "$cap_bytes"; do
                     status=failed
                 fi
             fi
+            wait "$watcher" || true
+            read -r anon file < "$log.rss"
             wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
             rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
             rss=$(( ${rss_kb:-0} / 1024 ))
@@ -93,10 +100,10 @@ for cap in 0 "$cap_bytes"; do
                 sums+=("$sum")
             fi
             secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$query" "$caplabel" "$engine" "$status" "$secs" "$rss" "$sum" >> "$TSV"
-            printf '%-9s %-5s %-9s %-8s %8ss %6s MB  %s\n' "$query" "$caplabel" "$engine" "$status" "$secs" "$rss" "$sum" >&2
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$query" "$caplabel" "$engine" "$status" "$secs" "$rss" "$anon" "$file" "$sum" >> "$TSV"
+            printf '%-9s %-5s %-9s %-8s %8ss %6s MB (anon %s, file %s)  %s\n' "$query" "$caplabel" "$engine" "$status" "$secs" "$rss" "$anon" "$file" "$sum" >&2
             [ "$status" = ok ] || { echo "--- $engine $query stderr:" >&2; grep -v '^\s' "$log" | head -5 >&2; }
-            rm -f "$log" "$log.out" "$out"
+            rm -f "$log" "$log.out" "$log.rss" "$out"
             rm -rf "$DIR/spill" "$DIR/duck-spill"
         done
         for s in "${sums[@]:1}"; do

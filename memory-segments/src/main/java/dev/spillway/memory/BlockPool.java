@@ -3,8 +3,11 @@ package dev.spillway.memory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,8 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * fresh from a slab, or released with {@code madvise(MADV_DONTNEED)}. Allocation prefers warm
  * pieces. The bytes of warm pieces are the pool's {@link #retainedBytes() retained} memory: memory
  * the process holds that no buffer uses. When they exceed the pool's reserve, the pieces of 64 KiB
- * or more are released (largest classes first) until half the reserve is left; under pressure
- * (below) every piece of a page or more can go, pieces below a page stay warm. Slabs are only unmapped when the pool closes, but released pages cost address space,
+ * or more are released (largest classes first) until half the reserve is left. Under pressure
+ * (below) and between queries every piece of a page or more can go, and so can every page whose
+ * smaller pieces are all free (they are gathered by page); what stays is pages partly in use. Slabs are only unmapped when the pool closes, but released pages cost address space,
  * not memory.
  *
  * <p><b>The cap covers the pool.</b> Every buffer handed out is charged to a {@link MemoryBudget}
@@ -64,6 +68,8 @@ public final class BlockPool implements AutoCloseable {
     private final List<ConcurrentLinkedDeque<MemorySegment>> warm;
     private final List<ConcurrentLinkedDeque<MemorySegment>> cold;
     private final Arena slabArena = Arena.ofShared();
+    /** Every slab by its address, to find the page of a piece. */
+    private final ConcurrentSkipListMap<Long, MemorySegment> slabs = new ConcurrentSkipListMap<>();
     private final Object slabLock = new Object();
     private final AtomicLong outstanding = new AtomicLong();
     private final AtomicLong mappedBytes = new AtomicLong();
@@ -136,12 +142,12 @@ public final class BlockPool implements AutoCloseable {
     }
 
     /**
-     * Gives back the pages of free pieces of a page or more until at most half the reserve stays
-     * retained: for an engine between queries, when nothing will reuse the memory soon. Returns
+     * Gives back the pages of free pieces (and pages whose small pieces are all free) until at
+     * most half the reserve stays retained: for an engine between queries, when nothing will reuse the memory soon. Returns
      * the bytes released.
      */
     public long releaseIdle() {
-        return trim(reserve / 2, firstPageClass);
+        return trim(reserve / 2, 0);
     }
 
     /**
@@ -240,37 +246,63 @@ public final class BlockPool implements AutoCloseable {
     }
 
     /**
-     * A piece for a class whose warm list is empty: cut from the smallest warm piece of a larger
-     * class (its pages are already paid for), else from the cold list, else cut from a cold piece
-     * of the class above — a page for pieces below a page (so that they fragment pages, not
-     * blocks), a block for the others. Cutting halves a piece down to the class asked for, each
-     * other half joining the free list of its class; halves of a warm piece stay warm and retained,
-     * only the piece handed out leaves the retained count.
+     * A piece for a class whose warm list is empty. Pieces of a page or more come from the
+     * smallest warm piece of a larger class (its pages are already paid for), else from the cold
+     * lists, halving a larger piece down to the class asked for (each upper half joins the free
+     * list of its class: halves of a warm piece stay warm and retained). Pieces below a page are
+     * cut from one page, all of one class, so that a page whose pieces are all free again can be
+     * released whole ({@link #releaseWholePages}); the page is found the same way.
      */
     private MemorySegment takeCold(int sizeClass) {
-        int blockClass = classes - 1;
-        for (int c = sizeClass + 1; c <= blockClass; c++) {
-            MemorySegment whole = warm.get(c).pollFirst();
-            if (whole != null) {
-                retained.getAndAdd(-(MIN_PIECE << sizeClass));
-                return halve(whole, c, sizeClass, warm);
+        boolean small = sizeClass < firstPageClass;
+        if (small) {
+            MemorySegment seg = cold.get(sizeClass).pollFirst();
+            if (seg != null) {
+                return seg;
             }
         }
-        MemorySegment seg = cold.get(sizeClass).pollFirst();
+        int unit = small ? firstPageClass : sizeClass;
+        long unitSize = MIN_PIECE << unit;
+        MemorySegment whole = null;
+        boolean warmUnit = false;
+        for (int c = small ? unit : unit + 1; c < classes && whole == null; c++) {
+            MemorySegment w = warm.get(c).pollFirst();
+            if (w != null) {
+                retained.getAndAdd(-unitSize);
+                whole = halve(w, c, unit, warm);
+                warmUnit = true;
+            }
+        }
+        if (whole == null) {
+            whole = coldPiece(unit);
+        }
+        if (!small) {
+            return whole;
+        }
+        long piece = MIN_PIECE << sizeClass;
+        ConcurrentLinkedDeque<MemorySegment> rest = warmUnit ? warm.get(sizeClass) : cold.get(sizeClass);
+        for (long off = piece; off < unitSize; off += piece) {
+            rest.offerFirst(whole.asSlice(off, piece));
+        }
+        if (warmUnit) {
+            retained.getAndAdd(unitSize - piece);
+        }
+        return whole.asSlice(0, piece);
+    }
+
+    /** A cold piece of class {@code unit} (a page or more): from its list, else halved from a larger one, else from a new block. */
+    private MemorySegment coldPiece(int unit) {
+        MemorySegment seg = cold.get(unit).pollFirst();
         if (seg != null) {
             return seg;
         }
-        if (sizeClass == blockClass) {
-            return newBlockFromSlab();
-        }
-        int parent = sizeClass < firstPageClass ? firstPageClass : blockClass;
-        for (int c = sizeClass + 1; c < parent; c++) {
-            MemorySegment whole = cold.get(c).pollFirst();
-            if (whole != null) {
-                return halve(whole, c, sizeClass, cold);
+        for (int c = unit + 1; c < classes; c++) {
+            seg = cold.get(c).pollFirst();
+            if (seg != null) {
+                return halve(seg, c, unit, cold);
             }
         }
-        return halve(takeCold(parent), parent, sizeClass, cold);
+        return halve(newBlockFromSlab(), classes - 1, unit, cold);
     }
 
     /** Halves {@code whole} of class {@code from} down to class {@code to}, freeing the upper halves to {@code lists}. */
@@ -291,6 +323,7 @@ public final class BlockPool implements AutoCloseable {
             }
             long bytes = blockSize * blocksPerSlab;
             MemorySegment slab = OsMemory.map(bytes, slabArena);
+            slabs.put(slab.address(), slab);
             mappedBytes.addAndGet(bytes);
             for (int i = 1; i < blocksPerSlab; i++) {
                 cold.get(classes - 1).offerFirst(slab.asSlice(i * blockSize, blockSize));
@@ -320,21 +353,22 @@ public final class BlockPool implements AutoCloseable {
 
     /**
      * Gives the pages of free pieces back to the OS until at most {@code target} bytes stay
-     * retained, largest pieces first; pieces below a page stay. Called when a reservation finds
-     * retained memory in the way of the cap. One thread trims at a time (the others go on).
-     * Returns the bytes released.
+     * retained, largest pieces first, then pages whose pieces below a page are all free. Called
+     * when a reservation finds retained memory in the way of the cap. One thread trims at a time
+     * (the others go on). Returns the bytes released.
      */
     long trim(long target) {
-        return trim(target, firstPageClass);
+        return trim(target, 0);
     }
 
+    /** Trims classes down to {@code smallestClass}; the classes below a page are gathered into pages first. */
     private long trim(long target, int smallestClass) {
         if (!OsMemory.canRelease() || !trimming.compareAndSet(false, true)) {
             return 0;
         }
         long released = 0;
         try {
-            for (int c = classes - 1; c >= smallestClass && retained.getAcquire() > target; c--) {
+            for (int c = classes - 1; c >= Math.max(smallestClass, firstPageClass) && retained.getAcquire() > target; c--) {
                 ConcurrentLinkedDeque<MemorySegment> from = warm.get(c);
                 MemorySegment seg;
                 while (retained.getAcquire() > target && (seg = from.pollFirst()) != null) {
@@ -344,11 +378,52 @@ public final class BlockPool implements AutoCloseable {
                     cold.get(c).offerFirst(seg);
                 }
             }
+            for (int c = firstPageClass - 1; c >= smallestClass && retained.getAcquire() > target; c--) {
+                released += releaseWholePages(c);
+            }
         } finally {
             trimming.set(false);
         }
         releasedBytes.addAndGet(released);
         return released;
+    }
+
+    /**
+     * Pieces below a page cannot be released one by one: drains class {@code c}'s warm list,
+     * releases every page whose pieces were all in it (the page joins the cold pages) and puts the
+     * other pieces back. Pieces freed meanwhile simply miss this round. Returns the bytes released.
+     */
+    private long releaseWholePages(int c) {
+        long piece = MIN_PIECE << c;
+        int perPage = (int) (OsMemory.PAGE / piece);
+        Map<Long, List<MemorySegment>> byPage = new HashMap<>();
+        ConcurrentLinkedDeque<MemorySegment> from = warm.get(c);
+        for (MemorySegment seg; (seg = from.pollFirst()) != null; ) {
+            byPage.computeIfAbsent(seg.address() & -OsMemory.PAGE, k -> new ArrayList<>(perPage)).add(seg);
+        }
+        long released = 0;
+        for (Map.Entry<Long, List<MemorySegment>> e : byPage.entrySet()) {
+            List<MemorySegment> pieces = e.getValue();
+            MemorySegment page = pieces.size() == perPage ? pageAt(e.getKey()) : null;
+            if (page == null) {
+                pieces.forEach(from::offerFirst);
+                continue;
+            }
+            retained.getAndAdd(-OsMemory.PAGE);
+            OsMemory.release(page);
+            released += OsMemory.PAGE;
+            cold.get(firstPageClass).offerFirst(page);
+        }
+        return released;
+    }
+
+    /** The page at {@code address} as a slice of its slab, or null when no slab holds it. */
+    private MemorySegment pageAt(long address) {
+        Map.Entry<Long, MemorySegment> slab = slabs.floorEntry(address);
+        if (slab == null || address + OsMemory.PAGE > slab.getKey() + slab.getValue().byteSize()) {
+            return null;
+        }
+        return slab.getValue().asSlice(address - slab.getKey(), OsMemory.PAGE);
     }
 
     /** Buffers handed out and not yet freed. */
@@ -410,6 +485,7 @@ public final class BlockPool implements AutoCloseable {
                 warm.get(c).clear();
                 cold.get(c).clear();
             }
+            slabs.clear();
             slabArena.close();
             retained.getAndAdd(-retained.getAcquire());
         }

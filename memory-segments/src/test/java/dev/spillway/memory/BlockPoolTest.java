@@ -204,6 +204,30 @@ class BlockPoolTest {
     }
 
     @Test
+    void pagesWhoseSmallPiecesAreAllFreeAreGivenBack() {
+        assumeTrue(OsMemory.canRelease(), "needs madvise");
+        try (MemoryBudget root = MemoryBudget.root("r", 64 * MIB); BlockPool pool = new BlockPool()) {
+            pool.chargeIdleTo(root);
+            List<NativeBuffer> held = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                held.add(pool.allocate(root, 256));
+                held.add(pool.allocate(root, 1024));
+            }
+            NativeBuffer pinned = held.remove(0);
+            held.forEach(NativeBuffer::close);
+            long retained = pool.retainedBytes();
+            assertTrue(retained >= 63 * 256 + 64 * 1024, "freed small pieces stay resident: " + retained);
+            pool.reserve(0);
+            pool.releaseIdle();
+            // Only the page that still holds the pinned 256-byte piece stays, with its 15 free pieces.
+            assertEquals(15 * 256, pool.retainedBytes());
+            pinned.close();
+            pool.releaseIdle();
+            assertEquals(0, pool.retainedBytes());
+        }
+    }
+
+    @Test
     void onlyARootCountsAPoolAndOnlyOne() {
         try (MemoryBudget root = MemoryBudget.root("r", 8 * MIB); BlockPool a = new BlockPool(); BlockPool b = new BlockPool()) {
             MemoryBudget child = root.child("c");
