@@ -1,6 +1,5 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
 import dev.spillway.operators.join.JoinType;
 
 import java.io.BufferedReader;
@@ -41,7 +40,7 @@ public final class ProcessCapMain {
             Files.delete(warm);
             baseline = ProcessMemory.read().rssBytes();
 
-            long buildRows = 300_000;
+            long buildRows = 1_000_000;
             long probeRows = 3_000_000;
             Path joined = dir.resolve("join.csv");
             LazyFrame build = sw.range("key", 0, buildRows).withColumns(
@@ -57,7 +56,7 @@ public final class ProcessCapMain {
             long groups = 1_000_000;
             Path grouped = dir.resolve("group.csv");
             sw.range("i", 0, 3 * groups).select(col("i").mod(lit(groups)).alias("k"), col("i").alias("v"))
-                    .groupBy("k").agg(col("v").sum().alias("s"), col("v").count().cast(DataType.INT64).alias("n"))
+                    .groupBy("k").agg(col("v").sum().alias("s"), col("v").count().alias("n"))
                     .sinkCsv(grouped);
             spilled[1] = sw.lastProfile().spilledRawBytes();
             sums = sumColumns(grouped, 3);
@@ -66,7 +65,7 @@ public final class ProcessCapMain {
             check(sums[3] == 3 * groups, "group counts " + sums[3]);
             Files.delete(grouped);
 
-            long sortRows = 2_000_000;
+            long sortRows = 6_000_000;
             Path sorted = dir.resolve("sort.csv");
             sw.range("i", 0, sortRows).select(col("i").times(lit(7919L)).mod(lit(sortRows)).alias("x"), col("i").alias("y"))
                     .sort("x").sinkCsv(sorted);

@@ -26,11 +26,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>The margin covers what grows outside the cap after the baseline: compiled code and class
  * metadata of the code paths the big queries reach first, thread stacks of the spill and sampler
  * threads, pool pieces below a page (never given back), and file pages of the spill files and CSV
- * outputs between writes and their release.
+ * outputs between writes and their release, and the C heap of the JIT compilers (C2 compiling the
+ * big queries' hot loops). Measured on a 2-core machine: baseline 133 MiB, peak 239 MiB, so 42 MiB
+ * above baseline + cap.
  */
 class ProcessCapTest {
     private static final long CAP = 64L << 20;
-    private static final long MARGIN = 48L << 20;
+    private static final long MARGIN = 64L << 20;
 
     @Test
     void peakRssStaysWithinCapPlusBaselineAndEverythingIsReturned(@TempDir Path dir) throws Exception {
@@ -45,6 +47,7 @@ class ProcessCapTest {
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the child JVM did not finish");
         assertEquals(0, p.exitValue(), "child failed:\n" + out);
         String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+        System.out.println("ProcessCapTest child: " + last);
         Map<String, String> f = new HashMap<>();
         for (String kv : last.split(" ")) {
             int eq = kv.indexOf('=');

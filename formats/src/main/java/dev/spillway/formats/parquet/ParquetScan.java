@@ -195,7 +195,8 @@ public final class ParquetScan implements AutoCloseable {
             throw new FormatException(file, null, "file not found");
         }
         try {
-            return ctx == null ? ParquetFileReader.open(InputFile.of(file)) : ParquetFileReader.open(InputFile.of(file), ctx);
+            InputFile in = new ChannelInputFile(file);
+            return ctx == null ? ParquetFileReader.open(in) : ParquetFileReader.open(in, ctx);
         } catch (IOException | RuntimeException e) {
             throw new FormatException(file, null, "not a Parquet file or corrupt footer (" + e.getMessage() + ")", e);
         }
