@@ -1,6 +1,7 @@
 package dev.spillway.operators.groupby;
 
 import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.Closeables;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
@@ -12,6 +13,7 @@ import dev.spillway.operators.groupby.function.ByteLog;
 import dev.spillway.operators.groupby.function.DistinctFunction;
 import dev.spillway.operators.groupby.function.GroupColumn;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,11 +27,13 @@ import java.util.List;
  *
  * <p>Its {@link GroupKeys} map rows to group ids (key hashing, equality, insertion, growth) and
  * store the keys; the table stores the aggregate states column-wise as {@link GroupColumn}s
- * (primitive arrays indexed by group, strings in a native {@link ByteLog} shared with the keys)
- * and builds partial and result morsels. The arrays' size is reserved from the budget before they
- * are allocated, so the table counts against the memory cap like native memory. What a state
- * means is the {@link AggregateFunction}'s business: the table hands each function its state
- * columns with a batch of rows and their group ids. Not thread-safe.
+ * (native buffers indexed by group, strings in a native {@link ByteLog} shared with the keys)
+ * and builds partial and result morsels. All of it — keys, states, strings, the per-row hashes and
+ * group ids — is native memory from the pool, charged to the budget as it is allocated and given
+ * back by {@link #close}, so what the table holds is what the memory cap counts and nothing of
+ * it stays on the Java heap. What a state means is the {@link AggregateFunction}'s business: the
+ * table hands each function its state columns with a batch of rows and their group ids. Not
+ * thread-safe.
  */
 final class AggTable implements AutoCloseable {
     private final AggLayout layout;
@@ -43,7 +47,8 @@ final class AggTable implements AutoCloseable {
     private final GroupKeys keys;
     /** The key columns of {@link #keys}. */
     private final GroupColumn[] keyColumns;
-    private int[] scratchGroup = new int[0];
+    /** The group id of each row of the batch being added (int32s). */
+    private final RowScratch rowGroups;
     private boolean closed;
 
     /**
@@ -53,15 +58,18 @@ final class AggTable implements AutoCloseable {
      *                  the group keys only
      * @param maxGroups the most groups (a pre-aggregation table is full then), or
      *                  {@link Integer#MAX_VALUE} for a table that grows
+     * @throws dev.spillway.memory.MemoryLimitExceededException when the first groups' room cannot
+     *                                                          be had (nothing is then held)
      */
     AggTable(AggLayout layout, boolean fine, int maxGroups, BlockPool pool, MemoryBudget budget) {
         this.layout = layout;
         this.groupKeys = layout.keyCount();
         this.fine = fine;
         this.strings = new ByteLog(pool, budget);
+        this.rowGroups = new RowScratch(pool, budget, Integer.BYTES);
         this.states = new GroupColumn[layout.stateTypes.length];
         for (int s = 0; s < states.length; s++) {
-            states[s] = new GroupColumn(layout.stateTypes[s], layout.stateStartsNull[s], strings);
+            states[s] = new GroupColumn(layout.stateTypes[s], layout.stateStartsNull[s], strings, pool, budget);
         }
         int n = layout.aggs.length;
         this.functions = new AggregateFunction[n];
@@ -71,7 +79,9 @@ final class AggTable implements AutoCloseable {
             int end = a + 1 < n ? layout.stateStart[a + 1] : states.length;
             aggStates[a] = Arrays.copyOfRange(states, layout.stateStart[a], end);
         }
-        this.keys = new GroupKeys(fine ? layout.fineKeyTypes : layout.keyTypes, groupKeys, maxGroups, states, strings, budget);
+        // The only allocation here; a GroupKeys that cannot get its first room keeps nothing.
+        this.keys = new GroupKeys(fine ? layout.fineKeyTypes : layout.keyTypes, groupKeys, maxGroups, states, strings, pool,
+                budget);
         this.keyColumns = keys.columns();
     }
 
@@ -80,9 +90,13 @@ final class AggTable implements AutoCloseable {
         return keys.groups();
     }
 
-    /** Native and reserved heap bytes this table holds. */
+    /** Native bytes this table holds (what it is charged). */
     long byteSize() {
-        return keys.reserved() + strings.byteSize();
+        long n = keys.byteSize() + strings.byteSize() + rowGroups.byteSize();
+        for (GroupColumn s : states) {
+            n += s.byteSize();
+        }
+        return n;
     }
 
     /** The hash of group {@code g}'s whole key. */
@@ -90,7 +104,7 @@ final class AggTable implements AutoCloseable {
         return keys.hash(g);
     }
 
-    /** Native and reserved heap bytes per group of a table of {@code layout}'s extended key. */
+    /** Native bytes per group of a table of {@code layout}'s extended key (its hashes, slots, keys and states; strings aside). */
     static long bytesPerGroup(AggLayout layout) {
         long perGroup = 16 + 8;
         for (DataType t : layout.fineKeyTypes) {
@@ -169,7 +183,7 @@ final class AggTable implements AutoCloseable {
         }
         keys.hashRows(m, cols, groupKeys);
         int n = m.rowCount();
-        int[] gid = groupScratch(n);
+        MemorySegment gid = rowGroups.rows(n);
         keys.findOrInsertAll(m, cols, gid);
         merge(m, layout.fineKeyCount(), gid, 0, n);
         for (int a = 0; a < functions.length; a++) {
@@ -180,15 +194,8 @@ final class AggTable implements AutoCloseable {
         }
     }
 
-    private int[] groupScratch(int n) {
-        if (scratchGroup.length < n) {
-            scratchGroup = new int[n];
-        }
-        return scratchGroup;
-    }
-
     /** Merges the state columns of partial rows {@code [from, to)} (starting at column {@code stateBase}) into groups {@code gid}. */
-    private void merge(Morsel m, int stateBase, int[] gid, int from, int to) {
+    private void merge(Morsel m, int stateBase, MemorySegment gid, int from, int to) {
         for (int a = 0; a < functions.length; a++) {
             functions[a].merge(aggStates[a], m, stateBase + layout.stateStart[a], gid, from, to);
         }
@@ -206,7 +213,7 @@ final class AggTable implements AutoCloseable {
         }
         // Vectorised: the group of every row first, then each aggregate over the whole batch.
         int n = m.rowCount();
-        int[] gid = groupScratch(n);
+        MemorySegment gid = rowGroups.rows(n);
         int end = keys.assign(m, cols, from, n, pass, gid);
         if (!input) {
             merge(m, stateBase, gid, from, end);
@@ -221,13 +228,13 @@ final class AggTable implements AutoCloseable {
 
     // ------------------------------------------------------------------ output
 
-    /** Appends group {@code g} as a partial row to {@code out} (builders of the partial schema). */
-    void appendPartial(int g, List<ColumnBuilder> out) {
+    /** Appends groups {@code [from, to)} as partial rows to {@code out} (builders of the partial schema), column by column. */
+    private void appendPartials(int from, int to, List<ColumnBuilder> out) {
         for (int k = 0; k < keyColumns.length; k++) {
-            keyColumns[k].appendTo(out.get(k), g);
+            keyColumns[k].appendTo(out.get(k), from, to);
         }
         for (int s = 0; s < states.length; s++) {
-            states[s].appendTo(out.get(keyColumns.length + s), g);
+            states[s].appendTo(out.get(keyColumns.length + s), from, to);
         }
     }
 
@@ -249,9 +256,7 @@ final class AggTable implements AutoCloseable {
                 cols.add(ColumnBuilder.create(schema.field(c).type(), pool, into, Math.max(1, to - from)));
             }
             if (partial) {
-                for (int g = from; g < to; g++) {
-                    appendPartial(g, cols);
-                }
+                appendPartials(from, to, cols);
             } else {
                 appendResults(from, to, cols);
             }
@@ -276,11 +281,7 @@ final class AggTable implements AutoCloseable {
             throw new IllegalStateException("results come from the folded table when n_unique extends the key");
         }
         for (int k = 0; k < groupKeys; k++) {
-            GroupColumn key = keyColumns[k];
-            ColumnBuilder b = out.get(k);
-            for (int g = from; g < to; g++) {
-                key.appendTo(b, g);
-            }
+            keyColumns[k].appendTo(out.get(k), from, to);
         }
         for (int a = 0; a < functions.length; a++) {
             functions[a].finish(aggStates[a], from, to, out.get(groupKeys + a));
@@ -301,7 +302,8 @@ final class AggTable implements AutoCloseable {
             return;
         }
         closed = true;
-        strings.close();
-        keys.close();
+        List<AutoCloseable> owned = new ArrayList<>(List.of(keys, rowGroups, strings));
+        owned.addAll(Arrays.asList(states));
+        Closeables.closeAll(owned);
     }
 }

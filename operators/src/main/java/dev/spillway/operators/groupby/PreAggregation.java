@@ -49,8 +49,10 @@ final class PreAggregation {
         this.budget = budget;
         this.store = store;
         this.byExtendedKey = byExtendedKey;
-        // Small caps get small tables: a table per worker must fit beside the store's open chunks.
-        this.localGroups = (int) Math.max(256, Math.min(16_384, budget.effectiveCap() / 64 / AggTable.bytesPerGroup(layout)));
+        // Small caps get small tables: a table per worker must fit beside the store's open chunks. A power
+        // of two, so that the table's native buffers fill the pool's size classes they are served from.
+        this.localGroups = Integer.highestOneBit(
+                (int) Math.max(256, Math.min(16_384, budget.effectiveCap() / 64 / AggTable.bytesPerGroup(layout))));
     }
 
     /** A worker's table; the worker owns it and hands it to {@link #combine}. */

@@ -33,5 +33,13 @@
  * their input position), so flushing, spilling and merging in any order gives the same result;
  * {@code n_unique} (a {@link dev.spillway.operators.groupby.function.DistinctFunction}) stays
  * exact by carrying each distinct (keys, value) pair as its own partial row.
+ *
+ * <p>Everything a table holds that grows with its groups or its input — the groups' hashes and
+ * open-addressing slots, the key and state columns, the string bytes, a batch's row hashes and
+ * group ids — is native memory from the engine's {@link dev.spillway.memory.BlockPool}, charged
+ * to the aggregation's budget as it is allocated and freed when the table closes, so the memory
+ * cap bounds what the group-by really holds (the Java heap keeps only fixed-size bookkeeping). A
+ * table grows by allocating all its new buffers before it frees or changes anything, so a growth
+ * the budget refuses leaves the table as it was and holding nothing more.
  */
 package dev.spillway.operators.groupby;

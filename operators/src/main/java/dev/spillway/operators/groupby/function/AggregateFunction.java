@@ -5,6 +5,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -15,8 +16,9 @@ import java.util.List;
  * them as groups are added (each new group starts as {@link StateType} says), and flushes and
  * spills them verbatim as the state columns of partial rows. The function itself is stateless and
  * shared; every call gets the state columns of one table. Each call covers a batch of rows
- * {@code [from, to)} with the group id of every row in {@code groups}, so the per-row loop runs
- * inside the function, on primitive arrays, with no virtual call per row.
+ * {@code [from, to)} with the group id of every row in {@code groups} (native int32s,
+ * {@link GroupColumn#INT}, row {@code r}'s at index {@code r}), so the per-row loop runs inside
+ * the function, on the columns' native segments, with no virtual call per row.
  *
  * <p>Partial states must be mergeable in any order and grouping ({@link #merge} after any mix of
  * {@link #update}s, flushes and spills gives what one {@code update} over all rows would), because
@@ -62,20 +64,20 @@ public interface AggregateFunction {
      *
      * @param state       this function's state columns, in {@link #stateTypes} order
      * @param input       the input column (null when the function has no input)
-     * @param groups      the group id of every row (valid at {@code [from, to)})
+     * @param groups      the group id of every row (int32s, valid at {@code [from, to)})
      * @param ordinalBase the input position of row 0; row {@code r} is at {@code ordinalBase + r}
      *                    (positions grow in input order, for order-sensitive functions)
      */
-    void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase);
+    void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase);
 
     /**
      * Merges partial-state rows {@code [from, to)} into the states of their groups.
      *
      * @param partials    partial rows; this function's state columns are {@code firstColumn ..} in
      *                    {@link #stateTypes} order
-     * @param groups      the group id of every row (valid at {@code [from, to)})
+     * @param groups      the group id of every row (int32s, valid at {@code [from, to)})
      */
-    void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to);
+    void merge(GroupColumn[] state, Morsel partials, int firstColumn, MemorySegment groups, int from, int to);
 
     /**
      * Appends the result of groups {@code [from, to)}, in order, to {@code out} (a builder of the

@@ -2,6 +2,8 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnVector;
 
+import java.lang.foreign.MemorySegment;
+
 /** {@code count}: the number of non-null values of any type (int64; 0 for a group without any). State: the counter. */
 public final class Count extends CounterFunction {
     /** The function. */
@@ -12,7 +14,7 @@ public final class Count extends CounterFunction {
     }
 
     @Override
-    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+    public void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase) {
         if (input.hasNulls()) {
             Inputs.countValues(state[0], input, groups, from, to);
         } else {

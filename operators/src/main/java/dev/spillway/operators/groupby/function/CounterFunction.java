@@ -5,6 +5,7 @@ import dev.spillway.memory.DataType;
 import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -35,13 +36,17 @@ abstract sealed class CounterFunction implements AggregateFunction permits Count
     }
 
     @Override
-    public final void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
+    public final void merge(GroupColumn[] state, Morsel partials, int firstColumn, MemorySegment groups, int from, int to) {
         Inputs.addCounts(state[0], partials.column(firstColumn), groups, from, to);
     }
 
     @Override
     public final void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
-        ((Int64Builder) out).appendAll(state[0].longs(), from, to - from);
+        Int64Builder b = (Int64Builder) out;
+        MemorySegment v = state[0].values();
+        for (int g = from; g < to; g++) {
+            b.append(v.getAtIndex(GroupColumn.LONG, g));
+        }
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnVector;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * An aggregate over the distinct values of its input ({@code n_unique}). Its input extends the
  * key of partial rows, so every distinct (keys, value) pair survives pre-aggregation, flushing
@@ -15,7 +17,7 @@ public interface DistinctFunction extends AggregateFunction {
      * other distinct inputs and are skipped) into the states of their groups.
      *
      * @param values the distinct values (an extended-key column of the merged partial rows)
-     * @param groups the group id (group keys only) of every row
+     * @param groups the group id (group keys only) of every row (int32s)
      */
-    void fold(GroupColumn[] state, ColumnVector values, int[] groups, int from, int to);
+    void fold(GroupColumn[] state, ColumnVector values, MemorySegment groups, int from, int to);
 }

@@ -4,6 +4,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -28,12 +29,12 @@ public final class Extreme extends SignedFunction {
     }
 
     @Override
-    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+    public void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase) {
         Inputs.keepExtreme(state[0], input, groups, from, to, sign);
     }
 
     @Override
-    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
+    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, MemorySegment groups, int from, int to) {
         Inputs.keepExtreme(state[0], partials.column(firstColumn), groups, from, to, sign);
     }
 }

@@ -7,7 +7,18 @@ import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
 
-/** Checks and loops the function classes share. */
+import java.lang.foreign.MemorySegment;
+
+import static dev.spillway.operators.groupby.function.GroupColumn.BYTE;
+import static dev.spillway.operators.groupby.function.GroupColumn.DOUBLE;
+import static dev.spillway.operators.groupby.function.GroupColumn.INT;
+import static dev.spillway.operators.groupby.function.GroupColumn.LONG;
+
+/**
+ * Checks and loops the function classes share: each fetches the state segments into locals once
+ * per batch and runs one plain counted loop over the rows, reading their group ids from the
+ * batch's native int32 array.
+ */
 final class Inputs {
     private Inputs() {
     }
@@ -26,70 +37,72 @@ final class Inputs {
     }
 
     /** Adds one to the counter of the group of each row {@code [from, to)}. */
-    static void countRows(GroupColumn count, int[] groups, int from, int to) {
-        long[] v = count.longs();
+    static void countRows(GroupColumn count, MemorySegment groups, int from, int to) {
+        MemorySegment v = count.values();
         for (int r = from; r < to; r++) {
-            v[groups[r]]++;
+            long g = groups.getAtIndex(INT, r);
+            v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + 1);
         }
     }
 
     /** Adds one to the counter of the group of each non-null row {@code [from, to)} of {@code c}. */
-    static void countValues(GroupColumn count, ColumnVector c, int[] groups, int from, int to) {
-        long[] v = count.longs();
+    static void countValues(GroupColumn count, ColumnVector c, MemorySegment groups, int from, int to) {
+        MemorySegment v = count.values();
         for (int r = from; r < to; r++) {
-            v[groups[r]] += c.isNull(r) ? 0 : 1;
+            long g = groups.getAtIndex(INT, r);
+            v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + (c.isNull(r) ? 0 : 1));
         }
     }
 
     /** Adds partial counters (never null) of rows {@code [from, to)} to their groups' counters. */
-    static void addCounts(GroupColumn count, ColumnVector partial, int[] groups, int from, int to) {
-        long[] v = count.longs();
+    static void addCounts(GroupColumn count, ColumnVector partial, MemorySegment groups, int from, int to) {
+        MemorySegment v = count.values();
         if (partial instanceof Int64Vector x) {
             for (int r = from; r < to; r++) {
-                v[groups[r]] += x.get(r);
+                long g = groups.getAtIndex(INT, r);
+                v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + x.get(r));
             }
         } else {
             for (int r = from; r < to; r++) {
-                v[groups[r]] += GroupColumn.asLong(partial, r);
+                long g = groups.getAtIndex(INT, r);
+                v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + GroupColumn.asLong(partial, r));
             }
         }
     }
 
     /**
      * Adds the non-null values of rows {@code [from, to)} of numeric {@code c} to their groups'
-     * sums (float64 into doubles, integers into longs), marking those groups not null.
+     * sums (float64 as doubles, integers as longs), marking those groups not null.
      */
-    static void addValues(GroupColumn sum, ColumnVector c, int[] groups, int from, int to) {
+    static void addValues(GroupColumn sum, ColumnVector c, MemorySegment groups, int from, int to) {
         boolean nulls = c.hasNulls();
-        boolean[] set = sum.notNull();
+        MemorySegment v = sum.values();
+        MemorySegment set = sum.notNull();
         switch (c) {
             case Int64Vector x -> {
-                long[] v = sum.longs();
                 for (int r = from; r < to; r++) {
                     if (!(nulls && x.isNull(r))) {
-                        int g = groups[r];
-                        v[g] += x.get(r);
-                        set[g] = true;
+                        long g = groups.getAtIndex(INT, r);
+                        v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + x.get(r));
+                        set.set(BYTE, g, (byte) 1);
                     }
                 }
             }
             case Float64Vector x -> {
-                double[] d = sum.doubles();
                 for (int r = from; r < to; r++) {
                     if (!(nulls && x.isNull(r))) {
-                        int g = groups[r];
-                        d[g] += x.get(r);
-                        set[g] = true;
+                        long g = groups.getAtIndex(INT, r);
+                        v.setAtIndex(DOUBLE, g, v.getAtIndex(DOUBLE, g) + x.get(r));
+                        set.set(BYTE, g, (byte) 1);
                     }
                 }
             }
             case Int32Vector x -> {
-                long[] v = sum.longs();
                 for (int r = from; r < to; r++) {
                     if (!(nulls && x.isNull(r))) {
-                        int g = groups[r];
-                        v[g] += x.get(r);
-                        set[g] = true;
+                        long g = groups.getAtIndex(INT, r);
+                        v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + x.get(r));
+                        set.set(BYTE, g, (byte) 1);
                     }
                 }
             }
@@ -102,41 +115,43 @@ final class Inputs {
      * and the non-null values of rows {@code [from, to)} of {@code c} (a column of the state's
      * type), in {@link GroupColumn#compare} order.
      */
-    static void keepExtreme(GroupColumn st, ColumnVector c, int[] groups, int from, int to, int sign) {
+    static void keepExtreme(GroupColumn st, ColumnVector c, MemorySegment groups, int from, int to, int sign) {
         boolean nulls = c.hasNulls();
-        boolean[] set = st.notNull();
         switch (c) {
             case Int64Vector x -> {
-                long[] v = st.longs();
+                MemorySegment v = st.values();
+                MemorySegment set = st.notNull();
                 for (int r = from; r < to; r++) {
                     if (!(nulls && x.isNull(r))) {
-                        int g = groups[r];
+                        long g = groups.getAtIndex(INT, r);
                         long y = x.get(r);
-                        if (!set[g] || Long.compare(y, v[g]) * sign > 0) {
-                            v[g] = y;
-                            set[g] = true;
+                        if (set.get(BYTE, g) == 0 || Long.compare(y, v.getAtIndex(LONG, g)) * sign > 0) {
+                            v.setAtIndex(LONG, g, y);
+                            set.set(BYTE, g, (byte) 1);
                         }
                     }
                 }
             }
             case Float64Vector x -> {
-                double[] d = st.doubles();
+                MemorySegment v = st.values();
+                MemorySegment set = st.notNull();
                 for (int r = from; r < to; r++) {
                     if (!(nulls && x.isNull(r))) {
-                        int g = groups[r];
+                        long g = groups.getAtIndex(INT, r);
                         double y = x.get(r);
-                        if (!set[g] || Double.compare(y, d[g]) * sign > 0) {
-                            d[g] = y;
-                            set[g] = true;
+                        if (set.get(BYTE, g) == 0 || Double.compare(y, v.getAtIndex(DOUBLE, g)) * sign > 0) {
+                            v.setAtIndex(DOUBLE, g, y);
+                            set.set(BYTE, g, (byte) 1);
                         }
                     }
                 }
             }
             default -> {
+                // Strings append to the log, which may move: the column's accessors are read per row.
                 for (int r = from; r < to; r++) {
                     if (!(nulls && c.isNull(r))) {
-                        int g = groups[r];
-                        if (!set[g] || st.compare(c, r, g) * sign > 0) {
+                        int g = groups.getAtIndex(INT, r);
+                        if (!st.hasValue(g) || st.compare(c, r, g) * sign > 0) {
                             st.store(g, c, r);
                         }
                     }
@@ -152,18 +167,18 @@ final class Inputs {
      * null position meaning the partial row saw no row. A null value is kept like any other.
      */
     static void keepPositional(GroupColumn value, GroupColumn position, ColumnVector values, ColumnVector ordinals,
-            long ordinalBase, int[] groups, int from, int to, int sign) {
-        boolean[] seen = position.notNull();
-        long[] at = position.longs();
+            long ordinalBase, MemorySegment groups, int from, int to, int sign) {
+        MemorySegment seen = position.notNull();
+        MemorySegment at = position.values();
         for (int r = from; r < to; r++) {
             if (ordinals != null && ordinals.isNull(r)) {
                 continue;
             }
             long o = ordinals == null ? ordinalBase + r : GroupColumn.asLong(ordinals, r);
-            int g = groups[r];
-            if (!seen[g] || Long.compare(o, at[g]) * sign > 0) {
-                seen[g] = true;
-                at[g] = o;
+            int g = groups.getAtIndex(INT, r);
+            if (seen.get(BYTE, g) == 0 || Long.compare(o, at.getAtIndex(LONG, g)) * sign > 0) {
+                seen.set(BYTE, g, (byte) 1);
+                at.setAtIndex(LONG, g, o);
                 value.store(g, values, r);
             }
         }
@@ -171,8 +186,6 @@ final class Inputs {
 
     /** Appends groups {@code from .. to} of a state column to {@code out}: the finish of a function whose result is its state. */
     static void appendValues(GroupColumn st, int from, int to, ColumnBuilder out) {
-        for (int g = from; g < to; g++) {
-            st.appendTo(out, g);
-        }
+        st.appendTo(out, from, to);
     }
 }

@@ -2,6 +2,8 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnVector;
 
+import java.lang.foreign.MemorySegment;
+
 /** {@code len}: the number of rows, nulls included (int64); it reads no input. State: the counter. */
 public final class Len extends CounterFunction {
     /** The function. */
@@ -17,7 +19,7 @@ public final class Len extends CounterFunction {
     }
 
     @Override
-    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+    public void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase) {
         Inputs.countRows(state[0], groups, from, to);
     }
 }

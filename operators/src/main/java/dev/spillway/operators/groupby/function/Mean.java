@@ -6,6 +6,7 @@ import dev.spillway.memory.DataType;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -37,18 +38,18 @@ public final class Mean implements AggregateFunction {
     }
 
     @Override
-    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+    public void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase) {
         Inputs.addValues(state[0], input, groups, from, to);
-        long[] n = state[1].longs();
-        boolean nulls = input.hasNulls();
-        for (int r = from; r < to; r++) {
-            n[groups[r]] += nulls && input.isNull(r) ? 0 : 1;
+        if (input.hasNulls()) {
+            Inputs.countValues(state[1], input, groups, from, to);
+        } else {
+            Inputs.countRows(state[1], groups, from, to);
         }
     }
 
     /** A partial row whose sum is null has a count of zero, so sums and counts merge independently. */
     @Override
-    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
+    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, MemorySegment groups, int from, int to) {
         Inputs.addValues(state[0], partials.column(firstColumn), groups, from, to);
         Inputs.addCounts(state[1], partials.column(firstColumn + 1), groups, from, to);
     }
@@ -57,15 +58,16 @@ public final class Mean implements AggregateFunction {
     public void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
         Float64Builder b = (Float64Builder) out;
         GroupColumn sum = state[0];
-        boolean[] set = sum.notNull();
-        long[] n = state[1].longs();
-        double[] d = sum.doubles();
-        long[] v = sum.longs();
+        MemorySegment set = sum.notNull();
+        MemorySegment v = sum.values();
+        MemorySegment n = state[1].values();
+        boolean doubles = sum.type() == DataType.FLOAT64;
         for (int g = from; g < to; g++) {
-            if (n[g] == 0 || !set[g]) {
+            long count = n.getAtIndex(GroupColumn.LONG, g);
+            if (count == 0 || set.get(GroupColumn.BYTE, g) == 0) {
                 b.appendNull();
             } else {
-                b.append((d != null ? d[g] : (double) v[g]) / n[g]);
+                b.append((doubles ? v.getAtIndex(GroupColumn.DOUBLE, g) : (double) v.getAtIndex(GroupColumn.LONG, g)) / count);
             }
         }
     }

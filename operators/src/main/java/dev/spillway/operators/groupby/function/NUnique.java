@@ -2,6 +2,8 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnVector;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * {@code n_unique}: the exact number of distinct non-null values of any type (int64). State: the
  * count of the distinct values folded so far (see {@link DistinctFunction}).
@@ -16,11 +18,11 @@ public final class NUnique extends CounterFunction implements DistinctFunction {
 
     /** Nothing: the values are carried by the extended key and counted by {@link #fold}. */
     @Override
-    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+    public void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase) {
     }
 
     @Override
-    public void fold(GroupColumn[] state, ColumnVector values, int[] groups, int from, int to) {
+    public void fold(GroupColumn[] state, ColumnVector values, MemorySegment groups, int from, int to) {
         Inputs.countValues(state[0], values, groups, from, to);
     }
 }

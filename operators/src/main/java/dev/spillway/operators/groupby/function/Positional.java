@@ -4,6 +4,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -29,12 +30,12 @@ public final class Positional extends SignedFunction {
     }
 
     @Override
-    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+    public void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase) {
         Inputs.keepPositional(state[0], state[1], input, null, ordinalBase, groups, from, to, sign);
     }
 
     @Override
-    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
+    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, MemorySegment groups, int from, int to) {
         Inputs.keepPositional(state[0], state[1], partials.column(firstColumn), partials.column(firstColumn + 1), 0, groups,
                 from, to, sign);
     }

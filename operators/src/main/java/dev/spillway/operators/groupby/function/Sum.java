@@ -5,6 +5,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -34,12 +35,12 @@ public final class Sum implements AggregateFunction {
     }
 
     @Override
-    public void update(GroupColumn[] state, ColumnVector input, int[] groups, int from, int to, long ordinalBase) {
+    public void update(GroupColumn[] state, ColumnVector input, MemorySegment groups, int from, int to, long ordinalBase) {
         Inputs.addValues(state[0], input, groups, from, to);
     }
 
     @Override
-    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, int[] groups, int from, int to) {
+    public void merge(GroupColumn[] state, Morsel partials, int firstColumn, MemorySegment groups, int from, int to) {
         Inputs.addValues(state[0], partials.column(firstColumn), groups, from, to);
     }
 

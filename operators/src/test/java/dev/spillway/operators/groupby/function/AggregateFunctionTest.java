@@ -5,11 +5,13 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
+import dev.spillway.memory.NativeBuffer;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -156,7 +158,7 @@ class AggregateFunctionTest {
     /** Feeds one input column to the function; the distinct function folds instead of updating. */
     @FunctionalInterface
     private interface Feed {
-        void feed(AggregateFunction fn, GroupColumn[] state, ColumnVector column, int[] groups, int from, int to);
+        void feed(AggregateFunction fn, GroupColumn[] state, ColumnVector column, MemorySegment groups, int from, int to);
     }
 
     /** Random rows with nulls over groups {@code 0 .. GROUPS - 2}, checked per group against {@code oracle}. */
@@ -196,25 +198,27 @@ class AggregateFunctionTest {
         DataType columnType = type == null ? DataType.INT64 : type;
         Schema schema = new Schema(List.of(Field.of("in", columnType)));
         List<List<Object>> rows = values.stream().map(v -> Arrays.asList(v)).toList();
-        int[] gid = groups.stream().mapToInt(Integer::intValue).toArray();
+        int[] ids = groups.stream().mapToInt(Integer::intValue).toArray();
+        int[] identity = new int[GROUPS];
+        Arrays.setAll(identity, g -> g);
         List<StateType> types = fn.stateTypes(type);
         try (ByteLog logA = new ByteLog(mem.pool(), mem.budget());
              ByteLog logB = new ByteLog(mem.pool(), mem.budget());
-             Morsel in = RandomData.morsel(schema, rows, 0, mem.pool(), mem.budget())) {
-            GroupColumn[] a = states(types, logA);
-            GroupColumn[] b = states(types, logB);
+             Morsel in = RandomData.morsel(schema, rows, 0, mem.pool(), mem.budget());
+             NativeBuffer gid = groupIds(mem, ids);
+             NativeBuffer identityIds = groupIds(mem, identity);
+             States a = new States(mem, types, logA);
+             States b = new States(mem, types, logB)) {
             ColumnVector column = type == null ? null : in.column(0);
-            feed.feed(fn, a, column, gid, 0, split);
-            feed.feed(fn, b, column, gid, split, values.size());
-            try (Morsel partials = partialRows(mem, types, a)) {
-                int[] identity = new int[GROUPS];
-                Arrays.setAll(identity, g -> g);
+            feed.feed(fn, a.columns, column, gid.segment(), 0, split);
+            feed.feed(fn, b.columns, column, gid.segment(), split, values.size());
+            try (Morsel partials = partialRows(mem, types, a.columns)) {
                 // The state columns sit after a leading column, as after keys in a partial row.
-                fn.merge(b, partials, 1, identity, 0, GROUPS);
+                fn.merge(b.columns, partials, 1, identityIds.segment(), 0, GROUPS);
             }
             try (ColumnBuilder out = ColumnBuilder.create(fn.resultType(type), mem.pool(), mem.budget(), GROUPS)) {
-                fn.finish(b, 0, 5, out);
-                fn.finish(b, 5, GROUPS, out);
+                fn.finish(b.columns, 0, 5, out);
+                fn.finish(b.columns, 5, GROUPS, out);
                 try (ColumnVector result = out.build()) {
                     assertEquals(GROUPS, result.length());
                     List<Object> objects = new ArrayList<>();
@@ -227,16 +231,34 @@ class AggregateFunctionTest {
         }
     }
 
-    private static GroupColumn[] states(List<StateType> types, ByteLog log) {
-        GroupColumn[] cols = new GroupColumn[types.size()];
-        for (int i = 0; i < cols.length; i++) {
-            cols[i] = new GroupColumn(types.get(i).type(), types.get(i).startsNull(), log);
-            cols[i].resize(GROUPS);
-            for (int g = 0; g < GROUPS; g++) {
-                cols[i].start(g);
+    /** Group ids as a batch passes them: native int32s. */
+    private static NativeBuffer groupIds(TestMemory mem, int[] ids) {
+        NativeBuffer b = mem.pool().allocate(mem.budget(), 4L * Math.max(1, ids.length));
+        MemorySegment.copy(ids, 0, b.segment(), GroupColumn.INT, 0, ids.length);
+        return b;
+    }
+
+    /** The state columns of one table, {@link #GROUPS} groups started. */
+    private static final class States implements AutoCloseable {
+        final GroupColumn[] columns;
+
+        States(TestMemory mem, List<StateType> types, ByteLog log) {
+            columns = new GroupColumn[types.size()];
+            for (int i = 0; i < columns.length; i++) {
+                columns[i] = new GroupColumn(types.get(i).type(), types.get(i).startsNull(), log, mem.pool(), mem.budget());
+                columns[i].install(columns[i].grow(GROUPS, 0));
+                for (int g = 0; g < GROUPS; g++) {
+                    columns[i].start(g);
+                }
             }
         }
-        return cols;
+
+        @Override
+        public void close() {
+            for (GroupColumn c : columns) {
+                c.close();
+            }
+        }
     }
 
     private static Morsel partialRows(TestMemory mem, List<StateType> types, GroupColumn[] state) {
