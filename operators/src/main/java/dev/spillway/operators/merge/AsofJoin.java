@@ -116,8 +116,10 @@ public final class AsofJoin implements Source {
         this.rows = new AsofRightRows(rightSchema, ctx.pool(), budget);
         this.values = new AsofValues(leftOn, rightOn, t == DataType.FLOAT64, tolerance, rows);
         KeyEncoder encoder = SortedCursor.encoderFor(leftSchema, new int[] {leftOn});
-        this.left = new SortedCursor(name, "left", leftInput, leftSchema, new int[] {leftOn}, encoder, leftSorted);
-        this.right = new SortedCursor(name, "right", rightInput, rightSchema, new int[] {rightOn}, encoder, rightSorted);
+        this.left = new SortedCursor(name, "left", leftInput, leftSchema, new int[] {leftOn}, encoder, leftSorted,
+                ctx.pool(), budget);
+        this.right = new SortedCursor(name, "right", rightInput, rightSchema, new int[] {rightOn}, encoder, rightSorted,
+                ctx.pool(), budget);
         this.waiting = new AsofWaiting(strategy, values, rows, right);
         int[] noKeys = new int[leftSchema.size()];
         Arrays.fill(noKeys, -1);
