@@ -46,6 +46,7 @@ public final class KeyEncoder {
     private final int positionSlot;
     private final int positionColumn;
     private final boolean hasStrings;
+    private final int conclusive;
 
     /** An encoder for {@code spec}; rows are read from morsels of {@link SortSpec#internalSchema()}. */
     public KeyEncoder(SortSpec spec) {
@@ -68,6 +69,11 @@ public final class KeyEncoder {
         this.positionColumn = spec.stable() ? spec.inputSchema().size() : -1;
         this.width = spec.stable() ? w + 1 : w;
         this.hasStrings = strings;
+        int c = width;
+        for (int k = n - 1; k >= 0; k--) {
+            c = types[k] == DataType.UTF8 ? slot[k] + 2 : c;
+        }
+        this.conclusive = c;
     }
 
     /** The spec. */
@@ -91,12 +97,23 @@ public final class KeyEncoder {
      * strings decide, so later words say nothing).
      */
     public int conclusiveWidth() {
-        for (int k = 0; k < types.length; k++) {
-            if (types[k] == DataType.UTF8) {
-                return slot[k] + 2;
+        return conclusive;
+    }
+
+    /**
+     * Compares the {@link #conclusiveWidth() conclusive} words of two keys (at word {@code oa} of
+     * {@code ka} and {@code ob} of {@code kb}): a nonzero result is the rows' order, as
+     * {@link #compare} would find it, without their morsels; zero leaves it to {@link #compare}.
+     */
+    public int compareConclusive(MemorySegment ka, long oa, MemorySegment kb, long ob) {
+        for (int i = 0; i < conclusive; i++) {
+            long x = ka.getAtIndex(WORD, oa + i);
+            long y = kb.getAtIndex(WORD, ob + i);
+            if (x != y) {
+                return Long.compareUnsigned(x, y);
             }
         }
-        return width;
+        return 0;
     }
 
     /** Bytes of the keys of {@code rows} rows. */

@@ -106,10 +106,16 @@ final class RunSorter {
                 MemorySegment sorted = order;
                 if (enc.hasStrings()) {
                     SortKernel.mergeSort(order, scratch, n, (a, b) -> {
+                        long oa = (long) a * w;
+                        long ob = (long) b * w;
+                        // Most comparisons end in the words before a string tie: look up the rows' morsels only after.
+                        int c = enc.compareConclusive(keys, oa, keys, ob);
+                        if (c != 0) {
+                            return c;
+                        }
                         int ma = morselOf.getAtIndex(SortKernel.INDEX, a);
                         int mb = morselOf.getAtIndex(SortKernel.INDEX, b);
-                        return enc.compare(keys, (long) a * w, in.get(ma), a - start[ma], keys, (long) b * w, in.get(mb),
-                                b - start[mb]);
+                        return enc.compare(keys, oa, in.get(ma), a - start[ma], keys, ob, in.get(mb), b - start[mb]);
                     });
                 } else {
                     sorted = SortKernel.radixSort(order, scratch, n, keys, w);
