@@ -3,6 +3,7 @@ package dev.spillway.operators.merge;
 import dev.spillway.event.AsofJoinDone;
 import dev.spillway.event.AsofStateCompacted;
 import dev.spillway.event.EventSink;
+import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
@@ -40,8 +41,9 @@ import java.util.Map;
  * right rows stay in the right morsels that hold them; once more than {@link #COMPACT_AT}
  * morsels are held, the rows still referenced are copied into one compact morsel (so the state is
  * one right row per group plus the waiting rows' candidates). The compact state is allocated on
- * the join's budget; retained input morsels (right morsels still referenced, left morsels with
- * waiting rows) stay charged to the budget that produced them, and the join fails with an
+ * the join's budget, as are the answers of the left rows in hand ({@link AsofLeftChunk}, native);
+ * retained input morsels (right morsels still referenced, left morsels with waiting rows) stay
+ * charged to the budget that produced them, and the join fails with an
  * out-of-memory error naming itself once they exceed a quarter of the memory cap: waiting rows
  * are not spilled.
  */
@@ -64,6 +66,7 @@ public final class AsofJoin implements Source {
     private final int[] leftBy;
     private final int[] rightBy;
     private final RowGather out;
+    private final BlockPool pool;
     private final MemoryBudget budget;
     private final EventSink events;
     private final Object lock = new Object();
@@ -106,6 +109,7 @@ public final class AsofJoin implements Source {
         this.rightOn = rightOn;
         this.leftBy = leftBy.clone();
         this.rightBy = rightBy.clone();
+        this.pool = ctx.pool();
         this.budget = ctx.budget();
         this.events = ctx.events();
         DataType t = leftSchema.field(leftOn).type();
@@ -116,8 +120,10 @@ public final class AsofJoin implements Source {
         this.rows = new AsofRightRows(rightSchema, ctx.pool(), budget);
         this.values = new AsofValues(leftOn, rightOn, t == DataType.FLOAT64, tolerance, rows);
         KeyEncoder encoder = SortedCursor.encoderFor(leftSchema, new int[] {leftOn});
-        this.left = new SortedCursor(name, "left", leftInput, leftSchema, new int[] {leftOn}, encoder, leftSorted);
-        this.right = new SortedCursor(name, "right", rightInput, rightSchema, new int[] {rightOn}, encoder, rightSorted);
+        this.left = new SortedCursor(name, "left", leftInput, leftSchema, new int[] {leftOn}, encoder, leftSorted,
+                ctx.pool(), budget);
+        this.right = new SortedCursor(name, "right", rightInput, rightSchema, new int[] {rightOn}, encoder, rightSorted,
+                ctx.pool(), budget);
         this.waiting = new AsofWaiting(strategy, values, rows, right);
         int[] noKeys = new int[leftSchema.size()];
         Arrays.fill(noKeys, -1);
@@ -237,7 +243,7 @@ public final class AsofJoin implements Source {
         if (last != null && last.source == m) {
             return last;
         }
-        AsofLeftChunk c = new AsofLeftChunk(m);
+        AsofLeftChunk c = new AsofLeftChunk(m, pool, budget);
         queue.add(c);
         return c;
     }
@@ -268,29 +274,29 @@ public final class AsofJoin implements Source {
     private void addLeft(AsofLeftChunk c, int row) {
         c.added = row + 1;
         Morsel m = c.view;
-        c.match[row] = NONE;
-        c.back[row] = NONE;
+        c.setMatch(row, NONE);
+        c.setBack(row, NONE);
         if (left.nullKey() || AsofValues.isNaN(m.column(leftOn), row)) {
-            c.state[row] = SETTLED;
+            c.setState(row, SETTLED);
             return;
         }
         Object g = AsofValues.group(m, leftBy, row);
         if (g == null) {
-            c.state[row] = SETTLED;
+            c.setState(row, SETTLED);
             return;
         }
         Long b = latest.get(g);
         switch (strategy) {
             case BACKWARD -> {
-                c.state[row] = SETTLED;
+                c.setState(row, SETTLED);
                 if (b != null && values.withinTolerance(c, row, stored(b), rowOf(b))) {
-                    c.match[row] = b;
+                    c.setMatch(row, b);
                 }
             }
             case FORWARD -> waiting.add(c, row, g);
             case NEAREST -> {
                 if (b != null) {
-                    c.back[row] = b;
+                    c.setBack(row, b);
                     if (values.distanceIsZero(c, row, b)) {
                         waiting.settle(c, row, b);
                         return;
@@ -308,11 +314,11 @@ public final class AsofJoin implements Source {
             AsofLeftChunk c = queue.peekFirst();
             while (c.emitted < c.added && !out.full()) {
                 int r = c.emitted;
-                if (c.state[r] != SETTLED && !waiting.trySettle(c, r)) {
+                if (c.state(r) != SETTLED && !waiting.trySettle(c, r)) {
                     holdQueue();
                     return;
                 }
-                long ref = c.match[r];
+                long ref = c.match(r);
                 if (ref == NONE) {
                     out.add(c.view, r, null, 0);
                 } else {
@@ -325,16 +331,16 @@ public final class AsofJoin implements Source {
                 return;
             }
             queue.pollFirst();
-            c.view.close();
+            c.close();
             release(c.held);
         }
     }
 
-    /** Left morsels the cursor has left behind but that still wait: reserve what they hold. */
+    /** Left morsels the cursor has left behind but that still wait: count what they hold (the rows and their answers). */
     private void holdQueue() {
         for (AsofLeftChunk c : queue) {
             if (c.held == 0 && c.source != left.morsel()) {
-                long bytes = c.view.byteSize();
+                long bytes = c.view.byteSize() + c.answerBytes();
                 hold(bytes, "left rows waiting for a right row of their group");
                 c.held = bytes;
             }
@@ -370,16 +376,16 @@ public final class AsofJoin implements Source {
         }
         for (AsofLeftChunk c : queue) {
             for (int i = c.emitted; i < c.added; i++) {
-                collect(c.match[i], newRow, refs);
-                collect(c.back[i], newRow, refs);
+                collect(c.match(i), newRow, refs);
+                collect(c.back(i), newRow, refs);
             }
         }
         release(rows.compact(refs));
         latest.replaceAll((g, r) -> (long) newRow.get(r));
         for (AsofLeftChunk c : queue) {
             for (int i = c.emitted; i < c.added; i++) {
-                c.match[i] = remap(c.match[i], newRow);
-                c.back[i] = remap(c.back[i], newRow);
+                c.setMatch(i, remap(c.match(i), newRow));
+                c.setBack(i, remap(c.back(i), newRow));
             }
         }
         compactions++;
@@ -398,7 +404,8 @@ public final class AsofJoin implements Source {
     }
 
     /**
-     * Counts input morsels the join keeps alive. Their memory stays charged to the budget that
+     * Counts input morsels the join keeps alive (with the answers of waiting left rows, which are
+     * charged to the join's own budget). The morsels' memory stays charged to the budget that
      * produced them; the join fails, naming itself, once it holds more than
      * {@code 1/}{@value #MAX_SHARE_OF_CAP} of the memory cap, before the inputs run out of memory
      * somewhere less telling.
@@ -428,7 +435,7 @@ public final class AsofJoin implements Source {
             closed = true;
             try {
                 for (AsofLeftChunk c : queue) {
-                    c.view.close();
+                    c.close();
                     release(c.held);
                 }
                 queue.clear();

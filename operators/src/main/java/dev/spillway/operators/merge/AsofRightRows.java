@@ -21,6 +21,8 @@ import java.util.function.LongConsumer;
 final class AsofRightRows {
     /** The ref of no row. */
     static final long NONE = -1;
+    /** Rows copied per gather call of a compaction (bounds its heap scratch). */
+    private static final int GATHER_BATCH = 1024;
 
     private final Schema schema;
     private final BlockPool pool;
@@ -29,6 +31,8 @@ final class AsofRightRows {
     private final List<Long> storeHeld = new ArrayList<>();
     private Morsel storedRight;
     private int storedRightIndex = -1;
+    private final int[] which = new int[GATHER_BATCH];
+    private final int[] rows = new int[GATHER_BATCH];
 
     AsofRightRows(Schema schema, BlockPool pool, MemoryBudget budget) {
         this.schema = schema;
@@ -90,12 +94,6 @@ final class AsofRightRows {
     long compact(List<Long> refs) {
         int n = refs.size();
         ColumnVector[] sources = new ColumnVector[store.size()];
-        int[] which = new int[n];
-        int[] rows = new int[n];
-        for (int k = 0; k < n; k++) {
-            which[k] = (int) (refs.get(k) >>> 32);
-            rows[k] = rowOf(refs.get(k));
-        }
         List<ColumnVector> cols = new ArrayList<>();
         try {
             for (int col = 0; col < schema.size(); col++) {
@@ -103,7 +101,15 @@ final class AsofRightRows {
                     sources[s] = store.get(s).column(col);
                 }
                 try (ColumnBuilder b = ColumnBuilder.create(schema.field(col).type(), pool, budget, Math.max(1, n))) {
-                    b.appendGather(sources, which, rows, n);
+                    for (int done = 0; done < n; done += GATHER_BATCH) {
+                        int count = Math.min(GATHER_BATCH, n - done);
+                        for (int k = 0; k < count; k++) {
+                            long ref = refs.get(done + k);
+                            which[k] = (int) (ref >>> 32);
+                            rows[k] = rowOf(ref);
+                        }
+                        b.appendGather(sources, which, rows, count);
+                    }
                     cols.add(b.build());
                 }
             }

@@ -50,15 +50,15 @@ final class AsofWaiting {
         for (int i = 0; i < n; i++) {
             AsofLeftChunk.Waiting p = w.poll();
             AsofLeftChunk c = p.chunk();
-            byte st = c.state[p.row()];
+            byte st = c.state(p.row());
             if (st == SETTLED) {
                 continue;
             }
             if (strategy == AsofStrategy.FORWARD) {
                 settle(c, p.row(), values.withinTolerance(c, p.row(), m, row) ? ref : NONE);
-            } else if (st == WAITING || values.sameOn(c.match[p.row()], m, row)) {
-                c.match[p.row()] = ref;
-                c.state[p.row()] = HAS_FORWARD;
+            } else if (st == WAITING || values.sameOn(c.match(p.row()), m, row)) {
+                c.setMatch(p.row(), ref);
+                c.setState(p.row(), HAS_FORWARD);
                 w.add(p);
             } else {
                 settleNearest(c, p.row());
@@ -71,24 +71,24 @@ final class AsofWaiting {
 
     /** Left row {@code row} of {@code c}, of group {@code g}, waits for a right row of its group. */
     void add(AsofLeftChunk c, int row, Object g) {
-        c.state[row] = WAITING;
+        c.setState(row, WAITING);
         waiting.computeIfAbsent(g, x -> new ArrayDeque<>()).add(new AsofLeftChunk.Waiting(c, row));
         count++;
     }
 
     /** Settles a row with right row {@code ref} (or {@link AsofRightRows#NONE}). */
     void settle(AsofLeftChunk c, int row, long ref) {
-        if (c.state[row] != SETTLED) {
+        if (c.state(row) != SETTLED) {
             count--;
         }
-        c.state[row] = SETTLED;
-        c.match[row] = ref;
+        c.setState(row, SETTLED);
+        c.setMatch(row, ref);
     }
 
     /** Picks the nearer of the backward and forward candidates (the forward one on a tie). */
     void settleNearest(AsofLeftChunk c, int row) {
-        long b = c.back[row];
-        long f = c.state[row] == HAS_FORWARD ? c.match[row] : NONE;
+        long b = c.back(row);
+        long f = c.state(row) == HAS_FORWARD ? c.match(row) : NONE;
         boolean bOk = b != NONE && values.withinTolerance(c, row, rows.stored(b), AsofRightRows.rowOf(b));
         boolean fOk = f != NONE && values.withinTolerance(c, row, rows.stored(f), AsofRightRows.rowOf(f));
         long pick = NONE;
@@ -129,7 +129,7 @@ final class AsofWaiting {
         }
         Morsel rm = right.morsel();
         int rr = right.pos();
-        long f = c.state[row] == HAS_FORWARD ? c.match[row] : NONE;
+        long f = c.state(row) == HAS_FORWARD ? c.match(row) : NONE;
         if (f != NONE) {
             if (!values.sameOn(f, rm, rr)) {
                 settleNearest(c, row);
@@ -139,7 +139,7 @@ final class AsofWaiting {
         }
         // No forward candidate yet: a later right row would be at least as far as the current one.
         boolean pastTolerance = values.hasTolerance() && !values.withinTolerance(c, row, rm, rr);
-        long b = c.back[row];
+        long b = c.back(row);
         boolean pastBackward = b != NONE && values.distanceGreater(c, row, rm, rr, b);
         if (pastTolerance || pastBackward) {
             settleNearest(c, row);
@@ -152,7 +152,7 @@ final class AsofWaiting {
     void settleAllAtEnd(Iterable<AsofLeftChunk> queue) {
         for (AsofLeftChunk c : queue) {
             for (int i = c.emitted; i < c.added; i++) {
-                if (c.state[i] != SETTLED) {
+                if (c.state(i) != SETTLED) {
                     if (strategy == AsofStrategy.NEAREST) {
                         settleNearest(c, i);
                     } else {

@@ -106,8 +106,9 @@ public final class MergeJoin implements Source, Spillable {
         this.events = ctx.events();
         this.morselRows = ctx.outputRows();
         KeyEncoder encoder = SortedCursor.encoderFor(leftSchema, leftKeys);
-        this.left = new SortedCursor(name, "left", leftInput, leftSchema, leftKeys, encoder, leftSorted);
-        this.right = new SortedCursor(name, "right", rightInput, rightSchema, rightKeys, encoder, rightSorted);
+        this.left = new SortedCursor(name, "left", leftInput, leftSchema, leftKeys, encoder, leftSorted, ctx.pool(), budget);
+        this.right = new SortedCursor(name, "right", rightInput, rightSchema, rightKeys, encoder, rightSorted, ctx.pool(),
+                budget);
         int[] leftKeyFromRight = new int[leftSchema.size()];
         java.util.Arrays.fill(leftKeyFromRight, -1);
         for (int k = 0; k < leftKeys.length; k++) {

@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>Output columns: every left column, then the given right columns. A row without a left row
  * (an unmatched right row of a right or full join) takes its left key columns from the right key
  * columns, as the hash join does. Referenced morsels are retained through zero-copy views until
- * the output is built, so callers may close theirs at once.
+ * the output is built, so callers may close theirs at once. The row references are heap arrays of
+ * the output morsel's capacity, allocated once.
  *
  * <p>Not thread-safe.
  */
@@ -42,6 +43,9 @@ final class RowGather implements AutoCloseable {
     private final int[] lrows;
     private final int[] rwhich;
     private final int[] rrows;
+    /** One column's gather, rebuilt for each column of {@link #build}. */
+    private final int[] which;
+    private final int[] rows;
     private int count;
 
     /**
@@ -64,6 +68,8 @@ final class RowGather implements AutoCloseable {
         this.lrows = new int[capacity];
         this.rwhich = new int[capacity];
         this.rrows = new int[capacity];
+        this.which = new int[capacity];
+        this.rows = new int[capacity];
     }
 
     /** Rows collected so far. */
@@ -121,8 +127,6 @@ final class RowGather implements AutoCloseable {
             return null;
         }
         List<ColumnVector> cols = new ArrayList<>(out.size());
-        int[] which = new int[count];
-        int[] rows = new int[count];
         try {
             for (int c = 0; c < out.size(); c++) {
                 ColumnVector[] sources;

@@ -39,6 +39,8 @@ final class RunBuffer implements AutoCloseable {
 
     /** A run may hold at most this fraction (1/n) of the memory cap before it spills. */
     static final int MAX_SHARE_OF_CAP = 4;
+    /** Most rows copied per gather call (bounds the heap scratch, whatever the chunk size). */
+    private static final int GATHER_BATCH = 1024;
 
     private final Schema schema;
     private final int chunkRows;
@@ -50,6 +52,9 @@ final class RunBuffer implements AutoCloseable {
     /** The run's stream, created with the first run (after a forced-spill setting made before it). */
     private int stream = -1;
 
+    /** Rows of one gather call, and its single source. */
+    private final int[] rowIdx;
+    private final ColumnVector[] source = new ColumnVector[1];
     /** Views of the rows in the chunk being built, so that a failed copy loses nothing. */
     private final List<Morsel> buildingParts = new ArrayList<>();
     private ColumnBuilder[] builders;
@@ -68,6 +73,7 @@ final class RunBuffer implements AutoCloseable {
         this.budget = ctx.budget();
         this.events = ctx.events();
         this.store = ctx.store(name, schema).streams();
+        this.rowIdx = new int[Math.max(1, Math.min(chunkRows, GATHER_BATCH))];
     }
 
     /** Sets the store's forced-spill fraction: the share of runs that go to disk from their start. */
@@ -140,13 +146,17 @@ final class RunBuffer implements AutoCloseable {
                 throw e;
             }
         }
-        int[] rowIdx = new int[n];
-        for (int k = 0; k < n; k++) {
-            rowIdx[k] = from + k;
+        for (int done = 0; done < n; done += rowIdx.length) {
+            int count = Math.min(rowIdx.length, n - done);
+            for (int k = 0; k < count; k++) {
+                rowIdx[k] = from + done + k;
+            }
+            for (int c = 0; c < builders.length; c++) {
+                source[0] = m.column(c);
+                builders[c].appendGather(source, null, rowIdx, count);
+            }
         }
-        for (int c = 0; c < builders.length; c++) {
-            builders[c].appendGather(new ColumnVector[] {m.column(c)}, null, rowIdx, n);
-        }
+        source[0] = null;
         buildingParts.add(m.slice(from, n));
         building += n;
         if (building == chunkRows) {

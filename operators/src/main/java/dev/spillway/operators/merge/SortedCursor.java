@@ -1,13 +1,17 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.sort.KeyEncoder;
+import dev.spillway.operators.sort.ScratchBuffer;
 import dev.spillway.operators.sort.SortSpec;
 import dev.spillway.scheduler.TaskContext;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +23,10 @@ import java.util.List;
  * sorted: each row with no null key must not be smaller than the previous such row, across morsel
  * boundaries too. Rows with a null key are exempt from the check (they never match, and may sit
  * wherever the upstream sort put them).
+ *
+ * <p>The encoded keys of the current morsel are in a native {@link ScratchBuffer} charged to the
+ * join's budget, sized by the largest morsel seen; whether a row has a null key is read from the
+ * key columns' validity, so nothing on the heap grows with a morsel's rows.
  *
  * <p>Not thread-safe: used by one join under its lock.
  */
@@ -47,16 +55,19 @@ public final class SortedCursor implements AutoCloseable {
     private final int[] floatSlots;
     private final String sortedBecause;
 
+    private final ScratchBuffer keyBuffer;
     private Morsel morsel;
     private Morsel keys;
-    private long[] encoded = new long[0];
-    private boolean[] nullKey;
+    /** The current morsel's keys, row {@code r} at word {@code r * width}. */
+    private MemorySegment encoded = MemorySegment.NULL;
+    /** Key columns of the current morsel that hold nulls (empty when none does). */
+    private ColumnVector[] nullable = new ColumnVector[0];
     private int pos;
     private long rowsBefore;
     private long rowsLoaded;
     /** The last non-null key seen (a one-row key view and its encoding), for the boundary check. */
     private Morsel lastKey;
-    private final long[] lastEncoded;
+    private final MemorySegment lastEncoded;
     private boolean ended;
 
     /**
@@ -68,9 +79,11 @@ public final class SortedCursor implements AutoCloseable {
      * @param keyColumns    the key positions in {@code schema}, most significant first
      * @param encoder       the shared encoder ({@link #encoderFor})
      * @param sortedBecause why the plan believes the input sorted, for errors
+     * @param pool          the pool of the encoded keys' buffer
+     * @param budget        the budget it is charged to (the join's)
      */
     public SortedCursor(String operator, String side, OrderedInput input, Schema schema, int[] keyColumns, KeyEncoder encoder,
-            String sortedBecause) {
+            String sortedBecause, BlockPool pool, MemoryBudget budget) {
         this.operator = operator;
         this.side = side;
         this.input = input;
@@ -81,7 +94,8 @@ public final class SortedCursor implements AutoCloseable {
         }
         this.encoder = encoder;
         this.width = encoder.width();
-        this.lastEncoded = new long[width];
+        this.lastEncoded = MemorySegment.ofArray(new long[width]);
+        this.keyBuffer = new ScratchBuffer(pool, budget);
         this.sortedBecause = sortedBecause;
         List<Integer> slots = new ArrayList<>();
         int w = 0;
@@ -141,29 +155,25 @@ public final class SortedCursor implements AutoCloseable {
         rowsBefore = rowsLoaded;
         rowsLoaded += m.rowCount();
         int rows = m.rowCount();
-        if (encoded.length < rows * width) {
-            encoded = new long[rows * width];
-        }
+        encoded = keyBuffer.ensure(encoder.bytesFor(rows));
         encoder.encode(keys, encoded, 0);
         for (int s : floatSlots) {
-            for (int r = 0; r < rows; r++) {
-                if (encoded[r * width + s] == NEG_ZERO) {
-                    encoded[r * width + s] = POS_ZERO;
+            for (long at = s, end = (long) rows * width; at < end; at += width) {
+                if (encoded.getAtIndex(KeyEncoder.WORD, at) == NEG_ZERO) {
+                    encoded.setAtIndex(KeyEncoder.WORD, at, POS_ZERO);
                 }
             }
         }
-        boolean anyNull = false;
+        int withNulls = 0;
         for (int k = 0; k < keyColumns.length; k++) {
-            anyNull |= keys.column(k).hasNulls();
+            withNulls += keys.column(k).hasNulls() ? 1 : 0;
         }
-        nullKey = null;
-        if (anyNull) {
-            nullKey = new boolean[rows];
-            for (int k = 0; k < keyColumns.length; k++) {
-                ColumnVector v = keys.column(k);
-                for (int r = 0; r < rows; r++) {
-                    nullKey[r] |= v.isNull(r);
-                }
+        if (withNulls != nullable.length) {
+            nullable = new ColumnVector[withNulls];
+        }
+        for (int k = 0, i = 0; k < keyColumns.length; k++) {
+            if (keys.column(k).hasNulls()) {
+                nullable[i++] = keys.column(k);
             }
         }
         checkSorted(rows);
@@ -173,11 +183,11 @@ public final class SortedCursor implements AutoCloseable {
     private void checkSorted(int rows) {
         int prev = -1;
         for (int r = 0; r < rows; r++) {
-            if (nullKey != null && nullKey[r]) {
+            if (nullKey(r)) {
                 continue;
             }
-            int c = prev >= 0 ? encoder.compare(encoded, prev * width, keys, prev, encoded, r * width, keys, r)
-                    : lastKey != null ? encoder.compare(lastEncoded, 0, lastKey, 0, encoded, r * width, keys, r) : -1;
+            int c = prev >= 0 ? encoder.compare(encoded, (long) prev * width, keys, prev, encoded, (long) r * width, keys, r)
+                    : lastKey != null ? encoder.compare(lastEncoded, 0, lastKey, 0, encoded, (long) r * width, keys, r) : -1;
             if (c > 0) {
                 throw new UnsortedInputException(operator + ": the " + side + " input is not sorted by " + keyNames
                         + " ascending, as the plan assumes (" + sortedBecause + "): row " + (rowsBefore + r) + " has "
@@ -191,7 +201,7 @@ public final class SortedCursor implements AutoCloseable {
                 lastKey.close();
             }
             lastKey = keys.slice(prev, 1);
-            System.arraycopy(encoded, prev * width, lastEncoded, 0, width);
+            MemorySegment.copy(encoded, KeyEncoder.WORD, encoder.bytesFor(prev), lastEncoded, KeyEncoder.WORD, 0, width);
         }
     }
 
@@ -220,12 +230,17 @@ public final class SortedCursor implements AutoCloseable {
 
     /** Whether the current row has a null in some key column. */
     public boolean nullKey() {
-        return nullKey != null && nullKey[pos];
+        return nullKey(pos);
     }
 
     /** Whether row {@code r} of the current morsel has a null in some key column. */
     public boolean nullKey(int r) {
-        return nullKey != null && nullKey[r];
+        for (ColumnVector v : nullable) {
+            if (v.isNull(r)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Moves to the next row. */
@@ -240,17 +255,20 @@ public final class SortedCursor implements AutoCloseable {
 
     /** Compares this cursor's current row with {@code other}'s (neither may have a null key). */
     public int compare(SortedCursor other) {
-        return encoder.compare(encoded, pos * width, keys, pos, other.encoded, other.pos * width, other.keys, other.pos);
+        return encoder.compare(encoded, (long) pos * width, keys, pos, other.encoded, (long) other.pos * width, other.keys,
+                other.pos);
     }
 
     /** A copy of the current row's key, to compare later rows (of either input) with. */
     public KeyRef keyRef() {
-        return new KeyRef(keys.slice(pos, 1), Arrays.copyOfRange(encoded, pos * width, (pos + 1) * width));
+        MemorySegment copy = MemorySegment.ofArray(new long[width]);
+        MemorySegment.copy(encoded, KeyEncoder.WORD, encoder.bytesFor(pos), copy, KeyEncoder.WORD, 0, width);
+        return new KeyRef(keys.slice(pos, 1), copy);
     }
 
     /** Compares row {@code r} of the current morsel with {@code ref} (the row must not have a null key). */
     public int compare(int r, KeyRef ref) {
-        return encoder.compare(encoded, r * width, keys, r, ref.encoded(), 0, ref.keys(), 0);
+        return encoder.compare(encoded, (long) r * width, keys, r, ref.encoded(), 0, ref.keys(), 0);
     }
 
     /**
@@ -282,14 +300,16 @@ public final class SortedCursor implements AutoCloseable {
             lastKey.close();
             lastKey = null;
         }
+        encoded = MemorySegment.NULL;
+        keyBuffer.close();
         input.close();
     }
 
     /**
      * A key captured from a row: a one-row key-only view (retaining that morsel's key buffers)
-     * and its normalized encoding.
+     * and its normalized encoding (one key's words, on the heap).
      */
-    public record KeyRef(Morsel keys, long[] encoded) implements AutoCloseable {
+    public record KeyRef(Morsel keys, MemorySegment encoded) implements AutoCloseable {
         @Override
         public void close() {
             keys.close();

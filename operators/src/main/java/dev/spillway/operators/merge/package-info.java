@@ -19,5 +19,13 @@
  * violation (e.g. a false {@code setSorted} declaration) fails the query with an
  * {@link dev.spillway.operators.merge.UnsortedInputException} naming the column, the row and the
  * two values, instead of returning a wrong result.
+ *
+ * <p><b>Memory.</b> What grows with a morsel's rows is native and charged to the join's budget:
+ * each cursor's encoded keys (a buffer reused from morsel to morsel), the AsOf join's answers
+ * for the left rows in hand ({@link dev.spillway.operators.merge.AsofLeftChunk}), the buffered
+ * run of the merge join ({@link dev.spillway.operators.merge.RunBuffer}); gathers go through heap
+ * arrays of at most the output morsel's rows, allocated once. The AsOf join's per-group state
+ * (the latest right row of each group, the queues of waiting left rows, the compaction's map of
+ * references) is still on the heap, bounded only by the join's hold limit.
  */
 package dev.spillway.operators.merge;

@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The state of one external merge sort, shared by its sink and its source.
  *
  * <p><b>Consuming.</b> Each worker buffers its input morsels (zero-copy). When sorting the buffer
- * would take the worker's share of memory ({@code runBytes}: the buffer, its keys and index arrays
- * and the sorted copy) and when its input ends, it is sorted into a
+ * would take the worker's share of memory ({@code runBytes}: the buffer, the sort's native keys
+ * and permutation, and the sorted copy) and when its input ends, it is sorted into a
  * <i>run</i> ({@link RunSorter}): sorted morsels of at most {@code blockRows} rows, one stream of
  * the sort's {@link StreamStore}. The store is what spills: when a reservation fails the memory
  * manager asks this sort to {@link #spill}, and the store evicts the largest in-memory runs into
@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Then the in-memory runs are taken out of the store (no longer evictable), and every one and
  * the remaining (at most {@code fanIn}) spilled runs are merged through one loser tree
  * ({@link Merger}) whose output streams to the consuming pipeline, one morsel per pull, with dense
- * sequence numbers in sorted order. Each spilled run being merged holds one decompressed block.
+ * sequence numbers in sorted order. Each run being merged holds one block (decompressed, if it
+ * was spilled) and its encoded keys, both in native memory charged to the sort's budget.
  */
 public final class ExternalSort implements Spillable, AutoCloseable {
     /** Default most runs merged at once (and most spill readers open at once). */
@@ -140,13 +141,13 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         this.fanIn = fanIn;
         int morselRows = ctx.outputRows();
         long cap = Math.min(budget.effectiveCap(), 1L << 40);
-        long rowBytes = 16L * spec.internalSchema().size();
-        // A merge holds one block per run: fan-in blocks must fit in a quarter of the cap.
+        long rowBytes = 16L * spec.internalSchema().size() + enc.bytesFor(1);
+        // A merge holds one block per run and its encoded keys: fan-in of them must fit in a quarter of the cap.
         this.blockRows = (int) Math.max(256, Math.min(Math.max(1, morselRows), cap / 4 / fanIn / rowBytes));
-        // A run sort holds the buffered input, its keys and indexes on the heap (charged to the
-        // budget) and the gathered output at once; all workers may sort at the same time.
+        // A run sort holds the buffered input, its native working memory (keys, permutation) and
+        // the gathered output at once; all workers may sort at the same time.
         this.runBytes = Math.max(256L << 10, Math.min(512L << 20, cap / 2 / Math.max(1, workers)));
-        this.rowOverhead = 8L * enc.width() + 16;
+        this.rowOverhead = RunSorter.workBytes(enc, 1);
         this.store = ctx.store(COMPONENT, spec.internalSchema()).onEvict(this::evicted).streams();
         forceSpill(ctx.forceSpill());
     }
@@ -389,7 +390,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
             int now = openReaders.incrementAndGet();
             maxOpenReaders.accumulateAndGet(now, Math::max);
         }
-        RunCursor c = new RunCursor.Stored(enc, spilled, taken, () -> {
+        RunCursor c = new RunCursor.Stored(enc, pool, budget, spilled, taken, () -> {
             if (onDisk) {
                 openReaders.decrementAndGet();
             }

@@ -14,8 +14,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Normalized, byte-comparable sort keys: each row's keys become {@link #width()} longs that
- * compare as unsigned integers, slot by slot, in the order the spec asks for.
+ * Normalized, byte-comparable sort keys: each row's keys become {@link #width()} words (longs,
+ * {@link #WORD}) that compare as unsigned integers, slot by slot, in the order the spec asks for.
+ * The words live in a memory segment that the caller owns (native memory for rows that may
+ * grow with the input); row {@code r}'s key starts at word {@code r * width()}.
  *
  * <p>Layout per key (a null flag is 0 or 1 so that nulls land first or last; descending inverts
  * the value bits, not the flag):
@@ -32,6 +34,8 @@ import java.nio.ByteOrder;
  * </ul>
  */
 public final class KeyEncoder {
+    /** Layout of a key word in a segment: packed plain data in native order. */
+    public static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfLong BIG_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final SortSpec spec;
@@ -42,6 +46,7 @@ public final class KeyEncoder {
     private final int positionSlot;
     private final int positionColumn;
     private final boolean hasStrings;
+    private final int conclusive;
 
     /** An encoder for {@code spec}; rows are read from morsels of {@link SortSpec#internalSchema()}. */
     public KeyEncoder(SortSpec spec) {
@@ -64,6 +69,11 @@ public final class KeyEncoder {
         this.positionColumn = spec.stable() ? spec.inputSchema().size() : -1;
         this.width = spec.stable() ? w + 1 : w;
         this.hasStrings = strings;
+        int c = width;
+        for (int k = n - 1; k >= 0; k--) {
+            c = types[k] == DataType.UTF8 ? slot[k] + 2 : c;
+        }
+        this.conclusive = c;
     }
 
     /** The spec. */
@@ -71,7 +81,7 @@ public final class KeyEncoder {
         return spec;
     }
 
-    /** Longs per row. */
+    /** Words per row. */
     public int width() {
         return width;
     }
@@ -87,73 +97,88 @@ public final class KeyEncoder {
      * strings decide, so later words say nothing).
      */
     public int conclusiveWidth() {
-        for (int k = 0; k < types.length; k++) {
-            if (types[k] == DataType.UTF8) {
-                return slot[k] + 2;
-            }
-        }
-        return width;
+        return conclusive;
     }
 
-    /** Encodes every row of {@code m} into {@code out[(base + r) * width ...]}. */
-    public void encode(Morsel m, long[] out, int base) {
+    /**
+     * Compares the {@link #conclusiveWidth() conclusive} words of two keys (at word {@code oa} of
+     * {@code ka} and {@code ob} of {@code kb}): a nonzero result is the rows' order, as
+     * {@link #compare} would find it, without their morsels; zero leaves it to {@link #compare}.
+     */
+    public int compareConclusive(MemorySegment ka, long oa, MemorySegment kb, long ob) {
+        for (int i = 0; i < conclusive; i++) {
+            long x = ka.getAtIndex(WORD, oa + i);
+            long y = kb.getAtIndex(WORD, ob + i);
+            if (x != y) {
+                return Long.compareUnsigned(x, y);
+            }
+        }
+        return 0;
+    }
+
+    /** Bytes of the keys of {@code rows} rows. */
+    public long bytesFor(long rows) {
+        return 8L * width * rows;
+    }
+
+    /** Encodes every row of {@code m} into {@code out}, row {@code r} at word {@code (base + r) * width()}. */
+    public void encode(Morsel m, MemorySegment out, long base) {
         int rows = m.rowCount();
+        long first = base * width;
         for (int k = 0; k < types.length; k++) {
             ColumnVector v = m.column(spec.column(k));
             boolean desc = spec.descending(k);
             long nullFlag = spec.nullsFirst(k) ? 0 : 1;
             long validFlag = 1 - nullFlag;
-            int s = slot[k];
+            long at = first + slot[k];
             boolean nulls = v.hasNulls();
             switch (types[k]) {
                 case INT32, DATE32 -> {
                     Int32Vector x = (Int32Vector) v;
-                    for (int r = 0; r < rows; r++) {
-                        out[(base + r) * width + s] = nulls && x.isNull(r) ? nullFlag << 32
-                                : validFlag << 32 | dir((x.get(r) ^ 0x8000_0000) & 0xFFFF_FFFFL, desc, 0xFFFF_FFFFL);
+                    for (int r = 0; r < rows; r++, at += width) {
+                        out.setAtIndex(WORD, at, nulls && x.isNull(r) ? nullFlag << 32
+                                : validFlag << 32 | dir((x.get(r) ^ 0x8000_0000) & 0xFFFF_FFFFL, desc, 0xFFFF_FFFFL));
                     }
                 }
                 case BOOLEAN -> {
                     BooleanVector x = (BooleanVector) v;
-                    for (int r = 0; r < rows; r++) {
-                        out[(base + r) * width + s] = nulls && x.isNull(r) ? nullFlag << 32
-                                : validFlag << 32 | dir(x.get(r) ? 1 : 0, desc, 1);
+                    for (int r = 0; r < rows; r++, at += width) {
+                        out.setAtIndex(WORD, at, nulls && x.isNull(r) ? nullFlag << 32
+                                : validFlag << 32 | dir(x.get(r) ? 1 : 0, desc, 1));
                     }
                 }
                 case INT64 -> {
                     Int64Vector x = (Int64Vector) v;
-                    for (int r = 0; r < rows; r++) {
-                        int at = (base + r) * width + s;
+                    for (int r = 0; r < rows; r++, at += width) {
                         boolean isNull = nulls && x.isNull(r);
-                        out[at] = isNull ? nullFlag : validFlag;
-                        out[at + 1] = isNull ? 0 : dir(x.get(r) ^ Long.MIN_VALUE, desc, -1L);
+                        out.setAtIndex(WORD, at, isNull ? nullFlag : validFlag);
+                        out.setAtIndex(WORD, at + 1, isNull ? 0 : dir(x.get(r) ^ Long.MIN_VALUE, desc, -1L));
                     }
                 }
                 case FLOAT64 -> {
                     Float64Vector x = (Float64Vector) v;
-                    for (int r = 0; r < rows; r++) {
-                        int at = (base + r) * width + s;
+                    for (int r = 0; r < rows; r++, at += width) {
                         boolean isNull = nulls && x.isNull(r);
-                        out[at] = isNull ? nullFlag : validFlag;
-                        out[at + 1] = isNull ? 0 : dir(encodeDouble(x.get(r)), desc, -1L);
+                        out.setAtIndex(WORD, at, isNull ? nullFlag : validFlag);
+                        out.setAtIndex(WORD, at + 1, isNull ? 0 : dir(encodeDouble(x.get(r)), desc, -1L));
                     }
                 }
                 case UTF8 -> {
                     Utf8Vector x = (Utf8Vector) v;
                     MemorySegment data = x.dataSegment();
-                    for (int r = 0; r < rows; r++) {
-                        int at = (base + r) * width + s;
+                    for (int r = 0; r < rows; r++, at += width) {
                         boolean isNull = nulls && x.isNull(r);
-                        out[at] = isNull ? nullFlag : validFlag;
-                        out[at + 1] = isNull ? 0 : dir(prefix(data, x.dataOffset(r), x.byteLength(r)), desc, -1L);
+                        out.setAtIndex(WORD, at, isNull ? nullFlag : validFlag);
+                        out.setAtIndex(WORD, at + 1, isNull ? 0 : dir(prefix(data, x.dataOffset(r), x.byteLength(r)), desc, -1L));
                     }
                 }
             }
         }
         if (positionSlot >= 0) {
             Int64Vector p = (Int64Vector) m.column(positionColumn);
-            for (int r = 0; r < rows; r++) {
-                out[(base + r) * width + positionSlot] = p.get(r);
+            long at = first + positionSlot;
+            for (int r = 0; r < rows; r++, at += width) {
+                out.setAtIndex(WORD, at, p.get(r));
             }
         }
     }
@@ -180,14 +205,14 @@ public final class KeyEncoder {
     }
 
     /**
-     * Compares row {@code ra} of {@code ma} (keys at {@code ka[oa ...]}) with row {@code rb} of
-     * {@code mb} (keys at {@code kb[ob ...]}).
+     * Compares row {@code ra} of {@code ma} (key at word {@code oa} of {@code ka}) with row
+     * {@code rb} of {@code mb} (key at word {@code ob} of {@code kb}).
      */
-    public int compare(long[] ka, int oa, Morsel ma, int ra, long[] kb, int ob, Morsel mb, int rb) {
+    public int compare(MemorySegment ka, long oa, Morsel ma, int ra, MemorySegment kb, long ob, Morsel mb, int rb) {
         if (!hasStrings) {
             for (int i = 0; i < width; i++) {
-                long x = ka[oa + i];
-                long y = kb[ob + i];
+                long x = ka.getAtIndex(WORD, oa + i);
+                long y = kb.getAtIndex(WORD, ob + i);
                 if (x != y) {
                     return Long.compareUnsigned(x, y);
                 }
@@ -198,15 +223,15 @@ public final class KeyEncoder {
         for (int k = 0; k < types.length; k++) {
             int end = k + 1 < types.length ? slot[k + 1] : (positionSlot >= 0 ? positionSlot : width);
             for (; i < end; i++) {
-                long x = ka[oa + i];
-                long y = kb[ob + i];
+                long x = ka.getAtIndex(WORD, oa + i);
+                long y = kb.getAtIndex(WORD, ob + i);
                 if (x != y) {
                     return Long.compareUnsigned(x, y);
                 }
             }
             if (types[k] == DataType.UTF8) {
                 long validFlag = spec.nullsFirst(k) ? 1 : 0;
-                if (ka[oa + slot[k]] == validFlag) {
+                if (ka.getAtIndex(WORD, oa + slot[k]) == validFlag) {
                     int c = compareStrings((Utf8Vector) ma.column(spec.column(k)), ra, (Utf8Vector) mb.column(spec.column(k)), rb);
                     if (c != 0) {
                         return spec.descending(k) ? -c : c;
@@ -215,7 +240,7 @@ public final class KeyEncoder {
             }
         }
         if (positionSlot >= 0) {
-            return Long.compareUnsigned(ka[oa + positionSlot], kb[ob + positionSlot]);
+            return Long.compareUnsigned(ka.getAtIndex(WORD, oa + positionSlot), kb.getAtIndex(WORD, ob + positionSlot));
         }
         return 0;
     }

@@ -13,10 +13,12 @@ import java.util.List;
 /**
  * A k-way merge of sorted runs through a loser tree (tournament tree): after the first
  * tournament, each output row costs {@code log2(k)} comparisons, replaying only the path from the
- * winner's leaf to the root. Rows are recorded as (cursor, row) references and gathered column
- * by column into output morsels of at most {@code blockRows} rows; the references are gathered
- * before any cursor moves to its next block, which frees the previous one. Ties between cursors
- * go to the lower cursor index. Not thread-safe.
+ * winner's leaf to the root, each a comparison of the cursors' native keys ({@link RunCursor}).
+ * Rows are recorded as (cursor, row) references and gathered column by column into output
+ * morsels of at most {@code blockRows} rows, a batch of at most {@value RunSorter#GATHER_BATCH}
+ * references at a time (the merger's only heap arrays besides the tree, whatever the block
+ * size); the references are gathered before any cursor moves to its next block, which frees the
+ * previous one. Ties between cursors go to the lower cursor index. Not thread-safe.
  */
 final class Merger implements AutoCloseable {
     private final KeyEncoder enc;
@@ -50,8 +52,8 @@ final class Merger implements AutoCloseable {
         this.budget = budget;
         this.k = Math.max(1, this.cursors.length);
         this.tree = new int[k];
-        this.which = new int[blockRows];
-        this.rows = new int[blockRows];
+        this.which = new int[Math.min(blockRows, RunSorter.GATHER_BATCH)];
+        this.rows = new int[which.length];
         this.sources = new ColumnVector[this.cursors.length];
         if (this.cursors.length > 0) {
             int[] winner = new int[2 * k];
@@ -79,7 +81,7 @@ final class Merger implements AutoCloseable {
         if (y.exhausted) {
             return true;
         }
-        int w = enc.width();
+        long w = enc.width();
         int c = enc.compare(x.keys, x.row * w, x.block, x.row, y.keys, y.row * w, y.block, y.row);
         return c < 0 || c == 0 && a < b;
     }
@@ -128,6 +130,8 @@ final class Merger implements AutoCloseable {
             if (c.row == c.rows) {
                 flush();
                 c.advance();
+            } else if (pending == which.length) {
+                flush();
             }
             replay(w);
             if (built + pending >= blockRows) {

@@ -1,7 +1,10 @@
 package dev.spillway.operators.sort;
 
+import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
@@ -9,19 +12,23 @@ import java.util.List;
 /**
  * A position in one sorted run during a merge: the run's current block (a morsel), its encoded
  * keys and the next row. Only the current block is in memory; moving past it closes it and loads
- * the next (decompressed from the run's spilled blocks, then from memory). Closing the cursor frees
- * whatever it still holds.
+ * the next (decompressed from the run's spilled blocks, then from memory). The keys are in a
+ * native {@link ScratchBuffer} charged to the sort's budget, sized by the largest block and
+ * freed when the run is read. Closing the cursor frees whatever it still holds.
  */
 abstract class RunCursor implements AutoCloseable {
     private final KeyEncoder encoder;
+    private final ScratchBuffer keyBuffer;
     Morsel block;
-    long[] keys = new long[0];
+    /** The current block's keys (row {@code r} at word {@code r * width}); valid until the next {@link #advance}. */
+    MemorySegment keys = MemorySegment.NULL;
     int row;
     int rows;
     boolean exhausted;
 
-    RunCursor(KeyEncoder encoder) {
+    RunCursor(KeyEncoder encoder, BlockPool pool, MemoryBudget budget) {
         this.encoder = encoder;
+        this.keyBuffer = new ScratchBuffer(pool, budget);
     }
 
     /** The next block of the run, or null at its end; the cursor owns it. */
@@ -39,6 +46,7 @@ abstract class RunCursor implements AutoCloseable {
                 exhausted = true;
                 rows = 0;
                 row = 0;
+                freeKeys();
                 release();
                 return false;
             }
@@ -49,10 +57,7 @@ abstract class RunCursor implements AutoCloseable {
             block = m;
             rows = m.rowCount();
             row = 0;
-            int need = rows * encoder.width();
-            if (keys.length < need) {
-                keys = new long[need];
-            }
+            keys = keyBuffer.ensure(encoder.bytesFor(rows));
             encoder.encode(m, keys, 0);
             return true;
         }
@@ -62,6 +67,11 @@ abstract class RunCursor implements AutoCloseable {
     void release() {
     }
 
+    private void freeKeys() {
+        keys = MemorySegment.NULL;
+        keyBuffer.close();
+    }
+
     @Override
     public void close() {
         if (block != null) {
@@ -69,6 +79,7 @@ abstract class RunCursor implements AutoCloseable {
             block = null;
         }
         exhausted = true;
+        freeKeys();
         release();
     }
 
@@ -82,8 +93,9 @@ abstract class RunCursor implements AutoCloseable {
         private final ArrayDeque<Morsel> inMemory;
         private Runnable onRelease;
 
-        Stored(KeyEncoder encoder, Iterator<Morsel> spilled, List<Morsel> inMemory, Runnable onRelease) {
-            super(encoder);
+        Stored(KeyEncoder encoder, BlockPool pool, MemoryBudget budget, Iterator<Morsel> spilled, List<Morsel> inMemory,
+                Runnable onRelease) {
+            super(encoder, pool, budget);
             this.spilled = spilled;
             this.inMemory = new ArrayDeque<>(inMemory);
             this.onRelease = onRelease;

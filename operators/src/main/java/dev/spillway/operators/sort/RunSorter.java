@@ -6,18 +6,31 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
+import dev.spillway.memory.NativeBuffer;
 import dev.spillway.memory.Schema;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Sorts a batch of morsels in memory into a sorted run: encodes the keys of every row
- * ({@link KeyEncoder}), sorts an index array ({@link SortKernel}) and gathers the rows column by
- * column into new morsels ({@link ColumnBuilder#appendGather}). The heap arrays (keys and
- * indexes) are charged to the budget while they live, so a run sort stays inside the cap.
+ * ({@link KeyEncoder}), sorts a permutation of the rows ({@link SortKernel}) and gathers the rows
+ * column by column into new morsels ({@link ColumnBuilder#appendGather}).
+ *
+ * <p>The working state of a sort grows with its rows, so it lives in one native buffer taken
+ * from the pool for the sort and freed at its end, charged to the budget exactly as allocated
+ * ({@link #workBytes}): the keys ({@code 8 * width} bytes a row), the permutation and the
+ * kernels' scratch, and each row's morsel (4 bytes a row each). The heap holds only what grows
+ * with the morsels (one start offset per morsel, next to the morsel list itself) and a gather
+ * batch of {@value #GATHER_BATCH} rows.
  */
 final class RunSorter {
+    /** Rows gathered per {@link ColumnBuilder#appendGather} call: bounds the heap scratch of a gather. */
+    static final int GATHER_BATCH = 1024;
+    /** Most rows of one in-memory sort (row indexes are int32). */
+    static final int MAX_ROWS = Integer.MAX_VALUE - 8;
+
     private RunSorter() {
     }
 
@@ -47,9 +60,15 @@ final class RunSorter {
         }
     }
 
+    /** Native bytes a sort of {@code rows} rows works in (the keys, the permutation, its scratch and the morsel of each row). */
+    static long workBytes(KeyEncoder enc, long rows) {
+        return enc.bytesFor(rows) + 3 * SortKernel.indexBytes(rows);
+    }
+
     /**
      * Sorts the rows of {@code in} (closed by this method) and returns the first {@code limit} of
-     * them as morsels of at most {@code blockRows} rows, charged to {@code budget}.
+     * them as morsels of at most {@code blockRows} rows, charged to {@code budget}, as is the
+     * working memory of the sort while it runs.
      */
     static List<Morsel> sort(KeyEncoder enc, List<Morsel> in, long limit, int blockRows, BlockPool pool, MemoryBudget budget) {
         try {
@@ -60,46 +79,62 @@ final class RunSorter {
             if (total == 0) {
                 return new ArrayList<>();
             }
-            int w = enc.width();
-            if (total * w > Integer.MAX_VALUE - 16) {
+            if (total > MAX_ROWS) {
                 throw new IllegalStateException("a sort run of " + total + " rows is too large for one in-memory sort");
             }
             int n = (int) total;
-            long heapBytes = 8L * n * w + 16L * n;
-            budget.reserve(heapBytes);
-            try {
-                long[] keys = new long[n * w];
-                int[] morselOf = new int[n];
-                int[] rowOf = new int[n];
+            int w = enc.width();
+            try (NativeBuffer work = pool.allocate(budget, workBytes(enc, n))) {
+                long keyBytes = enc.bytesFor(n);
+                long idxBytes = SortKernel.indexBytes(n);
+                MemorySegment keys = work.segment().asSlice(0, keyBytes);
+                MemorySegment order = work.segment().asSlice(keyBytes, idxBytes);
+                MemorySegment scratch = work.segment().asSlice(keyBytes + idxBytes, idxBytes);
+                MemorySegment morselOf = work.segment().asSlice(keyBytes + 2 * idxBytes, idxBytes);
+                int[] start = new int[in.size()];
                 int base = 0;
                 for (int i = 0; i < in.size(); i++) {
                     Morsel m = in.get(i);
                     enc.encode(m, keys, base);
-                    for (int r = 0; r < m.rowCount(); r++) {
-                        morselOf[base + r] = i;
-                        rowOf[base + r] = r;
+                    start[i] = base;
+                    for (long g = base, end = base + m.rowCount(); g < end; g++) {
+                        morselOf.setAtIndex(SortKernel.INDEX, g, i);
                     }
                     base += m.rowCount();
                 }
-                int[] order = SortKernel.identity(n);
+                SortKernel.identity(order, n);
+                MemorySegment sorted = order;
                 if (enc.hasStrings()) {
-                    SortKernel.mergeSort(order, n, (a, b) -> enc.compare(keys, a * w, in.get(morselOf[a]), rowOf[a], keys, b * w,
-                            in.get(morselOf[b]), rowOf[b]));
+                    SortKernel.mergeSort(order, scratch, n, (a, b) -> {
+                        long oa = (long) a * w;
+                        long ob = (long) b * w;
+                        // Most comparisons end in the words before a string tie: look up the rows' morsels only after.
+                        int c = enc.compareConclusive(keys, oa, keys, ob);
+                        if (c != 0) {
+                            return c;
+                        }
+                        int ma = morselOf.getAtIndex(SortKernel.INDEX, a);
+                        int mb = morselOf.getAtIndex(SortKernel.INDEX, b);
+                        return enc.compare(keys, oa, in.get(ma), a - start[ma], keys, ob, in.get(mb), b - start[mb]);
+                    });
                 } else {
-                    order = SortKernel.radixSort(order, n, keys, w);
+                    sorted = SortKernel.radixSort(order, scratch, n, keys, w);
                 }
-                return gather(enc.spec().internalSchema(), in, order, (int) Math.min(limit, n), morselOf, rowOf, blockRows,
+                return gather(enc.spec().internalSchema(), in, sorted, (int) Math.min(limit, n), morselOf, start, blockRows,
                         pool, budget);
-            } finally {
-                budget.release(heapBytes);
             }
         } finally {
             in.forEach(Morsel::close);
         }
     }
 
-    private static List<Morsel> gather(Schema schema, List<Morsel> in, int[] order, int count, int[] morselOf, int[] rowOf,
-            int blockRows, BlockPool pool, MemoryBudget budget) {
+    /**
+     * The rows {@code order[0, count)} (global row numbers: row {@code g} is row
+     * {@code g - start[m]} of morsel {@code m = morselOf[g]}) as morsels of at most
+     * {@code blockRows} rows.
+     */
+    private static List<Morsel> gather(Schema schema, List<Morsel> in, MemorySegment order, int count, MemorySegment morselOf,
+            int[] start, int blockRows, BlockPool pool, MemoryBudget budget) {
         List<Morsel> out = new ArrayList<>();
         int cols = schema.size();
         ColumnVector[][] sources = new ColumnVector[cols][in.size()];
@@ -108,34 +143,51 @@ final class RunSorter {
                 sources[c][i] = in.get(i).column(c);
             }
         }
-        int chunk = Math.min(blockRows, count);
-        int[] which = new int[chunk];
-        int[] rows = new int[chunk];
+        int batch = Math.min(GATHER_BATCH, count);
+        int[] which = new int[batch];
+        int[] rows = new int[batch];
+        ColumnBuilder[] builders = new ColumnBuilder[cols];
         try {
             for (int from = 0; from < count; from += blockRows) {
                 int len = Math.min(blockRows, count - from);
-                for (int k = 0; k < len; k++) {
-                    int g = order[from + k];
-                    which[k] = morselOf[g];
-                    rows[k] = rowOf[g];
+                for (int c = 0; c < cols; c++) {
+                    builders[c] = ColumnBuilder.create(schema.field(c).type(), pool, budget, Math.max(1, len));
                 }
-                out.add(build(schema, sources, which, rows, len, out.size(), pool, budget));
+                for (int done = 0; done < len; done += batch) {
+                    int k = Math.min(batch, len - done);
+                    long at = (long) from + done;
+                    for (int j = 0; j < k; j++) {
+                        int g = order.getAtIndex(SortKernel.INDEX, at + j);
+                        int m = morselOf.getAtIndex(SortKernel.INDEX, g);
+                        which[j] = m;
+                        rows[j] = g - start[m];
+                    }
+                    for (int c = 0; c < cols; c++) {
+                        builders[c].appendGather(sources[c], which, rows, k);
+                    }
+                }
+                out.add(build(schema, builders, len, out.size()));
             }
             return out;
         } catch (RuntimeException e) {
+            for (ColumnBuilder b : builders) {
+                if (b != null) {
+                    b.close();
+                }
+            }
             out.forEach(Morsel::close);
             throw e;
         }
     }
 
-    /** Gathers {@code len} rows ({@code sources[c][which[k]]}, row {@code rows[k]}) into a new morsel. */
-    static Morsel build(Schema schema, ColumnVector[][] sources, int[] which, int[] rows, int len, long sequence,
-            BlockPool pool, MemoryBudget budget) {
-        List<ColumnVector> built = new ArrayList<>(schema.size());
+    /** Builds every column of {@code builders} (each set to null as it is taken) into a morsel of {@code len} rows. */
+    private static Morsel build(Schema schema, ColumnBuilder[] builders, int len, long sequence) {
+        List<ColumnVector> built = new ArrayList<>(builders.length);
         try {
-            for (int c = 0; c < schema.size(); c++) {
-                try (ColumnBuilder b = ColumnBuilder.create(schema.field(c).type(), pool, budget, Math.max(1, len))) {
-                    b.appendGather(sources[c], which, rows, len);
+            for (int c = 0; c < builders.length; c++) {
+                ColumnBuilder b = builders[c];
+                builders[c] = null;
+                try (b) {
                     built.add(b.build());
                 }
             }

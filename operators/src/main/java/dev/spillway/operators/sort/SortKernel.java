@@ -1,16 +1,24 @@
 package dev.spillway.operators.sort;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
 /**
- * Sorts an index array by normalized keys ({@link KeyEncoder}): row {@code i}'s key is
- * {@code keys[i * width .. i * width + width)}, compared as unsigned longs slot by slot.
+ * Sorts a permutation of row indexes by normalized keys ({@link KeyEncoder}), both in native
+ * memory: the permutation is {@code n} int32 values ({@link #INDEX}), row {@code i}'s key the
+ * {@code width} words ({@link KeyEncoder#WORD}) from word {@code i * width} of the keys segment,
+ * compared as unsigned longs slot by slot. The caller owns every segment; the kernels allocate
+ * nothing that grows with the rows (the radix sort's histograms are 8 KiB).
  *
  * <p>Two kernels, both stable (equal keys keep their index order):
  * <ul>
  *   <li>{@link #radixSort}: least-significant-digit radix sort, one byte per pass from the last
- *       slot's lowest byte to the first slot's highest. All byte histograms come from one read of
- *       the keys, and a pass whose byte is the same for every row (the null flag of a column
- *       without nulls, the high bytes of small integers) is skipped. Used when the keys alone
- *       decide the order (no string key);</li>
+ *       slot's lowest byte to the first slot's highest, between the permutation and a scratch
+ *       segment of the same length. All byte histograms of a slot come from one read of the keys,
+ *       and a pass whose byte is the same for every row (the null flag of a column without nulls,
+ *       the high bytes of small integers) is skipped. Used when the keys alone decide the order
+ *       (no string key);</li>
  *   <li>{@link #mergeSort}: top-down merge sort with insertion sort below 24 elements, for a
  *       comparator that may look past the keys (string prefixes that tie).</li>
  * </ul>
@@ -20,6 +28,8 @@ package dev.spillway.operators.sort;
  * whenever the keys alone decide the order.
  */
 public final class SortKernel {
+    /** Layout of a permutation entry: a row index. */
+    public static final ValueLayout.OfInt INDEX = ValueLayout.JAVA_INT_UNALIGNED;
     private static final int INSERTION = 24;
 
     private SortKernel() {
@@ -32,51 +42,56 @@ public final class SortKernel {
         int compare(int a, int b);
     }
 
-    /** Indexes {@code 0 .. n-1}. */
-    public static int[] identity(int n) {
-        int[] idx = new int[n];
+    /** Bytes of a permutation of {@code n} rows. */
+    public static long indexBytes(long n) {
+        return 4L * n;
+    }
+
+    /** Writes indexes {@code 0 .. n-1} into {@code idx}. */
+    public static void identity(MemorySegment idx, int n) {
         for (int i = 0; i < n; i++) {
-            idx[i] = i;
+            idx.setAtIndex(INDEX, i, i);
         }
-        return idx;
     }
 
     /**
-     * Sorts {@code idx[0, n)} by the keys; returns the sorted array, which is {@code idx} or a
-     * second array of the same length.
+     * Sorts the permutation {@code idx[0, n)} by the keys, using {@code scratch} (at least
+     * {@code n} entries) as the other buffer of each pass.
+     *
+     * @return the segment holding the sorted permutation: {@code idx} or {@code scratch}
      */
-    public static int[] radixSort(int[] idx, int n, long[] keys, int width) {
-        int[] src = idx;
-        int[] dst = new int[n];
-        int[][] counts = new int[8][257];
+    public static MemorySegment radixSort(MemorySegment idx, MemorySegment scratch, int n, MemorySegment keys, int width) {
+        MemorySegment src = idx;
+        MemorySegment dst = scratch;
+        int[] counts = new int[8 * 257];
+        long n64 = n;
         for (int s = width - 1; s >= 0; s--) {
-            for (int[] c : counts) {
-                java.util.Arrays.fill(c, 0);
-            }
-            for (int i = 0; i < n; i++) {
-                long v = keys[i * width + s];
+            Arrays.fill(counts, 0);
+            for (long at = s, end = n64 * width; at < end; at += width) {
+                long v = keys.getAtIndex(KeyEncoder.WORD, at);
                 for (int b = 0; b < 8; b++) {
-                    counts[b][(int) (v >>> (b << 3) & 0xFF) + 1]++;
+                    counts[b * 257 + (int) (v >>> (b << 3) & 0xFF) + 1]++;
                 }
             }
             for (int b = 0; b < 8; b++) {
-                int[] c = counts[b];
+                int base = b * 257;
                 boolean trivial = false;
                 for (int d = 1; d <= 256 && !trivial; d++) {
-                    trivial = c[d] == n;
+                    trivial = counts[base + d] == n;
                 }
                 if (trivial) {
                     continue;
                 }
                 for (int d = 0; d < 256; d++) {
-                    c[d + 1] += c[d];
+                    counts[base + d + 1] += counts[base + d];
                 }
                 int shift = b << 3;
-                for (int i = 0; i < n; i++) {
-                    int row = src[i];
-                    dst[c[(int) (keys[row * width + s] >>> shift & 0xFF)]++] = row;
+                for (long i = 0; i < n64; i++) {
+                    int row = src.getAtIndex(INDEX, i);
+                    int digit = base + (int) (keys.getAtIndex(KeyEncoder.WORD, (long) row * width + s) >>> shift & 0xFF);
+                    dst.setAtIndex(INDEX, counts[digit]++, row);
                 }
-                int[] t = src;
+                MemorySegment t = src;
                 src = dst;
                 dst = t;
             }
@@ -84,40 +99,52 @@ public final class SortKernel {
         return src;
     }
 
-    /** Sorts {@code idx[0, n)} with {@code cmp}, stably. */
-    public static void mergeSort(int[] idx, int n, IndexComparator cmp) {
-        int[] tmp = idx.clone();
-        mergeSort(tmp, idx, 0, n, cmp);
+    /** Sorts the permutation {@code idx[0, n)} with {@code cmp}, stably, using {@code scratch} (at least {@code n} entries). */
+    public static void mergeSort(MemorySegment idx, MemorySegment scratch, int n, IndexComparator cmp) {
+        MemorySegment.copy(idx, 0, scratch, 0, indexBytes(n));
+        mergeSort(scratch, idx, 0, n, cmp);
     }
 
     /** Sorts {@code dst[from, to)}, using {@code src} (same content) as scratch. */
-    private static void mergeSort(int[] src, int[] dst, int from, int to, IndexComparator cmp) {
+    private static void mergeSort(MemorySegment src, MemorySegment dst, long from, long to, IndexComparator cmp) {
         if (to - from <= INSERTION) {
-            for (int i = from + 1; i < to; i++) {
-                int x = dst[i];
-                int j = i - 1;
-                while (j >= from && cmp.compare(dst[j], x) > 0) {
-                    dst[j + 1] = dst[j];
+            for (long i = from + 1; i < to; i++) {
+                int x = dst.getAtIndex(INDEX, i);
+                long j = i - 1;
+                while (j >= from) {
+                    int y = dst.getAtIndex(INDEX, j);
+                    if (cmp.compare(y, x) <= 0) {
+                        break;
+                    }
+                    dst.setAtIndex(INDEX, j + 1, y);
                     j--;
                 }
-                dst[j + 1] = x;
+                dst.setAtIndex(INDEX, j + 1, x);
             }
             return;
         }
-        int mid = (from + to) >>> 1;
+        long mid = (from + to) >>> 1;
         mergeSort(dst, src, from, mid, cmp);
         mergeSort(dst, src, mid, to, cmp);
-        if (cmp.compare(src[mid - 1], src[mid]) <= 0) {
-            System.arraycopy(src, from, dst, from, to - from);
+        if (cmp.compare(src.getAtIndex(INDEX, mid - 1), src.getAtIndex(INDEX, mid)) <= 0) {
+            MemorySegment.copy(src, indexBytes(from), dst, indexBytes(from), indexBytes(to - from));
             return;
         }
-        int i = from;
-        int j = mid;
-        for (int k = from; k < to; k++) {
-            if (j >= to || i < mid && cmp.compare(src[i], src[j]) <= 0) {
-                dst[k] = src[i++];
+        long i = from;
+        long j = mid;
+        int a = src.getAtIndex(INDEX, i);
+        int b = src.getAtIndex(INDEX, j);
+        for (long k = from; k < to; k++) {
+            if (j >= to || i < mid && cmp.compare(a, b) <= 0) {
+                dst.setAtIndex(INDEX, k, a);
+                if (++i < mid) {
+                    a = src.getAtIndex(INDEX, i);
+                }
             } else {
-                dst[k] = src[j++];
+                dst.setAtIndex(INDEX, k, b);
+                if (++j < to) {
+                    b = src.getAtIndex(INDEX, j);
+                }
             }
         }
     }

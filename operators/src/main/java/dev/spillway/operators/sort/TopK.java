@@ -6,6 +6,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +17,9 @@ import java.util.List;
  * {@code k} again. Once it holds {@code k} rows, the key of its k-th row is a threshold: arriving
  * rows whose encoded key is larger are dropped before they are buffered (on a 50M-row top-100,
  * nearly all of them), so the buffer is rarely sorted. At the end the workers' best rows are sorted once more and cut to {@code k}.
- * Memory is {@code O(k + blockRows)} rows per worker; the operator never spills.
+ * Memory is {@code O(k + blockRows)} rows per worker, all native: the buffered morsels, the sorts'
+ * working memory ({@link RunSorter}) and a scratch buffer for the keys of the morsel being
+ * filtered; the operator never spills.
  *
  * <p>Ties are broken by input position (the spec is made stable), so the result equals the
  * first {@code k} rows of a stable sort, whichever worker saw which row.
@@ -29,8 +32,14 @@ public final class TopK implements AutoCloseable {
         private long pendingRows;
         /** The encoded key of the k-th best row so far (null until k rows were kept). */
         private long[] threshold;
-        private long[] keys = new long[0];
-        private int[] selected = new int[0];
+        /** Native: the keys of the morsel being filtered, then the rows it keeps (int32). */
+        private final ScratchBuffer scratch;
+        /** Rows of one gather call. */
+        private final int[] batch = new int[RunSorter.GATHER_BATCH];
+
+        private Local(BlockPool pool, MemoryBudget budget) {
+            this.scratch = new ScratchBuffer(pool, budget);
+        }
 
         @Override
         public void close() {
@@ -38,6 +47,7 @@ public final class TopK implements AutoCloseable {
             best.clear();
             pending.forEach(Morsel::close);
             pending.clear();
+            scratch.close();
         }
     }
 
@@ -89,7 +99,7 @@ public final class TopK implements AutoCloseable {
 
     /** A worker's buffer. */
     public Local newLocal() {
-        return new Local();
+        return new Local(pool, budget);
     }
 
     /** Adds a morsel (taking ownership) to a worker's buffer, cutting the buffer back to {@code k} rows when full. */
@@ -127,9 +137,12 @@ public final class TopK implements AutoCloseable {
             // The k-th best key: a later row whose key is larger cannot make the top k.
             Morsel last = local.best.get(local.best.size() - 1);
             int w = enc.width();
-            long[] words = scratchKeys(local, last.rowCount() * w);
+            MemorySegment words = local.scratch.ensure(enc.bytesFor(last.rowCount()));
             enc.encode(last, words, 0);
-            local.threshold = java.util.Arrays.copyOfRange(words, (last.rowCount() - 1) * w, last.rowCount() * w);
+            if (local.threshold == null) {
+                local.threshold = new long[w];
+            }
+            MemorySegment.copy(words, KeyEncoder.WORD, enc.bytesFor(last.rowCount() - 1), local.threshold, 0, w);
         }
     }
 
@@ -139,24 +152,29 @@ public final class TopK implements AutoCloseable {
      */
     private Morsel keepCandidates(Local local, Morsel m) {
         int n = m.rowCount();
-        int w = enc.width();
+        long w = enc.width();
         int decisive = enc.conclusiveWidth();
-        long[] words = scratchKeys(local, n * w);
-        enc.encode(m, words, 0);
-        if (local.selected.length < n) {
-            local.selected = new int[n];
+        long keyBytes = enc.bytesFor(n);
+        MemorySegment scratch;
+        try {
+            scratch = local.scratch.ensure(keyBytes + SortKernel.indexBytes(n));
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
         }
-        int[] sel = local.selected;
+        enc.encode(m, scratch, 0);
+        // The kept rows follow the keys, as int32.
+        long sel = keyBytes / Integer.BYTES;
         long[] t = local.threshold;
         int kept = 0;
         for (int r = 0; r < n; r++) {
-            int at = r * w;
+            long at = r * w;
             int cmp = 0;
             for (int i = 0; i < decisive && cmp == 0; i++) {
-                cmp = Long.compareUnsigned(words[at + i], t[i]);
+                cmp = Long.compareUnsigned(scratch.getAtIndex(KeyEncoder.WORD, at + i), t[i]);
             }
             if (cmp <= 0) {
-                sel[kept++] = r;
+                scratch.setAtIndex(SortKernel.INDEX, sel + kept++, r);
             }
         }
         if (kept == n) {
@@ -166,13 +184,18 @@ public final class TopK implements AutoCloseable {
             if (kept == 0) {
                 return null;
             }
+            int[] batch = local.batch;
             ColumnVector[] one = new ColumnVector[1];
             List<ColumnVector> cols = new ArrayList<>(m.columnCount());
             try {
                 for (int c = 0; c < m.columnCount(); c++) {
                     one[0] = m.column(c);
                     try (ColumnBuilder b = ColumnBuilder.create(one[0].type(), pool, budget, kept)) {
-                        b.appendGather(one, null, sel, kept);
+                        for (int done = 0; done < kept; done += batch.length) {
+                            int count = Math.min(batch.length, kept - done);
+                            MemorySegment.copy(scratch, SortKernel.INDEX, keyBytes + SortKernel.indexBytes(done), batch, 0, count);
+                            b.appendGather(one, null, batch, count);
+                        }
                         cols.add(b.build());
                     }
                 }
@@ -182,13 +205,6 @@ public final class TopK implements AutoCloseable {
             }
             return new Morsel(m.schema(), cols, kept, m.sequence());
         }
-    }
-
-    private static long[] scratchKeys(Local local, int words) {
-        if (local.keys.length < words) {
-            local.keys = new long[words];
-        }
-        return local.keys;
     }
 
     /** Cuts a worker's buffer to its best {@code k} rows and hands them to the final merge. */

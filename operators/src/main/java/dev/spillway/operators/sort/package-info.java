@@ -11,5 +11,16 @@
  * runs than the fan-in ({@link dev.spillway.operators.sort.ExternalSort}). Stability is a key like
  * any other: a hidden input-position column, compared last. Top-k
  * ({@link dev.spillway.operators.sort.TopK}) keeps a bounded sorted buffer per worker instead.
+ *
+ * <p><b>Memory.</b> Everything whose size grows with the rows is native memory from the
+ * {@link dev.spillway.memory.BlockPool}, charged to the sort's budget as allocated and freed when
+ * done, so that the memory cap bounds the process and not just the count: a run sort's keys,
+ * permutation and kernel scratch are one buffer for the duration of the sort
+ * ({@link dev.spillway.operators.sort.RunSorter}); each merge cursor encodes its current block's
+ * keys into a {@link dev.spillway.operators.sort.ScratchBuffer}, as does a top-k worker for the
+ * morsel it filters. The kernels work on {@link java.lang.foreign.MemorySegment}s with long
+ * offsets and allocate nothing per row. What stays on the heap is bounded by a constant or by the
+ * number of morsels: gather batches of 1,024 row references, the radix histograms, the loser
+ * tree (one entry per run), a start offset per morsel of a run sort, and a top-k threshold key.
  */
 package dev.spillway.operators.sort;

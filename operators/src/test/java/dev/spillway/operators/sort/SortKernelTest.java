@@ -2,6 +2,8 @@ package dev.spillway.operators.sort;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;
@@ -9,7 +11,10 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Both sort kernels against {@code Arrays.sort} (stable on boxed indexes), and the float encoding's order. */
+/**
+ * Both sort kernels, on native keys and permutations, against {@code Arrays.sort} (stable on
+ * boxed indexes), and the float encoding's order.
+ */
 class SortKernelTest {
     @Test
     void radixAndMergeSortMatchAStableReferenceSort() {
@@ -32,11 +37,18 @@ class SortKernelTest {
                     b * width + width);
             Arrays.sort(boxed, cmp);
             int[] expected = Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
-            int[] radix = SortKernel.radixSort(SortKernel.identity(n), n, keys, width);
-            assertArrayEquals(expected, Arrays.copyOf(radix, n), "radix, seed " + seed);
-            int[] merge = SortKernel.identity(n);
-            SortKernel.mergeSort(merge, n, cmp::compare);
-            assertArrayEquals(expected, merge, "merge sort, seed " + seed);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment nativeKeys = arena.allocate(Math.max(8, 8L * keys.length));
+                MemorySegment.copy(keys, 0, nativeKeys, KeyEncoder.WORD, 0, keys.length);
+                MemorySegment idx = arena.allocate(SortKernel.indexBytes(n) + 4);
+                MemorySegment scratch = arena.allocate(SortKernel.indexBytes(n) + 4);
+                SortKernel.identity(idx, n);
+                MemorySegment radix = SortKernel.radixSort(idx, scratch, n, nativeKeys, width);
+                assertArrayEquals(expected, Arrays.copyOf(radix.toArray(SortKernel.INDEX), n), "radix, seed " + seed);
+                SortKernel.identity(idx, n);
+                SortKernel.mergeSort(idx, scratch, n, (a, b) -> cmp.compare(a, b));
+                assertArrayEquals(expected, Arrays.copyOf(idx.toArray(SortKernel.INDEX), n), "merge sort, seed " + seed);
+            }
         }
     }
 
