@@ -126,7 +126,7 @@ public final class ProbeCursor implements AutoCloseable {
     /** The next result rows (possibly none); the caller owns the morsel. */
     public Morsel next(long sequence) {
         JoinOutput out = scratch.output;
-        out.probe(m);
+        out.start(m);
         while (!out.full()) {
             if (batchDone) {
                 if (position >= m.rowCount()) {
@@ -242,7 +242,7 @@ public final class ProbeCursor implements AutoCloseable {
                         ? table.keyValue(i) == batchKey[k] : keys.equal(m, batchRow[k], table.morsel(i), table.row(i)))) {
                     batchHit[k] = true;
                     if (pairs) {
-                        out.pair(batchRow[k], table, i);
+                        out.pair(batchRow[k], batchPart[k], table, i);
                     } else {
                         next = -1;
                     }

@@ -170,7 +170,7 @@ final class SkewChunkJoin implements AutoCloseable {
     private Morsel finalPass(Morsel block, long sequence) {
         try (Morsel m = block) {
             JoinOutput rows = spec.newOutput(m.rowCount());
-            rows.probe(m);
+            rows.start(m);
             for (int r = 0; r < m.rowCount(); r++) {
                 long g = probeBase + r;
                 boolean matched = (probeMatched[(int) (g >>> 6)] & (1L << (g & 63))) != 0;
