@@ -38,13 +38,16 @@ import static dev.spillway.Expr.lit;
  *   <li>{@code SCAN}: scan, then one global aggregate per column the full query reads (count,
  *       sum, sum, max: one row out), so that every stage parses the same columns;</li>
  *   <li>{@code FILTER}: + {@code amount > 25.0 and qty < 40} (keeps about 60% of the rows);</li>
- *   <li>{@code JOIN}: + inner join with {@value #CUSTOMERS} customers on {@code customer_id};</li>
+ *   <li>{@code JOIN}: + inner join with {@code customers} customers (an in-memory frame) on
+ *       {@code customer_id};</li>
  *   <li>{@code GROUP_BY}: + group by {@code country} (50 groups) with sum, count, mean and max,
  *       instead of the global aggregates.</li>
  * </ul>
- * {@code source} is {@code CSV} (a file written once at set-up, about 150 MB, in the page cache) or
- * {@code MEMORY} (the same rows as one native frame, handed out in zero-copy slices). The customers
- * are an in-memory frame in both.
+ * {@code source} is {@code CSV} (a file written once at set-up, about 130 MB, in the page cache) or
+ * {@code MEMORY} (the same rows as one native frame, handed out in zero-copy slices); {@code PARQUET}
+ * and {@code IPC} (the same rows written once through the engine's sinks) are there to be asked for
+ * with {@code -p source=PARQUET,IPC}. {@code customers} sets the build side: the default is small;
+ * {@code -p customers=1000000} shows what the join allocates per build row.
  *
  * <p>Each operation is one whole query and counts as {@value #ROWS} operations
  * ({@link OperationsPerInvocation}), so under {@code -prof gc} {@code gc.alloc.rate.norm} is heap
@@ -63,7 +66,6 @@ import static dev.spillway.Expr.lit;
 @State(Scope.Benchmark)
 public class AllocationPerRowBenchmark {
     static final int ROWS = 4_000_000;
-    private static final int CUSTOMERS = 10_000;
     private static final int COUNTRIES = 50;
 
     /** How far the query goes. */
@@ -83,7 +85,11 @@ public class AllocationPerRowBenchmark {
         /** A CSV file, parsed on every query. */
         CSV,
         /** A native frame built once. */
-        MEMORY
+        MEMORY,
+        /** A Parquet file (zstd), decoded on every query. */
+        PARQUET,
+        /** An Arrow IPC file, mapped and read in place on every query. */
+        IPC
     }
 
     @Param({"CSV", "MEMORY"})
@@ -91,6 +97,9 @@ public class AllocationPerRowBenchmark {
 
     @Param({"SCAN", "FILTER", "JOIN", "GROUP_BY"})
     private Stage stage;
+
+    @Param({"10000"})
+    private int customers;
 
     private Path temp;
     private Spillway sw;
@@ -101,22 +110,35 @@ public class AllocationPerRowBenchmark {
     public void setUp() throws IOException {
         temp = Files.createTempDirectory("alloc-bench");
         sw = Spillway.builder().threads(2).memoryLimit(4L << 30).tempDir(temp.resolve("spill")).build();
-        LazyFrame orders = source == Input.CSV ? sw.scanCsv(writeOrders(temp.resolve("orders.csv"))) : ordersFrame();
-        long[] customerId = new long[CUSTOMERS];
-        String[] country = new String[CUSTOMERS];
-        for (int i = 0; i < CUSTOMERS; i++) {
+        LazyFrame orders = switch (source) {
+            case CSV -> sw.scanCsv(writeOrders(temp.resolve("orders.csv")));
+            case MEMORY -> ordersFrame();
+            case PARQUET -> {
+                Path file = temp.resolve("orders.parquet");
+                sw.scanCsv(writeOrders(temp.resolve("orders.csv"))).sinkParquet(file);
+                yield sw.scanParquet(file);
+            }
+            case IPC -> {
+                Path file = temp.resolve("orders.arrow");
+                sw.scanCsv(writeOrders(temp.resolve("orders.csv"))).sinkIpc(file);
+                yield sw.scanIpc(file);
+            }
+        };
+        long[] customerId = new long[customers];
+        String[] country = new String[customers];
+        for (int i = 0; i < customers; i++) {
             customerId[i] = i;
             country[i] = "country-" + (i * 31 % COUNTRIES);
         }
-        Map<String, Object> customers = new LinkedHashMap<>();
-        customers.put("customer_id", customerId);
-        customers.put("country", country);
+        Map<String, Object> customerColumns = new LinkedHashMap<>();
+        customerColumns.put("customer_id", customerId);
+        customerColumns.put("country", country);
         LazyFrame q = orders;
         if (stage != Stage.SCAN) {
             q = q.filter(col("amount").gt(lit(25.0)).and(col("qty").lt(lit(40L))));
         }
         if (stage == Stage.JOIN || stage == Stage.GROUP_BY) {
-            q = q.join(sw.fromColumns(customers), "customer_id", JoinType.INNER);
+            q = q.join(sw.fromColumns(customerColumns), "customer_id", JoinType.INNER);
         }
         query = stage == Stage.GROUP_BY
                 ? q.groupBy("country").agg(col("amount").sum().alias("total"), col("order_id").count().alias("orders"),
@@ -125,8 +147,8 @@ public class AllocationPerRowBenchmark {
                         col("amount").sum().alias("total"), col("qty").max().alias("largest_qty"));
     }
 
-    private static long customer(int i) {
-        return (i * 104_729L) % CUSTOMERS;
+    private long customer(int i) {
+        return (i * 104_729L) % customers;
     }
 
     private static double amount(int i) {
@@ -137,7 +159,7 @@ public class AllocationPerRowBenchmark {
         return i % 97;
     }
 
-    private static Path writeOrders(Path file) throws IOException {
+    private Path writeOrders(Path file) throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             w.write("order_id,customer_id,amount,qty,status\n");
             StringBuilder line = new StringBuilder();
@@ -186,7 +208,9 @@ public class AllocationPerRowBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         sw.close();
-        Files.deleteIfExists(temp.resolve("orders.csv"));
+        for (String name : new String[] {"orders.csv", "orders.parquet", "orders.arrow"}) {
+            Files.deleteIfExists(temp.resolve(name));
+        }
         Files.deleteIfExists(temp.resolve("spill"));
         Files.deleteIfExists(temp);
     }
