@@ -43,7 +43,8 @@ import static dev.spillway.Expr.lit;
  *   <li>{@code GROUP_BY}: + group by {@code country} (50 groups) with sum, count, mean and max,
  *       instead of the global aggregates.</li>
  * </ul>
- * {@code source} is {@code CSV} (a file written once at set-up, about 130 MB, in the page cache) or
+ * {@code source} is {@code CSV} (a file written once at set-up, about 120 MB, in the page cache;
+ * one amount in eight has 16 or 17 significant digits, as Java and Python print doubles) or
  * {@code MEMORY} (the same rows as one native frame, handed out in zero-copy slices); {@code PARQUET}
  * and {@code IPC} (the same rows written once through the engine's sinks) are there to be asked for
  * with {@code -p source=PARQUET,IPC}. {@code customers} sets the build side: the default is small;
