@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A quick pass over the JMH benchmarks (one fork, short warm-up and measurement: rough figures in
-# minutes; use the jar directly for careful runs), optionally with allocation figures (-prof gc)
-# or an async-profiler flame graph per benchmark (--profile).
+# minutes; use the jar directly for careful runs), optionally with allocation figures (-prof gc),
+# an async-profiler flame graph per benchmark (--profile) or its heap allocations by stack, in
+# bytes (--alloc: collapsed stacks, one line per stack, for grep and sort).
 #
-#   perf-scripts/jmh.sh [--gc] [--profile] [benchmark regex ...]
+#   perf-scripts/jmh.sh [--gc] [--profile] [--alloc] [benchmark regex ...]
 #   e.g. perf-scripts/jmh.sh --gc Pipeline
 #        perf-scripts/jmh.sh --profile HashJoinProbe
+#        perf-scripts/jmh.sh --gc --alloc AllocationPerRow
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 ARGS=(-f 1 -wi 2 -i 3 -w 1s -r 1s)
@@ -18,7 +20,12 @@ while [ $# -gt 0 ]; do
             mkdir -p "$ROOT/perf-scripts/out/jmh-async"
             ARGS+=(-prof "async:libPath=$AP_SO;output=flamegraph;event=itimer;dir=$ROOT/perf-scripts/out/jmh-async")
             shift ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --alloc)
+            ensure_async_profiler
+            mkdir -p "$ROOT/perf-scripts/out/jmh-alloc"
+            ARGS+=(-prof "async:libPath=$AP_SO;output=collapsed;event=alloc;rawCommand=total;dir=$ROOT/perf-scripts/out/jmh-alloc")
+            shift ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) PATTERNS+=("$1"); shift ;;
     esac
 done

@@ -11,8 +11,12 @@ import java.util.List;
  */
 public final class ChunkBuilder implements AutoCloseable {
     private static final int GATHER_BATCH = 1024;
+    /** Each thread's batch of row numbers; an append uses it only until it returns. */
+    private static final ThreadLocal<int[]> ROW_BATCH = ThreadLocal.withInitial(() -> new int[GATHER_BATCH]);
     private final Schema schema;
     private final List<ColumnBuilder> builders = new ArrayList<>();
+    /** Per column, the one source of the current append (emptied after it), made on the first append. */
+    private ColumnVector[][] sources;
     private int rows;
 
     /** An empty chunk of {@code schema} with room for {@code initialRows} rows, charged to {@code budget}. */
@@ -33,12 +37,16 @@ public final class ChunkBuilder implements AutoCloseable {
      * this chunk's schema, a batch at a time per column. All or nothing, as {@link #appendRange}.
      */
     public void appendRows(Morsel m, MemorySegment rowIds, int from, int to) {
-        int[] rowBuf = new int[Math.min(GATHER_BATCH, Math.max(0, to - from))];
+        int[] rowBuf = ROW_BATCH.get();
         ColumnVector[][] sources = sources(m);
-        for (int start = from; start < to; start += rowBuf.length) {
-            int count = Math.min(rowBuf.length, to - start);
-            MemorySegment.copy(rowIds, ValueLayout.JAVA_INT_UNALIGNED, 4L * start, rowBuf, 0, count);
-            gather(sources, rowBuf, count);
+        try {
+            for (int start = from; start < to; start += GATHER_BATCH) {
+                int count = Math.min(GATHER_BATCH, to - start);
+                MemorySegment.copy(rowIds, ValueLayout.JAVA_INT_UNALIGNED, 4L * start, rowBuf, 0, count);
+                gather(sources, rowBuf, count);
+            }
+        } finally {
+            release(sources);
         }
     }
 
@@ -49,23 +57,36 @@ public final class ChunkBuilder implements AutoCloseable {
      * whoever closes or seals it.
      */
     public void appendRange(Morsel m, int from, int to) {
-        int[] rowBuf = new int[Math.min(GATHER_BATCH, Math.max(0, to - from))];
+        int[] rowBuf = ROW_BATCH.get();
         ColumnVector[][] sources = sources(m);
-        for (int start = from; start < to; start += rowBuf.length) {
-            int count = Math.min(rowBuf.length, to - start);
-            for (int k = 0; k < count; k++) {
-                rowBuf[k] = start + k;
+        try {
+            for (int start = from; start < to; start += GATHER_BATCH) {
+                int count = Math.min(GATHER_BATCH, to - start);
+                for (int k = 0; k < count; k++) {
+                    rowBuf[k] = start + k;
+                }
+                gather(sources, rowBuf, count);
             }
-            gather(sources, rowBuf, count);
+        } finally {
+            release(sources);
         }
     }
 
     private ColumnVector[][] sources(Morsel m) {
-        ColumnVector[][] sources = new ColumnVector[builders.size()][];
+        if (sources == null || sources.length != builders.size()) {
+            sources = new ColumnVector[builders.size()][1];
+        }
         for (int c = 0; c < sources.length; c++) {
-            sources[c] = new ColumnVector[] {m.column(c)};
+            sources[c][0] = m.column(c);
         }
         return sources;
+    }
+
+    /** Drops the references to the appended morsel's columns. */
+    private static void release(ColumnVector[][] sources) {
+        for (ColumnVector[] s : sources) {
+            s[0] = null;
+        }
     }
 
     /** Appends rows {@code rows[0 .. count)} of every column, or none of them. */
@@ -100,8 +121,8 @@ public final class ChunkBuilder implements AutoCloseable {
 
     public long byteSize() {
         long n = 0;
-        for (ColumnBuilder b : builders) {
-            n += b.byteSize();
+        for (int c = 0; c < builders.size(); c++) {
+            n += builders.get(c).byteSize();
         }
         return n;
     }

@@ -92,7 +92,7 @@ public final class Hashing {
     /**
      * Writes the hash of each row of {@code column} into {@code hashesOut} (one long per row), or
      * combines it into the hashes already there when {@code combine} is true (multi-column keys).
-     * Rows go through a heap chunk and are copied out in bulk.
+     * Rows go through a heap chunk (per thread, reused) and are copied out in bulk.
      */
     public static void hashColumn(ColumnVector column, MemorySegment hashesOut, boolean combine) {
         int n = column.length();
@@ -100,8 +100,9 @@ public final class Hashing {
             throw new IllegalArgumentException("hash output holds " + hashesOut.byteSize() / 8 + " longs, column has "
                     + n + " rows");
         }
-        long[] chunk = new long[Math.min(CHUNK, Math.max(1, n))];
-        long[] scratch = new long[chunk.length];
+        long[][] chunks = CHUNKS.get();
+        long[] chunk = chunks[0];
+        long[] scratch = chunks[1];
         for (int base = 0; base < n; base += CHUNK) {
             int len = Math.min(CHUNK, n - base);
             if (combine) {
@@ -123,7 +124,7 @@ public final class Hashing {
         if (hashesOut.length < n) {
             throw new IllegalArgumentException("hash output holds " + hashesOut.length + " longs, column has " + n + " rows");
         }
-        long[] scratch = new long[Math.min(CHUNK, Math.max(1, n))];
+        long[] scratch = CHUNKS.get()[1];
         for (int base = 0; base < n; base += CHUNK) {
             hashRange(column, base, Math.min(CHUNK, n - base), hashesOut, base, combine, scratch);
         }
@@ -131,6 +132,11 @@ public final class Hashing {
 
     /** Rows hashed per heap chunk. */
     private static final int CHUNK = 1024;
+    /**
+     * Each thread's two heap chunks of {@link #CHUNK} longs (hashes, then key values), so that
+     * hashing a column allocates nothing; a call uses them only until it returns.
+     */
+    private static final ThreadLocal<long[][]> CHUNKS = ThreadLocal.withInitial(() -> new long[2][CHUNK]);
 
     /**
      * Hashes rows {@code [from, from + len)} into {@code out[o .. o + len)}; {@code scratch} holds at

@@ -19,7 +19,12 @@ import java.util.List;
  * sequence number; otherwise the surviving rows are gathered into new columns.
  */
 public final class FilterOperator implements Operator {
-    private final ThreadLocal<int[]> scratch = ThreadLocal.withInitial(() -> new int[0]);
+    /**
+     * Each thread's selection vector, shared by every filter of the process (a filter uses it only
+     * within one call), so that neither a morsel nor a query allocates one; it grows to the largest
+     * morsel the thread filtered.
+     */
+    private static final ThreadLocal<int[]> SELECTION = ThreadLocal.withInitial(() -> new int[0]);
     private final PhysicalExpr predicate;
     private final EvalContext eval;
 
@@ -82,12 +87,12 @@ public final class FilterOperator implements Operator {
         }
     }
 
-    /** This thread's selection vector, grown to {@code n} rows: filters allocate nothing per morsel. */
-    private int[] selection(int n) {
-        int[] s = scratch.get();
+    /** This thread's selection vector, grown to {@code n} rows. */
+    private static int[] selection(int n) {
+        int[] s = SELECTION.get();
         if (s.length < n) {
             s = new int[n];
-            scratch.set(s);
+            SELECTION.set(s);
         }
         return s;
     }

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -27,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -78,6 +76,11 @@ public final class PartitionedFileSink implements Sink<Void> {
     private final boolean createdDir;
     private final Path staging;
     private final ReorderBuffer<Morsel> reorder = new ReorderBuffer<>();
+    // Scratch of write(), which runs under the reorder lock; reused from morsel to morsel.
+    private final KeyGroups keyGroups;
+    private int[] groupKeyIndex = new int[16];
+    private int[] rowsByKey = new int[0];
+    private int[] rowsOfKey = new int[0];
     /** Open writers by partition key, least recently written first. */
     private final LinkedHashMap<String, Part> open = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Integer> partsPerKey = new HashMap<>();
@@ -127,6 +130,7 @@ public final class PartitionedFileSink implements Sink<Void> {
             }
             keyColumns[k] = c;
         }
+        this.keyGroups = new KeyGroups(keyColumns);
         if (keys.size() == schema.size()) {
             throw new IllegalArgumentException("every column is a partition column (" + keys + "); the files would have "
                     + "no column left");
@@ -199,29 +203,23 @@ public final class PartitionedFileSink implements Sink<Void> {
             if (n == 0) {
                 return;
             }
+            // Rows are grouped by value without boxing; only each group's first row is turned into
+            // its key, and groups whose values give the same key (null and "") are merged.
+            int groups = keyGroups.group(m);
+            int[] rowGroup = keyGroups.rowGroups();
             Map<String, Integer> keyIndex = new LinkedHashMap<>();
-            int[] keyOfRow = new int[n];
+            int[] keyOfGroup = groupKeys(groups);
             StringBuilder sb = new StringBuilder(64);
-            Object[] previous = new Object[keyColumns.length];
-            String previousKey = null;
-            for (int r = 0; r < n; r++) {
-                boolean same = previousKey != null;
+            for (int g = 0; g < groups; g++) {
+                sb.setLength(0);
+                int row = keyGroups.firstRow(g);
                 for (int k = 0; k < keyColumns.length; k++) {
-                    Object v = m.column(keyColumns[k]).getObject(r);
-                    same &= Objects.equals(v, previous[k]);
-                    previous[k] = v;
-                }
-                if (!same) {
-                    sb.setLength(0);
-                    for (int k = 0; k < keyColumns.length; k++) {
-                        if (k > 0) {
-                            sb.append('/');
-                        }
-                        sb.append(HivePath.segment(partitioning.columns().get(k), previous[k]));
+                    if (k > 0) {
+                        sb.append('/');
                     }
-                    previousKey = sb.toString();
+                    sb.append(HivePath.segment(partitioning.columns().get(k), m.column(keyColumns[k]).getObject(row)));
                 }
-                keyOfRow[r] = keyIndex.computeIfAbsent(previousKey, key -> keyIndex.size());
+                keyOfGroup[g] = keyIndex.computeIfAbsent(sb.toString(), key -> keyIndex.size());
             }
             rows += n;
             List<String> keys = new ArrayList<>(keyIndex.keySet());
@@ -232,21 +230,47 @@ public final class PartitionedFileSink implements Sink<Void> {
             // counting sort of the rows by key, keeping the source order within a key
             int[] start = new int[keys.size() + 1];
             for (int r = 0; r < n; r++) {
-                start[keyOfRow[r] + 1]++;
+                start[keyOfGroup[rowGroup[r]] + 1]++;
             }
             for (int k = 0; k < keys.size(); k++) {
                 start[k + 1] += start[k];
             }
             int[] fill = start.clone();
-            int[] byKey = new int[n];
+            int[] byKey = rowScratch(n);
             for (int r = 0; r < n; r++) {
-                byKey[fill[keyOfRow[r]]++] = r;
+                byKey[fill[keyOfGroup[rowGroup[r]]]++] = r;
             }
+            int[] rowsOfKey = keyRowScratch(n);
             for (int k = 0; k < keys.size(); k++) {
                 int count = start[k + 1] - start[k];
-                writeTo(keys.get(k), gather(m, Arrays.copyOfRange(byKey, start[k], start[k + 1]), count));
+                System.arraycopy(byKey, start[k], rowsOfKey, 0, count);
+                writeTo(keys.get(k), gather(m, rowsOfKey, count));
             }
         }
+    }
+
+    /** The reused array of each group's key index, for {@code groups} groups. */
+    private int[] groupKeys(int groups) {
+        if (groupKeyIndex.length < groups) {
+            groupKeyIndex = new int[Math.max(groups, 2 * groupKeyIndex.length)];
+        }
+        return groupKeyIndex;
+    }
+
+    /** The reused array of the rows ordered by key, for {@code n} rows. */
+    private int[] rowScratch(int n) {
+        if (rowsByKey.length < n) {
+            rowsByKey = new int[n];
+        }
+        return rowsByKey;
+    }
+
+    /** The reused array of one key's rows (the gather reads them from index 0), for up to {@code n} rows. */
+    private int[] keyRowScratch(int n) {
+        if (rowsOfKey.length < n) {
+            rowsOfKey = new int[n];
+        }
+        return rowsOfKey;
     }
 
     private Morsel gather(Morsel m, int[] rowsOfKey, int count) {

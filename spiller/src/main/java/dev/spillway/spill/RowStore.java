@@ -168,7 +168,7 @@ public abstract sealed class RowStore implements Spillable, AutoCloseable permit
      * reader took (a reader that took a view may still be using the buffers).
      */
     final long leave(StoreUnit u, Morsel m, boolean taken) {
-        StoreUnit.Share s = u.shares.isEmpty() ? null : u.shares.remove(m);
+        StoreUnit.Share s = u.shares == null || u.shares.isEmpty() ? null : u.shares.remove(m);
         if (s == null) {
             return taken ? 0 : m.byteSize();
         }

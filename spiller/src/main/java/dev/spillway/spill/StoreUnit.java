@@ -4,7 +4,6 @@ import dev.spillway.memory.ChunkBuilder;
 import dev.spillway.memory.Morsel;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,8 +22,11 @@ final class StoreUnit {
     /** The chunk rows are scattered into (hash partitions only). */
     ChunkBuilder open;
     long sealedBytes;
-    /** The shares of the sealed morsels that are views of a morsel other units hold too. */
-    final Map<Morsel, Share> shares = new IdentityHashMap<>();
+    /**
+     * The shares of the sealed morsels that are views of a morsel other units hold too; null until
+     * the first (only stream stores share morsels, and a store has hundreds of units).
+     */
+    Map<Morsel, Share> shares;
     /** Bytes of the sealed morsels in {@link #shares}; part of {@link #bytes}. */
     volatile long sharedBytes;
     /** Blocks on disk, in write order. */

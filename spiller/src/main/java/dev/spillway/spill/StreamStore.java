@@ -4,6 +4,7 @@ import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -218,6 +219,9 @@ public final class StreamStore extends RowStore {
             } else {
                 u.sealed.add(view);
                 u.sealedBytes += view.byteSize();
+                if (u.shares == null) {
+                    u.shares = new IdentityHashMap<>();
+                }
                 u.shares.put(view, share);
                 u.sharedBytes += view.byteSize();
                 kept = true;

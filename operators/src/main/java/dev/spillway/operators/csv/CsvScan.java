@@ -330,6 +330,7 @@ public final class CsvScan implements AutoCloseable {
         private final Path file;
         private final List<ColumnBuilder> builders;
         private final byte[] nullBytes;
+        private final MemorySegment nullSeg;
         private final byte quote;
         private byte[] scratch = new byte[256];
         int rows;
@@ -340,6 +341,7 @@ public final class CsvScan implements AutoCloseable {
             this.file = file;
             this.builders = builders;
             this.nullBytes = options.nullString().getBytes(StandardCharsets.UTF_8);
+            this.nullSeg = MemorySegment.ofArray(nullBytes);
             this.quote = (byte) options.quote();
         }
 
@@ -355,7 +357,7 @@ public final class CsvScan implements AutoCloseable {
             ColumnBuilder b = builders.get(out);
             long len = e - s;
             if (!quoted && (len == 0 || (nullBytes.length > 0 && len == nullBytes.length
-                    && MemorySegment.mismatch(seg, s, e, MemorySegment.ofArray(nullBytes), 0, nullBytes.length) < 0))) {
+                    && MemorySegment.mismatch(seg, s, e, nullSeg, 0, nullBytes.length) < 0))) {
                 b.appendNull();
                 return;
             }

@@ -11,16 +11,7 @@ final class ValueParser {
     static final long BAD_LONG = Long.MIN_VALUE;
     /** Returned by {@link #parseDate} for text that is not a valid date. */
     static final int BAD_DATE = Integer.MIN_VALUE;
-    private static final double[] POW10 = new double[23];
     private static final byte[] MIN_LONG = Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
-
-    static {
-        double p = 1;
-        for (int i = 0; i < POW10.length; i++) {
-            POW10[i] = p;
-            p *= 10;
-        }
-    }
 
     private ValueParser() {
     }
@@ -68,10 +59,11 @@ final class ValueParser {
     }
 
     /**
-     * A decimal number, {@code inf}, {@code -inf} or {@code nan}; NaN when it is none of these.
-     * Plain decimals of at most 15 significant digits take an exact fast path (both the digits and
-     * the power of ten are exact doubles, so one correctly rounded division gives the correctly
-     * rounded result); anything else goes through {@link Double#parseDouble}.
+     * A decimal number (optionally signed, with an optional fraction and exponent), {@code inf},
+     * {@code -inf} or {@code nan}; NaN when it is none of these. Plain decimals of at most 19
+     * significant digits are converted straight from the bytes ({@link DecimalToDouble}), without
+     * allocating; anything else, and the rare conversion that one cannot decide, goes through
+     * {@link Double#parseDouble}.
      */
     static double parseDouble(MemorySegment seg, long s, long e) {
         long p = s;
@@ -80,36 +72,68 @@ final class ValueParser {
             neg = at(seg, p) == '-';
             p++;
         }
-        long mantissa = 0;
+        long significand = 0;
         int digits = 0;
-        int fraction = 0;
-        boolean dot = false;
-        boolean simple = p < e;
+        int exp10 = 0;
+        boolean anyDigit = false;
+        boolean fraction = false;
         for (; p < e; p++) {
             int c = at(seg, p);
-            if (c >= '0' && c <= '9') {
-                if (mantissa != 0 || c != '0') {
-                    digits++;
-                }
-                mantissa = mantissa * 10 + (c - '0');
-                if (dot) {
-                    fraction++;
-                }
-                if (digits > 15) {
-                    simple = false;
-                    break;
-                }
-            } else if (c == '.' && !dot) {
-                dot = true;
-            } else {
-                simple = false;
+            if (c == '.' && !fraction) {
+                fraction = true;
+                continue;
+            }
+            int d = c - '0';
+            if (d < 0 || d > 9) {
                 break;
             }
+            anyDigit = true;
+            if (fraction) {
+                exp10--;
+            }
+            if (significand == 0 && d == 0) {
+                continue;
+            }
+            if (++digits > 19) {
+                return slowDouble(seg, s, e);
+            }
+            // Up to 19 digits fit an unsigned long.
+            significand = significand * 10 + d;
         }
-        if (simple && fraction < POW10.length && (p - s) > (dot ? 1 : 0) + (neg || at(seg, s) == '+' ? 1 : 0)) {
-            double v = fraction == 0 ? mantissa : mantissa / POW10[fraction];
-            return neg ? -v : v;
+        if (anyDigit && p < e && (at(seg, p) | 0x20) == 'e') {
+            p++;
+            boolean negExp = false;
+            if (p < e && (at(seg, p) == '-' || at(seg, p) == '+')) {
+                negExp = at(seg, p) == '-';
+                p++;
+            }
+            long exp = 0;
+            boolean expDigit = false;
+            for (; p < e; p++) {
+                int d = at(seg, p) - '0';
+                if (d < 0 || d > 9) {
+                    break;
+                }
+                expDigit = true;
+                // Beyond this the value is 0 or infinite anyway; stop before the int overflows.
+                exp = Math.min(exp * 10 + d, 100_000);
+            }
+            if (!expDigit) {
+                return slowDouble(seg, s, e);
+            }
+            exp10 += (int) (negExp ? -exp : exp);
         }
+        if (!anyDigit || p != e) {
+            return slowDouble(seg, s, e);
+        }
+        double v = DecimalToDouble.toDouble(significand, exp10);
+        if (Double.isNaN(v)) {
+            return slowDouble(seg, s, e);
+        }
+        return neg ? -v : v;
+    }
+
+    private static double slowDouble(MemorySegment seg, long s, long e) {
         return slowDouble(new String(bytes(seg, s, e), StandardCharsets.UTF_8));
     }
 

@@ -152,26 +152,52 @@ final class Kernels {
         }
         long bytes = (n + 7L) >>> 3;
         NativeBuffer out = ctx.pool().allocate(ctx.budget(), Math.max(1, bytes));
-        MemorySegment o = out.segment();
-        MemorySegment x = bitmap(a, bytes, ctx);
-        MemorySegment y = bitmap(b, bytes, ctx);
-        for (long k = 0; k < bytes; k++) {
-            byte p = x.get(ValueLayout.JAVA_BYTE, k);
-            byte q = y.get(ValueLayout.JAVA_BYTE, k);
-            o.set(ValueLayout.JAVA_BYTE, k, (byte) (op == BinaryOp.AND ? p & q : p | q));
+        NativeBuffer xCopy = null;
+        NativeBuffer yCopy = null;
+        try {
+            MemorySegment x = a.bufferView(1);
+            if (x == null) {
+                xCopy = bitmapCopy(a, bytes, ctx);
+                x = xCopy.segment();
+            }
+            MemorySegment y = b.bufferView(1);
+            if (y == null) {
+                yCopy = bitmapCopy(b, bytes, ctx);
+                y = yCopy.segment();
+            }
+            MemorySegment o = out.segment();
+            for (long k = 0; k < bytes; k++) {
+                byte p = x.get(ValueLayout.JAVA_BYTE, k);
+                byte q = y.get(ValueLayout.JAVA_BYTE, k);
+                o.set(ValueLayout.JAVA_BYTE, k, (byte) (op == BinaryOp.AND ? p & q : p | q));
+            }
+        } catch (RuntimeException | Error e) {
+            out.close();
+            throw e;
+        } finally {
+            if (xCopy != null) {
+                xCopy.close();
+            }
+            if (yCopy != null) {
+                yCopy.close();
+            }
         }
         return ColumnVector.fromBuffers(DataType.BOOLEAN, n, 0, null, out, null);
     }
 
-    /** The normalized value bitmap of a boolean vector (a zero-copy view, or a copy for views). */
-    private static MemorySegment bitmap(ColumnVector v, long bytes, EvalContext ctx) {
-        MemorySegment view = v.bufferView(1);
-        if (view != null) {
-            return view;
+    /**
+     * The normalized value bitmap of a boolean vector that is a view at a bit offset (no zero-copy
+     * view of its bitmap exists), copied into native scratch the caller closes.
+     */
+    private static NativeBuffer bitmapCopy(ColumnVector v, long bytes, EvalContext ctx) {
+        NativeBuffer copy = ctx.pool().allocate(ctx.budget(), Math.max(1, bytes));
+        try {
+            v.copyBuffer(1, copy.segment());
+            return copy;
+        } catch (RuntimeException | Error e) {
+            copy.close();
+            throw e;
         }
-        MemorySegment copy = MemorySegment.ofArray(new byte[(int) bytes]);
-        v.copyBuffer(1, copy);
-        return copy;
     }
 
     private static double doubleAt(ColumnVector v, int i) {

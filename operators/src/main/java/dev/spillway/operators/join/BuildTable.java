@@ -69,7 +69,7 @@ final class BuildTable implements AutoCloseable {
         int n = table.rows();
         for (; i < n && !out.full(); i++) {
             if (flags.get(ValueLayout.JAVA_BYTE, i) == 0) {
-                out.buildOnly(table, i);
+                out.buildOnly(0, table, i);
             }
         }
         return i;

@@ -69,32 +69,49 @@ final class JoinHashTable implements AutoCloseable {
         entrySeg = e.segment();
         bucketSeg = b.segment().asSlice(0, 4 * capacity);
         bucketSeg.fill((byte) 0xFF);
-        long[] hashes = new long[widest];
-        int base = 0;
-        for (int mi = 0; mi < this.morsels.size(); mi++) {
-            Morsel m = this.morsels.get(mi);
-            int count = m.rowCount();
-            keys.hash(m, keys.buildKeys(), hashes);
-            ColumnVector key = integerKeys ? m.column(keys.buildKeys()[0]) : null;
-            for (int row = 0; row < count; row++) {
-                int i = base + row;
-                long at = ENTRY * i;
-                long h = hashes[row];
-                entrySeg.set(LONG, at + HASH, h);
-                entrySeg.set(LONG, at + REF, ((long) mi << 32) | row);
-                if (key != null) {
-                    entrySeg.set(LONG, at + KEY, key instanceof Int64Vector v ? v.get(row) : ((Int32Vector) key).get(row));
-                }
-                if (!keys.matchable(m, keys.buildKeys(), row)) {
-                    entrySeg.set(INT, at + NEXT, -1);
-                    continue;
-                }
-                long bucket = h & mask;
-                entrySeg.set(INT, at + NEXT, bucketSeg.getAtIndex(INT, bucket));
-                bucketSeg.setAtIndex(INT, bucket, i);
-            }
-            base += count;
+        try {
+            index(keys, pool, budget, widest);
+        } catch (RuntimeException | Error ex) {
+            close();
+            throw ex;
         }
+    }
+
+    /** Fills the entries and chains them into the buckets, hashing one morsel at a time into native scratch. */
+    private void index(JoinKeys keys, BlockPool pool, MemoryBudget budget, int widest) {
+        try (NativeBuffer scratch = pool.allocate(budget, 8L * widest)) {
+            MemorySegment hashes = scratch.segment();
+            int base = 0;
+            for (int mi = 0; mi < morsels.size(); mi++) {
+                base = index(mi, keys, hashes, base);
+            }
+        }
+    }
+
+    /** Indexes the rows of morsel {@code mi}, the first of which is row {@code base}; returns the next base. */
+    private int index(int mi, JoinKeys keys, MemorySegment hashes, int base) {
+        Morsel m = morsels.get(mi);
+        int count = m.rowCount();
+        keys.hash(m, keys.buildKeys(), hashes);
+        ColumnVector key = integerKeys ? m.column(keys.buildKeys()[0]) : null;
+        for (int row = 0; row < count; row++) {
+            int i = base + row;
+            long at = ENTRY * i;
+            long h = hashes.getAtIndex(LONG, row);
+            entrySeg.set(LONG, at + HASH, h);
+            entrySeg.set(LONG, at + REF, ((long) mi << 32) | row);
+            if (key != null) {
+                entrySeg.set(LONG, at + KEY, key instanceof Int64Vector v ? v.get(row) : ((Int32Vector) key).get(row));
+            }
+            if (!keys.matchable(m, keys.buildKeys(), row)) {
+                entrySeg.set(INT, at + NEXT, -1);
+                continue;
+            }
+            long bucket = h & mask;
+            entrySeg.set(INT, at + NEXT, bucketSeg.getAtIndex(INT, bucket));
+            bucketSeg.setAtIndex(INT, bucket, i);
+        }
+        return base + count;
     }
 
     private static boolean integerKeyWithoutNulls(List<Morsel> morsels, JoinKeys keys) {

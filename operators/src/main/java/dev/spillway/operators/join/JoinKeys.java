@@ -29,13 +29,6 @@ record JoinKeys(int[] probeKeys, int[] buildKeys, boolean nullsEqual) {
         }
     }
 
-    /** Writes the combined key hash of every row of {@code m} into a heap array. */
-    void hash(Morsel m, int[] keys, long[] out) {
-        for (int k = 0; k < keys.length; k++) {
-            Hashing.hashColumn(m.column(keys[k]), out, k > 0);
-        }
-    }
-
     /** Whether the row's keys can match anything (no null key, or nulls are equal). */
     boolean matchable(Morsel m, int[] keys, int row) {
         if (nullsEqual) {

@@ -8,7 +8,7 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,8 +18,16 @@ import java.util.List;
  * gathered column by column when the morsel is finished, one type dispatch per column instead of
  * one per value. Reusable: {@link #finish} empties it. Not thread-safe; at most one probe morsel
  * between finishes.
+ *
+ * <p>Rows are recorded between {@link #start} and {@link #finish} (or {@link #clear}) within one
+ * call on one thread, so the reference arrays, a morsel's worth of ints each, are that thread's
+ * {@link RowRefs}, shared by every join output of the process, not arrays of each output: a query
+ * allocates none (a RIGHT join used to allocate five per in-memory partition), a morsel neither.
  */
 final class JoinOutput {
+    /** Each thread's reference arrays; see the class comment. */
+    private static final ThreadLocal<RowRefs> REFS = ThreadLocal.withInitial(RowRefs::new);
+
     private final Schema schema;
     private final int probeColumns;
     private final int[] buildColumns;
@@ -27,14 +35,22 @@ final class JoinOutput {
     private final BlockPool pool;
     private final MemoryBudget budget;
     private final int capacity;
-    private final int[] probeRows;
-    private final int[] buildWhich;
-    private final int[] buildRows;
-    private final int[] scratchWhich;
-    private final int[] scratchFrom;
+    /** The references while rows are recorded (after {@link #start}), else null. */
+    private RowRefs refs;
+    private int[] probeRows;
+    private int[] buildWhich;
+    private int[] buildRows;
     private final List<Morsel> buildMorsels = new ArrayList<>();
-    /** Where each table's morsels start in {@link #buildMorsels}: chains are walked in rounds that revisit tables. */
-    private final IdentityHashMap<JoinHashTable, Integer> tableBase = new IdentityHashMap<>();
+    /**
+     * By slot (see {@link #pair}): the table recorded rows refer to and where its morsels start in
+     * {@link #buildMorsels} (chains are walked in rounds that revisit tables). Allocated on the
+     * first build row; a slot's table is reset by {@link #clear}.
+     */
+    private JoinHashTable[] slotTable;
+    private int[] slotBase;
+    private int[] usedSlots;
+    private int usedCount;
+    private ColumnVector[] sources = new ColumnVector[1];
     private Morsel probe;
     private JoinHashTable lastTable;
     private int lastBase;
@@ -55,39 +71,70 @@ final class JoinOutput {
         this.pool = pool;
         this.budget = budget;
         this.capacity = capacity;
-        this.probeRows = new int[capacity + 1];
-        this.buildWhich = new int[capacity + 1];
-        this.buildRows = new int[capacity + 1];
-        this.scratchWhich = new int[capacity + 1];
-        this.scratchFrom = new int[capacity + 1];
     }
 
-    /** Sets the probe morsel the probe rows refer to (not owned). */
-    void probe(Morsel m) {
+    /**
+     * Starts recording rows on the calling thread, which must {@link #finish} or {@link #clear}
+     * before it returns; {@code m} is the probe morsel the probe rows refer to (not owned), or null
+     * when only build rows are recorded. Idempotent while recording.
+     */
+    void start(Morsel m) {
         if (probe != null && probe != m && rows > 0) {
             throw new IllegalStateException("one join output takes rows of one probe morsel");
         }
         probe = m;
+        if (refs == null) {
+            RowRefs r = REFS.get();
+            if (r.owner != null) {
+                // Another output records on this thread (not done by the engine): use arrays of its own.
+                r = new RowRefs();
+            }
+            r.take(this, capacity + 1);
+            refs = r;
+            probeRows = r.probeRows;
+            buildWhich = r.buildWhich;
+            buildRows = r.buildRows;
+        }
     }
 
-    /** Index of build row {@code i} of {@code table} among this output's build morsels. */
-    private int buildMorsel(JoinHashTable table, int i) {
+    /**
+     * Index of build row {@code i} of {@code table} among this output's build morsels; {@code slot}
+     * (0 to 255) stands for the table until the output is finished.
+     */
+    private int buildMorsel(int slot, JoinHashTable table, int i) {
         if (table != lastTable) {
-            lastTable = table;
-            Integer base = tableBase.get(table);
-            if (base == null) {
-                base = buildMorsels.size();
-                tableBase.put(table, base);
-                buildMorsels.addAll(table.morsels());
+            if (slotTable == null) {
+                slotTable = new JoinHashTable[JoinTables.PARTITIONS];
+                slotBase = new int[JoinTables.PARTITIONS];
+                usedSlots = new int[JoinTables.PARTITIONS];
             }
-            lastBase = base;
+            JoinHashTable known = slotTable[slot];
+            if (known != table) {
+                if (known != null) {
+                    throw new IllegalStateException("slot " + slot + " of a join output holds another table");
+                }
+                slotTable[slot] = table;
+                slotBase[slot] = buildMorsels.size();
+                usedSlots[usedCount++] = slot;
+                List<Morsel> ms = table.morsels();
+                for (int k = 0; k < ms.size(); k++) {
+                    buildMorsels.add(ms.get(k));
+                }
+            }
+            lastTable = table;
+            lastBase = slotBase[slot];
         }
         return lastBase + table.morselIndex(i);
     }
 
-    void pair(int pr, JoinHashTable table, int i) {
+    /**
+     * Records probe row {@code pr} joined with row {@code i} of {@code table}; {@code slot} (0 to
+     * 255, such as the table's partition) must be the same for every row of that table and differ
+     * from other tables' until the output is finished.
+     */
+    void pair(int pr, int slot, JoinHashTable table, int i) {
         probeRows[rows] = pr;
-        buildWhich[rows] = buildMorsel(table, i);
+        buildWhich[rows] = buildMorsel(slot, table, i);
         buildRows[rows] = table.row(i);
         rows++;
     }
@@ -98,9 +145,10 @@ final class JoinOutput {
         rows++;
     }
 
-    void buildOnly(JoinHashTable table, int i) {
+    /** Records row {@code i} of {@code table} on its own; see {@link #pair} for {@code slot}. */
+    void buildOnly(int slot, JoinHashTable table, int i) {
         probeRows[rows] = -1;
-        buildWhich[rows] = buildMorsel(table, i);
+        buildWhich[rows] = buildMorsel(slot, table, i);
         buildRows[rows] = table.row(i);
         anyBuildOnly = true;
         rows++;
@@ -123,33 +171,53 @@ final class JoinOutput {
         }
     }
 
-    /** Drops the rows recorded so far. */
+    /** Drops the rows recorded so far and gives the reference arrays back. */
     void clear() {
         rows = 0;
         buildMorsels.clear();
-        tableBase.clear();
+        for (int k = 0; k < usedCount; k++) {
+            slotTable[usedSlots[k]] = null;
+        }
+        usedCount = 0;
         lastTable = null;
         probe = null;
         anyBuildOnly = false;
+        if (refs != null) {
+            refs.give(this);
+            refs = null;
+            probeRows = null;
+            buildWhich = null;
+            buildRows = null;
+        }
+    }
+
+    /** The reused gather sources, at least {@code n} long, with nothing after the first {@code n}. */
+    private ColumnVector[] sources(int n) {
+        if (sources.length < n) {
+            sources = new ColumnVector[n];
+        } else {
+            Arrays.fill(sources, n, sources.length, null);
+        }
+        return sources;
     }
 
     private Morsel gather(long sequence) {
         List<ColumnVector> cols = new ArrayList<>(schema.size());
-        int[] which = scratchWhich;
-        int[] from = scratchFrom;
+        int[] which = refs == null ? null : refs.scratchWhich;
+        int[] from = refs == null ? null : refs.scratchFrom;
         int builds = buildMorsels.size();
         try {
             for (int c = 0; c < schema.size(); c++) {
-                ColumnVector[] sources;
+                ColumnVector[] src;
                 int[] w = which;
                 int[] r;
                 if (c < probeColumns) {
                     int kb = keyFromBuild[c];
                     boolean keyFromBuildRows = kb >= 0 && anyBuildOnly;
-                    sources = new ColumnVector[1 + (keyFromBuildRows ? builds : 0)];
-                    sources[0] = probe == null ? null : probe.column(c);
+                    src = sources(1 + (keyFromBuildRows ? builds : 0));
+                    src[0] = probe == null ? null : probe.column(c);
                     for (int b = 0; keyFromBuildRows && b < builds; b++) {
-                        sources[1 + b] = buildMorsels.get(b).column(kb);
+                        src[1 + b] = buildMorsels.get(b).column(kb);
                     }
                     r = from;
                     for (int k = 0; k < rows; k++) {
@@ -157,28 +225,61 @@ final class JoinOutput {
                         which[k] = fromProbe ? 0 : keyFromBuildRows ? 1 + buildWhich[k] : -1;
                         from[k] = fromProbe ? probeRows[k] : buildRows[k];
                     }
-                    if (!anyBuildOnly && sources[0] != null) {
+                    if (!anyBuildOnly && src[0] != null) {
                         w = null;
                         r = probeRows;
                     }
                 } else {
                     int bc = buildColumns[c - probeColumns];
-                    sources = new ColumnVector[builds];
+                    src = sources(builds);
                     for (int b = 0; b < builds; b++) {
-                        sources[b] = buildMorsels.get(b).column(bc);
+                        src[b] = buildMorsels.get(b).column(bc);
                     }
                     w = buildWhich;
                     r = buildRows;
                 }
                 try (ColumnBuilder builder = ColumnBuilder.create(schema.field(c).type(), pool, budget, Math.max(1, rows))) {
-                    builder.appendGather(sources, w, r, rows);
+                    builder.appendGather(src, w, r, rows);
                     cols.add(builder.build());
                 }
             }
         } catch (RuntimeException | Error e) {
             cols.forEach(ColumnVector::close);
             throw e;
+        } finally {
+            Arrays.fill(sources, null);
         }
         return new Morsel(schema, cols, rows, sequence);
+    }
+
+    /**
+     * One thread's row references: probe row, build morsel and build row per result row, and two
+     * arrays the gather fills. Grown to the largest output the thread recorded; used by one output
+     * at a time (its owner).
+     */
+    private static final class RowRefs {
+        private int[] probeRows = new int[0];
+        private int[] buildWhich = new int[0];
+        private int[] buildRows = new int[0];
+        private int[] scratchWhich = new int[0];
+        private int[] scratchFrom = new int[0];
+        private JoinOutput owner;
+
+        void take(JoinOutput output, int length) {
+            owner = output;
+            if (probeRows.length < length) {
+                probeRows = new int[length];
+                buildWhich = new int[length];
+                buildRows = new int[length];
+                scratchWhich = new int[length];
+                scratchFrom = new int[length];
+            }
+        }
+
+        void give(JoinOutput output) {
+            if (owner == output) {
+                owner = null;
+            }
+        }
     }
 }

@@ -10,13 +10,17 @@ import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
+import dev.spillway.memory.NativeBuffer;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,7 +35,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Types: INNER (matching pairs), LEFT (also the probe rows without a match, build columns
  * null), SEMI and ANTI (probe rows with / without a match, once each). For LEFT, SEMI and ANTI the
  * probe side must be the preserved (left) input; a cursor keeps one matched flag per probe row
- * across all blocks. A null predicate value never matches.
+ * (native, charged to the join) across all blocks. A null predicate value never matches. A
+ * cursor's pair arrays come from a free list of the join and go back to it when it closes.
  *
  * <p>Lifecycle: {@link #newBuildBuffer} / {@link #finishBuild} while building (concurrently from
  * several workers), then {@link #startProbe} concurrently, then {@link #close}.
@@ -68,6 +73,8 @@ public final class NestedLoopJoin implements AutoCloseable {
     private final LongAdder probeRows = new LongAdder();
     private final LongAdder pairs = new LongAdder();
     private final LongAdder rowsOut = new LongAdder();
+    /** Pair arrays of closed cursors, for the next ones. */
+    private final ConcurrentLinkedQueue<int[][]> pairArrays = new ConcurrentLinkedQueue<>();
     private volatile State state = State.BUILDING;
 
     /**
@@ -215,7 +222,12 @@ public final class NestedLoopJoin implements AutoCloseable {
             throw new IllegalStateException("nested-loop join is " + state + ", not probing");
         }
         probeRows.add(m.rowCount());
-        return new Cursor(m);
+        try {
+            return new Cursor(m);
+        } catch (RuntimeException | Error e) {
+            m.close();
+            throw e;
+        }
     }
 
     /**
@@ -226,14 +238,17 @@ public final class NestedLoopJoin implements AutoCloseable {
     public final class Cursor implements AutoCloseable {
         private final Morsel probe;
         private final int n;
-        private final boolean[] matched;
+        /** One byte per probe row, nonzero once it matched; null for INNER. */
+        private final NativeBuffer matchedBuffer;
+        private final MemorySegment matched;
         private final int blocks;
-        private final int[] pi = new int[PAIR_CHUNK];
-        private final int[] bj = new int[PAIR_CHUNK];
-        private final int[] selProbe = new int[PAIR_CHUNK];
-        private final int[] selBuild = new int[PAIR_CHUNK];
-        private final int[] emitProbe = new int[PAIR_CHUNK];
-        private final int[] emitBuild = new int[PAIR_CHUNK];
+        private final int[][] arrays;
+        private final int[] pi;
+        private final int[] bj;
+        private final int[] selProbe;
+        private final int[] selBuild;
+        private final int[] emitProbe;
+        private final int[] emitBuild;
         /** Matches of the last evaluated chunk not yet emitted: {@code sel*[pendingFrom .. pendingTo)}. */
         private int pendingFrom;
         private int pendingTo;
@@ -244,11 +259,21 @@ public final class NestedLoopJoin implements AutoCloseable {
         private int tailRow;
         private boolean pairsDone;
         private boolean done;
+        private boolean closed;
 
         private Cursor(Morsel probe) {
             this.probe = probe;
             this.n = probe.rowCount();
-            this.matched = type == JoinType.INNER ? null : new boolean[n];
+            this.matchedBuffer = type == JoinType.INNER ? null : pool.allocateZeroed(budget, Math.max(1, n));
+            this.matched = matchedBuffer == null ? null : matchedBuffer.segment();
+            int[][] a = pairArrays.poll();
+            this.arrays = a != null ? a : new int[6][PAIR_CHUNK];
+            this.pi = arrays[0];
+            this.bj = arrays[1];
+            this.selProbe = arrays[2];
+            this.selBuild = arrays[3];
+            this.emitProbe = arrays[4];
+            this.emitBuild = arrays[5];
             this.blocks = store.blockCount();
             this.pairsDone = n == 0;
             this.done = n == 0;
@@ -312,7 +337,7 @@ public final class NestedLoopJoin implements AutoCloseable {
             int k = 0;
             boolean skipMatched = type.leftColumnsOnly();
             while (k < want && i < n) {
-                if (skipMatched && matched[i]) {
+                if (skipMatched && matched.get(ValueLayout.JAVA_BYTE, i) != 0) {
                     i++;
                     j = 0;
                     continue;
@@ -355,7 +380,7 @@ public final class NestedLoopJoin implements AutoCloseable {
             }
             if (matched != null) {
                 for (int t = 0; t < m; t++) {
-                    matched[selProbe[t]] = true;
+                    matched.set(ValueLayout.JAVA_BYTE, selProbe[t], (byte) 1);
                 }
             }
             pendingFrom = 0;
@@ -420,7 +445,7 @@ public final class NestedLoopJoin implements AutoCloseable {
             boolean wantMatched = type == JoinType.SEMI;
             int m = 0;
             while (tailRow < n && out.rows() + m < outputRows && m < PAIR_CHUNK) {
-                if (matched[tailRow] == wantMatched) {
+                if ((matched.get(ValueLayout.JAVA_BYTE, tailRow) != 0) == wantMatched) {
                     selProbe[m++] = tailRow;
                 }
                 tailRow++;
@@ -443,15 +468,26 @@ public final class NestedLoopJoin implements AutoCloseable {
             done = tailRow == n;
         }
 
-        /** Releases the probe morsel and the block in use. Idempotent. */
+        /** Releases the probe morsel, the block in use and the match flags; gives the pair arrays back. Idempotent. */
         @Override
         public void close() {
             done = true;
-            if (current != null) {
-                current.close();
-                current = null;
+            if (closed) {
+                return;
             }
-            probe.close();
+            closed = true;
+            try {
+                if (current != null) {
+                    current.close();
+                    current = null;
+                }
+                probe.close();
+            } finally {
+                if (matchedBuffer != null) {
+                    matchedBuffer.close();
+                }
+                pairArrays.offer(arrays);
+            }
         }
     }
 

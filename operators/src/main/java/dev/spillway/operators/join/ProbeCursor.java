@@ -34,7 +34,7 @@ public final class ProbeCursor implements AutoCloseable {
     private final MemorySegment hashes;
     private final JoinTables tables;
     private final boolean emitLeftRows;
-    private final long[] probeMatched;
+    private final MemorySegment probeMatched;
     private final long probeBase;
     private final NativeBuffer order;
     private final MemorySegment orderSeg;
@@ -74,11 +74,12 @@ public final class ProbeCursor implements AutoCloseable {
      * @param tables       the in-memory partitions, or null to probe {@code fixed}
      * @param fixed        the one table to probe when {@code tables} is null
      * @param emitLeftRows whether unmatched (or, for SEMI, matched) probe rows are emitted here
-     * @param probeMatched a bitmap recording matched probe rows (global row {@code probeBase + row}), or null
+     * @param probeMatched a native bitmap recording matched probe rows (global row {@code g = probeBase + row} is bit
+     *                     {@code g & 7} of byte {@code g >>> 3}), or null
      * @param order        the probe order (row numbers, native ints), or null for row order
      */
     ProbeCursor(JoinSpec spec, ProbeScratch.FreeList scratches, Morsel m, NativeBuffer hashBuffer, JoinTables tables,
-            BuildTable fixed, boolean emitLeftRows, long[] probeMatched, long probeBase, NativeBuffer order) {
+            BuildTable fixed, boolean emitLeftRows, MemorySegment probeMatched, long probeBase, NativeBuffer order) {
         this.spec = spec;
         this.keys = spec.keys();
         this.scratches = scratches;
@@ -126,7 +127,7 @@ public final class ProbeCursor implements AutoCloseable {
     /** The next result rows (possibly none); the caller owns the morsel. */
     public Morsel next(long sequence) {
         JoinOutput out = scratch.output;
-        out.probe(m);
+        out.start(m);
         while (!out.full()) {
             if (batchDone) {
                 if (position >= m.rowCount()) {
@@ -242,7 +243,7 @@ public final class ProbeCursor implements AutoCloseable {
                         ? table.keyValue(i) == batchKey[k] : keys.equal(m, batchRow[k], table.morsel(i), table.row(i)))) {
                     batchHit[k] = true;
                     if (pairs) {
-                        out.pair(batchRow[k], table, i);
+                        out.pair(batchRow[k], batchPart[k], table, i);
                     } else {
                         next = -1;
                     }
@@ -277,7 +278,8 @@ public final class ProbeCursor implements AutoCloseable {
             }
             if (probeMatched != null && hit) {
                 long g = probeBase + batchRow[k];
-                probeMatched[(int) (g >>> 6)] |= 1L << (g & 63);
+                long at = g >>> 3;
+                probeMatched.set(ValueLayout.JAVA_BYTE, at, (byte) (probeMatched.get(ValueLayout.JAVA_BYTE, at) | 1 << (g & 7)));
             }
         }
         batchDone = true;

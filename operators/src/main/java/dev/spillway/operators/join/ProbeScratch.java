@@ -3,8 +3,9 @@ package dev.spillway.operators.join;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A probe cursor's heap working set (the batch arrays and the result being gathered), kept in a
- * free list and reused by the next cursor, so that probing allocates next to nothing per morsel.
+ * A probe cursor's heap working set (the batch arrays and the output that gathers its results,
+ * whose row references are per thread), kept in a free list and reused by the next cursor, so
+ * that probing allocates next to nothing per morsel.
  */
 final class ProbeScratch {
     /** Probe rows walked together, so that their cache misses overlap. */

@@ -2,9 +2,12 @@ package dev.spillway.operators.join;
 
 import dev.spillway.event.SkewDetected;
 import dev.spillway.memory.Morsel;
+import dev.spillway.memory.NativeBuffer;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.PartitionedStore;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -46,13 +49,16 @@ final class SkewChunkJoin implements AutoCloseable {
     private final boolean skewed;
     private final long chunkLimit;
     private final Iterator<Morsel> build;
-    private final long[] probeMatched;
+    /** One bit per probe row (native, charged to the join), or null when the join type needs none. */
+    private final NativeBuffer probeMatched;
+    private final MemorySegment probeMatchedSeg;
     private final TableSteps steps;
     private State state = State.LOAD;
     private BuildTable table;
     private Iterator<Morsel> probe;
     private long probeBase;
     private int chunks;
+    private boolean closed;
 
     /**
      * Joins partition {@code unit} of {@code stores} in build chunks of at most {@code chunkLimit}
@@ -74,9 +80,17 @@ final class SkewChunkJoin implements AutoCloseable {
             probeStore.evict(unit);
             probeRows = probeStore.spilledRows(unit);
         }
-        this.build = stores.build().readSpilled(unit, ctx.budget());
         boolean needsBitmap = spec.type().keepsUnmatchedLeft() || spec.type().leftColumnsOnly();
-        this.probeMatched = needsBitmap ? new long[(int) ((probeRows + 63) >>> 6)] : null;
+        this.probeMatched = needsBitmap ? ctx.pool().allocateZeroed(ctx.budget(), Math.max(1, (probeRows + 7) >>> 3)) : null;
+        this.probeMatchedSeg = needsBitmap ? probeMatched.segment() : null;
+        try {
+            this.build = stores.build().readSpilled(unit, ctx.budget());
+        } catch (RuntimeException | Error e) {
+            if (probeMatched != null) {
+                probeMatched.close();
+            }
+            throw e;
+        }
         this.steps = new TableSteps(spec);
     }
 
@@ -111,7 +125,7 @@ final class SkewChunkJoin implements AutoCloseable {
                         Morsel m = probe.next();
                         long base = probeBase;
                         probeBase += m.rowCount();
-                        steps.probe(SpilledPairJoin.cursorOver(env, m, table, false, probeMatched, base));
+                        steps.probe(SpilledPairJoin.cursorOver(env, m, table, false, probeMatchedSeg, base));
                     }
                     return steps.probeStep(sequence);
                 }
@@ -170,10 +184,10 @@ final class SkewChunkJoin implements AutoCloseable {
     private Morsel finalPass(Morsel block, long sequence) {
         try (Morsel m = block) {
             JoinOutput rows = spec.newOutput(m.rowCount());
-            rows.probe(m);
+            rows.start(m);
             for (int r = 0; r < m.rowCount(); r++) {
                 long g = probeBase + r;
-                boolean matched = (probeMatched[(int) (g >>> 6)] & (1L << (g & 63))) != 0;
+                boolean matched = (probeMatchedSeg.get(ValueLayout.JAVA_BYTE, g >>> 3) & (1 << (g & 7))) != 0;
                 if (spec.emitsLeftRow(matched)) {
                     rows.probeOnly(r);
                 }
@@ -191,11 +205,21 @@ final class SkewChunkJoin implements AutoCloseable {
         }
     }
 
-    /** Frees the chunk in memory. Idempotent; the pair releases the partitions. */
+    /** Frees the chunk in memory and the bitmap. Idempotent; the pair releases the partitions. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         state = State.DONE;
-        steps.close();
-        freeChunk();
+        try {
+            steps.close();
+            freeChunk();
+        } finally {
+            if (probeMatched != null) {
+                probeMatched.close();
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.PartitionedStore;
 import dev.spillway.spill.Repartition;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -197,8 +198,8 @@ final class SpilledPairJoin implements FinalizeQueue.Unit {
     }
 
     /** A cursor probing {@code m} (taken over) against one table. */
-    static ProbeCursor cursorOver(FinalizeContext env, Morsel m, BuildTable table, boolean emitLeftRows, long[] probeMatched,
-            long probeBase) {
+    static ProbeCursor cursorOver(FinalizeContext env, Morsel m, BuildTable table, boolean emitLeftRows,
+            MemorySegment probeMatched, long probeBase) {
         NativeBuffer hb = null;
         try {
             hb = env.ctx().pool().allocate(env.ctx().budget(), Math.max(8, 8L * m.rowCount()));

@@ -47,12 +47,14 @@ final class TableSteps implements AutoCloseable {
         if (out == null) {
             out = spec.newOutput();
         }
+        out.start(null);
         while (unmatchedRow < table.table().rows()) {
             unmatchedRow = table.emitUnmatched(unmatchedRow, out);
             if (out.rows() > 0) {
                 return out.finish(sequence);
             }
         }
+        out.clear();
         unmatchedRow = 0;
         return null;
     }

@@ -65,6 +65,31 @@ class ExprEvalTest {
     }
 
     @Test
+    void logicOfBooleanViewsAtABitOffset() {
+        assertNoLeaks(mem -> {
+            Random rnd = new Random(42);
+            List<List<Object>> rows = new ArrayList<>();
+            for (int r = 0; r < 100; r++) {
+                rows.add(Arrays.asList(rnd.nextBoolean(), rnd.nextBoolean()));
+            }
+            PhysicalExpr a = column(0, "a", DataType.BOOLEAN);
+            PhysicalExpr b = column(1, "b", DataType.BOOLEAN);
+            EvalContext ctx = new EvalContext(mem.pool(), mem.budget());
+            try (Morsel m = RandomData.morsel(BOOLS, rows, 0, mem.pool(), mem.budget());
+                 Morsel slice = m.slice(3, 90);
+                 ColumnVector and = binary(BinaryOp.AND, a, b).evaluate(slice, ctx);
+                 ColumnVector or = binary(BinaryOp.OR, a, b).evaluate(slice, ctx)) {
+                for (int r = 0; r < 90; r++) {
+                    boolean x = (Boolean) rows.get(r + 3).get(0);
+                    boolean y = (Boolean) rows.get(r + 3).get(1);
+                    assertEquals(x && y, and.getObject(r), "and, row " + r);
+                    assertEquals(x || y, or.getObject(r), "or, row " + r);
+                }
+            }
+        });
+    }
+
+    @Test
     void arithmeticPromotionNullsAndEdgeCases() {
         assertNoLeaks(mem -> {
             Schema s = Schema.of(Field.of("i", DataType.INT32), Field.of("l", DataType.INT64), Field.of("d", DataType.FLOAT64));
