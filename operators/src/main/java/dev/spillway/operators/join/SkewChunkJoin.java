@@ -185,15 +185,19 @@ final class SkewChunkJoin implements AutoCloseable {
         try (Morsel m = block) {
             JoinOutput rows = spec.newOutput(m.rowCount());
             rows.start(m);
-            for (int r = 0; r < m.rowCount(); r++) {
-                long g = probeBase + r;
-                boolean matched = (probeMatchedSeg.get(ValueLayout.JAVA_BYTE, g >>> 3) & (1 << (g & 7))) != 0;
-                if (spec.emitsLeftRow(matched)) {
-                    rows.probeOnly(r);
+            try {
+                for (int r = 0; r < m.rowCount(); r++) {
+                    long g = probeBase + r;
+                    boolean matched = (probeMatchedSeg.get(ValueLayout.JAVA_BYTE, g >>> 3) & (1 << (g & 7))) != 0;
+                    if (spec.emitsLeftRow(matched)) {
+                        rows.probeOnly(r);
+                    }
                 }
+                probeBase += m.rowCount();
+                return rows.finish(sequence);
+            } finally {
+                rows.clear();
             }
-            probeBase += m.rowCount();
-            return rows.finish(sequence);
         }
     }
 
