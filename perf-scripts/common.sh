@@ -87,6 +87,7 @@ rss_peaks() {
                 ma = 0; mf = 0
                 for (p in inside) {
                     a = 0; f = 0; file = "/proc/" p "/status"
+                    # A process may exit between ps and this read: its file then reads as empty.
                     while ((getline l < file) > 0) {
                         split(l, w, /[ \t]+/)
                         if (w[1] == "RssAnon:") a = w[2]
@@ -97,7 +98,7 @@ rss_peaks() {
                     if (f > mf) mf = f
                 }
                 print ma, mf
-            }')
+            }' 2>/dev/null) || line="0 0"
         read -r a f <<< "$line"
         [ "${a:-0}" -gt "$anon" ] && anon=$a
         [ "${f:-0}" -gt "$file" ] && file=$f

@@ -7,7 +7,9 @@
 # operator state is native, under the cap). Checksums checksums must agree (a disagreement fails the script). Writes perf-scripts/RESULTS.md
 # and perf-scripts/results.png. Data and queries: see Compare.java.
 #
-#   perf-scripts/compare.sh [--scale full|small] [--cap 1g] [--timeout 900]
+#   perf-scripts/compare.sh [--scale full|small] [--cap 1g] [--timeout 900] [--resume]
+#     --resume: keep the rows of an interrupted run (perf-scripts/out/compare-SCALE.tsv) and run
+#               only the missing ones
 #     full:  build 20M, probe 100M, customers 5M, orders 50M (about 30 minutes here)
 #     small: build 2M, probe 10M, customers 500k, orders 5M
 #     tiny:  build 20k, probe 100k, customers 5k, orders 50k (a smoke test)
@@ -16,12 +18,14 @@ source "$(dirname "$0")/common.sh"
 SCALE=full
 CAP=1g
 TIMEOUT=900
+RESUME=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE="$2"; shift 2 ;;
         --cap) CAP="$2"; shift 2 ;;
         --timeout) TIMEOUT="$2"; shift 2 ;;
-        *) echo "unknown option $1; usage: compare.sh [--scale full|small] [--cap 1g] [--timeout 900]" >&2; exit 2 ;;
+        --resume) RESUME=1; shift ;;
+        *) echo "unknown option $1; usage: compare.sh [--scale full|small] [--cap 1g] [--timeout 900] [--resume]" >&2; exit 2 ;;
     esac
 done
 case "$SCALE" in
@@ -52,13 +56,21 @@ fi
 cap_bytes=$("$JAVA25" -cp "$JAR" "$ROOT/perf-scripts/Size.java" "$CAP")
 TSV="$ROOT/perf-scripts/out/compare-$SCALE.tsv"
 mkdir -p "$ROOT/perf-scripts/out"
-printf 'query\tcap\tengine\tstatus\twall_s\trss_mb\tanon_mb\tfile_mb\tchecksum\n' > "$TSV"
+if [ "$RESUME" = 0 ] || [ ! -f "$TSV" ]; then
+    printf 'query\tcap\tengine\tstatus\twall_s\trss_mb\tanon_mb\tfile_mb\tchecksum\n' > "$TSV"
+fi
 fail=0
 for cap in 0 "$cap_bytes"; do
     caplabel=$([ "$cap" = 0 ] && echo none || echo "$CAP")
     for query in demo country customer sort topk; do
         sums=()
         for engine in spillway duckdb polars; do
+            done_row=$(awk -F'\t' -v q="$query" -v c="$caplabel" -v e="$engine" '$1==q && $2==c && $3==e' "$TSV")
+            if [ -n "$done_row" ]; then
+                sum=$(echo "$done_row" | cut -f9)
+                [ "$sum" = "-" ] || sums+=("$sum")
+                continue
+            fi
             out="$DIR/out-$engine-$query.csv"
             log=$(mktemp)
             rm -f "$out"
@@ -90,7 +102,7 @@ for cap in 0 "$cap_bytes"; do
                 fi
             fi
             wait "$watcher" || true
-            read -r anon file < "$log.rss"
+            read -r anon file < "$log.rss" || { anon=0; file=0; }
             wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")
             rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
             rss=$(( ${rss_kb:-0} / 1024 ))

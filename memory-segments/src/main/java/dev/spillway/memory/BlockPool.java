@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,7 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Requests up to a block are served from power-of-two size classes (small pieces keep the
  * per-partition buffers of 256-way partitioned operators cheap), from {@value #MIN_PIECE}
  * bytes up to the block size; a block taken for a smaller class is cut into pieces of that class.
- * Requests larger than a block get a mapping of their own, unmapped when the buffer is freed.
+ * Requests larger than a block get a mapping of their own, sized in quarter steps between powers of
+ * two (at most a quarter more than asked for); a freed one is kept, warm, for the next request of
+ * its size (a morsel's column buffers of a few MiB come and go at every morsel, and a fresh mapping
+ * would fault in every page of each), and unmapped when retained memory is trimmed.
  *
  * <p><b>Resident and released pieces.</b> Each size class keeps two lock-free LIFO lists of free
  * pieces: <i>warm</i> pieces were handed out before and their pages are resident (recently freed
@@ -67,6 +71,8 @@ public final class BlockPool implements AutoCloseable {
     private final int firstIdleClass;
     private final List<ConcurrentLinkedDeque<MemorySegment>> warm;
     private final List<ConcurrentLinkedDeque<MemorySegment>> cold;
+    /** Freed mappings larger than a block, by size: resident, retained, reused before mapping anew. */
+    private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<Large>> warmLarge = new ConcurrentHashMap<>();
     private final Arena slabArena = Arena.ofShared();
     /** Every slab by its address, to find the page of a piece. */
     private final ConcurrentSkipListMap<Long, MemorySegment> slabs = new ConcurrentSkipListMap<>();
@@ -161,22 +167,7 @@ public final class BlockPool implements AutoCloseable {
     public NativeBuffer allocate(MemoryBudget budget, long bytes) {
         ensureOpen();
         if (bytes > blockSize) {
-            long size = capacityFor(bytes);
-            budget.reserve(size);
-            Arena arena = null;
-            try {
-                arena = Arena.ofShared();
-                MemorySegment seg = OsMemory.map(size, arena);
-                dedicatedBytes.addAndGet(size);
-                outstanding.incrementAndGet();
-                return new NativeBuffer(seg, budget, this, -1, arena);
-            } catch (RuntimeException | Error e) {
-                if (arena != null) {
-                    arena.close();
-                }
-                budget.release(size);
-                throw e;
-            }
+            return allocateLarge(budget, capacityFor(bytes));
         }
         int sizeClass = sizeClassOf(checkSize(bytes));
         long size = MIN_PIECE << sizeClass;
@@ -204,6 +195,41 @@ public final class BlockPool implements AutoCloseable {
         return new NativeBuffer(seg, budget, this, sizeClass, null);
     }
 
+    /** A buffer of {@code size} bytes (a large class) in a mapping of its own: a warm one of that size if any. */
+    private NativeBuffer allocateLarge(MemoryBudget budget, long size) {
+        ConcurrentLinkedDeque<Large> list = warmLarge.get(size);
+        Large reused = list == null ? null : list.pollFirst();
+        if (reused != null) {
+            // Leaves the retained count as the budget's grows (as for a warm piece).
+            retained.getAndAdd(-size);
+            try {
+                budget.reserve(size);
+            } catch (RuntimeException | Error e) {
+                retained.getAndAdd(size);
+                list.offerFirst(reused);
+                throw e;
+            }
+            dedicatedBytes.addAndGet(size);
+            outstanding.incrementAndGet();
+            return new NativeBuffer(reused.segment(), budget, this, -1, reused.arena());
+        }
+        budget.reserve(size);
+        Arena arena = null;
+        try {
+            arena = Arena.ofShared();
+            MemorySegment seg = OsMemory.map(size, arena);
+            dedicatedBytes.addAndGet(size);
+            outstanding.incrementAndGet();
+            return new NativeBuffer(seg, budget, this, -1, arena);
+        } catch (RuntimeException | Error e) {
+            if (arena != null) {
+                arena.close();
+            }
+            budget.release(size);
+            throw e;
+        }
+    }
+
     /** Like {@link #allocate} but the memory is zero-filled. */
     public NativeBuffer allocateZeroed(MemoryBudget budget, long bytes) {
         NativeBuffer b = allocate(budget, bytes);
@@ -213,14 +239,19 @@ public final class BlockPool implements AutoCloseable {
 
     /**
      * The capacity a request of {@code bytes} gets (what the budget is charged): its size class up
-     * to a block, whole pages above.
+     * to a block; above, the next of four equal steps between two powers of two (so at most a
+     * quarter more than asked for), in whole pages.
      *
      * @throws IllegalArgumentException when {@code bytes} is negative or too large to round up
      */
     public long capacityFor(long bytes) {
         checkSize(bytes);
         if (bytes > blockSize) {
-            return (bytes + OsMemory.PAGE - 1) & -OsMemory.PAGE;
+            long below = Long.highestOneBit(bytes - 1);
+            long step = Math.max(OsMemory.PAGE, below >>> 2);
+            // Rounds within the largest sizes (MAX_ALLOCATION is page-aligned) may not fit a step.
+            long rounded = (bytes + step - 1) & -step;
+            return rounded > 0 && rounded <= MAX_ALLOCATION ? rounded : (bytes + OsMemory.PAGE - 1) & -OsMemory.PAGE;
         }
         return MIN_PIECE << sizeClassOf(bytes);
     }
@@ -335,8 +366,7 @@ public final class BlockPool implements AutoCloseable {
     void free(MemorySegment segment, int sizeClass, Arena dedicated) {
         outstanding.decrementAndGet();
         if (dedicated != null) {
-            dedicatedBytes.addAndGet(-segment.byteSize());
-            dedicated.close();
+            freeLarge(segment, dedicated);
             return;
         }
         if (closed) {
@@ -351,6 +381,44 @@ public final class BlockPool implements AutoCloseable {
         }
     }
 
+    private void freeLarge(MemorySegment segment, Arena arena) {
+        long size = segment.byteSize();
+        dedicatedBytes.addAndGet(-size);
+        if (closed) {
+            arena.close();
+            return;
+        }
+        long after = retained.getAndAdd(size) + size;
+        retained.raisePeak(after);
+        warmLarge.computeIfAbsent(size, k -> new ConcurrentLinkedDeque<>()).offerFirst(new Large(segment, arena));
+        if (closed) {
+            // The pool closed meanwhile and may have missed this mapping.
+            unmapLarge(0);
+            return;
+        }
+        long limit = reserve;
+        if (after > limit) {
+            trim(limit / 2, firstIdleClass);
+        }
+    }
+
+    /** Unmaps retained large mappings, largest first, until at most {@code target} bytes stay retained; returns the bytes unmapped. */
+    private long unmapLarge(long target) {
+        long released = 0;
+        List<Long> sizes = new ArrayList<>(warmLarge.keySet());
+        sizes.sort(java.util.Comparator.reverseOrder());
+        for (long size : sizes) {
+            ConcurrentLinkedDeque<Large> list = warmLarge.get(size);
+            Large l;
+            while ((retained.getAcquire() > target || closed) && (l = list.pollFirst()) != null) {
+                retained.getAndAdd(-size);
+                l.arena().close();
+                released += size;
+            }
+        }
+        return released;
+    }
+
     /**
      * Gives the pages of free pieces back to the OS until at most {@code target} bytes stay
      * retained, largest pieces first, then pages whose pieces below a page are all free. Called
@@ -363,11 +431,15 @@ public final class BlockPool implements AutoCloseable {
 
     /** Trims classes down to {@code smallestClass}; the classes below a page are gathered into pages first. */
     private long trim(long target, int smallestClass) {
-        if (!OsMemory.canRelease() || !trimming.compareAndSet(false, true)) {
+        if (!trimming.compareAndSet(false, true)) {
             return 0;
         }
         long released = 0;
         try {
+            released += unmapLarge(target);
+            if (!OsMemory.canRelease()) {
+                return released;
+            }
             for (int c = classes - 1; c >= Math.max(smallestClass, firstPageClass) && retained.getAcquire() > target; c--) {
                 ConcurrentLinkedDeque<MemorySegment> from = warm.get(c);
                 MemorySegment seg;
@@ -415,6 +487,10 @@ public final class BlockPool implements AutoCloseable {
             cold.get(firstPageClass).offerFirst(page);
         }
         return released;
+    }
+
+    /** A freed mapping of its own, kept for reuse, with the arena that unmaps it. */
+    private record Large(MemorySegment segment, Arena arena) {
     }
 
     /** The page at {@code address} as a slice of its slab, or null when no slab holds it. */
@@ -487,6 +563,7 @@ public final class BlockPool implements AutoCloseable {
             }
             slabs.clear();
             slabArena.close();
+            unmapLarge(0);
             retained.getAndAdd(-retained.getAcquire());
         }
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +26,11 @@ class BlockPoolTest {
             assertEquals(8192, pool.capacityFor(4097));
             assertEquals(1L << 20, pool.capacityFor((1L << 19) + 1));
             assertEquals(1L << 20, pool.capacityFor(1L << 20));
-            assertEquals((1L << 20) + 4096, pool.capacityFor((1L << 20) + 1));
+            // Above a block: quarter steps between powers of two, whole pages.
+            assertEquals(5L << 18, pool.capacityFor((1L << 20) + 1));
+            assertEquals(7L << 18, pool.capacityFor(1_600_000));
+            assertEquals(2L << 20, pool.capacityFor((7L << 18) + 1));
+            assertEquals(5L << 28, pool.capacityFor((1L << 30) + 12345));
         }
         assertThrows(IllegalArgumentException.class, () -> new BlockPool(3000));
     }
@@ -45,6 +50,33 @@ class BlockPoolTest {
             assertEquals(0, mem.budget().reserved());
             assertEquals(0, mem.pool().dedicatedBytes());
         });
+    }
+
+    @Test
+    void freedLargeMappingsAreReusedRetainedAndTrimmed() {
+        try (MemoryBudget root = MemoryBudget.root("large", 64L << 20); BlockPool pool = new BlockPool()) {
+            pool.chargeIdleTo(root);
+            long address;
+            try (NativeBuffer a = pool.allocate(root, 1_600_000)) {
+                address = a.segment().address();
+                a.segment().set(ValueLayout.JAVA_LONG, 0, 7L);
+            }
+            // Kept warm and counted against the cap, not given back at once.
+            assertEquals(7L << 18, pool.retainedBytes());
+            assertEquals(0, pool.dedicatedBytes());
+            try (NativeBuffer b = pool.allocate(root, 1_700_000)) {
+                assertEquals(address, b.segment().address(), "a request of the same class reuses the mapping");
+                assertEquals(0, pool.retainedBytes());
+                assertEquals(7L << 18, root.reserved());
+            }
+            try (NativeBuffer c = pool.allocate(root, 3L << 20)) {
+                assertNotEquals(address, c.segment().address(), "another class gets a mapping of its own");
+            }
+            assertEquals((7L << 18) + (3L << 20), pool.retainedBytes());
+            pool.reserve(0);
+            assertEquals(0, pool.retainedBytes(), "large mappings beyond the reserve are unmapped");
+            assertEquals(0, pool.outstandingBuffers());
+        }
     }
 
     @Test

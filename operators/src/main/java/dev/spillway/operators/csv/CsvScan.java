@@ -282,7 +282,11 @@ public final class CsvScan implements AutoCloseable {
                 line = 2;
             }
             long target = targetSplitBytes > 0 ? targetSplitBytes : CsvSplits.estimateSplitBytes(seg, start, targetRows);
-            CsvSplits.cut(f, seg, start, line, target, (byte) options.quote(), splits);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                CsvSplits.cut(f, ch, seg.byteSize(), start, line, target, (byte) options.quote(), splits);
+            } catch (IOException e) {
+                throw new CsvFormatException(file, 0, 0, null, null, "cannot read the file: " + e.getMessage());
+            }
         }
     }
 

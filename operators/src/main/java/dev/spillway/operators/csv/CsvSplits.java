@@ -2,14 +2,15 @@ package dev.spillway.operators.csv;
 
 import dev.spillway.memory.Morsel;
 
-import dev.spillway.memory.MappedPages;
-
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.List;
 
 /**
- * The planning pass of a {@link CsvScan}: one sequential, quote-aware pass over a mapped file cuts
+ * The planning pass of a {@link CsvScan}: one sequential, quote-aware pass over a file cuts
  * it into splits at record boundaries, about one morsel of rows each, and records the line each
  * split starts on for error messages. A word of 8 bytes without a quote whose line breaks cannot
  * end a split (inside quotes, or before the next split point) is taken in one step.
@@ -17,6 +18,8 @@ import java.util.List;
 final class CsvSplits {
     private static final long MIN_SPLIT = 64 << 10;
     private static final long MAX_SPLIT = 256L << 20;
+    /** Bytes the planning pass reads at a time. */
+    private static final int READ_BYTES = 1 << 20;
 
     /** Bytes {@code start .. end} of file {@code file}, whose first record starts on line {@code line}. */
     record Split(int file, long start, long end, long line) {
@@ -40,15 +43,20 @@ final class CsvSplits {
     }
 
     /**
-     * Cuts bytes {@code start ..} of file {@code f} (mapped as {@code seg}), whose first record
-     * starts on line {@code firstLine}, into splits of about {@code target} bytes ending at record
-     * boundaries (a line break outside quotes), appended to {@code splits}.
+     * Cuts bytes {@code start .. size} of file {@code f}, whose first record starts on line
+     * {@code firstLine}, into splits of about {@code target} bytes ending at record boundaries (a
+     * line break outside quotes), appended to {@code splits}. The pass reads the file through
+     * {@code channel} into one small buffer rather than through its mapping: touching every page
+     * of the mapping here would fault the whole file into the process once for planning and once
+     * more for parsing (or keep it all resident in between).
      */
-    static void cut(int f, MemorySegment seg, long start, long firstLine, long target, byte quote, List<Split> splits) {
-        long size = seg.byteSize();
+    static void cut(int f, FileChannel channel, long size, long start, long firstLine, long target, byte quote,
+            List<Split> splits) throws IOException {
         if (start >= size) {
             return;
         }
+        ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
+        MemorySegment chunk = MemorySegment.ofBuffer(buffer);
         long quoteWord = 0x0101010101010101L * (quote & 0xFF);
         long newlineWord = 0x0101010101010101L * '\n';
         boolean inQuotes = false;
@@ -56,37 +64,53 @@ final class CsvSplits {
         long splitStart = start;
         long splitLine = firstLine;
         long next = start + target;
-        long pos = start;
-        while (pos < size) {
-            if (pos + 8 <= size) {
-                // A word without quotes whose newlines cannot end a split (inside quotes, or
-                // before the next split point) only counts lines: one step per 8 bytes.
-                long w = seg.get(ValueLayout.JAVA_LONG_UNALIGNED, pos);
-                if (!hasByte(w, quoteWord) && (inQuotes || pos + 8 < next)) {
-                    line += countByte(w, newlineWord);
-                    pos += 8;
-                    continue;
+        long base = start;
+        while (base < size) {
+            int n = fill(channel, buffer, base, size);
+            long pos = base;
+            long chunkEnd = base + n;
+            while (pos < chunkEnd) {
+                if (pos + 8 <= chunkEnd) {
+                    // A word without quotes whose newlines cannot end a split (inside quotes, or
+                    // before the next split point) only counts lines: one step per 8 bytes.
+                    long w = chunk.get(ValueLayout.JAVA_LONG_UNALIGNED, pos - base);
+                    if (!hasByte(w, quoteWord) && (inQuotes || pos + 8 < next)) {
+                        line += countByte(w, newlineWord);
+                        pos += 8;
+                        continue;
+                    }
+                }
+                byte b = chunk.get(ValueLayout.JAVA_BYTE, pos - base);
+                pos++;
+                if (b == quote) {
+                    inQuotes = !inQuotes;
+                } else if (b == '\n') {
+                    line++;
+                    if (!inQuotes && pos >= next && pos < size) {
+                        splits.add(new Split(f, splitStart, pos, splitLine));
+                        splitStart = pos;
+                        splitLine = line;
+                        next = pos + target;
+                    }
                 }
             }
-            byte b = seg.get(ValueLayout.JAVA_BYTE, pos);
-            pos++;
-            if (b == quote) {
-                inQuotes = !inQuotes;
-            } else if (b == '\n') {
-                line++;
-                if (!inQuotes && pos >= next && pos < size) {
-                    splits.add(new Split(f, splitStart, pos, splitLine));
-                    // Planning reads the whole file once; its pages need not stay resident until
-                    // the split is parsed.
-                    MappedPages.release(seg, splitStart, pos);
-                    splitStart = pos;
-                    splitLine = line;
-                    next = pos + target;
-                }
-            }
+            base = chunkEnd;
         }
         splits.add(new Split(f, splitStart, size, splitLine));
-        MappedPages.release(seg, splitStart, size);
+    }
+
+    /** Reads bytes from {@code position} (at most the buffer's capacity, up to {@code size}) into {@code buffer}; returns how many. */
+    private static int fill(FileChannel channel, ByteBuffer buffer, long position, long size) throws IOException {
+        buffer.clear();
+        buffer.limit((int) Math.min(buffer.capacity(), size - position));
+        while (buffer.hasRemaining()) {
+            int r = channel.read(buffer, position + buffer.position());
+            if (r < 0) {
+                throw new IOException("the file ended at byte " + (position + buffer.position()) + " while " + size
+                        + " bytes were expected (was it truncated during the scan?)");
+            }
+        }
+        return buffer.position();
     }
 
     /** Whether any byte of {@code w} equals the byte repeated in {@code pattern} (SWAR zero-byte test). */

@@ -75,31 +75,29 @@ final class Inputs {
      * sums (float64 as doubles, integers as longs), marking those groups not null.
      */
     static void addValues(GroupColumn sum, ColumnVector c, MemorySegment groups, int from, int to) {
-        boolean nulls = c.hasNulls();
         MemorySegment v = sum.values();
         MemorySegment set = sum.notNull();
+        // One small loop per type, and rows without nulls in a loop without a branch: C2 keeps
+        // deoptimising and recompiling one combined loop (its profiled loop predicates fail over
+        // and over), which cost the group-by about a third of its CPU in the JIT.
         switch (c) {
             case Int64Vector x -> {
-                for (int r = from; r < to; r++) {
-                    if (!(nulls && x.isNull(r))) {
-                        long g = groups.getAtIndex(INT, r);
-                        v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + x.get(r));
-                        set.set(BYTE, g, (byte) 1);
-                    }
+                if (c.hasNulls()) {
+                    addLongsSkippingNulls(v, set, x, groups, from, to);
+                } else {
+                    addLongs(v, set, x, groups, from, to);
                 }
             }
             case Float64Vector x -> {
-                for (int r = from; r < to; r++) {
-                    if (!(nulls && x.isNull(r))) {
-                        long g = groups.getAtIndex(INT, r);
-                        v.setAtIndex(DOUBLE, g, v.getAtIndex(DOUBLE, g) + x.get(r));
-                        set.set(BYTE, g, (byte) 1);
-                    }
+                if (c.hasNulls()) {
+                    addDoublesSkippingNulls(v, set, x, groups, from, to);
+                } else {
+                    addDoubles(v, set, x, groups, from, to);
                 }
             }
             case Int32Vector x -> {
                 for (int r = from; r < to; r++) {
-                    if (!(nulls && x.isNull(r))) {
+                    if (!x.isNull(r)) {
                         long g = groups.getAtIndex(INT, r);
                         v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + x.get(r));
                         set.set(BYTE, g, (byte) 1);
@@ -107,6 +105,44 @@ final class Inputs {
                 }
             }
             default -> throw new IllegalStateException("not a numeric column: " + c.type().displayName());
+        }
+    }
+
+    private static void addLongs(MemorySegment v, MemorySegment set, Int64Vector x, MemorySegment groups, int from, int to) {
+        for (int r = from; r < to; r++) {
+            long g = groups.getAtIndex(INT, r);
+            v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + x.get(r));
+            set.set(BYTE, g, (byte) 1);
+        }
+    }
+
+    private static void addLongsSkippingNulls(MemorySegment v, MemorySegment set, Int64Vector x, MemorySegment groups, int from, int to) {
+        for (int r = from; r < to; r++) {
+            if (!x.isNull(r)) {
+                long g = groups.getAtIndex(INT, r);
+                v.setAtIndex(LONG, g, v.getAtIndex(LONG, g) + x.get(r));
+                set.set(BYTE, g, (byte) 1);
+            }
+        }
+    }
+
+    private static void addDoubles(MemorySegment v, MemorySegment set, Float64Vector x, MemorySegment groups, int from, int to) {
+        int n = to - from;
+        for (int i = 0; i < n; i++) {
+            int r = from + i;
+            long g = groups.getAtIndex(INT, r);
+            v.setAtIndex(DOUBLE, g, v.getAtIndex(DOUBLE, g) + x.get(r));
+            set.set(BYTE, g, (byte) 1);
+        }
+    }
+
+    private static void addDoublesSkippingNulls(MemorySegment v, MemorySegment set, Float64Vector x, MemorySegment groups, int from, int to) {
+        for (int r = from; r < to; r++) {
+            if (!x.isNull(r)) {
+                long g = groups.getAtIndex(INT, r);
+                v.setAtIndex(DOUBLE, g, v.getAtIndex(DOUBLE, g) + x.get(r));
+                set.set(BYTE, g, (byte) 1);
+            }
         }
     }
 
