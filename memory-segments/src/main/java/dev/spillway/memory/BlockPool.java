@@ -54,6 +54,13 @@ public final class BlockPool implements AutoCloseable {
     public static final long MAX_ALLOCATION = Long.MAX_VALUE & -OsMemory.PAGE;
     /** Retained memory kept resident by default, before idle pages go back to the OS. */
     public static final long DEFAULT_RESERVE = 64L << 20;
+    /**
+     * The reserve while a query runs on a pool whose root has no cap: memory freed by one phase
+     * is mostly taken again by the next, and giving it back at once costs a page fault per page
+     * at its next use (a tenth of the time of a large join and group-by). Between queries
+     * ({@link #releaseIdle}) the pool still goes down to half the default reserve.
+     */
+    public static final long UNCAPPED_RESERVE = 1L << 30;
     private static final long SLAB_BYTES = 16L << 20;
     /**
      * The smallest piece given back when retained memory outgrows the reserve: releasing a page
@@ -84,6 +91,7 @@ public final class BlockPool implements AutoCloseable {
     private final AtomicLong releasedBytes = new AtomicLong();
     private final AtomicBoolean trimming = new AtomicBoolean();
     private volatile long reserve = DEFAULT_RESERVE;
+    private volatile boolean reserveSet;
     private volatile boolean closed;
 
     /** A pool of {@link #DEFAULT_BLOCK_SIZE} blocks. */
@@ -123,14 +131,21 @@ public final class BlockPool implements AutoCloseable {
 
     /**
      * Makes this pool's {@link #retainedBytes() retained} memory count against {@code root}'s cap,
-     * and keeps at most {@code min(reserve, cap / 4)} of it resident between queries.
+     * and keeps at most {@code min(reserve, cap / 4)} of it resident; a root without a cap
+     * ({@link MemoryBudget#UNLIMITED}) raises the default reserve to {@link #UNCAPPED_RESERVE}.
      *
      * @throws IllegalArgumentException when {@code root} is not a root budget
      * @throws IllegalStateException    when {@code root} already counts another pool
      */
     public void chargeIdleTo(MemoryBudget root) {
         root.countIdle(this);
-        reserve = Math.min(reserve, Math.max(blockSize, root.cap() / 4));
+        if (root.cap() == MemoryBudget.UNLIMITED) {
+            if (!reserveSet) {
+                reserve = UNCAPPED_RESERVE;
+            }
+        } else {
+            reserve = Math.min(reserve, Math.max(blockSize, root.cap() / 4));
+        }
     }
 
     /**
@@ -142,6 +157,7 @@ public final class BlockPool implements AutoCloseable {
             throw new IllegalArgumentException("pool reserve must be >= 0, got " + bytes);
         }
         reserve = bytes;
+        reserveSet = true;
         if (retained.getAcquire() > bytes) {
             trim(bytes / 2, firstIdleClass);
         }
@@ -149,11 +165,12 @@ public final class BlockPool implements AutoCloseable {
 
     /**
      * Gives back the pages of free pieces (and pages whose small pieces are all free) until at
-     * most half the reserve stays retained: for an engine between queries, when nothing will reuse the memory soon. Returns
-     * the bytes released.
+     * most half the reserve (at most half the {@link #DEFAULT_RESERVE default}) stays retained:
+     * for an engine between queries, when nothing will reuse the memory soon. Returns the bytes
+     * released.
      */
     public long releaseIdle() {
-        return trim(reserve / 2, 0);
+        return trim(Math.min(reserve, DEFAULT_RESERVE) / 2, 0);
     }
 
     /**

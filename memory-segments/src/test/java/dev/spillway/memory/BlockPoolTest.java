@@ -80,6 +80,22 @@ class BlockPoolTest {
     }
 
     @Test
+    void withoutACapFreedMemoryStaysForTheQueryAndGoesBackBetweenQueries() {
+        assumeTrue(OsMemory.canRelease(), "needs madvise");
+        try (MemoryBudget root = MemoryBudget.root("r", MemoryBudget.UNLIMITED); BlockPool pool = new BlockPool()) {
+            pool.chargeIdleTo(root);
+            List<NativeBuffer> held = new ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                held.add(pool.allocate(root, MIB));
+            }
+            held.forEach(NativeBuffer::close);
+            assertEquals(80 * MIB, pool.retainedBytes(), "beyond the default reserve, still kept while uncapped");
+            pool.releaseIdle();
+            assertTrue(pool.retainedBytes() <= BlockPool.DEFAULT_RESERVE / 2, "between queries: " + pool.retainedBytes());
+        }
+    }
+
+    @Test
     void freedPiecesAreRecycled() {
         assertNoLeaks(mem -> {
             long address;
