@@ -6,6 +6,7 @@ import dev.spillway.event.QueryStarted;
 import dev.spillway.formats.ipc.IpcSink;
 import dev.spillway.formats.parquet.ParquetSink;
 import dev.spillway.formats.parquet.ParquetWriteOptions;
+import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
@@ -641,14 +642,21 @@ public final class LazyFrame {
     }
 
     /** The memory of one query run; released when its result is closed. */
-    private record Query(MemoryBudget budget, MemoryManager manager, SpillDirectory spills) implements AutoCloseable {
+    private record Query(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills)
+            implements AutoCloseable {
         @Override
         public void close() {
             try {
                 spills.close();
             } finally {
-                manager.close();
-                budget.close();
+                try {
+                    manager.close();
+                    budget.close();
+                } finally {
+                    // Between queries the pool keeps only part of its reserve resident; this runs
+                    // after the sinks and the spill directory gave their buffers back.
+                    pool.releaseIdle();
+                }
             }
         }
     }
@@ -729,7 +737,7 @@ public final class LazyFrame {
             closeAll(sinks, e);
             throw e;
         }
-        Query q = new Query(budget, manager, spills);
+        Query q = new Query(engine.pool(), budget, manager, spills);
         QueryContext ctx = new QueryContext(name);
         QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
                 how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
@@ -770,8 +778,6 @@ public final class LazyFrame {
             throw e;
         } finally {
             recorder.close();
-            // Between queries the pool keeps only part of its reserve resident.
-            engine.pool().releaseIdle();
         }
     }
 
