@@ -97,8 +97,9 @@ final class RunSorter {
                     Morsel m = in.get(i);
                     enc.encode(m, keys, base);
                     start[i] = base;
-                    for (long g = base, end = base + m.rowCount(); g < end; g++) {
-                        morselOf.setAtIndex(SortKernel.INDEX, g, i);
+                    MemorySegment owner = morselOf.asSlice(SortKernel.indexBytes(base), SortKernel.indexBytes(m.rowCount()));
+                    for (int r = 0, rows = m.rowCount(); r < rows; r++) {
+                        owner.setAtIndex(SortKernel.INDEX, r, i);
                     }
                     base += m.rowCount();
                 }

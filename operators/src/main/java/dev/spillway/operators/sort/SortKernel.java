@@ -64,11 +64,13 @@ public final class SortKernel {
         MemorySegment src = idx;
         MemorySegment dst = scratch;
         int[] counts = new int[8 * 257];
-        long n64 = n;
+        long w = width;
         for (int s = width - 1; s >= 0; s--) {
             Arrays.fill(counts, 0);
-            for (long at = s, end = n64 * width; at < end; at += width) {
-                long v = keys.getAtIndex(KeyEncoder.WORD, at);
+            // Loops run from zero with indexes linear in the counter (no second induction
+            // variable), which C2 range-checks once per loop instead of trapping on.
+            for (int r = 0; r < n; r++) {
+                long v = keys.getAtIndex(KeyEncoder.WORD, r * w + s);
                 for (int b = 0; b < 8; b++) {
                     counts[b * 257 + (int) (v >>> (b << 3) & 0xFF) + 1]++;
                 }
@@ -86,9 +88,9 @@ public final class SortKernel {
                     counts[base + d + 1] += counts[base + d];
                 }
                 int shift = b << 3;
-                for (long i = 0; i < n64; i++) {
+                for (int i = 0; i < n; i++) {
                     int row = src.getAtIndex(INDEX, i);
-                    int digit = base + (int) (keys.getAtIndex(KeyEncoder.WORD, (long) row * width + s) >>> shift & 0xFF);
+                    int digit = base + (int) (keys.getAtIndex(KeyEncoder.WORD, row * w + s) >>> shift & 0xFF);
                     dst.setAtIndex(INDEX, counts[digit]++, row);
                 }
                 MemorySegment t = src;

@@ -3,6 +3,8 @@ package dev.spillway.operators.sort;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 
@@ -53,6 +55,8 @@ public final class TopK implements AutoCloseable {
 
     private final SortSpec spec;
     private final KeyEncoder enc;
+    /** The same keys without the position slot: what the threshold test encodes of each arriving row. */
+    private final KeyEncoder keyEnc;
     private final long k;
     private final BlockPool pool;
     private final MemoryBudget budget;
@@ -79,6 +83,7 @@ public final class TopK implements AutoCloseable {
         }
         this.spec = spec.withStable(true);
         this.enc = new KeyEncoder(this.spec);
+        this.keyEnc = new KeyEncoder(this.spec.withStable(false));
         this.k = k;
         this.pool = pool;
         this.budget = budget;
@@ -108,12 +113,9 @@ public final class TopK implements AutoCloseable {
             m.close();
             return;
         }
-        Morsel rows = RunSorter.withPositions(spec, m, pool, budget);
-        if (local.threshold != null) {
-            rows = keepCandidates(local, rows);
-            if (rows == null) {
-                return;
-            }
+        Morsel rows = local.threshold == null ? RunSorter.withPositions(spec, m, pool, budget) : keepCandidates(local, m);
+        if (rows == null) {
+            return;
         }
         local.pending.add(rows);
         local.pendingRows += rows.rowCount();
@@ -147,14 +149,16 @@ public final class TopK implements AutoCloseable {
     }
 
     /**
-     * The rows of {@code m} (closed here) that may still make the top k: those whose key is not
-     * decidedly larger than the threshold (ties on a string prefix are kept); null when none is.
+     * The rows of {@code m} (closed here) that may still make the top k, with their position
+     * column: those whose key (without the position) is not decidedly larger than the threshold's
+     * (ties, also on a string prefix, are kept); null when none is. Only the key words are encoded
+     * for the test, and the position column is made for the survivors only.
      */
     private Morsel keepCandidates(Local local, Morsel m) {
         int n = m.rowCount();
-        long w = enc.width();
-        int decisive = enc.conclusiveWidth();
-        long keyBytes = enc.bytesFor(n);
+        int w = keyEnc.width();
+        int decisive = keyEnc.conclusiveWidth();
+        long keyBytes = keyEnc.bytesFor(n);
         MemorySegment scratch;
         try {
             scratch = local.scratch.ensure(keyBytes + SortKernel.indexBytes(n));
@@ -162,23 +166,24 @@ public final class TopK implements AutoCloseable {
             m.close();
             throw e;
         }
-        enc.encode(m, scratch, 0);
+        keyEnc.encode(m, scratch, 0);
+        MemorySegment keys = scratch.asSlice(0, keyBytes);
         // The kept rows follow the keys, as int32.
-        long sel = keyBytes / Integer.BYTES;
+        MemorySegment sel = scratch.asSlice(keyBytes, SortKernel.indexBytes(n));
         long[] t = local.threshold;
         int kept = 0;
         for (int r = 0; r < n; r++) {
-            long at = r * w;
+            long at = (long) r * w;
             int cmp = 0;
             for (int i = 0; i < decisive && cmp == 0; i++) {
-                cmp = Long.compareUnsigned(scratch.getAtIndex(KeyEncoder.WORD, at + i), t[i]);
+                cmp = Long.compareUnsigned(keys.getAtIndex(KeyEncoder.WORD, at + i), t[i]);
             }
             if (cmp <= 0) {
-                scratch.setAtIndex(SortKernel.INDEX, sel + kept++, r);
+                sel.setAtIndex(SortKernel.INDEX, kept++, r);
             }
         }
         if (kept == n) {
-            return m;
+            return RunSorter.withPositions(spec, m, pool, budget);
         }
         try (m) {
             if (kept == 0) {
@@ -186,24 +191,31 @@ public final class TopK implements AutoCloseable {
             }
             int[] batch = local.batch;
             ColumnVector[] one = new ColumnVector[1];
-            List<ColumnVector> cols = new ArrayList<>(m.columnCount());
+            List<ColumnVector> cols = new ArrayList<>(m.columnCount() + 1);
             try {
                 for (int c = 0; c < m.columnCount(); c++) {
                     one[0] = m.column(c);
                     try (ColumnBuilder b = ColumnBuilder.create(one[0].type(), pool, budget, kept)) {
                         for (int done = 0; done < kept; done += batch.length) {
                             int count = Math.min(batch.length, kept - done);
-                            MemorySegment.copy(scratch, SortKernel.INDEX, keyBytes + SortKernel.indexBytes(done), batch, 0, count);
+                            MemorySegment.copy(sel, SortKernel.INDEX, SortKernel.indexBytes(done), batch, 0, count);
                             b.appendGather(one, null, batch, count);
                         }
                         cols.add(b.build());
                     }
                 }
+                try (Int64Builder pos = (Int64Builder) ColumnBuilder.create(DataType.INT64, pool, budget, kept)) {
+                    long base = m.sequence() << 32;
+                    for (int i = 0; i < kept; i++) {
+                        pos.append(base | sel.getAtIndex(SortKernel.INDEX, i));
+                    }
+                    cols.add(pos.build());
+                }
             } catch (RuntimeException e) {
                 cols.forEach(ColumnVector::close);
                 throw e;
             }
-            return new Morsel(m.schema(), cols, kept, m.sequence());
+            return new Morsel(spec.internalSchema(), cols, kept, m.sequence());
         }
     }
 
