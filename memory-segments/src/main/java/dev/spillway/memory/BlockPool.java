@@ -552,6 +552,11 @@ public final class BlockPool implements AutoCloseable {
         return dedicatedBytes.get();
     }
 
+    /** Whether {@link #close()} has unmapped the slabs. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("block pool is closed");
