@@ -96,6 +96,8 @@ public final class Spillway implements AutoCloseable {
      */
     private final Set<RunningQuery> running = new LinkedHashSet<>();
     private volatile boolean closed;
+    /** Set (under {@link #running}) by the close() that goes on to free everything; guarded by {@link #running}. */
+    private boolean released;
 
     private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress) {
         this.config = config;
@@ -578,17 +580,18 @@ public final class Spillway implements AutoCloseable {
      * Cancels running queries (they fail with a {@link dev.spillway.scheduler.QueryCancelledException}
      * saying this instance was closed), waits until they have released their memory and spill
      * files (at most {@link Builder#closeTimeout}), then deletes spill directories, frees memory
-     * and closes the block pool. Idempotent.
+     * and closes the block pool. Idempotent once it has freed everything. The memory of frames
+     * still open is unmapped too.
      *
      * @throws MemoryLeakException when frames are still open, naming them; or when a query did not
      *                             release within the timeout, naming it (then nothing it may still
-     *                             use is closed)
+     *                             use is closed, and a later call tries again)
      */
     @Override
     public void close() {
         List<RunningQuery> toCancel;
         synchronized (running) {
-            if (closed) {
+            if (released) {
                 return;
             }
             closed = true;
@@ -596,11 +599,19 @@ public final class Spillway implements AutoCloseable {
         }
         toCancel.forEach(RunningQuery::cancel);
         List<RunningQuery> stuck = awaitQueries();
-        if (!stuck.isEmpty()) {
-            throw new MemoryLeakException("Spillway closed while " + stuck.size() + " quer" + (stuck.size() == 1 ? "y" : "ies")
-                    + " still held resources " + closeTimeout.toMillis() + " ms after being cancelled: " + stuck
-                    + "; their memory, spill files and worker threads stay until they end\n" + budget.leakReport());
+        synchronized (running) {
+            if (released) {
+                return;
+            }
+            if (!stuck.isEmpty()) {
+                throw new MemoryLeakException("Spillway closed while " + stuck.size() + " quer"
+                        + (stuck.size() == 1 ? "y" : "ies") + " still held resources " + closeTimeout.toMillis()
+                        + " ms after being cancelled: " + stuck + "; their memory, spill files and worker threads stay"
+                        + " until they end (close() again then frees the rest)\n" + budget.leakReport());
+            }
+            released = true;
         }
+        RuntimeException failure = null;
         try {
             workers.close();
             spills.close();
@@ -609,12 +620,33 @@ public final class Spillway implements AutoCloseable {
                 ownedMorsels.clear();
             }
             owned.close();
-            budget.close();
-            unlimited.close();
-        } finally {
-            if (pool.outstandingBuffers() == 0) {
-                pool.close();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        failure = closeBudget(budget, failure);
+        failure = closeBudget(unlimited, failure);
+        // No query runs any more: whatever is still in use belongs to frames the caller left open,
+        // which the leak report names; their memory goes back to the OS all the same.
+        long abandoned = pool.closeAbandoning();
+        if (failure instanceof MemoryLeakException && abandoned > 0) {
+            failure = new MemoryLeakException(failure.getMessage() + "\nThe " + abandoned + " buffer(s) of frames still"
+                    + " open were unmapped: reading them throws IllegalStateException, closing them is harmless.");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException closeBudget(MemoryBudget b, RuntimeException failure) {
+        try {
+            b.close();
+            return failure;
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                return e;
             }
+            failure.addSuppressed(e);
+            return failure;
         }
     }
 
