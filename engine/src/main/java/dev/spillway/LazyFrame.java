@@ -539,7 +539,10 @@ public final class LazyFrame {
             throw e;
         }
         List<Morsel> morsels = result.get();
-        return new DataFrame(schema(), morsels == null ? List.of() : morsels, q);
+        DataFrame df = new DataFrame(schema(), morsels == null ? List.of() : morsels, q);
+        // The frame owns the query's memory now: an engine closed before the frame reports it as leaked.
+        q.running().end();
+        return df;
     }
 
     /**
@@ -641,9 +644,12 @@ public final class LazyFrame {
         }
     }
 
-    /** The memory of one query run; released when its result is closed. */
-    private record Query(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills)
-            implements AutoCloseable {
+    /**
+     * The memory of one query run; released when its result is closed. Closing it also ends the
+     * query's registration with the engine, which {@link Spillway#close()} waits for.
+     */
+    private record Query(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills,
+            Spillway.RunningQuery running) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -653,9 +659,13 @@ public final class LazyFrame {
                     manager.close();
                     budget.close();
                 } finally {
-                    // Between queries the pool keeps only part of its reserve resident; this runs
-                    // after the sinks and the spill directory gave their buffers back.
-                    pool.releaseIdle();
+                    try {
+                        // Between queries the pool keeps only part of its reserve resident; this
+                        // runs after the sinks and the spill directory gave their buffers back.
+                        pool.releaseIdle();
+                    } finally {
+                        running.end();
+                    }
                 }
             }
         }
@@ -722,8 +732,25 @@ public final class LazyFrame {
     private static Query run(Spillway engine, List<LogicalPlan> plans, List<SinkFactory> factories, List<Sink<?>> given,
             Engine how) {
         List<Sink<?>> sinks = new ArrayList<>(given);
-        engine.ensureOpen();
         String name = engine.nextQueryName();
+        Spillway.RunningQuery running;
+        try {
+            running = engine.queryStarted(name);
+        } catch (RuntimeException e) {
+            closeAll(sinks, e);
+            throw e;
+        }
+        try {
+            return run(engine, name, running, plans, factories, sinks, how);
+        } catch (RuntimeException | Error e) {
+            // Every path that fails has released the query's resources by now.
+            running.end();
+            throw e;
+        }
+    }
+
+    private static Query run(Spillway engine, String name, Spillway.RunningQuery running, List<LogicalPlan> plans,
+            List<SinkFactory> factories, List<Sink<?>> sinks, Engine how) {
         List<LogicalPlan> optimized = Optimizer.optimizeAll(plans);
         MemoryBudget parent = how == Engine.IN_MEMORY ? engine.unlimitedBudget() : engine.budget();
         MemoryBudget budget = parent.child(name);
@@ -737,7 +764,7 @@ public final class LazyFrame {
             closeAll(sinks, e);
             throw e;
         }
-        Query q = new Query(engine.pool(), budget, manager, spills);
+        Query q = new Query(engine.pool(), budget, manager, spills, running);
         QueryContext ctx = new QueryContext(name);
         QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
                 how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
@@ -760,6 +787,7 @@ public final class LazyFrame {
             recorder.log(new QueryStarted(name, qp.pipelines().size()));
             long t0 = System.nanoTime();
             QueryHandle handle = engine.workers().submit(qp, ctx);
+            running.submitted(handle);
             recorder.started(handle);
             handle.await();
             recorder.log(new QueryFinished(name, (System.nanoTime() - t0) / 1_000_000, budget.peak(),

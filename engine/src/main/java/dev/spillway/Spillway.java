@@ -16,6 +16,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryLeakException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.csv.CsvOptions;
@@ -25,6 +26,7 @@ import dev.spillway.plan.FormatScanNode;
 import dev.spillway.plan.InMemoryNode;
 import dev.spillway.plan.PlanException;
 import dev.spillway.plan.RangeNode;
+import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.WorkerPool;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillManager;
@@ -35,10 +37,14 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -57,11 +63,15 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Thread-safe: many threads may build and run queries on one instance at once; they share the
- * workers (fairly) and the memory limit. Closing it cancels running queries and frees everything;
- * frames still open at that point are reported as leaked.
+ * workers (fairly) and the memory limit. Closing it cancels running queries, waits (a bounded
+ * time) until they have released what they hold, and frees everything; frames still open at that
+ * point are reported as leaked.
  */
 public final class Spillway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.spillway");
+    /** The default of {@link Builder#closeTimeout}. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final String CLOSED_REASON = "the Spillway instance was closed";
 
     private final SpillwayConfig config;
     private final BlockPool pool;
@@ -78,7 +88,16 @@ public final class Spillway implements AutoCloseable {
     private final ThreadLocal<QueryProfile> threadProfile = new ThreadLocal<>();
     private volatile QueryProfile lastProfile;
     private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    /**
+     * Queries from their start until they released their resources or handed them to a result;
+     * guarded by itself, and {@link #closed} is set under the same lock, so a query either
+     * registers before close() looks or fails to start.
+     */
+    private final Set<RunningQuery> running = new LinkedHashSet<>();
     private volatile boolean closed;
+    /** Set (under {@link #running}) by the close() that goes on to free everything; guarded by {@link #running}. */
+    private boolean released;
 
     private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress) {
         this.config = config;
@@ -205,6 +224,68 @@ public final class Spillway implements AutoCloseable {
     void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("this Spillway instance is closed");
+        }
+    }
+
+    /**
+     * Registers a query that is starting on the calling thread; {@link #close()} cancels it and
+     * waits for its {@link RunningQuery#end() end}.
+     *
+     * @throws IllegalStateException when this instance is closed
+     */
+    RunningQuery queryStarted(String name) {
+        synchronized (running) {
+            ensureOpen();
+            RunningQuery q = new RunningQuery(name, Thread.currentThread());
+            running.add(q);
+            return q;
+        }
+    }
+
+    /**
+     * A query between its start and the moment it released its resources (a failed query, a file
+     * sink) or handed them to the caller (a collected {@link DataFrame}).
+     */
+    final class RunningQuery {
+        private final String name;
+        private final Thread thread;
+        private volatile QueryHandle handle;
+
+        private RunningQuery(String name, Thread thread) {
+            this.name = name;
+            this.thread = thread;
+        }
+
+        /** The query was submitted; cancels it at once when the instance closed meanwhile. */
+        void submitted(QueryHandle h) {
+            handle = h;
+            // close() sets `closed` before it reads `handle`: one of the two sides cancels.
+            if (closed) {
+                h.cancel(CLOSED_REASON);
+            }
+        }
+
+        private void cancel() {
+            QueryHandle h = handle;
+            if (h != null) {
+                h.cancel(CLOSED_REASON);
+            }
+        }
+
+        /** The query holds nothing of the engine's any more (or its result owns it). Idempotent. */
+        void end() {
+            synchronized (running) {
+                if (running.remove(this)) {
+                    running.notifyAll();
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            QueryHandle h = handle;
+            return "query '" + name + "' (thread " + thread.getName() + ", " + thread.getState()
+                    + (h == null ? ", not submitted" : h.isDone() ? ", ended, releasing" : ", running") + ")";
         }
     }
 
@@ -496,16 +577,41 @@ public final class Spillway implements AutoCloseable {
     }
 
     /**
-     * Cancels running queries, deletes spill directories, frees memory. Idempotent.
+     * Cancels running queries (they fail with a {@link dev.spillway.scheduler.QueryCancelledException}
+     * saying this instance was closed), waits until they have released their memory and spill
+     * files (at most {@link Builder#closeTimeout}), then deletes spill directories, frees memory
+     * and closes the block pool. Idempotent once it has freed everything. The memory of frames
+     * still open is unmapped too.
      *
-     * @throws dev.spillway.memory.MemoryLeakException when frames are still open, naming them
+     * @throws MemoryLeakException when frames are still open, naming them; or when a query did not
+     *                             release within the timeout, naming it (then nothing it may still
+     *                             use is closed, and a later call tries again)
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        List<RunningQuery> toCancel;
+        synchronized (running) {
+            if (released) {
+                return;
+            }
+            closed = true;
+            toCancel = List.copyOf(running);
         }
-        closed = true;
+        toCancel.forEach(RunningQuery::cancel);
+        List<RunningQuery> stuck = awaitQueries();
+        synchronized (running) {
+            if (released) {
+                return;
+            }
+            if (!stuck.isEmpty()) {
+                throw new MemoryLeakException("Spillway closed while " + stuck.size() + " quer"
+                        + (stuck.size() == 1 ? "y" : "ies") + " still held resources " + closeTimeout.toMillis()
+                        + " ms after being cancelled: " + stuck + "; their memory, spill files and worker threads stay"
+                        + " until they end (close() again then frees the rest)\n" + budget.leakReport());
+            }
+            released = true;
+        }
+        RuntimeException failure = null;
         try {
             workers.close();
             spills.close();
@@ -514,11 +620,59 @@ public final class Spillway implements AutoCloseable {
                 ownedMorsels.clear();
             }
             owned.close();
-            budget.close();
-            unlimited.close();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        failure = closeBudget(budget, failure);
+        failure = closeBudget(unlimited, failure);
+        // No query runs any more: whatever is still in use belongs to frames the caller left open,
+        // which the leak report names; their memory goes back to the OS all the same.
+        long abandoned = pool.closeAbandoning();
+        if (failure instanceof MemoryLeakException && abandoned > 0) {
+            failure = new MemoryLeakException(failure.getMessage() + "\nThe " + abandoned + " buffer(s) of frames still"
+                    + " open were unmapped: reading them throws IllegalStateException, closing them is harmless.");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException closeBudget(MemoryBudget b, RuntimeException failure) {
+        try {
+            b.close();
+            return failure;
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                return e;
+            }
+            failure.addSuppressed(e);
+            return failure;
+        }
+    }
+
+    /** Waits until no query is registered, at most the close timeout; returns those still registered. */
+    private List<RunningQuery> awaitQueries() {
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
+        boolean interrupted = false;
+        try {
+            synchronized (running) {
+                while (!running.isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(running, left);
+                    } catch (InterruptedException e) {
+                        // The release must still be awaited; the flag is restored below.
+                        interrupted = true;
+                    }
+                }
+                return List.copyOf(running);
+            }
         } finally {
-            if (pool.outstandingBuffers() == 0) {
-                pool.close();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -536,8 +690,21 @@ public final class Spillway implements AutoCloseable {
         private EventSink eventListener;
         private Consumer<QueryProgress> progress;
         private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
         private Builder() {
+        }
+
+        /**
+         * How long {@link Spillway#close()} waits for cancelled queries to release their memory
+         * and spill files before it reports them (default 30 s).
+         */
+        public Builder closeTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("close timeout must not be negative, got " + timeout);
+            }
+            this.closeTimeout = timeout;
+            return this;
         }
 
         /**
@@ -638,6 +805,7 @@ public final class Spillway implements AutoCloseable {
             Spillway sw = new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
                     System.getenv()), listeners(), progress);
             sw.sortFanIn = sortFanIn;
+            sw.closeTimeout = closeTimeout;
             return sw;
         }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -80,6 +81,8 @@ public final class BlockPool implements AutoCloseable {
     private final List<ConcurrentLinkedDeque<MemorySegment>> cold;
     /** Freed mappings larger than a block, by size: resident, retained, reused before mapping anew. */
     private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<Large>> warmLarge = new ConcurrentHashMap<>();
+    /** The arenas of large buffers in use, so that {@link #closeAbandoning} can unmap them too. */
+    private final Set<Arena> liveLarge = ConcurrentHashMap.newKeySet();
     private final Arena slabArena = Arena.ofShared();
     /** Every slab by its address, to find the page of a piece. */
     private final ConcurrentSkipListMap<Long, MemorySegment> slabs = new ConcurrentSkipListMap<>();
@@ -228,6 +231,7 @@ public final class BlockPool implements AutoCloseable {
             }
             dedicatedBytes.addAndGet(size);
             outstanding.incrementAndGet();
+            liveLarge.add(reused.arena());
             return new NativeBuffer(reused.segment(), budget, this, -1, reused.arena());
         }
         budget.reserve(size);
@@ -237,6 +241,7 @@ public final class BlockPool implements AutoCloseable {
             MemorySegment seg = OsMemory.map(size, arena);
             dedicatedBytes.addAndGet(size);
             outstanding.incrementAndGet();
+            liveLarge.add(arena);
             return new NativeBuffer(seg, budget, this, -1, arena);
         } catch (RuntimeException | Error e) {
             if (arena != null) {
@@ -401,6 +406,10 @@ public final class BlockPool implements AutoCloseable {
     private void freeLarge(MemorySegment segment, Arena arena) {
         long size = segment.byteSize();
         dedicatedBytes.addAndGet(-size);
+        if (!liveLarge.remove(arena)) {
+            // closeAbandoning() unmapped it already.
+            return;
+        }
         if (closed) {
             arena.close();
             return;
@@ -552,6 +561,11 @@ public final class BlockPool implements AutoCloseable {
         return dedicatedBytes.get();
     }
 
+    /** Whether {@link #close()} has unmapped the slabs. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("block pool is closed");
@@ -565,15 +579,37 @@ public final class BlockPool implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * Unmaps every slab and mapping even when buffers are still in use: for an owner that has
+     * reported those buffers as leaked and no longer runs anything that uses them. The memory of a
+     * leaked buffer becomes inaccessible (an access throws {@link IllegalStateException}; nothing
+     * reaches unmapped memory) and closing it later only gives its bytes back to its budget.
+     * Idempotent.
+     *
+     * @return the buffers that were still in use
+     */
+    public long closeAbandoning() {
+        return close(true);
+    }
+
+    private long close(boolean abandon) {
         synchronized (slabLock) {
             if (closed) {
-                return;
+                return 0;
             }
             long left = outstanding.get();
-            if (left != 0) {
+            if (left != 0 && !abandon) {
                 throw new IllegalStateException("block pool closed with " + left + " buffer(s) still in use");
             }
             closed = true;
+            for (Arena a : List.copyOf(liveLarge)) {
+                if (liveLarge.remove(a)) {
+                    a.close();
+                }
+            }
             for (int c = 0; c < classes; c++) {
                 warm.get(c).clear();
                 cold.get(c).clear();
@@ -582,6 +618,7 @@ public final class BlockPool implements AutoCloseable {
             slabArena.close();
             unmapLarge(0);
             retained.getAndAdd(-retained.getAcquire());
+            return left;
         }
     }
 }

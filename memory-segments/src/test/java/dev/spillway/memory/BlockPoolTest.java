@@ -53,6 +53,32 @@ class BlockPoolTest {
     }
 
     @Test
+    void closeAbandoningUnmapsBuffersStillInUseWhoseLaterCloseOnlyReturnsTheirBytes() {
+        try (MemoryBudget root = MemoryBudget.root("abandon", 64L << 20)) {
+            BlockPool pool = new BlockPool();
+            pool.chargeIdleTo(root);
+            NativeBuffer small = pool.allocate(root, 100);
+            NativeBuffer large = pool.allocate(root, 3L << 20);
+            try (NativeBuffer freedLarge = pool.allocate(root, 3L << 20)) {
+                freedLarge.segment().set(ValueLayout.JAVA_LONG, 0, 1L);
+            }
+            small.segment().set(ValueLayout.JAVA_LONG, 0, 7L);
+            large.segment().set(ValueLayout.JAVA_LONG, 0, 7L);
+            assertThrows(IllegalStateException.class, pool::close, "a plain close refuses buffers in use");
+            assertEquals(2, pool.closeAbandoning());
+            assertTrue(pool.isClosed());
+            assertEquals(0, pool.retainedBytes());
+            assertThrows(IllegalStateException.class, () -> small.segment().get(ValueLayout.JAVA_LONG, 0));
+            assertThrows(IllegalStateException.class, () -> large.segment().get(ValueLayout.JAVA_LONG, 0));
+            small.close();
+            large.close();
+            assertEquals(0, root.reserved());
+            assertEquals(0, pool.outstandingBuffers());
+            assertEquals(0, pool.closeAbandoning(), "idempotent");
+        }
+    }
+
+    @Test
     void freedLargeMappingsAreReusedRetainedAndTrimmed() {
         try (MemoryBudget root = MemoryBudget.root("large", 64L << 20); BlockPool pool = new BlockPool()) {
             pool.chargeIdleTo(root);

@@ -113,6 +113,17 @@ public final class QueryHandle {
         return run.cancel(new QueryCancelledException(run.name(), "query '" + run.name() + "' was cancelled"));
     }
 
+    /**
+     * Like {@link #cancel()}, with the reason the {@link QueryCancelledException} gives:
+     * {@code query '<name>' was cancelled: <reason>}.
+     */
+    public boolean cancel(String reason) {
+        if (done.isDone()) {
+            return false;
+        }
+        return run.cancel(new QueryCancelledException(run.name(), "query '" + run.name() + "' was cancelled: " + reason));
+    }
+
     /** Whether the query has ended (and released its resources). */
     public boolean isDone() {
         return done.isDone();

@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The private spill directory of one query: owner-only permissions, a random name that carries
+ * The private spill directory of one query: owner-only permissions ({@code rwx------} for the
+ * directory, {@code rw-------} for its files, on file systems with POSIX permissions), a random name that carries
  * the process id (so a later process can sweep it if this one dies), created on the first spill
  * and deleted with everything in it on {@link #close()} — after success, failure or cancellation.
  *
@@ -32,6 +34,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SpillDirectory implements AutoCloseable {
     private static final LZ4Compressor COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
+    private static final FileAttribute<?> OWNER_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    private static final FileAttribute<?> OWNER_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<?>[] NONE = new FileAttribute<?>[0];
 
     private final SpillManager manager;
     private final String queryName;
@@ -52,18 +59,26 @@ public final class SpillDirectory implements AutoCloseable {
         this.scratch = manager.pool().allocate(budget, COMPRESSOR.maxCompressedLength(SpillFormat.CHUNK_BYTES));
     }
 
-    /** The directory, created on first use with permissions {@code rwx------}. */
+    /**
+     * The directory, created on first use with permissions {@code rwx------} (where the file
+     * system has POSIX permissions; elsewhere with its defaults).
+     */
     public synchronized Path path() {
         ensureOpen();
         if (path == null) {
+            Path root = manager.root();
             try {
-                path = Files.createTempDirectory(manager.root(), SpillManager.DIR_PREFIX + ProcessHandle.current().pid()
-                        + "-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                path = Files.createTempDirectory(root, SpillManager.DIR_PREFIX + ProcessHandle.current().pid() + "-",
+                        posix(root) ? new FileAttribute<?>[] {OWNER_DIRECTORY} : NONE);
             } catch (IOException e) {
                 throw new SpillException("cannot create a spill directory under " + manager.root() + ": " + e, e);
             }
         }
         return path;
+    }
+
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     /** Whether the directory exists on disk yet. */
@@ -81,8 +96,8 @@ public final class SpillDirectory implements AutoCloseable {
         String safe = label.replaceAll("[^A-Za-z0-9._-]", "_");
         Path file;
         try {
-            file = Files.createTempFile(path(), safe + "-", ".spill",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Path dir = path();
+            file = Files.createTempFile(dir, safe + "-", ".spill", posix(dir) ? new FileAttribute<?>[] {OWNER_FILE} : NONE);
         } catch (IOException e) {
             throw new SpillException("cannot create a spill file in " + path() + ": " + e, e);
         }
