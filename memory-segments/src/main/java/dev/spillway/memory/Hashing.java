@@ -2,6 +2,7 @@ package dev.spillway.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.security.SecureRandom;
 
 /**
  * 64-bit hashing of keys, column at a time, and radix partitioning on the hash's top bits.
@@ -13,6 +14,12 @@ import java.lang.foreign.ValueLayout;
  * and int64 of equal value hash equal (so keys can be widened); {@code -0.0} hashes as {@code 0.0}
  * and all NaNs alike; nulls hash to {@link #NULL_HASH}. Hashes are stable within a process run
  * only (strings are read in native byte order); they are never persisted.
+ *
+ * <p><b>Seeded against hash flooding.</b> Every hash starts from a {@link #seed() seed} drawn from
+ * {@link SecureRandom} when the class loads, so keys crafted offline to share one partition and
+ * one bucket chain (which would turn a join or group-by over untrusted data quadratic) collide
+ * only under the seed of the process that crafted them. The system property
+ * {@value #SEED_PROPERTY} (decimal or {@code 0x} hex) fixes the seed, to reproduce a run.
  */
 public final class Hashing {
     /** Hash of a null key. */
@@ -22,7 +29,9 @@ public final class Hashing {
     /** Hash bits used to choose one of {@link #PARTITIONS} partitions. */
     public static final int PARTITION_BITS = 8;
 
-    private static final long SEED = 0x9E3779B97F4A7C15L;
+    /** System property that fixes the {@link #seed() seed} (decimal or {@code 0x} hex). */
+    public static final String SEED_PROPERTY = "spillway.hash.seed";
+    private static final long SEED = initialSeed();
     private static final long P1 = 0x87C37B91114253D5L;
     private static final long P2 = 0x4CF5AD432745937FL;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -30,6 +39,25 @@ public final class Hashing {
     private static final long CANONICAL_NAN = Double.doubleToLongBits(Double.NaN);
 
     private Hashing() {
+    }
+
+    /** The seed of this process's hashes. */
+    public static long seed() {
+        return SEED;
+    }
+
+    private static long initialSeed() {
+        String fixed = System.getProperty(SEED_PROPERTY);
+        if (fixed == null || fixed.isBlank()) {
+            return new SecureRandom().nextLong();
+        }
+        String v = fixed.strip();
+        try {
+            return v.startsWith("0x") || v.startsWith("0X") ? Long.parseUnsignedLong(v.substring(2), 16) : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("system property " + SEED_PROPERTY + " must be a 64-bit integer (decimal or 0x hex), got '"
+                    + fixed + "'", e);
+        }
     }
 
     /** Full-avalanche finalizer (the 64-bit mix of MurmurHash3). */
@@ -42,6 +70,29 @@ public final class Hashing {
         return z;
     }
 
+    /**
+     * The inverse of the finalizer: {@code unmix(mix(z)) == z}. With it an integer key of any
+     * wanted hash can be made for a known seed ({@code unmix(hash) - seed}): tests and benchmarks
+     * use it to craft keys that all collide under a fixed seed.
+     */
+    public static long unmix(long z) {
+        z ^= z >>> 33;
+        z *= inverse(0xC4CEB9FE1A85EC53L);
+        z ^= z >>> 33;
+        z *= inverse(0xFF51AFD7ED558CCDL);
+        z ^= z >>> 33;
+        return z;
+    }
+
+    /** The multiplicative inverse of an odd number modulo 2^64 (Newton's iteration). */
+    private static long inverse(long odd) {
+        long x = odd;
+        for (int i = 0; i < 6; i++) {
+            x *= 2 - odd * x;
+        }
+        return x;
+    }
+
     /** Hash of an integer (int32, date32 and int64 values hash alike). */
     public static long hashLong(long v) {
         return mix(v + SEED);
@@ -50,7 +101,7 @@ public final class Hashing {
     /** Hash of a double; {@code -0.0} as {@code 0.0}, every NaN alike. */
     public static long hashDouble(double v) {
         long bits = v == 0.0 ? 0L : Double.isNaN(v) ? CANONICAL_NAN : Double.doubleToRawLongBits(v);
-        return mix(bits ^ P2);
+        return mix((bits ^ P2) + SEED);
     }
 
     /** Hash of a boolean. */

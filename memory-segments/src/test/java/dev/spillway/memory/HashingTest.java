@@ -167,4 +167,34 @@ class HashingTest {
         }
         return keep;
     }
+
+    @Test
+    void unmixInvertsTheFinalizer() {
+        Random rnd = new Random(11);
+        for (int i = 0; i < 10_000; i++) {
+            long z = rnd.nextLong();
+            assertEquals(z, Hashing.unmix(Hashing.mix(z)));
+            assertEquals(z, Hashing.mix(Hashing.unmix(z)));
+        }
+    }
+
+    @Test
+    void keysCraftedToCollideUnderAnotherSeedSpreadUnderThisProcesssSeed() {
+        long foreign = Hashing.seed() ^ 0x5DEECE66DL;
+        int n = KEYS;
+        int[] partitions = new int[Hashing.PARTITIONS];
+        Set<Long> buckets = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            // Partition 0 and the same low 24 bits (one bucket chain) under the foreign seed.
+            long key = Hashing.unmix((long) (i + 1) << 24) - foreign;
+            long underForeign = Hashing.mix(key + foreign);
+            assertEquals(0, Hashing.partition(underForeign), "crafted key " + key);
+            assertEquals(0, underForeign & 0xFF_FFFF, "crafted key " + key);
+            long h = Hashing.hashLong(key);
+            partitions[Hashing.partition(h)]++;
+            buckets.add(h & 0xFF_FFFF);
+        }
+        assertUniform(partitions, n, "crafted keys under this process's seed");
+        assertTrue(buckets.size() > n * 9 / 10, "crafted keys share buckets: " + buckets.size() + " distinct of " + n);
+    }
 }
