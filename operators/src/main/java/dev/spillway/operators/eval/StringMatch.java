@@ -57,7 +57,8 @@ final class StringMatch implements PhysicalExpr {
         }
     }
 
-    private static long indexOf(MemorySegment d, long off, int len, MemorySegment p, int pl) {
+    /** Offset of the first occurrence of the {@code pl} bytes of {@code p} in the {@code len} bytes at {@code off}, or -1. */
+    static long indexOf(MemorySegment d, long off, int len, MemorySegment p, int pl) {
         if (pl == 0) {
             return 0;
         }
