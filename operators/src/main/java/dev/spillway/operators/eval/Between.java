@@ -6,7 +6,9 @@ import dev.spillway.memory.Morsel;
 
 /**
  * SQL {@code x BETWEEN lo AND hi}, both ends included: evaluated as {@code x >= lo AND x <= hi}
- * with three-valued logic, so a null bound gives null unless the other bound already fails.
+ * with three-valued logic, so a null bound gives null unless the other bound already fails. The
+ * input is evaluated for each comparison, which costs nothing for a column (a view) and repeats the
+ * work of a computed input.
  *
  * @param input the tested value
  * @param lo    the lower bound

@@ -8,6 +8,8 @@ import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Utf8Vector;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -40,7 +42,7 @@ final class IsIn implements PhysicalExpr {
         this.hasNull = values.contains(null);
         List<Object> present = values.stream().filter(v -> v != null).toList();
         if (input.type() == DataType.UTF8) {
-            strings = present.stream().map(v -> MemorySegment.ofArray(((String) v).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            strings = present.stream().map(v -> MemorySegment.ofArray(((String) v).getBytes(StandardCharsets.UTF_8)))
                     .sorted(Comparator.comparing(s -> s, IsIn::compare)).toArray(MemorySegment[]::new);
             longs = null;
             doubles = null;
@@ -60,7 +62,7 @@ final class IsIn implements PhysicalExpr {
     private static long asLong(Object v) {
         return switch (v) {
             case Boolean b -> b ? 1 : 0;
-            case java.time.LocalDate d -> d.toEpochDay();
+            case LocalDate d -> d.toEpochDay();
             default -> ((Number) v).longValue();
         };
     }
@@ -135,7 +137,7 @@ final class IsIn implements PhysicalExpr {
         return switch (v) {
             case null -> "null";
             case String s -> "\"" + s + "\"";
-            case java.time.LocalDate d -> "date(" + d + ")";
+            case LocalDate d -> "date(" + d + ")";
             default -> v.toString();
         };
     }

@@ -59,6 +59,12 @@ record Round(PhysicalExpr input, int digits) implements PhysicalExpr {
         if (Double.isNaN(x) || Double.isInfinite(x)) {
             return x;
         }
+        if (digits > 350) {
+            return x; // a double's shortest decimal form has fewer decimals (the smallest is about 4.9e-324)
+        }
+        if (digits < -310) {
+            return 0.0; // beyond Double.MAX_VALUE, about 1.8e308, everything rounds to zero
+        }
         double r = fastRound(Math.abs(x), digits);
         if (Double.isNaN(r)) {
             r = new BigDecimal(Double.toString(Math.abs(x))).setScale(digits, RoundingMode.HALF_UP).doubleValue();
@@ -69,7 +75,7 @@ record Round(PhysicalExpr input, int digits) implements PhysicalExpr {
 
     /** {@code a >= 0} rounded with one scaling, or NaN when that scaling could decide a tie wrongly. */
     private static double fastRound(double a, int digits) {
-        if (Math.abs(digits) >= POWERS.length) {
+        if (digits >= POWERS.length || digits <= -POWERS.length) {
             return Double.NaN;
         }
         double y = digits >= 0 ? a * POWERS[digits] : a / POWERS[-digits];

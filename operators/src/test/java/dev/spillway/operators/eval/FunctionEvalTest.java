@@ -194,6 +194,9 @@ class FunctionEvalTest {
             assertEquals(Arrays.asList(1250L, 1250L, 1249L, Long.MIN_VALUE, null, 0L), eval(mem, PhysicalExprs.unary(UnaryOp.ABS, i), s, rows),
                     "abs of the minimum wraps, as Math.abs");
         });
+        assertEquals(0.1 + 0.2, Round.round(0.1 + 0.2, Integer.MAX_VALUE), "more digits than a double has: unchanged");
+        assertEquals(0.0, Round.round(-1e300, Integer.MIN_VALUE));
+        assertEquals(1e300, Round.round(1e300, -299), "rounds to 10^299: the nearest double to 1e300 is itself");
         assertTrue(assertThrows(ExprTypeException.class, () -> PhysicalExprs.round(STR, 1)).getMessage()
                 .contains("cannot apply round to utf8 in col(\"s\").round(1): it needs a number"));
         assertTrue(assertThrows(ExprTypeException.class, () -> PhysicalExprs.unary(UnaryOp.ABS, STR)).getMessage()
