@@ -91,6 +91,35 @@ class FunctionEvalTest {
     }
 
     @Test
+    void byteSearchFindsTheFirstOccurrenceAcrossWords() {
+        byte[] alphabet = {'a', 'b', 0, 1, (byte) 0x80, (byte) 0xFF};
+        for (long seed = 1; seed <= 30; seed++) {
+            Random rnd = new Random(seed);
+            for (int round = 0; round < 2000; round++) {
+                byte[] text = new byte[rnd.nextInt(48)];
+                byte[] pat = new byte[1 + rnd.nextInt(4)];
+                int kinds = 1 + rnd.nextInt(alphabet.length);
+                for (int k = 0; k < text.length; k++) {
+                    text[k] = alphabet[rnd.nextInt(kinds)];
+                }
+                for (int k = 0; k < pat.length; k++) {
+                    pat[k] = alphabet[rnd.nextInt(kinds)];
+                }
+                int from = text.length == 0 ? 0 : rnd.nextInt(text.length);
+                long want = -1;
+                for (int k = 0; k + pat.length <= text.length - from && want < 0; k++) {
+                    if (Arrays.equals(text, from + k, from + k + pat.length, pat, 0, pat.length)) {
+                        want = k;
+                    }
+                }
+                assertEquals(want, StringMatch.indexOf(MemorySegment.ofArray(text), from, text.length - from,
+                        MemorySegment.ofArray(pat), pat.length), "seed " + seed + ": " + Arrays.toString(pat) + " in "
+                        + Arrays.toString(text) + " from " + from);
+            }
+        }
+    }
+
+    @Test
     void isInFollowsSqlNulls() {
         assertNoLeaks(mem -> {
             Schema s = Schema.of(Field.of("i", DataType.INT64), Field.of("f", DataType.FLOAT64), Field.of("d", DataType.DATE32),
