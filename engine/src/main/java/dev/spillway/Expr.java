@@ -14,7 +14,11 @@ import dev.spillway.operators.groupby.function.Positional;
 import dev.spillway.operators.groupby.function.Sum;
 
 import java.time.LocalDate;
+import java.time.Period;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -32,7 +36,8 @@ import java.util.Set;
  * <p>Use with {@code import static dev.spillway.Expr.col;} (and {@code lit}, {@code when}).
  */
 public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Expr.Unary, Expr.Cast, Expr.Alias,
-        Expr.When, Expr.StringMatch, Expr.Agg {
+        Expr.When, Expr.StringMatch, Expr.Like, Expr.Substring, Expr.IsIn, Expr.Between, Expr.Coalesce, Expr.Round,
+        Expr.DateAdd, Expr.Agg {
 
     // ------------------------------------------------------------------ factories
 
@@ -49,6 +54,32 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      */
     static Expr lit(Object value) {
         return Literal.of(value);
+    }
+
+    /**
+     * A date32 constant from ISO text, e.g. {@code date("1998-12-01")} (the same as
+     * {@code lit(LocalDate.of(1998, 12, 1))}).
+     *
+     * @throws IllegalArgumentException when the text is not a valid {@code yyyy-MM-dd} date
+     */
+    static Expr date(String isoDate) {
+        Objects.requireNonNull(isoDate, "date");
+        try {
+            return Literal.of(LocalDate.parse(isoDate));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("cannot parse date(\"" + isoDate + "\") (expected yyyy-MM-dd)", e);
+        }
+    }
+
+    /**
+     * The first of {@code values} that is not null (null when all are), as SQL's {@code COALESCE}.
+     * The values have one type, or are numbers (promoted to the widest).
+     */
+    static Expr coalesce(Expr... values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("coalesce() needs at least one value");
+        }
+        return new Coalesce(Arrays.asList(values));
     }
 
     /** Starts {@code when(condition).then(value)[.when(c).then(v)...].otherwise(value)}. */
@@ -148,6 +179,60 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         return new Unary(UnaryOp.IS_NOT_NULL, this);
     }
 
+    /**
+     * Whether the value equals one of {@code values} (SQL {@code IN}): constants of the value's type
+     * (Integer, Long, Double for numbers, String, LocalDate, Boolean), or null. True when one
+     * equals; otherwise null if the value or one of {@code values} is null; else false.
+     */
+    default Expr isIn(Object... values) {
+        return isIn(Arrays.asList(values));
+    }
+
+    /** {@link #isIn(Object...)} with the constants in a collection. */
+    default Expr isIn(Collection<?> values) {
+        List<Object> vals = new ArrayList<>(values.size());
+        for (Object v : values) {
+            vals.add(v == null ? null : Literal.of(v).value());
+        }
+        return new IsIn(this, vals);
+    }
+
+    /**
+     * {@code lo <= this <= hi} (SQL {@code BETWEEN}, both ends included), with the comparisons' types
+     * and three-valued nulls: a null bound gives null unless the other bound already fails.
+     */
+    default Expr between(Expr lo, Expr hi) {
+        return new Between(this, lo, hi);
+    }
+
+    /** Absolute value of a number (same type; the minimum integer stays negative, as {@link Math#abs(long)}). */
+    default Expr abs() {
+        return new Unary(UnaryOp.ABS, this);
+    }
+
+    /**
+     * Rounds to {@code digits} decimal places (negative: to tens, hundreds, ...), half away from
+     * zero; a float64 rounds as its shortest decimal form reads ({@code 2.675} gives {@code 2.68}).
+     * Integers keep their type.
+     */
+    default Expr round(int digits) {
+        return new Round(this, digits);
+    }
+
+    /**
+     * {@code date + interval}: the period's years and months first (the day of month clamps to the
+     * target month's last day, as SQL: Jan 31 + 1 month is Feb 28 or 29), then its days. For
+     * example {@code col("shipdate").plus(Period.ofMonths(3))}.
+     */
+    default Expr plus(Period interval) {
+        return new DateAdd(this, interval);
+    }
+
+    /** {@code date - interval}: {@link #plus(Period)} of the negated period. */
+    default Expr minus(Period interval) {
+        return new DateAdd(this, interval.negated());
+    }
+
     /** Converts to {@code type}; a value that cannot be converted fails the query naming it. */
     default Expr cast(DataType type) {
         return new Cast(this, type);
@@ -173,6 +258,39 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
     /** Whether the string contains {@code part} (literal text, not a pattern). */
     default Expr contains(String part) {
         return new StringMatch(StringOp.CONTAINS, this, part);
+    }
+
+    /**
+     * SQL {@code LIKE}: {@code %} matches any run of characters (none included), {@code _} exactly
+     * one character; all else matches itself, case-sensitively. There is no escape character.
+     */
+    default Expr like(String pattern) {
+        return new Like(this, pattern, false);
+    }
+
+    /** SQL {@code NOT LIKE}: the negation of {@link #like} (null stays null). */
+    default Expr notLike(String pattern) {
+        return new Like(this, pattern, true);
+    }
+
+    /**
+     * SQL {@code SUBSTRING(s FROM start FOR length)} on characters: positions count from 1, and the
+     * positions {@code [start, start + length)} that exist are kept ({@code substring(0, 2)} is the
+     * first character).
+     *
+     * @throws IllegalArgumentException when {@code length} is negative
+     */
+    default Expr substring(int start, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("substring length must not be negative, got " + length + " in " + this
+                    + ".str.substring(" + start + ", " + length + ")");
+        }
+        return new Substring(this, start, (long) length);
+    }
+
+    /** The characters from 1-based position {@code start} to the end. */
+    default Expr substring(int start) {
+        return new Substring(this, start, null);
     }
 
     /** String length in characters (code points). */
@@ -525,6 +643,205 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
                 case CONTAINS -> "contains";
             };
             return input + ".str." + fn + "(\"" + pattern + "\")";
+        }
+    }
+
+    /** SQL {@code LIKE} or {@code NOT LIKE} against a constant pattern. */
+    record Like(Expr input, String pattern, boolean negated) implements Expr {
+        /** Validates the components. */
+        public Like {
+            Objects.requireNonNull(input, "operand");
+            Objects.requireNonNull(pattern, "pattern");
+        }
+
+        @Override
+        public List<Expr> children() {
+            return List.of(input);
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return new Like(children.get(0), pattern, negated);
+        }
+
+        @Override
+        public String toString() {
+            return input + ".str." + (negated ? "not_like" : "like") + "(\"" + pattern + "\")";
+        }
+    }
+
+    /**
+     * SQL {@code SUBSTRING} on characters.
+     *
+     * @param start  1-based first position
+     * @param chars  number of positions, or null for "to the end"
+     */
+    record Substring(Expr input, long start, Long chars) implements Expr {
+        /** Validates the operand. */
+        public Substring {
+            Objects.requireNonNull(input, "operand");
+        }
+
+        @Override
+        public List<Expr> children() {
+            return List.of(input);
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return new Substring(children.get(0), start, chars);
+        }
+
+        @Override
+        public String toString() {
+            return input + ".str.substring(" + start + (chars == null ? "" : ", " + chars) + ")";
+        }
+    }
+
+    /** SQL {@code IN} against constants (nulls allowed). */
+    record IsIn(Expr input, List<Object> values) implements Expr {
+        /** Validates the components. */
+        public IsIn {
+            Objects.requireNonNull(input, "operand");
+            values = java.util.Collections.unmodifiableList(new ArrayList<>(values));
+        }
+
+        @Override
+        public List<Expr> children() {
+            return List.of(input);
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return new IsIn(children.get(0), values);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(input + ".is_in([");
+            for (int i = 0; i < values.size(); i++) {
+                sb.append(i == 0 ? "" : ", ").append(new Literal(values.get(i), null));
+            }
+            return sb.append("])").toString();
+        }
+    }
+
+    /** SQL {@code BETWEEN}, both ends included. */
+    record Between(Expr input, Expr lo, Expr hi) implements Expr {
+        /** Validates the operands. */
+        public Between {
+            Objects.requireNonNull(input, "operand");
+            Objects.requireNonNull(lo, "lower bound");
+            Objects.requireNonNull(hi, "upper bound");
+        }
+
+        @Override
+        public List<Expr> children() {
+            return List.of(input, lo, hi);
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return new Between(children.get(0), children.get(1), children.get(2));
+        }
+
+        @Override
+        public String toString() {
+            return input + ".between(" + lo + ", " + hi + ")";
+        }
+    }
+
+    /** The first non-null of several values. */
+    record Coalesce(List<Expr> inputs) implements Expr {
+        /** Validates the operands. */
+        public Coalesce {
+            inputs = List.copyOf(inputs);
+            if (inputs.isEmpty()) {
+                throw new IllegalArgumentException("coalesce() needs at least one value");
+            }
+        }
+
+        @Override
+        public List<Expr> children() {
+            return inputs;
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return new Coalesce(children);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder("coalesce(");
+            for (int i = 0; i < inputs.size(); i++) {
+                sb.append(i == 0 ? "" : ", ").append(inputs.get(i));
+            }
+            return sb.append(')').toString();
+        }
+    }
+
+    /** Rounding to a number of decimal places. */
+    record Round(Expr input, int digits) implements Expr {
+        /** Validates the operand. */
+        public Round {
+            Objects.requireNonNull(input, "operand");
+        }
+
+        @Override
+        public List<Expr> children() {
+            return List.of(input);
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return new Round(children.get(0), digits);
+        }
+
+        @Override
+        public String toString() {
+            return input + ".round(" + digits + ")";
+        }
+    }
+
+    /** {@code date + interval} (years and months first, then days). */
+    record DateAdd(Expr input, Period interval) implements Expr {
+        /** Validates the components. */
+        public DateAdd {
+            Objects.requireNonNull(input, "operand");
+            Objects.requireNonNull(interval, "interval");
+        }
+
+        @Override
+        public List<Expr> children() {
+            return List.of(input);
+        }
+
+        @Override
+        public Expr withChildren(List<Expr> children) {
+            return new DateAdd(children.get(0), interval);
+        }
+
+        @Override
+        public String toString() {
+            long months = interval.toTotalMonths();
+            long days = interval.getDays();
+            boolean minus = months <= 0 && days <= 0 && !interval.isZero();
+            return "(" + input + (minus ? " - " : " + ") + intervalText(minus ? -months : months, minus ? -days : days) + ")";
+        }
+
+        private static String intervalText(long months, long days) {
+            List<String> parts = new ArrayList<>();
+            if (months / 12 != 0) {
+                parts.add(months / 12 + (Math.abs(months / 12) == 1 ? " year" : " years"));
+            }
+            if (months % 12 != 0) {
+                parts.add(months % 12 + (Math.abs(months % 12) == 1 ? " month" : " months"));
+            }
+            if (days != 0 || parts.isEmpty()) {
+                parts.add(days + (Math.abs(days) == 1 ? " day" : " days"));
+            }
+            return "interval '" + String.join(" ", parts) + "'";
         }
     }
 

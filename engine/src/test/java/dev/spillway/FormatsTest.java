@@ -156,6 +156,28 @@ class FormatsTest {
     }
 
     @Test
+    void betweenSkipsRowGroupsByStatistics() {
+        LeakCheck.assertNoLeaks(mem -> {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            try (Spillway sw = engine(mem, events)) {
+                Path file = mem.dataDir().resolve("sorted.parquet");
+                sw.range("k", 0, 100_000).sinkParquet(file, ParquetWriteOptions.defaults().withRowGroupRows(10_000));
+                LazyFrame q = sw.scanParquet(file).filter(col("k").between(lit(25_000L), lit(40_999L)));
+                assertTrue(q.explain().contains("row-group-bounds=[k >= 25000, k <= 40999]"), q.explain());
+                try (DataFrame df = q.collect()) {
+                    assertEquals(16_000, df.rowCount());
+                    assertEquals(25_000L, df.row(0).get(0));
+                    assertEquals(40_999L, df.row(15_999).get(0));
+                }
+                ParquetScanPlanned scan = events.stream().filter(e -> e instanceof ParquetScanPlanned)
+                        .map(ParquetScanPlanned.class::cast).findFirst().orElseThrow();
+                assertEquals(3, scan.rowGroupsRead(), scan.line());
+                assertEquals(7, scan.rowGroupsSkipped(), scan.line());
+            }
+        });
+    }
+
+    @Test
     void ipcRoundTripsEveryTypeWithNulls() {
         LeakCheck.assertNoLeaks(mem -> {
             try (Spillway sw = engine(mem, new CopyOnWriteArrayList<>())) {

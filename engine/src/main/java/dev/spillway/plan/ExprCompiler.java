@@ -66,6 +66,24 @@ public final class ExprCompiler {
             case Expr.Alias a -> compile(a.input(), schema, hint);
             case Expr.StringMatch s -> PhysicalExprs.stringPredicate(s.op(), compile(s.input(), schema, DataType.UTF8),
                     s.pattern());
+            case Expr.Like l -> PhysicalExprs.like(compile(l.input(), schema, DataType.UTF8), l.pattern(), l.negated());
+            case Expr.Substring s -> PhysicalExprs.substring(compile(s.input(), schema, DataType.UTF8), s.start(), s.chars());
+            case Expr.IsIn in -> PhysicalExprs.isIn(compile(in.input(), schema, hintOf(in.values())), in.values());
+            case Expr.Between b -> {
+                DataType t = firstType(List.of(b.input(), b.lo(), b.hi()), schema, null);
+                yield PhysicalExprs.between(compile(b.input(), schema, t), compile(b.lo(), schema, t), compile(b.hi(), schema, t));
+            }
+            case Expr.Coalesce c -> {
+                DataType t = firstType(c.inputs(), schema, hint);
+                List<PhysicalExpr> inputs = new ArrayList<>();
+                for (Expr v : c.inputs()) {
+                    inputs.add(compile(v, schema, t));
+                }
+                yield PhysicalExprs.coalesce(inputs);
+            }
+            case Expr.Round r -> PhysicalExprs.round(compile(r.input(), schema, hint), r.digits());
+            case Expr.DateAdd d -> PhysicalExprs.addInterval(compile(d.input(), schema, DataType.DATE32),
+                    d.interval().toTotalMonths(), d.interval().getDays());
             case Expr.Agg g -> throw new PlanException("aggregate " + g + " is only allowed at the top of groupBy(...).agg(...)"
                     + " or of a select whose expressions are all aggregates");
             case Expr.When w -> {
@@ -89,6 +107,26 @@ public final class ExprCompiler {
                 yield PhysicalExprs.when(conditions, values, compile(w.otherwise(), schema, valueType));
             }
         };
+    }
+
+    /** The type of the first of {@code exprs} that is not an untyped null, else {@code hint}. */
+    private static DataType firstType(List<Expr> exprs, Schema schema, DataType hint) {
+        for (Expr e : exprs) {
+            if (!isUntypedNull(e)) {
+                return compile(e, schema, null).type();
+            }
+        }
+        return hint;
+    }
+
+    /** The literal type of the first non-null constant (the type a {@code lit(null).isIn(...)} takes). */
+    private static DataType hintOf(List<Object> values) {
+        for (Object v : values) {
+            if (v != null) {
+                return ((Expr.Literal) Expr.lit(v)).type();
+            }
+        }
+        return null;
     }
 
     private static boolean isUntypedNull(Expr e) {

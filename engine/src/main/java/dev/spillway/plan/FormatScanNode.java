@@ -71,7 +71,10 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
         return new FormatScanNode(format, files, fileSchema, projection, all, hive);
     }
 
-    /** The {@code col op literal} conjuncts of {@code predicate} (ANDs descended; anything else ignored). */
+    /**
+     * The {@code col op literal} conjuncts of {@code predicate} (ANDs descended, a {@code between}
+     * as its two comparisons; anything else ignored).
+     */
     static List<ColumnBound> bounds(Expr predicate) {
         List<ColumnBound> out = new ArrayList<>();
         collect(predicate, out);
@@ -79,6 +82,12 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
     }
 
     private static void collect(Expr e, List<ColumnBound> out) {
+        if (e instanceof Expr.Between between) {
+            // x BETWEEN lo AND hi holds only where both x >= lo and x <= hi do.
+            collect(new Expr.Binary(BinaryOp.GE, between.input(), between.lo()), out);
+            collect(new Expr.Binary(BinaryOp.LE, between.input(), between.hi()), out);
+            return;
+        }
         if (!(e instanceof Expr.Binary b)) {
             return;
         }

@@ -114,14 +114,20 @@ public final class PhysicalExprs {
         String where = input + "." + op.name().toLowerCase(java.util.Locale.ROOT) + "()";
         DataType result = switch (op) {
             case NOT -> t == DataType.BOOLEAN ? DataType.BOOLEAN : null;
-            case NEGATE -> t.isNumeric() ? t : null;
+            case NEGATE, ABS -> t.isNumeric() ? t : null;
             case IS_NULL, IS_NOT_NULL -> DataType.BOOLEAN;
             case LENGTH -> t == DataType.UTF8 ? DataType.INT32 : null;
             case YEAR, MONTH, DAY -> t == DataType.DATE32 ? DataType.INT32 : null;
         };
         if (result == null) {
+            String needs = switch (op) {
+                case NOT -> "boolean";
+                case NEGATE, ABS -> "a number (int32, int64 or float64)";
+                case LENGTH -> "utf8";
+                default -> "date32";
+            };
             throw new ExprTypeException("cannot apply " + op.name().toLowerCase(java.util.Locale.ROOT) + " to "
-                    + t.displayName() + " in " + where);
+                    + t.displayName() + " in " + where + ": it needs " + needs);
         }
         return new Unary(op, input, result);
     }
@@ -147,6 +153,140 @@ public final class PhysicalExprs {
                     + input.type().displayName() + " in " + input + ": it needs utf8");
         }
         return new StringMatch(op, input, pattern);
+    }
+
+    /**
+     * SQL {@code input LIKE pattern} ({@code NOT LIKE} when {@code negated}): {@code %} matches any
+     * run of characters, {@code _} one character; no escape character. The pattern is compiled here.
+     */
+    public static PhysicalExpr like(PhysicalExpr input, String pattern, boolean negated) {
+        String fn = negated ? "not_like" : "like";
+        if (input.type() != DataType.UTF8) {
+            throw new ExprTypeException("cannot apply " + fn + " to " + input.type().displayName() + " in " + input
+                    + ".str." + fn + "(\"" + pattern + "\"): it needs utf8");
+        }
+        return new Like(input, LikePattern.compile(pattern), negated);
+    }
+
+    /**
+     * SQL {@code SUBSTRING(input FROM start FOR length)} on characters: positions are 1-based, and
+     * only the positions in {@code [start, start + length)} that exist are kept.
+     *
+     * @param length at least 0, or null for "to the end"
+     */
+    public static PhysicalExpr substring(PhysicalExpr input, long start, Long length) {
+        String where = input + ".str.substring(" + start + (length == null ? "" : ", " + length) + ")";
+        if (input.type() != DataType.UTF8) {
+            throw new ExprTypeException("cannot apply substring to " + input.type().displayName() + " in " + where
+                    + ": it needs utf8");
+        }
+        if (length != null && length < 0) {
+            throw new ExprTypeException("substring length must not be negative in " + where);
+        }
+        return new Substring(input, start, length == null ? Long.MAX_VALUE : length);
+    }
+
+    /**
+     * SQL {@code input IN (values...)} against constants (Integer, Long, Double, String, LocalDate,
+     * Boolean or null): numbers with numbers (as float64 when either side is float64), otherwise the
+     * input's own type. True when one equals; else null if the input or a value is null; else false.
+     */
+    public static PhysicalExpr isIn(PhysicalExpr input, List<?> values) {
+        DataType t = input.type();
+        List<Object> vals = new ArrayList<>(values);
+        String where = input + ".is_in(" + vals.stream().map(IsIn::render)
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]")) + ")";
+        boolean asDouble = t == DataType.FLOAT64;
+        for (Object v : vals) {
+            if (v == null) {
+                continue;
+            }
+            DataType vt = switch (v) {
+                case Integer i -> DataType.INT32;
+                case Long l -> DataType.INT64;
+                case Double d -> DataType.FLOAT64;
+                case String s -> DataType.UTF8;
+                case LocalDate d -> DataType.DATE32;
+                case Boolean b -> DataType.BOOLEAN;
+                default -> throw new ExprTypeException("cannot use " + v + " (" + v.getClass().getSimpleName() + ") in "
+                        + where + "; use Integer, Long, Double, String, LocalDate or Boolean");
+            };
+            if (t.isNumeric() && vt.isNumeric()) {
+                asDouble |= vt == DataType.FLOAT64;
+            } else if (vt != t) {
+                throw new ExprTypeException("cannot apply is_in to " + t.displayName() + " with a " + vt.displayName()
+                        + " value (" + IsIn.render(v) + ") in " + where + ": the values must be "
+                        + (t.isNumeric() ? "numbers (int32, int64 or float64)" : t.displayName()) + " or null");
+            }
+        }
+        return new IsIn(input, vals, asDouble);
+    }
+
+    /**
+     * SQL {@code input BETWEEN lo AND hi} (both included), typed as the comparisons {@code >=} and
+     * {@code <=}: numbers with numbers, otherwise equal types.
+     */
+    public static PhysicalExpr between(PhysicalExpr input, PhysicalExpr lo, PhysicalExpr hi) {
+        for (PhysicalExpr bound : List.of(lo, hi)) {
+            boolean fits = input.type() == bound.type() || (input.type().isNumeric() && bound.type().isNumeric());
+            if (!fits) {
+                throw new ExprTypeException("cannot apply between to " + input.type().displayName() + " with bounds "
+                        + lo.type().displayName() + " and " + hi.type().displayName() + " in " + input + ".between(" + lo
+                        + ", " + hi + "): the bounds must be " + (input.type().isNumeric()
+                        ? "numbers (int32, int64 or float64)" : input.type().displayName()));
+            }
+        }
+        PhysicalExpr plan = binary(BinaryOp.AND, binary(BinaryOp.GE, input, lo), binary(BinaryOp.LE, input, hi));
+        return new Between(input, lo, hi, plan);
+    }
+
+    /**
+     * The first non-null of {@code inputs} (null when all are). Types as in {@link #when}: equal, or
+     * numbers promoted to the widest.
+     */
+    public static PhysicalExpr coalesce(List<PhysicalExpr> inputs) {
+        if (inputs.isEmpty()) {
+            throw new ExprTypeException("coalesce() needs at least one value");
+        }
+        DataType result = inputs.get(0).type();
+        for (PhysicalExpr v : inputs) {
+            if (v.type() == result) {
+                continue;
+            }
+            if (v.type().isNumeric() && result.isNumeric()) {
+                result = promote(result, v.type());
+            } else {
+                throw new ExprTypeException("coalesce() values have different types: " + result.displayName() + " and "
+                        + v.type().displayName() + " (" + v + ") in " + inputs.stream().map(Object::toString)
+                        .collect(java.util.stream.Collectors.joining(", ", "coalesce(", ")")));
+            }
+        }
+        List<PhysicalExpr> cast = new ArrayList<>();
+        for (PhysicalExpr v : inputs) {
+            cast.add(cast(v, result));
+        }
+        return new Coalesce(List.copyOf(cast), result);
+    }
+
+    /** Rounds a number to {@code digits} decimal places, half away from zero; integers keep their type. */
+    public static PhysicalExpr round(PhysicalExpr input, int digits) {
+        if (!input.type().isNumeric()) {
+            throw new ExprTypeException("cannot apply round to " + input.type().displayName() + " in " + input + ".round("
+                    + digits + "): it needs a number (int32, int64 or float64)");
+        }
+        return new Round(input, digits);
+    }
+
+    /**
+     * {@code input + interval}: {@code months} whole months (day of month clamped to the target
+     * month's length), then {@code days} days; negative values subtract.
+     */
+    public static PhysicalExpr addInterval(PhysicalExpr input, long months, long days) {
+        if (input.type() != DataType.DATE32) {
+            throw new ExprTypeException("cannot add " + DateAdd.interval(months, days) + " to " + input.type().displayName()
+                    + " in " + new DateAdd(input, months, days) + ": it needs date32");
+        }
+        return new DateAdd(input, months, days);
     }
 
     /** {@code when(c1).then(v1)...otherwise(o)}: the value of the first true condition. */

@@ -9,10 +9,15 @@ import dev.spillway.memory.Utf8Vector;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /** String tests. */
 final class StringMatch implements PhysicalExpr {
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101_0101_0101_0101L;
+    private static final long HIGHS = 0x8080_8080_8080_8080L;
+
     final StringOp op;
     final PhysicalExpr input;
     final String pattern;
@@ -57,12 +62,33 @@ final class StringMatch implements PhysicalExpr {
         }
     }
 
-    private static long indexOf(MemorySegment d, long off, int len, MemorySegment p, int pl) {
+    /** Offset of the first occurrence of the {@code pl} bytes of {@code p} in the {@code len} bytes at {@code off}, or -1. */
+    static long indexOf(MemorySegment d, long off, int len, MemorySegment p, int pl) {
         if (pl == 0) {
             return 0;
         }
+        long last = (long) len - pl;
         byte first = p.get(ValueLayout.JAVA_BYTE, 0);
-        for (long k = 0; k + pl <= len; k++) {
+        long firsts = (first & 0xFFL) * ONES;
+        long lasts = (p.get(ValueLayout.JAVA_BYTE, pl - 1) & 0xFFL) * ONES;
+        long k = 0;
+        // Eight candidate positions at a time: flag the positions whose byte equals the pattern's
+        // first byte and whose byte pl - 1 further equals its last one, with the has-zero-byte trick
+        // on (word ^ firsts) and (word ^ lasts). Every true position is flagged; a borrow may flag a
+        // false one too, so each flag is verified.
+        for (; k + 7 <= last; k += 8) {
+            long w = d.get(LE_LONG, off + k) ^ firsts;
+            long v = d.get(LE_LONG, off + k + pl - 1) ^ lasts;
+            long hits = (w - ONES) & ~w & (v - ONES) & ~v & HIGHS;
+            while (hits != 0) {
+                long at = k + (Long.numberOfTrailingZeros(hits) >>> 3);
+                if (MemorySegment.mismatch(d, off + at, off + at + pl, p, 0, pl) < 0) {
+                    return at;
+                }
+                hits &= hits - 1;
+            }
+        }
+        for (; k <= last; k++) {
             if (d.get(ValueLayout.JAVA_BYTE, off + k) == first
                     && MemorySegment.mismatch(d, off + k, off + k + pl, p, 0, pl) < 0) {
                 return k;

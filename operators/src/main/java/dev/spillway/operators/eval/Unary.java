@@ -41,6 +41,13 @@ record Unary(UnaryOp op, PhysicalExpr input, DataType type) implements PhysicalE
                                     default -> ((Int32Builder) out).append((int) -Values.longAt(v, i));
                                 }
                             }
+                            case ABS -> {
+                                switch (out) {
+                                    case Float64Builder f -> f.append(Math.abs(Values.doubleAt(v, i)));
+                                    case Int64Builder l -> l.append(Math.abs(Values.longAt(v, i)));
+                                    default -> ((Int32Builder) out).append(Math.abs((int) Values.longAt(v, i)));
+                                }
+                            }
                             case LENGTH -> ((Int32Builder) out).append(codePoints((Utf8Vector) v, i));
                             case YEAR -> ((Int32Builder) out).append(Values.year(Values.longAt(v, i)));
                             case MONTH -> ((Int32Builder) out).append(Values.month(Values.longAt(v, i)));

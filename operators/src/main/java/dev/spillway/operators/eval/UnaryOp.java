@@ -17,5 +17,7 @@ public enum UnaryOp {
     /** Month (1-12) of a date. */
     MONTH,
     /** Day of month (1-31) of a date. */
-    DAY
+    DAY,
+    /** Absolute value of a number (integers wrap at their minimum, as {@link Math#abs(long)}). */
+    ABS
 }

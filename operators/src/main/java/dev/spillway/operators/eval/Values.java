@@ -62,4 +62,23 @@ final class Values {
         long mp = (5 * doy + 2) / 153;
         return (int) (doy - (153 * mp + 2) / 5 + 1);
     }
+
+    /** Days since 1970-01-01 of a proleptic Gregorian date (the days-from-civil method of H. Hinnant). */
+    static long epochDay(long year, int month, int day) {
+        long y = month <= 2 ? year - 1 : year;
+        long era = Math.floorDiv(y, 400);
+        long yoe = y - era * 400;
+        long doy = (153L * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+        long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146_097 + doe - 719_468;
+    }
+
+    /** Number of days (28-31) of {@code month} in {@code year}. */
+    static int lengthOfMonth(long year, int month) {
+        return switch (month) {
+            case 2 -> (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+            case 4, 6, 9, 11 -> 30;
+            default -> 31;
+        };
+    }
 }

@@ -41,9 +41,12 @@ final class OracleExpr {
         int d = depth - 1;
         switch (want) {
             case INT32 -> {
-                return switch (rnd.nextInt(5)) {
+                return switch (rnd.nextInt(8)) {
                     case 0 -> new Arith(BinaryOp.values()[rnd.nextInt(3)], random(rnd, schema, d, DataType.INT32),
                             random(rnd, schema, d, DataType.INT32));
+                    case 5 -> new Fn(UnaryOp.ABS, random(rnd, schema, d, DataType.INT32));
+                    case 6 -> new RoundTo(random(rnd, schema, d, DataType.INT32), rnd.nextInt(5) - 3);
+                    case 7 -> new Coalesce(randoms(rnd, schema, d, want));
                     case 1 -> new Fn(UnaryOp.LENGTH, random(rnd, schema, d, DataType.UTF8));
                     case 2 -> new Fn(UnaryOp.values()[5 + rnd.nextInt(3)], random(rnd, schema, d, DataType.DATE32));
                     case 3 -> new Arith(BinaryOp.MOD, random(rnd, schema, d, DataType.INT32), random(rnd, schema, d, DataType.INT32));
@@ -61,7 +64,13 @@ final class OracleExpr {
                             random(rnd, schema, d, NUMERIC[rnd.nextInt(3)]));
                 }
                 if (rnd.nextInt(8) == 0) {
-                    return new Fn(UnaryOp.NEGATE, random(rnd, schema, d, want));
+                    return new Fn(rnd.nextBoolean() ? UnaryOp.NEGATE : UnaryOp.ABS, random(rnd, schema, d, want));
+                }
+                if (rnd.nextInt(8) == 0) {
+                    return new RoundTo(random(rnd, schema, d, want), rnd.nextInt(9) - 3);
+                }
+                if (rnd.nextInt(10) == 0) {
+                    return new Coalesce(randoms(rnd, schema, d, want));
                 }
                 // One operand of the wanted type, the other of a type that does not widen it.
                 DataType other = want == DataType.INT64 ? NUMERIC[rnd.nextInt(2)] : NUMERIC[rnd.nextInt(3)];
@@ -74,7 +83,22 @@ final class OracleExpr {
                 return rnd.nextBoolean() ? new Arith(op, a, b) : new Arith(op, b, a);
             }
             case BOOLEAN -> {
-                return switch (rnd.nextInt(7)) {
+                return switch (rnd.nextInt(10)) {
+                    case 7 -> {
+                        DataType t = DataType.values()[rnd.nextInt(DataType.values().length)];
+                        List<Object> vals = new java.util.ArrayList<>();
+                        for (int k = rnd.nextInt(5); k > 0; k--) {
+                            Lit l = (Lit) leaf(rnd, Schema.of(), t == DataType.FLOAT64 && rnd.nextBoolean() ? DataType.INT32 : t);
+                            vals.add(l.value() instanceof Integer i && t == DataType.INT32 ? (Object) (i + rnd.nextInt(15)) : l.value());
+                        }
+                        yield new IsIn(random(rnd, schema, d, t), vals);
+                    }
+                    case 8 -> {
+                        DataType t = DataType.values()[rnd.nextInt(DataType.values().length)];
+                        DataType b = t.isNumeric() ? NUMERIC[rnd.nextInt(3)] : t;
+                        yield new Between(random(rnd, schema, d, t), random(rnd, schema, d, b), random(rnd, schema, d, b));
+                    }
+                    case 9 -> new LikeNode(random(rnd, schema, d, DataType.UTF8), randomPattern(rnd), rnd.nextBoolean());
                     case 0, 1 -> new Cmp(BinaryOp.values()[5 + rnd.nextInt(6)], random(rnd, schema, d, NUMERIC[rnd.nextInt(3)]),
                             random(rnd, schema, d, NUMERIC[rnd.nextInt(3)]));
                     case 2 -> {
@@ -90,10 +114,46 @@ final class OracleExpr {
                     default -> new Fn(UnaryOp.IS_NOT_NULL, random(rnd, schema, d, NUMERIC[rnd.nextInt(3)]));
                 };
             }
+            case UTF8 -> {
+                return switch (rnd.nextInt(4)) {
+                    case 0 -> new Coalesce(randoms(rnd, schema, d, want));
+                    case 1, 2 -> new SubstringNode(random(rnd, schema, d, want), rnd.nextInt(8) - 2,
+                            rnd.nextInt(4) == 0 ? null : (long) rnd.nextInt(6));
+                    default -> new When(random(rnd, schema, d, DataType.BOOLEAN), random(rnd, schema, d, want),
+                            random(rnd, schema, d, want));
+                };
+            }
+            case DATE32 -> {
+                return switch (rnd.nextInt(4)) {
+                    case 0 -> new Coalesce(randoms(rnd, schema, d, want));
+                    case 1, 2 -> new DatePlus(random(rnd, schema, d, want), rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(61) - 30,
+                            rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(201) - 100);
+                    default -> new When(random(rnd, schema, d, DataType.BOOLEAN), random(rnd, schema, d, want),
+                            random(rnd, schema, d, want));
+                };
+            }
             default -> {
                 return new When(random(rnd, schema, d, DataType.BOOLEAN), random(rnd, schema, d, want), random(rnd, schema, d, want));
             }
         }
+    }
+
+    private static List<Node> randoms(Random rnd, Schema schema, int depth, DataType want) {
+        List<Node> out = new java.util.ArrayList<>();
+        for (int k = 1 + rnd.nextInt(3); k > 0; k--) {
+            out.add(random(rnd, schema, depth, want));
+        }
+        return out;
+    }
+
+    /** A LIKE pattern over a small alphabet, so that it often matches. */
+    static String randomPattern(Random rnd) {
+        String[] atoms = {"a", "b", "é", "日", "\uD83D\uDE00", "%", "%", "_", "_", "shared", "-"};
+        StringBuilder sb = new StringBuilder();
+        for (int k = rnd.nextInt(6); k > 0; k--) {
+            sb.append(atoms[rnd.nextInt(atoms.length)]);
+        }
+        return sb.toString();
     }
 
     private static Node leaf(Random rnd, Schema schema, DataType want) {
@@ -273,7 +333,7 @@ final class OracleExpr {
         public DataType type() {
             return switch (op) {
                 case NOT, IS_NULL, IS_NOT_NULL -> DataType.BOOLEAN;
-                case NEGATE -> a.type();
+                case NEGATE, ABS -> a.type();
                 default -> DataType.INT32;
             };
         }
@@ -296,6 +356,11 @@ final class OracleExpr {
                     case Integer i -> -i;
                     case Long l -> -l;
                     default -> -(Double) x;
+                };
+                case ABS -> switch (x) {
+                    case Integer i -> Math.abs(i);
+                    case Long l -> Math.abs(l);
+                    default -> Math.abs((Double) x);
                 };
                 case LENGTH -> ((String) x).codePointCount(0, ((String) x).length());
                 case YEAR -> ((LocalDate) x).getYear();
@@ -349,6 +414,203 @@ final class OracleExpr {
         @Override
         public PhysicalExpr compile(Schema schema) {
             return PhysicalExprs.when(List.of(cond.compile(schema)), List.of(then.compile(schema)), otherwise.compile(schema));
+        }
+    }
+
+    /** Round half away from zero of the value's shortest decimal form; integers keep their type. */
+    record RoundTo(Node a, int digits) implements Node {
+        @Override
+        public DataType type() {
+            return a.type();
+        }
+
+        @Override
+        public Object eval(List<Object> row) {
+            Object x = a.eval(row);
+            return switch (x) {
+                case null -> null;
+                case Double v when v.isNaN() || v.isInfinite() -> v;
+                case Double v -> {
+                    double r = new java.math.BigDecimal(Double.toString(v)).setScale(digits, java.math.RoundingMode.HALF_UP)
+                            .doubleValue();
+                    yield r == 0 ? 0.0 : r;
+                }
+                case Integer v -> (int) java.math.BigDecimal.valueOf(v).setScale(digits, java.math.RoundingMode.HALF_UP)
+                        .setScale(0, java.math.RoundingMode.UNNECESSARY).longValue();
+                default -> java.math.BigDecimal.valueOf((Long) x).setScale(digits, java.math.RoundingMode.HALF_UP)
+                        .setScale(0, java.math.RoundingMode.UNNECESSARY).longValue();
+            };
+        }
+
+        @Override
+        public PhysicalExpr compile(Schema schema) {
+            return PhysicalExprs.round(a.compile(schema), digits);
+        }
+    }
+
+    /** First non-null value; all operands have the same type. */
+    record Coalesce(List<Node> inputs) implements Node {
+        @Override
+        public DataType type() {
+            return inputs.get(0).type();
+        }
+
+        @Override
+        public Object eval(List<Object> row) {
+            for (Node n : inputs) {
+                Object v = n.eval(row);
+                if (v != null) {
+                    return v;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public PhysicalExpr compile(Schema schema) {
+            return PhysicalExprs.coalesce(inputs.stream().map(n -> n.compile(schema)).toList());
+        }
+    }
+
+    /** SQL IN with SQL nulls. */
+    record IsIn(Node a, List<Object> values) implements Node {
+        @Override
+        public DataType type() {
+            return DataType.BOOLEAN;
+        }
+
+        @Override
+        public Object eval(List<Object> row) {
+            Object x = a.eval(row);
+            if (x == null) {
+                return null;
+            }
+            boolean sawNull = false;
+            for (Object v : values) {
+                if (v == null) {
+                    sawNull = true;
+                } else if (x instanceof Number nx && v instanceof Number nv) {
+                    if (nx instanceof Double || nv instanceof Double ? nx.doubleValue() == nv.doubleValue()
+                            : nx.longValue() == nv.longValue()) {
+                        return true;
+                    }
+                } else if (x.equals(v)) {
+                    return true;
+                }
+            }
+            return sawNull ? null : false;
+        }
+
+        @Override
+        public PhysicalExpr compile(Schema schema) {
+            return PhysicalExprs.isIn(a.compile(schema), values);
+        }
+    }
+
+    /** {@code x >= lo AND x <= hi} by the oracle's own comparison and logic. */
+    record Between(Node a, Node lo, Node hi) implements Node {
+        @Override
+        public DataType type() {
+            return DataType.BOOLEAN;
+        }
+
+        @Override
+        public Object eval(List<Object> row) {
+            return new Logic(BinaryOp.AND, new Cmp(BinaryOp.GE, a, lo), new Cmp(BinaryOp.LE, a, hi)).eval(row);
+        }
+
+        @Override
+        public PhysicalExpr compile(Schema schema) {
+            return PhysicalExprs.between(a.compile(schema), lo.compile(schema), hi.compile(schema));
+        }
+    }
+
+    /** LIKE by translation to a java.util.regex pattern ({@code %} is {@code .*}, {@code _} is one code point). */
+    record LikeNode(Node a, String pattern, boolean negated) implements Node {
+        @Override
+        public DataType type() {
+            return DataType.BOOLEAN;
+        }
+
+        @Override
+        public Object eval(List<Object> row) {
+            String s = (String) a.eval(row);
+            return s == null ? null : regex(pattern).matcher(s).matches() != negated;
+        }
+
+        static java.util.regex.Pattern regex(String like) {
+            StringBuilder re = new StringBuilder();
+            StringBuilder lit = new StringBuilder();
+            like.codePoints().forEach(c -> {
+                if (c == '%' || c == '_') {
+                    if (!lit.isEmpty()) {
+                        re.append(java.util.regex.Pattern.quote(lit.toString()));
+                        lit.setLength(0);
+                    }
+                    re.append(c == '%' ? ".*" : ".");
+                } else {
+                    lit.appendCodePoint(c);
+                }
+            });
+            if (!lit.isEmpty()) {
+                re.append(java.util.regex.Pattern.quote(lit.toString()));
+            }
+            return java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL);
+        }
+
+        @Override
+        public PhysicalExpr compile(Schema schema) {
+            return PhysicalExprs.like(a.compile(schema), pattern, negated);
+        }
+    }
+
+    /** SQL SUBSTRING over code points: the 1-based positions in [start, start + length) that exist. */
+    record SubstringNode(Node a, long start, Long length) implements Node {
+        @Override
+        public DataType type() {
+            return DataType.UTF8;
+        }
+
+        @Override
+        public Object eval(List<Object> row) {
+            String s = (String) a.eval(row);
+            if (s == null) {
+                return null;
+            }
+            int[] cps = s.codePoints().toArray();
+            long from = Math.max(start, 1);
+            long end = length == null ? Long.MAX_VALUE : start + length;
+            StringBuilder sb = new StringBuilder();
+            for (int p = 1; p <= cps.length; p++) {
+                if (p >= from && p < end) {
+                    sb.appendCodePoint(cps[p - 1]);
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public PhysicalExpr compile(Schema schema) {
+            return PhysicalExprs.substring(a.compile(schema), start, length);
+        }
+    }
+
+    /** {@code date + months + days} by {@link LocalDate#plusMonths} and {@link LocalDate#plusDays}. */
+    record DatePlus(Node a, long months, long days) implements Node {
+        @Override
+        public DataType type() {
+            return DataType.DATE32;
+        }
+
+        @Override
+        public Object eval(List<Object> row) {
+            LocalDate d = (LocalDate) a.eval(row);
+            return d == null ? null : d.plusMonths(months).plusDays(days);
+        }
+
+        @Override
+        public PhysicalExpr compile(Schema schema) {
+            return PhysicalExprs.addInterval(a.compile(schema), months, days);
         }
     }
 }
