@@ -45,7 +45,7 @@ public final class MemoryLimitExceededException extends RuntimeException {
             sb.append("; biggest consumers: ");
             for (int i = 0; i < Math.min(5, consumers.size()); i++) {
                 Consumer c = consumers.get(i);
-                sb.append(i == 0 ? "" : ", ").append(c.budget().path()).append(" ").append(Bytes.format(c.bytes()));
+                sb.append(i == 0 ? "" : ", ").append(c.label()).append(" ").append(Bytes.format(c.bytes()));
             }
         }
         if (manager == null) {
@@ -66,21 +66,28 @@ public final class MemoryLimitExceededException extends RuntimeException {
         return new MemoryLimitExceededException(sb.toString(), bytes, refuser.cap());
     }
 
-    /** Leaf-most holders below {@code b}: a budget with no holding children stands for itself. */
+    /**
+     * Leaf-most holders below {@code b}: a budget with no holding children stands for itself; one
+     * with children also stands for what it holds directly, beyond its children's share.
+     */
     private static void collect(MemoryBudget b, List<Consumer> out) {
-        boolean any = false;
+        long children = 0;
         for (MemoryBudget c : b.children()) {
-            if (c.reserved() > 0) {
-                any = true;
+            long r = c.reserved();
+            if (r > 0) {
+                children += r;
                 collect(c, out);
             }
         }
-        long own = b.reserved();
-        if (!any && own > 0) {
-            out.add(new Consumer(b, own));
+        long own = b.reserved() - children;
+        if (own > 0) {
+            out.add(new Consumer(b, own, children > 0));
         }
     }
 
-    private record Consumer(MemoryBudget budget, long bytes) {
+    private record Consumer(MemoryBudget budget, long bytes, boolean direct) {
+        String label() {
+            return direct ? budget.path() + " (itself)" : budget.path();
+        }
     }
 }

@@ -159,4 +159,23 @@ class MemoryBudgetTest {
             assertTrue(a.peak() <= childCap && b.peak() <= childCap);
         }
     }
+
+    @Test
+    void theLimitMessageNamesWhatAParentHoldsItselfBesideItsChildren() {
+        try (MemoryBudget root = MemoryBudget.root("engine", 1 << 20)) {
+            MemoryBudget query = root.child("query-1");
+            MemoryBudget join = query.child("join-0");
+            query.reserve(700 << 10);
+            join.reserve(100 << 10);
+            MemoryLimitExceededException e = assertThrows(MemoryLimitExceededException.class, () -> join.reserve(512 << 10));
+            String m = e.getMessage();
+            assertTrue(m.contains("engine/query-1 (itself) 700.0 KiB"), m);
+            assertTrue(m.contains("engine/query-1/join-0 100.0 KiB"), m);
+            assertTrue(m.indexOf("(itself)") < m.indexOf("join-0 100"), "biggest first: " + m);
+            join.release(100 << 10);
+            query.release(700 << 10);
+            join.close();
+            query.close();
+        }
+    }
 }
