@@ -448,8 +448,10 @@ public final class BlockPool implements AutoCloseable {
     /**
      * Gives the pages of free pieces back to the OS until at most {@code target} bytes stay
      * retained, largest pieces first, then pages whose pieces below a page are all free. Called
-     * when a reservation finds retained memory in the way of the cap. One thread trims at a time
-     * (the others go on). Returns the bytes released.
+     * when a reservation finds retained memory in the way of the cap. One thread trims at a time;
+     * another that needs the pool trimmed waits for it and then trims what is still above its
+     * target (going on at once would fail its reservation while pages are being given back).
+     * Returns the bytes released.
      */
     long trim(long target) {
         return trim(target, 0);
@@ -457,8 +459,11 @@ public final class BlockPool implements AutoCloseable {
 
     /** Trims classes down to {@code smallestClass}; the classes below a page are gathered into pages first. */
     private long trim(long target, int smallestClass) {
-        if (!trimming.compareAndSet(false, true)) {
-            return 0;
+        while (!trimming.compareAndSet(false, true)) {
+            if (retained.getAcquire() <= target) {
+                return 0;
+            }
+            Thread.yield();
         }
         long released = 0;
         try {
