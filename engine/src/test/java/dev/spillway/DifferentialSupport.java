@@ -1,5 +1,6 @@
 package dev.spillway;
 
+import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.operators.csv.CsvOptions;
@@ -48,7 +49,7 @@ final class DifferentialSupport {
                 Files.delete(readerSpill);
             });
         } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed with seed " + seed, e);
+            throw new AssertionError("failed with seed " + seed + " (hash seed: -D" + Hashing.SEED_PROPERTY + "=" + Hashing.seed() + ")", e);
         }
     }
 

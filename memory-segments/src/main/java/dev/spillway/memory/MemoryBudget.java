@@ -217,6 +217,11 @@ public final class MemoryBudget implements AutoCloseable {
         }
     }
 
+    /** The pool whose retained memory counts against this root's cap, or null. */
+    BlockPool idlePool() {
+        return idlePool;
+    }
+
     /**
      * Makes {@code pool}'s retained memory count against this root's cap (see
      * {@link BlockPool#chargeIdleTo}).

@@ -37,6 +37,11 @@ public final class MemoryLimitExceededException extends RuntimeException {
                 .append(Bytes.format(bytes)).append(" but '").append(refuser.path()).append("' has ")
                 .append(Bytes.format(refuser.reserved())).append(" of its cap of ")
                 .append(Bytes.format(refuser.cap())).append(" reserved");
+        BlockPool pool = refuser.idlePool();
+        if (pool != null && pool.retainedBytes() > 0) {
+            sb.append(" and its block pool holds ").append(Bytes.format(pool.retainedBytes()))
+                    .append(" of free pieces it could not give back (pieces below a page share pages with live ones)");
+        }
         List<Consumer> consumers = new ArrayList<>();
         collect(refuser, consumers);
         // Sorted on one snapshot per consumer: other threads keep reserving while this runs.
