@@ -1,13 +1,8 @@
 package dev.spillway.operators.eval;
 
-import dev.spillway.memory.BooleanBuilder;
-import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Utf8Vector;
-
-import java.lang.foreign.MemorySegment;
 
 /**
  * SQL {@code LIKE} / {@code NOT LIKE} against a constant pattern, compiled once.
@@ -25,20 +20,7 @@ record Like(PhysicalExpr input, LikePattern pattern, boolean negated) implements
 
     @Override
     public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
-        int n = morsel.rowCount();
-        try (ColumnVector cv = input.evaluate(morsel, ctx);
-             BooleanBuilder out = (BooleanBuilder) ColumnBuilder.create(DataType.BOOLEAN, ctx.pool(), ctx.budget(), n)) {
-            Utf8Vector v = (Utf8Vector) cv;
-            MemorySegment d = v.dataSegment();
-            for (int i = 0; i < n; i++) {
-                if (v.isNull(i)) {
-                    out.appendNull();
-                } else {
-                    out.append(pattern.matches(d, v.dataOffset(i), v.byteLength(i)) != negated);
-                }
-            }
-            return out.build();
-        }
+        return StringMatch.test(input, morsel, ctx, (d, off, len) -> pattern.matches(d, off, len) != negated);
     }
 
     @Override

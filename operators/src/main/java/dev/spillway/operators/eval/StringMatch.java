@@ -37,9 +37,24 @@ final class StringMatch implements PhysicalExpr {
 
     @Override
     public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
-        int n = morsel.rowCount();
         MemorySegment p = MemorySegment.ofArray(bytes);
         int pl = bytes.length;
+        return test(input, morsel, ctx, (d, off, len) -> switch (op) {
+            case STARTS_WITH -> len >= pl && MemorySegment.mismatch(d, off, off + pl, p, 0, pl) < 0;
+            case ENDS_WITH -> len >= pl && MemorySegment.mismatch(d, off + len - pl, off + len, p, 0, pl) < 0;
+            case CONTAINS -> indexOf(d, off, len, p, pl) >= 0;
+        });
+    }
+
+    /** A test of one UTF-8 value: {@code len} bytes at {@code off} of {@code d}. */
+    @FunctionalInterface
+    interface Utf8Test {
+        boolean test(MemorySegment d, long off, int len);
+    }
+
+    /** Evaluates {@code input} (utf8) and applies {@code t} to each value: a boolean column, null where the input is. */
+    static ColumnVector test(PhysicalExpr input, Morsel morsel, EvalContext ctx, Utf8Test t) {
+        int n = morsel.rowCount();
         try (ColumnVector cv = input.evaluate(morsel, ctx);
              BooleanBuilder out = (BooleanBuilder) ColumnBuilder.create(DataType.BOOLEAN, ctx.pool(), ctx.budget(), n)) {
             Utf8Vector v = (Utf8Vector) cv;
@@ -47,16 +62,9 @@ final class StringMatch implements PhysicalExpr {
             for (int i = 0; i < n; i++) {
                 if (v.isNull(i)) {
                     out.appendNull();
-                    continue;
+                } else {
+                    out.append(t.test(d, v.dataOffset(i), v.byteLength(i)));
                 }
-                long off = v.dataOffset(i);
-                int len = v.byteLength(i);
-                boolean hit = switch (op) {
-                    case STARTS_WITH -> len >= pl && MemorySegment.mismatch(d, off, off + pl, p, 0, pl) < 0;
-                    case ENDS_WITH -> len >= pl && MemorySegment.mismatch(d, off + len - pl, off + len, p, 0, pl) < 0;
-                    case CONTAINS -> indexOf(d, off, len, p, pl) >= 0;
-                };
-                out.append(hit);
             }
             return out.build();
         }
