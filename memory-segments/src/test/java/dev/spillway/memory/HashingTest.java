@@ -197,4 +197,27 @@ class HashingTest {
         assertUniform(partitions, n, "crafted keys under this process's seed");
         assertTrue(buckets.size() > n * 9 / 10, "crafted keys share buckets: " + buckets.size() + " distinct of " + n);
     }
+
+    @Test
+    void eachProcessDrawsItsOwnSeedUnlessThePropertyFixesIt() throws Exception {
+        long a = childSeed(null);
+        long b = childSeed(null);
+        assertNotEquals(a, b, "two processes drew the same hash seed");
+        assertEquals(0x9E3779B97F4A7C15L, childSeed("0x9E3779B97F4A7C15"));
+        assertEquals(-42L, childSeed("-42"));
+    }
+
+    /** The hash seed of a child JVM, with {@code -Dspillway.hash.seed=fixed} unless null. */
+    private static long childSeed(String fixed) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                ProcessHandle.current().info().command().orElseThrow()));
+        if (fixed != null) {
+            cmd.add("-D" + Hashing.SEED_PROPERTY + "=" + fixed);
+        }
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), HashSeedMain.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return Long.parseLong(out.lines().reduce((x, y) -> y).orElseThrow());
+    }
 }
