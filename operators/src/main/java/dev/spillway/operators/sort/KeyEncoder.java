@@ -119,6 +119,14 @@ public final class KeyEncoder {
         return 0;
     }
 
+    /** Words of the first key (1 or 2). */
+    public int firstKeyWidth() {
+        return switch (types[0]) {
+            case INT32, DATE32, BOOLEAN -> 1;
+            case INT64, FLOAT64, UTF8 -> 2;
+        };
+    }
+
     /** Bytes of the keys of {@code rows} rows. */
     public long bytesFor(long rows) {
         return 8L * width * rows;
@@ -133,6 +141,115 @@ public final class KeyEncoder {
             int count = Math.min(TILE, rows - from);
             encodeTile(m, from, count, out.asSlice(bytesFor(base + from), bytesFor(count)));
         }
+    }
+
+    /**
+     * Screens the rows of {@code m} by their first key against a key {@code t} (encoded words, as
+     * {@link #encode} writes them) without encoding the rows: writes to {@code out} (int32,
+     * {@link SortKernel#INDEX}) each row whose first key orders before {@code t}'s as {@code r}
+     * and each row whose first key equals it as {@code ~r} (the later keys decide those), in row
+     * order; rows whose first key orders after {@code t}'s are left out. One read per row, so a
+     * top-k's filter costs what a scan does when nearly every row fails its threshold.
+     *
+     * @return the number of entries written, or -1 when the first key's type is not screened
+     *         (boolean, utf8): the caller then compares encoded keys
+     */
+    public int screenFirstKey(Morsel m, long[] t, MemorySegment out) {
+        int rows = m.rowCount();
+        ColumnVector v = m.column(spec.column(0));
+        boolean desc = spec.descending(0);
+        long nullFlag = spec.nullsFirst(0) ? 0 : 1;
+        long validFlag = 1 - nullFlag;
+        int s = slot[0];
+        int n = 0;
+        switch (types[0]) {
+            case INT32, DATE32 -> {
+                Int32Vector x = (Int32Vector) v;
+                long valid = validFlag << 32;
+                long nullWord = nullFlag << 32;
+                long t0 = t[s];
+                boolean nulls = x.hasNulls();
+                for (int r = 0; r < rows; r++) {
+                    long word = nulls && x.isNull(r) ? nullWord
+                            : valid | dir((x.get(r) ^ 0x8000_0000) & 0xFFFF_FFFFL, desc, 0xFFFF_FFFFL);
+                    int c = Long.compareUnsigned(word, t0);
+                    if (c <= 0) {
+                        out.setAtIndex(SortKernel.INDEX, n++, c < 0 ? r : ~r);
+                    }
+                }
+            }
+            case INT64, FLOAT64 -> {
+                boolean nulls = v.hasNulls();
+                long t0 = t[s];
+                long t1 = t[s + 1];
+                int validVsT = Long.compare(validFlag, t0);
+                if (!nulls && validVsT != 0) {
+                    // Every row is non-null: the flag slot alone decides.
+                    if (validVsT > 0) {
+                        return 0;
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        out.setAtIndex(SortKernel.INDEX, r, r);
+                    }
+                    return rows;
+                }
+                boolean isDouble = types[0] == DataType.FLOAT64;
+                Int64Vector longs = isDouble ? null : (Int64Vector) v;
+                Float64Vector doubles = isDouble ? (Float64Vector) v : null;
+                if (!nulls) {
+                    // The common case: the value slot decides. In tiles, so that a deoptimisation
+                    // (C2 speculates on loop predicates) sends at most one tile to the interpreter,
+                    // and the tile method is compiled like any often-called method.
+                    for (int from = 0; from < rows; from += TILE) {
+                        int count = Math.min(TILE, rows - from);
+                        n = isDouble ? screenDoubles(doubles, from, count, desc, t1, out, n)
+                                : screenLongs(longs, from, count, desc, t1, out, n);
+                    }
+                    return n;
+                }
+                int nullVsT = Long.compare(nullFlag, t0);
+                for (int r = 0; r < rows; r++) {
+                    int c;
+                    if (nulls && v.isNull(r)) {
+                        // A null's value slot is 0.
+                        c = nullVsT != 0 ? nullVsT : Long.compareUnsigned(0, t1);
+                    } else if (validVsT != 0) {
+                        c = validVsT;
+                    } else {
+                        long word = isDouble ? dir(encodeDouble(doubles.get(r)), desc, -1L)
+                                : dir(longs.get(r) ^ Long.MIN_VALUE, desc, -1L);
+                        c = Long.compareUnsigned(word, t1);
+                    }
+                    if (c <= 0) {
+                        out.setAtIndex(SortKernel.INDEX, n++, c < 0 ? r : ~r);
+                    }
+                }
+            }
+            default -> {
+                return -1;
+            }
+        }
+        return n;
+    }
+
+    private static int screenDoubles(Float64Vector x, int from, int count, boolean desc, long t1, MemorySegment out, int n) {
+        for (int i = 0; i < count; i++) {
+            int c = Long.compareUnsigned(dir(encodeDouble(x.get(from + i)), desc, -1L), t1);
+            if (c <= 0) {
+                out.setAtIndex(SortKernel.INDEX, n++, c < 0 ? from + i : ~(from + i));
+            }
+        }
+        return n;
+    }
+
+    private static int screenLongs(Int64Vector x, int from, int count, boolean desc, long t1, MemorySegment out, int n) {
+        for (int i = 0; i < count; i++) {
+            int c = Long.compareUnsigned(dir(x.get(from + i) ^ Long.MIN_VALUE, desc, -1L), t1);
+            if (c <= 0) {
+                out.setAtIndex(SortKernel.INDEX, n++, c < 0 ? from + i : ~(from + i));
+            }
+        }
+        return n;
     }
 
     /**

@@ -36,6 +36,11 @@ final class RunSorter {
 
     /** With the position column, a morsel of the internal schema: the input columns plus each row's position. */
     static Morsel withPositions(SortSpec spec, Morsel in, BlockPool pool, MemoryBudget budget) {
+        return withPositions(spec, in, 0, pool, budget);
+    }
+
+    /** {@link #withPositions(SortSpec, Morsel, BlockPool, MemoryBudget)} for rows {@code first ..} of a morsel (a slice of it). */
+    static Morsel withPositions(SortSpec spec, Morsel in, int first, BlockPool pool, MemoryBudget budget) {
         if (!spec.stable()) {
             return in;
         }
@@ -46,7 +51,7 @@ final class RunSorter {
                     Math.max(1, rows))) {
                 long base = in.sequence() << 32;
                 for (int r = 0; r < rows; r++) {
-                    pos.append(base | r);
+                    pos.append(base | (first + r));
                 }
                 for (int c = 0; c < in.columnCount(); c++) {
                     cols.add(in.column(c).slice(0, rows));

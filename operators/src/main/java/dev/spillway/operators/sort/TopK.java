@@ -15,8 +15,9 @@ import java.util.List;
 /**
  * The first {@code k} rows of a sort without sorting everything: each worker keeps a bounded
  * sorted buffer — its best {@code k} rows so far plus the morsels that arrived since — and when
- * the arrivals reach {@code max(k, blockRows)} rows it sorts the buffer and keeps the best
- * {@code k} again. Once it holds {@code k} rows, the key of its k-th row is a threshold: arriving
+ * the arrivals reach {@code max(k, min(blockRows, 4096))} rows it sorts the buffer and keeps the
+ * best {@code k} again (the first cut may take part of a morsel, the rest of which is then
+ * filtered). Once it holds {@code k} rows, the key of its k-th row is a threshold: arriving
  * rows whose encoded key is larger are dropped before they are buffered (on a 50M-row top-100,
  * nearly all of them), so the buffer is rarely sorted. At the end the workers' best rows are sorted once more and cut to {@code k}.
  * Memory is {@code O(k + blockRows)} rows per worker, all native: the buffered morsels, the sorts'
@@ -27,6 +28,12 @@ import java.util.List;
  * first {@code k} rows of a stable sort, whichever worker saw which row.
  */
 public final class TopK implements AutoCloseable {
+    /**
+     * Rows buffered before a cut when {@code k} is smaller: the first cut yields the threshold, and
+     * a small one lets the rest of the first morsel be filtered instead of sorted. Later cuts are
+     * rare, since nearly every row fails the threshold.
+     */
+    static final int FIRST_CUT_ROWS = 4096;
     /** A worker's bounded buffer. */
     public static final class Local implements AutoCloseable {
         private List<Morsel> best = new ArrayList<>();
@@ -89,7 +96,7 @@ public final class TopK implements AutoCloseable {
         this.budget = budget;
         this.outputBudget = outputBudget;
         this.blockRows = Math.max(1, blockRows);
-        this.reduceRows = Math.max(k, this.blockRows);
+        this.reduceRows = Math.max(k, Math.min(this.blockRows, FIRST_CUT_ROWS));
     }
 
     /** The spec (stable). */
@@ -109,11 +116,33 @@ public final class TopK implements AutoCloseable {
 
     /** Adds a morsel (taking ownership) to a worker's buffer, cutting the buffer back to {@code k} rows when full. */
     public void consume(Local local, Morsel m) {
-        if (k == 0 || m.rowCount() == 0) {
+        int n = m.rowCount();
+        if (k == 0 || n == 0) {
             m.close();
             return;
         }
-        Morsel rows = local.threshold == null ? RunSorter.withPositions(spec, m, pool, budget) : keepCandidates(local, m);
+        if (local.threshold != null) {
+            add(local, keepCandidates(local, m, 0));
+            return;
+        }
+        // Until a threshold exists every row is buffered. Take only the rows that complete the
+        // first cut, so that the rest of the morsel is tested against the threshold the cut makes
+        // (the first cut sorts reduceRows rows rather than a whole morsel).
+        int head = (int) Math.min(n, reduceRows - local.pendingRows);
+        if (head == n) {
+            add(local, RunSorter.withPositions(spec, m, pool, budget));
+            return;
+        }
+        Morsel rest;
+        try (m) {
+            add(local, RunSorter.withPositions(spec, m.slice(0, head), pool, budget));
+            rest = m.slice(head, n - head);
+        }
+        add(local, local.threshold == null ? RunSorter.withPositions(spec, rest, head, pool, budget)
+                : keepCandidates(local, rest, head));
+    }
+
+    private void add(Local local, Morsel rows) {
         if (rows == null) {
             return;
         }
@@ -152,9 +181,10 @@ public final class TopK implements AutoCloseable {
      * The rows of {@code m} (closed here) that may still make the top k, with their position
      * column: those whose key (without the position) is not decidedly larger than the threshold's
      * (ties, also on a string prefix, are kept); null when none is. Only the key words are encoded
-     * for the test, and the position column is made for the survivors only.
+     * for the test, and the position column is made for the survivors only. {@code m}'s rows are
+     * rows {@code first ..} of the input morsel under its sequence number.
      */
-    private Morsel keepCandidates(Local local, Morsel m) {
+    private Morsel keepCandidates(Local local, Morsel m, int first) {
         int n = m.rowCount();
         int w = keyEnc.width();
         int decisive = keyEnc.conclusiveWidth();
@@ -166,24 +196,39 @@ public final class TopK implements AutoCloseable {
             m.close();
             throw e;
         }
-        keyEnc.encode(m, scratch, 0);
-        MemorySegment keys = scratch.asSlice(0, keyBytes);
         // The kept rows follow the keys, as int32.
         MemorySegment sel = scratch.asSlice(keyBytes, SortKernel.indexBytes(n));
         long[] t = local.threshold;
         int kept = 0;
-        for (int r = 0; r < n; r++) {
-            long at = (long) r * w;
-            int cmp = 0;
-            for (int i = 0; i < decisive && cmp == 0; i++) {
-                cmp = Long.compareUnsigned(keys.getAtIndex(KeyEncoder.WORD, at + i), t[i]);
-            }
-            if (cmp <= 0) {
+        int screened = keyEnc.screenFirstKey(m, t, sel);
+        if (screened >= 0) {
+            // Rows whose first key ties the threshold's are settled by their encoded key.
+            for (int i = 0; i < screened; i++) {
+                int r = sel.getAtIndex(SortKernel.INDEX, i);
+                if (r < 0) {
+                    r = ~r;
+                    if (decisive > keyEnc.firstKeyWidth()) {
+                        try (Morsel row = m.slice(r, 1)) {
+                            keyEnc.encode(row, scratch, 0);
+                        }
+                        if (compare(scratch, 0, t, decisive) > 0) {
+                            continue;
+                        }
+                    }
+                }
                 sel.setAtIndex(SortKernel.INDEX, kept++, r);
+            }
+        } else {
+            keyEnc.encode(m, scratch, 0);
+            MemorySegment keys = scratch.asSlice(0, keyBytes);
+            for (int r = 0; r < n; r++) {
+                if (compare(keys, (long) r * w, t, decisive) <= 0) {
+                    sel.setAtIndex(SortKernel.INDEX, kept++, r);
+                }
             }
         }
         if (kept == n) {
-            return RunSorter.withPositions(spec, m, pool, budget);
+            return RunSorter.withPositions(spec, m, first, pool, budget);
         }
         try (m) {
             if (kept == 0) {
@@ -207,7 +252,7 @@ public final class TopK implements AutoCloseable {
                 try (Int64Builder pos = (Int64Builder) ColumnBuilder.create(DataType.INT64, pool, budget, kept)) {
                     long base = m.sequence() << 32;
                     for (int i = 0; i < kept; i++) {
-                        pos.append(base | sel.getAtIndex(SortKernel.INDEX, i));
+                        pos.append(base | (first + sel.getAtIndex(SortKernel.INDEX, i)));
                     }
                     cols.add(pos.build());
                 }
@@ -217,6 +262,17 @@ public final class TopK implements AutoCloseable {
             }
             return new Morsel(spec.internalSchema(), cols, kept, m.sequence());
         }
+    }
+
+    /** Compares the first {@code decisive} words of the key at word {@code at} of {@code keys} with {@code t}'s. */
+    private static int compare(MemorySegment keys, long at, long[] t, int decisive) {
+        for (int i = 0; i < decisive; i++) {
+            int c = Long.compareUnsigned(keys.getAtIndex(KeyEncoder.WORD, at + i), t[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
     }
 
     /** Cuts a worker's buffer to its best {@code k} rows and hands them to the final merge. */

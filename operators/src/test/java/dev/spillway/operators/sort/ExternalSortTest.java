@@ -94,8 +94,13 @@ class ExternalSortTest {
     /** The first {@code k} rows by top-k on two workers with the workers' budget capped at {@code cap}. */
     private static List<List<Object>> topK(LeakCheck.TestMemory mem, MemoryBudget query, SortSpec spec, List<List<Object>> rows,
             long k, long cap) {
+        return topK(mem, query, spec, rows, k, cap, 128);
+    }
+
+    private static List<List<Object>> topK(LeakCheck.TestMemory mem, MemoryBudget query, SortSpec spec, List<List<Object>> rows,
+            long k, long cap, int blockRows) {
         List<List<Object>> out = new ArrayList<>();
-        try (TopK top = new TopK(spec, k, mem.pool(), query.child("top-k", cap), query, 128)) {
+        try (TopK top = new TopK(spec, k, mem.pool(), query.child("top-k", cap), query, blockRows)) {
             TopK.Local a = top.newLocal();
             TopK.Local b = top.newLocal();
             try (a; b) {
@@ -137,8 +142,14 @@ class ExternalSortTest {
                         assertEquals(expected, externalSort(mem, query, dir, spec, rows, MemoryBudget.UNLIMITED, force),
                                 "strings " + strings + ", forced spill " + force + ", seed " + seed);
                     }
-                    assertEquals(expected.subList(0, 777), topK(mem, query, spec, rows, 777, MemoryBudget.UNLIMITED),
-                            "top-k, strings " + strings + ", seed " + seed);
+                    // k below, at and above the morsel size and the first cut (blockRows, or 4,096 rows when
+                    // the blocks are larger): the first cut then takes part of a morsel.
+                    for (int k : new int[] {1, 37, MORSEL_ROWS, 777}) {
+                        for (int blockRows : new int[] {128, 1 << 17}) {
+                            assertEquals(expected.subList(0, k), topK(mem, query, spec, rows, k, MemoryBudget.UNLIMITED, blockRows),
+                                    "top-k " + k + ", block rows " + blockRows + ", strings " + strings + ", seed " + seed);
+                        }
+                    }
                 }
             }
         });
