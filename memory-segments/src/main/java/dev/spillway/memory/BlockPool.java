@@ -58,8 +58,9 @@ public final class BlockPool implements AutoCloseable {
     /**
      * The reserve while a query runs on a pool whose root has no cap: memory freed by one phase
      * is mostly taken again by the next, and giving it back at once costs a page fault per page
-     * at its next use (a tenth of the time of a large join and group-by). Between queries
-     * ({@link #releaseIdle}) the pool still goes down to half the default reserve.
+     * at its next use (a tenth of the time of a large join and group-by). Beyond it the pool
+     * keeps up to the root's high-water mark. Between queries ({@link #releaseIdle}) the pool
+     * still goes down to half the default reserve.
      */
     public static final long UNCAPPED_RESERVE = 1L << 30;
     private static final long SLAB_BYTES = 16L << 20;
@@ -95,6 +96,8 @@ public final class BlockPool implements AutoCloseable {
     private final AtomicBoolean trimming = new AtomicBoolean();
     private volatile long reserve = DEFAULT_RESERVE;
     private volatile boolean reserveSet;
+    /** The root that counts this pool's retained memory, or null. */
+    private volatile MemoryBudget idleRoot;
     private volatile boolean closed;
 
     /** A pool of {@link #DEFAULT_BLOCK_SIZE} blocks. */
@@ -134,7 +137,8 @@ public final class BlockPool implements AutoCloseable {
 
     /**
      * Makes this pool's {@link #retainedBytes() retained} memory count against {@code root}'s cap,
-     * and keeps at most {@code min(reserve, cap / 4)} of it resident; a root without a cap
+     * and keeps resident at most {@code min(reserve, cap / 4)} of it, or the root's high-water
+     * mark when that is larger; a root without a cap
      * ({@link MemoryBudget#UNLIMITED}) raises the default reserve to {@link #UNCAPPED_RESERVE}.
      *
      * @throws IllegalArgumentException when {@code root} is not a root budget
@@ -142,6 +146,7 @@ public final class BlockPool implements AutoCloseable {
      */
     public void chargeIdleTo(MemoryBudget root) {
         root.countIdle(this);
+        idleRoot = root;
         if (root.cap() == MemoryBudget.UNLIMITED) {
             if (!reserveSet) {
                 reserve = UNCAPPED_RESERVE;
@@ -397,10 +402,25 @@ public final class BlockPool implements AutoCloseable {
         long after = retained.getAndAdd(segment.byteSize()) + segment.byteSize();
         retained.raisePeak(after);
         warm.get(sizeClass).offerFirst(segment);
-        long limit = reserve;
+        long limit = retainLimit();
         if (after > limit) {
             trim(limit / 2, firstIdleClass);
         }
+    }
+
+    /**
+     * Retained bytes above which freeing gives pages back: the reserve, or the high-water mark of
+     * the root that counts this pool when that is larger. Memory one phase of a query gave up then
+     * stays resident for the next, even when its pieces are of other sizes than the next phase
+     * asks for (giving them back and faulting fresh pages in cost a group-by by 5M keys a fifth
+     * of its time), while idle memory stays below what the budget itself once held; under a cap,
+     * reserved + retained stays within the cap as always (a reservation gives retained pages back
+     * before it spills), and between queries {@link #releaseIdle} still trims.
+     */
+    private long retainLimit() {
+        MemoryBudget root = idleRoot;
+        long limit = reserve;
+        return root == null ? limit : Math.max(limit, root.peak());
     }
 
     private void freeLarge(MemorySegment segment, Arena arena) {
@@ -422,7 +442,7 @@ public final class BlockPool implements AutoCloseable {
             unmapLarge(0);
             return;
         }
-        long limit = reserve;
+        long limit = retainLimit();
         if (after > limit) {
             trim(limit / 2, firstIdleClass);
         }
