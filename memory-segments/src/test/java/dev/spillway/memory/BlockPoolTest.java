@@ -122,9 +122,9 @@ class BlockPoolTest {
     }
 
     @Test
-    void freedMemoryUpToTheHighWaterMarkStaysBeyondTheReserveAndACapStillHolds() {
+    void freedMemoryUpToTheHighWaterMarkStaysWhenTheCapHasRoomAndTheCapStillHolds() {
         assumeTrue(OsMemory.canRelease(), "needs madvise");
-        for (long cap : new long[] {MemoryBudget.UNLIMITED, 24 * MIB}) {
+        for (long cap : new long[] {MemoryBudget.UNLIMITED, 40 * MIB, 24 * MIB}) {
             try (MemoryBudget root = MemoryBudget.root("r", cap); BlockPool pool = new BlockPool()) {
                 pool.chargeIdleTo(root);
                 pool.reserve(2 * MIB);
@@ -134,7 +134,12 @@ class BlockPoolTest {
                 }
                 held.forEach(NativeBuffer::close);
                 held.clear();
-                assertEquals(16 * MIB, pool.retainedBytes(), "up to the 16 MiB high-water mark, freed memory stays; cap " + cap);
+                if (cap - 16 * MIB >= 16 * MIB) {
+                    assertEquals(16 * MIB, pool.retainedBytes(), "up to the 16 MiB high-water mark, freed memory stays; cap " + cap);
+                } else {
+                    // Near the cap only what the mark leaves of it (8 MiB) may stay.
+                    assertTrue(pool.retainedBytes() <= cap - 16 * MIB, "retained " + pool.retainedBytes() + " under the cap " + cap);
+                }
                 // Pieces of another size: under a cap, retained pages make room before any refusal.
                 for (int i = 0; i < 7; i++) {
                     held.add(pool.allocate(root, 3 * MIB));
@@ -297,6 +302,7 @@ class BlockPoolTest {
             }
             held.forEach(NativeBuffer::close);
             held.clear();
+            // The high-water mark (8.5 MiB) and as much again fit the 64 MiB cap: all of it stays.
             long peak = root.peak();
             assertEquals(peak, pool.retainedBytes(), "up to the high-water mark, freed memory stays");
             // A phase that asks for other sizes maps anew; when it frees them, what the pool then
