@@ -41,6 +41,19 @@ public final class Decimal128Vector extends ColumnVector {
         return isNull(row) ? null : new BigDecimal(unscaled(row), decimal.scale());
     }
 
+    /** Whether the values of {@code row} here and {@code otherRow} of {@code other} are equal (nulls not considered). */
+    public boolean valueEquals(int row, Decimal128Vector other, int otherRow) {
+        return low(row) == other.low(otherRow) && high(row) == other.high(otherRow);
+    }
+
+    /**
+     * Compares the values of {@code row} here and {@code otherRow} of {@code other} as signed
+     * integers (nulls not considered); meaningful between vectors of the same scale.
+     */
+    public int compareValues(int row, Decimal128Vector other, int otherRow) {
+        return Int128.compare(high(row), low(row), other.high(otherRow), other.low(otherRow));
+    }
+
     @Override
     ColumnVector view(int newOffset, int newLength, int newNullCount, NativeBuffer retainedValidity) {
         return new Decimal128Vector(decimal, newLength, newOffset, newNullCount, retainedValidity, values);
