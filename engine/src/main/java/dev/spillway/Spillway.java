@@ -535,10 +535,6 @@ public final class Spillway implements AutoCloseable {
         };
     }
 
-    /**
-     * The column type: that of its values, else (no value, or only nulls) that of a typed array
-     * ({@code new double[0]} is an empty float64 column), else utf8.
-     */
     /** The narrowest decimal that holds every BigDecimal of {@code values} exactly. */
     private static Field decimalField(String name, List<?> values) {
         int scale = 0;
@@ -556,6 +552,10 @@ public final class Spillway implements AutoCloseable {
         return Field.decimal(name, integer + scale, scale);
     }
 
+    /**
+     * The column type: that of its values, else (no value, or only nulls) that of a typed array
+     * ({@code new double[0]} is an empty float64 column), else utf8.
+     */
     private static DataType typeOf(String name, Object column, List<?> values) {
         DataType t = null;
         for (Object v : values) {
