@@ -114,6 +114,12 @@ public final class DataFrame implements AutoCloseable {
         return ((Number) nonNull(row, column, DataType.FLOAT64, DataType.INT64, DataType.INT32)).doubleValue();
     }
 
+    /** A decimal value, or null. */
+    public java.math.BigDecimal getBigDecimal(long row, String column) {
+        requireType(column, DataType.DECIMAL128);
+        return (java.math.BigDecimal) get(row, column);
+    }
+
     /** A utf8 value, or null. */
     public String getString(long row, String column) {
         requireType(column, DataType.UTF8);
@@ -255,7 +261,7 @@ public final class DataFrame implements AutoCloseable {
         }
         int[] width = new int[cols];
         for (int c = 0; c < cols; c++) {
-            width[c] = Math.max(schema.field(c).name().length(), schema.field(c).type().displayName().length());
+            width[c] = Math.max(schema.field(c).name().length(), schema.field(c).typeName().length());
             for (String[] line : cells) {
                 width[c] = Math.max(width[c], line[c].length());
             }
@@ -266,7 +272,7 @@ public final class DataFrame implements AutoCloseable {
         rule(sb, width, '┌', '┬', '┐');
         line(sb, width, c -> schema.field(c).name());
         line(sb, width, c -> "---");
-        line(sb, width, c -> schema.field(c).type().displayName());
+        line(sb, width, c -> schema.field(c).typeName());
         rule(sb, width, '╞', '╪', '╡');
         for (int i = 0; i < cells.size(); i++) {
             if (elided && i == SHOWN_ROWS) {

@@ -1,6 +1,7 @@
 package dev.spillway;
 
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.StringOp;
 import dev.spillway.operators.eval.UnaryOp;
@@ -13,6 +14,7 @@ import dev.spillway.operators.groupby.function.NUnique;
 import dev.spillway.operators.groupby.function.Positional;
 import dev.spillway.operators.groupby.function.Sum;
 
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.Period;
 import java.time.format.DateTimeParseException;
@@ -54,6 +56,23 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      */
     static Expr lit(Object value) {
         return Literal.of(value);
+    }
+
+    /**
+     * A decimal constant from text, e.g. {@code decimal("19.99")}: its type is
+     * {@code decimal(digits, decimals)} of the text ({@code decimal(4,2)} here), the same as
+     * {@code lit(new BigDecimal("19.99"))}.
+     *
+     * @throws IllegalArgumentException when the text is not a number or has more than 38 digits
+     */
+    static Expr decimal(String text) {
+        Objects.requireNonNull(text, "decimal");
+        try {
+            return Literal.of(new BigDecimal(text.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("cannot parse decimal(\"" + text + "\") (expected digits with an optional sign "
+                    + "and decimal point, e.g. 19.99)", e);
+        }
     }
 
     /**
@@ -233,9 +252,21 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         return new DateAdd(this, interval.negated());
     }
 
-    /** Converts to {@code type}; a value that cannot be converted fails the query naming it. */
+    /**
+     * Converts to {@code type}; a value that cannot be converted fails the query naming it. A cast
+     * to a decimal needs its precision and scale: {@link #cast(DecimalType)}.
+     */
     default Expr cast(DataType type) {
-        return new Cast(this, type);
+        return new Cast(this, type, null);
+    }
+
+    /**
+     * Converts to {@code decimal(precision, scale)} from a decimal, integer, float64 or utf8: fewer
+     * decimals round half away from zero; a value with more integer digits than the type holds
+     * fails the query naming it.
+     */
+    default Expr cast(DecimalType decimal) {
+        return new Cast(this, DataType.DECIMAL128, Objects.requireNonNull(decimal, "decimal type"));
     }
 
     /** Names the result column. */
@@ -439,7 +470,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
     /**
      * A constant; {@code type} is null only for an untyped null literal.
      *
-     * @param value the value (Integer, Long, Double, Boolean, String, LocalDate) or null
+     * @param value the value (Integer, Long, Double, Boolean, String, LocalDate, BigDecimal) or null
      * @param type  its type, or null for an untyped null
      */
     record Literal(Object value, DataType type) implements Expr {
@@ -453,9 +484,18 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
                 case Boolean b -> DataType.BOOLEAN;
                 case String s -> DataType.UTF8;
                 case LocalDate d -> DataType.DATE32;
+                case BigDecimal d -> DataType.DECIMAL128;
                 default -> throw new IllegalArgumentException("cannot make a literal of " + value.getClass().getName()
-                        + " (" + value + "); use Integer, Long, Double, Boolean, String or LocalDate");
+                        + " (" + value + "); use Integer, Long, Double, Boolean, String, LocalDate or BigDecimal");
             };
+            if (value instanceof BigDecimal d) {
+                BigDecimal n = d.scale() < 0 ? d.setScale(0) : d;
+                if (n.scale() > DecimalType.MAX_PRECISION || n.precision() > DecimalType.MAX_PRECISION) {
+                    throw new IllegalArgumentException("decimal constant " + d.toPlainString() + " has more than "
+                            + DecimalType.MAX_PRECISION + " digits");
+                }
+                return new Literal(n, t);
+            }
             Object v = value instanceof Float f ? (Object) f.doubleValue() : value;
             return new Literal(v, t);
         }
@@ -532,12 +572,23 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         }
     }
 
-    /** A type conversion. */
-    record Cast(Expr input, DataType to) implements Expr {
+    /**
+     * A type conversion.
+     *
+     * @param input   the operand
+     * @param to      the target type
+     * @param decimal the target precision and scale when {@code to} is DECIMAL128, else null
+     */
+    record Cast(Expr input, DataType to, DecimalType decimal) implements Expr {
         /** Validates the components. */
         public Cast {
             Objects.requireNonNull(input, "operand");
             Objects.requireNonNull(to, "target type");
+        }
+
+        /** A conversion to a non-decimal type. */
+        public Cast(Expr input, DataType to) {
+            this(input, to, null);
         }
 
         @Override
@@ -547,12 +598,12 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
         @Override
         public Expr withChildren(List<Expr> children) {
-            return new Cast(children.get(0), to);
+            return new Cast(children.get(0), to, decimal);
         }
 
         @Override
         public String toString() {
-            return input + ".cast(" + to.displayName() + ")";
+            return input + ".cast(" + (decimal != null ? decimal.displayName() : to.displayName()) + ")";
         }
     }
 

@@ -14,6 +14,7 @@ import dev.spillway.memory.Bytes;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryLeakException;
@@ -489,14 +490,15 @@ public final class Spillway implements AutoCloseable {
                 throw new PlanException("column '" + e.getKey() + "' has " + list.size() + " values, the others " + rows);
             }
             rows = list.size();
-            fields.add(Field.of(e.getKey(), typeOf(e.getKey(), e.getValue(), list)));
+            DataType t = typeOf(e.getKey(), e.getValue(), list);
+            fields.add(t == DataType.DECIMAL128 ? decimalField(e.getKey(), list) : Field.of(e.getKey(), t));
             values.add(list);
         }
         Schema schema = new Schema(fields);
         List<ColumnVector> vectors = new ArrayList<>();
         try {
             for (int c = 0; c < fields.size(); c++) {
-                try (ColumnBuilder b = ColumnBuilder.create(fields.get(c).type(), pool, owned, Math.max(rows, 1))) {
+                try (ColumnBuilder b = ColumnBuilder.create(fields.get(c), pool, owned, Math.max(rows, 1))) {
                     for (Object v : values.get(c)) {
                         b.appendObject(v);
                     }
@@ -533,6 +535,23 @@ public final class Spillway implements AutoCloseable {
         };
     }
 
+    /** The narrowest decimal that holds every BigDecimal of {@code values} exactly. */
+    private static Field decimalField(String name, List<?> values) {
+        int scale = 0;
+        int integer = 1;
+        for (Object v : values) {
+            if (v instanceof java.math.BigDecimal d) {
+                scale = Math.max(scale, Math.max(0, d.scale()));
+                integer = Math.max(integer, d.precision() - d.scale());
+            }
+        }
+        if (integer + scale > DecimalType.MAX_PRECISION) {
+            throw new PlanException("column '" + name + "' needs " + (integer + scale) + " decimal digits ("
+                    + integer + " before the point, " + scale + " after); at most " + DecimalType.MAX_PRECISION + " fit");
+        }
+        return Field.decimal(name, integer + scale, scale);
+    }
+
     /**
      * The column type: that of its values, else (no value, or only nulls) that of a typed array
      * ({@code new double[0]} is an empty float64 column), else utf8.
@@ -548,8 +567,9 @@ public final class Spillway implements AutoCloseable {
                 case Boolean b -> DataType.BOOLEAN;
                 case String s -> DataType.UTF8;
                 case LocalDate d -> DataType.DATE32;
+                case java.math.BigDecimal d -> DataType.DECIMAL128;
                 default -> throw new PlanException("column '" + name + "' holds a " + v.getClass().getSimpleName()
-                        + "; use Long, Integer, Double, Boolean, String or LocalDate");
+                        + "; use Long, Integer, Double, Boolean, String, LocalDate or BigDecimal");
             };
             if (vt == null) {
                 continue;

@@ -32,7 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * memory cap, with a cap that spills half of the partitions, and with a tiny cap that spills all.
  */
 class GroupByDifferentialTest {
-    private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64};
+    private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64,
+        DataType.DECIMAL128};
+    /** The precision and scale of decimal keys: values beyond 64 bits, so both words of a key matter. */
+    private static final dev.spillway.memory.DecimalType DECIMAL_KEY = dev.spillway.memory.DecimalType.of(30, 4);
 
     /**
      * Memory settings as in the join's differential test, but the tiny setting forces every partition to spill; its cap must still hold the collected
@@ -47,7 +50,7 @@ class GroupByDifferentialTest {
 
     private static Schema schema(DataType keyType) {
         List<Field> f = new ArrayList<>();
-        f.add(Field.of("k", keyType));
+        f.add(Field.of("k", keyType, keyType == DataType.DECIMAL128 ? DECIMAL_KEY : null));
         f.addAll(SCHEMA_TEMPLATE_REST.fields());
         return new Schema(f);
     }
@@ -63,6 +66,8 @@ class GroupByDifferentialTest {
             case DATE32 -> LocalDate.ofEpochDay(v - 500L);
             case UTF8 -> v % 5 == 0 ? "a-long-string-key-that-spans-several-words-to-test-long-keys-" + v + "-".repeat(v % 40) : "k" + v;
             case FLOAT64 -> v == 0 ? (rnd.nextBoolean() ? -0.0 : 0.0) : v == 1 ? Double.NaN : v / 4.0;
+            case DECIMAL128 -> new java.math.BigDecimal(java.math.BigInteger.valueOf(v - domain / 2).shiftLeft(70)
+                    .add(java.math.BigInteger.valueOf(v)), DECIMAL_KEY.scale());
             case BOOLEAN -> throw new AssertionError();
         };
     }

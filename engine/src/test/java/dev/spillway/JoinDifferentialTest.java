@@ -32,7 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with a cap that spills part of the build side, and with a tiny cap that spills everything.
  */
 class JoinDifferentialTest {
-    private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64};
+    private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64,
+        DataType.DECIMAL128};
+    /** The precision and scale of decimal keys: values beyond 64 bits, so both words of a key matter. */
+    private static final dev.spillway.memory.DecimalType DECIMAL_KEY = dev.spillway.memory.DecimalType.of(30, 4);
 
     /**
      * Memory settings: no cap (in-memory engine); half of the build partitions spilled; every
@@ -51,14 +54,17 @@ class JoinDifferentialTest {
             case DATE32 -> LocalDate.ofEpochDay(v * 3L - 500);
             case UTF8 -> v % 7 == 0 ? "key-with-a-long-shared-prefix-" + v : "k" + v;
             case FLOAT64 -> v == 0 ? (rnd.nextBoolean() ? -0.0 : 0.0) : v == 1 ? Double.NaN : v / 4.0;
+            case DECIMAL128 -> new java.math.BigDecimal(java.math.BigInteger.valueOf(v - domain / 2).shiftLeft(70)
+                    .add(java.math.BigInteger.valueOf(v)), DECIMAL_KEY.scale());
             case BOOLEAN -> throw new AssertionError();
         };
     }
 
     private static JoinOracle.Tables tables(DataType keyType, Random rnd, int leftRows, int rightRows, int domain) {
-        Schema left = Schema.of(Field.of("k", keyType), Field.of("k2", DataType.INT32), Field.of("v", DataType.INT64),
+        Field k = Field.of("k", keyType, keyType == DataType.DECIMAL128 ? DECIMAL_KEY : null);
+        Schema left = Schema.of(k, Field.of("k2", DataType.INT32), Field.of("v", DataType.INT64),
                 Field.of("l", DataType.UTF8));
-        Schema right = Schema.of(Field.of("k", keyType), Field.of("k2", DataType.INT32), Field.of("v", DataType.UTF8),
+        Schema right = Schema.of(k, Field.of("k2", DataType.INT32), Field.of("v", DataType.UTF8),
                 Field.of("r", DataType.FLOAT64));
         List<List<Object>> l = new ArrayList<>();
         for (int i = 0; i < leftRows; i++) {

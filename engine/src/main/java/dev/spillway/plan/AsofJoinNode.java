@@ -122,7 +122,7 @@ public record AsofJoinNode(LogicalPlan left, LogicalPlan right, String leftOn, S
             Field f = right.schema().field(c);
             String name = names.contains(f.name()) ? f.name() + "_right" : f.name();
             names.add(name);
-            fields.add(Field.of(name, f.type()));
+            fields.add(f.nullableAs(name));
         }
         return new Schema(fields);
     }

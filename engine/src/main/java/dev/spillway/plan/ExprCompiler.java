@@ -2,6 +2,8 @@ package dev.spillway.plan;
 
 import dev.spillway.Expr;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
+import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
@@ -31,6 +33,12 @@ public final class ExprCompiler {
         return compile(expr, schema).type();
     }
 
+    /** A nullable field named {@code name} of {@code expr}'s result type (decimal precision and scale included). */
+    public static Field fieldOf(Expr expr, Schema schema, String name) {
+        PhysicalExpr p = compile(expr, schema);
+        return Field.of(name, p.type(), p.decimalType());
+    }
+
     private static PhysicalExpr compile(Expr expr, Schema schema, DataType hint) {
         return switch (expr) {
             case Expr.Column c -> {
@@ -38,12 +46,16 @@ public final class ExprCompiler {
                 if (i < 0) {
                     throw new PlanException(schema.missing(c.name()));
                 }
-                yield PhysicalExprs.column(i, c.name(), schema.field(i).type());
+                yield PhysicalExprs.column(i, schema.field(i));
             }
             case Expr.Literal l -> {
                 DataType t = l.type() != null ? l.type() : hint;
                 if (t == null) {
                     throw new PlanException("cannot infer the type of lit(null); give it one, e.g. lit(null).cast(DataType.INT64)");
+                }
+                if (t == DataType.DECIMAL128 && l.value() == null) {
+                    // A null in a decimal context takes the narrowest decimal: it widens no result type.
+                    yield PhysicalExprs.literal(null, DecimalType.of(1, 0));
                 }
                 yield PhysicalExprs.literal(l.value(), t);
             }
@@ -62,7 +74,9 @@ public final class ExprCompiler {
                 yield PhysicalExprs.binary(b.op(), left, right);
             }
             case Expr.Unary u -> PhysicalExprs.unary(u.op(), compile(u.input(), schema, hint));
-            case Expr.Cast c -> PhysicalExprs.cast(compile(c.input(), schema, c.to()), c.to());
+            case Expr.Cast c -> c.decimal() != null
+                    ? PhysicalExprs.cast(compile(c.input(), schema, c.to()), c.decimal())
+                    : PhysicalExprs.cast(compile(c.input(), schema, c.to()), c.to());
             case Expr.Alias a -> compile(a.input(), schema, hint);
             case Expr.StringMatch s -> PhysicalExprs.stringPredicate(s.op(), compile(s.input(), schema, DataType.UTF8),
                     s.pattern());

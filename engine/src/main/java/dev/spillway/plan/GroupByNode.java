@@ -49,8 +49,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
     private static List<Field> fields(LogicalPlan input, List<Expr> keys, List<Expr> aggs) {
         List<Field> fields = new ArrayList<>();
         for (Expr k : keys) {
-            DataType t = ExprCompiler.typeOf(k, input.schema());
-            fields.add(Field.of(k.outputName(), t));
+            fields.add(ExprCompiler.fieldOf(k, input.schema(), k.outputName()));
         }
         for (AggSpec s : specs(input, aggs)) {
             fields.add(Field.of(s.name(), s.resultType()));
@@ -85,7 +84,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
     public AggLayout layout() {
         List<Field> keyFields = new ArrayList<>();
         for (Expr k : keys) {
-            keyFields.add(Field.of(k.outputName(), ExprCompiler.typeOf(k, input.schema())));
+            keyFields.add(ExprCompiler.fieldOf(k, input.schema(), k.outputName()));
         }
         return new AggLayout(keyFields, specs(input, aggs));
     }

@@ -46,11 +46,12 @@ public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn,
                     + rightOn);
         }
         for (int k = 0; k < leftOn.size(); k++) {
-            DataType l = column(left.schema(), leftOn.get(k), "left").type();
-            DataType r = column(right.schema(), rightOn.get(k), "right").type();
-            if (l != r) {
-                throw new PlanException("join key types differ: left '" + leftOn.get(k) + "' is " + l.displayName()
-                        + ", right '" + rightOn.get(k) + "' is " + r.displayName() + "; cast one side to match");
+            Field lf = column(left.schema(), leftOn.get(k), "left");
+            Field rf = column(right.schema(), rightOn.get(k), "right");
+            DataType l = lf.type();
+            if (!lf.sameType(rf)) {
+                throw new PlanException("join key types differ: left '" + leftOn.get(k) + "' is " + lf.typeName()
+                        + ", right '" + rightOn.get(k) + "' is " + rf.typeName() + "; cast one side to match");
             }
             if (l == DataType.BOOLEAN) {
                 throw new PlanException("join key '" + leftOn.get(k) + "' is boolean; join keys are int32, int64, date32,"
@@ -92,7 +93,7 @@ public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn,
             }
             String name = names.contains(f.name()) ? f.name() + "_right" : f.name();
             names.add(name);
-            fields.add(Field.of(name, f.type()));
+            fields.add(f.nullableAs(name));
         }
         return new Schema(fields);
     }

@@ -51,7 +51,7 @@ public record NestedLoopJoinNode(LogicalPlan left, LogicalPlan right, JoinType h
         for (Field f : right) {
             String name = names.contains(f.name()) ? f.name() + "_right" : f.name();
             names.add(name);
-            fields.add(Field.of(name, f.type()));
+            fields.add(f.nullableAs(name));
         }
         return new Schema(fields);
     }

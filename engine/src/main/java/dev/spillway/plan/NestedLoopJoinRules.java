@@ -116,7 +116,7 @@ final class NestedLoopJoinRules {
                 int iy = pairs.indexOf(y.name());
                 l = ix < leftWidth ? ix : iy;
                 r = ix < leftWidth ? iy : ix;
-                if (l >= leftWidth || r < leftWidth || pairs.field(l).type() != pairs.field(r).type()
+                if (l >= leftWidth || r < leftWidth || !pairs.field(l).sameType(pairs.field(r))
                         || !HASHABLE.contains(pairs.field(l).type())) {
                     l = -1;
                 }

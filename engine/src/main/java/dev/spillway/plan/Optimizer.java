@@ -2,6 +2,7 @@ package dev.spillway.plan;
 
 import dev.spillway.Expr;
 import dev.spillway.SortKey;
+import dev.spillway.memory.DataType;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.PhysicalExprs;
@@ -126,6 +127,10 @@ public final class Optimizer {
         }
         try {
             var physical = ExprCompiler.compile(x, EMPTY);
+            if (physical.type() == DataType.DECIMAL128) {
+                // A literal's decimal type is its value's; the expression's declared precision would be lost.
+                return x;
+            }
             return new Expr.Literal(PhysicalExprs.evaluateConstant(physical), physical.type());
         } catch (RuntimeException cannotFoldNow) {
             // e.g. an untyped null, or a cast that fails: leave it for the query to report in context.

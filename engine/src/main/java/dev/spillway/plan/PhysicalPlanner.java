@@ -336,12 +336,12 @@ public final class PhysicalPlanner {
         Schema out = j.schema();
         List<PhysicalExpr> exprs = new ArrayList<>();
         for (int c = 0; c < left.size(); c++) {
-            exprs.add(PhysicalExprs.column(fromOperator[c], out.field(c).name(), out.field(c).type()));
+            exprs.add(PhysicalExprs.column(fromOperator[c], out.field(c)));
         }
         int o = left.size();
         for (int c = 0; c < right.size(); c++) {
             if (!rightKeySet.contains(c)) {
-                exprs.add(PhysicalExprs.column(c, out.field(o).name(), out.field(o).type()));
+                exprs.add(PhysicalExprs.column(c, out.field(o)));
                 o++;
             }
         }

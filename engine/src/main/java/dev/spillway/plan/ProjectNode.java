@@ -24,7 +24,7 @@ public record ProjectNode(LogicalPlan input, List<Expr> exprs) implements Logica
         }
         List<Field> fields = new ArrayList<>();
         for (Expr e : exprs) {
-            fields.add(Field.of(e.outputName(), ExprCompiler.typeOf(e, input.schema())));
+            fields.add(ExprCompiler.fieldOf(e, input.schema(), e.outputName()));
         }
         try {
             new Schema(fields);
@@ -38,7 +38,7 @@ public record ProjectNode(LogicalPlan input, List<Expr> exprs) implements Logica
         List<Field> fields = new ArrayList<>();
         Schema in = input.schema();
         for (Expr e : exprs) {
-            fields.add(Field.of(e.outputName(), ExprCompiler.typeOf(e, in)));
+            fields.add(ExprCompiler.fieldOf(e, in, e.outputName()));
         }
         return new Schema(fields);
     }

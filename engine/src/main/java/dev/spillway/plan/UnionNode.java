@@ -32,7 +32,7 @@ public record UnionNode(List<LogicalPlan> inputs) implements LogicalPlan {
             return false;
         }
         for (int i = 0; i < a.size(); i++) {
-            if (!a.field(i).name().equals(b.field(i).name()) || a.field(i).type() != b.field(i).type()) {
+            if (!a.field(i).name().equals(b.field(i).name()) || !a.field(i).sameType(b.field(i))) {
                 return false;
             }
         }

@@ -168,7 +168,7 @@ public final class HiveColumns {
                 for (int c = m.columnCount(); c < out.size(); c++) {
                     Field f = out.field(c);
                     Object v = value(file, f.name());
-                    try (ColumnBuilder b = ColumnBuilder.create(f.type(), pool, budget, Math.max(rows, 1))) {
+                    try (ColumnBuilder b = ColumnBuilder.create(f, pool, budget, Math.max(rows, 1))) {
                         b.ensureCapacity(rows);
                         for (int r = 0; r < rows; r++) {
                             b.appendObject(v);

@@ -24,7 +24,7 @@ public final class ChunkBuilder implements AutoCloseable {
         this.schema = schema;
         try {
             for (int c = 0; c < schema.size(); c++) {
-                builders.add(ColumnBuilder.create(schema.field(c).type(), pool, budget, initialRows));
+                builders.add(ColumnBuilder.create(schema.field(c), pool, budget, initialRows));
             }
         } catch (RuntimeException e) {
             close();

@@ -13,7 +13,7 @@ import java.util.Objects;
  * spent); {@link #close()} frees them if the builder was never built. Not thread-safe.
  */
 public abstract sealed class ColumnBuilder implements AutoCloseable
-        permits Int32Builder, Int64Builder, Float64Builder, BooleanBuilder, Utf8Builder {
+        permits Int32Builder, Int64Builder, Float64Builder, BooleanBuilder, Utf8Builder, Decimal128Builder {
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
@@ -42,14 +42,49 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         this.capacity = rowsFitting(values.capacity());
     }
 
-    /** A builder for {@code type}. */
+    /**
+     * A builder for {@code type}.
+     *
+     * @throws IllegalArgumentException for {@link DataType#DECIMAL128}, which needs a precision and
+     *         scale ({@link #create(Field, BlockPool, MemoryBudget, int)})
+     */
     public static ColumnBuilder create(DataType type, BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        return create(type, null, pool, budget, initialCapacity);
+    }
+
+    /** A builder for the type of {@code field}, decimals included. */
+    public static ColumnBuilder create(Field field, BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        return create(field.type(), field.decimal(), pool, budget, initialCapacity);
+    }
+
+    /** A builder for the type of {@code like} (its decimal precision and scale included). */
+    public static ColumnBuilder create(ColumnVector like, BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        return create(like.type(), like.decimalType(), pool, budget, initialCapacity);
+    }
+
+    /** A builder for {@code decimal}. */
+    public static Decimal128Builder create(DecimalType decimal, BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        return new Decimal128Builder(decimal, pool, budget, initialCapacity);
+    }
+
+    /**
+     * A builder for {@code type}, with {@code decimal} for DECIMAL128 (ignored otherwise).
+     *
+     * @throws IllegalArgumentException for DECIMAL128 without {@code decimal}
+     */
+    public static ColumnBuilder create(DataType type, DecimalType decimal, BlockPool pool, MemoryBudget budget,
+            int initialCapacity) {
+        if (type == DataType.DECIMAL128 && decimal == null) {
+            throw new IllegalArgumentException("a decimal128 builder needs its precision and scale: create it from a "
+                    + "Field, a vector or a DecimalType");
+        }
         return switch (type) {
             case INT32, DATE32 -> new Int32Builder(type, pool, budget, initialCapacity);
             case INT64 -> new Int64Builder(pool, budget, initialCapacity);
             case FLOAT64 -> new Float64Builder(pool, budget, initialCapacity);
             case BOOLEAN -> new BooleanBuilder(pool, budget, initialCapacity);
             case UTF8 -> new Utf8Builder(pool, budget, initialCapacity);
+            case DECIMAL128 -> new Decimal128Builder(decimal, pool, budget, initialCapacity);
         };
     }
 
@@ -99,7 +134,7 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
 
     /**
      * Appends a Java value: Integer (int32), Long, Double, Boolean, String, LocalDate or Integer
-     * days (date32), or null.
+     * days (date32), BigDecimal, Long or Integer (decimal, rescaled exactly), or null.
      *
      * @throws IllegalArgumentException for a value of another Java type than this builder's
      */
@@ -115,11 +150,26 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
                 case Float64Builder x -> x.append((Double) value);
                 case BooleanBuilder x -> x.append((Boolean) value);
                 case Utf8Builder x -> x.append((String) value);
+                case Decimal128Builder x -> x.append(toBigDecimal(value));
             }
         } catch (ClassCastException e) {
             throw new IllegalArgumentException("cannot append " + value.getClass().getSimpleName() + " " + value + " to a "
                     + type.displayName() + " column", e);
         }
+    }
+
+    private static java.math.BigDecimal toBigDecimal(Object value) {
+        return switch (value) {
+            case java.math.BigDecimal d -> d;
+            case Long l -> java.math.BigDecimal.valueOf(l);
+            case Integer i -> java.math.BigDecimal.valueOf(i);
+            default -> throw new ClassCastException(value.getClass().getName());
+        };
+    }
+
+    /** The precision and scale of a decimal builder; null for other types. */
+    public DecimalType decimalType() {
+        return null;
     }
 
     /** Appends row {@code row} of {@code src}, which must have this builder's type; nulls stay null. */
@@ -184,10 +234,14 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
     }
 
     final void checkSource(ColumnVector src) {
-        if (src.type() != type) {
-            throw new IllegalArgumentException("cannot append a " + src.type().displayName() + " value to a "
-                    + type.displayName() + " builder");
+        if (src.type() != type || !java.util.Objects.equals(src.decimalType(), decimalType())) {
+            throw new IllegalArgumentException("cannot append a " + typeName(src.type(), src.decimalType()) + " value to a "
+                    + typeName(type, decimalType()) + " builder");
         }
+    }
+
+    private static String typeName(DataType t, DecimalType d) {
+        return d != null ? d.displayName() : t.displayName();
     }
 
     /**

@@ -19,7 +19,7 @@ import java.util.Objects;
  * <p>Reading is thread-safe; closing is not (the single owner closes).
  */
 public abstract sealed class ColumnVector implements AutoCloseable
-        permits Int32Vector, Int64Vector, Float64Vector, BooleanVector, Utf8Vector {
+        permits Int32Vector, Int64Vector, Float64Vector, BooleanVector, Utf8Vector, Decimal128Vector {
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED;
@@ -54,6 +54,11 @@ public abstract sealed class ColumnVector implements AutoCloseable
     /** The column's type. */
     public DataType type() {
         return type;
+    }
+
+    /** The precision and scale of a decimal column; null for other types. */
+    public DecimalType decimalType() {
+        return null;
     }
 
     /** Number of rows. */
@@ -216,7 +221,24 @@ public abstract sealed class ColumnVector implements AutoCloseable
      */
     public static ColumnVector fromBuffers(DataType type, int length, int nullCount, NativeBuffer validity,
             NativeBuffer values, NativeBuffer data) {
+        return fromBuffers(type, null, length, nullCount, validity, values, data);
+    }
+
+    /**
+     * Like {@link #fromBuffers(DataType, int, int, NativeBuffer, NativeBuffer, NativeBuffer)} for
+     * the type of {@code field}, decimals included.
+     */
+    public static ColumnVector fromBuffers(Field field, int length, int nullCount, NativeBuffer validity,
+            NativeBuffer values, NativeBuffer data) {
+        return fromBuffers(field.type(), field.decimal(), length, nullCount, validity, values, data);
+    }
+
+    private static ColumnVector fromBuffers(DataType type, DecimalType decimal, int length, int nullCount,
+            NativeBuffer validity, NativeBuffer values, NativeBuffer data) {
         try {
+            if (type == DataType.DECIMAL128 && decimal == null) {
+                throw new IllegalArgumentException("a decimal128 vector needs its precision and scale: use fromBuffers(Field, ...)");
+            }
             if (length < 0 || nullCount < 0 || nullCount > length) {
                 throw new IllegalArgumentException("invalid length " + length + " / null count " + nullCount);
             }
@@ -256,6 +278,7 @@ public abstract sealed class ColumnVector implements AutoCloseable
             case FLOAT64 -> new Float64Vector(length, 0, nullCount, validity, values);
             case BOOLEAN -> new BooleanVector(length, 0, nullCount, validity, values);
             case UTF8 -> new Utf8Vector(length, 0, nullCount, validity, values, data);
+            case DECIMAL128 -> new Decimal128Vector(decimal, length, 0, nullCount, validity, values);
         };
     }
 
@@ -303,7 +326,10 @@ public abstract sealed class ColumnVector implements AutoCloseable
     /** A readable rendering of row {@code row} ("null" for nulls). */
     public abstract String format(int row);
 
-    /** The value of {@code row} as a Java object (Integer, Long, Double, Boolean, LocalDate, String) or null. */
+    /**
+     * The value of {@code row} as a Java object (Integer, Long, Double, Boolean, LocalDate, String,
+     * BigDecimal) or null.
+     */
     public abstract Object getObject(int row);
 
     @Override

@@ -4,7 +4,11 @@ package dev.spillway.memory;
  * Logical column types and their Arrow physical layout.
  *
  * <p>{@link #DATE32} is stored like {@link #INT32} (days since 1970-01-01); {@link #BOOLEAN} is
- * bit-packed, LSB first; {@link #UTF8} is int32 offsets ({@code length + 1}) plus data bytes.
+ * bit-packed, LSB first; {@link #UTF8} is int32 offsets ({@code length + 1}) plus data bytes;
+ * {@link #DECIMAL128} is Arrow's decimal128: 16 bytes per value, a little-endian two's-complement
+ * unscaled integer. A decimal's precision and scale are not part of this enum (so that it stays a
+ * closed set of storage kinds); they travel as a {@link DecimalType} beside it, see
+ * {@link Field#decimal()}.
  */
 public enum DataType {
     /** 32-bit signed integer. */
@@ -18,7 +22,9 @@ public enum DataType {
     /** Date as int32 days since the Unix epoch. */
     DATE32(4),
     /** UTF-8 string: int32 offsets plus data bytes. */
-    UTF8(0);
+    UTF8(0),
+    /** Exact decimal: a 128-bit unscaled integer; precision and scale in a {@link DecimalType}. */
+    DECIMAL128(16);
 
     private final int byteWidth;
 

@@ -238,6 +238,13 @@ public final class Hashing {
                     out[o + i] = combine ? combine(out[o + i], h) : h;
                 }
             }
+            case Decimal128Vector v -> {
+                for (int i = 0; i < len; i++) {
+                    int r = from + i;
+                    long h = nulls && v.isNull(r) ? NULL_HASH : combine(hashLong(v.low(r)), hashLong(v.high(r)));
+                    out[o + i] = combine ? combine(out[o + i], h) : h;
+                }
+            }
             case Utf8Vector v -> {
                 MemorySegment data = v.dataSegment();
                 for (int i = 0; i < len; i++) {

@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ColumnVectorTest {
+    /** The precision and scale that the tests over every {@link DataType} use for DECIMAL128. */
+    static final DecimalType TEST_DECIMAL = DecimalType.of(38, 6);
 
     /** A random value of {@code type} as the Java object {@link ColumnVector#getObject} returns, or null. */
     static Object randomValue(DataType type, Random rnd, double nullRate) {
@@ -35,6 +37,7 @@ class ColumnVectorTest {
             };
             case BOOLEAN -> rnd.nextBoolean();
             case DATE32 -> LocalDate.ofEpochDay(rnd.nextInt(40_000) - 10_000);
+            case DECIMAL128 -> dev.spillway.memory.testing.RandomData.decimal(TEST_DECIMAL, rnd);
             case UTF8 -> {
                 int len = rnd.nextInt(5) == 0 ? rnd.nextInt(200) : rnd.nextInt(12);
                 StringBuilder sb = new StringBuilder();
@@ -47,7 +50,7 @@ class ColumnVectorTest {
     }
 
     static ColumnVector build(BlockPool pool, MemoryBudget budget, DataType type, List<Object> values) {
-        try (ColumnBuilder b = ColumnBuilder.create(type, pool, budget, 4)) {
+        try (ColumnBuilder b = ColumnBuilder.create(type, TEST_DECIMAL, pool, budget, 4)) {
             for (Object v : values) {
                 b.appendObject(v);
             }
@@ -132,7 +135,7 @@ class ColumnVectorTest {
                         }
                         boolean single = sourcesCount == 1 && rnd.nextBoolean();
                         List<Object> expected = new ArrayList<>();
-                        try (ColumnBuilder gathered = ColumnBuilder.create(type, mem.pool(), mem.budget(), 4)) {
+                        try (ColumnBuilder gathered = ColumnBuilder.create(type, TEST_DECIMAL, mem.pool(), mem.budget(), 4)) {
                             int prefix = rnd.nextInt(3);
                             for (int i = 0; i < prefix; i++) {
                                 gathered.appendFrom(sources[0], 0);
@@ -186,7 +189,7 @@ class ColumnVectorTest {
                 assertEquals(-1, view.mismatch(bufs[i].segment().asSlice(0, size)), "view equals copy of buffer " + i);
             }
         }
-        return ColumnVector.fromBuffers(v.type(), v.length(), v.nullCount(), bufs[0], bufs[1], bufs[2]);
+        return ColumnVector.fromBuffers(Field.of("v", v), v.length(), v.nullCount(), bufs[0], bufs[1], bufs[2]);
     }
 
     @Test

@@ -74,7 +74,7 @@ public final class FilterOperator implements Operator {
             try {
                 for (int c = 0; c < input.columnCount(); c++) {
                     ColumnVector src = input.column(c);
-                    try (ColumnBuilder b = ColumnBuilder.create(src.type(), eval.pool(), eval.budget(), kept)) {
+                    try (ColumnBuilder b = ColumnBuilder.create(src, eval.pool(), eval.budget(), kept)) {
                         b.appendGather(new ColumnVector[] {src}, null, selected, kept);
                         out.add(b.build());
                     }

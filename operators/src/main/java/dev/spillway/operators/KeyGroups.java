@@ -2,6 +2,7 @@ package dev.spillway.operators;
 
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Int32Vector;
@@ -139,6 +140,7 @@ final class KeyGroups {
             case Float64Vector x -> Double.doubleToLongBits(x.get(a)) == Double.doubleToLongBits(x.get(b));
             case BooleanVector x -> x.get(a) == x.get(b);
             case Utf8Vector x -> x.equalsBytes(b, x.dataSegment(), x.dataOffset(a), x.byteLength(a));
+            case Decimal128Vector x -> x.valueEquals(a, x, b);
         };
     }
 }

@@ -277,7 +277,7 @@ public final class PartitionedFileSink implements Sink<Void> {
         List<ColumnVector> cols = new ArrayList<>(dataColumns.length);
         try {
             for (int c : dataColumns) {
-                try (ColumnBuilder b = ColumnBuilder.create(m.schema().field(c).type(), pool, budget, count)) {
+                try (ColumnBuilder b = ColumnBuilder.create(m.schema().field(c), pool, budget, count)) {
                     b.appendGather(new ColumnVector[] {m.column(c)}, null, rowsOfKey, count);
                     cols.add(b.build());
                 }

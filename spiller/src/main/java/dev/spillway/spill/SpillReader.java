@@ -282,7 +282,7 @@ public final class SpillReader implements AutoCloseable {
                 }
                 ColumnVector v;
                 try {
-                    v = ColumnVector.fromBuffers(type, rowCount, nullCount, pending.get(0), pending.get(1),
+                    v = ColumnVector.fromBuffers(schema.field(c), rowCount, nullCount, pending.get(0), pending.get(1),
                             type == DataType.UTF8 ? pending.get(2) : null);
                 } catch (IllegalArgumentException e) {
                     pending.clear();

@@ -3,11 +3,13 @@ package dev.spillway.formats.ipc;
 import com.google.flatbuffers.FlatBufferBuilder;
 import dev.spillway.formats.FormatException;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import org.apache.arrow.flatbuf.Bool;
 import org.apache.arrow.flatbuf.Date;
 import org.apache.arrow.flatbuf.DateUnit;
+import org.apache.arrow.flatbuf.Decimal;
 import org.apache.arrow.flatbuf.Endianness;
 import org.apache.arrow.flatbuf.FloatingPoint;
 import org.apache.arrow.flatbuf.Int;
@@ -70,11 +72,16 @@ final class IpcFormat {
                     typeType = Type.Date;
                     type = Date.createDate(b, DateUnit.DAY);
                 }
-                default -> {
+                case DECIMAL128 -> {
+                    typeType = Type.Decimal;
+                    type = Decimal.createDecimal(b, f.decimal().precision(), f.decimal().scale(), 128);
+                }
+                case UTF8 -> {
                     typeType = Type.Utf8;
                     Utf8.startUtf8(b);
                     type = Utf8.endUtf8(b);
                 }
+                default -> throw new IllegalStateException("no Arrow type for " + f);
             }
             int children = org.apache.arrow.flatbuf.Field.createChildrenVector(b, new int[0]);
             fields[i] = org.apache.arrow.flatbuf.Field.createField(b, name, true, typeType, type, 0, children, 0);
@@ -105,14 +112,24 @@ final class IpcFormat {
                 case Type.Bool -> DataType.BOOLEAN;
                 case Type.Date -> ((Date) f.type(new Date())).unit() == DateUnit.DAY ? DataType.DATE32 : null;
                 case Type.Utf8 -> DataType.UTF8;
+                case Type.Decimal -> {
+                    Decimal d = (Decimal) f.type(new Decimal());
+                    yield d.bitWidth() == 128 && d.precision() >= 1 && d.precision() <= DecimalType.MAX_PRECISION
+                            && d.scale() >= 0 && d.scale() <= d.precision() ? DataType.DECIMAL128 : null;
+                }
                 default -> null;
             };
             if (t == null || f.dictionary() != null) {
                 throw new FormatException(file, f.name(), "unsupported Arrow type " + Type.name(f.typeType())
                         + (f.dictionary() != null ? " (dictionary-encoded)" : "")
-                        + "; supported: int32, int64, float64, bool, date32, utf8");
+                        + "; supported: int32, int64, float64, bool, date32, utf8, decimal128 (precision 1 to 38)");
             }
-            out.add(Field.of(f.name(), t));
+            if (t == DataType.DECIMAL128) {
+                Decimal d = (Decimal) f.type(new Decimal());
+                out.add(Field.decimal(f.name(), d.precision(), d.scale()));
+            } else {
+                out.add(Field.of(f.name(), t));
+            }
         }
         return new Schema(out);
     }

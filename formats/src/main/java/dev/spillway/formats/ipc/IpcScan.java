@@ -254,7 +254,7 @@ public final class IpcScan implements AutoCloseable {
                     NativeBuffer validity = node.nullCount() == 0 ? null : wrap(mp, body, rb, buffer);
                     NativeBuffer values = wrap(mp, body, rb, buffer + 1);
                     NativeBuffer data = nb == 3 ? wrap(mp, body, rb, buffer + 2) : null;
-                    cols.add(ColumnVector.fromBuffers(f.type(), Math.toIntExact(node.length()),
+                    cols.add(ColumnVector.fromBuffers(f, Math.toIntExact(node.length()),
                             Math.toIntExact(node.nullCount()), validity, values, data));
                     out++;
                 }

@@ -7,6 +7,8 @@ import dev.spillway.operators.MorselFileWriter;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Vector;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
@@ -33,13 +35,17 @@ import java.util.zip.GZIPOutputStream;
  * Writes morsels to one Parquet file, streaming: morsels are held only until a row group is full,
  * then each column chunk is written as one data page (v1, PLAIN values, RLE/bit-packed
  * definition levels) per morsel. Every column is OPTIONAL; strings carry the STRING logical type,
- * dates DATE. Column chunks carry min/max/null-count statistics so readers can skip row groups.
+ * dates DATE, decimals DECIMAL (INT32 up to 9 digits, INT64 up to 18, else a 16-byte
+ * FIXED_LEN_BYTE_ARRAY). Column chunks carry min/max/null-count statistics so readers can skip row
+ * groups (none for FIXED_LEN_BYTE_ARRAY decimals, whose order is signed).
  *
  * <p>Not thread-safe: one writer thread at a time (the sinks call it in order under their
  * reorder buffer's lock). {@link #close()} writes the footer; {@link #abort()} only closes the file.
  */
 public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable {
     private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+    /** Bytes of a FIXED_LEN_BYTE_ARRAY decimal: all of a decimal128. */
+    private static final int DECIMAL_BYTES = 16;
 
     private final Path path;
     private final Schema schema;
@@ -143,7 +149,7 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
         long chunkStart = file.position();
         long uncompressed = 0;
         long nulls = 0;
-        ChunkStats stats = new ChunkStats(field.type());
+        ChunkStats stats = new ChunkStats(field);
         for (Morsel m : pending) {
             ColumnVector v = m.column(c);
             byte[] page = encodePage(v, stats);
@@ -171,7 +177,7 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
         rg.structBegin();
         rg.i64(2, chunkStart);
         rg.struct(3);
-        rg.i32(1, physicalType(field.type()));
+        rg.i32(1, physicalType(field));
         rg.list(2, ThriftCompactWriter.I32, 2);
         rg.listI32(0);
         rg.listI32(3);
@@ -194,13 +200,16 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
         return uncompressed;
     }
 
-    static int physicalType(DataType t) {
-        return switch (t) {
+    static int physicalType(Field field) {
+        return switch (field.type()) {
             case BOOLEAN -> 0;
             case INT32, DATE32 -> 1;
             case INT64 -> 2;
             case FLOAT64 -> 5;
             case UTF8 -> 6;
+            // Decimals as the Parquet format recommends: INT32 up to 9 digits, INT64 up to 18,
+            // else a 16-byte big-endian FIXED_LEN_BYTE_ARRAY.
+            case DECIMAL128 -> field.decimal().precision() <= 9 ? 1 : field.decimal().fitsLong() ? 2 : 7;
         };
     }
 
@@ -271,6 +280,25 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
                 }
                 if (bit != 0) {
                     out.put((byte) acc);
+                }
+            }
+            case Decimal128Vector x -> {
+                int precision = x.decimalType().precision();
+                for (int r = 0; r < n; r++) {
+                    if (!nulls || x.isValid(r)) {
+                        long low = x.low(r);
+                        if (precision <= 9) {
+                            out.putInt((int) low);
+                            stats.addLong(low);
+                        } else if (precision <= DecimalType.MAX_LONG_PRECISION) {
+                            out.putLong(low);
+                            stats.addLong(low);
+                        } else {
+                            // Big-endian two's complement: the buffer is little-endian, so reverse.
+                            out.putLong(Long.reverseBytes(x.high(r)));
+                            out.putLong(Long.reverseBytes(low));
+                        }
+                    }
                 }
             }
             case Utf8Vector x -> {
@@ -370,10 +398,23 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
         f.structEnd();
         for (Field field : schema) {
             f.structBegin();
-            f.i32(1, physicalType(field.type()));
+            f.i32(1, physicalType(field));
+            if (physicalType(field) == 7) {
+                f.i32(2, DECIMAL_BYTES);
+            }
             f.i32(3, 1); // OPTIONAL
             f.string(4, field.name());
-            if (field.type() == DataType.UTF8) {
+            if (field.type() == DataType.DECIMAL128) {
+                f.i32(6, 5); // converted type DECIMAL
+                f.i32(7, field.decimal().scale());
+                f.i32(8, field.decimal().precision());
+                f.struct(10);
+                f.struct(5); // DECIMAL
+                f.i32(1, field.decimal().scale());
+                f.i32(2, field.decimal().precision());
+                f.structEnd();
+                f.structEnd();
+            } else if (field.type() == DataType.UTF8) {
                 f.i32(6, 0); // converted type UTF8
                 f.struct(10);
                 f.struct(1); // STRING
@@ -399,6 +440,7 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
     /** Min/max of the non-null values of a column chunk, in Parquet's PLAIN statistics encoding. */
     private static final class ChunkStats {
         private final DataType type;
+        private final DecimalType decimal;
         private long minL = Long.MAX_VALUE;
         private long maxL = Long.MIN_VALUE;
         private double minD = Double.POSITIVE_INFINITY;
@@ -410,8 +452,9 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
         byte[] min;
         byte[] max;
 
-        ChunkStats(DataType type) {
-            this.type = type;
+        ChunkStats(Field field) {
+            this.type = field.type();
+            this.decimal = field.decimal();
         }
 
         void addLong(long v) {
@@ -471,6 +514,15 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
                     } else {
                         min = le(8).putDouble(minD == 0.0 ? -0.0 : minD).array();
                         max = le(8).putDouble(maxD == 0.0 ? 0.0 : maxD).array();
+                    }
+                }
+                case DECIMAL128 -> {
+                    if (decimal.precision() <= 9) {
+                        min = le(4).putInt((int) minL).array();
+                        max = le(4).putInt((int) maxL).array();
+                    } else if (decimal.fitsLong()) {
+                        min = le(8).putLong(minL).array();
+                        max = le(8).putLong(maxL).array();
                     }
                 }
                 case UTF8 -> {

@@ -24,6 +24,8 @@ import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Builder;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Int32Builder;
@@ -38,6 +40,7 @@ import dev.spillway.scheduler.TaskContext;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -216,6 +219,9 @@ public final class ParquetScan implements AutoCloseable {
             DataType t = toType(c);
             if (t == null) {
                 unreadable.put(c.name(), "Parquet type " + describe(c) + " is not supported; " + SUPPORTED);
+            } else if (t == DataType.DECIMAL128) {
+                LogicalType.DecimalType d = (LogicalType.DecimalType) c.logicalType();
+                fields.add(Field.decimal(c.name(), d.precision(), d.scale()));
             } else {
                 fields.add(Field.of(c.name(), t));
             }
@@ -224,7 +230,8 @@ public final class ParquetScan implements AutoCloseable {
     }
 
     private static final String SUPPORTED = "supported: BOOLEAN, INT32 (plain, INT(8|16|32) or DATE), INT64 (plain or "
-            + "INT(64)), FLOAT, DOUBLE, BYTE_ARRAY as STRING, ENUM or JSON";
+            + "INT(64)), FLOAT, DOUBLE, BYTE_ARRAY as STRING, ENUM or JSON, DECIMAL (up to 38 digits) on INT32, INT64, "
+            + "FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY";
 
     private static String describe(ColumnSchema c) {
         return c.type() + (c.logicalType() == null ? "" : " (" + c.logicalType() + ")");
@@ -233,6 +240,12 @@ public final class ParquetScan implements AutoCloseable {
     private static DataType toType(ColumnSchema c) {
         LogicalType lt = c.logicalType();
         PhysicalType pt = c.type();
+        if (lt instanceof LogicalType.DecimalType d) {
+            boolean fits = d.precision() >= 1 && d.precision() <= DecimalType.MAX_PRECISION && d.scale() >= 0
+                    && d.scale() <= d.precision();
+            return fits && (pt == PhysicalType.INT32 || pt == PhysicalType.INT64 || pt == PhysicalType.FIXED_LEN_BYTE_ARRAY
+                    || pt == PhysicalType.BYTE_ARRAY) ? DataType.DECIMAL128 : null;
+        }
         return switch (pt) {
             case BOOLEAN -> DataType.BOOLEAN;
             case INT32 -> lt instanceof LogicalType.DateType ? DataType.DATE32
@@ -509,7 +522,7 @@ public final class ParquetScan implements AutoCloseable {
         List<ColumnBuilder> builders = new ArrayList<>(read.size());
         try {
             for (Field f : read) {
-                builders.add(ColumnBuilder.create(f.type(), pool, budget, Math.max(rows, 1)));
+                builders.add(ColumnBuilder.create(f, pool, budget, Math.max(rows, 1)));
             }
             if (cursor.readers == null) {
                 ParquetFileReader reader = readers.get(task.file());
@@ -616,6 +629,26 @@ public final class ParquetScan implements AutoCloseable {
                     }
                 }
             }
+            case Decimal128Builder dec -> {
+                PhysicalType pt = r.getColumnSchema().type();
+                int[] ints = pt == PhysicalType.INT32 ? r.getInts() : null;
+                long[] longs = pt == PhysicalType.INT64 ? r.getLongs() : null;
+                byte[] data = ints == null && longs == null ? r.getBinaryValues() : null;
+                int[] offsets = data == null ? null : r.getBinaryOffsets();
+                for (int k = from; k < from + n; k++) {
+                    if (nulls && valid.isNull(k)) {
+                        dec.appendNull();
+                    } else if (ints != null) {
+                        dec.appendUnscaled(ints[k]);
+                    } else if (longs != null) {
+                        dec.appendUnscaled(longs[k]);
+                    } else {
+                        int start = offsets[k];
+                        int end = k + 1 < offsets.length ? offsets[k + 1] : data.length;
+                        appendBigEndian(dec, data, start, end);
+                    }
+                }
+            }
             case Utf8Builder u -> {
                 byte[] data = r.getBinaryValues();
                 int[] offsets = r.getBinaryOffsets();
@@ -631,6 +664,24 @@ public final class ParquetScan implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Appends a big-endian two's-complement unscaled decimal of {@code [start, end)} (any length;
+     * leading sign bytes beyond 16 must be redundant).
+     */
+    private static void appendBigEndian(Decimal128Builder dec, byte[] data, int start, int end) {
+        if (end - start > 16 || end == start) {
+            dec.appendUnscaled(end == start ? BigInteger.ZERO : new BigInteger(data, start, end - start));
+            return;
+        }
+        long hi = data[start] < 0 ? -1L : 0L;
+        long lo = hi;
+        for (int i = start; i < end; i++) {
+            hi = hi << 8 | (lo >>> 56);
+            lo = lo << 8 | (data[i] & 0xFF);
+        }
+        dec.append128(hi, lo);
     }
 
     // ------------------------------------------------------------------ source

@@ -4,11 +4,14 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,16 +26,55 @@ public final class RandomData {
     private RandomData() {
     }
 
-    /** A schema with one nullable column of every type. */
+    /** The precision and scale of {@link #allTypes()}' decimal column. */
+    public static final DecimalType DECIMAL = DecimalType.of(38, 6);
+
+    /** A schema with one nullable column of every type; the decimal one is {@link #DECIMAL}. */
     public static Schema allTypes() {
         List<Field> fields = new ArrayList<>();
         for (DataType t : DataType.values()) {
-            fields.add(Field.of(t.displayName() + "_col", t));
+            fields.add(Field.of(t.displayName() + "_col", t, t == DataType.DECIMAL128 ? DECIMAL : null));
         }
         return new Schema(fields);
     }
 
-    /** A random value of {@code type} as a Java object ({@link ColumnVector#getObject}'s types), or null. */
+    /** A random value of {@code field}'s type (decimals included), or null. */
+    public static Object value(Field field, Random rnd, double nullRate) {
+        if (field.decimal() == null) {
+            return value(field.type(), rnd, nullRate);
+        }
+        return rnd.nextDouble() < nullRate ? null : decimal(field.decimal(), rnd);
+    }
+
+    /**
+     * A random value of {@code type}: small ones, ones of every length up to the precision (the
+     * largest, all nines, included), negatives, zero; always exactly at the type's scale.
+     */
+    public static BigDecimal decimal(DecimalType type, Random rnd) {
+        int digits = switch (rnd.nextInt(4)) {
+            case 0 -> 1 + rnd.nextInt(Math.min(4, type.precision()));
+            case 1 -> type.precision();
+            default -> 1 + rnd.nextInt(type.precision());
+        };
+        BigInteger unscaled;
+        if (rnd.nextInt(10) == 0) {
+            unscaled = DecimalType.pow10(digits).subtract(BigInteger.ONE);
+        } else if (rnd.nextInt(20) == 0) {
+            unscaled = BigInteger.ZERO;
+        } else {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < digits; i++) {
+                sb.append((char) ('0' + rnd.nextInt(10)));
+            }
+            unscaled = new BigInteger(sb.toString());
+        }
+        return new BigDecimal(rnd.nextBoolean() ? unscaled.negate() : unscaled, type.scale());
+    }
+
+    /**
+     * A random value of {@code type} as a Java object ({@link ColumnVector#getObject}'s types), or
+     * null; for DECIMAL128 use {@link #value(Field, Random, double)}.
+     */
     public static Object value(DataType type, Random rnd, double nullRate) {
         if (rnd.nextDouble() < nullRate) {
             return null;
@@ -50,6 +92,7 @@ public final class RandomData {
             case BOOLEAN -> rnd.nextBoolean();
             case DATE32 -> LocalDate.ofEpochDay(rnd.nextInt(40_000) - 10_000);
             case UTF8 -> string(rnd);
+            case DECIMAL128 -> throw new IllegalArgumentException("a decimal value needs its precision and scale");
         };
     }
 
@@ -70,7 +113,7 @@ public final class RandomData {
         for (int r = 0; r < n; r++) {
             List<Object> row = new ArrayList<>(schema.size());
             for (Field f : schema) {
-                row.add(value(f.type(), rnd, f.nullable() ? nullRate : 0));
+                row.add(value(f, rnd, f.nullable() ? nullRate : 0));
             }
             rows.add(row);
         }
@@ -82,7 +125,7 @@ public final class RandomData {
         List<ColumnVector> cols = new ArrayList<>(schema.size());
         try {
             for (int c = 0; c < schema.size(); c++) {
-                try (ColumnBuilder b = ColumnBuilder.create(schema.field(c).type(), pool, budget, rows.size())) {
+                try (ColumnBuilder b = ColumnBuilder.create(schema.field(c), pool, budget, rows.size())) {
                     for (List<Object> row : rows) {
                         b.appendObject(row.get(c));
                     }

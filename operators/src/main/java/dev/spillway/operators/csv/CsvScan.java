@@ -5,6 +5,8 @@ import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Builder;
+import dev.spillway.memory.DecimalText;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Int32Builder;
@@ -309,7 +311,7 @@ public final class CsvScan implements AutoCloseable {
         List<ColumnBuilder> builders = new ArrayList<>(output.size());
         try {
             for (Field f : output) {
-                builders.add(ColumnBuilder.create(f.type(), pool, budget, estimate));
+                builders.add(ColumnBuilder.create(f, pool, budget, estimate));
             }
             SplitParser parser = new SplitParser(tok, seg, file, builders);
             tok.run(s.start(), s.end(), s.line(), Long.MAX_VALUE, parser);
@@ -337,6 +339,7 @@ public final class CsvScan implements AutoCloseable {
         private final MemorySegment nullSeg;
         private final byte quote;
         private byte[] scratch = new byte[256];
+        private final long[] decimalOut = new long[2];
         int rows;
 
         SplitParser(CsvTokenizer tok, MemorySegment seg, Path file, List<ColumnBuilder> builders) {
@@ -401,6 +404,16 @@ public final class CsvScan implements AutoCloseable {
                         throw bad(index, s, e, escaped, line, "a float64");
                     }
                     f.append(v);
+                }
+                case Decimal128Builder d -> {
+                    int status = DecimalText.parse(seg, s, e, d.decimalType(), decimalOut);
+                    if (status != DecimalText.OK) {
+                        throw bad(index, s, e, escaped, line, status == DecimalText.OVERFLOW
+                                ? "a " + d.decimalType().displayName() + ": too many digits before the decimal point (at most "
+                                + (d.decimalType().precision() - d.decimalType().scale()) + ")"
+                                : "a " + d.decimalType().displayName() + " (digits with an optional sign and decimal point)");
+                    }
+                    d.append128(decimalOut[0], decimalOut[1]);
                 }
                 case BooleanBuilder bo -> {
                     int v = ValueParser.parseBoolean(seg, s, e);

@@ -3,6 +3,7 @@ package dev.spillway.operators.csv;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
@@ -112,6 +113,7 @@ public final class CsvWriter implements MorselFileWriter, AutoCloseable {
             case Float64Vector x -> putAscii(formatDouble(x.get(r)));
             case BooleanVector x -> putAscii(x.get(r) ? "true" : "false");
             case Utf8Vector x -> putString(x.dataSegment(), x.dataOffset(r), x.byteLength(r));
+            case Decimal128Vector x -> putAscii(x.format(r));
         }
     }
 

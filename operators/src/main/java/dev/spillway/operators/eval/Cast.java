@@ -4,6 +4,7 @@ import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Int32Builder;
 import dev.spillway.memory.Int64Builder;
@@ -44,6 +45,7 @@ record Cast(PhysicalExpr input, DataType to) implements PhysicalExpr {
                             : (int) Values.longAt(v, i));
                     case BooleanBuilder b -> b.append(from == DataType.FLOAT64 ? Values.doubleAt(v, i) != 0
                             : Values.longAt(v, i) != 0);
+                    case Decimal128Builder d -> throw new IllegalStateException("decimal casts are DecimalCast's");
                 }
             }
             return out.build();
@@ -75,6 +77,7 @@ record Cast(PhysicalExpr input, DataType to) implements PhysicalExpr {
                     }
                 }
                 case Utf8Builder u -> u.append(s);
+                case Decimal128Builder d -> throw new IllegalStateException("decimal casts are DecimalCast's");
             }
         } catch (RuntimeException e) {
             throw new ExprEvaluationException("cannot cast '" + s + "' to " + to.displayName() + " in " + this

@@ -3,6 +3,7 @@ package dev.spillway.operators.eval;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 import java.util.ArrayList;
@@ -15,11 +16,17 @@ import java.util.stream.Collectors;
  */
 record Coalesce(List<PhysicalExpr> inputs, DataType type) implements PhysicalExpr {
 
+    /** Every value was cast to the result type: a decimal result has the values' precision and scale. */
+    @Override
+    public DecimalType decimalType() {
+        return inputs.get(0).decimalType();
+    }
+
     @Override
     public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
         int n = morsel.rowCount();
         List<ColumnVector> vals = new ArrayList<>(inputs.size());
-        try (ColumnBuilder out = ColumnBuilder.create(type, ctx.pool(), ctx.budget(), n)) {
+        try (ColumnBuilder out = ColumnBuilder.create(type, decimalType(), ctx.pool(), ctx.budget(), n)) {
             ColumnVector first = inputs.get(0).evaluate(morsel, ctx);
             vals.add(first);
             if (!first.hasNulls()) {

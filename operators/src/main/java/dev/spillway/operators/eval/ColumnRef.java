@@ -2,10 +2,11 @@ package dev.spillway.operators.eval;
 
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 /** Column reference: a zero-copy view of an input column. */
-record ColumnRef(int index, String name, DataType type) implements PhysicalExpr {
+record ColumnRef(int index, String name, DataType type, DecimalType decimalType) implements PhysicalExpr {
     @Override
     public ColumnVector evaluate(Morsel input, EvalContext ctx) {
         ColumnVector c = input.column(index);

@@ -3,19 +3,26 @@ package dev.spillway.operators.eval;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
 
 /** A constant, broadcast when evaluated on its own. */
-record Literal(Object value, DataType type) implements PhysicalExpr {
+record Literal(Object value, DataType type, DecimalType decimalType) implements PhysicalExpr {
+
+    /** A constant; a decimal one has the precision and scale of its value (see {@link Decimals#typeOf}). */
+    Literal(Object value, DataType type) {
+        this(value, type, value instanceof BigDecimal d ? Decimals.typeOf(d) : null);
+    }
 
     @Override
     public ColumnVector evaluate(Morsel input, EvalContext ctx) {
         int n = input.rowCount();
-        try (ColumnBuilder b = ColumnBuilder.create(type, ctx.pool(), ctx.budget(), n)) {
+        try (ColumnBuilder b = ColumnBuilder.create(type, decimalType(), ctx.pool(), ctx.budget(), n)) {
             for (int i = 0; i < n; i++) {
                 b.appendObject(value);
             }
@@ -46,6 +53,7 @@ record Literal(Object value, DataType type) implements PhysicalExpr {
             case null -> "null";
             case String s -> "\"" + s + "\"";
             case LocalDate d -> "date(" + d + ")";
+            case BigDecimal d -> "decimal(\"" + d.toPlainString() + "\")";
             default -> value.toString();
         };
     }

@@ -2,6 +2,7 @@ package dev.spillway.operators.eval;
 
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 /**
@@ -11,6 +12,11 @@ import dev.spillway.memory.Morsel;
 public interface PhysicalExpr {
     /** The result type. */
     DataType type();
+
+    /** The precision and scale when {@link #type()} is {@link DataType#DECIMAL128}; null otherwise. */
+    default DecimalType decimalType() {
+        return null;
+    }
 
     /**
      * Evaluates over every row of {@code input}.

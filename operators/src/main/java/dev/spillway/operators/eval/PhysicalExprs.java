@@ -3,12 +3,15 @@ package dev.spillway.operators.eval;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
+import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +35,22 @@ public final class PhysicalExprs {
 
     // ================================================================== factories
 
-    /** A reference to input column {@code index}. */
+    /**
+     * A reference to input column {@code index} of a non-decimal type.
+     *
+     * @throws ExprTypeException for DECIMAL128, whose precision and scale come with its field
+     *         ({@link #column(int, Field)})
+     */
     public static PhysicalExpr column(int index, String name, DataType type) {
-        return new ColumnRef(index, name, type);
+        if (type == DataType.DECIMAL128) {
+            throw new ExprTypeException("column '" + name + "' is a decimal: reference it with column(index, field)");
+        }
+        return new ColumnRef(index, name, type, null);
+    }
+
+    /** A reference to input column {@code index}, described by {@code field}. */
+    public static PhysicalExpr column(int index, Field field) {
+        return new ColumnRef(index, field.name(), field.type(), field.decimal());
     }
 
     /**
@@ -43,6 +59,24 @@ public final class PhysicalExprs {
      */
     public static PhysicalExpr literal(Object value, DataType type) {
         return new Literal(normalize(value, type), type);
+    }
+
+    /**
+     * A constant of {@code decimal}: a BigDecimal, Long or Integer (rescaled exactly), or a typed
+     * null.
+     *
+     * @throws ExprTypeException when the value does not fit {@code decimal}
+     */
+    public static PhysicalExpr literal(Object value, DecimalType decimal) {
+        Object v = normalize(value, DataType.DECIMAL128);
+        if (v == null) {
+            return new Literal(null, DataType.DECIMAL128, decimal);
+        }
+        try {
+            return new Literal(new BigDecimal(decimal.unscaledOf((BigDecimal) v), decimal.scale()), DataType.DECIMAL128, decimal);
+        } catch (IllegalArgumentException e) {
+            throw new ExprTypeException("literal " + ((BigDecimal) v).toPlainString() + ": " + e.getMessage());
+        }
     }
 
     static Object normalize(Object value, DataType type) {
@@ -56,6 +90,12 @@ public final class PhysicalExprs {
             case BOOLEAN -> value instanceof Boolean ? value : null;
             case UTF8 -> value instanceof String ? value : null;
             case DATE32 -> value instanceof LocalDate d ? d : value instanceof Integer i ? LocalDate.ofEpochDay(i) : null;
+            case DECIMAL128 -> switch (value) {
+                case BigDecimal d -> d.scale() < 0 ? d.setScale(0) : d;
+                case Long l -> BigDecimal.valueOf(l);
+                case Integer i -> BigDecimal.valueOf(i);
+                default -> null;
+            };
         };
         if (v == null) {
             throw new ExprTypeException("literal " + value + " (" + value.getClass().getSimpleName() + ") is not a "
@@ -69,6 +109,9 @@ public final class PhysicalExprs {
         DataType l = left.type();
         DataType r = right.type();
         String where = "(" + left + " " + op.symbol() + " " + right + ")";
+        if (l == DataType.DECIMAL128 || r == DataType.DECIMAL128) {
+            return decimalBinary(op, left, right, where);
+        }
         if (op.isArithmetic()) {
             if (!l.isNumeric() || !r.isNumeric()) {
                 throw mismatch(op, l, r, where);
@@ -98,6 +141,96 @@ public final class PhysicalExprs {
                 + r.displayName() + " in " + where);
     }
 
+    /** The display name of an expression's type: {@code int64}, {@code decimal(15,2)}, ... */
+    static String typeName(PhysicalExpr e) {
+        return e.decimalType() != null ? e.decimalType().displayName() : e.type().displayName();
+    }
+
+    /**
+     * A binary operation with a decimal operand: with a float64 the decimal becomes a float64 (as
+     * in SQL); with an integer the integer becomes an exact decimal ({@link Decimals#INT32},
+     * {@link Decimals#INT64}); {@code +}, {@code -}, {@code *} and comparisons are then exact,
+     * {@code /} gives float64 like every division, {@code %} is not defined on decimals.
+     */
+    private static PhysicalExpr decimalBinary(BinaryOp op, PhysicalExpr left, PhysicalExpr right, String where) {
+        DataType l = left.type();
+        DataType r = right.type();
+        if ((!op.isArithmetic() && !op.isComparison()) || op == BinaryOp.MOD) {
+            throw new ExprTypeException("cannot apply '" + op.symbol() + "' to " + typeName(left) + " and " + typeName(right)
+                    + " in " + where + (op == BinaryOp.MOD ? ": '%' is not defined on decimals" : ""));
+        }
+        if (l == DataType.FLOAT64 || r == DataType.FLOAT64 || op == BinaryOp.DIV) {
+            if (!(l.isNumeric() || l == DataType.DECIMAL128) || !(r.isNumeric() || r == DataType.DECIMAL128)) {
+                throw new ExprTypeException("cannot apply '" + op.symbol() + "' to " + typeName(left) + " and "
+                        + typeName(right) + " in " + where);
+            }
+            return binary(op, toFloat(left), toFloat(right));
+        }
+        PhysicalExpr a = toDecimal(left);
+        PhysicalExpr b = toDecimal(right);
+        if (a == null || b == null) {
+            throw new ExprTypeException("cannot apply '" + op.symbol() + "' to " + typeName(left) + " and " + typeName(right)
+                    + " in " + where + ": a decimal goes with decimals, integers and float64");
+        }
+        if (op.isComparison()) {
+            return new DecimalComparison(op, a, b);
+        }
+        return new DecimalArithmetic(op, a, b, Decimals.arithmeticType(op, a.decimalType(), b.decimalType(), where));
+    }
+
+    private static PhysicalExpr toFloat(PhysicalExpr e) {
+        return e.type() == DataType.DECIMAL128 ? new DecimalCast(e, DataType.FLOAT64, null, true) : e;
+    }
+
+    /** A decimal operand as is, an integer one as an exact decimal, else null. */
+    private static PhysicalExpr toDecimal(PhysicalExpr e) {
+        if (e.type() == DataType.DECIMAL128) {
+            return e;
+        }
+        DecimalType t = Decimals.ofInteger(e.type());
+        if (t == null) {
+            return null;
+        }
+        if (e instanceof Literal lit && lit.value() != null) {
+            // A constant integer gets the digits it has, not all 19.
+            BigDecimal v = BigDecimal.valueOf(((Number) lit.value()).longValue());
+            return new Literal(v, DataType.DECIMAL128);
+        }
+        return new DecimalCast(e, DataType.DECIMAL128, t, true);
+    }
+
+    /**
+     * A conversion to {@code decimal} from a decimal, int32, int64, float64 or utf8; see
+     * {@link DecimalCast} for rounding and errors.
+     */
+    public static PhysicalExpr cast(PhysicalExpr input, DecimalType decimal) {
+        if (decimal.equals(input.decimalType())) {
+            return input;
+        }
+        DataType from = input.type();
+        if (from != DataType.DECIMAL128 && !from.isNumeric() && from != DataType.UTF8) {
+            throw new ExprTypeException("cannot cast " + typeName(input) + " to " + decimal.displayName() + " in " + input
+                    + ".cast(" + decimal.displayName() + ")");
+        }
+        if (input instanceof Literal lit && lit.value() == null) {
+            return new Literal(null, DataType.DECIMAL128, decimal);
+        }
+        return new DecimalCast(input, DataType.DECIMAL128, decimal, false);
+    }
+
+    /** Numbers and decimals, which compare with each other. */
+    private static boolean numberLike(DataType t) {
+        return t.isNumeric() || t == DataType.DECIMAL128;
+    }
+
+    /** {@link #promote}, where a decimal with integers is a decimal and with float64 a float64. */
+    private static DataType promoteWithDecimal(DataType a, DataType b) {
+        if (a == DataType.FLOAT64 || b == DataType.FLOAT64) {
+            return DataType.FLOAT64;
+        }
+        return a == DataType.DECIMAL128 || b == DataType.DECIMAL128 ? DataType.DECIMAL128 : promote(a, b);
+    }
+
     static DataType promote(DataType a, DataType b) {
         if (a == DataType.FLOAT64 || b == DataType.FLOAT64) {
             return DataType.FLOAT64;
@@ -114,15 +247,18 @@ public final class PhysicalExprs {
         String where = input + "." + op.name().toLowerCase(java.util.Locale.ROOT) + "()";
         DataType result = switch (op) {
             case NOT -> t == DataType.BOOLEAN ? DataType.BOOLEAN : null;
-            case NEGATE, ABS -> t.isNumeric() ? t : null;
+            case NEGATE, ABS -> t.isNumeric() || t == DataType.DECIMAL128 ? t : null;
             case IS_NULL, IS_NOT_NULL -> DataType.BOOLEAN;
             case LENGTH -> t == DataType.UTF8 ? DataType.INT32 : null;
             case YEAR, MONTH, DAY -> t == DataType.DATE32 ? DataType.INT32 : null;
         };
+        if (result == DataType.DECIMAL128) {
+            return new DecimalUnary(op, input, 0, input.decimalType());
+        }
         if (result == null) {
             String needs = switch (op) {
                 case NOT -> "boolean";
-                case NEGATE, ABS -> "a number (int32, int64 or float64)";
+                case NEGATE, ABS -> "a number (int32, int64, float64 or decimal)";
                 case LENGTH -> "utf8";
                 default -> "date32";
             };
@@ -134,6 +270,17 @@ public final class PhysicalExprs {
 
     /** A conversion to {@code to}; every pair of types converts (strings are parsed at run time). */
     public static PhysicalExpr cast(PhysicalExpr input, DataType to) {
+        if (to == DataType.DECIMAL128) {
+            throw new ExprTypeException("a cast to decimal needs a precision and scale in " + input
+                    + ".cast(decimal128); use cast(input, DecimalType)");
+        }
+        if (input.type() == DataType.DECIMAL128) {
+            if (to == DataType.BOOLEAN || to == DataType.DATE32) {
+                throw new ExprTypeException("cannot cast " + typeName(input) + " to " + to.displayName() + " in " + input
+                        + ".cast(" + to.displayName() + ")");
+            }
+            return new DecimalCast(input, to, null, false);
+        }
         if (input.type() == to) {
             return input;
         }
@@ -228,7 +375,7 @@ public final class PhysicalExprs {
      */
     public static PhysicalExpr between(PhysicalExpr input, PhysicalExpr lo, PhysicalExpr hi) {
         for (PhysicalExpr bound : List.of(lo, hi)) {
-            boolean fits = input.type() == bound.type() || (input.type().isNumeric() && bound.type().isNumeric());
+            boolean fits = input.type() == bound.type() || (numberLike(input.type()) && numberLike(bound.type()));
             if (!fits) {
                 throw new ExprTypeException("cannot apply between to " + input.type().displayName() + " with bounds "
                         + lo.type().displayName() + " and " + hi.type().displayName() + " in " + input + ".between(" + lo
@@ -253,23 +400,27 @@ public final class PhysicalExprs {
             if (v.type() == result) {
                 continue;
             }
-            if (v.type().isNumeric() && result.isNumeric()) {
-                result = promote(result, v.type());
+            if (numberLike(v.type()) && numberLike(result)) {
+                result = promoteWithDecimal(result, v.type());
             } else {
                 throw new ExprTypeException("coalesce() values have different types: " + result.displayName() + " and "
                         + v.type().displayName() + " (" + v + ") in " + inputs.stream().map(Object::toString)
                         .collect(java.util.stream.Collectors.joining(", ", "coalesce(", ")")));
             }
         }
+        DecimalType decimal = result == DataType.DECIMAL128 ? commonDecimal(inputs) : null;
         List<PhysicalExpr> cast = new ArrayList<>();
         for (PhysicalExpr v : inputs) {
-            cast.add(cast(v, result));
+            cast.add(decimal != null ? cast(v, decimal) : cast(v, result));
         }
         return new Coalesce(List.copyOf(cast), result);
     }
 
     /** Rounds a number to {@code digits} decimal places, half away from zero; integers keep their type. */
     public static PhysicalExpr round(PhysicalExpr input, int digits) {
+        if (input.type() == DataType.DECIMAL128) {
+            return new DecimalUnary(null, input, digits, DecimalUnary.roundType(input.decimalType(), digits));
+        }
         if (!input.type().isNumeric()) {
             throw new ExprTypeException("cannot apply round to " + input.type().displayName() + " in " + input + ".round("
                     + digits + "): it needs a number (int32, int64 or float64)");
@@ -306,18 +457,32 @@ public final class PhysicalExprs {
             if (v.type() == result) {
                 continue;
             }
-            if (v.type().isNumeric() && result.isNumeric()) {
-                result = promote(result, v.type());
+            if (numberLike(v.type()) && numberLike(result)) {
+                result = promoteWithDecimal(result, v.type());
             } else {
                 throw new ExprTypeException("when() branches have different types: " + result.displayName() + " and "
                         + v.type().displayName() + " (" + v + ")");
             }
         }
+        DecimalType decimal = result == DataType.DECIMAL128 ? commonDecimal(all) : null;
         List<PhysicalExpr> cast = new ArrayList<>();
         for (PhysicalExpr v : values) {
-            cast.add(cast(v, result));
+            cast.add(decimal != null ? cast(v, decimal) : cast(v, result));
         }
-        return new When(List.copyOf(conditions), cast, cast(otherwise, result), result);
+        return new When(List.copyOf(conditions), cast, decimal != null ? cast(otherwise, decimal) : cast(otherwise, result),
+                result);
+    }
+
+    /** The decimal type that holds every value of {@code exprs} (decimals and integers) exactly. */
+    private static DecimalType commonDecimal(List<PhysicalExpr> exprs) {
+        DecimalType t = null;
+        for (PhysicalExpr e : exprs) {
+            DecimalType d = e.type() == DataType.DECIMAL128 ? e.decimalType() : Decimals.ofInteger(e.type());
+            if (d != null) {
+                t = t == null ? d : Decimals.union(t, d);
+            }
+        }
+        return t;
     }
 
     /**

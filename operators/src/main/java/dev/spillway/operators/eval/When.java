@@ -4,6 +4,7 @@ import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 import java.util.ArrayList;
@@ -13,13 +14,19 @@ import java.util.List;
 record When(List<PhysicalExpr> conditions, List<PhysicalExpr> values, PhysicalExpr otherwise, DataType type)
         implements PhysicalExpr {
 
+    /** Every value was cast to the result type: a decimal result has the values' precision and scale. */
+    @Override
+    public DecimalType decimalType() {
+        return otherwise.decimalType();
+    }
+
     @Override
     public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
         int n = morsel.rowCount();
         int k = conditions.size();
         List<ColumnVector> conds = new ArrayList<>(k);
         List<ColumnVector> vals = new ArrayList<>(k + 1);
-        try (ColumnBuilder out = ColumnBuilder.create(type, ctx.pool(), ctx.budget(), n)) {
+        try (ColumnBuilder out = ColumnBuilder.create(type, decimalType(), ctx.pool(), ctx.budget(), n)) {
             for (int j = 0; j < k; j++) {
                 conds.add(conditions.get(j).evaluate(morsel, ctx));
                 vals.add(values.get(j).evaluate(morsel, ctx));

@@ -75,9 +75,9 @@ public final class AggLayout {
         List<Field> part = new ArrayList<>();
         List<Field> out = new ArrayList<>();
         for (int k = 0; k < g; k++) {
-            in.add(Field.of("key" + k, keyTypes[k]));
-            part.add(Field.of("key" + k, keyTypes[k]));
-            out.add(Field.of(keys.get(k).name(), keyTypes[k]));
+            in.add(keys.get(k).nullableAs("key" + k));
+            part.add(keys.get(k).nullableAs("key" + k));
+            out.add(keys.get(k).nullableAs(keys.get(k).name()));
         }
         inputColumn = new int[this.aggs.length];
         distinctIndex = new int[this.aggs.length];

@@ -19,6 +19,10 @@ public record AggSpec(AggregateFunction function, DataType inputType, String nam
         Objects.requireNonNull(name, "name");
         if (function.hasInput()) {
             Objects.requireNonNull(inputType, () -> function.name() + "() needs an input");
+            if (inputType == DataType.DECIMAL128) {
+                throw new IllegalArgumentException(function.name() + "() over a decimal is not supported yet; decimals can be "
+                        + "group-by keys, and cast(float64) or cast(int64) gives an input the aggregates take");
+            }
             function.resultType(inputType);
         } else {
             inputType = null;

@@ -253,7 +253,7 @@ final class AggTable implements AutoCloseable {
         List<ColumnBuilder> cols = new ArrayList<>(schema.size());
         try {
             for (int c = 0; c < schema.size(); c++) {
-                cols.add(ColumnBuilder.create(schema.field(c).type(), pool, into, Math.max(1, to - from)));
+                cols.add(ColumnBuilder.create(schema.field(c), pool, into, Math.max(1, to - from)));
             }
             if (partial) {
                 appendPartials(from, to, cols);

@@ -2,6 +2,7 @@ package dev.spillway.operators.join;
 
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Int32Vector;
@@ -15,7 +16,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * The key columns of both sides and how they compare: hashing, null handling and equality.
  * Keys never match when any key column is null, unless {@code nullsEqual}. Float keys compare as
- * their hashes do: {@code -0.0} equals {@code 0.0}, NaN equals NaN.
+ * their hashes do: {@code -0.0} equals {@code 0.0}, NaN equals NaN. Decimal keys of both sides
+ * have one scale (the planner casts them), so their unscaled values compare.
  *
  * @param probeKeys  key column positions in probe (left) morsels
  * @param buildKeys  key column positions in build (right) morsels
@@ -71,6 +73,7 @@ record JoinKeys(int[] probeKeys, int[] buildKeys, boolean nullsEqual) {
                 Utf8Vector b = (Utf8Vector) y;
                 yield b.equalsBytes(j, a.dataSegment(), a.dataOffset(i), a.byteLength(i));
             }
+            case Decimal128Vector a -> a.valueEquals(i, (Decimal128Vector) y, j);
         };
     }
 

@@ -238,7 +238,7 @@ final class JoinOutput {
                     w = buildWhich;
                     r = buildRows;
                 }
-                try (ColumnBuilder builder = ColumnBuilder.create(schema.field(c).type(), pool, budget, Math.max(1, rows))) {
+                try (ColumnBuilder builder = ColumnBuilder.create(schema.field(c), pool, budget, Math.max(1, rows))) {
                     builder.appendGather(src, w, r, rows);
                     cols.add(builder.build());
                 }

@@ -47,9 +47,9 @@ final class JoinSpec {
         for (int k = 0; k < probeKeys.length; k++) {
             Field l = probeSchema.field(probeKeys[k]);
             Field r = buildSchema.field(buildKeys[k]);
-            if (l.type() != r.type()) {
-                throw new IllegalArgumentException("join key types differ: left '" + l.name() + "' is " + l.type().displayName()
-                        + ", right '" + r.name() + "' is " + r.type().displayName() + "; cast one side");
+            if (!l.sameType(r)) {
+                throw new IllegalArgumentException("join key types differ: left '" + l.name() + "' is " + l.typeName()
+                        + ", right '" + r.name() + "' is " + r.typeName() + "; cast one side");
             }
         }
         this.probeSchema = probeSchema;
@@ -74,7 +74,7 @@ final class JoinSpec {
                 Field f = buildSchema.field(c);
                 String name = names.contains(f.name()) ? f.name() + "_right" : f.name();
                 names.add(name);
-                fields.add(Field.of(name, f.type()));
+                fields.add(f.nullableAs(name));
                 bc.add(c);
             }
         }

@@ -424,7 +424,7 @@ public final class NestedLoopJoin implements AutoCloseable {
                         cols.add(src.slice(bj[0], k));
                         continue;
                     }
-                    try (ColumnBuilder cb = ColumnBuilder.create(src.type(), pool, budget, k)) {
+                    try (ColumnBuilder cb = ColumnBuilder.create(src, pool, budget, k)) {
                         cb.appendGather(new ColumnVector[] {src}, null, b ? bj : pi, k);
                         cols.add(cb.build());
                     }

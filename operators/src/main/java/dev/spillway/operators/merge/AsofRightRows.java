@@ -100,7 +100,7 @@ final class AsofRightRows {
                 for (int s = 0; s < store.size(); s++) {
                     sources[s] = store.get(s).column(col);
                 }
-                try (ColumnBuilder b = ColumnBuilder.create(schema.field(col).type(), pool, budget, Math.max(1, n))) {
+                try (ColumnBuilder b = ColumnBuilder.create(schema.field(col), pool, budget, Math.max(1, n))) {
                     for (int done = 0; done < n; done += GATHER_BATCH) {
                         int count = Math.min(GATHER_BATCH, n - done);
                         for (int k = 0; k < count; k++) {

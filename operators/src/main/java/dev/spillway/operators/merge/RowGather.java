@@ -164,7 +164,7 @@ final class RowGather implements AutoCloseable {
                         rows[k] = rwhich[k] >= 0 ? rrows[k] : 0;
                     }
                 }
-                try (ColumnBuilder b = ColumnBuilder.create(out.field(c).type(), pool, budget, count)) {
+                try (ColumnBuilder b = ColumnBuilder.create(out.field(c), pool, budget, count)) {
                     b.appendGather(sources, which, rows, count);
                     cols.add(b.build());
                 }

@@ -139,7 +139,7 @@ final class RunBuffer implements AutoCloseable {
             builders = new ColumnBuilder[schema.size()];
             try {
                 for (int c = 0; c < builders.length; c++) {
-                    builders[c] = ColumnBuilder.create(schema.field(c).type(), pool, budget, Math.min(chunkRows, Math.max(64, n)));
+                    builders[c] = ColumnBuilder.create(schema.field(c), pool, budget, Math.min(chunkRows, Math.max(64, n)));
                 }
             } catch (RuntimeException e) {
                 closeBuilders();

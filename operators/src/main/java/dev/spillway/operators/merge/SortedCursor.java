@@ -104,7 +104,7 @@ public final class SortedCursor implements AutoCloseable {
             if (t == DataType.FLOAT64) {
                 slots.add(w + 1);
             }
-            w += t == DataType.INT32 || t == DataType.DATE32 || t == DataType.BOOLEAN ? 1 : 2;
+            w += KeyEncoder.slots(t);
         }
         this.floatSlots = slots.stream().mapToInt(Integer::intValue).toArray();
     }

@@ -3,6 +3,7 @@ package dev.spillway.operators.sort;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
@@ -30,6 +31,8 @@ import java.nio.ByteOrder;
  *   <li>utf8: a flag slot, then the first 8 bytes big-endian, zero-padded; equal prefixes of two
  *       non-null strings are settled by comparing the full strings byte by byte (unsigned, which
  *       is code-point order for UTF-8), shorter first on a common prefix;</li>
+ *   <li>decimal128: a flag slot, then the high word with the sign flipped, then the low word
+ *       (a 128-bit two's-complement integer in unsigned order; one scale per column);</li>
  *   <li>with a stable spec, last, the position column's value.</li>
  * </ul>
  */
@@ -62,10 +65,7 @@ public final class KeyEncoder {
         for (int k = 0; k < n; k++) {
             slot[k] = w;
             types[k] = spec.inputSchema().field(spec.column(k)).type();
-            w += switch (types[k]) {
-                case INT32, DATE32, BOOLEAN -> 1;
-                case INT64, FLOAT64, UTF8 -> 2;
-            };
+            w += slots(types[k]);
             strings |= types[k] == DataType.UTF8;
         }
         this.positionSlot = spec.stable() ? w : -1;
@@ -77,6 +77,15 @@ public final class KeyEncoder {
             c = types[k] == DataType.UTF8 ? slot[k] + 2 : c;
         }
         this.conclusive = c;
+    }
+
+    /** Words a key of {@code type} takes (see the layout above). */
+    public static int slots(DataType type) {
+        return switch (type) {
+            case INT32, DATE32, BOOLEAN -> 1;
+            case INT64, FLOAT64, UTF8 -> 2;
+            case DECIMAL128 -> 3;
+        };
     }
 
     /** The spec. */
@@ -315,6 +324,16 @@ public final class KeyEncoder {
                             dst.setAtIndex(WORD, at, isNull ? nullFlag : validFlag);
                             dst.setAtIndex(WORD, at + 1, isNull ? 0 : dir(encodeDouble(x.get(from + r)), desc, -1L));
                         }
+                    }
+                }
+                case DECIMAL128 -> {
+                    Decimal128Vector x = (Decimal128Vector) v;
+                    for (int r = 0; r < rows; r++) {
+                        long at = r * w + s;
+                        boolean isNull = nulls && x.isNull(from + r);
+                        dst.setAtIndex(WORD, at, isNull ? nullFlag : validFlag);
+                        dst.setAtIndex(WORD, at + 1, isNull ? 0 : dir(x.high(from + r) ^ Long.MIN_VALUE, desc, -1L));
+                        dst.setAtIndex(WORD, at + 2, isNull ? 0 : dir(x.low(from + r), desc, -1L));
                     }
                 }
                 case UTF8 -> {

@@ -149,7 +149,7 @@ final class Merger implements AutoCloseable {
         if (builders == null) {
             builders = new ArrayList<>(outSchema.size());
             for (int col = 0; col < outSchema.size(); col++) {
-                builders.add(ColumnBuilder.create(outSchema.field(col).type(), pool, budget, blockRows));
+                builders.add(ColumnBuilder.create(outSchema.field(col), pool, budget, blockRows));
             }
         }
         for (int col = 0; col < outSchema.size(); col++) {

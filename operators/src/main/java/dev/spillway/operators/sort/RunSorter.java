@@ -157,7 +157,7 @@ final class RunSorter {
             for (int from = 0; from < count; from += blockRows) {
                 int len = Math.min(blockRows, count - from);
                 for (int c = 0; c < cols; c++) {
-                    builders[c] = ColumnBuilder.create(schema.field(c).type(), pool, budget, Math.max(1, len));
+                    builders[c] = ColumnBuilder.create(schema.field(c), pool, budget, Math.max(1, len));
                 }
                 for (int done = 0; done < len; done += batch) {
                     int k = Math.min(batch, len - done);

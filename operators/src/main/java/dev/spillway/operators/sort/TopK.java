@@ -240,7 +240,7 @@ public final class TopK implements AutoCloseable {
             try {
                 for (int c = 0; c < m.columnCount(); c++) {
                     one[0] = m.column(c);
-                    try (ColumnBuilder b = ColumnBuilder.create(one[0].type(), pool, budget, kept)) {
+                    try (ColumnBuilder b = ColumnBuilder.create(one[0], pool, budget, kept)) {
                         for (int done = 0; done < kept; done += batch.length) {
                             int count = Math.min(batch.length, kept - done);
                             MemorySegment.copy(sel, SortKernel.INDEX, SortKernel.indexBytes(done), batch, 0, count);

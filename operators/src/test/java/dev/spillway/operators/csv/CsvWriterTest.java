@@ -65,6 +65,8 @@ class CsvWriterTest {
                             case FLOAT64 -> -0.0;
                             case UTF8 -> "";
                             case BOOLEAN, DATE32 -> null;
+                            case DECIMAL128 -> new java.math.BigDecimal(java.math.BigInteger.TEN.pow(38).subtract(
+                                    java.math.BigInteger.ONE).negate(), field.decimal().scale());
                         });
                     }
                     try (Morsel m = RandomData.morsel(s, List.of(edge), 9, mem.pool(), mem.budget())) {

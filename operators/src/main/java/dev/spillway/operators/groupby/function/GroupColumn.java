@@ -6,8 +6,11 @@ import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Builder;
+import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Float64Vector;
+import dev.spillway.memory.Int128;
 import dev.spillway.memory.Int32Builder;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Builder;
@@ -29,6 +32,9 @@ import java.lang.foreign.ValueLayout;
  *       in the table's {@link ByteLog};</li>
  *   <li>{@link #lengths()}: the byte length of each string group (int32s, {@link #INT}); empty for
  *       the other types;</li>
+ *   <li>{@link #highs()}: for decimal128 columns the high eight bytes of each group's 128-bit
+ *       unscaled value, whose low eight bytes are in {@link #values()}; empty for the other
+ *       types;</li>
  *   <li>{@link #notNull()}: one byte per group, 1 when the group holds a value and 0 when it is
  *       null (a byte rather than a bit, so the scattered writes of a batch loop need no
  *       read-modify-write).</li>
@@ -60,6 +66,7 @@ public final class GroupColumn implements AutoCloseable {
     private Buffers buffers;
     private MemorySegment values = MemorySegment.NULL;
     private MemorySegment lengths = MemorySegment.NULL;
+    private MemorySegment highs = MemorySegment.NULL;
     private MemorySegment notNull = MemorySegment.NULL;
 
     /**
@@ -92,6 +99,11 @@ public final class GroupColumn implements AutoCloseable {
         return lengths;
     }
 
+    /** The high words of decimal128 groups ({@link #LONG}); empty for the other types. */
+    public MemorySegment highs() {
+        return highs;
+    }
+
     /** One byte per group: 1 when it holds a value, 0 when it is null. */
     public MemorySegment notNull() {
         return notNull;
@@ -114,7 +126,7 @@ public final class GroupColumn implements AutoCloseable {
 
     /** Bytes one group takes in a column of {@code type}. */
     public static long bytesPerGroup(DataType type) {
-        return VALUE_BYTES + 1 + (type == DataType.UTF8 ? LENGTH_BYTES : 0);
+        return VALUE_BYTES + 1 + (type == DataType.UTF8 ? LENGTH_BYTES : 0) + (type == DataType.DECIMAL128 ? VALUE_BYTES : 0);
     }
 
     // ------------------------------------------------------------------ growth
@@ -141,6 +153,9 @@ public final class GroupColumn implements AutoCloseable {
             if (type == DataType.UTF8) {
                 next.lengths = pool.allocate(budget, LENGTH_BYTES * capacity);
             }
+            if (type == DataType.DECIMAL128) {
+                next.highs = pool.allocate(budget, VALUE_BYTES * capacity);
+            }
         } catch (RuntimeException | Error e) {
             next.close();
             throw e;
@@ -149,6 +164,9 @@ public final class GroupColumn implements AutoCloseable {
         MemorySegment.copy(notNull, 0, next.notNull.segment(), 0, groups);
         if (next.lengths != null) {
             MemorySegment.copy(lengths, 0, next.lengths.segment(), 0, LENGTH_BYTES * groups);
+        }
+        if (next.highs != null) {
+            MemorySegment.copy(highs, 0, next.highs.segment(), 0, VALUE_BYTES * groups);
         }
         return next;
     }
@@ -163,6 +181,7 @@ public final class GroupColumn implements AutoCloseable {
         values = next.values.segment();
         notNull = next.notNull.segment();
         lengths = next.lengths == null ? MemorySegment.NULL : next.lengths.segment();
+        highs = next.highs == null ? MemorySegment.NULL : next.highs.segment();
         if (old != null) {
             old.close();
         }
@@ -174,6 +193,7 @@ public final class GroupColumn implements AutoCloseable {
         values = MemorySegment.NULL;
         notNull = MemorySegment.NULL;
         lengths = MemorySegment.NULL;
+        highs = MemorySegment.NULL;
         if (buffers != null) {
             Buffers b = buffers;
             buffers = null;
@@ -190,6 +210,7 @@ public final class GroupColumn implements AutoCloseable {
         private NativeBuffer values;
         private NativeBuffer notNull;
         private NativeBuffer lengths;
+        private NativeBuffer highs;
 
         private Buffers(int capacity) {
             this.capacity = capacity;
@@ -198,7 +219,7 @@ public final class GroupColumn implements AutoCloseable {
         /** Native bytes held (as charged to the budget). */
         public long byteSize() {
             long n = 0;
-            for (NativeBuffer b : new NativeBuffer[] {values, notNull, lengths}) {
+            for (NativeBuffer b : new NativeBuffer[] {values, notNull, lengths, highs}) {
                 n += b == null ? 0 : b.capacity();
             }
             return n;
@@ -210,9 +231,14 @@ public final class GroupColumn implements AutoCloseable {
             NativeBuffer v = values;
             NativeBuffer n = notNull;
             NativeBuffer l = lengths;
+            NativeBuffer h = highs;
             values = null;
             notNull = null;
             lengths = null;
+            highs = null;
+            if (h != null) {
+                h.close();
+            }
             try {
                 if (v != null) {
                     v.close();
@@ -237,6 +263,9 @@ public final class GroupColumn implements AutoCloseable {
     public void start(int g) {
         notNull.set(BYTE, g, startsNull ? (byte) 0 : (byte) 1);
         values.setAtIndex(LONG, g, 0L);
+        if (type == DataType.DECIMAL128) {
+            highs.setAtIndex(LONG, g, 0L);
+        }
     }
 
     /** Makes group {@code g} null. */
@@ -252,6 +281,10 @@ public final class GroupColumn implements AutoCloseable {
         }
         switch (c) {
             case Float64Vector f -> values.setAtIndex(DOUBLE, g, f.get(r));
+            case Decimal128Vector d -> {
+                values.setAtIndex(LONG, g, d.low(r));
+                highs.setAtIndex(LONG, g, d.high(r));
+            }
             case Utf8Vector u -> {
                 int len = u.byteLength(r);
                 values.setAtIndex(LONG, g, strings.append(u.dataSegment(), u.dataOffset(r), len));
@@ -283,11 +316,13 @@ public final class GroupColumn implements AutoCloseable {
 
     /**
      * Orders non-null row {@code r} of {@code c} against group {@code g}'s non-null value: float64
-     * by {@link Double#compare}, strings by unsigned UTF-8 bytes, the others as longs.
+     * by {@link Double#compare}, strings by unsigned UTF-8 bytes, decimals as 128-bit integers
+     * (one scale), the others as longs.
      */
     public int compare(ColumnVector c, int r, int g) {
         return switch (c) {
             case Float64Vector f -> Double.compare(f.get(r), values.getAtIndex(DOUBLE, g));
+            case Decimal128Vector d -> Int128.compare(d.high(r), d.low(r), highs.getAtIndex(LONG, g), values.getAtIndex(LONG, g));
             case Utf8Vector u -> {
                 MemorySegment log = strings.segment();
                 long a = u.dataOffset(r);
@@ -319,6 +354,7 @@ public final class GroupColumn implements AutoCloseable {
                 double y = values.getAtIndex(DOUBLE, g);
                 yield x == y || (x != x && y != y);
             }
+            case Decimal128Vector d -> d.low(r) == values.getAtIndex(LONG, g) && d.high(r) == highs.getAtIndex(LONG, g);
             case Utf8Vector u -> {
                 int len = lengths.getAtIndex(INT, g);
                 yield u.byteLength(r) == len && u.equalsBytes(r, strings.segment(), values.getAtIndex(LONG, g), len);
@@ -372,6 +408,16 @@ public final class GroupColumn implements AutoCloseable {
                         x.appendNull();
                     } else {
                         x.append(v.getAtIndex(LONG, g) != 0);
+                    }
+                }
+            }
+            case Decimal128Builder x -> {
+                MemorySegment hi = highs;
+                for (int g = from; g < to; g++) {
+                    if (set.get(BYTE, g) == 0) {
+                        x.appendNull();
+                    } else {
+                        x.append128(hi.getAtIndex(LONG, g), v.getAtIndex(LONG, g));
                     }
                 }
             }

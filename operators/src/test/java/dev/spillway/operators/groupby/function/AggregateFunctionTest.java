@@ -335,6 +335,7 @@ class AggregateFunctionTest {
             case DATE32 -> (x, y) -> ((LocalDate) x).compareTo((LocalDate) y);
             case UTF8 -> (x, y) -> Arrays.compareUnsigned(((String) x).getBytes(StandardCharsets.UTF_8),
                     ((String) y).getBytes(StandardCharsets.UTF_8));
+            case DECIMAL128 -> (x, y) -> ((java.math.BigDecimal) x).compareTo((java.math.BigDecimal) y);
         };
     }
 
