@@ -128,12 +128,9 @@ public final class KeyEncoder {
         return 0;
     }
 
-    /** Words of the first key (1 or 2). */
+    /** Words of the first key. */
     public int firstKeyWidth() {
-        return switch (types[0]) {
-            case INT32, DATE32, BOOLEAN -> 1;
-            case INT64, FLOAT64, UTF8 -> 2;
-        };
+        return slots(types[0]);
     }
 
     /** Bytes of the keys of {@code rows} rows. */
@@ -161,7 +158,7 @@ public final class KeyEncoder {
      * top-k's filter costs what a scan does when nearly every row fails its threshold.
      *
      * @return the number of entries written, or -1 when the first key's type is not screened
-     *         (boolean, utf8): the caller then compares encoded keys
+     *         (boolean, utf8, decimal): the caller then compares encoded keys
      */
     public int screenFirstKey(Morsel m, long[] t, MemorySegment out) {
         int rows = m.rowCount();
