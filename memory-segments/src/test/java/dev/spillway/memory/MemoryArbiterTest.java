@@ -141,6 +141,7 @@ class MemoryArbiterTest {
                 assertEquals(1, arbiter.waits());
                 assertEquals(0, arbiter.waitsSatisfied());
                 assertEquals(6 * MIB, held.segment().byteSize());
+                assertEquals(0, ma.reclaimCalls() + mb.reclaimCalls(), "nothing was spillable");
             }
         });
     }
