@@ -13,8 +13,22 @@
 # windows). The issue's two loops, 100,000 times each on 1, 2 and 4 workers:
 #   perf-scripts/stress.sh --rounds 100000 --queries global,join
 # Then the demo under a small cap, repeatedly: perf-scripts/stress.sh --demo 200
+# Concurrent queries on one instance: 4 caller threads x 5 mixed queries (join, group-by, sort,
+# join + group-by) under one 32 MiB cap, every result checked against an oracle and the engine
+# empty afterwards, N times on fresh engines (ConcurrentQueriesTest):
+#   perf-scripts/stress.sh --concurrent 20
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
+if [ "${1:-}" = "--concurrent" ]; then
+    runs="${2:-20}"
+    cd "$ROOT"
+    # Runs through the build (offline once dependencies are cached); it prints one line per run
+    # and "concurrent queries: P of N runs passed", and fails when a run failed.
+    ./mvnw -B -q -o -pl engine -am test -Dtest=ConcurrentQueriesTest -Dsurefire.failIfNoSpecifiedTests=false \
+        -Dspillway.concurrent.runs="$runs" -DtrimStackTrace=false
+    grep -h '^concurrent queries' engine/target/surefire-reports/dev.spillway.ConcurrentQueriesTest-output.txt
+    exit
+fi
 JAR="$(ensure_benchmarks_jar)"
 if [ "${1:-}" = "--demo" ]; then
     runs="${2:-200}"

@@ -768,7 +768,12 @@ public final class LazyFrame {
         QueryContext ctx = new QueryContext(name);
         QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
                 how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
-        manager.addListener(recorder::onPressure);
+        manager.addListener(recorder.pressureListener());
+        manager.cancelWhen(ctx::isCancelled);
+        // Another query's thread spilling this query's state failed (a full disk): this query
+        // fails as if its own worker had; the other query goes on.
+        manager.onSpillFailure((party, askedBy, failure) -> ctx.failOutside(failure,
+                party.name() + " (spilling for " + askedBy + ")"));
         QueryPlan qp = null;
         String explained = null;
         try {
@@ -792,11 +797,11 @@ public final class LazyFrame {
             handle.await();
             recorder.log(new QueryFinished(name, (System.nanoTime() - t0) / 1_000_000, budget.peak(),
                     spills.stats().bytesWrittenCompressed(), spills.stats().bytesRead()));
-            engine.recordProfile(recorder.finish(true, explained, qp, sinks, manager.reclaimCalls(), manager.bytesReclaimed()));
+            engine.recordProfile(recorder.finish(true, explained, qp, sinks, manager));
             return q;
         } catch (RuntimeException e) {
             List<Sink<?>> made = sinks.stream().<Sink<?>>filter(Objects::nonNull).toList();
-            engine.recordProfile(recorder.finish(false, explained, qp, made, manager.reclaimCalls(), manager.bytesReclaimed()));
+            engine.recordProfile(recorder.finish(false, explained, qp, made, manager));
             closeAll(made, e);
             try {
                 q.close();

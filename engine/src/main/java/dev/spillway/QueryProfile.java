@@ -82,8 +82,7 @@ public final class QueryProfile {
     private final long readBackRawBytes;
     private final long spillFiles;
     private final int partitionsSpilled;
-    private final long reclaims;
-    private final long bytesReclaimed;
+    private final Pressure pressure;
     private final ProcessMemory process;
     private final List<PipelineRow> pipelines;
     private final List<OperatorMemory> operators;
@@ -91,7 +90,7 @@ public final class QueryProfile {
     private final List<Event> events;
 
     QueryProfile(String query, String plan, boolean succeeded, long wallNanos, long resultRows, long peakBytes, long capBytes,
-            long[] spill, int partitionsSpilled, long reclaims, long bytesReclaimed, ProcessMemory process, List<PipelineRow> pipelines,
+            long[] spill, int partitionsSpilled, Pressure pressure, ProcessMemory process, List<PipelineRow> pipelines,
             List<OperatorMemory> operators, List<Sample> samples, List<Event> events) {
         this.query = query;
         this.plan = plan;
@@ -106,8 +105,7 @@ public final class QueryProfile {
         this.readBackRawBytes = spill[3];
         this.spillFiles = spill[4];
         this.partitionsSpilled = partitionsSpilled;
-        this.reclaims = reclaims;
-        this.bytesReclaimed = bytesReclaimed;
+        this.pressure = pressure;
         this.process = process;
         this.pipelines = List.copyOf(pipelines);
         this.operators = List.copyOf(operators);
@@ -185,14 +183,34 @@ public final class QueryProfile {
         return partitionsSpilled;
     }
 
-    /** How many times memory pressure made the memory manager reclaim. */
-    public long reclaims() {
-        return reclaims;
+    /**
+     * Memory pressure of one query under the engine's memory arbiter, seen from both sides: what
+     * this query's reservations made spill (its own operators or other queries'), and what its
+     * operators spilled for other queries' reservations.
+     *
+     * @param reclaims                    reclamations for this query's reservations that freed memory
+     * @param bytesReclaimed              bytes they freed, in any query
+     * @param bytesFromOtherQueries       the part of {@code bytesReclaimed} that other queries' operators freed
+     * @param spillsForOtherQueries       spills of this query's operators for other queries' reservations
+     * @param bytesSpilledForOtherQueries bytes those spills freed
+     */
+    public record Pressure(long reclaims, long bytesReclaimed, long bytesFromOtherQueries, long spillsForOtherQueries,
+            long bytesSpilledForOtherQueries) {
     }
 
-    /** Bytes freed by spills that pressure caused. */
+    /** How many times memory pressure of this query made the memory arbiter reclaim. */
+    public long reclaims() {
+        return pressure.reclaims();
+    }
+
+    /** Bytes freed by spills that this query's pressure caused (in this query or others). */
     public long bytesReclaimed() {
-        return bytesReclaimed;
+        return pressure.bytesReclaimed();
+    }
+
+    /** Both sides of this query's memory pressure (see {@link Pressure}). */
+    public Pressure pressure() {
+        return pressure;
     }
 
     /** Per-pipeline rows and times, in plan order. */
@@ -255,7 +273,15 @@ public final class QueryProfile {
                 .append(" compressed, read back ").append(Bytes.format(readBackBytes)).append(" (")
                 .append(Bytes.format(readBackRawBytes)).append(" raw), read amplification ")
                 .append(String.format(Locale.ROOT, "%.2f", readAmplification())).append('\n');
-        sb.append("pressure: ").append(reclaims).append(" reclaims freed ").append(Bytes.format(bytesReclaimed)).append('\n');
+        sb.append("pressure: ").append(pressure.reclaims()).append(" reclaims freed ").append(Bytes.format(pressure.bytesReclaimed()));
+        if (pressure.bytesFromOtherQueries() > 0) {
+            sb.append(" (").append(Bytes.format(pressure.bytesFromOtherQueries())).append(" by other queries' operators)");
+        }
+        if (pressure.spillsForOtherQueries() > 0) {
+            sb.append("; ").append(pressure.spillsForOtherQueries()).append(" spills for other queries freed ")
+                    .append(Bytes.format(pressure.bytesSpilledForOtherQueries()));
+        }
+        sb.append('\n');
         return sb.toString();
     }
 
@@ -288,8 +314,11 @@ public final class QueryProfile {
                 .append(",\"readAmplification\":").append(String.format(Locale.ROOT, "%.6f", readAmplification()))
                 .append(",\"spillFiles\":").append(spillFiles)
                 .append(",\"partitionsSpilled\":").append(partitionsSpilled)
-                .append(",\"reclaims\":").append(reclaims)
-                .append(",\"bytesReclaimed\":").append(bytesReclaimed)
+                .append(",\"reclaims\":").append(pressure.reclaims())
+                .append(",\"bytesReclaimed\":").append(pressure.bytesReclaimed())
+                .append(",\"bytesFromOtherQueries\":").append(pressure.bytesFromOtherQueries())
+                .append(",\"spillsForOtherQueries\":").append(pressure.spillsForOtherQueries())
+                .append(",\"bytesSpilledForOtherQueries\":").append(pressure.bytesSpilledForOtherQueries())
                 .append(",\"peakRssBytes\":").append(process.rssBytes())
                 .append(",\"peakRssAnonBytes\":").append(process.anonBytes())
                 .append(",\"peakRssFileBytes\":").append(process.fileBytes())

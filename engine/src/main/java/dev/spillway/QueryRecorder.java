@@ -7,6 +7,7 @@ import dev.spillway.event.SpillwayEvent;
 import dev.spillway.jfr.MemoryPressureEvent;
 import dev.spillway.jfr.QueryFinishedEvent;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Spillable;
 import dev.spillway.scheduler.Pipeline;
 import dev.spillway.scheduler.PipelineStats;
@@ -76,13 +77,31 @@ final class QueryRecorder implements AutoCloseable {
         engine.log(event);
     }
 
-    /** The memory manager's pressure listener: one line and one JFR event per spill it caused. */
-    void onPressure(Spillable party, long requested, long freed) {
+    /**
+     * The memory manager's pressure listener: one line and one JFR event per spill of this query's
+     * operators that pressure caused, naming the query whose reservation asked.
+     */
+    MemoryManager.PressureListener pressureListener() {
+        return new MemoryManager.PressureListener() {
+            @Override
+            public void onSpill(Spillable party, long requested, long freed) {
+                onPressure(party, name, requested, freed);
+            }
+
+            @Override
+            public void onSpill(Spillable party, String askedBy, long requested, long freed) {
+                onPressure(party, askedBy, requested, freed);
+            }
+        };
+    }
+
+    private void onPressure(Spillable party, String askedBy, long requested, long freed) {
         long reserved = budget.reserved();
-        log(new MemoryReclaimed(name, party.name(), requested, freed, reserved, cap));
+        log(new MemoryReclaimed(name, party.name(), askedBy, requested, freed, reserved, cap));
         MemoryPressureEvent e = new MemoryPressureEvent();
         if (e.shouldCommit()) {
             e.query = name;
+            e.askedBy = askedBy;
             e.party = party.name();
             e.requestedBytes = requested;
             e.freedBytes = freed;
@@ -136,8 +155,7 @@ final class QueryRecorder implements AutoCloseable {
      * @param qp   the scheduled plan (null when planning failed)
      * @param sinks the query's final sinks (one, or one per {@code sinkAll} target)
      */
-    QueryProfile finish(boolean succeeded, String plan, QueryPlan qp, List<? extends Sink<?>> sinks, long reclaims,
-            long bytesReclaimed) {
+    QueryProfile finish(boolean succeeded, String plan, QueryPlan qp, List<? extends Sink<?>> sinks, MemoryManager manager) {
         close();
         sample();
         long wall = System.nanoTime() - t0;
@@ -171,7 +189,9 @@ final class QueryRecorder implements AutoCloseable {
             sm = List.copyOf(samples);
         }
         QueryProfile profile = new QueryProfile(name, plan, succeeded, wall, resultRows, budget.peak(), cap, spill,
-                evictions.get(), reclaims, bytesReclaimed, processPeak, rows, ops, sm, ev);
+                evictions.get(), new QueryProfile.Pressure(manager.reclaimCalls(), manager.bytesReclaimed(),
+                        manager.bytesFromOtherQueries(), manager.spillsForOtherQueries(), manager.bytesSpilledForOtherQueries()),
+                processPeak, rows, ops, sm, ev);
         finished.end();
         if (finished.shouldCommit()) {
             finished.query = name;

@@ -16,6 +16,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
+import dev.spillway.memory.MemoryArbiter;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryLeakException;
 import dev.spillway.memory.Morsel;
@@ -90,6 +91,8 @@ public final class Spillway implements AutoCloseable {
     private volatile QueryProfile lastProfile;
     private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    /** Decides which query's operators spill when a reservation under {@link #budget} fails. */
+    private final MemoryArbiter arbiter;
     /**
      * Queries from their start until they released their resources or handed them to a result;
      * guarded by itself, and {@link #closed} is set under the same lock, so a query either
@@ -100,12 +103,15 @@ public final class Spillway implements AutoCloseable {
     /** Set (under {@link #running}) by the close() that goes on to free everything; guarded by {@link #running}. */
     private boolean released;
 
-    private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress) {
+    private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress, Duration memoryWait) {
         this.config = config;
         this.events = events;
         this.progress = progress;
         this.pool = new BlockPool();
         this.budget = MemoryBudget.root("spillway", config.memoryLimit());
+        // At most threads - 1 reservations wait for other queries' memory at once, so a worker is
+        // always left to run the work that releases it.
+        this.arbiter = new MemoryArbiter(budget, memoryWait, Math.max(0, config.threads() - 1));
         pool.chargeIdleTo(budget);
         this.unlimited = MemoryBudget.root("spillway-in-memory", MemoryBudget.UNLIMITED);
         this.owned = budget.child("frames");
@@ -183,6 +189,11 @@ public final class Spillway implements AutoCloseable {
     /** The process memory budget (all queries' memory). */
     public MemoryBudget budget() {
         return budget;
+    }
+
+    /** The memory arbiter: which query's operators spill under pressure, and how long a reservation waits. */
+    public MemoryArbiter arbiter() {
+        return arbiter;
     }
 
     /** The spill manager (spill root, stats). */
@@ -711,8 +722,25 @@ public final class Spillway implements AutoCloseable {
         private Consumer<QueryProgress> progress;
         private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private Duration memoryWait = MemoryArbiter.DEFAULT_RELEASE_WAIT;
 
         private Builder() {
+        }
+
+        /**
+         * How long a reservation that no spill can make room for waits for other queries to
+         * release memory before its query fails with a memory-limit error (default 5 s; zero: no
+         * wait beyond a quarter of a second). The wait ends early when the query is cancelled or
+         * its thread interrupted. At most {@code threads - 1} reservations wait at once.
+         *
+         * @throws IllegalArgumentException when {@code wait} is negative
+         */
+        public Builder memoryWait(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("memory wait must be zero or positive, got " + wait);
+            }
+            this.memoryWait = wait;
+            return this;
         }
 
         /**
@@ -823,7 +851,7 @@ public final class Spillway implements AutoCloseable {
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
             Spillway sw = new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
-                    System.getenv()), listeners(), progress);
+                    System.getenv()), listeners(), progress, memoryWait);
             sw.sortFanIn = sortFanIn;
             sw.closeTimeout = closeTimeout;
             return sw;

@@ -14,9 +14,13 @@ import jdk.jfr.StackTrace;
 @Description("The memory manager asked a spillable operator to free memory")
 @StackTrace(false)
 public final class MemoryPressureEvent extends jdk.jfr.Event {
-    /** The query whose budget ran short. */
+    /** The query whose operator spilled. */
     @Label("Query")
     public String query;
+
+    /** The query whose reservation needed the memory (the same query, another one, or "-"). */
+    @Label("Asked By")
+    public String askedBy;
 
     /** The operator that spilled. */
     @Label("Party")
@@ -32,7 +36,7 @@ public final class MemoryPressureEvent extends jdk.jfr.Event {
     @DataAmount
     public long freedBytes;
 
-    /** Bytes the query held after the spill. */
+    /** Bytes the spilling query held after the spill. */
     @Label("Reserved")
     @DataAmount
     public long reservedBytes;

@@ -15,10 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * compare-and-set loop on a counter alone on its cache line, per level, with roll-back when a
  * higher level refuses.
  *
- * <p>{@link #tryReserve} never blocks and never spills. {@link #reserve} also asks the nearest
- * {@link MemoryManager} (usually the query's) to free memory by spilling, largest consumer first,
- * and fails with {@link MemoryLimitExceededException} only when nothing more can be freed and no
- * other worker of the query released memory within a quarter of a second.
+ * <p>{@link #tryReserve} never blocks and never spills. {@link #reserve} also asks the
+ * {@link MemoryArbiter} of the root (through the nearest {@link MemoryManager}, usually the
+ * query's) to free memory by spilling — parties of any query under the root, see the arbiter's
+ * policy — and fails with {@link MemoryLimitExceededException} only when nothing more can be
+ * freed and no memory was released in time: within the arbiter's bounded wait when other queries
+ * hold memory, else within a quarter of a second.
  *
  * <p>Closing a budget with bytes still reserved throws {@link MemoryLeakException} naming the
  * holders; closing is idempotent. Every byte obtained must be {@link #release released} by its
@@ -30,6 +32,7 @@ public final class MemoryBudget implements AutoCloseable {
 
     private final String name;
     private final MemoryBudget parent;
+    private final MemoryBudget root;
     private final long cap;
     /** The smallest cap from here to the root: what this budget's reservations can really reach. */
     private final long effectiveCap;
@@ -38,6 +41,8 @@ public final class MemoryBudget implements AutoCloseable {
     private volatile MemoryManager manager;
     /** On a root: the pool whose retained memory counts against the cap, or null. */
     private volatile BlockPool idlePool;
+    /** On a root: the arbiter of the managers below it, or null. */
+    private volatile MemoryArbiter arbiter;
     private volatile boolean closed;
 
     private MemoryBudget(String name, MemoryBudget parent, long cap) {
@@ -46,6 +51,7 @@ public final class MemoryBudget implements AutoCloseable {
         }
         this.name = name;
         this.parent = parent;
+        this.root = parent == null ? this : parent.root;
         this.cap = cap;
         this.effectiveCap = parent == null ? cap : Math.min(cap, parent.effectiveCap);
     }
@@ -80,11 +86,13 @@ public final class MemoryBudget implements AutoCloseable {
     }
 
     /**
-     * Reserves {@code bytes}, spilling through the nearest {@link MemoryManager} when a cap is in
-     * the way. Spilling happens on the calling thread.
+     * Reserves {@code bytes}, spilling through the root's {@link MemoryArbiter} (or the nearest
+     * {@link MemoryManager}'s own) when a cap is in the way, and waiting a bounded time for memory
+     * other queries release. Spilling and waiting happen on the calling thread.
      *
      * @throws MemoryLimitExceededException when the reservation cannot be met even after every
-     *                                      registered consumer freed what it could
+     *                                      registered consumer freed what it could and the wait
+     *                                      ran out
      */
     public void reserve(long bytes) {
         MemoryBudget refuser = tryReserveOrRefuser(bytes);
@@ -92,43 +100,11 @@ public final class MemoryBudget implements AutoCloseable {
             return;
         }
         MemoryManager mm = nearestManager();
-        while (refuser != null) {
-            long freed = mm == null ? 0 : mm.reclaim(bytes, this);
-            if (freed <= 0) {
-                refuser = waitForRelease(bytes, mm);
-                if (refuser != null) {
-                    throw MemoryLimitExceededException.create(this, refuser, bytes, mm);
-                }
-                return;
-            }
-            refuser = tryReserveOrRefuser(bytes);
+        MemoryArbiter a = mm != null ? mm.arbiter() : root.arbiter;
+        if (a == null) {
+            throw MemoryLimitExceededException.create(this, refuser, bytes, null, null, -1, null);
         }
-    }
-
-    /** How long a query's reservation waits for other workers to release memory before failing. */
-    private static final long RELEASE_WAIT_NANOS = 250_000_000L;
-
-    /**
-     * Nothing could be spilled: other workers of the query may still release memory (a morsel in
-     * flight reaching its sink) or finish what kept a party from spilling, so under a memory
-     * manager retry reserving and spilling for a short while before failing.
-     *
-     * @return null once reserved, else the budget that still refuses
-     */
-    private MemoryBudget waitForRelease(long bytes, MemoryManager mm) {
-        MemoryBudget refuser = tryReserveOrRefuser(bytes);
-        if (mm == null) {
-            return refuser;
-        }
-        long deadline = System.nanoTime() + RELEASE_WAIT_NANOS;
-        while (refuser != null && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-            // Parties only try-lock when asked to spill: one whose lock another worker held a
-            // moment ago (writing a block) may spill now.
-            mm.reclaim(bytes, this);
-            refuser = tryReserveOrRefuser(bytes);
-        }
-        return refuser;
+        a.reserve(this, bytes, mm);
     }
 
     /** Returns {@code bytes} to this budget and its ancestors. */
@@ -148,10 +124,14 @@ public final class MemoryBudget implements AutoCloseable {
         for (MemoryBudget b = parent; b != null; b = b.parent) {
             b.reserved.getAndAdd(-bytes);
         }
+        MemoryArbiter a = root.arbiter;
+        if (a != null) {
+            a.onRelease();
+        }
     }
 
     /** Returns null on success, else the budget whose cap refused (nothing stays reserved). */
-    private MemoryBudget tryReserveOrRefuser(long bytes) {
+    MemoryBudget tryReserveOrRefuser(long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("cannot reserve a negative amount: " + bytes);
         }
@@ -234,6 +214,23 @@ public final class MemoryBudget implements AutoCloseable {
             throw new IllegalStateException("budget '" + name + "' already counts another pool's retained memory");
         }
         idlePool = pool;
+    }
+
+    /** The root of this budget's tree (itself for a root). */
+    public MemoryBudget root() {
+        return root;
+    }
+
+    /** On a root: its {@link MemoryArbiter}, or null; null on any other budget. */
+    public MemoryArbiter arbiter() {
+        return arbiter;
+    }
+
+    void attachArbiter(MemoryArbiter a) {
+        if (arbiter != null) {
+            throw new IllegalStateException("budget '" + path() + "' already has a memory arbiter");
+        }
+        arbiter = a;
     }
 
     private MemoryManager nearestManager() {

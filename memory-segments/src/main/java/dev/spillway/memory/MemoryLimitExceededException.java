@@ -3,6 +3,7 @@ package dev.spillway.memory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A reservation could not be met even after every registered consumer spilled what it could.
@@ -30,8 +31,15 @@ public final class MemoryLimitExceededException extends RuntimeException {
         return capBytes;
     }
 
+    /**
+     * @param manager  the requester's manager, or null
+     * @param arbiter  the arbiter that reclaimed and waited, or null
+     * @param waitedNanos how long the reservation waited for other queries' memory, or -1 when it
+     *                 had only the short grace period
+     * @param stopped  why the wait ended early (interrupt, cancellation), or null
+     */
     static MemoryLimitExceededException create(MemoryBudget requester, MemoryBudget refuser, long bytes,
-            MemoryManager manager) {
+            MemoryManager manager, MemoryArbiter arbiter, long waitedNanos, String stopped) {
         StringBuilder sb = new StringBuilder();
         sb.append("memory limit exceeded: '").append(requester.path()).append("' needs ")
                 .append(Bytes.format(bytes)).append(" but '").append(refuser.path()).append("' has ")
@@ -53,19 +61,39 @@ public final class MemoryLimitExceededException extends RuntimeException {
                 sb.append(i == 0 ? "" : ", ").append(c.label()).append(" ").append(Bytes.format(c.bytes()));
             }
         }
-        if (manager == null) {
+        boolean shared = arbiter != null && arbiter.root() != null;
+        if (manager == null && !shared) {
             sb.append("; no memory manager could spill");
         } else {
-            List<Spillable> parties = manager.partiesBySize();
+            List<Party> parties = new ArrayList<>();
+            for (MemoryManager m : shared ? arbiter.managers() : List.of(manager)) {
+                for (Spillable p : m.parties()) {
+                    long b = p.spillableBytes();
+                    if (b > 0) {
+                        parties.add(new Party(shared ? m.name() + "/" + p.name() : p.name(), b));
+                    }
+                }
+            }
+            parties.sort(Comparator.comparingLong(Party::bytes).reversed());
             if (parties.isEmpty()) {
-                sb.append("; nothing spillable is registered");
+                sb.append(shared ? "; nothing spillable is left in any query" : "; nothing spillable is registered");
             } else {
                 sb.append("; spillable state left: ");
                 for (int i = 0; i < Math.min(5, parties.size()); i++) {
-                    Spillable p = parties.get(i);
-                    sb.append(i == 0 ? "" : ", ").append(p.name()).append(" ").append(Bytes.format(p.spillableBytes()));
+                    Party p = parties.get(i);
+                    sb.append(i == 0 ? "" : ", ").append(p.label()).append(" ").append(Bytes.format(p.bytes()));
                 }
             }
+        }
+        if (waitedNanos >= 0) {
+            sb.append("; waited ").append(TimeUnit.NANOSECONDS.toMillis(waitedNanos))
+                    .append(" ms for other queries to release memory");
+            if (stopped == null) {
+                sb.append(" (the memory wait is ").append(arbiter.releaseWait().toMillis()).append(" ms)");
+            }
+        }
+        if (stopped != null) {
+            sb.append("; stopped waiting because ").append(stopped);
         }
         sb.append(". Raise the memory limit or reduce the working set (fewer threads, smaller morsels).");
         return new MemoryLimitExceededException(sb.toString(), bytes, refuser.cap());
@@ -88,6 +116,9 @@ public final class MemoryLimitExceededException extends RuntimeException {
         if (own > 0) {
             out.add(new Consumer(b, own, children > 0));
         }
+    }
+
+    private record Party(String label, long bytes) {
     }
 
     private record Consumer(MemoryBudget budget, long bytes, boolean direct) {

@@ -3,50 +3,123 @@ package dev.spillway.memory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Turns memory pressure into spilling for one budget subtree, normally a query.
  *
  * <p>Parties that hold spillable state {@link #register} themselves. When a
- * {@link MemoryBudget#reserve reservation} in the subtree cannot be met, the manager asks the
- * registered parties to spill, largest first, until what is missing was freed or nobody can free
- * more.
+ * {@link MemoryBudget#reserve reservation} in the subtree cannot be met, the {@link MemoryArbiter}
+ * of the root budget asks parties to spill, largest first — the registered parties of every
+ * manager under that root, so one query's pressure can make another query spill (the arbiter's
+ * class comment gives the order and the fairness rule). Without an arbiter on the root, the
+ * manager works alone with a private one: only its own parties spill.
  *
- * <p>Deadlock freedom: reclamation is serialised by one re-entrant lock, taken by the thread that
- * needs memory. A party whose own lock is held elsewhere must answer 0 at once (see
- * {@link Spillable}) instead of waiting, so the reclaiming thread never waits on another worker.
- * A party that asks for memory while it is itself the largest is asked to spill on its own thread,
- * which its re-entrant lock allows. Nested reclamation on one thread (a spill that reserves) frees
- * nothing, so it cannot recurse.
+ * <p>Deadlock freedom: reclamation is serialised by the arbiter's re-entrant lock, taken by the
+ * thread that needs memory. A party whose own lock is held elsewhere must answer 0 at once (see
+ * {@link Spillable}) instead of waiting, so the reclaiming thread never waits on another worker,
+ * of its own query or of another. A party that asks for memory while it is itself the largest is
+ * asked to spill on its own thread, which its re-entrant lock allows. Nested reclamation on one
+ * thread (a spill that reserves) frees nothing, so it cannot recurse.
+ *
+ * <p>Counters are written under the arbiter's lock and read without it (volatile).
  */
 public final class MemoryManager implements AutoCloseable {
     private final MemoryBudget budget;
+    private final MemoryArbiter arbiter;
     private final List<Spillable> parties = new CopyOnWriteArrayList<>();
-    private final ReentrantLock reclaimLock = new ReentrantLock();
-    private final ThreadLocal<Boolean> reclaiming = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private final List<PressureListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile BooleanSupplier cancelled = () -> false;
+    private volatile SpillFailureHandler onSpillFailure;
     private volatile long reclaimCalls;
     private volatile long bytesReclaimed;
+    private volatile long bytesFromOthers;
+    private volatile long spillsForOthers;
+    private volatile long bytesSpilledForOthers;
 
     /** Observes pressure events, for verbose logs and profiles. */
     @FunctionalInterface
     public interface PressureListener {
         /**
-         * Called after a party spilled on request.
+         * Called after a party of this manager spilled on request.
          *
          * @param party     the party that spilled
          * @param requested bytes the reservation needed
          * @param freed     bytes the party released
          */
         void onSpill(Spillable party, long requested, long freed);
+
+        /**
+         * Called after a party of this manager spilled on request; by default
+         * {@link #onSpill(Spillable, long, long)}.
+         *
+         * @param askedBy the name of the manager (query) whose reservation needed the memory: this
+         *                manager's own, another query's, or {@code "-"} for a budget outside any query
+         */
+        default void onSpill(Spillable party, String askedBy, long requested, long freed) {
+            onSpill(party, requested, freed);
+        }
     }
 
-    /** Attaches a manager to {@code budget}; closing the manager detaches it. */
+    /** Told when a party of this manager failed while spilling for another query. */
+    @FunctionalInterface
+    public interface SpillFailureHandler {
+        /**
+         * @param party   the party that failed
+         * @param askedBy the query whose reservation asked it to spill
+         * @param failure what it threw
+         */
+        void spillFailed(Spillable party, String askedBy, RuntimeException failure);
+    }
+
+    /**
+     * Attaches a manager to {@code budget}; closing the manager detaches it. It joins the
+     * {@link MemoryArbiter} of the budget's root, if the root has one.
+     */
     public MemoryManager(MemoryBudget budget) {
         this.budget = budget;
         budget.attach(this);
+        MemoryArbiter shared = budget.root().arbiter();
+        this.arbiter = shared != null ? shared : MemoryArbiter.lone();
+        arbiter.join(this);
+    }
+
+    /** The arbiter that decides who spills (shared by the root's queries, or this manager's own). */
+    public MemoryArbiter arbiter() {
+        return arbiter;
+    }
+
+    /** This manager's name in events: its budget's name (the query's name in the engine). */
+    public String name() {
+        return budget.name();
+    }
+
+    /**
+     * Makes a reservation that waits for memory stop waiting once {@code cancelled} answers true
+     * (the query was cancelled); it then fails at once.
+     */
+    public void cancelWhen(BooleanSupplier cancelled) {
+        this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+    }
+
+    /**
+     * Sets who is told when a party of this manager fails while spilling for another query's
+     * reservation (that query goes on; this one should fail). Without a handler the failure is
+     * only latched by the party itself.
+     */
+    public void onSpillFailure(SpillFailureHandler handler) {
+        this.onSpillFailure = handler;
+    }
+
+    boolean isCancelled() {
+        return cancelled.getAsBoolean();
+    }
+
+    /** The registered parties, in registration order. */
+    List<Spillable> parties() {
+        return parties;
     }
 
     /** The budget this manager serves. */
@@ -109,56 +182,67 @@ public final class MemoryManager implements AutoCloseable {
     }
 
     /**
-     * Asks registered parties to spill until the reservation of {@code bytesWanted} on
-     * {@code requester} would fit, or nobody can free more. Called by {@link MemoryBudget#reserve}.
+     * Bytes freed by other queries' parties for this manager's reservations (part of
+     * {@link #bytesReclaimed}).
+     */
+    public long bytesFromOtherQueries() {
+        return bytesFromOthers;
+    }
+
+    /** How many times a party of this manager spilled for another query's reservation. */
+    public long spillsForOtherQueries() {
+        return spillsForOthers;
+    }
+
+    /** Bytes this manager's parties freed for other queries' reservations. */
+    public long bytesSpilledForOtherQueries() {
+        return bytesSpilledForOthers;
+    }
+
+    /**
+     * Asks parties to spill until the reservation of {@code bytesWanted} on {@code requester}
+     * would fit, or nobody can free more (through the arbiter, see there).
      *
      * @return bytes freed, or {@code bytesWanted} when the memory became available meanwhile
      *         (0 when nothing could be freed)
      */
     long reclaim(long bytesWanted, MemoryBudget requester) {
-        if (reclaiming.get()) {
-            return 0;
+        return arbiter.reclaim(bytesWanted, requester, this);
+    }
+
+    /** The arbiter's reclamation for one of this manager's reservations freed {@code freed} bytes (arbiter lock held). */
+    void reclaimed(long freed) {
+        reclaimCalls++;
+        bytesReclaimed += freed;
+    }
+
+    /** A party of this manager freed {@code freed} bytes for {@code asker}'s reservation (arbiter lock held). */
+    void spilled(Spillable party, MemoryManager asker, long requested, long freed) {
+        if (asker != this) {
+            spillsForOthers++;
+            bytesSpilledForOthers += freed;
+            if (asker != null) {
+                asker.bytesFromOthers += freed;
+            }
         }
-        reclaimLock.lock();
-        reclaiming.set(Boolean.TRUE);
-        try {
-            // Memory may have been freed while this thread waited for the lock. Only the part that
-            // is missing is spilled: a spill costs disk I/O and later read-back, so freeing the
-            // whole request when most of it is available would spill more parties than needed.
-            long shortfall = bytesWanted - requester.available();
-            if (shortfall <= 0) {
-                return bytesWanted;
-            }
-            long freed = 0;
-            for (Spillable party : partiesBySize()) {
-                if (party.spillableBytes() <= 0) {
-                    continue;
-                }
-                long got = party.spill(shortfall - freed);
-                if (got > 0) {
-                    freed += got;
-                    for (PressureListener l : listeners) {
-                        l.onSpill(party, bytesWanted, got);
-                    }
-                }
-                if (freed >= shortfall) {
-                    break;
-                }
-            }
-            if (freed > 0) {
-                reclaimCalls++;
-                bytesReclaimed += freed;
-            }
-            return freed;
-        } finally {
-            reclaiming.set(Boolean.FALSE);
-            reclaimLock.unlock();
+        String askedBy = asker == null ? "-" : asker.name();
+        for (PressureListener l : listeners) {
+            l.onSpill(party, askedBy, requested, freed);
+        }
+    }
+
+    /** A party of this manager threw while spilling for {@code asker} (arbiter lock held). */
+    void spillFailed(Spillable party, MemoryManager asker, RuntimeException failure) {
+        SpillFailureHandler h = onSpillFailure;
+        if (h != null) {
+            h.spillFailed(party, asker == null ? "-" : asker.name(), failure);
         }
     }
 
     /** Detaches from the budget. Idempotent. */
     @Override
     public void close() {
+        arbiter.leave(this);
         budget.detach(this);
         parties.clear();
     }

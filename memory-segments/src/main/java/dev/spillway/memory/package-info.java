@@ -13,7 +13,11 @@
  * reservation into spilling: {@link dev.spillway.memory.Spillable} parties are asked, largest
  * first, to free memory on the requesting thread; only when none can does the reservation fail
  * with {@link dev.spillway.memory.MemoryLimitExceededException}. Parties answer 0 when busy rather
- * than wait, which is what keeps reclamation free of deadlock.
+ * than wait, which is what keeps reclamation free of deadlock. One
+ * {@link dev.spillway.memory.MemoryArbiter} on the root budget (one per engine) serves every
+ * query's manager: a reservation that fails may make another query's party spill (the largest
+ * holders over their fair share of the cap first), and when nothing can be spilled it waits a
+ * bounded time, without holding the reclamation lock, for other queries to release memory.
  *
  * <h2>Blocks</h2>
  * {@link dev.spillway.memory.BlockPool} carves fixed-size blocks from long-lived shared arenas and

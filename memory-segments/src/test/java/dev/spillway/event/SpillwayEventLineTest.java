@@ -94,8 +94,8 @@ class SpillwayEventLineTest {
 
     @Test
     void engineSpillerAndScheduler() {
-        line("[spillway] memory-manager: reclaim query=query-3 party=nested-loop-build requested=100 freed=200 reserved=300 cap=400",
-                new MemoryReclaimed("query-3", "nested-loop build", 100, 200, 300, 400));
+        line("[spillway] memory-manager: reclaim query=query-3 party=nested-loop-build asked-by=query-5 requested=100 freed=200"
+                + " reserved=300 cap=400", new MemoryReclaimed("query-3", "nested-loop build", "query-5", 100, 200, 300, 400));
         line("[spillway] spiller: tmpfs-warning path=/tmp/spill spilled data would go back into RAM; set SPILLWAY_TEMP_DIR"
                 + " to a directory on a disk", new TmpfsWarning(Path.of("/tmp/spill"), "SPILLWAY_TEMP_DIR"));
         line("[spillway] spiller: tmpfs-warning path=/tmp/spill spilled data would go back into RAM; set SPILLWAY_TEMP_DIR"

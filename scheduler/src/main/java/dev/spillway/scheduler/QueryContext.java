@@ -139,6 +139,18 @@ public final class QueryContext {
         return record(new Problem(t, pipeline, operator));
     }
 
+    /**
+     * Records a failure that happened outside the query's tasks — another query's thread spilling
+     * this query's state under memory pressure, say — and cancels the query, as a failing task
+     * would. The first problem wins.
+     *
+     * @param where what failed, named like an operator in the query's exception
+     * @return whether this was the first problem
+     */
+    public boolean failOutside(Throwable t, String where) {
+        return record(new Problem(Objects.requireNonNull(t, "t"), null, where));
+    }
+
     /** Cancels the query for {@code reason}; a no-op for the outcome when a problem was recorded before. */
     boolean cancel(QueryCancelledException reason) {
         return record(new Problem(reason, null, null));
