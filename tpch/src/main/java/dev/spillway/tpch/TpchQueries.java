@@ -298,7 +298,8 @@ public final class TpchQueries {
         LazyFrame stock = join(scan(sw, dir, "partsupp"), suppliers, "ps_suppkey", "s_suppkey")
                 .withColumns(col("ps_supplycost").times(col("ps_availqty")).alias("stock_value"))
                 .cache();
-        LazyFrame total = stock.select(col("stock_value").sum().times(lit(0.0001)).alias("threshold"));
+        LazyFrame total = stock.select(col("stock_value").sum().alias("total"))
+                .select(col("total").times(lit(0.0001)).alias("threshold"));
         return stock.groupBy("ps_partkey")
                 .agg(col("stock_value").sum().alias("value"))
                 .joinWhere(total, col("value").gt(col("threshold")))
@@ -342,8 +343,9 @@ public final class TpchQueries {
                 .filter(col("l_shipdate").ge(from).and(col("l_shipdate").lt(from.plus(Period.ofMonths(1)))));
         Expr volume = discounted();
         return join(items, scan(sw, dir, "part").select("p_partkey", "p_type"), "l_partkey", "p_partkey")
-                .select(lit(100.0).times(when(col("p_type").like("PROMO%")).then(volume).otherwise(lit(0.0)).sum())
-                        .div(volume.sum()).alias("promo_revenue"));
+                .select(when(col("p_type").like("PROMO%")).then(volume).otherwise(lit(0.0)).sum().alias("promo"),
+                        volume.sum().alias("total"))
+                .select(lit(100.0).times(col("promo")).div(col("total")).alias("promo_revenue"));
     }
 
     /** Q15, top supplier: the view is computed once ({@code cache}), its maximum joined back. */
@@ -389,7 +391,8 @@ public final class TpchQueries {
                 .agg(col("l_quantity").mean().alias("avg_quantity"));
         return join(items, average, "l_partkey", "avg_partkey")
                 .filter(col("l_quantity").lt(lit(0.2).times(col("avg_quantity"))))
-                .select(col("l_extendedprice").sum().div(lit(7.0)).alias("avg_yearly"));
+                .select(col("l_extendedprice").sum().alias("total"))
+                .select(col("total").div(lit(7.0)).alias("avg_yearly"));
     }
 
     /** Q18, large volume customer: IN (grouped subquery) becomes a semi join. */
