@@ -137,9 +137,9 @@ public final class TpchGen {
         }
         List<String> order = new ArrayList<>(TpchSchema.tables()).reversed();
         Map<String, Future<Long>> running = new LinkedHashMap<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads))) {
+        try (ExecutorService executor = Executors.newFixedThreadPool(Math.max(1, threads))) {
             for (String t : order) {
-                running.put(t, pool.submit(() -> write(t, file(dir, t, format))));
+                running.put(t, executor.submit(() -> write(t, file(dir, t, format))));
             }
             Map<String, Long> rows = new LinkedHashMap<>();
             for (String t : TpchSchema.tables()) {
