@@ -7,7 +7,9 @@ import dev.spillway.memory.Bytes;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +17,7 @@ import java.util.function.Consumer;
  * plan, a live progress line when standard output is a terminal, the spill events with
  * {@code --verbose}, and a summary with the result's checksum checked against the expected one.
  * Exit status: 0 on success, 1 when the checksum is wrong or the query fails, 2 for bad usage.
+ * Other commands ({@code spillway tpch-gen ...}) are {@link Subcommand}s found on the class path.
  */
 public final class Main {
     static final String USAGE = """
@@ -58,12 +61,21 @@ public final class Main {
     /** Runs the command; returns the exit status. */
     static int run(String[] args, PrintStream out, PrintStream err, boolean tty) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            (args.length == 0 ? err : out).print(USAGE);
+            (args.length == 0 ? err : out).print(USAGE + otherCommands());
             return args.length == 0 ? 2 : 0;
         }
         if (!args[0].equals("demo")) {
-            err.println("spillway: unknown command '" + args[0] + "'; the command is 'demo'");
-            err.print(USAGE);
+            for (Subcommand c : ServiceLoader.load(Subcommand.class)) {
+                if (c.name().equals(args[0])) {
+                    return c.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+                }
+            }
+            StringBuilder names = new StringBuilder("'demo'");
+            for (Subcommand c : ServiceLoader.load(Subcommand.class)) {
+                names.append(", '").append(c.name()).append('\'');
+            }
+            err.println("spillway: unknown command '" + args[0] + "'; the commands are " + names);
+            err.print(USAGE + otherCommands());
             return 2;
         }
         Options o;
@@ -95,6 +107,16 @@ public final class Main {
             }
             return 1;
         }
+    }
+
+    /** The subcommands on the class path, one line each, or nothing. */
+    private static String otherCommands() {
+        StringBuilder sb = new StringBuilder();
+        for (Subcommand c : ServiceLoader.load(Subcommand.class)) {
+            sb.append(sb.isEmpty() ? "other commands (spillway COMMAND --help):\n" : "")
+                    .append(String.format(Locale.ROOT, "  %-19s %s%n", c.name(), c.summary()));
+        }
+        return sb.toString();
     }
 
     /** Parses the demo's options ({@code --name value} or {@code --name=value}); null for --help. */

@@ -1,0 +1,128 @@
+package dev.spillway.tpch;
+
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Schema;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.spillway.memory.DataType.DATE32;
+import static dev.spillway.memory.DataType.FLOAT64;
+import static dev.spillway.memory.DataType.INT32;
+import static dev.spillway.memory.DataType.INT64;
+import static dev.spillway.memory.DataType.UTF8;
+
+/**
+ * The eight TPC-H tables as Spillway stores them: TPC-H column names, keys as int64, small
+ * counts as int32, dates as date32, text as utf8. Money and quantity columns (the spec's
+ * {@code DECIMAL(15,2)}) are float64 for now; each is one line below, so that switching it to a
+ * decimal type is a one-line change. Columns appear in the spec's order.
+ */
+public final class TpchSchema {
+    /** The tables in dependency order (dimensions first), each with its columns in the spec's order. */
+    private static final Map<String, Schema> TABLES = new LinkedHashMap<>();
+
+    static {
+        table("region",
+                col("r_regionkey", INT64),
+                col("r_name", UTF8),
+                col("r_comment", UTF8));
+        table("nation",
+                col("n_nationkey", INT64),
+                col("n_name", UTF8),
+                col("n_regionkey", INT64),
+                col("n_comment", UTF8));
+        table("supplier",
+                col("s_suppkey", INT64),
+                col("s_name", UTF8),
+                col("s_address", UTF8),
+                col("s_nationkey", INT64),
+                col("s_phone", UTF8),
+                col("s_acctbal", FLOAT64),
+                col("s_comment", UTF8));
+        table("customer",
+                col("c_custkey", INT64),
+                col("c_name", UTF8),
+                col("c_address", UTF8),
+                col("c_nationkey", INT64),
+                col("c_phone", UTF8),
+                col("c_acctbal", FLOAT64),
+                col("c_mktsegment", UTF8),
+                col("c_comment", UTF8));
+        table("part",
+                col("p_partkey", INT64),
+                col("p_name", UTF8),
+                col("p_mfgr", UTF8),
+                col("p_brand", UTF8),
+                col("p_type", UTF8),
+                col("p_size", INT32),
+                col("p_container", UTF8),
+                col("p_retailprice", FLOAT64),
+                col("p_comment", UTF8));
+        table("partsupp",
+                col("ps_partkey", INT64),
+                col("ps_suppkey", INT64),
+                col("ps_availqty", INT32),
+                col("ps_supplycost", FLOAT64),
+                col("ps_comment", UTF8));
+        table("orders",
+                col("o_orderkey", INT64),
+                col("o_custkey", INT64),
+                col("o_orderstatus", UTF8),
+                col("o_totalprice", FLOAT64),
+                col("o_orderdate", DATE32),
+                col("o_orderpriority", UTF8),
+                col("o_clerk", UTF8),
+                col("o_shippriority", INT32),
+                col("o_comment", UTF8));
+        table("lineitem",
+                col("l_orderkey", INT64),
+                col("l_partkey", INT64),
+                col("l_suppkey", INT64),
+                col("l_linenumber", INT32),
+                col("l_quantity", FLOAT64),
+                col("l_extendedprice", FLOAT64),
+                col("l_discount", FLOAT64),
+                col("l_tax", FLOAT64),
+                col("l_returnflag", UTF8),
+                col("l_linestatus", UTF8),
+                col("l_shipdate", DATE32),
+                col("l_commitdate", DATE32),
+                col("l_receiptdate", DATE32),
+                col("l_shipinstruct", UTF8),
+                col("l_shipmode", UTF8),
+                col("l_comment", UTF8));
+    }
+
+    private TpchSchema() {
+    }
+
+    private static Field col(String name, DataType type) {
+        return new Field(name, type, false);
+    }
+
+    private static void table(String name, Field... fields) {
+        TABLES.put(name, Schema.of(fields));
+    }
+
+    /** The table names in generation order: region, nation, supplier, customer, part, partsupp, orders, lineitem. */
+    public static List<String> tables() {
+        return new ArrayList<>(TABLES.keySet());
+    }
+
+    /**
+     * The schema of {@code table}.
+     *
+     * @throws IllegalArgumentException for a name that is not a TPC-H table, listing the valid ones
+     */
+    public static Schema schema(String table) {
+        Schema s = TABLES.get(table);
+        if (s == null) {
+            throw new IllegalArgumentException("'" + table + "' is not a TPC-H table; the tables are " + TABLES.keySet());
+        }
+        return s;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.spillway.tpch;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Compares a query result with a reference result. Integers, strings and dates must be equal;
+ * floating-point values (TPC-H money, held as float64 until a decimal type exists) may differ by a
+ * relative {@link #TOLERANCE}, because two engines add the same numbers in different orders. Rows
+ * are compared as multisets; where the query has an ORDER BY, the sequence of sort-key values must
+ * also match row by row, so rows that tie on the whole sort key may come in any order.
+ */
+final class ResultComparison {
+    /** Relative tolerance for floating-point values: |a - b| <= 1e-9 * max(|a|, |b|). */
+    static final double TOLERANCE = 1e-9;
+
+    private ResultComparison() {
+    }
+
+    /** Integers as Long, decimals and floats as Double, dates as LocalDate, strings as they are. */
+    static Object normalize(Object v) {
+        return switch (v) {
+            case null -> null;
+            case Integer i -> (long) i;
+            case Short s -> (long) s;
+            case Byte b -> (long) b;
+            case BigInteger b -> b.longValueExact();
+            case Float f -> (double) f;
+            case BigDecimal d -> d.doubleValue();
+            case java.sql.Date d -> d.toLocalDate();
+            default -> v;
+        };
+    }
+
+    /** Normalized copies of {@code rows}. */
+    static List<List<Object>> normalize(List<List<Object>> rows) {
+        List<List<Object>> out = new ArrayList<>(rows.size());
+        for (List<Object> r : rows) {
+            List<Object> n = new ArrayList<>(r.size());
+            for (Object v : r) {
+                n.add(normalize(v));
+            }
+            out.add(n);
+        }
+        return out;
+    }
+
+    /**
+     * Null when {@code actual} matches {@code expected} (both normalized), else a description of
+     * the first difference. {@code orderColumns} are the indexes of the ORDER BY columns.
+     */
+    static String difference(List<List<Object>> actual, List<List<Object>> expected, int[] orderColumns) {
+        if (actual.size() != expected.size()) {
+            return "expected " + expected.size() + " rows, got " + actual.size() + preview(actual, expected);
+        }
+        if (!actual.isEmpty() && actual.getFirst().size() != expected.getFirst().size()) {
+            return "expected " + expected.getFirst().size() + " columns, got " + actual.getFirst().size()
+                    + preview(actual, expected);
+        }
+        for (int r = 0; r < actual.size(); r++) {
+            for (int c : orderColumns) {
+                if (!same(actual.get(r).get(c), expected.get(r).get(c))) {
+                    return String.format(Locale.ROOT, "row %d in ORDER BY order: sort column %d is %s, expected %s"
+                            + " (row %s, expected row %s)", r, c, actual.get(r).get(c), expected.get(r).get(c),
+                            actual.get(r), expected.get(r));
+                }
+            }
+        }
+        List<List<Object>> a = canonical(actual);
+        List<List<Object>> e = canonical(expected);
+        for (int r = 0; r < a.size(); r++) {
+            for (int c = 0; c < a.get(r).size(); c++) {
+                if (!same(a.get(r).get(c), e.get(r).get(c))) {
+                    return String.format(Locale.ROOT, "column %d differs: %s (%s), expected %s (%s); row %s, expected row %s",
+                            c, a.get(r).get(c), typeOf(a.get(r).get(c)), e.get(r).get(c), typeOf(e.get(r).get(c)),
+                            a.get(r), e.get(r));
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String typeOf(Object v) {
+        return v == null ? "null" : v.getClass().getSimpleName();
+    }
+
+    private static String preview(List<List<Object>> actual, List<List<Object>> expected) {
+        return "; first rows: " + actual.subList(0, Math.min(3, actual.size())) + ", expected "
+                + expected.subList(0, Math.min(3, expected.size()));
+    }
+
+    /** Equal integers, strings, dates; floats within the tolerance; an integer never equals a float. */
+    static boolean same(Object a, Object b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        if (a instanceof Double x && b instanceof Double y) {
+            return x.equals(y) || Math.abs(x - y) <= TOLERANCE * Math.max(Math.abs(x), Math.abs(y));
+        }
+        return a.getClass() == b.getClass() && a.equals(b);
+    }
+
+    /**
+     * Rows sorted on their exact columns first (integers, strings, dates), then on the floats, so
+     * that rows differing only by rounding in a float column still line up.
+     */
+    private static List<List<Object>> canonical(List<List<Object>> rows) {
+        List<List<Object>> sorted = new ArrayList<>(rows);
+        sorted.sort(ROW_ORDER);
+        return sorted;
+    }
+
+    private static final Comparator<List<Object>> ROW_ORDER = (x, y) -> {
+        for (int pass = 0; pass < 2; pass++) {
+            for (int c = 0; c < x.size(); c++) {
+                boolean isFloat = x.get(c) instanceof Double || y.get(c) instanceof Double;
+                if (isFloat != (pass == 1)) {
+                    continue;
+                }
+                int cmp = compareValues(x.get(c), y.get(c));
+                if (cmp != 0) {
+                    return cmp;
+                }
+            }
+        }
+        return 0;
+    };
+
+    private static int compareValues(Object a, Object b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        return switch (a) {
+            case Long x when b instanceof Long y -> Long.compare(x, y);
+            case Double x when b instanceof Double y -> Double.compare(x, y);
+            case String x when b instanceof String y -> x.compareTo(y);
+            case LocalDate x when b instanceof LocalDate y -> x.compareTo(y);
+            case Boolean x when b instanceof Boolean y -> Boolean.compare(x, y);
+            default -> a.getClass().getName().compareTo(b.getClass().getName());
+        };
+    }
+}

@@ -1,0 +1,180 @@
+package dev.spillway.tpch;
+
+import dev.spillway.DataFrame;
+import dev.spillway.QueryProfile;
+import dev.spillway.SortKey;
+import dev.spillway.Spillway;
+import dev.spillway.memory.testing.LeakCheck;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs the 22 TPC-H queries on generated data and compares each result with DuckDB running the
+ * SQL text ({@link TpchQueries#sql}) over the same Parquet files, at three memory settings: no
+ * cap; a cap small enough that the big joins and group-bys spill; and every spillable operator
+ * forced to disk. See {@link ResultComparison} for what counts as equal. Each run is inside a leak
+ * check: the engine's memory back to zero, no spill file left.
+ */
+class TpchCheckTest {
+    /** Scale factor of the check: SF 0.1 is 600k lineitem rows. */
+    static final double SCALE = Double.parseDouble(System.getProperty("spillway.tpch.scale", "0.1"));
+
+    /**
+     * One memory setting.
+     *
+     * @param cap        engine memory limit
+     * @param morselRows rows per morsel
+     * @param forceSpill share of spillable state forced to disk
+     */
+    record Setting(String name, long cap, int morselRows, double forceSpill) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static final Setting NO_CAP = new Setting("NO_CAP", 1L << 30, 131_072, 0);
+    static final Setting CAPPED = new Setting("CAPPED",
+            Long.getLong("spillway.tpch.cappedBytes", 16L << 20), Integer.getInteger("spillway.tpch.cappedMorselRows", 8_192), 0);
+    static final Setting FORCED = new Setting("FORCED", 256L << 20, 16_384, 1.0);
+
+    /** The settings to run (all three unless narrowed, e.g. {@code -Dspillway.tpch.settings=CAPPED} while tuning). */
+    static final List<String> SETTINGS = List.of(System.getProperty("spillway.tpch.settings", "NO_CAP,CAPPED,FORCED").split(","));
+
+    @TempDir
+    static Path data;
+
+    private static Connection duck;
+    private static final Map<Integer, List<List<Object>>> EXPECTED = new HashMap<>();
+    /** Raw bytes spilled per query under {@link #CAPPED}, for the summary. */
+    private static final Map<Integer, Long> CAPPED_SPILLS = new TreeMap<>();
+
+    @BeforeAll
+    static void generate() throws SQLException {
+        LeakCheck.assertNoLeaks(mem -> new TpchGen(SCALE, TpchGen.Format.PARQUET, mem.pool(), mem.budget())
+                .writeAll(data, 2));
+        duck = DriverManager.getConnection("jdbc:duckdb:");
+        try (Statement s = duck.createStatement()) {
+            s.execute("SET threads = 2");
+            for (String t : TpchSchema.tables()) {
+                Path file = TpchGen.file(data, t, TpchGen.Format.PARQUET);
+                s.execute("CREATE VIEW " + t + " AS SELECT * FROM read_parquet('" + file.toString().replace("'", "''") + "')");
+            }
+        }
+    }
+
+    @AfterAll
+    static void close() throws SQLException {
+        if (duck != null) {
+            duck.close();
+        }
+        System.out.println("TPC-H SF " + SCALE + ", bytes spilled per query at " + CAPPED.cap() + " bytes: " + CAPPED_SPILLS);
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int q = 1; q <= TpchQueries.COUNT; q++) {
+            for (Setting s : List.of(NO_CAP, CAPPED, FORCED)) {
+                if (SETTINGS.contains(s.name())) {
+                    out.add(Arguments.of(q, s));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "Q{0} {1}")
+    @MethodSource("cases")
+    void matchesDuckDb(int query, Setting setting) throws Exception {
+        List<List<Object>> expected = expected(query);
+        LeakCheck.assertNoLeaks(mem -> {
+            Path spill = mem.tempRoot().resolve("spill-" + setting.name());
+            Spillway sw = Spillway.builder().threads(2).tempDir(spill).memoryLimit(setting.cap())
+                    .morselRows(setting.morselRows()).forceSpill(setting.forceSpill()).build();
+            QueryProfile profile;
+            try {
+                List<List<Object>> actual;
+                int[] order;
+                try (DataFrame df = TpchQueries.query(query, sw, data).collect()) {
+                    actual = ResultComparison.normalize(df.rows());
+                    order = orderColumns(query, df.columns());
+                }
+                profile = sw.lastProfile();
+                String diff = ResultComparison.difference(actual, expected, order);
+                assertNull(diff, () -> String.format(Locale.ROOT, "Q%d at %s differs from DuckDB: %s", query, setting, diff));
+            } finally {
+                sw.close();
+                try {
+                    Files.deleteIfExists(spill);
+                } catch (DirectoryNotEmptyException e) {
+                    // The leak check names what was left behind.
+                }
+            }
+            assertEquals(0, sw.budget().reserved(), "engine memory back to zero");
+            assertTrue(profile.peakBytes() <= setting.cap(),
+                    "Q" + query + " peak " + profile.peakBytes() + " over the cap " + setting.cap());
+            if (setting == CAPPED) {
+                CAPPED_SPILLS.put(query, profile.spilledRawBytes());
+            }
+            if (setting == FORCED) {
+                assertTrue(profile.spilledRawBytes() > 0, "Q" + query + " spilled nothing with forceSpill 1.0");
+            }
+        });
+    }
+
+    private static int[] orderColumns(int query, List<String> columns) {
+        List<SortKey> keys = TpchQueries.orderBy(query);
+        int[] out = new int[keys.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = columns.indexOf(keys.get(i).column());
+            assertTrue(out[i] >= 0, "Q" + query + " has no ORDER BY column " + keys.get(i).column() + " in " + columns);
+        }
+        return out;
+    }
+
+    private static List<List<Object>> expected(int query) throws SQLException {
+        List<List<Object>> rows = EXPECTED.get(query);
+        if (rows != null) {
+            return rows;
+        }
+        rows = new ArrayList<>();
+        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(TpchQueries.sql(query))) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>(n);
+                for (int c = 1; c <= n; c++) {
+                    row.add(rs.getObject(c));
+                }
+                rows.add(row);
+            }
+        }
+        rows = ResultComparison.normalize(rows);
+        assertTrue(!rows.isEmpty(), "DuckDB returned no row for Q" + query + ": the data or the SQL is wrong");
+        EXPECTED.put(query, rows);
+        return rows;
+    }
+}
