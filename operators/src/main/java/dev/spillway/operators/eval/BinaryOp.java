@@ -34,6 +34,22 @@ public enum BinaryOp {
         return this == PLUS || this == MINUS || this == TIMES || this == DIV || this == MOD;
     }
 
+    /**
+     * For a comparison, whether it holds given {@code c}, the sign of comparing the left value with
+     * the right one ({@link Comparable#compareTo} convention).
+     */
+    public boolean holds(int c) {
+        return switch (this) {
+            case EQ -> c == 0;
+            case NE -> c != 0;
+            case LT -> c < 0;
+            case LE -> c <= 0;
+            case GT -> c > 0;
+            case GE -> c >= 0;
+            default -> throw new IllegalStateException(this + " is not a comparison");
+        };
+    }
+
     /** Whether the operator is a comparison. */
     public boolean isComparison() {
         return this == EQ || this == NE || this == LT || this == LE || this == GT || this == GE;

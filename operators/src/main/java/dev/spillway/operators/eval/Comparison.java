@@ -50,7 +50,7 @@ record Comparison(BinaryOp op, PhysicalExpr left, PhysicalExpr right, DataType c
                             ? PhysicalExprs.compareBytes(x.dataSegment(), x.dataOffset(i), x.byteLength(i), p, 0, pattern.length)
                             : PhysicalExprs.compareBytes(x.dataSegment(), x.dataOffset(i), x.byteLength(i), y.dataSegment(),
                                     y.dataOffset(i), y.byteLength(i));
-                    out.append(test(c));
+                    out.append(op.holds(c));
                 }
             } else if (common == DataType.FLOAT64) {
                 double scalar = rl == null ? 0 : rl.asDouble();
@@ -79,22 +79,11 @@ record Comparison(BinaryOp op, PhysicalExpr left, PhysicalExpr right, DataType c
                     }
                     long x = Values.longAt(a, i);
                     long y = b == null ? scalar : Values.longAt(b, i);
-                    out.append(test(Long.compare(x, y)));
+                    out.append(op.holds(Long.compare(x, y)));
                 }
             }
             return out.build();
         }
-    }
-
-    private boolean test(int c) {
-        return switch (op) {
-            case EQ -> c == 0;
-            case NE -> c != 0;
-            case LT -> c < 0;
-            case LE -> c <= 0;
-            case GT -> c > 0;
-            default -> c >= 0;
-        };
     }
 
     @Override

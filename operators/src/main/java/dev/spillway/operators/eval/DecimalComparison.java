@@ -50,14 +50,7 @@ record DecimalComparison(BinaryOp op, PhysicalExpr left, PhysicalExpr right) imp
                     c = x != Long.MIN_VALUE && y != Long.MIN_VALUE ? Long.compare(x, y)
                             : Decimals.value(a, i).compareTo(Decimals.value(b, i));
                 }
-                out.append(switch (op) {
-                    case EQ -> c == 0;
-                    case NE -> c != 0;
-                    case LT -> c < 0;
-                    case LE -> c <= 0;
-                    case GT -> c > 0;
-                    default -> c >= 0;
-                });
+                out.append(op.holds(c));
             }
             return out.build();
         }
