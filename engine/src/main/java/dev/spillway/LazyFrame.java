@@ -661,8 +661,9 @@ public final class LazyFrame {
                 } finally {
                     try {
                         // Between queries the pool keeps only part of its reserve resident; this
-                        // runs after the sinks and the spill directory gave their buffers back.
-                        pool.releaseIdle();
+                        // runs after the sinks and the spill directory gave their buffers back, on
+                        // the pool's own thread so that the caller does not wait for the OS.
+                        pool.releaseIdleInBackground();
                     } finally {
                         running.end();
                     }

@@ -75,6 +75,7 @@ public final class ProcessCapMain {
 
             reserved = sw.budget().reserved();
             outstanding = sw.pool().outstandingBuffers();
+            sw.pool().awaitIdleRelease();
             retained = sw.pool().retainedBytes();
         }
         ProcessMemory end = ProcessMemory.read();

@@ -99,6 +99,12 @@ public final class BlockPool implements AutoCloseable {
     /** The root that counts this pool's retained memory, or null. */
     private volatile MemoryBudget idleRoot;
     private volatile boolean closed;
+    /** Guards the background trim's state below and wakes its thread. */
+    private final Object trimSignal = new Object();
+    private boolean trimRequested;
+    private boolean trimRunning;
+    private boolean trimStopped;
+    private Thread trimmer;
 
     /** A pool of {@link #DEFAULT_BLOCK_SIZE} blocks. */
     public BlockPool() {
@@ -178,7 +184,102 @@ public final class BlockPool implements AutoCloseable {
      * released.
      */
     public long releaseIdle() {
-        return trim(Math.min(reserve, DEFAULT_RESERVE) / 2, 0);
+        return trim(idleTarget(), 0);
+    }
+
+    private long idleTarget() {
+        return Math.min(reserve, DEFAULT_RESERVE) / 2;
+    }
+
+    /**
+     * Does {@link #releaseIdle} on the pool's own daemon thread (started at the first request)
+     * instead of the caller's: giving a gigabyte of pages back to the OS takes a good part of a
+     * second, which a query's caller should not wait for once its result is complete. Returns at
+     * once; requests made while one runs are merged into one more pass. A pool that is closing
+     * trims on the caller's thread.
+     */
+    public void releaseIdleInBackground() {
+        if (retained.getAcquire() <= idleTarget()) {
+            return;
+        }
+        synchronized (trimSignal) {
+            if (!trimStopped) {
+                trimRequested = true;
+                if (trimmer == null) {
+                    trimmer = Thread.ofPlatform().daemon().name("spillway-pool-trim").start(this::trimLoop);
+                }
+                trimSignal.notifyAll();
+                return;
+            }
+        }
+        releaseIdle();
+    }
+
+    /**
+     * Waits until no background trim ({@link #releaseIdleInBackground}) is requested or running:
+     * for a caller about to measure what the pool retains.
+     *
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public void awaitIdleRelease() throws InterruptedException {
+        synchronized (trimSignal) {
+            while ((trimRequested || trimRunning) && !trimStopped) {
+                trimSignal.wait();
+            }
+        }
+    }
+
+    private void trimLoop() {
+        while (true) {
+            synchronized (trimSignal) {
+                while (!trimRequested && !trimStopped) {
+                    try {
+                        trimSignal.wait();
+                    } catch (InterruptedException e) {
+                        // Only close() stops this thread; an interrupt from elsewhere is ignored.
+                    }
+                }
+                if (trimStopped) {
+                    trimRequested = false;
+                    trimSignal.notifyAll();
+                    return;
+                }
+                trimRequested = false;
+                trimRunning = true;
+            }
+            try {
+                releaseIdle();
+            } finally {
+                synchronized (trimSignal) {
+                    trimRunning = false;
+                    trimSignal.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Stops the background trim thread, waiting for a pass under way to end (its pages are then given back). */
+    private void stopTrimmer() {
+        Thread t;
+        synchronized (trimSignal) {
+            trimStopped = true;
+            trimSignal.notifyAll();
+            t = trimmer;
+        }
+        if (t == null || t == Thread.currentThread()) {
+            return;
+        }
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -625,6 +726,8 @@ public final class BlockPool implements AutoCloseable {
     }
 
     private long close(boolean abandon) {
+        // A trim pass releases pages of the slabs closed below: let it end first.
+        stopTrimmer();
         synchronized (slabLock) {
             if (closed) {
                 return 0;

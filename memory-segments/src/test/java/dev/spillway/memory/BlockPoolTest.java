@@ -319,6 +319,51 @@ class BlockPoolTest {
     }
 
     @Test
+    void idleMemoryIsGivenBackOnThePoolsOwnThread() throws Exception {
+        assumeTrue(OsMemory.canRelease(), "needs madvise");
+        try (MemoryBudget root = MemoryBudget.root("r", MemoryBudget.UNLIMITED); BlockPool pool = new BlockPool()) {
+            pool.chargeIdleTo(root);
+            List<NativeBuffer> held = new ArrayList<>();
+            for (int i = 0; i < 96; i++) {
+                held.add(pool.allocate(root, MIB));
+            }
+            held.forEach(NativeBuffer::close);
+            assertEquals(96 * MIB, pool.retainedBytes(), "without a cap a running query keeps what it freed");
+            pool.releaseIdleInBackground();
+            pool.awaitIdleRelease();
+            assertTrue(pool.retainedBytes() <= BlockPool.DEFAULT_RESERVE / 2, "retained " + pool.retainedBytes());
+            assertTrue(pool.releasedBytes() >= 96 * MIB - BlockPool.DEFAULT_RESERVE / 2, "released " + pool.releasedBytes());
+            // Below the idle target nothing is requested and nothing waits.
+            long released = pool.releasedBytes();
+            pool.releaseIdleInBackground();
+            pool.awaitIdleRelease();
+            assertEquals(released, pool.releasedBytes());
+        }
+    }
+
+    @Test
+    void closingWhileABackgroundTrimRunsWaitsForIt() {
+        assumeTrue(OsMemory.canRelease(), "needs madvise");
+        for (int round = 0; round < 20; round++) {
+            try (MemoryBudget root = MemoryBudget.root("r", MemoryBudget.UNLIMITED)) {
+                BlockPool pool = new BlockPool();
+                pool.chargeIdleTo(root);
+                List<NativeBuffer> held = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    held.add(pool.allocate(root, MIB));
+                }
+                held.forEach(NativeBuffer::close);
+                pool.releaseIdleInBackground();
+                pool.close();
+                assertEquals(0, pool.retainedBytes());
+                // A closed pool no longer trims in the background: the request runs here and finds nothing.
+                pool.releaseIdleInBackground();
+                assertEquals(0, pool.retainedBytes());
+            }
+        }
+    }
+
+    @Test
     void pagesWhoseSmallPiecesAreAllFreeAreGivenBack() {
         assumeTrue(OsMemory.canRelease(), "needs madvise");
         try (MemoryBudget root = MemoryBudget.root("r", 64 * MIB); BlockPool pool = new BlockPool()) {
