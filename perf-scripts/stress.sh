@@ -17,6 +17,8 @@
 # join + group-by) under one 32 MiB cap, every result checked against an oracle and the engine
 # empty afterwards, N times on fresh engines (ConcurrentQueriesTest):
 #   perf-scripts/stress.sh --concurrent 20
+# Spillway.close() from another thread during a running query, at N points (CloseDuringQueryTest):
+#   perf-scripts/stress.sh --close 100
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 if [ "${1:-}" = "--concurrent" ]; then
@@ -31,6 +33,16 @@ if [ "${1:-}" = "--concurrent" ]; then
     exit
 fi
 JAR="$(ensure_benchmarks_jar)"
+if [ "${1:-}" = "--close" ]; then
+    rounds="${2:-100}"
+    cd "$ROOT"
+    # Spillway.close() from another thread at N points of a running join, sort or cached query:
+    # no leak report, budget at zero, pool closed, no spill directory left, every time.
+    ./mvnw -B -q -o -pl engine -am test -Dtest='CloseDuringQueryTest#closeDuringAQueryReleasesEverythingAndClosesThePool' \
+        -Dsurefire.failIfNoSpecifiedTests=false -Dspillway.close.rounds="$rounds" -DtrimStackTrace=false
+    echo "close during a query: $rounds rounds passed"
+    exit
+fi
 if [ "${1:-}" = "--demo" ]; then
     runs="${2:-200}"
     failed=0
