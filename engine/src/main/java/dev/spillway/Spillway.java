@@ -852,7 +852,7 @@ public final class Spillway implements AutoCloseable {
         private Integer threads;
         private Boolean verbose;
         private boolean pin;
-        private int morselRows = Morsel.DEFAULT_ROWS;
+        private Integer morselRows;
         private Double forceSpill;
         private Consumer<String> lineListener;
         private EventSink eventListener;
@@ -954,7 +954,11 @@ public final class Spillway implements AutoCloseable {
             return this;
         }
 
-        /** Rows per morsel of generated sources (default 131,072). */
+        /**
+         * Rows per morsel of generated sources and CSV scans, and of operators' output (default
+         * 131,072, smaller when a worker has less than 16 MiB of the memory limit: see
+         * {@link SpillwayConfig#morselRows()}).
+         */
         public Builder morselRows(int rows) {
             this.morselRows = rows;
             return this;
