@@ -174,6 +174,7 @@ final class OracleExpr {
             case UTF8 -> new String[] {"a", "b", "é", "", "shared-prefix-shared-prefix-x"}[rnd.nextInt(5)];
             case DATE32 -> LocalDate.ofEpochDay(rnd.nextInt(20_000));
             case DECIMAL128 -> throw new IllegalArgumentException("decimals have their own oracle");
+            case TIMESTAMP -> throw new IllegalArgumentException("timestamps have their own oracle (TimestampEvalTest)");
         };
         return new Lit(rnd.nextInt(12) == 0 ? null : v, want);
     }
