@@ -246,8 +246,10 @@ public final class PhysicalExprs {
                     + " in " + where + (op.isArithmetic() ? ": add or subtract a java.time Duration or Period "
                     + "(addInterval), or cast to int64 microseconds" : ""));
         }
-        PhysicalExpr a = left.type() == DataType.DATE32 ? new TimestampCast(left, DataType.TIMESTAMP, right.timeZone()) : left;
-        PhysicalExpr b = right.type() == DataType.DATE32 ? new TimestampCast(right, DataType.TIMESTAMP, left.timeZone()) : right;
+        PhysicalExpr a = left.type() == DataType.DATE32 ? new TimestampCast(left, DataType.TIMESTAMP, right.timeZone())
+                : inZone(left, right.timeZone());
+        PhysicalExpr b = right.type() == DataType.DATE32 ? new TimestampCast(right, DataType.TIMESTAMP, left.timeZone())
+                : inZone(right, left.timeZone());
         if (a.type() != DataType.TIMESTAMP || b.type() != DataType.TIMESTAMP) {
             throw new ExprTypeException("cannot apply '" + op.symbol() + "' to " + typeName(left) + " and " + typeName(right)
                     + " in " + where + ": a timestamp compares with timestamps and dates");
@@ -258,6 +260,18 @@ public final class PhysicalExprs {
                     + "cast one side (cast(timestamp, zone))");
         }
         return new Comparison(op, a, b, DataType.TIMESTAMP);
+    }
+
+    /**
+     * A naive timestamp constant read as wall-clock time in {@code zone} (as SQL engines read
+     * {@code TIMESTAMP '...'} beside a zoned column); any other expression as it is.
+     */
+    static PhysicalExpr inZone(PhysicalExpr e, String zone) {
+        if (zone == null || !(e instanceof Literal l) || l.type() != DataType.TIMESTAMP || l.timeZone() != null) {
+            return e;
+        }
+        Object v = l.value() == null ? null : Timestamps.fromLocal((Long) l.value(), Timestamps.zoneOrNull(zone));
+        return new Literal(v, DataType.TIMESTAMP, null, zone);
     }
 
     private static PhysicalExpr toFloat(PhysicalExpr e) {
@@ -545,11 +559,10 @@ public final class PhysicalExprs {
                         .collect(java.util.stream.Collectors.joining(", ", "coalesce(", ")")));
             }
         }
-        requireOneZone(inputs, "coalesce()");
         DecimalType decimal = result == DataType.DECIMAL128 ? commonDecimal(inputs) : null;
         List<PhysicalExpr> cast = new ArrayList<>();
-        for (PhysicalExpr v : inputs) {
-            cast.add(decimal != null ? cast(v, decimal) : cast(v, result));
+        for (PhysicalExpr v : result == DataType.TIMESTAMP ? oneZone(inputs, "coalesce()") : inputs) {
+            cast.add(decimal != null ? cast(v, decimal) : result == DataType.TIMESTAMP ? v : cast(v, result));
         }
         return new Coalesce(List.copyOf(cast), result);
     }
@@ -617,7 +630,11 @@ public final class PhysicalExprs {
                         + v.type().displayName() + " (" + v + ")");
             }
         }
-        requireOneZone(all, "when()");
+        if (result == DataType.TIMESTAMP) {
+            List<PhysicalExpr> zoned = oneZone(all, "when()");
+            return new When(List.copyOf(conditions), List.copyOf(zoned.subList(0, values.size())), zoned.get(values.size()),
+                    result);
+        }
         DecimalType decimal = result == DataType.DECIMAL128 ? commonDecimal(all) : null;
         List<PhysicalExpr> cast = new ArrayList<>();
         for (PhysicalExpr v : values) {
@@ -627,14 +644,28 @@ public final class PhysicalExprs {
                 result);
     }
 
-    /** Timestamp values of one result must share their time zone (or all be naive). */
-    private static void requireOneZone(List<PhysicalExpr> exprs, String what) {
+    /**
+     * Timestamp values of one result must share their time zone (or all be naive); naive constants
+     * (and typed nulls) take the zone of the first zoned value. Returns the values so adjusted.
+     */
+    private static List<PhysicalExpr> oneZone(List<PhysicalExpr> exprs, String what) {
+        String zone = null;
         for (PhysicalExpr e : exprs) {
-            if (e.type() == DataType.TIMESTAMP && !java.util.Objects.equals(e.timeZone(), exprs.get(0).timeZone())) {
-                throw new ExprTypeException(what + " values have different types: " + typeName(exprs.get(0)) + " and "
-                        + typeName(e) + " (" + e + "); cast them to one time zone");
+            if (e.timeZone() != null) {
+                zone = e.timeZone();
+                break;
             }
         }
+        List<PhysicalExpr> out = new ArrayList<>(exprs.size());
+        for (PhysicalExpr e : exprs) {
+            PhysicalExpr x = inZone(e, zone);
+            if (x.type() == DataType.TIMESTAMP && !java.util.Objects.equals(x.timeZone(), zone)) {
+                throw new ExprTypeException(what + " values have different types: " + Field.typeName(DataType.TIMESTAMP, null,
+                        zone) + " and " + typeName(x) + " (" + x + "); cast them to one time zone");
+            }
+            out.add(x);
+        }
+        return out;
     }
 
     /** The decimal type that holds every value of {@code exprs} (decimals and integers) exactly. */
