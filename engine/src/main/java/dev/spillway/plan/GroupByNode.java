@@ -51,7 +51,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
             fields.add(ExprCompiler.fieldOf(k, input.schema(), k.outputName()));
         }
         for (AggSpec s : specs(input, aggs)) {
-            fields.add(Field.of(s.name(), s.resultType()));
+            fields.add(s.resultField());
         }
         return fields;
     }

@@ -96,7 +96,7 @@ public final class AggLayout {
                 fine.add(s.inputType());
                 part.add(Field.of("distinct" + a, s.inputType()));
             }
-            out.add(Field.of(s.name(), s.resultType(), null, s.resultType() == DataType.TIMESTAMP ? s.timeZone() : null));
+            out.add(s.resultField());
         }
         distinctInputs = distinct.stream().mapToInt(Integer::intValue).toArray();
         fineKeyTypes = fine.toArray(DataType[]::new);

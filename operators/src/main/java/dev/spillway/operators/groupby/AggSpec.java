@@ -1,6 +1,7 @@
 package dev.spillway.operators.groupby;
 
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
 import dev.spillway.operators.groupby.function.AggregateFunction;
 
 import java.util.Objects;
@@ -50,6 +51,12 @@ public record AggSpec(AggregateFunction function, DataType inputType, String nam
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** The result column: named {@link #name()}, of {@link #resultType()}, a timestamp keeping the input's zone. */
+    public Field resultField() {
+        DataType t = resultType();
+        return Field.of(name, t, null, t == DataType.TIMESTAMP ? timeZone : null);
     }
 
     /** The type of the result column. */
