@@ -637,7 +637,8 @@ public final class Spillway implements AutoCloseable {
             }
             rows = list.size();
             DataType t = typeOf(e.getKey(), e.getValue(), list);
-            fields.add(t == DataType.DECIMAL128 ? decimalField(e.getKey(), list) : Field.of(e.getKey(), t));
+            fields.add(t == DataType.DECIMAL128 ? decimalField(e.getKey(), list)
+                    : t == DataType.TIMESTAMP ? timestampField(e.getKey(), e.getValue(), list) : Field.of(e.getKey(), t));
             values.add(list);
         }
         Schema schema = new Schema(fields);
@@ -698,6 +699,21 @@ public final class Spillway implements AutoCloseable {
         return Field.decimal(name, integer + scale, scale);
     }
 
+    /** A timestamp column: of Instants (in UTC) or of LocalDateTimes (without a time zone), not both. */
+    private static Field timestampField(String name, Object column, List<?> values) {
+        boolean instants = column instanceof java.time.Instant[];
+        boolean locals = column instanceof java.time.LocalDateTime[];
+        for (Object v : values) {
+            instants |= v instanceof java.time.Instant;
+            locals |= v instanceof java.time.LocalDateTime;
+        }
+        if (instants && locals) {
+            throw new PlanException("column '" + name + "' mixes Instants (timestamps in UTC) and LocalDateTimes (timestamps "
+                    + "without a time zone)");
+        }
+        return Field.timestamp(name, instants ? "UTC" : null);
+    }
+
     /**
      * The column type: that of its values, else (no value, or only nulls) that of a typed array
      * ({@code new double[0]} is an empty float64 column), else utf8.
@@ -714,8 +730,10 @@ public final class Spillway implements AutoCloseable {
                 case String s -> DataType.UTF8;
                 case LocalDate d -> DataType.DATE32;
                 case java.math.BigDecimal d -> DataType.DECIMAL128;
+                case java.time.LocalDateTime d -> DataType.TIMESTAMP;
+                case java.time.Instant d -> DataType.TIMESTAMP;
                 default -> throw new PlanException("column '" + name + "' holds a " + v.getClass().getSimpleName()
-                        + "; use Long, Integer, Double, Boolean, String, LocalDate or BigDecimal");
+                        + "; use Long, Integer, Double, Boolean, String, LocalDate, BigDecimal, LocalDateTime or Instant");
             };
             if (vt == null) {
                 continue;
@@ -738,6 +756,8 @@ public final class Spillway implements AutoCloseable {
             case boolean[] a -> DataType.BOOLEAN;
             case Boolean[] a -> DataType.BOOLEAN;
             case LocalDate[] a -> DataType.DATE32;
+            case java.time.LocalDateTime[] a -> DataType.TIMESTAMP;
+            case java.time.Instant[] a -> DataType.TIMESTAMP;
             default -> DataType.UTF8;
         };
     }

@@ -265,7 +265,7 @@ public final class TpchGen {
             case FLOAT64 -> (b, r) -> ((Float64Builder) b).append(c.getDouble(r));
             case UTF8 -> (b, r) -> ((Utf8Builder) b).append(c.getString(r));
             // Money stays float64 until decimal sums and averages exist (TpchSchema).
-            case BOOLEAN, DECIMAL128 -> throw new IllegalStateException(String.format(Locale.ROOT,
+            case BOOLEAN, DECIMAL128, TIMESTAMP -> throw new IllegalStateException(String.format(Locale.ROOT,
                     "TPC-H column %s (%s) cannot be stored as %s", c.getColumnName(), base, type.displayName()));
         };
     }

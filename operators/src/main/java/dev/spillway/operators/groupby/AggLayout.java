@@ -87,7 +87,7 @@ public final class AggLayout {
             AggSpec s = this.aggs[a];
             inputColumn[a] = s.function().hasInput() ? in.size() : -1;
             if (s.function().hasInput()) {
-                in.add(Field.of("in" + a, s.inputType()));
+                in.add(Field.of("in" + a, s.inputType(), null, s.timeZone()));
             }
             distinctIndex[a] = -1;
             if (s.function() instanceof DistinctFunction && extendKey) {
@@ -96,7 +96,7 @@ public final class AggLayout {
                 fine.add(s.inputType());
                 part.add(Field.of("distinct" + a, s.inputType()));
             }
-            out.add(Field.of(s.name(), s.resultType()));
+            out.add(s.resultField());
         }
         distinctInputs = distinct.stream().mapToInt(Integer::intValue).toArray();
         fineKeyTypes = fine.toArray(DataType[]::new);
