@@ -403,7 +403,12 @@ public final class AsofJoin implements Source {
     private long refOf(Morsel m, int row) {
         if (!rows.holds(m)) {
             if (rows.morsels() >= COMPACT_AT) {
-                compact();
+                try {
+                    compact();
+                } catch (MemoryLimitExceededException e) {
+                    // The refs are remapped before the copy: the join cannot go on, and fails.
+                    throw outOfMemory("compacting the right rows still referenced", e);
+                }
             }
             rows.keep(m, bytes -> hold(bytes, "right rows referenced by groups or waiting rows"));
         }
