@@ -182,4 +182,178 @@ class AsofJoinDifferentialTest {
             assertTrue(compacted, "with 512-row morsels the join compacted its per-group state at least once");
         });
     }
+    // ------------------------------------------------------------------ many groups, multi-column and string keys
+
+    private static final String[] STRINGS = {"s0", "s1", "s2", "a string longer than sixteen bytes, to span words"};
+    private static final double[] DOUBLES = {-0.0, 0.0, Double.NaN, 1.5, -2.25};
+
+    /** A value of 'by' column {@code k} (int64 over {@code domain}, utf8, float64 with -0.0/NaN, boolean), null now and then. */
+    private static Object byValue(Random rnd, int k, int domain) {
+        if (rnd.nextInt(40) == 0) {
+            return null;
+        }
+        return switch (k) {
+            case 0 -> (long) rnd.nextInt(domain);
+            case 1 -> STRINGS[rnd.nextInt(STRINGS.length)];
+            case 2 -> DOUBLES[rnd.nextInt(DOUBLES.length)];
+            default -> rnd.nextBoolean();
+        };
+    }
+
+    /** Rows {@code on, k0, k1, k2, k3, value}: int64 on, 'by' columns int64, utf8, float64, boolean. */
+    private static JoinOracle.Tables keyedTables(Random rnd, int leftRows, int rightRows, int domain) {
+        Schema left = Schema.of(Field.of("on", DataType.INT64), Field.of("k0", DataType.INT64), Field.of("k1", DataType.UTF8),
+                Field.of("k2", DataType.FLOAT64), Field.of("k3", DataType.BOOLEAN), Field.of("lv", DataType.INT64));
+        Schema right = Schema.of(Field.of("on", DataType.INT64), Field.of("k0", DataType.INT64), Field.of("k1", DataType.UTF8),
+                Field.of("k2", DataType.FLOAT64), Field.of("k3", DataType.BOOLEAN), Field.of("rv", DataType.INT64));
+        List<List<Object>> l = new ArrayList<>();
+        for (int i = 0; i < leftRows; i++) {
+            l.add(Arrays.asList(rnd.nextInt(40) == 0 ? null : (long) rnd.nextInt(3 * leftRows), byValue(rnd, 0, domain),
+                    byValue(rnd, 1, domain), byValue(rnd, 2, domain), byValue(rnd, 3, domain), (long) i));
+        }
+        List<List<Object>> r = new ArrayList<>();
+        for (int i = 0; i < rightRows; i++) {
+            r.add(Arrays.asList(rnd.nextInt(40) == 0 ? null : (long) rnd.nextInt(3 * leftRows), byValue(rnd, 0, domain),
+                    byValue(rnd, 1, domain), byValue(rnd, 2, domain), byValue(rnd, 3, domain), (long) i));
+        }
+        r.sort(MergeJoinDifferentialTest.byColumns(0));
+        return new JoinOracle.Tables(left, l, right, r);
+    }
+
+    /** The boxed key of a row on columns {@code by} (-0.0 as 0.0), or null when one is null (it never matches). */
+    private static List<Object> key(List<Object> row, int[] by) {
+        List<Object> k = new ArrayList<>();
+        for (int c : by) {
+            Object v = row.get(c);
+            if (v == null) {
+                return null;
+            }
+            k.add(DifferentialSupport.norm(v));
+        }
+        return k;
+    }
+
+    /** Nested loops over the keyed tables: for each left row, the right row the strategy picks in its group. */
+    private static List<List<Object>> keyedOracle(JoinOracle.Tables t, AsofStrategy strategy, int[] by, Number tol) {
+        List<List<Object>> out = new ArrayList<>();
+        List<List<Object>> rightKeys = new ArrayList<>();
+        for (List<Object> r : t.rightRows()) {
+            rightKeys.add(key(r, by));
+        }
+        for (List<Object> l : t.leftRows()) {
+            Object lo = l.get(0);
+            List<Object> lk = key(l, by);
+            int best = -1;
+            long bestD = 0;
+            if (lo != null && lk != null) {
+                long x = (Long) lo;
+                for (int j = 0; j < t.rightRows().size(); j++) {
+                    List<Object> r = t.rightRows().get(j);
+                    if (r.get(0) == null || !lk.equals(rightKeys.get(j))) {
+                        continue;
+                    }
+                    long v = (Long) r.get(0);
+                    if (strategy == AsofStrategy.BACKWARD && v <= x) {
+                        best = j;
+                    } else if (strategy == AsofStrategy.FORWARD && v >= x) {
+                        best = j;
+                        break;
+                    } else if (strategy == AsofStrategy.NEAREST && (best < 0 || Math.abs(v - x) <= bestD)) {
+                        best = j;
+                        bestD = Math.abs(v - x);
+                    }
+                }
+                if (best >= 0 && tol != null && Math.abs((Long) t.rightRows().get(best).get(0) - x) > tol.longValue()) {
+                    best = -1;
+                }
+            }
+            List<Object> o = new ArrayList<>(l);
+            List<Object> r = best < 0 ? null : t.rightRows().get(best);
+            for (int c = 1; c < 5; c++) {
+                boolean isBy = false;
+                for (int b : by) {
+                    isBy |= b == c;
+                }
+                if (!isBy) {
+                    o.add(r == null ? null : r.get(c));
+                }
+            }
+            o.add(r == null ? null : r.get(5));
+            out.add(o);
+        }
+        return out;
+    }
+
+    /**
+     * Many groups (thousands, so the join's key table grows several times) on multi-column keys of
+     * int64, utf8, float64 (-0.0 equal to 0.0, NaN equal to NaN) and boolean columns, on a string
+     * key alone and on a float64 key alone, with null key values, every strategy, with and without
+     * a tolerance, at the three memory settings; the group count the join reports (BACKWARD) is
+     * checked against the oracle's.
+     */
+    @Test
+    void manyGroupsOnMultiColumnStringAndFloatKeys() {
+        DifferentialSupport.seeded((rnd, mem, reader) -> {
+            Path dir = mem.dataDir();
+            JoinOracle.Tables t = keyedTables(rnd, 1500, 6000, 1500 + rnd.nextInt(1500));
+            reader.fromColumns(DifferentialSupport.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
+            reader.fromColumns(DifferentialSupport.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
+            int[][] bys = {{1, 2, 3, 4}, {2}, {3}, {4, 1}};
+            List<Object[]> cases = new ArrayList<>();
+            for (AsofStrategy strategy : AsofStrategy.values()) {
+                for (int[] by : bys) {
+                    Number tol = rnd.nextBoolean() ? null : (long) (1 + rnd.nextInt(20));
+                    cases.add(new Object[] {strategy, by, tol, keyedOracle(t, strategy, by, tol)});
+                }
+            }
+            int round = 0;
+            for (MemorySetting s : SETTINGS) {
+                Path spill = mem.tempRoot().resolve("spill-keyed-" + s);
+                List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+                try (Spillway sw = s.builder(spill).eventListener(events::add).build()) {
+                    for (Object[] c : cases) {
+                        AsofStrategy strategy = (AsofStrategy) c[0];
+                        int[] by = (int[]) c[1];
+                        Number tol = (Number) c[2];
+                        @SuppressWarnings("unchecked")
+                        List<List<Object>> expected = (List<List<Object>>) c[3];
+                        List<String> names = new ArrayList<>();
+                        for (int b : by) {
+                            names.add(t.left().field(b).name());
+                        }
+                        String what = strategy + " by " + names + " tolerance=" + tol + " " + s;
+                        LazyFrame left = DifferentialSupport.input(sw, s, t.left(), t.leftRows(), dir.resolve("left.csv"));
+                        LazyFrame right = DifferentialSupport.input(sw, s, t.right(), t.rightRows(), dir.resolve("right.csv"));
+                        right = s.isTiny() ? right.sortStable("on") : right.setSorted("on");
+                        LazyFrame joined = left.sort("on").joinAsof(right, "on", names, strategy, tol);
+                        events.clear();
+                        List<List<Object>> got = DifferentialSupport.result(joined, s, sw, Engine.STREAMING, reader,
+                                dir.resolve("out-keyed-" + round++ + ".csv"));
+                        DifferentialSupport.assertSameRows(expected, got, what);
+                        MergeJoinDifferentialTest.assertSortedOn(got, new int[] {0}, what);
+                        if (strategy == AsofStrategy.BACKWARD) {
+                            // The groups of the right rows read: those with an 'on' value up to the last left one.
+                            long last = Long.MIN_VALUE;
+                            for (List<Object> l : t.leftRows()) {
+                                last = l.get(0) == null ? last : Math.max(last, (Long) l.get(0));
+                            }
+                            java.util.Set<List<Object>> keys = new java.util.HashSet<>();
+                            for (List<Object> r : t.rightRows()) {
+                                List<Object> k = key(r, by);
+                                if (r.get(0) != null && (Long) r.get(0) <= last && k != null) {
+                                    keys.add(k);
+                                }
+                            }
+                            long reported = events.stream().filter(e -> e instanceof dev.spillway.event.AsofJoinDone)
+                                    .mapToLong(e -> ((dev.spillway.event.AsofJoinDone) e).groups()).sum();
+                            assertTrue(keys.size() == reported, what + ": groups reported " + reported + ", expected "
+                                    + keys.size());
+                        }
+                    }
+                } finally {
+                    Files.deleteIfExists(spill);
+                }
+            }
+        });
+    }
 }

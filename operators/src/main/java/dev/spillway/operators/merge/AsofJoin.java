@@ -6,19 +6,16 @@ import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.KeyTable;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.sort.KeyEncoder;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A streaming AsOf join: each left row gets at most one right row — of the same {@code by} group,
@@ -30,22 +27,29 @@ import java.util.Map;
  * <p>The join walks both inputs by {@code on}: before a left row with value {@code t}, every right
  * row with {@code on <= t} ({@code < t} for FORWARD) has been seen. State:
  * <ul>
- *   <li>BACKWARD and NEAREST keep, per group, the latest right row seen (a hash map); a
- *       BACKWARD left row is answered at once;</li>
+ *   <li>the {@code by} groups are ids of a native {@link KeyTable} (keys equal as their boxed
+ *       values are, {@code -0.0} as {@code 0.0}; each morsel's {@code by} columns are hashed once);
+ *       per group it keeps int64 words: the latest right row seen (BACKWARD and NEAREST; a
+ *       BACKWARD left row is answered at once) and the first and last of its waiting left rows
+ *       (FORWARD and NEAREST);</li>
  *   <li>FORWARD and NEAREST left rows without an answer yet wait, per group, for the next right
- *       row of their group; a waiting row is settled early once the right input has moved past
+ *       row of their group, in a list linked through their chunks' native answers
+ *       ({@link AsofWaiting}); a waiting row is settled early once the right input has moved past
  *       its tolerance (or, for NEAREST, past the distance of its backward candidate), and at the
  *       end of the right input.</li>
  * </ul>
  * Left rows leave in order as soon as they and every row before them are settled. Referenced
  * right rows stay in the right morsels that hold them; once more than {@link #COMPACT_AT}
  * morsels are held, the rows still referenced are copied into one compact morsel (so the state is
- * one right row per group plus the waiting rows' candidates). The compact state is allocated on
- * the join's budget, as are the answers of the left rows in hand ({@link AsofLeftChunk}, native);
- * retained input morsels (right morsels still referenced, left morsels with waiting rows) stay
- * charged to the budget that produced them, and the join fails with an
- * out-of-memory error naming itself once they exceed a quarter of the memory cap: waiting rows
- * are not spilled.
+ * one right row per group plus the waiting rows' candidates), the refs remapped through a native
+ * index ({@link AsofRightRows}). All of this state — the key table and its words, the compact
+ * morsel, the answers and links of the left rows in hand ({@link AsofLeftChunk}) — is native
+ * memory from the block pool charged to the join's budget; the heap holds a fixed number of
+ * objects per join and one per left morsel in hand, never one per row or per group. A growth the
+ * budget refuses leaves the state as it was and fails the join with an out-of-memory error naming
+ * itself. Retained input morsels (right morsels still referenced, left morsels with waiting rows)
+ * stay charged to the budget that produced them, and the join fails the same way once they exceed
+ * a quarter of the memory cap: waiting rows are not spilled.
  */
 public final class AsofJoin implements Source {
     /** Right morsels held before their referenced rows are compacted. */
@@ -54,8 +58,11 @@ public final class AsofJoin implements Source {
     static final int MAX_SHARE_OF_CAP = 4;
     private static final long NONE = AsofRightRows.NONE;
     private static final byte SETTLED = AsofLeftChunk.SETTLED;
-    private static final byte WAITING = AsofLeftChunk.WAITING;
-    private static final byte HAS_FORWARD = AsofLeftChunk.HAS_FORWARD;
+    /** Word of a group in {@link #groups}: the latest right row (BACKWARD, NEAREST). */
+    private static final int LATEST = 0;
+    /** Words of a group in {@link #groups}: the first and last of its waiting left rows (FORWARD, NEAREST). */
+    private static final int WAIT_HEAD = 1;
+    private static final int WAIT_TAIL = 2;
 
     private final String name = "asof-join";
     private final AsofStrategy strategy;
@@ -74,8 +81,13 @@ public final class AsofJoin implements Source {
     private final AsofRightRows rows;
     private final AsofValues values;
     private final AsofWaiting waiting;
-    private final Map<Object, Long> latest = new HashMap<>();
-    private final ArrayDeque<AsofLeftChunk> queue = new ArrayDeque<>();
+    /** The {@code by} groups seen, with their words {@link #LATEST}, {@link #WAIT_HEAD} and {@link #WAIT_TAIL}. */
+    private final KeyTable groups;
+    private final KeyTable.Rows leftKeys;
+    private final KeyTable.Rows rightKeys;
+    /** Groups with a latest right row (the group count the join reports). */
+    private int latestGroups;
+    private final AsofLeftQueue queue = new AsofLeftQueue();
     private long heldBytes;
     private long sequence;
     private long rowsOut;
@@ -124,7 +136,14 @@ public final class AsofJoin implements Source {
                 ctx.pool(), budget);
         this.right = new SortedCursor(name, "right", rightInput, rightSchema, new int[] {rightOn}, encoder, rightSorted,
                 ctx.pool(), budget);
-        this.waiting = new AsofWaiting(strategy, values, rows, right);
+        DataType[] byTypes = new DataType[leftBy.length];
+        for (int k = 0; k < leftBy.length; k++) {
+            byTypes[k] = leftSchema.field(leftBy[k]).type();
+        }
+        this.groups = new KeyTable(byTypes, strategy == AsofStrategy.BACKWARD ? 1 : 3, NONE, ctx.pool(), budget);
+        this.leftKeys = groups.rows(leftBy);
+        this.rightKeys = groups.rows(rightBy);
+        this.waiting = new AsofWaiting(strategy, values, rows, right, queue, groups, WAIT_HEAD, WAIT_TAIL);
         int[] noKeys = new int[leftSchema.size()];
         Arrays.fill(noKeys, -1);
         this.out = new RowGather(output, leftSchema.size(), noKeys, rightColumns, ctx.outputRows(), ctx.pool(), ctx.outputBudget());
@@ -172,7 +191,7 @@ public final class AsofJoin implements Source {
                 Morsel m = build();
                 if (m == null) {
                     done = true;
-                    events.accept(new AsofJoinDone(name, strategy.toString(), rowsOut, compactions, latest.size()));
+                    events.accept(new AsofJoinDone(name, strategy.toString(), rowsOut, compactions, latestGroups));
                 }
                 return m;
             }
@@ -201,7 +220,7 @@ public final class AsofJoin implements Source {
                 return false;
             }
             if (rs == SortedCursor.Status.END || waiting.count() == 0) {
-                waiting.settleAllAtEnd(queue);
+                waiting.settleAllAtEnd();
                 return true;
             }
             consumeRight();
@@ -243,7 +262,7 @@ public final class AsofJoin implements Source {
         if (last != null && last.source == m) {
             return last;
         }
-        AsofLeftChunk c = new AsofLeftChunk(m, pool, budget);
+        AsofLeftChunk c = new AsofLeftChunk(m, queue.nextSeq(), strategy != AsofStrategy.BACKWARD, pool, budget);
         queue.add(c);
         return c;
     }
@@ -254,15 +273,23 @@ public final class AsofJoin implements Source {
         Morsel m = right.morsel();
         int row = right.pos();
         if (!right.nullKey() && !AsofValues.isNaN(m.column(rightOn), row)) {
-            Object g = AsofValues.group(m, rightBy, row);
-            if (g != null) {
-                long ref = NONE;
-                if (strategy != AsofStrategy.FORWARD) {
-                    ref = refOf(m, row);
-                    latest.put(g, ref);
-                }
-                if (strategy != AsofStrategy.BACKWARD && waiting.waitsFor(g)) {
-                    waiting.resolve(g, ref == NONE ? refOf(m, row) : ref, m, row);
+            hashKeys(rightKeys, m);
+            if (!rightKeys.hasNull(row)) {
+                if (strategy == AsofStrategy.FORWARD) {
+                    int g = groups.find(rightKeys, row);
+                    if (g >= 0 && waiting.waitsFor(g)) {
+                        waiting.resolve(g, refOf(m, row), m, row);
+                    }
+                } else {
+                    int g = group(rightKeys, row);
+                    long ref = refOf(m, row);
+                    if (groups.word(g, LATEST) == NONE) {
+                        latestGroups++;
+                    }
+                    groups.setWord(g, LATEST, ref);
+                    if (strategy == AsofStrategy.NEAREST && waiting.waitsFor(g)) {
+                        waiting.resolve(g, ref, m, row);
+                    }
                 }
             }
         }
@@ -276,26 +303,28 @@ public final class AsofJoin implements Source {
         Morsel m = c.view;
         c.setMatch(row, NONE);
         c.setBack(row, NONE);
+        // Settled until it waits: the answers buffer is not zeroed.
+        c.setState(row, SETTLED);
         if (left.nullKey() || AsofValues.isNaN(m.column(leftOn), row)) {
-            c.setState(row, SETTLED);
             return;
         }
-        Object g = AsofValues.group(m, leftBy, row);
-        if (g == null) {
-            c.setState(row, SETTLED);
+        hashKeys(leftKeys, c.source);
+        if (leftKeys.hasNull(row)) {
             return;
         }
-        Long b = latest.get(g);
         switch (strategy) {
             case BACKWARD -> {
-                c.setState(row, SETTLED);
-                if (b != null && values.withinTolerance(c, row, stored(b), rowOf(b))) {
+                int g = groups.find(leftKeys, row);
+                long b = g < 0 ? NONE : groups.word(g, LATEST);
+                if (b != NONE && values.withinTolerance(c, row, stored(b), rowOf(b))) {
                     c.setMatch(row, b);
                 }
             }
-            case FORWARD -> waiting.add(c, row, g);
+            case FORWARD -> waiting.add(c, row, group(leftKeys, row));
             case NEAREST -> {
-                if (b != null) {
+                int g = group(leftKeys, row);
+                long b = groups.word(g, LATEST);
+                if (b != NONE) {
                     c.setBack(row, b);
                     if (values.distanceIsZero(c, row, b)) {
                         waiting.settle(c, row, b);
@@ -304,6 +333,27 @@ public final class AsofJoin implements Source {
                 }
                 waiting.add(c, row, g);
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ groups
+
+    /** Hashes the key columns of {@code m} once (nothing when {@code keys} hashed it last). */
+    private void hashKeys(KeyTable.Rows keys, Morsel m) {
+        try {
+            keys.hash(m);
+        } catch (MemoryLimitExceededException e) {
+            throw outOfMemory("hashing the 'by' columns of a " + m.rowCount() + "-row morsel", e);
+        }
+    }
+
+    /** The group of a hashed row without a null key, added when new. */
+    private int group(KeyTable.Rows keys, int row) {
+        try {
+            return groups.findOrInsert(keys, row);
+        } catch (MemoryLimitExceededException e) {
+            throw outOfMemory("growing the per-group state past " + groups.size() + " groups (" + groups.byteSize()
+                    + " bytes)", e);
         }
     }
 
@@ -338,7 +388,8 @@ public final class AsofJoin implements Source {
 
     /** Left morsels the cursor has left behind but that still wait: count what they hold (the rows and their answers). */
     private void holdQueue() {
-        for (AsofLeftChunk c : queue) {
+        for (int q = 0; q < queue.size(); q++) {
+            AsofLeftChunk c = queue.at(q);
             if (c.held == 0 && c.source != left.morsel()) {
                 long bytes = c.view.byteSize() + c.answerBytes();
                 hold(bytes, "left rows waiting for a right row of their group");
@@ -352,7 +403,12 @@ public final class AsofJoin implements Source {
     private long refOf(Morsel m, int row) {
         if (!rows.holds(m)) {
             if (rows.morsels() >= COMPACT_AT) {
-                compact();
+                try {
+                    compact();
+                } catch (MemoryLimitExceededException e) {
+                    // The refs are remapped before the copy: the join cannot go on, and fails.
+                    throw outOfMemory("compacting the right rows still referenced", e);
+                }
             }
             rows.keep(m, bytes -> hold(bytes, "right rows referenced by groups or waiting rows"));
         }
@@ -367,40 +423,33 @@ public final class AsofJoin implements Source {
         return AsofRightRows.rowOf(ref);
     }
 
-    /** Copies every right row still referenced into one morsel and drops the rest. */
+    /**
+     * Copies every right row still referenced (by a group's latest row, or as a left row's match or
+     * backward candidate) into one morsel, drops the rest, and remaps the refs in place through the
+     * compaction's native index.
+     */
     private void compact() {
-        Map<Long, Integer> newRow = new HashMap<>();
-        List<Long> refs = new ArrayList<>();
-        for (Long r : latest.values()) {
-            collect(r, newRow, refs);
-        }
-        for (AsofLeftChunk c : queue) {
-            for (int i = c.emitted; i < c.added; i++) {
-                collect(c.match(i), newRow, refs);
-                collect(c.back(i), newRow, refs);
+        rows.startCompaction();
+        int n = groups.size();
+        if (strategy != AsofStrategy.FORWARD) {
+            for (int g = 0; g < n; g++) {
+                long r = groups.word(g, LATEST);
+                if (r != NONE) {
+                    groups.setWord(g, LATEST, rows.retain(r));
+                }
             }
         }
-        release(rows.compact(refs));
-        latest.replaceAll((g, r) -> (long) newRow.get(r));
-        for (AsofLeftChunk c : queue) {
+        for (int q = 0; q < queue.size(); q++) {
+            AsofLeftChunk c = queue.at(q);
             for (int i = c.emitted; i < c.added; i++) {
-                c.setMatch(i, remap(c.match(i), newRow));
-                c.setBack(i, remap(c.back(i), newRow));
+                c.setMatch(i, rows.retain(c.match(i)));
+                c.setBack(i, rows.retain(c.back(i)));
             }
         }
+        int kept = rows.retainedRows();
+        release(rows.finishCompaction());
         compactions++;
-        events.accept(new AsofStateCompacted(name, refs.size(), latest.size(), waiting.count()));
-    }
-
-    private static void collect(long ref, Map<Long, Integer> newRow, List<Long> refs) {
-        if (ref != NONE && !newRow.containsKey(ref)) {
-            newRow.put(ref, refs.size());
-            refs.add(ref);
-        }
-    }
-
-    private static long remap(long ref, Map<Long, Integer> newRow) {
-        return ref == NONE ? NONE : newRow.get(ref);
+        events.accept(new AsofStateCompacted(name, kept, latestGroups, waiting.count()));
     }
 
     /**
@@ -414,12 +463,23 @@ public final class AsofJoin implements Source {
         long limit = budget.effectiveCap() / MAX_SHARE_OF_CAP;
         if (heldBytes + bytes > limit) {
             throw new IllegalStateException(name + " (" + strategy + "): out of memory: holding " + (heldBytes + bytes)
-                    + " bytes of " + what + " (" + waiting.count() + " left rows waiting, " + latest.size()
+                    + " bytes of " + what + " (" + waiting.count() + " left rows waiting, " + latestGroups
                     + " groups) exceeds 1/" + MAX_SHARE_OF_CAP + " of the " + budget.effectiveCap()
                     + "-byte memory cap; waiting rows are not spilled. Add a tolerance, use the BACKWARD strategy, or"
                     + " raise the memory limit");
         }
         heldBytes += bytes;
+    }
+
+    /**
+     * The join's out-of-memory error for a native allocation of its own state that the budget
+     * refused (the state is left as it was).
+     */
+    private IllegalStateException outOfMemory(String what, MemoryLimitExceededException cause) {
+        return new IllegalStateException(name + " (" + strategy + "): out of memory: " + what + " was refused ("
+                + waiting.count() + " left rows waiting, " + latestGroups + " groups): " + cause.getMessage()
+                + "; waiting rows are not spilled. Add a tolerance, use the BACKWARD strategy, or raise the memory limit",
+                cause);
     }
 
     private void release(long bytes) {
@@ -434,12 +494,14 @@ public final class AsofJoin implements Source {
             }
             closed = true;
             try {
-                for (AsofLeftChunk c : queue) {
+                for (int q = 0; q < queue.size(); q++) {
+                    AsofLeftChunk c = queue.at(q);
                     c.close();
                     release(c.held);
                 }
                 queue.clear();
                 release(rows.dropAll());
+                groups.close();
                 out.close();
                 left.close();
                 right.close();

@@ -12,9 +12,12 @@ import java.lang.foreign.ValueLayout;
  * The rows of one left morsel of an {@link AsofJoin}, in order, with their answers: per row a
  * state ({@link #SETTLED}, {@link #WAITING} for a right row of its group, or {@link #HAS_FORWARD}
  * candidate), the matched right row and the backward candidate, as refs of {@link AsofRightRows}.
- * The answers grow with the morsel's rows, so they live in one native buffer charged to the
- * join's budget: {@code match} (8 bytes a row), then {@code back} (8), then {@code state} (1).
- * Rows {@code [emitted, added)} are in the join's hands; the join owns the chunk and closes it.
+ * When rows may wait (FORWARD, NEAREST) each row also has a link of its group's list of waiting
+ * rows ({@link AsofWaiting}): the next waiting row of its group (a left ref, {@link #ref}) and its
+ * group id. The answers grow with the morsel's rows, so they live in one native buffer charged to
+ * the join's budget: {@code match} (8 bytes a row), {@code back} (8), then {@code next} (8) and
+ * {@code group} (4) when rows may wait, then {@code state} (1). Rows {@code [emitted, added)} are
+ * in the join's hands; the join owns the chunk and closes it.
  */
 final class AsofLeftChunk implements AutoCloseable {
     static final byte SETTLED = 0;
@@ -22,27 +25,56 @@ final class AsofLeftChunk implements AutoCloseable {
     static final byte HAS_FORWARD = 2;
     /** Native bytes of the answers of one row. */
     static final long BYTES_PER_ROW = 2L * Long.BYTES + 1;
+    /** Native bytes of the waiting-list link of one row. */
+    static final long LINK_BYTES_PER_ROW = Long.BYTES + Integer.BYTES;
     private static final ValueLayout.OfLong REF = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
     final Morsel view;
     final Morsel source;
+    /** The chunk's number: chunks of one join are numbered 0, 1, ... in left order. */
+    final long seq;
     private final NativeBuffer answers;
     private final MemorySegment segment;
     private final long backAt;
+    private final long nextAt;
+    private final long groupAt;
     private final long stateAt;
     long held;
     int added;
     int emitted;
 
-    /** The chunk of {@code source} (not taken over: the chunk keeps a view), its answers charged to {@code budget}. */
-    AsofLeftChunk(Morsel source, BlockPool pool, MemoryBudget budget) {
+    /**
+     * Chunk {@code seq} of {@code source} (not taken over: the chunk keeps a view), its answers
+     * charged to {@code budget}, with waiting-list links when {@code links}.
+     */
+    AsofLeftChunk(Morsel source, long seq, boolean links, BlockPool pool, MemoryBudget budget) {
         this.source = source;
+        this.seq = seq;
         int n = source.rowCount();
-        this.answers = pool.allocate(budget, Math.max(1, BYTES_PER_ROW * n));
+        long perRow = BYTES_PER_ROW + (links ? LINK_BYTES_PER_ROW : 0);
+        this.answers = pool.allocate(budget, Math.max(1, perRow * n));
         this.segment = answers.segment();
         this.backAt = (long) Long.BYTES * n;
-        this.stateAt = 2L * Long.BYTES * n;
+        this.nextAt = 2L * Long.BYTES * n;
+        this.groupAt = nextAt + (links ? (long) Long.BYTES * n : 0);
+        this.stateAt = groupAt + (links ? (long) Integer.BYTES * n : 0);
         this.view = source.slice(0, n);
+    }
+
+    /** The left ref of row {@code row} of chunk {@code seq}. */
+    static long ref(long seq, int row) {
+        return seq << 32 | row;
+    }
+
+    /** The chunk number of left ref {@code ref}. */
+    static long seqOf(long ref) {
+        return ref >>> 32;
+    }
+
+    /** The row of left ref {@code ref}. */
+    static int rowOf(long ref) {
+        return (int) ref;
     }
 
     /** Native bytes of the answers (charged to the join's budget). */
@@ -68,6 +100,24 @@ final class AsofLeftChunk implements AutoCloseable {
         segment.set(REF, backAt + (long) Long.BYTES * row, ref);
     }
 
+    /** The next waiting row of {@code row}'s group (a left ref, or {@link AsofRightRows#NONE}). */
+    long next(int row) {
+        return segment.get(REF, nextAt + (long) Long.BYTES * row);
+    }
+
+    void setNext(int row, long ref) {
+        segment.set(REF, nextAt + (long) Long.BYTES * row, ref);
+    }
+
+    /** The group of waiting row {@code row}. */
+    int group(int row) {
+        return segment.get(INT, groupAt + (long) Integer.BYTES * row);
+    }
+
+    void setGroup(int row, int group) {
+        segment.set(INT, groupAt + (long) Integer.BYTES * row, group);
+    }
+
     /** The state of {@code row}. */
     byte state(int row) {
         return segment.get(ValueLayout.JAVA_BYTE, stateAt + row);
@@ -85,9 +135,5 @@ final class AsofLeftChunk implements AutoCloseable {
         } finally {
             answers.close();
         }
-    }
-
-    /** A left row waiting for a right row of its group. */
-    record Waiting(AsofLeftChunk chunk, int row) {
     }
 }

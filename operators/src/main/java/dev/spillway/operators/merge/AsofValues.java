@@ -6,10 +6,8 @@ import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.Morsel;
 
-import java.util.Arrays;
-
 /**
- * The {@code on} values, groups and distances of an {@link AsofJoin}: integer, date and float64
+ * The {@code on} values and distances of an {@link AsofJoin}: integer, date and float64
  * {@code on} columns, the tolerance, and the right rows its refs point to. Stateless but for the
  * columns and the tolerance.
  */
@@ -47,28 +45,6 @@ final class AsofValues {
         ColumnVector b = m.column(rightOn);
         return floatOn ? ((Float64Vector) a).get(AsofRightRows.rowOf(ref)) == ((Float64Vector) b).get(row)
                 : onLong(a, AsofRightRows.rowOf(ref)) == onLong(b, row);
-    }
-
-    /** The group of a row on columns {@code by}: null when one is null (it never matches). */
-    static Object group(Morsel m, int[] by, int row) {
-        if (by.length == 0) {
-            return Boolean.TRUE;
-        }
-        if (by.length == 1) {
-            return norm(m.column(by[0]).getObject(row));
-        }
-        Object[] key = new Object[by.length];
-        for (int k = 0; k < by.length; k++) {
-            key[k] = norm(m.column(by[k]).getObject(row));
-            if (key[k] == null) {
-                return null;
-            }
-        }
-        return Arrays.asList(key);
-    }
-
-    private static Object norm(Object v) {
-        return v instanceof Double d && d == 0.0 ? (Object) 0.0 : v;
     }
 
     private static long onLong(ColumnVector v, int row) {

@@ -1,17 +1,22 @@
 package dev.spillway.operators.merge;
 
 import dev.spillway.memory.Morsel;
-
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
+import dev.spillway.operators.KeyTable;
 
 /**
  * The left rows of an {@link AsofJoin} (FORWARD, NEAREST) that wait, per group, for the next
  * right row of their group, and the rules that settle them: a right row of the group answers
  * (FORWARD) or improves (NEAREST) them; a row is settled early once the right input moved past
  * its tolerance or, for NEAREST, past its backward candidate's distance; all are settled at the
- * end of the right input. Not thread-safe: the join serialises.
+ * end of the right input.
+ *
+ * <p>Each group's waiting rows form a singly linked list in left order, off the heap: the head and
+ * tail are words of the group in the join's {@link KeyTable} (left refs, {@link AsofLeftChunk#ref}),
+ * each row's link and group id sit in its chunk's native answers. A list holds only rows not yet
+ * settled, so every chunk it reaches is still in the join's queue: a row leaves its list when it
+ * settles. The row the join settles at the head of its output is the oldest unsettled row of all,
+ * hence the head of its group's list, and leaves it in constant time; a right row of the group
+ * walks the list once, unlinking the rows it settles. Not thread-safe: the join serialises.
  */
 final class AsofWaiting {
     private static final long NONE = AsofRightRows.NONE;
@@ -23,14 +28,26 @@ final class AsofWaiting {
     private final AsofValues values;
     private final AsofRightRows rows;
     private final SortedCursor right;
-    private final Map<Object, ArrayDeque<AsofLeftChunk.Waiting>> waiting = new HashMap<>();
+    private final AsofLeftQueue queue;
+    private final KeyTable groups;
+    private final int headWord;
+    private final int tailWord;
     private long count;
 
-    AsofWaiting(AsofStrategy strategy, AsofValues values, AsofRightRows rows, SortedCursor right) {
+    /**
+     * The waiting rows of a join whose groups are {@code groups}, where words {@code headWord} and
+     * {@code tailWord} of a group (initially {@link AsofRightRows#NONE}) hold its list's ends.
+     */
+    AsofWaiting(AsofStrategy strategy, AsofValues values, AsofRightRows rows, SortedCursor right, AsofLeftQueue queue,
+            KeyTable groups, int headWord, int tailWord) {
         this.strategy = strategy;
         this.values = values;
         this.rows = rows;
         this.right = right;
+        this.queue = queue;
+        this.groups = groups;
+        this.headWord = headWord;
+        this.tailWord = tailWord;
     }
 
     /** Rows waiting now. */
@@ -39,45 +56,87 @@ final class AsofWaiting {
     }
 
     /** Whether rows of group {@code g} wait. */
-    boolean waitsFor(Object g) {
-        return waiting.containsKey(g);
+    boolean waitsFor(int g) {
+        return groups.word(g, headWord) != NONE;
     }
 
-    /** A right row of the group arrived: it answers or improves every waiting row of the group. */
-    void resolve(Object g, long ref, Morsel m, int row) {
-        ArrayDeque<AsofLeftChunk.Waiting> w = waiting.get(g);
-        int n = w.size();
-        for (int i = 0; i < n; i++) {
-            AsofLeftChunk.Waiting p = w.poll();
-            AsofLeftChunk c = p.chunk();
-            byte st = c.state(p.row());
-            if (st == SETTLED) {
-                continue;
-            }
+    /** A right row of the group arrived: it answers or improves every waiting row of the group, in left order. */
+    void resolve(int g, long ref, Morsel m, int row) {
+        long prev = NONE;
+        long at = groups.word(g, headWord);
+        while (at != NONE) {
+            AsofLeftChunk c = queue.chunk(AsofLeftChunk.seqOf(at));
+            int r = AsofLeftChunk.rowOf(at);
+            long next = c.next(r);
+            byte st = c.state(r);
             if (strategy == AsofStrategy.FORWARD) {
-                settle(c, p.row(), values.withinTolerance(c, p.row(), m, row) ? ref : NONE);
-            } else if (st == WAITING || values.sameOn(c.match(p.row()), m, row)) {
-                c.setMatch(p.row(), ref);
-                c.setState(p.row(), HAS_FORWARD);
-                w.add(p);
+                markSettled(c, r, values.withinTolerance(c, r, m, row) ? ref : NONE);
+                unlink(g, prev, at, next);
+            } else if (st == WAITING || values.sameOn(c.match(r), m, row)) {
+                c.setMatch(r, ref);
+                c.setState(r, HAS_FORWARD);
+                prev = at;
             } else {
-                settleNearest(c, p.row());
+                pickNearest(c, r);
+                unlink(g, prev, at, next);
             }
-        }
-        if (w.isEmpty()) {
-            waiting.remove(g);
+            at = next;
         }
     }
 
     /** Left row {@code row} of {@code c}, of group {@code g}, waits for a right row of its group. */
-    void add(AsofLeftChunk c, int row, Object g) {
+    void add(AsofLeftChunk c, int row, int g) {
         c.setState(row, WAITING);
-        waiting.computeIfAbsent(g, x -> new ArrayDeque<>()).add(new AsofLeftChunk.Waiting(c, row));
+        c.setGroup(row, g);
+        c.setNext(row, NONE);
+        long ref = AsofLeftChunk.ref(c.seq, row);
+        long tail = groups.word(g, tailWord);
+        if (tail == NONE) {
+            groups.setWord(g, headWord, ref);
+        } else {
+            queue.chunk(AsofLeftChunk.seqOf(tail)).setNext(AsofLeftChunk.rowOf(tail), ref);
+        }
+        groups.setWord(g, tailWord, ref);
         count++;
     }
 
-    /** Settles a row with right row {@code ref} (or {@link AsofRightRows#NONE}). */
+    /** Takes waiting row {@code at} (after {@code prev}, before {@code next}) out of group {@code g}'s list. */
+    private void unlink(int g, long prev, long at, long next) {
+        if (prev == NONE) {
+            groups.setWord(g, headWord, next);
+        } else {
+            queue.chunk(AsofLeftChunk.seqOf(prev)).setNext(AsofLeftChunk.rowOf(prev), next);
+        }
+        if (next == NONE) {
+            groups.setWord(g, tailWord, prev);
+        }
+    }
+
+    /** Takes a waiting row out of its group's list, wherever it is (at the head, in practice). */
+    private void unlink(AsofLeftChunk c, int row) {
+        int g = c.group(row);
+        long at = AsofLeftChunk.ref(c.seq, row);
+        long prev = NONE;
+        long cur = groups.word(g, headWord);
+        while (cur != at) {
+            if (cur == NONE) {
+                throw new IllegalStateException("waiting left row " + row + " of chunk " + c.seq + " is not in its group's list");
+            }
+            prev = cur;
+            cur = queue.chunk(AsofLeftChunk.seqOf(cur)).next(AsofLeftChunk.rowOf(cur));
+        }
+        unlink(g, prev, at, c.next(row));
+    }
+
+    /** Settles a row with right row {@code ref} (or {@link AsofRightRows#NONE}), taking it out of its group's list. */
     void settle(AsofLeftChunk c, int row, long ref) {
+        if (c.state(row) != SETTLED) {
+            unlink(c, row);
+        }
+        markSettled(c, row, ref);
+    }
+
+    private void markSettled(AsofLeftChunk c, int row, long ref) {
         if (c.state(row) != SETTLED) {
             count--;
         }
@@ -85,8 +144,16 @@ final class AsofWaiting {
         c.setMatch(row, ref);
     }
 
-    /** Picks the nearer of the backward and forward candidates (the forward one on a tie). */
+    /** Settles a row with the nearer of its backward and forward candidates, taking it out of its group's list. */
     void settleNearest(AsofLeftChunk c, int row) {
+        if (c.state(row) != SETTLED) {
+            unlink(c, row);
+        }
+        pickNearest(c, row);
+    }
+
+    /** Settles a row (left in its list) with the nearer of its backward and forward candidates (the forward one on a tie). */
+    private void pickNearest(AsofLeftChunk c, int row) {
         long b = c.back(row);
         long f = c.state(row) == HAS_FORWARD ? c.match(row) : NONE;
         boolean bOk = b != NONE && values.withinTolerance(c, row, rows.stored(b), AsofRightRows.rowOf(b));
@@ -99,7 +166,7 @@ final class AsofWaiting {
         } else if (bOk) {
             pick = b;
         }
-        settle(c, row, pick);
+        markSettled(c, row, pick);
     }
 
     /**
@@ -148,9 +215,10 @@ final class AsofWaiting {
         return false;
     }
 
-    /** The right input ended: settles every row still waiting in {@code queue}. */
-    void settleAllAtEnd(Iterable<AsofLeftChunk> queue) {
-        for (AsofLeftChunk c : queue) {
+    /** The right input ended: settles every row still waiting, in left order. */
+    void settleAllAtEnd() {
+        for (int q = 0; q < queue.size(); q++) {
+            AsofLeftChunk c = queue.at(q);
             for (int i = c.emitted; i < c.added; i++) {
                 if (c.state(i) != SETTLED) {
                     if (strategy == AsofStrategy.NEAREST) {
@@ -161,6 +229,5 @@ final class AsofWaiting {
                 }
             }
         }
-        waiting.clear();
     }
 }

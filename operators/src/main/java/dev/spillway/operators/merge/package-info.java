@@ -24,8 +24,10 @@
  * each cursor's encoded keys (a buffer reused from morsel to morsel), the AsOf join's answers
  * for the left rows in hand ({@link dev.spillway.operators.merge.AsofLeftChunk}), the buffered
  * run of the merge join ({@link dev.spillway.operators.merge.RunBuffer}); gathers go through heap
- * arrays of at most the output morsel's rows, allocated once. The AsOf join's per-group state
- * (the latest right row of each group, the queues of waiting left rows, the compaction's map of
- * references) is still on the heap, bounded only by the join's hold limit.
+ * arrays of at most the output morsel's rows, allocated once. The AsOf join's per-group state is
+ * native too: a {@link dev.spillway.operators.KeyTable} maps each {@code by} key to a group id
+ * with int64 words (the latest right row, the ends of the group's list of waiting left rows, which
+ * is linked through the rows' answers), and a compaction remaps references through a native index.
+ * The heap holds a fixed number of objects per join and one per left morsel in hand.
  */
 package dev.spillway.operators.merge;

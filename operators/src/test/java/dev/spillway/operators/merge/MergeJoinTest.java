@@ -5,6 +5,7 @@ import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
+import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
@@ -245,6 +246,39 @@ class MergeJoinTest {
                             e.getMessage());
                     assertNull(join.next(CTX), "a failed join hands out nothing more");
                 }
+            }
+        });
+    }
+
+    /**
+     * A BACKWARD join over groups whose long string keys outgrow its budget: the refused growth of
+     * its native state fails the join with its own out-of-memory error (the budget's refusal as
+     * the cause), later calls hand out nothing, and closing it frees everything.
+     */
+    @Test
+    void aRefusedGrowthOfTheGroupStateFailsNamingTheJoin() {
+        LeakCheck.assertNoLeaks(mem -> {
+            String pad = "x".repeat(2000);
+            List<List<Object>> r = new ArrayList<>();
+            for (long k = 0; k < 400; k++) {
+                r.add(Arrays.asList(k, pad + k));
+            }
+            List<List<Object>> l = new ArrayList<>();
+            l.add(Arrays.asList(1_000L, pad + "1"));
+            try (MemoryBudget query = mem.budget().child("q", 256L << 10)) {
+                AsofJoin join = new AsofJoin(new OrderedInput(new ScrambledSource(morsels(LEFT, l, 4, mem)), List.of()), LEFT,
+                        0, new int[] {1}, new OrderedInput(new ScrambledSource(morsels(RIGHT, r, 1, mem)), List.of()), RIGHT,
+                        0, new int[] {1}, new int[] {1}, OUT, AsofStrategy.BACKWARD, null, "declared", "declared",
+                        OperatorContext.of(mem.pool(), query, null).child("asof").withOutputRows(4));
+                try (join) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> drain(join));
+                    assertTrue(e.getMessage().startsWith("asof-join (BACKWARD): out of memory: ")
+                            && e.getMessage().contains(" was refused (") && e.getMessage().contains("growing the per-group state past"),
+                            e.getMessage());
+                    assertTrue(e.getCause() instanceof MemoryLimitExceededException, String.valueOf(e.getCause()));
+                    assertNull(join.next(CTX), "a failed join hands out nothing more");
+                }
+                assertEquals(0, query.reserved(), "the join freed its state");
             }
         });
     }
