@@ -27,7 +27,7 @@ import java.util.List;
  * <em>words</em> per id that the owner reads and writes (a latest row, the head of a list).
  *
  * <p><b>Equality.</b> Two keys are equal when each column is equal as the boxed values would be
- * by {@link Object#equals}, with {@code -0.0} folded onto {@code 0.0}: integers and dates by
+ * by {@link Object#equals}, with {@code -0.0} folded onto {@code 0.0}: integers, dates and timestamps (microseconds) by
  * value, doubles by their bits after folding ({@code 0.0} and {@code -0.0} equal, every NaN equal),
  * strings by their UTF-8 bytes, decimals by unscaled value <em>and</em> scale (a
  * {@code BigDecimal} of another scale differs). Rows with a null key column have no key: the
@@ -113,7 +113,7 @@ public final class KeyTable implements AutoCloseable {
         for (DataType t : this.types) {
             fixed += switch (t) {
                 case INT32, DATE32 -> Integer.BYTES;
-                case INT64, FLOAT64 -> Long.BYTES;
+                case INT64, TIMESTAMP, FLOAT64 -> Long.BYTES;
                 case BOOLEAN -> 1;
                 case DECIMAL128 -> Integer.BYTES + 2 * Long.BYTES;
                 case UTF8 -> Integer.BYTES;
@@ -265,7 +265,7 @@ public final class KeyTable implements AutoCloseable {
                     }
                     at += Integer.BYTES;
                 }
-                case INT64 -> {
+                case INT64, TIMESTAMP -> {
                     if (keys.get(LONG, at) != ((Int64Vector) v).get(r)) {
                         return false;
                     }
@@ -313,7 +313,7 @@ public final class KeyTable implements AutoCloseable {
                     keys.set(INT, at, ((Int32Vector) v).get(r));
                     at += Integer.BYTES;
                 }
-                case INT64 -> {
+                case INT64, TIMESTAMP -> {
                     keys.set(LONG, at, ((Int64Vector) v).get(r));
                     at += Long.BYTES;
                 }
