@@ -30,7 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and deleted with everything in it on {@link #close()} — after success, failure or cancellation.
  *
  * <p>It owns the query's compression scratch (charged to the query's budget when the directory is
- * created) and serialises compression through it; writes themselves go to separate files.
+ * created) and serialises compression through it; writes themselves go to separate files. When
+ * the manager encrypts, it also owns the query's {@link SpillCipher}: a random AES-256 key that
+ * exists only in this object, so the files are unreadable once the process is gone.
  */
 public final class SpillDirectory implements AutoCloseable {
     private static final LZ4Compressor COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
@@ -44,6 +46,8 @@ public final class SpillDirectory implements AutoCloseable {
     private final String queryName;
     private final MemoryBudget budget;
     private final NativeBuffer scratch;
+    /** Null unless the manager encrypts; its key lives only here, for the query's life. */
+    private final SpillCipher cipher;
     private final ReentrantLock scratchLock = new ReentrantLock();
     private final SpillStats stats = new SpillStats();
     private final AtomicLong bytesOnDisk = new AtomicLong();
@@ -56,7 +60,10 @@ public final class SpillDirectory implements AutoCloseable {
         this.manager = manager;
         this.queryName = queryName;
         this.budget = budget;
-        this.scratch = manager.pool().allocate(budget, COMPRESSOR.maxCompressedLength(SpillFormat.CHUNK_BYTES));
+        this.cipher = manager.encrypts() ? SpillCipher.withRandomKey() : null;
+        // Encryption works in place in the scratch and appends the tag.
+        this.scratch = manager.pool().allocate(budget, COMPRESSOR.maxCompressedLength(SpillFormat.CHUNK_BYTES)
+                + (cipher != null ? SpillFormat.GCM_TAG_BYTES : 0));
     }
 
     /**
@@ -140,6 +147,11 @@ public final class SpillDirectory implements AutoCloseable {
 
     NativeBuffer scratch() {
         return scratch;
+    }
+
+    /** The query's cipher, or null when spill files are not encrypted. */
+    SpillCipher cipher() {
+        return cipher;
     }
 
     ReentrantLock scratchLock() {

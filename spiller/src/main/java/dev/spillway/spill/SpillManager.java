@@ -57,6 +57,7 @@ public final class SpillManager implements AutoCloseable {
     private final List<SpillListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean onTmpfs;
     private final boolean compress;
+    private final boolean encrypt;
     private volatile boolean closed;
 
     /**
@@ -82,6 +83,7 @@ public final class SpillManager implements AutoCloseable {
         this.queryCap = config.queryCapBytes() >= 0 ? config.queryCapBytes() : processCap;
         this.handles = new FileHandles(config.maxOpenFiles());
         this.compress = config.compress();
+        this.encrypt = config.encrypt();
         if (config.sweepStale()) {
             sweepStale();
         }
@@ -200,6 +202,11 @@ public final class SpillManager implements AutoCloseable {
 
     boolean compress() {
         return compress;
+    }
+
+    /** Whether spilled chunks are encrypted (AES-GCM, a random key per query directory). */
+    public boolean encrypts() {
+        return encrypt;
     }
 
     BlockPool pool() {
