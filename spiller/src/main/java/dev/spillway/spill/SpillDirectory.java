@@ -25,9 +25,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The private spill directory of one query: owner-only permissions ({@code rwx------} for the
- * directory, {@code rw-------} for its files, on file systems with POSIX permissions), a random name that carries
- * the process id (so a later process can sweep it if this one dies), created on the first spill
- * and deleted with everything in it on {@link #close()} — after success, failure or cancellation.
+ * directory, {@code rw-------} for its files, on file systems with POSIX permissions), a random
+ * name inside its engine's locked {@link EngineDirectory} (so a later process can sweep it if this
+ * one dies), created on the first spill and deleted with everything in it on {@link #close()} —
+ * after success, failure or cancellation.
  *
  * <p>It owns the query's compression scratch (charged to the query's budget when the directory is
  * created) and serialises compression through it; writes themselves go to separate files. When
@@ -36,9 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SpillDirectory implements AutoCloseable {
     private static final LZ4Compressor COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
-    private static final FileAttribute<?> OWNER_DIRECTORY =
+    static final FileAttribute<?> OWNER_DIRECTORY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-    private static final FileAttribute<?> OWNER_FILE =
+    static final FileAttribute<?> OWNER_FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     private static final FileAttribute<?>[] NONE = new FileAttribute<?>[0];
 
@@ -67,17 +68,19 @@ public final class SpillDirectory implements AutoCloseable {
     }
 
     /**
-     * The directory, created on first use with permissions {@code rwx------} (where the file
-     * system has POSIX permissions; elsewhere with its defaults).
+     * The directory, created on first use inside the engine's directory with permissions
+     * {@code rwx------} (where the file system has POSIX permissions; elsewhere with its defaults).
      */
     public synchronized Path path() {
         ensureOpen();
         if (path == null) {
-            Path root = manager.root();
+            Path engine = manager.acquireEngineDirectory();
             try {
-                path = Files.createTempDirectory(root, SpillManager.DIR_PREFIX + ProcessHandle.current().pid() + "-",
-                        posix(root) ? new FileAttribute<?>[] {OWNER_DIRECTORY} : NONE);
+                String safe = queryName.replaceAll("[^A-Za-z0-9._-]", "_");
+                path = Files.createTempDirectory(engine, safe + "-",
+                        posix(engine) ? new FileAttribute<?>[] {OWNER_DIRECTORY} : NONE);
             } catch (IOException e) {
+                manager.releaseEngineDirectory();
                 throw new SpillException("cannot create a spill directory under " + manager.root() + ": " + e, e);
             }
         }
@@ -255,7 +258,13 @@ public final class SpillDirectory implements AutoCloseable {
             first = e;
         } finally {
             scratch.close();
-            manager.directoryClosed(this);
+            try {
+                if (path != null) {
+                    manager.releaseEngineDirectory();
+                }
+            } finally {
+                manager.directoryClosed(this);
+            }
         }
         if (first != null) {
             throw first;
