@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
 import javax.crypto.AEADBadTagException;
 
 /**
- * Reads a finished spill file back: memory-maps it, checks its structure and every checksum, and
+ * Reads a finished spill file back: memory-maps it, checks its structure and every checksum (or,
+ * in an encrypted file, every chunk's AES-GCM tag, decrypting into a pooled buffer), and
  * decompresses blocks into pooled native buffers charged to the reader's budget.
  *
  * <p>Nothing read from the file is trusted: every length and offset is bounds-checked before use

@@ -22,7 +22,9 @@ import java.util.zip.CRC32C;
  * <p>Column data goes from the vectors' native buffers to the file without a heap copy: each
  * buffer is cut into chunks of at most {@link SpillFormat#CHUNK_BYTES}, compressed into the query's
  * native scratch, and written with positional writes — or written straight from the vector when
- * compression does not pay. Only block metadata passes through a small heap buffer. Writes are
+ * compression does not pay. With encryption on, the chunk's bytes are then sealed with AES-GCM in
+ * the scratch ({@link SpillCipher}) and written as nonce, ciphertext and tag. Only block metadata
+ * passes through a small heap buffer. Writes are
  * positional, so the channel can be closed under the open-file cap and reopened at any time.
  *
  * <p>Not thread-safe for concurrent appends to the same file (methods are synchronized); different
