@@ -17,6 +17,7 @@ import dev.spillway.operators.HivePath;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.PartitionedFileSink;
 import dev.spillway.operators.Partitioning;
+import dev.spillway.operators.StagedOutput;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
 import dev.spillway.operators.join.BuildSide;
@@ -45,6 +46,7 @@ import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.QueryPlan;
 import dev.spillway.scheduler.Sink;
 import dev.spillway.spill.SpillDirectory;
+import dev.spillway.spill.SpillManager;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -661,10 +663,13 @@ public final class LazyFrame {
      * query's registration with the engine, which {@link Spillway#close()} waits for.
      */
     private record Query(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills,
-            Spillway.RunningQuery running) implements AutoCloseable {
+            Spillway.RunningQuery running, SpillManager spillManager, List<Path> staged) implements AutoCloseable {
         @Override
         public void close() {
             try {
+                // The sinks have moved their output into place or deleted it by now.
+                staged.forEach(spillManager::stagingEnded);
+                staged.clear();
                 spills.close();
             } finally {
                 try {
@@ -782,7 +787,7 @@ public final class LazyFrame {
             closeAll(sinks, e);
             throw e;
         }
-        Query q = new Query(engine.pool(), budget, manager, spills, running);
+        Query q = new Query(engine.pool(), budget, manager, spills, running, engine.spills(), new ArrayList<>());
         QueryContext ctx = new QueryContext(name);
         QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
                 how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
@@ -799,6 +804,12 @@ public final class LazyFrame {
             for (int i = 0; i < sinks.size(); i++) {
                 if (sinks.get(i) == null) {
                     sinks.set(i, factories.get(i).create(budget, recorder::log));
+                }
+                if (sinks.get(i) instanceof StagedOutput staged) {
+                    // Journaled in the engine's spill directory until the query ends, so that an
+                    // engine started after this process was killed deletes the sink's leftovers.
+                    engine.spills().stagingStarted(staged.stagingPath());
+                    q.staged().add(staged.stagingPath());
                 }
                 labels.add(sinkLabel(sinks.get(i)));
             }

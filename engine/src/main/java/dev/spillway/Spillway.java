@@ -132,7 +132,7 @@ public final class Spillway implements AutoCloseable {
         this.owned = budget.child("frames");
         SpillManager sm = null;
         try {
-            sm = new SpillManager(SpillConfig.defaults().withRoot(config.tempDir()), pool);
+            sm = new SpillManager(SpillConfig.defaults().withRoot(config.tempDir()).withEncryption(config.spillEncryption()), pool);
             this.workers = new WorkerPool(config.threads(), config.pinThreads());
         } catch (RuntimeException e) {
             if (sm != null) {
@@ -874,6 +874,7 @@ public final class Spillway implements AutoCloseable {
         private boolean pin;
         private Integer morselRows;
         private Double forceSpill;
+        private Boolean spillEncryption;
         private Consumer<String> lineListener;
         private EventSink eventListener;
         private Consumer<QueryProgress> progress;
@@ -994,6 +995,16 @@ public final class Spillway implements AutoCloseable {
         }
 
         /**
+         * Encrypts every spilled chunk with AES-256-GCM under a random key per query, held only in
+         * memory, so spill files left by a crash cannot be read ({@code SPILLWAY_SPILL_ENCRYPTION});
+         * a damaged or altered chunk fails its GCM tag with the file and block named. Default off.
+         */
+        public Builder spillEncryption(boolean on) {
+            this.spillEncryption = on;
+            return this;
+        }
+
+        /**
          * Receives every event line ({@code [spillway] <component>: <event> key=value ...}), verbose
          * or not, on the thread that produced it; it must be thread-safe and quick. The lines are the
          * {@link SpillwayEvent#line() line()} of the events {@link #eventListener} receives.
@@ -1037,7 +1048,7 @@ public final class Spillway implements AutoCloseable {
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
             Spillway sw = new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
-                    System.getenv()), listeners(), progress, memoryWait, retryAlone);
+                    spillEncryption, System.getenv()), listeners(), progress, memoryWait, retryAlone);
             sw.sortFanIn = sortFanIn;
             sw.profileListener = profiles;
             sw.closeTimeout = closeTimeout;

@@ -20,6 +20,7 @@ import java.util.Map;
  *   <tr><td>temp dir</td><td>{@code SPILLWAY_TEMP_DIR}</td><td>{@code java.io.tmpdir}</td></tr>
  *   <tr><td>threads</td><td>{@code SPILLWAY_THREADS}</td><td>available processors</td></tr>
  *   <tr><td>verbose</td><td>{@code SPILLWAY_VERBOSE} ({@code 1}/{@code true})</td><td>off</td></tr>
+ *   <tr><td>spill encryption</td><td>{@code SPILLWAY_SPILL_ENCRYPTION} ({@code 1}/{@code true})</td><td>off</td></tr>
  * </table>
  *
  * @param memoryLimit bytes of native memory all queries together may hold
@@ -31,9 +32,14 @@ import java.util.Map;
  * @param forceSpill  fraction (0 to 1) of the partitions of spillable operators written to disk
  *                    even without memory pressure, to exercise out-of-core paths (as Polars'
  *                    {@code POLARS_FORCE_OOC}); 0 in normal use
+ * @param spillEncryption whether spilled chunks are encrypted (AES-256-GCM, a random key per
+ *                    query held only in memory)
  */
 public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolean verbose, boolean pinThreads,
-        int morselRows, double forceSpill) {
+        int morselRows, double forceSpill, boolean spillEncryption) {
+    /** Environment variable that turns spill encryption on ({@code 1}/{@code true}). */
+    public static final String SPILL_ENCRYPTION_ENV = "SPILLWAY_SPILL_ENCRYPTION";
+
     /** Fraction of physical RAM used as the default memory limit. */
     public static final double DEFAULT_MEMORY_FRACTION = 0.5;
 
@@ -55,7 +61,7 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
     }
 
     static SpillwayConfig resolve(Long memoryLimit, Path tempDir, Integer threads, Boolean verbose, boolean pin,
-            Integer morselRows, Double forceSpill, Map<String, String> env) {
+            Integer morselRows, Double forceSpill, Boolean spillEncryption, Map<String, String> env) {
         long mem = memoryLimit != null ? memoryLimit
                 : env.containsKey("SPILLWAY_MEMORY_LIMIT") ? parseEnvSize(env.get("SPILLWAY_MEMORY_LIMIT"))
                 : defaultMemoryLimit();
@@ -65,8 +71,10 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
         boolean v = verbose != null ? verbose : env.containsKey("SPILLWAY_VERBOSE") && truthy(env.get("SPILLWAY_VERBOSE"));
         double force = forceSpill != null ? forceSpill
                 : env.containsKey("SPILLWAY_FORCE_SPILL") ? parseFraction(env.get("SPILLWAY_FORCE_SPILL")) : 0;
+        boolean encrypt = spillEncryption != null ? spillEncryption
+                : env.containsKey(SPILL_ENCRYPTION_ENV) && parseSwitch(SPILL_ENCRYPTION_ENV, env.get(SPILL_ENCRYPTION_ENV));
         int rows = morselRows != null ? morselRows : defaultMorselRows(mem, t);
-        return new SpillwayConfig(mem, tempDir, t, v, pin, rows, force);
+        return new SpillwayConfig(mem, tempDir, t, v, pin, rows, force, encrypt);
     }
 
     /** Bytes of cap per worker for each row of a morsel, when the morsel size is derived from the cap. */
@@ -115,6 +123,16 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
         }
     }
 
+    /** A security switch: a value that is neither on nor off is an error, not silently "off". */
+    private static boolean parseSwitch(String name, String s) {
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off", "" -> false;
+            default -> throw new IllegalArgumentException(name + "='" + s + "' is not a switch; use 1/true/yes/on or 0/false/no/off");
+        };
+    }
+
     private static boolean truthy(String s) {
         String v = s.trim().toLowerCase(Locale.ROOT);
         return v.equals("1") || v.equals("true") || v.equals("yes") || v.equals("on");
@@ -131,6 +149,6 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
 
     /** Defaults with no builder values, from the process environment. */
     public static SpillwayConfig defaults() {
-        return resolve(null, null, null, null, false, Morsel.DEFAULT_ROWS, null, System.getenv());
+        return resolve(null, null, null, null, false, Morsel.DEFAULT_ROWS, null, null, System.getenv());
     }
 }

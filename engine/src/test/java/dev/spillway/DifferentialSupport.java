@@ -93,6 +93,7 @@ final class DifferentialSupport {
         }
         List<List<Object>> rows = viaCsv(q, reader, out);
         setting.assertPeakWithinCap(sw, setting.toString());
+        assertEquals(setting.encrypt(), sw.spills().encrypts(), setting + ": spill encryption");
         return rows;
     }
 

@@ -43,7 +43,7 @@ class GroupByDifferentialTest {
      * the free pieces below a page that the pool cannot give back while live pieces share their
      * pages (2.3 MiB with seed 56819986430081, which failed at 8 MiB).
      */
-    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 4096, 12L << 20, 1024);
+    private static final List<MemorySetting> SETTINGS = MemorySetting.withEncryptedTiny(MemorySetting.three(64L << 20, 4096, 12L << 20, 1024));
 
     private static final Schema SCHEMA_TEMPLATE_REST = Schema.of(Field.of("k2", DataType.INT32), Field.of("vi", DataType.INT64),
             Field.of("vd", DataType.FLOAT64), Field.of("vs", DataType.UTF8), Field.of("vt", DataType.DATE32));

@@ -41,7 +41,7 @@ class JoinDifferentialTest {
      * Memory settings: no cap (in-memory engine); half of the build partitions spilled; every
      * build partition spilled under a small cap with small morsels.
      */
-    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 4096, 8L << 20, 1024);
+    private static final List<MemorySetting> SETTINGS = MemorySetting.withEncryptedTiny(MemorySetting.three(64L << 20, 4096, 8L << 20, 1024));
 
     private static Object key(DataType t, Random rnd, int domain, double nullRate) {
         if (rnd.nextDouble() < nullRate) {

@@ -18,8 +18,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * @param cap        the engine's memory limit in bytes
  * @param morselRows the engine's morsel size
  * @param forceSpill the share of spillable state forced to disk (0, 0.5 or 1.0)
+ * @param encrypt    whether the engine encrypts its spill files ({@code spillEncryption})
  */
-record MemorySetting(String name, long cap, int morselRows, double forceSpill) {
+record MemorySetting(String name, long cap, int morselRows, double forceSpill, boolean encrypt) {
+    MemorySetting(String name, long cap, int morselRows, double forceSpill) {
+        this(name, cap, morselRows, forceSpill, false);
+    }
+
     /** No cap: 1 GiB, default morsels, nothing forced. */
     static final MemorySetting NO_CAP = new MemorySetting("NO_CAP", 1L << 30, 131_072, 0);
 
@@ -29,17 +34,28 @@ record MemorySetting(String name, long cap, int morselRows, double forceSpill) {
                 new MemorySetting("TINY", tinyCap, tinyMorselRows, 1.0));
     }
 
+    /**
+     * {@code settings} and, last, a copy of their tiny setting with encrypted spill files
+     * ({@code TINY_ENCRYPTED}): the encryption dimension of a differential test.
+     */
+    static List<MemorySetting> withEncryptedTiny(List<MemorySetting> settings) {
+        MemorySetting tiny = settings.stream().filter(MemorySetting::isTiny).findFirst().orElseThrow();
+        List<MemorySetting> out = new java.util.ArrayList<>(settings);
+        out.add(new MemorySetting("TINY_ENCRYPTED", tiny.cap, tiny.morselRows, tiny.forceSpill, true));
+        return List.copyOf(out);
+    }
+
     boolean isNoCap() {
         return equals(NO_CAP);
     }
 
     boolean isTiny() {
-        return name.equals("TINY");
+        return name.startsWith("TINY");
     }
 
-    /** Sets this setting's cap, morsel size and forced spilling on {@code b} (fits {@code EngineTestSupport.withEngine}). */
+    /** Sets this setting's cap, morsel size, forced spilling and spill encryption on {@code b} (fits {@code EngineTestSupport.withEngine}). */
     Spillway.Builder applyTo(Spillway.Builder b) {
-        return b.memoryLimit(cap).morselRows(morselRows).forceSpill(forceSpill);
+        return b.memoryLimit(cap).morselRows(morselRows).forceSpill(forceSpill).spillEncryption(encrypt);
     }
 
     /** A 2-thread engine builder at this setting, spilling into {@code spillDir}. */
@@ -65,6 +81,7 @@ record MemorySetting(String name, long cap, int morselRows, double forceSpill) {
             b.eventListener(events::add);
         }
         try (Spillway sw = b.build()) {
+            assertTrue(sw.spills().encrypts() == encrypt, name + ": spill encryption " + encrypt);
             return body.run(sw);
         } finally {
             Files.deleteIfExists(spill);

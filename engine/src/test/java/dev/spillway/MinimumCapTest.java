@@ -34,7 +34,7 @@ class MinimumCapTest {
         assertEquals(16_384, SpillwayConfig.defaultMorselRows(CAP, 2));
         assertEquals(8_192, SpillwayConfig.defaultMorselRows(CAP, 4));
         assertEquals(4_096, SpillwayConfig.defaultMorselRows(CAP, 64));
-        assertEquals(1_000, SpillwayConfig.resolve(CAP, null, 2, false, false, 1_000, null, Map.of()).morselRows(),
+        assertEquals(1_000, SpillwayConfig.resolve(CAP, null, 2, false, false, 1_000, null, null, Map.of()).morselRows(),
                 "an explicit morsel size wins");
     }
 

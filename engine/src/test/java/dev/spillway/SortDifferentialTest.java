@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SortDifferentialTest {
     /** Memory settings as in the join and group-by differential tests. */
-    private static final List<MemorySetting> SETTINGS = MemorySetting.three(64L << 20, 4096, 16L << 20, 1024);
+    private static final List<MemorySetting> SETTINGS = MemorySetting.withEncryptedTiny(MemorySetting.three(64L << 20, 4096, 16L << 20, 1024));
 
     private static final String[] NAMES = {"id", "i", "d", "s", "n", "t", "b"};
     private static final String LONG_PREFIX = "a-long-shared-prefix-of-more-than-sixteen-bytes/";

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Spilled data is readable by its owner only: every spill file a query writes is {@code rw-------}
- * and sits in a query directory that is {@code rwx------} inside the spill root (skipped where the
+ * and sits in a query directory that is {@code rwx------} inside the engine's {@code rwx------}
+ * directory in the spill root (skipped where the
  * file system has no POSIX permissions).
  */
 class SpillPermissionsTest {
@@ -35,6 +36,7 @@ class SpillPermissionsTest {
             Path root = mem.tempRoot().resolve("spill");
             Map<Path, String> files = new ConcurrentHashMap<>();
             Map<Path, String> dirs = new ConcurrentHashMap<>();
+            Map<Path, String> engineDirs = new ConcurrentHashMap<>();
             try (Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).morselRows(4096).forceSpill(1.0)
                     .tempDir(root).build()) {
                 sw.spills().addListener(new SpillListener() {
@@ -42,6 +44,7 @@ class SpillPermissionsTest {
                     public void fileCreated(Path file, String label) {
                         files.put(file, permissions(file));
                         dirs.put(file.getParent(), permissions(file.getParent()));
+                        engineDirs.put(file.getParent().getParent(), permissions(file.getParent().getParent()));
                     }
                 });
                 LazyFrame in = sw.range("v", 0, 50_000).withColumns(col("v").mod(lit(5_000L)).alias("k"));
@@ -57,7 +60,9 @@ class SpillPermissionsTest {
             }
             for (Map.Entry<Path, String> d : dirs.entrySet()) {
                 assertEquals("rwx------", d.getValue(), "spill directory " + d.getKey());
-                assertEquals(root.toAbsolutePath(), d.getKey().getParent(), "query directories sit in the spill root");
+                assertEquals(root.toAbsolutePath(), d.getKey().getParent().getParent(),
+                        "query directories sit in the engine's directory in the spill root");
+                assertEquals("rwx------", engineDirs.get(d.getKey().getParent()), "engine directory " + d.getKey().getParent());
             }
             try (var left = Files.list(root)) {
                 assertEquals(List.of(), left.toList(), "no spill directory left");

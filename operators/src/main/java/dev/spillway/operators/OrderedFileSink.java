@@ -18,7 +18,7 @@ import java.util.function.Function;
  * target that replaces it (an atomic move) only when the query succeeds; a failed or cancelled
  * query leaves no partial file.
  */
-public abstract class OrderedFileSink implements Sink<Void> {
+public abstract class OrderedFileSink implements Sink<Void>, StagedOutput {
     private final String format;
     private final IoFailure ioFailure;
     private final Path target;
@@ -61,6 +61,12 @@ public abstract class OrderedFileSink implements Sink<Void> {
             }
             throw e;
         }
+    }
+
+    /** The temporary file beside the target ({@code .<name>.<digits>.tmp}). */
+    @Override
+    public final Path stagingPath() {
+        return temp;
     }
 
     /** The file the result goes to. */

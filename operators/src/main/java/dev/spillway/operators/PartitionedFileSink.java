@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * write thousands, and an fsync each would dominate its run time); the moves into place are
  * atomic renames.
  */
-public final class PartitionedFileSink implements Sink<Void> {
+public final class PartitionedFileSink implements Sink<Void>, StagedOutput {
     /** Bytes the open writers may buffer together before the largest buffer is flushed. */
     public static final long MAX_BUFFERED_BYTES = 64L << 20;
 
@@ -163,6 +163,12 @@ public final class PartitionedFileSink implements Sink<Void> {
         } catch (IOException e) {
             throw ioFailure.of(this.dir, "cannot create the directory: " + e.getMessage(), e);
         }
+    }
+
+    /** The hidden staging directory inside the target directory ({@code .spillway-staging-<digits>}). */
+    @Override
+    public Path stagingPath() {
+        return staging;
     }
 
     @Override

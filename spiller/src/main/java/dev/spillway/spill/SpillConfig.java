@@ -12,9 +12,11 @@ import java.nio.file.Path;
  * @param maxOpenFiles    most spill files open at once (default 64)
  * @param sweepStale      whether to delete directories left by dead processes at start
  * @param compress        whether to LZ4-compress chunks (off only to measure the raw baseline)
+ * @param encrypt         whether to encrypt every chunk with AES-GCM under a random key per query
+ *                        directory, held only in memory ({@link SpillCipher})
  */
 public record SpillConfig(Path root, long processCapBytes, long queryCapBytes, int maxOpenFiles, boolean sweepStale,
-        boolean compress) {
+        boolean compress, boolean encrypt) {
     /** Default maximum of open spill files. */
     public static final int DEFAULT_MAX_OPEN_FILES = 64;
 
@@ -28,38 +30,43 @@ public record SpillConfig(Path root, long processCapBytes, long queryCapBytes, i
         }
     }
 
-    /** Defaults: root from the environment, caps from free space, 64 open files, sweep on. */
+    /** Defaults: root from the environment, caps from free space, 64 open files, sweep on, compressed, not encrypted. */
     public static SpillConfig defaults() {
-        return new SpillConfig(null, -1, -1, DEFAULT_MAX_OPEN_FILES, true, true);
+        return new SpillConfig(null, -1, -1, DEFAULT_MAX_OPEN_FILES, true, true, false);
     }
 
     /** With another root. */
     public SpillConfig withRoot(Path newRoot) {
-        return new SpillConfig(newRoot, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale, compress);
+        return new SpillConfig(newRoot, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale, compress, encrypt);
     }
 
     /** With another process cap. */
     public SpillConfig withProcessCap(long bytes) {
-        return new SpillConfig(root, bytes, queryCapBytes, maxOpenFiles, sweepStale, compress);
+        return new SpillConfig(root, bytes, queryCapBytes, maxOpenFiles, sweepStale, compress, encrypt);
     }
 
     /** With another query cap. */
     public SpillConfig withQueryCap(long bytes) {
-        return new SpillConfig(root, processCapBytes, bytes, maxOpenFiles, sweepStale, compress);
+        return new SpillConfig(root, processCapBytes, bytes, maxOpenFiles, sweepStale, compress, encrypt);
     }
 
     /** With another open-file maximum. */
     public SpillConfig withMaxOpenFiles(int n) {
-        return new SpillConfig(root, processCapBytes, queryCapBytes, n, sweepStale, compress);
+        return new SpillConfig(root, processCapBytes, queryCapBytes, n, sweepStale, compress, encrypt);
     }
 
     /** With compression on or off. */
     public SpillConfig withCompression(boolean on) {
-        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale, on);
+        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale, on, encrypt);
     }
 
     /** With stale-directory sweeping on or off. */
     public SpillConfig withSweepStale(boolean sweep) {
-        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweep, compress);
+        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweep, compress, encrypt);
+    }
+
+    /** With AES-GCM encryption of spilled chunks on or off. */
+    public SpillConfig withEncryption(boolean on) {
+        return new SpillConfig(root, processCapBytes, queryCapBytes, maxOpenFiles, sweepStale, compress, on);
     }
 }

@@ -25,18 +25,21 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The private spill directory of one query: owner-only permissions ({@code rwx------} for the
- * directory, {@code rw-------} for its files, on file systems with POSIX permissions), a random name that carries
- * the process id (so a later process can sweep it if this one dies), created on the first spill
- * and deleted with everything in it on {@link #close()} — after success, failure or cancellation.
+ * directory, {@code rw-------} for its files, on file systems with POSIX permissions), a random
+ * name inside its engine's locked {@link EngineDirectory} (so a later process can sweep it if this
+ * one dies), created on the first spill and deleted with everything in it on {@link #close()} —
+ * after success, failure or cancellation.
  *
  * <p>It owns the query's compression scratch (charged to the query's budget when the directory is
- * created) and serialises compression through it; writes themselves go to separate files.
+ * created) and serialises compression through it; writes themselves go to separate files. When
+ * the manager encrypts, it also owns the query's {@link SpillCipher}: a random AES-256 key that
+ * exists only in this object, so the files are unreadable once the process is gone.
  */
 public final class SpillDirectory implements AutoCloseable {
     private static final LZ4Compressor COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
-    private static final FileAttribute<?> OWNER_DIRECTORY =
+    static final FileAttribute<?> OWNER_DIRECTORY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-    private static final FileAttribute<?> OWNER_FILE =
+    static final FileAttribute<?> OWNER_FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     private static final FileAttribute<?>[] NONE = new FileAttribute<?>[0];
 
@@ -44,6 +47,8 @@ public final class SpillDirectory implements AutoCloseable {
     private final String queryName;
     private final MemoryBudget budget;
     private final NativeBuffer scratch;
+    /** Null unless the manager encrypts; its key lives only here, for the query's life. */
+    private final SpillCipher cipher;
     private final ReentrantLock scratchLock = new ReentrantLock();
     private final SpillStats stats = new SpillStats();
     private final AtomicLong bytesOnDisk = new AtomicLong();
@@ -56,21 +61,26 @@ public final class SpillDirectory implements AutoCloseable {
         this.manager = manager;
         this.queryName = queryName;
         this.budget = budget;
-        this.scratch = manager.pool().allocate(budget, COMPRESSOR.maxCompressedLength(SpillFormat.CHUNK_BYTES));
+        this.cipher = manager.encrypts() ? SpillCipher.withRandomKey() : null;
+        // Encryption works in place in the scratch and appends the tag.
+        this.scratch = manager.pool().allocate(budget, COMPRESSOR.maxCompressedLength(SpillFormat.CHUNK_BYTES)
+                + (cipher != null ? SpillFormat.GCM_TAG_BYTES : 0));
     }
 
     /**
-     * The directory, created on first use with permissions {@code rwx------} (where the file
-     * system has POSIX permissions; elsewhere with its defaults).
+     * The directory, created on first use inside the engine's directory with permissions
+     * {@code rwx------} (where the file system has POSIX permissions; elsewhere with its defaults).
      */
     public synchronized Path path() {
         ensureOpen();
         if (path == null) {
-            Path root = manager.root();
+            Path engine = manager.acquireEngineDirectory();
             try {
-                path = Files.createTempDirectory(root, SpillManager.DIR_PREFIX + ProcessHandle.current().pid() + "-",
-                        posix(root) ? new FileAttribute<?>[] {OWNER_DIRECTORY} : NONE);
+                String safe = queryName.replaceAll("[^A-Za-z0-9._-]", "_");
+                path = Files.createTempDirectory(engine, safe + "-",
+                        posix(engine) ? new FileAttribute<?>[] {OWNER_DIRECTORY} : NONE);
             } catch (IOException e) {
+                manager.releaseEngineDirectory();
                 throw new SpillException("cannot create a spill directory under " + manager.root() + ": " + e, e);
             }
         }
@@ -140,6 +150,11 @@ public final class SpillDirectory implements AutoCloseable {
 
     NativeBuffer scratch() {
         return scratch;
+    }
+
+    /** The query's cipher, or null when spill files are not encrypted. */
+    SpillCipher cipher() {
+        return cipher;
     }
 
     ReentrantLock scratchLock() {
@@ -243,7 +258,13 @@ public final class SpillDirectory implements AutoCloseable {
             first = e;
         } finally {
             scratch.close();
-            manager.directoryClosed(this);
+            try {
+                if (path != null) {
+                    manager.releaseEngineDirectory();
+                }
+            } finally {
+                manager.directoryClosed(this);
+            }
         }
         if (first != null) {
             throw first;

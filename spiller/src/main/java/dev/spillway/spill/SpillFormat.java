@@ -27,8 +27,23 @@ public final class SpillFormat {
     public static final int COLUMN_DESCRIPTOR_BYTES = 8;
     /** Bytes of a buffer descriptor: raw length (8), chunk count (4), reserved (4). */
     public static final int BUFFER_DESCRIPTOR_BYTES = 16;
-    /** Bytes of a chunk descriptor: codec (1), reserved (3), raw length (4), stored length (4), CRC32C (4). */
+    /**
+     * Bytes of a chunk descriptor: codec (1), flags (1), reserved (2), raw length (4), stored
+     * length (4), CRC32C (4; 0 in an encrypted chunk, whose GCM tag is its check).
+     */
     public static final int CHUNK_DESCRIPTOR_BYTES = 16;
+    /** Offset of the flags byte in a chunk descriptor. */
+    public static final int CHUNK_FLAGS_OFFSET = 1;
+    /**
+     * Chunk flag: the stored bytes are {@code nonce (12) | AES-GCM ciphertext | tag (16)} of the
+     * codec's bytes (encrypted after compression); the associated data is the descriptor's first
+     * 12 bytes, the chunk's file offset and the file name.
+     */
+    public static final byte CHUNK_FLAG_AES_GCM = 1;
+    /** Bytes of an AES-GCM nonce: a random 4-byte prefix per key and an 8-byte counter. */
+    public static final int GCM_NONCE_BYTES = 12;
+    /** Bytes of an AES-GCM tag. */
+    public static final int GCM_TAG_BYTES = 16;
 
     /** Chunk codec: bytes stored as they are (compression did not pay). */
     public static final byte CODEC_RAW = 0;

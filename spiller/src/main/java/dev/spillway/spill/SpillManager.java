@@ -9,7 +9,6 @@ import dev.spillway.memory.MemoryBudget;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,31 +16,38 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The process-level side of spilling: where spill directories go, how much may be spilled, how
  * many files may be open, and cleaning up.
  *
  * <p>Root: the configured path, else {@code SPILLWAY_TEMP_DIR}, else {@code java.io.tmpdir}. At
- * start it sweeps directories left by processes that no longer exist and warns once when the root
- * is on tmpfs (spilling there goes back into RAM). Each query gets a private
- * {@link SpillDirectory}; a shutdown hook deletes the directories still alive when the JVM exits.
+ * start it sweeps what engines of dead processes left (directories whose lock file no live process
+ * holds, and the sink temporary files their journals list; {@link EngineDirectory}) and warns
+ * once when the root is on tmpfs (spilling there goes back into RAM). While it has anything on
+ * disk the engine keeps one locked directory under the root; each query gets a private
+ * {@link SpillDirectory} inside it; a shutdown hook deletes the directories still alive when the
+ * JVM exits.
  */
 public final class SpillManager implements AutoCloseable {
     /** Environment variable naming the spill root. */
     public static final String TEMP_DIR_ENV = "SPILLWAY_TEMP_DIR";
-    static final String DIR_PREFIX = "spillway-";
-    private static final Pattern DIR_NAME = Pattern.compile("spillway-(\\d+)-.+");
     private static final System.Logger LOG = System.getLogger(SpillManager.class.getName());
     private static final Set<SpillDirectory> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Set<EngineDirectory> LIVE_ENGINES = ConcurrentHashMap.newKeySet();
     private static final Set<Path> WARNED_TMPFS = ConcurrentHashMap.newKeySet();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (SpillDirectory d : List.copyOf(LIVE)) {
                 d.deleteQuietly();
+            }
+            for (EngineDirectory d : List.copyOf(LIVE_ENGINES)) {
+                try {
+                    d.close();
+                } catch (RuntimeException ignored) {
+                    // The JVM is exiting; the lock goes with it and the next engine sweeps the rest.
+                }
             }
         }, "spillway-spill-cleanup"));
     }
@@ -57,6 +63,13 @@ public final class SpillManager implements AutoCloseable {
     private final List<SpillListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean onTmpfs;
     private final boolean compress;
+    private final boolean encrypt;
+    /** Guards {@link #engineDir}, {@link #engineUsers} and {@link #staged}. */
+    private final Object engineGuard = new Object();
+    private EngineDirectory engineDir;
+    /** Live query directories on disk plus recorded sink outputs. */
+    private int engineUsers;
+    private final Set<Path> staged = new java.util.LinkedHashSet<>();
     private volatile boolean closed;
 
     /**
@@ -82,6 +95,7 @@ public final class SpillManager implements AutoCloseable {
         this.queryCap = config.queryCapBytes() >= 0 ? config.queryCapBytes() : processCap;
         this.handles = new FileHandles(config.maxOpenFiles());
         this.compress = config.compress();
+        this.encrypt = config.encrypt();
         if (config.sweepStale()) {
             sweepStale();
         }
@@ -118,35 +132,112 @@ public final class SpillManager implements AutoCloseable {
     }
 
     /**
-     * Deletes directories under the root left by processes that no longer run (never those of a
-     * live process).
+     * Deletes what engines of dead processes left under the root: their directories (whose lock
+     * file no live process holds; see {@link EngineDirectory}) and the temporary files of the file
+     * sinks they were running. Never touches a live engine's directory, in this process or another.
      *
      * @return how many directories were deleted
      */
     public int sweepStale() {
-        int removed = 0;
-        long self = ProcessHandle.current().pid();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, DIR_PREFIX + "*")) {
-            for (Path p : entries) {
-                Matcher m = DIR_NAME.matcher(p.getFileName().toString());
-                if (!m.matches() || !Files.isDirectory(p)) {
-                    continue;
-                }
-                long pid;
-                try {
-                    pid = Long.parseLong(m.group(1));
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                if (pid != self && ProcessHandle.of(pid).isEmpty()) {
-                    SpillDirectory.deleteTree(p);
-                    removed++;
-                }
+        try {
+            List<Path> removed = EngineDirectory.sweep(root);
+            for (Path p : removed) {
+                LOG.log(System.Logger.Level.DEBUG, "[spillway] spiller: stale-directory-removed path=" + p);
             }
+            return removed.size();
         } catch (IOException | UncheckedIOException e) {
             LOG.log(System.Logger.Level.WARNING, new StaleSweepFailed(root, e.toString()).line());
+            return 0;
         }
-        return removed;
+    }
+
+    /**
+     * The engine's directory under the root, created (and locked) when the first user needs it;
+     * each call must be paired with {@link #releaseEngineDirectory()}.
+     */
+    Path acquireEngineDirectory() {
+        synchronized (engineGuard) {
+            if (engineDir == null) {
+                try {
+                    engineDir = EngineDirectory.create(root);
+                } catch (IOException | UncheckedIOException e) {
+                    throw new SpillException("cannot create a spill directory under " + root + ": " + e, e);
+                }
+                LIVE_ENGINES.add(engineDir);
+            }
+            engineUsers++;
+            return engineDir.path();
+        }
+    }
+
+    /** Ends one use of the engine's directory; the last one deletes it and drops its lock. */
+    void releaseEngineDirectory() {
+        synchronized (engineGuard) {
+            if (engineUsers == 0) {
+                throw new IllegalStateException("engine spill directory released more often than acquired");
+            }
+            if (--engineUsers == 0) {
+                EngineDirectory d = engineDir;
+                engineDir = null;
+                LIVE_ENGINES.remove(d);
+                d.close();
+            }
+        }
+    }
+
+    /**
+     * Records that a file sink writes its output to {@code staged} (a temporary file or staging
+     * directory) until {@link #stagingEnded}: if this process dies meanwhile, the next engine on
+     * this root deletes it when it sweeps this engine's directory. Best effort: when the journal
+     * cannot be written the sink goes on (a warning is logged) and only the clean-up is lost.
+     */
+    public void stagingStarted(Path staged) {
+        synchronized (engineGuard) {
+            try {
+                acquireEngineDirectory();
+            } catch (SpillException e) {
+                LOG.log(System.Logger.Level.WARNING, "[spillway] spiller: staging-not-recorded path=" + staged + " reason="
+                        + e.getMessage());
+                return;
+            }
+            this.staged.add(staged.toAbsolutePath());
+            writeJournal();
+        }
+    }
+
+    /** The sink's output at {@code staged} was moved into place or deleted. */
+    public void stagingEnded(Path staged) {
+        synchronized (engineGuard) {
+            if (this.staged.remove(staged.toAbsolutePath())) {
+                if (engineUsers > 1) {
+                    writeJournal();
+                }
+                releaseEngineDirectory();
+            }
+        }
+    }
+
+    /** Sink outputs recorded and not yet ended. */
+    public List<Path> staged() {
+        synchronized (engineGuard) {
+            return List.copyOf(staged);
+        }
+    }
+
+    private void writeJournal() {
+        try {
+            engineDir.writeJournal(staged);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(System.Logger.Level.WARNING, "[spillway] spiller: staging-journal-failed dir=" + engineDir.path()
+                    + " reason=" + e);
+        }
+    }
+
+    /** The engine's directory under the root, or null while it has nothing there. */
+    public Path engineDirectory() {
+        synchronized (engineGuard) {
+            return engineDir == null ? null : engineDir.path();
+        }
     }
 
     /** Adds a listener to every directory's events. */
@@ -202,6 +293,11 @@ public final class SpillManager implements AutoCloseable {
         return compress;
     }
 
+    /** Whether spilled chunks are encrypted (AES-GCM, a random key per query directory). */
+    public boolean encrypts() {
+        return encrypt;
+    }
+
     BlockPool pool() {
         return pool;
     }
@@ -241,10 +337,22 @@ public final class SpillManager implements AutoCloseable {
         }
     }
 
-    /** Closes (deletes) every query directory still open. Idempotent. */
+    /** Closes (deletes) every query directory still open, then the engine's directory. Idempotent. */
     @Override
     public void close() {
         closed = true;
-        Closeables.closeAll(new ArrayList<>(directories));
+        try {
+            Closeables.closeAll(new ArrayList<>(directories));
+        } finally {
+            synchronized (engineGuard) {
+                if (engineDir != null) {
+                    LIVE_ENGINES.remove(engineDir);
+                    engineDir.close();
+                    engineDir = null;
+                    engineUsers = 0;
+                    staged.clear();
+                }
+            }
+        }
     }
 }

@@ -23,9 +23,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.zip.CRC32C;
+import javax.crypto.AEADBadTagException;
 
 /**
- * Reads a finished spill file back: memory-maps it, checks its structure and every checksum, and
+ * Reads a finished spill file back: memory-maps it, checks its structure and every checksum (or,
+ * in an encrypted file, every chunk's AES-GCM tag, decrypting into a pooled buffer), and
  * decompresses blocks into pooled native buffers charged to the reader's budget.
  *
  * <p>Nothing read from the file is trusted: every length and offset is bounds-checked before use
@@ -100,6 +102,9 @@ public final class SpillReader implements AutoCloseable {
             long t = size - SpillFormat.TRAILER_BYTES;
             if (map.get(LONG, t + 24) != SpillFormat.END_MAGIC) {
                 throw corrupt(-1, "no trailer at the end of the file (truncated or not finished)");
+            }
+            if (map.get(INT, t + 20) != 0) {
+                throw corrupt(-1, "trailer's reserved field is not zero");
             }
             indexOffset = map.get(LONG, t);
             long count = map.get(LONG, t + 8);
@@ -240,6 +245,7 @@ public final class SpillReader implements AutoCloseable {
         }
         List<ColumnVector> vectors = new ArrayList<>(columns);
         List<NativeBuffer> pending = new ArrayList<>(3);
+        NativeBuffer[] plainScratch = new NativeBuffer[1];
         long meta = metaStart;
         long pos = metaStart + metaLength;
         long raw = 0;
@@ -277,7 +283,7 @@ public final class SpillReader implements AutoCloseable {
                     }
                     NativeBuffer out = dir.pool().allocate(readBudget, Math.max(1, rawLength));
                     pending.add(out);
-                    pos = readChunks(b, pos, end, chunks, rawLength, out.segment());
+                    pos = readChunks(b, pos, end, chunks, rawLength, out.segment(), readBudget, plainScratch);
                     raw += rawLength;
                 }
                 ColumnVector v;
@@ -305,6 +311,10 @@ public final class SpillReader implements AutoCloseable {
                 v.close();
             }
             throw e;
+        } finally {
+            if (plainScratch[0] != null) {
+                plainScratch[0].close();
+            }
         }
         // The block was decompressed into pooled buffers: its file pages can leave the RSS.
         MappedPages.release(map, off, end);
@@ -339,13 +349,16 @@ public final class SpillReader implements AutoCloseable {
         }
     }
 
-    private long readChunks(int b, long pos, long end, int chunks, long rawLength, MemorySegment out) {
+    private long readChunks(int b, long pos, long end, int chunks, long rawLength, MemorySegment out,
+            MemoryBudget readBudget, NativeBuffer[] plainScratch) {
         long filled = 0;
+        SpillCipher cipher = dir.cipher();
         for (int k = 0; k < chunks; k++) {
             if (pos + SpillFormat.CHUNK_DESCRIPTOR_BYTES > end) {
                 throw corrupt(b, "chunk descriptor beyond the block");
             }
             byte codec = map.get(ValueLayout.JAVA_BYTE, pos);
+            byte flags = map.get(ValueLayout.JAVA_BYTE, pos + SpillFormat.CHUNK_FLAGS_OFFSET);
             int chunkRaw = map.get(INT, pos + 4);
             int stored = map.get(INT, pos + 8);
             int expectedCrc = map.get(INT, pos + 12);
@@ -354,24 +367,56 @@ public final class SpillReader implements AutoCloseable {
                     || data + stored > end) {
                 throw corrupt(b, "chunk " + k + " has impossible lengths (raw " + chunkRaw + ", stored " + stored + ")");
             }
-            CRC32C crc = new CRC32C();
-            crc.update(map.asSlice(pos, 12).asByteBuffer());
-            ByteBuffer src = map.asSlice(data, stored).asByteBuffer();
-            crc.update(src);
-            if ((int) crc.getValue() != expectedCrc) {
-                throw corrupt(b, "chunk " + k + " checksum mismatch");
+            boolean encrypted = flags == SpillFormat.CHUNK_FLAG_AES_GCM;
+            if (flags != 0 && !encrypted) {
+                throw corrupt(b, "chunk " + k + " has unknown flags " + flags);
+            }
+            // A plain chunk where this query encrypts would be data the query never wrote.
+            if (encrypted != (cipher != null)) {
+                throw corrupt(b, "chunk " + k + (encrypted ? " is encrypted, but this query's spill files are not"
+                        : " is not encrypted, but this query encrypts its spill files (tampered?)"));
             }
             MemorySegment dst = out.asSlice(filled, chunkRaw);
-            if (codec == SpillFormat.CODEC_RAW) {
-                if (stored != chunkRaw) {
-                    throw corrupt(b, "raw chunk " + k + " stores " + stored + " bytes for " + chunkRaw);
+            MemorySegment codecBytes;
+            int codecLength;
+            if (encrypted) {
+                codecLength = stored - SpillFormat.GCM_NONCE_BYTES - SpillFormat.GCM_TAG_BYTES;
+                if (codecLength < 0 || codecLength > chunkRaw) {
+                    throw corrupt(b, "encrypted chunk " + k + " stores " + stored + " bytes for " + chunkRaw + " raw");
                 }
-                MemorySegment.copy(map, data, dst, 0, stored);
+                if (codec == SpillFormat.CODEC_RAW) {
+                    if (codecLength != chunkRaw) {
+                        throw corrupt(b, "raw chunk " + k + " stores " + codecLength + " bytes for " + chunkRaw);
+                    }
+                    codecBytes = dst;
+                } else {
+                    if (plainScratch[0] == null) {
+                        plainScratch[0] = dir.pool().allocate(readBudget, SpillFormat.CHUNK_BYTES);
+                    }
+                    codecBytes = plainScratch[0].segment().asSlice(0, codecLength);
+                }
+                decrypt(b, k, cipher, pos, data, stored, codecBytes);
+            } else {
+                CRC32C crc = new CRC32C();
+                crc.update(map.asSlice(pos, 12).asByteBuffer());
+                crc.update(map.asSlice(data, stored).asByteBuffer());
+                if ((int) crc.getValue() != expectedCrc) {
+                    throw corrupt(b, "chunk " + k + " checksum mismatch");
+                }
+                codecBytes = map.asSlice(data, stored);
+                codecLength = stored;
+            }
+            if (codec == SpillFormat.CODEC_RAW) {
+                if (codecLength != chunkRaw) {
+                    throw corrupt(b, "raw chunk " + k + " stores " + codecLength + " bytes for " + chunkRaw);
+                }
+                if (codecBytes != dst) {
+                    MemorySegment.copy(codecBytes, 0, dst, 0, codecLength);
+                }
             } else if (codec == SpillFormat.CODEC_LZ4) {
                 int n;
                 try {
-                    n = DECOMPRESSOR.decompress(map.asSlice(data, stored).asByteBuffer(), 0, stored, dst.asByteBuffer(), 0,
-                            chunkRaw);
+                    n = DECOMPRESSOR.decompress(codecBytes.asByteBuffer(), 0, codecLength, dst.asByteBuffer(), 0, chunkRaw);
                 } catch (LZ4Exception e) {
                     throw corrupt(b, "chunk " + k + " does not decompress: " + e.getMessage());
                 }
@@ -388,6 +433,25 @@ public final class SpillReader implements AutoCloseable {
             throw corrupt(b, "buffer chunks hold " + filled + " bytes, expected " + rawLength);
         }
         return pos;
+    }
+
+    /** Decrypts the chunk at {@code pos} (its stored bytes at {@code data}) into {@code plain}, checking its tag. */
+    private void decrypt(int b, int k, SpillCipher cipher, long pos, long data, int stored, MemorySegment plain) {
+        byte[] descriptor = map.asSlice(pos, 12).toArray(ValueLayout.JAVA_BYTE);
+        byte[] nonce = map.asSlice(data, SpillFormat.GCM_NONCE_BYTES).toArray(ValueLayout.JAVA_BYTE);
+        byte[] aad = SpillCipher.associatedData(descriptor, pos, file.path().getFileName().toString());
+        ByteBuffer sealed = map.asSlice(data + SpillFormat.GCM_NONCE_BYTES, stored - SpillFormat.GCM_NONCE_BYTES)
+                .asByteBuffer();
+        int n;
+        try {
+            n = cipher.decrypt(nonce, sealed, plain.asByteBuffer(), aad);
+        } catch (AEADBadTagException e) {
+            throw corrupt(b, "chunk " + k + " fails its AES-GCM authentication tag (damaged, tampered with, moved, or"
+                    + " written under another query's key)");
+        }
+        if (n != plain.byteSize()) {
+            throw corrupt(b, "chunk " + k + " decrypted to " + n + " bytes, expected " + plain.byteSize());
+        }
     }
 
     /** The file being read. */

@@ -22,7 +22,9 @@ import java.util.zip.CRC32C;
  * <p>Column data goes from the vectors' native buffers to the file without a heap copy: each
  * buffer is cut into chunks of at most {@link SpillFormat#CHUNK_BYTES}, compressed into the query's
  * native scratch, and written with positional writes — or written straight from the vector when
- * compression does not pay. Only block metadata passes through a small heap buffer. Writes are
+ * compression does not pay. With encryption on, the chunk's bytes are then sealed with AES-GCM in
+ * the scratch ({@link SpillCipher}) and written as nonce, ciphertext and tag. Only block metadata
+ * passes through a small heap buffer. Writes are
  * positional, so the channel can be closed under the open-file cap and reopened at any time.
  *
  * <p>Not thread-safe for concurrent appends to the same file (methods are synchronized); different
@@ -31,8 +33,9 @@ import java.util.zip.CRC32C;
 public final class SpillWriter implements AutoCloseable {
     private final SpillDirectory dir;
     private final Path path;
-    private final ByteBuffer chunkDescriptor = ByteBuffer.allocate(SpillFormat.CHUNK_DESCRIPTOR_BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
+    /** A chunk descriptor, followed by the nonce when the chunk is encrypted. */
+    private final ByteBuffer chunkDescriptor = ByteBuffer
+            .allocate(SpillFormat.CHUNK_DESCRIPTOR_BYTES + SpillFormat.GCM_NONCE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private final List<long[]> index = new ArrayList<>();
     private long position;
     private long reservedDisk;
@@ -186,6 +189,10 @@ public final class SpillWriter implements AutoCloseable {
             }
             MemorySegment stored = lz4 ? scratch.asSlice(0, compressed) : raw;
             int storedLength = (int) stored.byteSize();
+            SpillCipher cipher = dir.cipher();
+            if (cipher != null) {
+                return writeEncrypted(ch, cipher, lz4, rawLength, stored, scratch, pos);
+            }
             ByteBuffer desc = chunkDescriptor.clear();
             desc.put(lz4 ? SpillFormat.CODEC_LZ4 : SpillFormat.CODEC_RAW).put((byte) 0).putShort((short) 0)
                     .putInt(rawLength).putInt(storedLength);
@@ -202,6 +209,32 @@ public final class SpillWriter implements AutoCloseable {
         } finally {
             dir.scratchLock().unlock();
         }
+    }
+
+    /**
+     * Writes {@code plain} (the chunk's codec bytes) as {@code nonce | ciphertext | tag} after its
+     * descriptor; the ciphertext goes to the scratch (in place when {@code plain} is already there).
+     * Called under the scratch lock, which also guards the cipher.
+     */
+    private long writeEncrypted(FileChannel ch, SpillCipher cipher, boolean lz4, int rawLength, MemorySegment plain,
+            MemorySegment scratch, long pos) throws IOException {
+        int plainLength = (int) plain.byteSize();
+        int storedLength = SpillFormat.GCM_NONCE_BYTES + plainLength + SpillFormat.GCM_TAG_BYTES;
+        ByteBuffer head = chunkDescriptor.clear();
+        head.put(lz4 ? SpillFormat.CODEC_LZ4 : SpillFormat.CODEC_RAW).put(SpillFormat.CHUNK_FLAG_AES_GCM)
+                .putShort((short) 0).putInt(rawLength).putInt(storedLength).putInt(0);
+        byte[] aad = SpillCipher.associatedData(head.array(), pos, path.getFileName().toString());
+        byte[] nonce = new byte[SpillFormat.GCM_NONCE_BYTES];
+        ByteBuffer out = scratch.asSlice(0, plainLength + SpillFormat.GCM_TAG_BYTES).asByteBuffer();
+        int sealed = cipher.encrypt(plain.asByteBuffer(), out, nonce, aad);
+        if (sealed != plainLength + SpillFormat.GCM_TAG_BYTES) {
+            throw new IllegalStateException("AES-GCM sealed " + plainLength + " bytes into " + sealed);
+        }
+        head.put(nonce).flip();
+        reserve(SpillFormat.CHUNK_DESCRIPTOR_BYTES + (long) storedLength);
+        write(ch, head, pos);
+        write(ch, out.flip(), pos + SpillFormat.CHUNK_DESCRIPTOR_BYTES + SpillFormat.GCM_NONCE_BYTES);
+        return pos + SpillFormat.CHUNK_DESCRIPTOR_BYTES + storedLength;
     }
 
     private void reserve(long bytes) {

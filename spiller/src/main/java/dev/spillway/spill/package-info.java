@@ -11,7 +11,8 @@
  *   blockHeader (32) := magic "BLK1" | partition | rows | columns | metaLength | metaCrc32c | payloadLength (8)
  *   columnDescriptor := type (1) | reserved (1) | bufferCount (2) | nullCount (4)
  *                       then per Arrow buffer: rawLength (8) | chunkCount (4) | reserved (4)
- *   chunk            := codec (1) | reserved (3) | rawLength (4) | storedLength (4) | crc32c (4) | stored bytes
+ *   chunk            := codec (1) | flags (1) | reserved (2) | rawLength (4) | storedLength (4) | crc32c (4) | stored bytes
+ *                       (flags = AES_GCM: stored bytes = nonce (12) | ciphertext | tag (16), crc32c = 0)
  * index   := per block: offset (8) | partition (4) | rows (4)
  * trailer := indexOffset (8) | blockCount (8) | indexCrc32c (4) | reserved (4) | end magic "SPILLEND" (8)
  * </pre>
@@ -20,7 +21,10 @@
  * one fixed buffer, charged to its budget before any pressure arises (spilling must not need
  * memory it cannot get). A chunk is LZ4-compressed, or stored raw when compression saves less than
  * 1/16. The meta CRC covers the block header and descriptors, so no length read from a damaged
- * header is ever used; each chunk's CRC covers its descriptor and stored bytes.
+ * header is ever used; each chunk's CRC covers its descriptor and stored bytes. With encryption on
+ * ({@link dev.spillway.spill.SpillConfig#encrypt()}), a chunk's compressed bytes are sealed with
+ * AES-256-GCM under its query's in-memory key ({@code SpillCipher}) and the tag is the chunk's
+ * check.
  *
  * <h2>Partitions</h2>
  * Every block carries a partition tag and the index lists them, so one file may hold several
@@ -52,10 +56,13 @@
  *
  * <h2>Directories</h2>
  * {@link dev.spillway.spill.SpillManager} resolves the root (configured path, else
- * {@code SPILLWAY_TEMP_DIR}, else {@code java.io.tmpdir}), sweeps directories of dead processes,
- * warns about tmpfs and enforces the process spill cap. Each query gets a private
- * {@link dev.spillway.spill.SpillDirectory} ({@code rwx------}, files {@code rw-------}) that is
- * deleted with all its files when the query ends; a shutdown hook deletes the live ones at exit.
+ * {@code SPILLWAY_TEMP_DIR}, else {@code java.io.tmpdir}), sweeps what dead engines left (their
+ * directories, recognised by a lock file no live process holds, and the sink temporary files
+ * their journals list; {@code EngineDirectory}), warns about tmpfs and enforces the process spill
+ * cap. While it has anything on disk an engine keeps one locked directory under the root; each
+ * query gets a private {@link dev.spillway.spill.SpillDirectory} ({@code rwx------}, files
+ * {@code rw-------}) inside it that is deleted with all its files when the query ends; a shutdown
+ * hook deletes the live ones at exit.
  *
  * <h2>Not done</h2>
  * Write-behind on a separate I/O thread is not implemented: a spill writes on the thread that

@@ -117,7 +117,13 @@ class SpillRoundTripTest {
                 Path d = dir.path();
                 assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(d)));
                 assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(w.path())));
-                assertTrue(d.getFileName().toString().startsWith("spillway-" + ProcessHandle.current().pid() + "-"));
+                Path engine = d.getParent();
+                assertEquals(engine, sm.engineDirectory(), "query directories sit in the engine's directory");
+                assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(engine)));
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(engine.resolve("lock"))));
+                assertTrue(engine.getFileName().toString().startsWith("spillway-" + ProcessHandle.current().pid() + "-"));
+                assertEquals(mem.tempRoot().toAbsolutePath(), engine.getParent());
+                assertTrue(d.getFileName().toString().startsWith("perm-"), d.toString());
                 assertTrue(w.path().getParent().equals(d));
                 w.close();
                 assertFalse(Files.exists(w.path()), "an unfinished file is deleted on close");

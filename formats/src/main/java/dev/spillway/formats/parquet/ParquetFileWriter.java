@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -161,6 +162,10 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
             h.i32(1, 0); // DATA_PAGE
             h.i32(2, page.length);
             h.i32(3, compressed.length);
+            // The page's CRC32 over its bytes as stored (after compression), as the format specifies.
+            CRC32 crc = new CRC32();
+            crc.update(compressed);
+            h.i32(4, (int) crc.getValue());
             h.struct(5);
             h.i32(1, v.length());
             h.i32(2, 0); // PLAIN

@@ -95,7 +95,7 @@ public final class ParquetScan implements AutoCloseable {
     private boolean closed;
 
     /** One row group to read, handed out in slices of at most {@code sliceRows} rows. */
-    private record RowGroupTask(int file, long start, long end, long rows) {
+    private record RowGroupTask(int file, int group, long start, long end, long rows) {
     }
 
     /**
@@ -322,7 +322,7 @@ public final class ParquetScan implements AutoCloseable {
                 }
                 long start = start(rg);
                 long end = g + 1 < groups.size() ? start(groups.get(g + 1)) : Long.MAX_VALUE;
-                tasks.add(new RowGroupTask(f, start, end, rg.numRows()));
+                tasks.add(new RowGroupTask(f, g, start, end, rg.numRows()));
             }
         }
         firstSlice = new int[tasks.size() + 1];
@@ -487,6 +487,52 @@ public final class ParquetScan implements AutoCloseable {
         return rowGroupsSkipped;
     }
 
+    // ------------------------------------------------------------------ page CRCs
+
+    /** Whether Hardwood refused a page whose CRC did not match ({@code CRC mismatch for column ...}). */
+    private static boolean crcMismatch(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("CRC mismatch")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The error for a page whose CRC does not match: the read columns' chunks of the row group are
+     * walked page by page to name the column, row group and page (Hardwood names only the column).
+     */
+    private FormatException damagedPage(Path file, RowGroupTask task, RuntimeException e) {
+        RowGroup rg;
+        ParquetFileReader reader = readers.get(task.file());
+        synchronized (reader) {
+            rg = reader.getFileMetaData().rowGroups().get(task.group());
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            for (ColumnChunk c : rg.columns()) {
+                String name = String.join(".", c.metaData().pathInSchema().elements());
+                if (!readColumns.contains(name)) {
+                    continue;
+                }
+                long at = c.chunkStartOffset();
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(Math.toIntExact(c.metaData().totalCompressedSize()));
+                while (bytes.hasRemaining() && ch.read(bytes, at + bytes.position()) >= 0) {
+                    // positional reads until the chunk is in
+                }
+                String page = PageChecksums.firstMismatch(bytes.flip(), at);
+                if (page != null) {
+                    return new FormatException(file, name, "row group " + task.group() + " (at byte " + task.start() + "), "
+                            + page + ": the file is damaged", e);
+                }
+            }
+        } catch (IOException | RuntimeException locating) {
+            e.addSuppressed(locating);
+        }
+        return new FormatException(file, null, "row group " + task.group() + " (at byte " + task.start()
+                + "): a page failed its CRC32 check: " + e.getMessage() + "; the file is damaged", e);
+    }
+
     // ------------------------------------------------------------------ decoding
 
     /**
@@ -568,6 +614,9 @@ public final class ParquetScan implements AutoCloseable {
         } catch (RuntimeException e) {
             cursor.failed = true;
             finish(cursor);
+            if (crcMismatch(e)) {
+                throw damagedPage(file, task, e);
+            }
             throw new FormatException(file, null, "cannot decode row group at byte " + task.start() + ": " + e, e);
         } finally {
             for (ColumnBuilder b : builders) {

@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Spill read-back speed: map a file of 16 morsels, verify every checksum and decompress every
- * block into pooled buffers, per operation; compressed and uncompressed (baseline) files. The file
- * is in the page cache after the first read, so this measures the CPU side (mmap, CRC32C, LZ4).
+ * block into pooled buffers, per operation; compressed and uncompressed (baseline) files, each
+ * plain and encrypted (AES-GCM tags checked and chunks decrypted into pooled buffers). The file
+ * is in the page cache after the first read, so this measures the CPU side (mmap, CRC32C, LZ4, AES).
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar SpillRead}
  */
@@ -50,6 +51,10 @@ public class SpillReadBenchmark {
     @Param({"true", "false"})
     private boolean compress;
 
+    /** AES-256-GCM on every chunk (after compression), as {@code Spillway.Builder.spillEncryption}. */
+    @Param({"false", "true"})
+    private boolean encrypt;
+
     private BlockPool pool;
     private MemoryBudget budget;
     private Path root;
@@ -65,7 +70,8 @@ public class SpillReadBenchmark {
         budget = MemoryBudget.root("bench", 4L << 30);
         root = Files.createTempDirectory(Path.of(System.getProperty("spillway.bench.dir",
                 System.getProperty("java.io.tmpdir"))), "spill-bench");
-        manager = new SpillManager(SpillConfig.defaults().withRoot(root).withCompression(compress), pool);
+        manager = new SpillManager(SpillConfig.defaults().withRoot(root).withCompression(compress)
+                .withEncryption(encrypt), pool);
         dir = manager.createQueryDirectory("bench", budget);
         schema = data.schema();
         try (Morsel m = data.build(pool, budget)) {
@@ -80,8 +86,8 @@ public class SpillReadBenchmark {
     /** Prints the sizes and removes everything. */
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        System.out.printf(Locale.ROOT, "%n[spill-read] data=%s compress=%s raw-bytes/op=%d file-bytes=%d ratio=%.3f%n",
-                data, compress, file.rawBytes(), file.byteSize(), (double) file.byteSize() / file.rawBytes());
+        System.out.printf(Locale.ROOT, "%n[spill-read] data=%s compress=%s encrypt=%s raw-bytes/op=%d file-bytes=%d ratio=%.3f%n",
+                data, compress, encrypt, file.rawBytes(), file.byteSize(), (double) file.byteSize() / file.rawBytes());
         dir.close();
         manager.close();
         Files.deleteIfExists(root);

@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Spill write speed: 16 morsels of 128k rows appended to a new file, sealed and deleted, per
- * operation; with LZ4 ({@code compress=true}) and as the uncompressed baseline. MB/s of raw column
+ * operation; with LZ4 ({@code compress=true}) and as the uncompressed baseline, each plain and
+ * AES-GCM-encrypted ({@code encrypt=true}, after compression). MB/s of raw column
  * data = raw bytes per op (printed at tear-down with the compression ratio) / time per op.
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar SpillWrite}; the spill root is
@@ -51,6 +52,10 @@ public class SpillWriteBenchmark {
     @Param({"true", "false"})
     private boolean compress;
 
+    /** AES-256-GCM on every chunk (after compression), as {@code Spillway.Builder.spillEncryption}. */
+    @Param({"false", "true"})
+    private boolean encrypt;
+
     private BlockPool pool;
     private MemoryBudget budget;
     private Path root;
@@ -67,7 +72,8 @@ public class SpillWriteBenchmark {
         budget = MemoryBudget.root("bench", 4L << 30);
         root = Files.createTempDirectory(Path.of(System.getProperty("spillway.bench.dir",
                 System.getProperty("java.io.tmpdir"))), "spill-bench");
-        manager = new SpillManager(SpillConfig.defaults().withRoot(root).withCompression(compress), pool);
+        manager = new SpillManager(SpillConfig.defaults().withRoot(root).withCompression(compress)
+                .withEncryption(encrypt), pool);
         dir = manager.createQueryDirectory("bench", budget);
         morsel = data.build(pool, budget);
     }
@@ -75,8 +81,8 @@ public class SpillWriteBenchmark {
     /** Prints the sizes and removes everything. */
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        System.out.printf(Locale.ROOT, "%n[spill-write] data=%s compress=%s raw-bytes/op=%d stored-bytes/op=%d ratio=%.3f%n",
-                data, compress, lastRaw, lastStored, lastRaw == 0 ? 0 : (double) lastStored / lastRaw);
+        System.out.printf(Locale.ROOT, "%n[spill-write] data=%s compress=%s encrypt=%s raw-bytes/op=%d stored-bytes/op=%d ratio=%.3f%n",
+                data, compress, encrypt, lastRaw, lastStored, lastRaw == 0 ? 0 : (double) lastStored / lastRaw);
         morsel.close();
         dir.close();
         manager.close();

@@ -25,6 +25,15 @@ public final class CsvFormatException extends RuntimeException {
         this.text = text;
     }
 
+    /** An exception with a message of its own (invalid UTF-8: {@code file:line:column: ...}). */
+    CsvFormatException(String message, Path file, long line, int column, String text) {
+        super(message);
+        this.file = file;
+        this.line = line;
+        this.column = column;
+        this.text = text;
+    }
+
     private static String abbreviate(String s) {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }

@@ -278,6 +278,10 @@ public final class CsvScan implements AutoCloseable {
                 start = tok.run(start, seg.byteSize(), 1, 1, new CsvTokenizer.Fields() {
                     @Override
                     public void field(int index, long s, long e, boolean quoted, boolean escaped, long ln) {
+                        long bad = options.invalidUtf8() == InvalidUtf8.FAIL ? Utf8Validation.firstInvalid(seg, s, e) : -1;
+                        if (bad >= 0) {
+                            throw invalidUtf8(file, seg, bad, e, ln, index + 1, "header field " + (index + 1));
+                        }
                         names.add(tok.fieldText(s, e, escaped));
                     }
 
@@ -347,6 +351,8 @@ public final class CsvScan implements AutoCloseable {
         private final MemorySegment nullSeg;
         private final byte quote;
         private byte[] scratch = new byte[256];
+        private byte[] replaced = new byte[256];
+        private final boolean replaceInvalid;
         private final long[] decimalOut = new long[2];
         private final long[] timestampOut = new long[1];
         int rows;
@@ -359,6 +365,7 @@ public final class CsvScan implements AutoCloseable {
             this.nullBytes = options.nullString().getBytes(StandardCharsets.UTF_8);
             this.nullSeg = MemorySegment.ofArray(nullBytes);
             this.quote = (byte) options.quote();
+            this.replaceInvalid = options.invalidUtf8() == InvalidUtf8.REPLACE;
         }
 
         @Override
@@ -379,7 +386,14 @@ public final class CsvScan implements AutoCloseable {
             }
             switch (b) {
                 case Utf8Builder u -> {
-                    if (escaped) {
+                    long bad = Utf8Validation.firstInvalid(seg, s, e);
+                    if (bad >= 0) {
+                        if (!replaceInvalid) {
+                            throw invalidUtf8(file, seg, bad, e, line, index + 1,
+                                    "column " + (index + 1) + " ('" + fileSchema.field(index).name() + "')");
+                        }
+                        appendReplaced(u, s, e, escaped);
+                    } else if (escaped) {
                         int n = unescape(s, e);
                         u.append(MemorySegment.ofArray(scratch), 0, n);
                     } else {
@@ -445,6 +459,24 @@ public final class CsvScan implements AutoCloseable {
             }
         }
 
+        /** Appends {@code [s, e)} with each ill-formed UTF-8 sequence replaced by U+FFFD. */
+        private void appendReplaced(Utf8Builder u, long s, long e, boolean escaped) {
+            MemorySegment src = seg;
+            long from = s;
+            long to = e;
+            if (escaped) {
+                to = unescape(s, e);
+                src = MemorySegment.ofArray(scratch);
+                from = 0;
+            }
+            long need = 3 * (to - from);
+            if (replaced.length < need) {
+                replaced = new byte[(int) Math.max(need, 2L * replaced.length)];
+            }
+            int n = Utf8Validation.replaceInvalid(src, from, to, replaced);
+            u.append(MemorySegment.ofArray(replaced), 0, n);
+        }
+
         private int unescape(long s, long e) {
             int need = (int) (e - s);
             if (scratch.length < need) {
@@ -475,6 +507,38 @@ public final class CsvScan implements AutoCloseable {
             rows++;
             // Columns not projected got nothing; projected ones got exactly one value per record.
         }
+    }
+
+    /**
+     * The error for ill-formed UTF-8 at {@code bad} in a field that ends at {@code fieldEnd} on
+     * line {@code lineAtEnd}: {@code file:line:column} (the column counts characters from the
+     * line's start), {@code where} (the CSV column), the offending bytes in hex and what is wrong.
+     */
+    static CsvFormatException invalidUtf8(Path file, MemorySegment seg, long bad, long fieldEnd, long lineAtEnd, int column,
+            String where) {
+        long line = lineAtEnd;
+        for (long p = bad; p < fieldEnd; p++) {
+            if (seg.get(ValueLayout.JAVA_BYTE, p) == '\n') {
+                line--;
+            }
+        }
+        long lineStart = bad;
+        while (lineStart > 0 && seg.get(ValueLayout.JAVA_BYTE, lineStart - 1) != '\n') {
+            lineStart--;
+        }
+        long chars = 1;
+        for (long p = lineStart; p < bad; p++) {
+            if ((seg.get(ValueLayout.JAVA_BYTE, p) & 0xC0) != 0x80) {
+                chars++;
+            }
+        }
+        int subpart = -Utf8Validation.sequence(seg, bad, fieldEnd);
+        String bytes = Utf8Validation.hex(seg, bad, fieldEnd, subpart + 1);
+        String what = Utf8Validation.describe(seg, bad, fieldEnd);
+        return new CsvFormatException(file + ":" + line + ":" + chars + ": invalid UTF-8 in " + where + ": bytes " + bytes
+                + " at byte offset " + bad + " are " + what + "; expected well-formed UTF-8 (or read with"
+                + " CsvOptions.withInvalidUtf8(InvalidUtf8.REPLACE) to get U+FFFD for each bad sequence)",
+                file, line, column, bytes);
     }
 
     // ------------------------------------------------------------------ source
