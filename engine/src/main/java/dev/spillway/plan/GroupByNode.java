@@ -1,7 +1,6 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
-import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.groupby.AggLayout;
@@ -52,7 +51,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
             fields.add(ExprCompiler.fieldOf(k, input.schema(), k.outputName()));
         }
         for (AggSpec s : specs(input, aggs)) {
-            fields.add(Field.of(s.name(), s.resultType()));
+            fields.add(s.resultField());
         }
         return fields;
     }
@@ -70,9 +69,9 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
         List<AggSpec> out = new ArrayList<>();
         for (Expr e : aggs) {
             Expr.Agg a = unwrap(e);
-            DataType in = a.input() == null ? null : ExprCompiler.typeOf(a.input(), input.schema());
+            Field in = a.input() == null ? null : ExprCompiler.fieldOf(a.input(), input.schema(), e.outputName());
             try {
-                out.add(new AggSpec(a.function(), in, e.outputName()));
+                out.add(AggSpec.of(a.function(), in, e.outputName(), e.toString()));
             } catch (IllegalArgumentException bad) {
                 throw new PlanException(bad.getMessage() + " in " + e, bad);
             }
