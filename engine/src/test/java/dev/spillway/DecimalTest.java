@@ -322,6 +322,34 @@ class DecimalTest {
         });
     }
 
+    @Test
+    void parquetRowGroupStatisticsOfDecimalsCompareByValue() {
+        // Quantities 1.00 .. 50.00: unscaled statistics 100 .. 5000, which must not be taken for the values.
+        DifferentialSupport.seeded(22, (rnd, mem, sw) -> {
+            List<BigDecimal> qty = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                qty.add(BigDecimal.valueOf(1 + rnd.nextInt(50)).setScale(2));
+            }
+            Path parquet = mem.dataDir().resolve("q.parquet");
+            for (DecimalType t : List.of(DecimalType.of(9, 2), DecimalType.of(15, 2), DecimalType.of(30, 2))) {
+                sw.fromColumns(Map.of("q", qty)).select(col("q").cast(t).alias("q")).sinkParquet(parquet);
+                Map<Expr, Long> filters = new LinkedHashMap<>();
+                filters.put(col("q").lt(Expr.lit(24L)), qty.stream().filter(q -> q.compareTo(BigDecimal.valueOf(24)) < 0).count());
+                filters.put(col("q").ge(Expr.lit(49.5)), qty.stream().filter(q -> q.compareTo(new BigDecimal("49.5")) >= 0).count());
+                filters.put(col("q").gt(Expr.lit(60)), 0L);
+                filters.put(col("q").between(Expr.decimal("0.5"), Expr.decimal("1.00")),
+                        qty.stream().filter(q -> q.compareTo(BigDecimal.ONE) == 0).count());
+                filters.put(col("q").le(Expr.decimal("50.01")), (long) qty.size());
+                for (Map.Entry<Expr, Long> f : filters.entrySet()) {
+                    try (DataFrame df = sw.scanParquet(parquet).filter(f.getKey()).select(Expr.len()).collect()) {
+                        assertEquals(f.getValue(), df.get(0, "len"), t + " " + f.getKey());
+                    }
+                }
+                Files.delete(parquet);
+            }
+        });
+    }
+
     private static BigDecimal sum(List<Object> values) {
         return values.stream().filter(v -> v != null).map(v -> (BigDecimal) v).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
