@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * {@code min} and {@code max}: the smallest or the largest non-null value of any type (of the
- * input type; float64 in {@link Double#compare} order, NaN largest; strings by UTF-8 bytes); null
+ * input type, a decimal's precision and scale included; float64 in {@link Double#compare} order,
+ * NaN largest; strings by UTF-8 bytes; decimals by value); null
  * when none. State: that value, null until one. The two differ only in the sign the shared loop
  * multiplies its comparisons by, so its per-row code is the same for both.
  */
