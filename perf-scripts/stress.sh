@@ -17,20 +17,32 @@
 # join + group-by) under one 32 MiB cap, every result checked against an oracle and the engine
 # empty afterwards, N times on fresh engines (ConcurrentQueriesTest):
 #   perf-scripts/stress.sh --concurrent 20
+# Spillway.close() from another thread during a running query, at N points (CloseDuringQueryTest):
+#   perf-scripts/stress.sh --close 100
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 if [ "${1:-}" = "--concurrent" ]; then
     runs="${2:-20}"
     cd "$ROOT"
     # Runs through the build (offline once dependencies are cached); it prints one line per run
-    # and "concurrent queries: P of N runs passed", and fails when a run failed (strict: any of
-    # the 20 queries refused memory).
+    # and "concurrent queries: P of N runs passed", and fails when a run failed (any of the 20
+    # queries failed, a result differed, or something was left behind).
     ./mvnw -B -q -o -pl engine -am test -Dtest=ConcurrentQueriesTest -Dsurefire.failIfNoSpecifiedTests=false \
-        -Dspillway.concurrent.runs="$runs" -Dspillway.concurrent.strict=true -DtrimStackTrace=false
+        -Dspillway.concurrent.runs="$runs" -DtrimStackTrace=false
     grep -h '^concurrent queries' engine/target/surefire-reports/dev.spillway.ConcurrentQueriesTest-output.txt
     exit
 fi
 JAR="$(ensure_benchmarks_jar)"
+if [ "${1:-}" = "--close" ]; then
+    rounds="${2:-100}"
+    cd "$ROOT"
+    # Spillway.close() from another thread at N points of a running join, sort or cached query:
+    # no leak report, budget at zero, pool closed, no spill directory left, every time.
+    ./mvnw -B -q -o -pl engine -am test -Dtest='CloseDuringQueryTest#closeDuringAQueryReleasesEverythingAndClosesThePool' \
+        -Dsurefire.failIfNoSpecifiedTests=false -Dspillway.close.rounds="$rounds" -DtrimStackTrace=false
+    echo "close during a query: $rounds rounds passed"
+    exit
+fi
 if [ "${1:-}" = "--demo" ]; then
     runs="${2:-200}"
     failed=0

@@ -120,6 +120,40 @@ public final class DataFrame implements AutoCloseable {
         return (java.math.BigDecimal) get(row, column);
     }
 
+    /**
+     * A timestamp as a local date-time, or null: the value of a timestamp without a time zone, the
+     * wall-clock time in its zone of one with a time zone.
+     */
+    public java.time.LocalDateTime getLocalDateTime(long row, String column) {
+        requireType(column, DataType.TIMESTAMP);
+        Object v = get(row, column);
+        return switch (v) {
+            case null -> null;
+            case java.time.Instant t -> java.time.LocalDateTime.ofInstant(t, java.time.ZoneId.of(schema.field(column).timeZone()));
+            default -> (java.time.LocalDateTime) v;
+        };
+    }
+
+    /**
+     * The instant of a timestamp with a time zone, or null.
+     *
+     * @throws IllegalArgumentException for a timestamp without a time zone, which is no instant
+     */
+    public java.time.Instant getInstant(long row, String column) {
+        requireType(column, DataType.TIMESTAMP);
+        if (schema.field(column).timeZone() == null) {
+            throw new IllegalArgumentException("column '" + column + "' is a timestamp without a time zone, not an instant; "
+                    + "use getLocalDateTime");
+        }
+        return (java.time.Instant) get(row, column);
+    }
+
+    /** The printed text of a value (a zoned timestamp with its offset, as the CSV writer prints it). */
+    private String formatted(long row, int col) {
+        int m = morselOf(row);
+        return morsels.get(m).column(col).format((int) (row - starts[m]));
+    }
+
     /** A utf8 value, or null. */
     public String getString(long row, String column) {
         requireType(column, DataType.UTF8);
@@ -255,7 +289,8 @@ public final class DataFrame implements AutoCloseable {
             String[] line = new String[cols];
             for (int c = 0; c < cols; c++) {
                 Object v = get(r, c);
-                line[c] = v == null ? "null" : v instanceof String s ? "\"" + abbreviate(s) + "\"" : v.toString();
+                line[c] = v == null ? "null" : v instanceof String s ? "\"" + abbreviate(s) + "\""
+                        : schema.field(c).type() == DataType.TIMESTAMP ? formatted(r, c) : v.toString();
             }
             cells.add(line);
         }

@@ -2,6 +2,8 @@ package dev.spillway;
 
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.DecimalType;
+import dev.spillway.memory.Field;
+import dev.spillway.memory.Timestamps;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.StringOp;
 import dev.spillway.operators.eval.UnaryOp;
@@ -50,7 +52,9 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
     /**
      * A constant: Integer (int32), Long (int64), Double (float64), Boolean, String (utf8),
-     * LocalDate (date32), or null (typed by its context).
+     * LocalDate (date32), BigDecimal (decimal), LocalDateTime (timestamp without a time zone),
+     * Instant (timestamp in UTC), ZonedDateTime or OffsetDateTime (timestamp in its zone), or null
+     * (typed by its context).
      *
      * @throws IllegalArgumentException for other Java types, naming the accepted ones
      */
@@ -88,6 +92,47 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("cannot parse date(\"" + isoDate + "\") (expected yyyy-MM-dd)", e);
         }
+    }
+
+    /**
+     * A timestamp constant from text {@code yyyy-MM-dd[( |T)HH:mm[:ss[.ffffff]]]}, e.g.
+     * {@code timestamp("2024-01-02 03:04:05.123456")}: without an offset a timestamp without a time
+     * zone (a LocalDateTime), with one ({@code Z}, {@code +01:00}) an instant in UTC. Compared with a
+     * column that has a time zone, text without an offset is wall-clock time in that zone.
+     *
+     * @throws IllegalArgumentException when the text is not such a timestamp, naming the accepted forms
+     */
+    static Expr timestamp(String text) {
+        Objects.requireNonNull(text, "timestamp");
+        try {
+            return Literal.of(Timestamps.toLocal(Timestamps.parse(text, null)));
+        } catch (IllegalArgumentException naive) {
+            try {
+                return Literal.of(Timestamps.toInstant(Timestamps.parse(text, java.time.ZoneOffset.UTC)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cannot parse timestamp(\"" + text + "\"): expected "
+                        + Timestamps.FORMS, e);
+            }
+        }
+    }
+
+    /**
+     * A timestamp constant with time zone {@code timeZone}: text without an offset is wall-clock
+     * time there, e.g. {@code timestamp("2024-03-31 02:30", "Europe/Berlin")}.
+     *
+     * @throws IllegalArgumentException for malformed text or an unknown zone
+     */
+    static Expr timestamp(String text, String timeZone) {
+        Objects.requireNonNull(text, "timestamp");
+        java.time.ZoneId zone = Timestamps.zone(timeZone, "timestamp(\"" + text + "\", \"" + timeZone + "\")");
+        long micros;
+        try {
+            micros = Timestamps.parse(text, zone);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot parse timestamp(\"" + text + "\", \"" + timeZone + "\"): expected "
+                    + Timestamps.FORMS, e);
+        }
+        return Literal.of(Timestamps.toInstant(micros).atZone(zone));
     }
 
     /**
@@ -253,6 +298,25 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
     }
 
     /**
+     * {@code timestamp + duration}, exact to the microsecond (sub-microsecond parts are dropped); on
+     * a date32 the date's midnight plus the duration, a timestamp.
+     *
+     * @throws ArithmeticException when the duration exceeds the range of int64 microseconds
+     */
+    default Expr plus(java.time.Duration duration) {
+        return new DateAdd(this, Period.ZERO, toMicros(duration));
+    }
+
+    /** {@code timestamp - duration}: {@link #plus(java.time.Duration)} of the negated duration. */
+    default Expr minus(java.time.Duration duration) {
+        return new DateAdd(this, Period.ZERO, Math.negateExact(toMicros(duration)));
+    }
+
+    private static long toMicros(java.time.Duration d) {
+        return Math.addExact(Math.multiplyExact(d.getSeconds(), Timestamps.MICROS_PER_SECOND), d.getNano() / 1000);
+    }
+
+    /**
      * Converts to {@code type}; a value that cannot be converted fails the query naming it. A cast
      * to a decimal needs its precision and scale: {@link #cast(DecimalType)}.
      */
@@ -267,6 +331,18 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      */
     default Expr cast(DecimalType decimal) {
         return new Cast(this, DataType.DECIMAL128, Objects.requireNonNull(decimal, "decimal type"));
+    }
+
+    /**
+     * Converts to a timestamp with time zone {@code timeZone} (a region such as
+     * {@code Europe/Berlin}, {@code UTC} or an offset such as {@code +01:00}): from utf8 (text
+     * without an offset is wall-clock time in the zone), date32 (midnight there), int64
+     * (microseconds since the epoch), a timestamp without a time zone (its wall clock read in the
+     * zone) or one with a time zone (the same instant). {@code cast(DataType.TIMESTAMP)} gives one
+     * without a time zone (a zoned value's wall clock).
+     */
+    default Expr castTimestamp(String timeZone) {
+        return new Cast(this, DataType.TIMESTAMP, null, Objects.requireNonNull(timeZone, "time zone"));
     }
 
     /** Names the result column. */
@@ -329,19 +405,34 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         return new Unary(UnaryOp.LENGTH, this);
     }
 
-    /** Year of a date. */
+    /** Year of a date or timestamp (a timestamp with a time zone is read in its zone). */
     default Expr year() {
         return new Unary(UnaryOp.YEAR, this);
     }
 
-    /** Month (1-12) of a date. */
+    /** Month (1-12) of a date or timestamp. */
     default Expr month() {
         return new Unary(UnaryOp.MONTH, this);
     }
 
-    /** Day of month (1-31) of a date. */
+    /** Day of month (1-31) of a date or timestamp. */
     default Expr day() {
         return new Unary(UnaryOp.DAY, this);
+    }
+
+    /** Hour (0-23) of a timestamp (a timestamp with a time zone is read in its zone). */
+    default Expr hour() {
+        return new Unary(UnaryOp.HOUR, this);
+    }
+
+    /** Minute (0-59) of a timestamp. */
+    default Expr minute() {
+        return new Unary(UnaryOp.MINUTE, this);
+    }
+
+    /** Whole second (0-59) of a timestamp. */
+    default Expr second() {
+        return new Unary(UnaryOp.SECOND, this);
     }
 
     // ------------------------------------------------------------------ aggregates
@@ -485,8 +576,13 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
                 case String s -> DataType.UTF8;
                 case LocalDate d -> DataType.DATE32;
                 case BigDecimal d -> DataType.DECIMAL128;
+                case java.time.LocalDateTime x -> DataType.TIMESTAMP;
+                case java.time.Instant x -> DataType.TIMESTAMP;
+                case java.time.ZonedDateTime x -> DataType.TIMESTAMP;
+                case java.time.OffsetDateTime x -> DataType.TIMESTAMP;
                 default -> throw new IllegalArgumentException("cannot make a literal of " + value.getClass().getName()
-                        + " (" + value + "); use Integer, Long, Double, Boolean, String, LocalDate or BigDecimal");
+                        + " (" + value + "); use Integer, Long, Double, Boolean, String, LocalDate, BigDecimal, "
+                        + "LocalDateTime, Instant, ZonedDateTime or OffsetDateTime");
             };
             if (value instanceof BigDecimal d) {
                 BigDecimal n = d.scale() < 0 ? d.setScale(0) : d;
@@ -510,12 +606,31 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
             return this;
         }
 
+        /**
+         * The time zone of a timestamp value: null for a LocalDateTime, UTC for an Instant, the zone
+         * of a ZonedDateTime or the offset of an OffsetDateTime; null for other values.
+         */
+        public static String zoneOf(Object value) {
+            return switch (value) {
+                case java.time.Instant t -> "UTC";
+                case java.time.ZonedDateTime t -> t.getZone().getId();
+                case java.time.OffsetDateTime t -> t.getOffset().getId();
+                case null, default -> null;
+            };
+        }
+
         @Override
         public String toString() {
             return switch (value) {
                 case null -> "null";
                 case String s -> "\"" + s.replace("\"", "\\\"") + "\"";
                 case LocalDate d -> "date(" + d + ")";
+                case java.time.LocalDateTime t -> "timestamp(\"" + Timestamps.format(Timestamps.ofLocal(t), null) + "\")";
+                case java.time.Instant t -> "timestamp(\"" + Timestamps.format(Timestamps.ofInstant(t), java.time.ZoneOffset.UTC) + "\")";
+                case java.time.ZonedDateTime t -> "timestamp(\"" + Timestamps.format(Timestamps.ofInstant(t.toInstant()), t.getZone())
+                        + "\", \"" + t.getZone().getId() + "\")";
+                case java.time.OffsetDateTime t -> "timestamp(\"" + Timestamps.format(Timestamps.ofInstant(t.toInstant()),
+                        t.getOffset()) + "\")";
                 default -> value.toString();
             };
         }
@@ -578,17 +693,23 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      * @param input   the operand
      * @param to      the target type
      * @param decimal the target precision and scale when {@code to} is DECIMAL128, else null
+     * @param timeZone the target time zone when {@code to} is a TIMESTAMP with one, else null
      */
-    record Cast(Expr input, DataType to, DecimalType decimal) implements Expr {
+    record Cast(Expr input, DataType to, DecimalType decimal, String timeZone) implements Expr {
         /** Validates the components. */
         public Cast {
             Objects.requireNonNull(input, "operand");
             Objects.requireNonNull(to, "target type");
         }
 
+        /** A conversion without a time zone. */
+        public Cast(Expr input, DataType to, DecimalType decimal) {
+            this(input, to, decimal, null);
+        }
+
         /** A conversion to a non-decimal type. */
         public Cast(Expr input, DataType to) {
-            this(input, to, null);
+            this(input, to, null, null);
         }
 
         @Override
@@ -598,12 +719,12 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
         @Override
         public Expr withChildren(List<Expr> children) {
-            return new Cast(children.get(0), to, decimal);
+            return new Cast(children.get(0), to, decimal, timeZone);
         }
 
         @Override
         public String toString() {
-            return input + ".cast(" + (decimal != null ? decimal.displayName() : to.displayName()) + ")";
+            return input + ".cast(" + (decimal != null ? decimal.displayName() : Field.typeName(to, null, timeZone)) + ")";
         }
     }
 
@@ -855,12 +976,24 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
         }
     }
 
-    /** {@code date + interval} (years and months first, then days). */
-    record DateAdd(Expr input, Period interval) implements Expr {
+    /**
+     * {@code date + interval} or {@code timestamp + interval} (years and months first, then days,
+     * then {@code micros}).
+     *
+     * @param input    the date32 or timestamp operand
+     * @param interval calendar months and days
+     * @param micros   an exact number of microseconds (a timestamp's time part)
+     */
+    record DateAdd(Expr input, Period interval, long micros) implements Expr {
         /** Validates the components. */
         public DateAdd {
             Objects.requireNonNull(input, "operand");
             Objects.requireNonNull(interval, "interval");
+        }
+
+        /** {@code input + interval} without a time part. */
+        public DateAdd(Expr input, Period interval) {
+            this(input, interval, 0);
         }
 
         @Override
@@ -870,11 +1003,16 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
         @Override
         public Expr withChildren(List<Expr> children) {
-            return new DateAdd(children.get(0), interval);
+            return new DateAdd(children.get(0), interval, micros);
         }
 
         @Override
         public String toString() {
+            if (micros != 0) {
+                String d = java.time.Duration.of(Math.abs(micros), java.time.temporal.ChronoUnit.MICROS).toString();
+                String base = interval.isZero() ? input.toString() : new DateAdd(input, interval).toString();
+                return "(" + base + (micros < 0 ? " - " : " + ") + "duration(" + d + "))";
+            }
             long months = interval.toTotalMonths();
             long days = interval.getDays();
             boolean minus = months <= 0 && days <= 0 && !interval.isZero();

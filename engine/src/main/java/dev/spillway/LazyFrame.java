@@ -526,6 +526,10 @@ public final class LazyFrame {
      *                                                        original error
      */
     public DataFrame collect(Engine how) {
+        return engine.retryingAlone(() -> collectOnce(how));
+    }
+
+    private DataFrame collectOnce(Engine how) {
         AtomicReference<List<Morsel>> result = new AtomicReference<>();
         CollectSink sink = new CollectSink(result::set, LogicalPlan.fixedRowCount(plan));
         Query q;
@@ -566,11 +570,13 @@ public final class LazyFrame {
 
     /** Like {@link #sinkCsv(Path)} with options (delimiter, quote, null string, header). */
     public long sinkCsv(Path path, CsvOptions options) {
-        CsvSink sink = new CsvSink(path, schema(), options);
-        try (Query q = run(sink, Engine.STREAMING)) {
-            Objects.requireNonNull(q);
-            return sink.rows();
-        }
+        return engine.retryingAlone(() -> {
+            CsvSink sink = new CsvSink(path, schema(), options);
+            try (Query q = run(sink, Engine.STREAMING)) {
+                Objects.requireNonNull(q);
+                return sink.rows();
+            }
+        });
     }
 
     /** Writes the result to a Parquet file (zstd, 262,144 rows per row group), streaming and atomically; returns the rows written. */
@@ -580,20 +586,24 @@ public final class LazyFrame {
 
     /** Like {@link #sinkParquet(Path)} with options (codec, row-group size). */
     public long sinkParquet(Path path, ParquetWriteOptions options) {
-        ParquetSink sink = new ParquetSink(path, schema(), options);
-        try (Query q = run(sink, Engine.STREAMING)) {
-            Objects.requireNonNull(q);
-            return sink.rows();
-        }
+        return engine.retryingAlone(() -> {
+            ParquetSink sink = new ParquetSink(path, schema(), options);
+            try (Query q = run(sink, Engine.STREAMING)) {
+                Objects.requireNonNull(q);
+                return sink.rows();
+            }
+        });
     }
 
     /** Writes the result to an Arrow IPC file (Feather v2, uncompressed), streaming and atomically; returns the rows written. */
     public long sinkIpc(Path path) {
-        IpcSink sink = new IpcSink(path, schema());
-        try (Query q = run(sink, Engine.STREAMING)) {
-            Objects.requireNonNull(q);
-            return sink.rows();
-        }
+        return engine.retryingAlone(() -> {
+            IpcSink sink = new IpcSink(path, schema());
+            try (Query q = run(sink, Engine.STREAMING)) {
+                Objects.requireNonNull(q);
+                return sink.rows();
+            }
+        });
     }
 
     /**
@@ -637,11 +647,13 @@ public final class LazyFrame {
     }
 
     private long sinkPartitioned(SinkFactory factory) {
-        PartitionedFileSink[] made = new PartitionedFileSink[1];
-        try (Query q = run((budget, log) -> made[0] = (PartitionedFileSink) factory.create(budget, log), Engine.STREAMING)) {
-            Objects.requireNonNull(q);
-            return made[0].rows();
-        }
+        return engine.retryingAlone(() -> {
+            PartitionedFileSink[] made = new PartitionedFileSink[1];
+            try (Query q = run((budget, log) -> made[0] = (PartitionedFileSink) factory.create(budget, log), Engine.STREAMING)) {
+                Objects.requireNonNull(q);
+                return made[0].rows();
+            }
+        });
     }
 
     /**
@@ -693,6 +705,10 @@ public final class LazyFrame {
      * @return rows written per target
      */
     static long[] sinkAll(Spillway engine, List<SinkTarget> targets) {
+        return engine.retryingAlone(() -> sinkAllOnce(engine, targets));
+    }
+
+    private static long[] sinkAllOnce(Spillway engine, List<SinkTarget> targets) {
         List<SinkTarget.Opened> opened = new ArrayList<>();
         try {
             for (SinkTarget t : targets) {
@@ -746,6 +762,7 @@ public final class LazyFrame {
         } catch (RuntimeException | Error e) {
             // Every path that fails has released the query's resources by now.
             running.end();
+            engine.queryFailed(running);
             throw e;
         }
     }

@@ -24,6 +24,7 @@ import dev.spillway.event.PartitionSplit;
 import dev.spillway.event.PartitionedSinkFinished;
 import dev.spillway.event.ProbeStarted;
 import dev.spillway.event.QueryFinished;
+import dev.spillway.event.QueryRetried;
 import dev.spillway.event.QueryStarted;
 import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SkewDetected;
@@ -174,7 +175,7 @@ final class ProfileReport {
                     SortDone _, RunSpilled _, MergeJoinDone _, AsofJoinDone _, AsofStateCompacted _, BacklogSpilled _,
                     MultiplexerInputComplete _, NestedLoopBuildComplete _, NestedLoopFinished _, TmpfsWarning _,
                     OpenFileLimit _, StaleSweepFailed _, CpuPinningUnavailable _, CpuPinningFailed _, WorkerLoopError _,
-                    ParquetScanPlanned _, PartitionedSinkFinished _, EngineStarted _, QueryStarted _, QueryFinished _ -> OTHER;
+                    ParquetScanPlanned _, PartitionedSinkFinished _, EngineStarted _, QueryStarted _, QueryFinished _, QueryRetried _ -> OTHER;
         };
     }
 

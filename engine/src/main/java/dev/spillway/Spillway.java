@@ -3,6 +3,7 @@ package dev.spillway;
 import dev.spillway.event.EngineStarted;
 import dev.spillway.event.EventSink;
 import dev.spillway.event.OpenFileLimit;
+import dev.spillway.event.QueryRetried;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.event.TmpfsWarning;
 import dev.spillway.formats.HiveColumns;
@@ -19,6 +20,7 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryArbiter;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryLeakException;
+import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.csv.CsvOptions;
@@ -46,9 +48,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The engine: owns the memory budget, the worker pool and the spill directories, and starts lazy
@@ -87,6 +91,8 @@ public final class Spillway implements AutoCloseable {
     /** The builder's listeners, lines and records, as one sink; null when there are none. */
     private final EventSink events;
     private final Consumer<QueryProgress> progress;
+    /** Receives every query's profile when it ends; null for none. Set once by the builder. */
+    private Consumer<QueryProfile> profileListener;
     private final ThreadLocal<QueryProfile> threadProfile = new ThreadLocal<>();
     private volatile QueryProfile lastProfile;
     private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
@@ -102,9 +108,18 @@ public final class Spillway implements AutoCloseable {
     private volatile boolean closed;
     /** Set (under {@link #running}) by the close() that goes on to free everything; guarded by {@link #running}. */
     private boolean released;
+    /** The thread running a query alone after a refusal beside others, or null; guarded by {@link #running}. */
+    private Thread aloneOwner;
+    /** Threads waiting to run a query alone; new queries wait behind them. Guarded by {@link #running}. */
+    private int aloneWaiting;
+    /** The last query that failed on this thread (to tell whether another query ran beside it). */
+    private final ThreadLocal<RunningQuery> lastFailed = new ThreadLocal<>();
+    private final boolean retryAlone;
 
-    private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress, Duration memoryWait) {
+    private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress, Duration memoryWait,
+            boolean retryAlone) {
         this.config = config;
+        this.retryAlone = retryAlone;
         this.events = events;
         this.progress = progress;
         this.pool = new BlockPool();
@@ -165,6 +180,10 @@ public final class Spillway implements AutoCloseable {
     void recordProfile(QueryProfile profile) {
         threadProfile.set(profile);
         lastProfile = profile;
+        Consumer<QueryProfile> l = profileListener;
+        if (l != null) {
+            l.accept(profile);
+        }
     }
 
     Consumer<QueryProgress> progressListener() {
@@ -246,12 +265,126 @@ public final class Spillway implements AutoCloseable {
      * @throws IllegalStateException when this instance is closed
      */
     RunningQuery queryStarted(String name) {
+        Thread me = Thread.currentThread();
         synchronized (running) {
             ensureOpen();
-            RunningQuery q = new RunningQuery(name, Thread.currentThread());
+            // A query that runs alone keeps others out until it ends, and one waiting to run alone
+            // goes first; a query nested in one this thread runs already never waits (it would
+            // wait for itself).
+            if (!runsQueryOn(me)) {
+                while (aloneOwner != null ? aloneOwner != me : aloneWaiting > 0) {
+                    waitOnRunning("to start beside a query that runs alone");
+                }
+            }
+            RunningQuery q = new RunningQuery(name, me);
+            if (!running.isEmpty()) {
+                q.besideOthers = true;
+                running.forEach(r -> r.besideOthers = true);
+            }
             running.add(q);
             return q;
         }
+    }
+
+    /** Whether {@code t} started a query that has not ended; under {@link #running}. */
+    private boolean runsQueryOn(Thread t) {
+        for (RunningQuery q : running) {
+            if (q.thread == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits on {@link #running} (held) for a change; throws when closed or interrupted meanwhile. */
+    private void waitOnRunning(String what) {
+        try {
+            running.wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            CancellationException c = new CancellationException("interrupted while waiting " + what);
+            c.initCause(e);
+            throw c;
+        }
+        ensureOpen();
+    }
+
+    /**
+     * Runs {@code attempt} (one query, making its sinks afresh); when a reservation of it was
+     * refused while other queries ran beside it, runs it once more alone — after the running
+     * queries end and before any other starts — so that a query that fits the cap on its own
+     * does not fail because others held the memory it needed (each query's memory is released,
+     * and its partial output removed, when it fails). A query that fails alone, a failure other
+     * than a refused reservation, or a query nested in another on the same thread fails as before.
+     * Off with {@link Builder#retryAlone(boolean) retryAlone(false)}.
+     */
+    <T> T retryingAlone(Supplier<T> attempt) {
+        lastFailed.remove();
+        try {
+            return attempt.get();
+        } catch (RuntimeException e) {
+            RunningQuery failed = lastFailed.get();
+            lastFailed.remove();
+            MemoryLimitExceededException refusal = refusal(e);
+            if (!retryAlone || failed == null || refusal == null || closed) {
+                throw e;
+            }
+            synchronized (running) {
+                if (!failed.besideOthers || runsQueryOn(Thread.currentThread())) {
+                    throw e;
+                }
+            }
+            String reason = String.valueOf(refusal.getMessage()).lines().findFirst().orElse("");
+            log(new QueryRetried(failed.name, reason));
+            try {
+                return runAlone(attempt);
+            } catch (RuntimeException again) {
+                again.addSuppressed(e);
+                throw again;
+            }
+        }
+    }
+
+    /** The refused reservation behind {@code e}, or null. */
+    private static MemoryLimitExceededException refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MemoryLimitExceededException m) {
+                return m;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private <T> T runAlone(Supplier<T> attempt) {
+        Thread me = Thread.currentThread();
+        synchronized (running) {
+            aloneWaiting++;
+            try {
+                while (aloneOwner != null || !running.isEmpty()) {
+                    waitOnRunning("for the running queries to end, to run a query alone");
+                }
+                aloneOwner = me;
+            } finally {
+                aloneWaiting--;
+                running.notifyAll();
+            }
+        }
+        try {
+            return attempt.get();
+        } finally {
+            synchronized (running) {
+                aloneOwner = null;
+                running.notifyAll();
+            }
+        }
+    }
+
+    /** A query started on this thread failed; remembers whether another query ran beside it. */
+    void queryFailed(RunningQuery q) {
+        lastFailed.set(q);
     }
 
     /**
@@ -262,6 +395,8 @@ public final class Spillway implements AutoCloseable {
         private final String name;
         private final Thread thread;
         private volatile QueryHandle handle;
+        /** Whether another query ran at some moment of this one's run; guarded by {@link #running}. */
+        private boolean besideOthers;
 
         private RunningQuery(String name, Thread thread) {
             this.name = name;
@@ -502,7 +637,8 @@ public final class Spillway implements AutoCloseable {
             }
             rows = list.size();
             DataType t = typeOf(e.getKey(), e.getValue(), list);
-            fields.add(t == DataType.DECIMAL128 ? decimalField(e.getKey(), list) : Field.of(e.getKey(), t));
+            fields.add(t == DataType.DECIMAL128 ? decimalField(e.getKey(), list)
+                    : t == DataType.TIMESTAMP ? timestampField(e.getKey(), e.getValue(), list) : Field.of(e.getKey(), t));
             values.add(list);
         }
         Schema schema = new Schema(fields);
@@ -563,6 +699,21 @@ public final class Spillway implements AutoCloseable {
         return Field.decimal(name, integer + scale, scale);
     }
 
+    /** A timestamp column: of Instants (in UTC) or of LocalDateTimes (without a time zone), not both. */
+    private static Field timestampField(String name, Object column, List<?> values) {
+        boolean instants = column instanceof java.time.Instant[];
+        boolean locals = column instanceof java.time.LocalDateTime[];
+        for (Object v : values) {
+            instants |= v instanceof java.time.Instant;
+            locals |= v instanceof java.time.LocalDateTime;
+        }
+        if (instants && locals) {
+            throw new PlanException("column '" + name + "' mixes Instants (timestamps in UTC) and LocalDateTimes (timestamps "
+                    + "without a time zone)");
+        }
+        return Field.timestamp(name, instants ? "UTC" : null);
+    }
+
     /**
      * The column type: that of its values, else (no value, or only nulls) that of a typed array
      * ({@code new double[0]} is an empty float64 column), else utf8.
@@ -579,8 +730,10 @@ public final class Spillway implements AutoCloseable {
                 case String s -> DataType.UTF8;
                 case LocalDate d -> DataType.DATE32;
                 case java.math.BigDecimal d -> DataType.DECIMAL128;
+                case java.time.LocalDateTime d -> DataType.TIMESTAMP;
+                case java.time.Instant d -> DataType.TIMESTAMP;
                 default -> throw new PlanException("column '" + name + "' holds a " + v.getClass().getSimpleName()
-                        + "; use Long, Integer, Double, Boolean, String, LocalDate or BigDecimal");
+                        + "; use Long, Integer, Double, Boolean, String, LocalDate, BigDecimal, LocalDateTime or Instant");
             };
             if (vt == null) {
                 continue;
@@ -603,6 +756,8 @@ public final class Spillway implements AutoCloseable {
             case boolean[] a -> DataType.BOOLEAN;
             case Boolean[] a -> DataType.BOOLEAN;
             case LocalDate[] a -> DataType.DATE32;
+            case java.time.LocalDateTime[] a -> DataType.TIMESTAMP;
+            case java.time.Instant[] a -> DataType.TIMESTAMP;
             default -> DataType.UTF8;
         };
     }
@@ -627,6 +782,8 @@ public final class Spillway implements AutoCloseable {
             }
             closed = true;
             toCancel = List.copyOf(running);
+            // Queries waiting to start (behind one that runs alone) see the engine closed.
+            running.notifyAll();
         }
         toCancel.forEach(RunningQuery::cancel);
         List<RunningQuery> stuck = awaitQueries();
@@ -715,14 +872,16 @@ public final class Spillway implements AutoCloseable {
         private Integer threads;
         private Boolean verbose;
         private boolean pin;
-        private int morselRows = Morsel.DEFAULT_ROWS;
+        private Integer morselRows;
         private Double forceSpill;
         private Consumer<String> lineListener;
         private EventSink eventListener;
         private Consumer<QueryProgress> progress;
+        private Consumer<QueryProfile> profiles;
         private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration memoryWait = MemoryArbiter.DEFAULT_RELEASE_WAIT;
+        private boolean retryAlone = true;
 
         private Builder() {
         }
@@ -740,6 +899,18 @@ public final class Spillway implements AutoCloseable {
                 throw new IllegalArgumentException("memory wait must be zero or positive, got " + wait);
             }
             this.memoryWait = wait;
+            return this;
+        }
+
+        /**
+         * Whether a query refused memory while other queries ran beside it runs once more, alone
+         * (default true): it waits for the running queries to end, and queries submitted meanwhile
+         * wait for it, so a query that fits the cap by itself succeeds however the concurrent load
+         * fell; the retry is reported as a {@link QueryRetried} event. With false such a query fails
+         * with the memory-limit error at once.
+         */
+        public Builder retryAlone(boolean on) {
+            this.retryAlone = on;
             return this;
         }
 
@@ -803,7 +974,11 @@ public final class Spillway implements AutoCloseable {
             return this;
         }
 
-        /** Rows per morsel of generated sources (default 131,072). */
+        /**
+         * Rows per morsel of generated sources and CSV scans, and of operators' output (default
+         * 131,072, smaller when a worker has less than 16 MiB of the memory limit: see
+         * {@link SpillwayConfig#morselRows()}).
+         */
         public Builder morselRows(int rows) {
             this.morselRows = rows;
             return this;
@@ -848,11 +1023,23 @@ public final class Spillway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Receives the {@link QueryProfile} of every query when it ends, succeeded or failed (a
+         * query {@link #retryAlone retried alone} reports both attempts), on the thread that ran
+         * it; it must be thread-safe and quick. For metrics: what {@link Spillway#lastProfile()}
+         * gives one caller, for every query.
+         */
+        public Builder profiles(Consumer<QueryProfile> listener) {
+            this.profiles = listener;
+            return this;
+        }
+
         /** Resolves the settings and starts the engine. */
         public Spillway build() {
             Spillway sw = new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
-                    System.getenv()), listeners(), progress, memoryWait);
+                    System.getenv()), listeners(), progress, memoryWait, retryAlone);
             sw.sortFanIn = sortFanIn;
+            sw.profileListener = profiles;
             sw.closeTimeout = closeTimeout;
             return sw;
         }

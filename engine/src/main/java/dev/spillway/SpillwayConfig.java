@@ -55,7 +55,7 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
     }
 
     static SpillwayConfig resolve(Long memoryLimit, Path tempDir, Integer threads, Boolean verbose, boolean pin,
-            int morselRows, Double forceSpill, Map<String, String> env) {
+            Integer morselRows, Double forceSpill, Map<String, String> env) {
         long mem = memoryLimit != null ? memoryLimit
                 : env.containsKey("SPILLWAY_MEMORY_LIMIT") ? parseEnvSize(env.get("SPILLWAY_MEMORY_LIMIT"))
                 : defaultMemoryLimit();
@@ -65,7 +65,30 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
         boolean v = verbose != null ? verbose : env.containsKey("SPILLWAY_VERBOSE") && truthy(env.get("SPILLWAY_VERBOSE"));
         double force = forceSpill != null ? forceSpill
                 : env.containsKey("SPILLWAY_FORCE_SPILL") ? parseFraction(env.get("SPILLWAY_FORCE_SPILL")) : 0;
-        return new SpillwayConfig(mem, tempDir, t, v, pin, morselRows, force);
+        int rows = morselRows != null ? morselRows : defaultMorselRows(mem, t);
+        return new SpillwayConfig(mem, tempDir, t, v, pin, rows, force);
+    }
+
+    /** Bytes of cap per worker for each row of a morsel, when the morsel size is derived from the cap. */
+    static final long CAP_BYTES_PER_MORSEL_ROW = 128;
+    /** The smallest derived morsel. */
+    static final int MIN_DERIVED_MORSEL_ROWS = 4096;
+
+    /**
+     * The default rows per morsel: {@link Morsel#DEFAULT_ROWS} (131,072) when each worker has at
+     * least 16 MiB of the cap, else the power of two that gives each worker 128 bytes of cap per
+     * morsel row (at least 4,096 rows). Every worker holds a few morsels in flight (its input, the
+     * output of each operator, the sort's run buffer, the join's probe results) and none of that
+     * can be spilled, so at small caps full-size morsels alone would fill the cap: at 4 MiB with 2
+     * workers a 300,000-row group-by, sort or join failed with 131,072-row morsels and passes
+     * with 16,384.
+     */
+    static int defaultMorselRows(long memoryLimit, int threads) {
+        long rows = memoryLimit / ((long) Math.max(1, threads) * CAP_BYTES_PER_MORSEL_ROW);
+        if (rows >= Morsel.DEFAULT_ROWS) {
+            return Morsel.DEFAULT_ROWS;
+        }
+        return (int) Math.max(MIN_DERIVED_MORSEL_ROWS, Long.highestOneBit(Math.max(1, rows)));
     }
 
     private static double parseFraction(String s) {

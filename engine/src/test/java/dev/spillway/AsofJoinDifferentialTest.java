@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * type serves all twelve strategy, {@code by} and tolerance combinations.
  */
 class AsofJoinDifferentialTest {
-    private static final DataType[] ON_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.FLOAT64};
+    private static final DataType[] ON_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.FLOAT64,
+        DataType.TIMESTAMP};
 
     /** Memory settings: no cap; a moderate cap; a tiny cap with small morsels and forced spilling of the sort. */
     private static final List<MemorySetting> SETTINGS = MemorySetting.three(32L << 20, 2048, 6L << 20, 512);
@@ -39,6 +40,7 @@ class AsofJoinDifferentialTest {
             case INT32 -> v * 3 - 100;
             case DATE32 -> LocalDate.ofEpochDay(v * 2L);
             case FLOAT64 -> v == 0 ? -0.0 : v == 1 ? 0.0 : v / 4.0 - 0.25;
+            case TIMESTAMP -> java.time.LocalDateTime.of(2024, 1, 1, 0, 0).plus(v * 7L - 3000, java.time.temporal.ChronoUnit.MICROS);
             default -> throw new AssertionError(t);
         };
     }
@@ -50,12 +52,14 @@ class AsofJoinDifferentialTest {
             case INT32 -> units * 3L;
             case DATE32 -> (long) units * 2;
             case FLOAT64 -> units / 4.0;
+            case TIMESTAMP -> units * 7L;
             default -> throw new AssertionError(t);
         };
     }
 
     private static double num(Object v) {
-        return v instanceof LocalDate d ? d.toEpochDay() : ((Number) v).doubleValue();
+        return v instanceof LocalDate d ? d.toEpochDay()
+                : v instanceof java.time.LocalDateTime t ? dev.spillway.memory.Timestamps.ofLocal(t) : ((Number) v).doubleValue();
     }
 
     private static boolean missing(Object v) {

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * close timeout is named, keeps what it uses, and a later close finishes the job.
  */
 class CloseDuringQueryTest {
-    private static final int ROUNDS = 24;
+    /** Rounds of the close test: 24 in CI; {@code perf-scripts/stress.sh --close N} runs N. */
+    private static final int ROUNDS = Integer.getInteger("spillway.close.rounds", 24);
     private static final long ROWS = 2_000_000;
 
     /** A join into a group-by, a sort, a cached input read twice, by round; long enough to outlast every delay. */

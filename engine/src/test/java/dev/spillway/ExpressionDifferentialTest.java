@@ -300,7 +300,7 @@ class ExpressionDifferentialTest {
                     assertThrows(IllegalArgumentException.class, () -> f.filter(col("i").like("1%"))).getMessage());
             assertEquals("cannot apply between to utf8 with bounds int32 and int32 in col(\"s\").between(1, 2): the bounds must be utf8",
                     assertThrows(IllegalArgumentException.class, () -> f.filter(col("s").between(lit(1), lit(2)))).getMessage());
-            assertEquals("cannot add interval '1 day' to utf8 in (col(\"s\") + interval '1 day'): it needs date32",
+            assertEquals("cannot add interval '1 day' to utf8 in (col(\"s\") + interval '1 day'): it needs a date32 or timestamp",
                     assertThrows(IllegalArgumentException.class, () -> f.select(col("s").plus(Period.ofDays(1)))).getMessage());
             assertEquals("cannot apply round to date32 in col(\"d\").round(1): it needs a number (int32, int64 or float64)",
                     assertThrows(IllegalArgumentException.class, () -> f.select(col("d").round(1))).getMessage());

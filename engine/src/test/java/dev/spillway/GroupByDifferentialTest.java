@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GroupByDifferentialTest {
     private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64,
-        DataType.DECIMAL128};
+        DataType.DECIMAL128, DataType.TIMESTAMP};
     /** The precision and scale of decimal keys: values beyond 64 bits, so both words of a key matter. */
     private static final dev.spillway.memory.DecimalType DECIMAL_KEY = dev.spillway.memory.DecimalType.of(30, 4);
     /** A decimal value column whose values fit a long (sums and means on the narrow path). */
@@ -59,7 +59,8 @@ class GroupByDifferentialTest {
 
     private static Schema schema(DataType keyType) {
         List<Field> f = new ArrayList<>();
-        f.add(Field.of("k", keyType, keyType == DataType.DECIMAL128 ? DECIMAL_KEY : null));
+        f.add(Field.of("k", keyType, keyType == DataType.DECIMAL128 ? DECIMAL_KEY : null,
+                keyType == DataType.TIMESTAMP ? "UTC" : null));
         f.addAll(SCHEMA_TEMPLATE_REST.fields());
         return new Schema(f);
     }
@@ -77,6 +78,8 @@ class GroupByDifferentialTest {
             case FLOAT64 -> v == 0 ? (rnd.nextBoolean() ? -0.0 : 0.0) : v == 1 ? Double.NaN : v / 4.0;
             case DECIMAL128 -> new java.math.BigDecimal(java.math.BigInteger.valueOf(v - domain / 2).shiftLeft(70)
                     .add(java.math.BigInteger.valueOf(v)), DECIMAL_KEY.scale());
+            // Instants in UTC a few hours apart, microseconds set: the zone must survive spilling.
+            case TIMESTAMP -> java.time.Instant.ofEpochSecond(1_700_000_000L + v * 3_601L - domain * 1_800L, v * 1000L);
             case BOOLEAN -> throw new AssertionError();
         };
     }

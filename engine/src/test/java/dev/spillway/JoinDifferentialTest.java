@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JoinDifferentialTest {
     private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64,
-        DataType.DECIMAL128};
+        DataType.DECIMAL128, DataType.TIMESTAMP};
     /** The precision and scale of decimal keys: values beyond 64 bits, so both words of a key matter. */
     private static final dev.spillway.memory.DecimalType DECIMAL_KEY = dev.spillway.memory.DecimalType.of(30, 4);
 
@@ -56,12 +56,15 @@ class JoinDifferentialTest {
             case FLOAT64 -> v == 0 ? (rnd.nextBoolean() ? -0.0 : 0.0) : v == 1 ? Double.NaN : v / 4.0;
             case DECIMAL128 -> new java.math.BigDecimal(java.math.BigInteger.valueOf(v - domain / 2).shiftLeft(70)
                     .add(java.math.BigInteger.valueOf(v)), DECIMAL_KEY.scale());
+            // Instants in UTC a few hours apart, microseconds set: the zone must survive spilling.
+            case TIMESTAMP -> java.time.Instant.ofEpochSecond(1_700_000_000L + v * 3_601L - domain * 1_800L, v * 1000L);
             case BOOLEAN -> throw new AssertionError();
         };
     }
 
     private static JoinOracle.Tables tables(DataType keyType, Random rnd, int leftRows, int rightRows, int domain) {
-        Field k = Field.of("k", keyType, keyType == DataType.DECIMAL128 ? DECIMAL_KEY : null);
+        Field k = Field.of("k", keyType, keyType == DataType.DECIMAL128 ? DECIMAL_KEY : null,
+                keyType == DataType.TIMESTAMP ? "UTC" : null);
         Schema left = Schema.of(k, Field.of("k2", DataType.INT32), Field.of("v", DataType.INT64),
                 Field.of("l", DataType.UTF8));
         Schema right = Schema.of(k, Field.of("k2", DataType.INT32), Field.of("v", DataType.UTF8),

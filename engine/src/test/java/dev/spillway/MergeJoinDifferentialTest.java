@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MergeJoinDifferentialTest {
     private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8,
-        DataType.FLOAT64};
+        DataType.FLOAT64, DataType.TIMESTAMP};
 
     /** Memory settings: no cap; a moderate cap; a tiny cap with small morsels and forced spilling. */
     private static final List<MemorySetting> SETTINGS = MemorySetting.three(32L << 20, 4096, 6L << 20, 1024);
@@ -48,6 +48,7 @@ class MergeJoinDifferentialTest {
             case DATE32 -> LocalDate.ofEpochDay(v * 3L - 500);
             case UTF8 -> v % 7 == 0 ? "key-with-a-long-shared-prefix-" + (100_000 + v) : "k" + (100_000 + v);
             case FLOAT64 -> v == 0 ? -0.0 : v == 1 ? 0.0 : v == 2 ? Double.NaN : v / 4.0;
+            case TIMESTAMP -> java.time.LocalDateTime.of(2024, 1, 1, 0, 0).plusSeconds(v * 61L - 30_000).plusNanos(v * 1000L);
             case BOOLEAN, DECIMAL128 -> throw new AssertionError();
         };
     }

@@ -35,15 +35,18 @@ public record AsofJoinNode(LogicalPlan left, LogicalPlan right, String leftOn, S
         leftBy = List.copyOf(leftBy);
         rightBy = List.copyOf(rightBy);
         java.util.Objects.requireNonNull(strategy, "strategy");
-        DataType t = column(left.schema(), leftOn, "left", "on").type();
-        DataType rt = column(right.schema(), rightOn, "right", "on").type();
-        if (t != rt) {
-            throw new PlanException("asof join 'on' types differ: left '" + leftOn + "' is " + t.displayName() + ", right '"
-                    + rightOn + "' is " + rt.displayName() + "; cast one side to match");
+        Field lon = column(left.schema(), leftOn, "left", "on");
+        Field ron = column(right.schema(), rightOn, "right", "on");
+        DataType t = lon.type();
+        // Zoned timestamps compare as instants whatever their zones; naive ones only with naive ones.
+        boolean sameKind = t == DataType.TIMESTAMP && ron.type() == t && (lon.timeZone() == null) == (ron.timeZone() == null);
+        if (!lon.sameType(ron) && !sameKind) {
+            throw new PlanException("asof join 'on' types differ: left '" + leftOn + "' is " + lon.typeName() + ", right '"
+                    + rightOn + "' is " + ron.typeName() + "; cast one side to match");
         }
-        if (t != DataType.INT64 && t != DataType.INT32 && t != DataType.DATE32 && t != DataType.FLOAT64) {
-            throw new PlanException("asof join 'on' column '" + leftOn + "' is " + t.displayName()
-                    + "; it must be int64, int32, date32 or float64");
+        if (t != DataType.INT64 && t != DataType.INT32 && t != DataType.DATE32 && t != DataType.FLOAT64 && t != DataType.TIMESTAMP) {
+            throw new PlanException("asof join 'on' column '" + leftOn + "' is " + lon.typeName()
+                    + "; it must be int64, int32, date32, float64 or timestamp");
         }
         if (leftBy.size() != rightBy.size()) {
             throw new PlanException("an asof join needs as many left 'by' columns as right ones; got " + leftBy + " and "
@@ -64,7 +67,8 @@ public record AsofJoinNode(LogicalPlan left, LogicalPlan right, String leftOn, S
             }
             if (t != DataType.FLOAT64 && !integral) {
                 throw new PlanException("asof join tolerance for the " + t.displayName() + " column '" + leftOn
-                        + "' must be an integer (Long or Integer" + (t == DataType.DATE32 ? ", in days" : "") + "), got "
+                        + "' must be an integer (Long or Integer" + (t == DataType.DATE32 ? ", in days"
+                        : t == DataType.TIMESTAMP ? ", in microseconds" : "") + "), got "
                         + tolerance.getClass().getSimpleName() + " " + tolerance);
             }
         }

@@ -36,7 +36,7 @@ public final class ExprCompiler {
     /** A nullable field named {@code name} of {@code expr}'s result type (decimal precision and scale included). */
     public static Field fieldOf(Expr expr, Schema schema, String name) {
         PhysicalExpr p = compile(expr, schema);
-        return Field.of(name, p.type(), p.decimalType());
+        return Field.of(name, p.type(), p.decimalType(), p.timeZone());
     }
 
     private static PhysicalExpr compile(Expr expr, Schema schema, DataType hint) {
@@ -57,6 +57,9 @@ public final class ExprCompiler {
                     // A null in a decimal context takes the narrowest decimal: it widens no result type.
                     yield PhysicalExprs.literal(null, DecimalType.of(1, 0));
                 }
+                if (t == DataType.TIMESTAMP) {
+                    yield PhysicalExprs.timestampLiteral(l.value(), Expr.Literal.zoneOf(l.value()));
+                }
                 yield PhysicalExprs.literal(l.value(), t);
             }
             case Expr.Binary b -> {
@@ -76,6 +79,8 @@ public final class ExprCompiler {
             case Expr.Unary u -> PhysicalExprs.unary(u.op(), compile(u.input(), schema, hint));
             case Expr.Cast c -> c.decimal() != null
                     ? PhysicalExprs.cast(compile(c.input(), schema, c.to()), c.decimal())
+                    : c.to() == DataType.TIMESTAMP || c.timeZone() != null
+                    ? PhysicalExprs.cast(compile(c.input(), schema, c.to()), c.to(), c.timeZone())
                     : PhysicalExprs.cast(compile(c.input(), schema, c.to()), c.to());
             case Expr.Alias a -> compile(a.input(), schema, hint);
             case Expr.StringMatch s -> PhysicalExprs.stringPredicate(s.op(), compile(s.input(), schema, DataType.UTF8),
@@ -97,7 +102,7 @@ public final class ExprCompiler {
             }
             case Expr.Round r -> PhysicalExprs.round(compile(r.input(), schema, hint), r.digits());
             case Expr.DateAdd d -> PhysicalExprs.addInterval(compile(d.input(), schema, DataType.DATE32),
-                    d.interval().toTotalMonths(), d.interval().getDays());
+                    d.interval().toTotalMonths(), d.interval().getDays(), d.micros());
             case Expr.Agg g -> throw new PlanException("aggregate " + g + " is only allowed at the top of groupBy(...).agg(...)"
                     + " or of a select whose expressions are all aggregates");
             case Expr.When w -> {

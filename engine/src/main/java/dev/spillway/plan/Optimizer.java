@@ -127,8 +127,9 @@ public final class Optimizer {
         }
         try {
             var physical = ExprCompiler.compile(x, EMPTY);
-            if (physical.type() == DataType.DECIMAL128) {
-                // A literal's decimal type is its value's; the expression's declared precision would be lost.
+            if (physical.type() == DataType.DECIMAL128 || physical.timeZone() != null) {
+                // A literal's decimal type is its value's, and an Instant's zone is UTC: the expression's
+                // declared precision or time zone would be lost.
                 return x;
             }
             return new Expr.Literal(PhysicalExprs.evaluateConstant(physical), physical.type());

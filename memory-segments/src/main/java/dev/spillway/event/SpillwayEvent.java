@@ -16,7 +16,7 @@ public sealed interface SpillwayEvent permits
         SortDone, RunSpilled, MergeJoinDone, AsofJoinDone, AsofStateCompacted, BacklogSpilled,
         MultiplexerInputComplete, BlocksEvicted, NestedLoopBuildComplete, NestedLoopFinished, MemoryReclaimed,
         TmpfsWarning, OpenFileLimit, StaleSweepFailed, CpuPinningUnavailable, CpuPinningFailed, WorkerLoopError,
-        ParquetScanPlanned, PartitionedSinkFinished, EngineStarted, QueryStarted, QueryFinished, SkewDetected {
+        ParquetScanPlanned, PartitionedSinkFinished, EngineStarted, QueryStarted, QueryFinished, QueryRetried, SkewDetected {
     /** The reporting component as in the log line, e.g. {@code equi-join}, {@code group-by}, {@code spiller}. */
     String component();
 

@@ -49,17 +49,17 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
      *         scale ({@link #create(Field, BlockPool, MemoryBudget, int)})
      */
     public static ColumnBuilder create(DataType type, BlockPool pool, MemoryBudget budget, int initialCapacity) {
-        return create(type, null, pool, budget, initialCapacity);
+        return create(type, null, null, pool, budget, initialCapacity);
     }
 
     /** A builder for the type of {@code field}, decimals included. */
     public static ColumnBuilder create(Field field, BlockPool pool, MemoryBudget budget, int initialCapacity) {
-        return create(field.type(), field.decimal(), pool, budget, initialCapacity);
+        return create(field.type(), field.decimal(), field.timeZone(), pool, budget, initialCapacity);
     }
 
     /** A builder for the type of {@code like} (its decimal precision and scale included). */
     public static ColumnBuilder create(ColumnVector like, BlockPool pool, MemoryBudget budget, int initialCapacity) {
-        return create(like.type(), like.decimalType(), pool, budget, initialCapacity);
+        return create(like.type(), like.decimalType(), like.timeZone(), pool, budget, initialCapacity);
     }
 
     /** A builder for {@code decimal}. */
@@ -74,13 +74,24 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
      */
     public static ColumnBuilder create(DataType type, DecimalType decimal, BlockPool pool, MemoryBudget budget,
             int initialCapacity) {
+        return create(type, decimal, null, pool, budget, initialCapacity);
+    }
+
+    /**
+     * A builder for {@code type}, with {@code decimal} for DECIMAL128 and {@code timeZone} (null for
+     * naive values) for TIMESTAMP; both are ignored for other types.
+     *
+     * @throws IllegalArgumentException for DECIMAL128 without {@code decimal}, or an unknown zone
+     */
+    public static ColumnBuilder create(DataType type, DecimalType decimal, String timeZone, BlockPool pool,
+            MemoryBudget budget, int initialCapacity) {
         if (type == DataType.DECIMAL128 && decimal == null) {
             throw new IllegalArgumentException("a decimal128 builder needs its precision and scale: create it from a "
                     + "Field, a vector or a DecimalType");
         }
         return switch (type) {
             case INT32, DATE32 -> new Int32Builder(type, pool, budget, initialCapacity);
-            case INT64 -> new Int64Builder(pool, budget, initialCapacity);
+            case INT64, TIMESTAMP -> new Int64Builder(type, timeZone, pool, budget, initialCapacity);
             case FLOAT64 -> new Float64Builder(pool, budget, initialCapacity);
             case BOOLEAN -> new BooleanBuilder(pool, budget, initialCapacity);
             case UTF8 -> new Utf8Builder(pool, budget, initialCapacity);
@@ -134,7 +145,8 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
 
     /**
      * Appends a Java value: Integer (int32), Long, Double, Boolean, String, LocalDate or Integer
-     * days (date32), BigDecimal, Long or Integer (decimal, rescaled exactly), or null.
+     * days (date32), BigDecimal, Long or Integer (decimal, rescaled exactly), Long microseconds,
+     * LocalDateTime or (with a time zone) Instant (timestamp), or null.
      *
      * @throws IllegalArgumentException for a value of another Java type than this builder's
      */
@@ -146,7 +158,7 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         try {
             switch (this) {
                 case Int32Builder x -> x.append(value instanceof java.time.LocalDate d ? (int) d.toEpochDay() : (Integer) value);
-                case Int64Builder x -> x.append((Long) value);
+                case Int64Builder x -> x.append(type == DataType.TIMESTAMP ? timestampOf(value, x.timeZone()) : (Long) value);
                 case Float64Builder x -> x.append((Double) value);
                 case BooleanBuilder x -> x.append((Boolean) value);
                 case Utf8Builder x -> x.append((String) value);
@@ -158,6 +170,24 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
         }
     }
 
+    /**
+     * A timestamp value: microseconds as a Long; a LocalDateTime in a naive column, or in a zoned
+     * column as wall-clock time there; an Instant, OffsetDateTime or ZonedDateTime in a zoned column.
+     */
+    private static long timestampOf(Object value, String timeZone) {
+        java.time.ZoneId zone = Timestamps.zoneOrNull(timeZone);
+        return switch (value) {
+            case Long l -> l;
+            case java.time.LocalDateTime t -> Timestamps.fromLocal(Timestamps.ofLocal(t), zone);
+            case java.time.Instant t when zone != null -> Timestamps.ofInstant(t);
+            case java.time.OffsetDateTime t when zone != null -> Timestamps.ofInstant(t.toInstant());
+            case java.time.ZonedDateTime t when zone != null -> Timestamps.ofInstant(t.toInstant());
+            case java.time.Instant t -> throw new IllegalArgumentException("cannot append the instant " + t
+                    + " to a timestamp column without a time zone: append a LocalDateTime");
+            default -> throw new ClassCastException(value.getClass().getName());
+        };
+    }
+
     private static java.math.BigDecimal toBigDecimal(Object value) {
         return switch (value) {
             case java.math.BigDecimal d -> d;
@@ -165,6 +195,11 @@ public abstract sealed class ColumnBuilder implements AutoCloseable
             case Integer i -> java.math.BigDecimal.valueOf(i);
             default -> throw new ClassCastException(value.getClass().getName());
         };
+    }
+
+    /** The time zone of a timestamp builder that has one; null otherwise. */
+    public String timeZone() {
+        return null;
     }
 
     /** The precision and scale of a decimal builder; null for other types. */

@@ -61,6 +61,11 @@ public abstract sealed class ColumnVector implements AutoCloseable
         return null;
     }
 
+    /** The time zone of a timestamp column that has one; null for naive timestamps and other types. */
+    public String timeZone() {
+        return null;
+    }
+
     /** Number of rows. */
     public int length() {
         return length;
@@ -221,19 +226,19 @@ public abstract sealed class ColumnVector implements AutoCloseable
      */
     public static ColumnVector fromBuffers(DataType type, int length, int nullCount, NativeBuffer validity,
             NativeBuffer values, NativeBuffer data) {
-        return fromBuffers(type, null, length, nullCount, validity, values, data);
+        return fromBuffers(type, null, null, length, nullCount, validity, values, data);
     }
 
     /**
      * Like {@link #fromBuffers(DataType, int, int, NativeBuffer, NativeBuffer, NativeBuffer)} for
-     * the type of {@code field}, decimals included.
+     * the type of {@code field}, decimals and time zones included.
      */
     public static ColumnVector fromBuffers(Field field, int length, int nullCount, NativeBuffer validity,
             NativeBuffer values, NativeBuffer data) {
-        return fromBuffers(field.type(), field.decimal(), length, nullCount, validity, values, data);
+        return fromBuffers(field.type(), field.decimal(), field.timeZone(), length, nullCount, validity, values, data);
     }
 
-    private static ColumnVector fromBuffers(DataType type, DecimalType decimal, int length, int nullCount,
+    private static ColumnVector fromBuffers(DataType type, DecimalType decimal, String timeZone, int length, int nullCount,
             NativeBuffer validity, NativeBuffer values, NativeBuffer data) {
         try {
             if (type == DataType.DECIMAL128 && decimal == null) {
@@ -274,7 +279,7 @@ public abstract sealed class ColumnVector implements AutoCloseable
         }
         return switch (type) {
             case INT32, DATE32 -> new Int32Vector(type, length, 0, nullCount, validity, values);
-            case INT64 -> new Int64Vector(length, 0, nullCount, validity, values);
+            case INT64, TIMESTAMP -> new Int64Vector(type, timeZone, length, 0, nullCount, validity, values);
             case FLOAT64 -> new Float64Vector(length, 0, nullCount, validity, values);
             case BOOLEAN -> new BooleanVector(length, 0, nullCount, validity, values);
             case UTF8 -> new Utf8Vector(length, 0, nullCount, validity, values, data);
@@ -328,7 +333,7 @@ public abstract sealed class ColumnVector implements AutoCloseable
 
     /**
      * The value of {@code row} as a Java object (Integer, Long, Double, Boolean, LocalDate, String,
-     * BigDecimal) or null.
+     * BigDecimal, LocalDateTime for naive timestamps, Instant for zoned ones) or null.
      */
     public abstract Object getObject(int row);
 

@@ -9,6 +9,11 @@ package dev.spillway.memory;
  * unscaled integer. A decimal's precision and scale are not part of this enum (so that it stays a
  * closed set of storage kinds); they travel as a {@link DecimalType} beside it, see
  * {@link Field#decimal()}.
+ *
+ * <p>{@link #TIMESTAMP} is stored like {@link #INT64}: microseconds since 1970-01-01T00:00, as
+ * Arrow's {@code timestamp[us]}. Its optional time zone travels beside it like a decimal's
+ * precision ({@link Field#timeZone()}): without one the values are naive local date-times; with
+ * one they are UTC instants shown in that zone ({@code timestamp[us, tz]}).
  */
 public enum DataType {
     /** 32-bit signed integer. */
@@ -24,7 +29,9 @@ public enum DataType {
     /** UTF-8 string: int32 offsets plus data bytes. */
     UTF8(0),
     /** Exact decimal: a 128-bit unscaled integer; precision and scale in a {@link DecimalType}. */
-    DECIMAL128(16);
+    DECIMAL128(16),
+    /** Microseconds since the epoch, stored like INT64; the time zone (if any) in {@link Field#timeZone()}. */
+    TIMESTAMP(8);
 
     private final int byteWidth;
 

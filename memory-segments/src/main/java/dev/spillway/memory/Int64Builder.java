@@ -2,10 +2,21 @@ package dev.spillway.memory;
 
 import java.lang.foreign.MemorySegment;
 
-/** Builds a {@link Int64Vector}. */
+/** Builds a {@link Int64Vector} (int64 or timestamp). */
 public final class Int64Builder extends ColumnBuilder {
-    Int64Builder(BlockPool pool, MemoryBudget budget, int initialCapacity) {
-        super(DataType.INT64, pool, budget, initialCapacity);
+    private final String timeZone;
+
+    Int64Builder(DataType type, String timeZone, BlockPool pool, MemoryBudget budget, int initialCapacity) {
+        super(type, pool, budget, initialCapacity);
+        this.timeZone = type == DataType.TIMESTAMP ? timeZone : null;
+        if (timeZone != null) {
+            Timestamps.zone(timeZone, "a timestamp builder");
+        }
+    }
+
+    @Override
+    public String timeZone() {
+        return timeZone;
     }
 
     /** Appends a value. */
@@ -37,6 +48,6 @@ public final class Int64Builder extends ColumnBuilder {
 
     @Override
     ColumnVector buildVector(NativeBuffer validityOrNull) {
-        return new Int64Vector(length, 0, nullCount, validityOrNull, values);
+        return new Int64Vector(type, timeZone, length, 0, nullCount, validityOrNull, values);
     }
 }

@@ -38,6 +38,7 @@ class ColumnVectorTest {
             case BOOLEAN -> rnd.nextBoolean();
             case DATE32 -> LocalDate.ofEpochDay(rnd.nextInt(40_000) - 10_000);
             case DECIMAL128 -> dev.spillway.memory.testing.RandomData.decimal(TEST_DECIMAL, rnd);
+            case TIMESTAMP -> Timestamps.toLocal(dev.spillway.memory.testing.RandomData.timestampMicros(rnd));
             case UTF8 -> {
                 int len = rnd.nextInt(5) == 0 ? rnd.nextInt(200) : rnd.nextInt(12);
                 StringBuilder sb = new StringBuilder();

@@ -279,7 +279,7 @@ public final class TpchGen {
                         ? (b, r) -> ((Decimal128Builder) b).appendUnscaled(c.getInteger(r) * unit)
                         : (b, r) -> ((Decimal128Builder) b).appendUnscaled(Math.round(c.getDouble(r) * unit));
             }
-            case BOOLEAN -> throw new IllegalStateException(String.format(Locale.ROOT,
+            case BOOLEAN, TIMESTAMP -> throw new IllegalStateException(String.format(Locale.ROOT,
                     "TPC-H column %s (%s) cannot be stored as %s", c.getColumnName(), base, type.displayName()));
         };
     }

@@ -91,7 +91,7 @@ class TpchGenTest {
                     // The shortest decimal form of dbgen's double, which must have no more digits than the scale.
                     case DECIMAL128 -> (c.getType().getBase() == TpchColumnType.Base.INTEGER ? BigDecimal.valueOf(c.getInteger(e))
                             : BigDecimal.valueOf(c.getDouble(e))).setScale(f.decimal().scale(), RoundingMode.UNNECESSARY);
-                    case BOOLEAN -> throw new AssertionError("no boolean column in the TPC-H schema");
+                    case BOOLEAN, TIMESTAMP -> throw new AssertionError("no boolean or timestamp column in the TPC-H schema");
                 });
             }
             rows.add(row);

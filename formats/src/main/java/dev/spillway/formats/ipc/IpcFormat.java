@@ -14,6 +14,8 @@ import org.apache.arrow.flatbuf.Endianness;
 import org.apache.arrow.flatbuf.FloatingPoint;
 import org.apache.arrow.flatbuf.Int;
 import org.apache.arrow.flatbuf.Precision;
+import org.apache.arrow.flatbuf.TimeUnit;
+import org.apache.arrow.flatbuf.Timestamp;
 import org.apache.arrow.flatbuf.Type;
 import org.apache.arrow.flatbuf.Utf8;
 
@@ -76,6 +78,11 @@ final class IpcFormat {
                     typeType = Type.Decimal;
                     type = Decimal.createDecimal(b, f.decimal().precision(), f.decimal().scale(), 128);
                 }
+                case TIMESTAMP -> {
+                    typeType = Type.Timestamp;
+                    int zone = f.timeZone() == null ? 0 : b.createString(f.timeZone());
+                    type = Timestamp.createTimestamp(b, TimeUnit.MICROSECOND, zone);
+                }
                 case UTF8 -> {
                     typeType = Type.Utf8;
                     Utf8.startUtf8(b);
@@ -112,6 +119,8 @@ final class IpcFormat {
                 case Type.Bool -> DataType.BOOLEAN;
                 case Type.Date -> ((Date) f.type(new Date())).unit() == DateUnit.DAY ? DataType.DATE32 : null;
                 case Type.Utf8 -> DataType.UTF8;
+                case Type.Timestamp -> ((Timestamp) f.type(new Timestamp())).unit() == TimeUnit.MICROSECOND
+                        ? DataType.TIMESTAMP : null;
                 case Type.Decimal -> {
                     Decimal d = (Decimal) f.type(new Decimal());
                     yield d.bitWidth() == 128 && d.precision() >= 1 && d.precision() <= DecimalType.MAX_PRECISION
@@ -122,11 +131,21 @@ final class IpcFormat {
             if (t == null || f.dictionary() != null) {
                 throw new FormatException(file, f.name(), "unsupported Arrow type " + Type.name(f.typeType())
                         + (f.dictionary() != null ? " (dictionary-encoded)" : "")
-                        + "; supported: int32, int64, float64, bool, date32, utf8, decimal128 (precision 1 to 38)");
+                        + (f.typeType() == Type.Timestamp ? " in " + TimeUnit.name(((Timestamp) f.type(new Timestamp())).unit())
+                        + "S" : "")
+                        + "; supported: int32, int64, float64, bool, date32, utf8, decimal128 (precision 1 to 38), "
+                        + "timestamp in MICROSECONDs (with or without a time zone)");
             }
             if (t == DataType.DECIMAL128) {
                 Decimal d = (Decimal) f.type(new Decimal());
                 out.add(Field.decimal(f.name(), d.precision(), d.scale()));
+            } else if (t == DataType.TIMESTAMP) {
+                String zone = ((Timestamp) f.type(new Timestamp())).timezone();
+                try {
+                    out.add(Field.timestamp(f.name(), zone == null || zone.isEmpty() ? null : zone));
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(file, f.name(), e.getMessage());
+                }
             } else {
                 out.add(Field.of(f.name(), t));
             }

@@ -35,7 +35,8 @@ import java.util.zip.GZIPOutputStream;
  * Writes morsels to one Parquet file, streaming: morsels are held only until a row group is full,
  * then each column chunk is written as one data page (v1, PLAIN values, RLE/bit-packed
  * definition levels) per morsel. Every column is OPTIONAL; strings carry the STRING logical type,
- * dates DATE, decimals DECIMAL (INT32 up to 9 digits, INT64 up to 18, else a 16-byte
+ * dates DATE, timestamps INT64 TIMESTAMP(MICROS) with isAdjustedToUTC for a column with a time
+ * zone (the zone itself is not stored: Parquet has none), decimals DECIMAL (INT32 up to 9 digits, INT64 up to 18, else a 16-byte
  * FIXED_LEN_BYTE_ARRAY). Column chunks carry min/max/null-count statistics so readers can skip row
  * groups (none for FIXED_LEN_BYTE_ARRAY decimals, whose order is signed).
  *
@@ -204,7 +205,7 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
         return switch (field.type()) {
             case BOOLEAN -> 0;
             case INT32, DATE32 -> 1;
-            case INT64 -> 2;
+            case INT64, TIMESTAMP -> 2;
             case FLOAT64 -> 5;
             case UTF8 -> 6;
             // Decimals as the Parquet format recommends: INT32 up to 9 digits, INT64 up to 18,
@@ -420,6 +421,20 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
                 f.struct(1); // STRING
                 f.structEnd();
                 f.structEnd();
+            } else if (field.type() == DataType.TIMESTAMP) {
+                boolean utc = field.timeZone() != null;
+                if (utc) {
+                    f.i32(6, 10); // converted type TIMESTAMP_MICROS, which implies instants
+                }
+                f.struct(10);
+                f.struct(8); // TIMESTAMP
+                f.bool(1, utc); // isAdjustedToUTC
+                f.struct(2); // unit
+                f.struct(2); // MICROS
+                f.structEnd();
+                f.structEnd();
+                f.structEnd();
+                f.structEnd();
             } else if (field.type() == DataType.DATE32) {
                 f.i32(6, 6); // converted type DATE
                 f.struct(10);
@@ -495,7 +510,7 @@ public final class ParquetFileWriter implements MorselFileWriter, AutoCloseable 
                 return;
             }
             switch (type) {
-                case INT64 -> {
+                case INT64, TIMESTAMP -> {
                     min = le(8).putLong(minL).array();
                     max = le(8).putLong(maxL).array();
                 }

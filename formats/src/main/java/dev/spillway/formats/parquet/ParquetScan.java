@@ -33,6 +33,7 @@ import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.Timestamps;
 import dev.spillway.memory.Utf8Builder;
 import dev.spillway.operators.SplitSource;
 import dev.spillway.scheduler.Source;
@@ -223,6 +224,10 @@ public final class ParquetScan implements AutoCloseable {
             } else if (t == DataType.DECIMAL128) {
                 LogicalType.DecimalType d = (LogicalType.DecimalType) c.logicalType();
                 fields.add(Field.decimal(c.name(), d.precision(), d.scale()));
+            } else if (t == DataType.TIMESTAMP) {
+                // isAdjustedToUTC: instants (shown in UTC); otherwise, and for INT96, local date-times.
+                boolean utc = c.logicalType() instanceof LogicalType.TimestampType ts && ts.isAdjustedToUTC();
+                fields.add(Field.timestamp(c.name(), utc ? "UTC" : null));
             } else {
                 fields.add(Field.of(c.name(), t));
             }
@@ -232,7 +237,7 @@ public final class ParquetScan implements AutoCloseable {
 
     private static final String SUPPORTED = "supported: BOOLEAN, INT32 (plain, INT(8|16|32) or DATE), INT64 (plain or "
             + "INT(64)), FLOAT, DOUBLE, BYTE_ARRAY as STRING, ENUM or JSON, DECIMAL (up to 38 digits) on INT32, INT64, "
-            + "FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY";
+            + "FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY, TIMESTAMP (MILLIS, MICROS or NANOS) on INT64, INT96 timestamps";
 
     private static String describe(ColumnSchema c) {
         return c.type() + (c.logicalType() == null ? "" : " (" + c.logicalType() + ")");
@@ -251,7 +256,9 @@ public final class ParquetScan implements AutoCloseable {
             case BOOLEAN -> DataType.BOOLEAN;
             case INT32 -> lt instanceof LogicalType.DateType ? DataType.DATE32
                     : lt == null || lt instanceof LogicalType.IntType ? DataType.INT32 : null;
-            case INT64 -> lt == null || lt instanceof LogicalType.IntType ? DataType.INT64 : null;
+            case INT64 -> lt == null || lt instanceof LogicalType.IntType ? DataType.INT64
+                    : lt instanceof LogicalType.TimestampType ? DataType.TIMESTAMP : null;
+            case INT96 -> lt == null ? DataType.TIMESTAMP : null;
             case FLOAT, DOUBLE -> lt == null ? DataType.FLOAT64 : null;
             case BYTE_ARRAY -> lt instanceof LogicalType.StringType || lt instanceof LogicalType.EnumType
                     || lt instanceof LogicalType.JsonType ? DataType.UTF8 : null;
@@ -392,7 +399,8 @@ public final class ParquetScan implements AutoCloseable {
             } catch (RuntimeException absent) {
                 continue;
             }
-            if (cs == null) {
+            if (cs == null || cs.logicalType() instanceof LogicalType.TimestampType || cs.type() == PhysicalType.INT96) {
+                // Timestamp statistics are in the file's unit (or INT96), not comparable with a literal.
                 continue;
             }
             ColumnChunk chunk = rg.columns().get(cs.columnIndex());
@@ -633,6 +641,7 @@ public final class ParquetScan implements AutoCloseable {
         Validity valid = r.getLeafValidity();
         boolean nulls = valid != null && valid.hasNulls();
         switch (b) {
+            case Int64Builder l when l.type() == DataType.TIMESTAMP -> appendTimestamps(r, l, valid, nulls, from, n);
             case Int64Builder l -> {
                 int at = l.length();
                 l.appendAll(r.getLongs(), from, n);
@@ -701,6 +710,56 @@ public final class ParquetScan implements AutoCloseable {
                         int end = k + 1 < offsets.length ? offsets[k + 1] : data.length;
                         u.append(seg, start, end - start);
                     }
+                }
+            }
+        }
+    }
+
+    /** The Julian day number of 1970-01-01, the epoch of INT96 timestamps' day count. */
+    private static final long JULIAN_EPOCH_DAY = 2_440_588;
+
+    /**
+     * Appends timestamps as microseconds: INT64 in MILLIS (multiplied), MICROS, or NANOS (divided,
+     * rounding down); legacy INT96 (Impala, Spark) is 8 little-endian bytes of nanoseconds in the
+     * day and 4 of the Julian day number.
+     */
+    private static void appendTimestamps(ColumnReader r, Int64Builder l, Validity valid, boolean nulls, int from, int n) {
+        ColumnSchema cs = r.getColumnSchema();
+        if (cs.type() == PhysicalType.INT96) {
+            byte[] data = r.getBinaryValues();
+            int[] offsets = r.getBinaryOffsets();
+            ByteBuffer bb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+            for (int k = from; k < from + n; k++) {
+                if (nulls && valid.isNull(k)) {
+                    l.appendNull();
+                    continue;
+                }
+                int start = offsets[k];
+                long nanos = bb.getLong(start);
+                long julian = Integer.toUnsignedLong(bb.getInt(start + 8));
+                l.append((julian - JULIAN_EPOCH_DAY) * Timestamps.MICROS_PER_DAY + Math.floorDiv(nanos, 1000));
+            }
+            return;
+        }
+        long[] v = r.getLongs();
+        LogicalType.TimeUnit unit = ((LogicalType.TimestampType) cs.logicalType()).unit();
+        if (unit == LogicalType.TimeUnit.MICROS) {
+            int at = l.length();
+            l.appendAll(v, from, n);
+            markNulls(l, at, valid, nulls, from, n);
+            return;
+        }
+        for (int k = from; k < from + n; k++) {
+            if (nulls && valid.isNull(k)) {
+                l.appendNull();
+            } else if (unit == LogicalType.TimeUnit.NANOS) {
+                l.append(Math.floorDiv(v[k], 1000));
+            } else {
+                try {
+                    l.append(Math.multiplyExact(v[k], 1000));
+                } catch (ArithmeticException e) {
+                    throw new IllegalStateException("timestamp of " + v[k] + " milliseconds in column '" + cs.name()
+                            + "' is out of the microsecond range", e);
                 }
             }
         }

@@ -39,6 +39,11 @@ final class ThriftCompactWriter {
         lastField[depth] = id;
     }
 
+    /** A bool field: compact protocol carries the value in the field header's type (1 true, 2 false). */
+    void bool(int id, boolean v) {
+        fieldHeader(id, v ? 1 : 2);
+    }
+
     void i32(int id, int v) {
         fieldHeader(id, I32);
         varint(zigzag(v));

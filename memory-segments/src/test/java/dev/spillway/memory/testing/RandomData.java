@@ -9,6 +9,7 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.Timestamps;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -29,21 +30,45 @@ public final class RandomData {
     /** The precision and scale of {@link #allTypes()}' decimal column. */
     public static final DecimalType DECIMAL = DecimalType.of(38, 6);
 
-    /** A schema with one nullable column of every type; the decimal one is {@link #DECIMAL}. */
+    /** The time zone of {@link #allTypes()}' timestamp column (one with daylight-saving changes). */
+    public static final String ZONE = "Europe/Berlin";
+
+    /**
+     * A schema with one nullable column of every type; the decimal one is {@link #DECIMAL}, the
+     * timestamp one has time zone {@link #ZONE}.
+     */
     public static Schema allTypes() {
         List<Field> fields = new ArrayList<>();
         for (DataType t : DataType.values()) {
-            fields.add(Field.of(t.displayName() + "_col", t, t == DataType.DECIMAL128 ? DECIMAL : null));
+            fields.add(Field.of(t.displayName() + "_col", t, t == DataType.DECIMAL128 ? DECIMAL : null,
+                    t == DataType.TIMESTAMP ? ZONE : null));
         }
         return new Schema(fields);
     }
 
-    /** A random value of {@code field}'s type (decimals included), or null. */
+    /** A random value of {@code field}'s type (decimals and zoned timestamps included), or null. */
     public static Object value(Field field, Random rnd, double nullRate) {
+        if (field.timeZone() != null) {
+            return rnd.nextDouble() < nullRate ? null : Timestamps.toInstant(timestampMicros(rnd));
+        }
         if (field.decimal() == null) {
             return value(field.type(), rnd, nullRate);
         }
         return rnd.nextDouble() < nullRate ? null : decimal(field.decimal(), rnd);
+    }
+
+    /**
+     * Random timestamp microseconds between about 1906 and 2096: whole seconds, whole days,
+     * microsecond precision, and a small set of repeated values (so that keys collide).
+     */
+    public static long timestampMicros(Random rnd) {
+        long seconds = rnd.nextLong(6_000_000_000L) - 2_000_000_000L;
+        return switch (rnd.nextInt(4)) {
+            case 0 -> seconds * Timestamps.MICROS_PER_SECOND;
+            case 1 -> Math.floorDiv(seconds, 86_400) * Timestamps.MICROS_PER_DAY;
+            case 2 -> (1_700_000_000L + rnd.nextInt(50) * 3_600L) * Timestamps.MICROS_PER_SECOND;
+            default -> seconds * Timestamps.MICROS_PER_SECOND + rnd.nextInt(1_000_000);
+        };
     }
 
     /**
@@ -73,7 +98,8 @@ public final class RandomData {
 
     /**
      * A random value of {@code type} as a Java object ({@link ColumnVector#getObject}'s types), or
-     * null; for DECIMAL128 use {@link #value(Field, Random, double)}.
+     * null (a LocalDateTime for TIMESTAMP); for DECIMAL128 and zoned timestamps use
+     * {@link #value(Field, Random, double)}.
      */
     public static Object value(DataType type, Random rnd, double nullRate) {
         if (rnd.nextDouble() < nullRate) {
@@ -93,6 +119,7 @@ public final class RandomData {
             case DATE32 -> LocalDate.ofEpochDay(rnd.nextInt(40_000) - 10_000);
             case UTF8 -> string(rnd);
             case DECIMAL128 -> throw new IllegalArgumentException("a decimal value needs its precision and scale");
+            case TIMESTAMP -> Timestamps.toLocal(timestampMicros(rnd));
         };
     }
 

@@ -15,6 +15,7 @@ import dev.spillway.memory.MappedPages;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.Timestamps;
 import dev.spillway.memory.Utf8Builder;
 import dev.spillway.scheduler.Source;
 
@@ -28,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -125,7 +127,9 @@ public final class CsvScan implements AutoCloseable {
     /**
      * Infers a schema from the first {@link CsvOptions#inferRows()} records of the first file:
      * per column the narrowest of boolean, int64, float64, date32 (ISO yyyy-MM-dd) that fits
-     * every non-null sample, else utf8.
+     * every non-null sample; then timestamp when every sample is a timestamp or date in
+     * {@link Timestamps#FORMS} (with a time zone, UTC, when every sample has a UTC offset; without
+     * one when none has; a mix is utf8); else utf8.
      *
      * @throws CsvFormatException for an empty file with a header, or malformed sample rows
      */
@@ -186,7 +190,7 @@ public final class CsvScan implements AutoCloseable {
             List<Field> fields = new ArrayList<>();
             for (int c = 0; c < columns; c++) {
                 String name = names.isEmpty() ? "column_" + (c + 1) : names.get(c);
-                fields.add(Field.of(name, inferType(samples, c)));
+                fields.add(inferField(name, samples, c));
             }
             try {
                 return new Schema(fields);
@@ -196,11 +200,15 @@ public final class CsvScan implements AutoCloseable {
         }
     }
 
-    private static DataType inferType(List<List<String>> samples, int c) {
+    private static Field inferField(String name, List<List<String>> samples, int c) {
         boolean bool = true;
         boolean int64 = true;
         boolean float64 = true;
         boolean date = true;
+        boolean timestamp = true;
+        boolean anyOffset = false;
+        boolean allOffsets = true;
+        boolean[] offset = new boolean[1];
         boolean any = false;
         for (List<String> row : samples) {
             String v = row.get(c);
@@ -214,20 +222,20 @@ public final class CsvScan implements AutoCloseable {
             int64 &= ValueParser.parseLong(s, 0, b.length) != ValueParser.BAD_LONG || v.equals(String.valueOf(Long.MIN_VALUE));
             float64 &= ValueParser.isDouble(v);
             date &= ValueParser.parseDate(s, 0, b.length) != ValueParser.BAD_DATE;
+            if (timestamp) {
+                timestamp = Timestamps.looksLike(s, 0, b.length, offset);
+                anyOffset |= offset[0];
+                allOffsets &= offset[0];
+            }
         }
-        if (!any) {
-            return DataType.UTF8;
+        DataType t = !any ? DataType.UTF8 : bool ? DataType.BOOLEAN : int64 ? DataType.INT64 : float64 ? DataType.FLOAT64
+                : date ? DataType.DATE32 : DataType.UTF8;
+        if (t == DataType.UTF8 && any && timestamp && (allOffsets || !anyOffset)) {
+            // Every value a timestamp: with UTC offsets on all of them the instants are kept (in UTC),
+            // with none they are naive date-times; a mix stays text.
+            return Field.timestamp(name, allOffsets ? "UTC" : null);
         }
-        if (bool) {
-            return DataType.BOOLEAN;
-        }
-        if (int64) {
-            return DataType.INT64;
-        }
-        if (float64) {
-            return DataType.FLOAT64;
-        }
-        return date ? DataType.DATE32 : DataType.UTF8;
+        return Field.of(name, t);
     }
 
     // ------------------------------------------------------------------ split planning
@@ -340,6 +348,7 @@ public final class CsvScan implements AutoCloseable {
         private final byte quote;
         private byte[] scratch = new byte[256];
         private final long[] decimalOut = new long[2];
+        private final long[] timestampOut = new long[1];
         int rows;
 
         SplitParser(CsvTokenizer tok, MemorySegment seg, Path file, List<ColumnBuilder> builders) {
@@ -376,6 +385,17 @@ public final class CsvScan implements AutoCloseable {
                     } else {
                         u.append(seg, s, (int) len);
                     }
+                }
+                case Int64Builder l when l.type() == DataType.TIMESTAMP -> {
+                    ZoneId zone = l.timeZone() == null ? null : Timestamps.zoneOrNull(l.timeZone());
+                    int status = Timestamps.parse(seg, s, e, zone, timestampOut);
+                    if (status != Timestamps.OK) {
+                        throw bad(index, s, e, escaped, line, status == Timestamps.OFFSET_WITHOUT_ZONE
+                                ? "a timestamp without a time zone: it has a UTC offset, which only a column with a time "
+                                + "zone can hold (accepted: " + Timestamps.FORMS + ")"
+                                : "a timestamp (" + Timestamps.FORMS + ")");
+                    }
+                    l.append(timestampOut[0]);
                 }
                 case Int64Builder l -> {
                     long v = ValueParser.parseLong(seg, s, e);

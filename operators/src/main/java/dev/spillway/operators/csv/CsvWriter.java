@@ -107,6 +107,7 @@ public final class CsvWriter implements MorselFileWriter, AutoCloseable {
             return;
         }
         switch (v) {
+            case Int64Vector x when x.type() == DataType.TIMESTAMP -> putAscii(x.format(r));
             case Int64Vector x -> putLong(x.get(r));
             case Int32Vector x when x.type() == DataType.DATE32 -> putAscii(LocalDate.ofEpochDay(x.get(r)).toString());
             case Int32Vector x -> putLong(x.get(r));

@@ -22,11 +22,17 @@ record Coalesce(List<PhysicalExpr> inputs, DataType type) implements PhysicalExp
         return inputs.get(0).decimalType();
     }
 
+    /** Every value was cast to the result type: a timestamp result has the values' time zone. */
+    @Override
+    public String timeZone() {
+        return inputs.get(0).timeZone();
+    }
+
     @Override
     public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
         int n = morsel.rowCount();
         List<ColumnVector> vals = new ArrayList<>(inputs.size());
-        try (ColumnBuilder out = ColumnBuilder.create(type, decimalType(), ctx.pool(), ctx.budget(), n)) {
+        try (ColumnBuilder out = ColumnBuilder.create(type, decimalType(), timeZone(), ctx.pool(), ctx.budget(), n)) {
             ColumnVector first = inputs.get(0).evaluate(morsel, ctx);
             vals.add(first);
             if (!first.hasNulls()) {

@@ -6,7 +6,7 @@ import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 /** Column reference: a zero-copy view of an input column. */
-record ColumnRef(int index, String name, DataType type, DecimalType decimalType) implements PhysicalExpr {
+record ColumnRef(int index, String name, DataType type, DecimalType decimalType, String timeZone) implements PhysicalExpr {
     @Override
     public ColumnVector evaluate(Morsel input, EvalContext ctx) {
         ColumnVector c = input.column(index);

@@ -6,13 +6,22 @@ import dev.spillway.memory.DataType;
 import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.Timestamps;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
 
-/** A constant, broadcast when evaluated on its own. */
-record Literal(Object value, DataType type, DecimalType decimalType) implements PhysicalExpr {
+/**
+ * A constant, broadcast when evaluated on its own; a timestamp's value is a Long of microseconds
+ * (see {@link Timestamps}), with {@code timeZone} null for a naive one.
+ */
+record Literal(Object value, DataType type, DecimalType decimalType, String timeZone) implements PhysicalExpr {
+
+    /** A constant without a time zone. */
+    Literal(Object value, DataType type, DecimalType decimalType) {
+        this(value, type, decimalType, null);
+    }
 
     /** A constant; a decimal one has the precision and scale of its value (see {@link Decimals#typeOf}). */
     Literal(Object value, DataType type) {
@@ -22,7 +31,7 @@ record Literal(Object value, DataType type, DecimalType decimalType) implements 
     @Override
     public ColumnVector evaluate(Morsel input, EvalContext ctx) {
         int n = input.rowCount();
-        try (ColumnBuilder b = ColumnBuilder.create(type, decimalType(), ctx.pool(), ctx.budget(), n)) {
+        try (ColumnBuilder b = ColumnBuilder.create(type, decimalType(), timeZone, ctx.pool(), ctx.budget(), n)) {
             for (int i = 0; i < n; i++) {
                 b.appendObject(value);
             }
@@ -49,6 +58,9 @@ record Literal(Object value, DataType type, DecimalType decimalType) implements 
 
     @Override
     public String toString() {
+        if (type == DataType.TIMESTAMP && value != null) {
+            return "timestamp(\"" + Timestamps.format((Long) value, Timestamps.zoneOrNull(timeZone)) + "\")";
+        }
         return switch (value) {
             case null -> "null";
             case String s -> "\"" + s + "\"";

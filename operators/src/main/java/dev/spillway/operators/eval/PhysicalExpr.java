@@ -18,6 +18,11 @@ public interface PhysicalExpr {
         return null;
     }
 
+    /** The time zone when {@link #type()} is a {@link DataType#TIMESTAMP} with one; null otherwise. */
+    default String timeZone() {
+        return null;
+    }
+
     /**
      * Evaluates over every row of {@code input}.
      *

@@ -8,11 +8,17 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.Timestamps;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,20 +51,67 @@ public final class PhysicalExprs {
         if (type == DataType.DECIMAL128) {
             throw new ExprTypeException("column '" + name + "' is a decimal: reference it with column(index, field)");
         }
-        return new ColumnRef(index, name, type, null);
+        return new ColumnRef(index, name, type, null, null);
     }
 
     /** A reference to input column {@code index}, described by {@code field}. */
     public static PhysicalExpr column(int index, Field field) {
-        return new ColumnRef(index, field.name(), field.type(), field.decimal());
+        return new ColumnRef(index, field.name(), field.type(), field.decimal(), field.timeZone());
     }
 
     /**
      * A constant of {@code type}: Integer (int32), Long or Integer (int64), any Number (float64),
-     * Boolean, String (utf8), LocalDate or Integer days (date32), or null.
+     * Boolean, String (utf8), LocalDate or Integer days (date32), a naive timestamp value
+     * ({@link #timestampLiteral}), or null.
      */
     public static PhysicalExpr literal(Object value, DataType type) {
+        if (type == DataType.TIMESTAMP) {
+            return timestampLiteral(value, null);
+        }
         return new Literal(normalize(value, type), type);
+    }
+
+    /**
+     * A timestamp constant: Long microseconds, a LocalDateTime (in a zoned column, wall-clock time in
+     * {@code timeZone}), an Instant, OffsetDateTime or ZonedDateTime (only with a time zone), a
+     * String in {@link Timestamps#FORMS}, or a typed null.
+     *
+     * @param timeZone the constant's time zone, or null for a naive timestamp
+     * @throws ExprTypeException for another value, or an instant without a time zone
+     */
+    public static PhysicalExpr timestampLiteral(Object value, String timeZone) {
+        ZoneId zone;
+        try {
+            zone = timeZone == null ? null : Timestamps.zone(timeZone, "a timestamp literal");
+        } catch (IllegalArgumentException e) {
+            throw new ExprTypeException(e.getMessage());
+        }
+        long micros;
+        try {
+            switch (value) {
+                case null -> {
+                    return new Literal(null, DataType.TIMESTAMP, null, timeZone);
+                }
+                case Long l -> micros = l;
+                case LocalDateTime t -> micros = Timestamps.fromLocal(Timestamps.ofLocal(t), zone);
+                case LocalDate d -> micros = Timestamps.fromLocal(d.toEpochDay() * Timestamps.MICROS_PER_DAY, zone);
+                case String s -> micros = Timestamps.parse(s, zone);
+                case Instant t when zone != null -> micros = Timestamps.ofInstant(t);
+                case OffsetDateTime t when zone != null -> micros = Timestamps.ofInstant(t.toInstant());
+                case ZonedDateTime t when zone != null -> micros = Timestamps.ofInstant(t.toInstant());
+                case Instant t -> throw new ExprTypeException("the instant " + t + " needs a timestamp with a time zone; "
+                        + "give one, or use a LocalDateTime for a timestamp without a time zone");
+                case OffsetDateTime t -> throw new ExprTypeException("the instant " + t + " needs a timestamp with a time zone; "
+                        + "give one, or use a LocalDateTime for a timestamp without a time zone");
+                case ZonedDateTime t -> throw new ExprTypeException("the instant " + t + " needs a timestamp with a time zone; "
+                        + "give one, or use a LocalDateTime for a timestamp without a time zone");
+                default -> throw new ExprTypeException("literal " + value + " (" + value.getClass().getSimpleName()
+                        + ") is not a timestamp: use a LocalDateTime, an Instant, Long microseconds or text " + Timestamps.FORMS);
+            }
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ExprTypeException("timestamp literal " + value + ": " + e.getMessage());
+        }
+        return new Literal(micros, DataType.TIMESTAMP, null, timeZone);
     }
 
     /**
@@ -90,6 +143,7 @@ public final class PhysicalExprs {
             case BOOLEAN -> value instanceof Boolean ? value : null;
             case UTF8 -> value instanceof String ? value : null;
             case DATE32 -> value instanceof LocalDate d ? d : value instanceof Integer i ? LocalDate.ofEpochDay(i) : null;
+            case TIMESTAMP -> value instanceof Long l ? l : value instanceof LocalDateTime t ? Timestamps.ofLocal(t) : null;
             case DECIMAL128 -> switch (value) {
                 case BigDecimal d -> d.scale() < 0 ? d.setScale(0) : d;
                 case Long l -> BigDecimal.valueOf(l);
@@ -111,6 +165,9 @@ public final class PhysicalExprs {
         String where = "(" + left + " " + op.symbol() + " " + right + ")";
         if (l == DataType.DECIMAL128 || r == DataType.DECIMAL128) {
             return decimalBinary(op, left, right, where);
+        }
+        if (l == DataType.TIMESTAMP || r == DataType.TIMESTAMP) {
+            return timestampComparison(op, left, right, where);
         }
         if (op.isArithmetic()) {
             if (!l.isNumeric() || !r.isNumeric()) {
@@ -143,7 +200,7 @@ public final class PhysicalExprs {
 
     /** The display name of an expression's type: {@code int64}, {@code decimal(15,2)}, ... */
     static String typeName(PhysicalExpr e) {
-        return e.decimalType() != null ? e.decimalType().displayName() : e.type().displayName();
+        return Field.typeName(e.type(), e.decimalType(), e.timeZone());
     }
 
     /**
@@ -176,6 +233,45 @@ public final class PhysicalExprs {
             return new DecimalComparison(op, a, b);
         }
         return new DecimalArithmetic(op, a, b, Decimals.arithmeticType(op, a.decimalType(), b.decimalType(), where));
+    }
+
+    /**
+     * A comparison with a timestamp operand: the other one is a timestamp (both naive, or both
+     * zoned, which compare as instants whatever their zones) or a date32 (midnight of that day, in
+     * the timestamp's zone).
+     */
+    private static PhysicalExpr timestampComparison(BinaryOp op, PhysicalExpr left, PhysicalExpr right, String where) {
+        if (!op.isComparison()) {
+            throw new ExprTypeException("cannot apply '" + op.symbol() + "' to " + typeName(left) + " and " + typeName(right)
+                    + " in " + where + (op.isArithmetic() ? ": add or subtract a java.time Duration or Period "
+                    + "(addInterval), or cast to int64 microseconds" : ""));
+        }
+        PhysicalExpr a = left.type() == DataType.DATE32 ? new TimestampCast(left, DataType.TIMESTAMP, right.timeZone())
+                : inZone(left, right.timeZone());
+        PhysicalExpr b = right.type() == DataType.DATE32 ? new TimestampCast(right, DataType.TIMESTAMP, left.timeZone())
+                : inZone(right, left.timeZone());
+        if (a.type() != DataType.TIMESTAMP || b.type() != DataType.TIMESTAMP) {
+            throw new ExprTypeException("cannot apply '" + op.symbol() + "' to " + typeName(left) + " and " + typeName(right)
+                    + " in " + where + ": a timestamp compares with timestamps and dates");
+        }
+        if ((a.timeZone() == null) != (b.timeZone() == null)) {
+            throw new ExprTypeException("cannot apply '" + op.symbol() + "' to " + typeName(left) + " and " + typeName(right)
+                    + " in " + where + ": a timestamp without a time zone does not compare with one with a time zone; "
+                    + "cast one side (cast(timestamp, zone))");
+        }
+        return new Comparison(op, a, b, DataType.TIMESTAMP);
+    }
+
+    /**
+     * A naive timestamp constant read as wall-clock time in {@code zone} (as SQL engines read
+     * {@code TIMESTAMP '...'} beside a zoned column); any other expression as it is.
+     */
+    static PhysicalExpr inZone(PhysicalExpr e, String zone) {
+        if (zone == null || !(e instanceof Literal l) || l.type() != DataType.TIMESTAMP || l.timeZone() != null) {
+            return e;
+        }
+        Object v = l.value() == null ? null : Timestamps.fromLocal((Long) l.value(), Timestamps.zoneOrNull(zone));
+        return new Literal(v, DataType.TIMESTAMP, null, zone);
     }
 
     private static PhysicalExpr toFloat(PhysicalExpr e) {
@@ -218,6 +314,11 @@ public final class PhysicalExprs {
         return new DecimalCast(input, DataType.DECIMAL128, decimal, false);
     }
 
+    /** Dates and timestamps, which compare with each other. */
+    private static boolean temporal(DataType t) {
+        return t == DataType.DATE32 || t == DataType.TIMESTAMP;
+    }
+
     /** Numbers and decimals, which compare with each other. */
     private static boolean numberLike(DataType t) {
         return t.isNumeric() || t == DataType.DECIMAL128;
@@ -250,8 +351,12 @@ public final class PhysicalExprs {
             case NEGATE, ABS -> t.isNumeric() || t == DataType.DECIMAL128 ? t : null;
             case IS_NULL, IS_NOT_NULL -> DataType.BOOLEAN;
             case LENGTH -> t == DataType.UTF8 ? DataType.INT32 : null;
-            case YEAR, MONTH, DAY -> t == DataType.DATE32 ? DataType.INT32 : null;
+            case YEAR, MONTH, DAY -> t == DataType.DATE32 || t == DataType.TIMESTAMP ? DataType.INT32 : null;
+            case HOUR, MINUTE, SECOND -> t == DataType.TIMESTAMP ? DataType.INT32 : null;
         };
+        if (result != null && t == DataType.TIMESTAMP && op != UnaryOp.IS_NULL && op != UnaryOp.IS_NOT_NULL) {
+            return new TimestampPart(op, input);
+        }
         if (result == DataType.DECIMAL128) {
             return new DecimalUnary(op, input, 0, input.decimalType());
         }
@@ -260,10 +365,11 @@ public final class PhysicalExprs {
                 case NOT -> "boolean";
                 case NEGATE, ABS -> "a number (int32, int64, float64 or decimal)";
                 case LENGTH -> "utf8";
-                default -> "date32";
+                case HOUR, MINUTE, SECOND -> "a timestamp";
+                default -> "a date32 or timestamp";
             };
             throw new ExprTypeException("cannot apply " + op.name().toLowerCase(java.util.Locale.ROOT) + " to "
-                    + t.displayName() + " in " + where + ": it needs " + needs);
+                    + typeName(input) + " in " + where + ": it needs " + needs);
         }
         return new Unary(op, input, result);
     }
@@ -275,11 +381,14 @@ public final class PhysicalExprs {
                     + ".cast(decimal128); use cast(input, DecimalType)");
         }
         if (input.type() == DataType.DECIMAL128) {
-            if (to == DataType.BOOLEAN || to == DataType.DATE32) {
+            if (to == DataType.BOOLEAN || to == DataType.DATE32 || to == DataType.TIMESTAMP) {
                 throw new ExprTypeException("cannot cast " + typeName(input) + " to " + to.displayName() + " in " + input
                         + ".cast(" + to.displayName() + ")");
             }
             return new DecimalCast(input, to, null, false);
+        }
+        if (to == DataType.TIMESTAMP || input.type() == DataType.TIMESTAMP) {
+            return cast(input, to, null);
         }
         if (input.type() == to) {
             return input;
@@ -291,6 +400,40 @@ public final class PhysicalExprs {
                     + input + ".cast(" + to.displayName() + ")");
         }
         return new Cast(input, to);
+    }
+
+    /**
+     * A conversion to or from a timestamp ({@link TimestampCast}): to TIMESTAMP with
+     * {@code timeZone} (null for naive) from utf8, date32, int64 or a timestamp; from a timestamp
+     * to utf8, date32 or int64 ({@code timeZone} then null).
+     *
+     * @throws ExprTypeException for another pair of types or an unknown zone
+     */
+    public static PhysicalExpr cast(PhysicalExpr input, DataType to, String timeZone) {
+        DataType from = input.type();
+        String name = Field.typeName(to, null, timeZone);
+        String where = input + ".cast(" + name + ")";
+        if (timeZone != null && to != DataType.TIMESTAMP) {
+            throw new ExprTypeException("only a timestamp has a time zone, not " + to.displayName() + " in " + where);
+        }
+        try {
+            if (timeZone != null) {
+                Timestamps.zone(timeZone, where);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ExprTypeException(e.getMessage());
+        }
+        boolean fits = to == DataType.TIMESTAMP
+                ? from == DataType.UTF8 || from == DataType.DATE32 || from == DataType.INT64 || from == DataType.TIMESTAMP
+                : from == DataType.TIMESTAMP && (to == DataType.UTF8 || to == DataType.DATE32 || to == DataType.INT64);
+        if (!fits) {
+            throw new ExprTypeException("cannot cast " + typeName(input) + " to " + name + " in " + where
+                    + ": a timestamp converts to and from utf8, date32, int64 (microseconds) and timestamps");
+        }
+        if (from == to && java.util.Objects.equals(input.timeZone(), timeZone)) {
+            return input;
+        }
+        return new TimestampCast(input, to, timeZone);
     }
 
     /** A test of a utf8 value against a constant pattern. */
@@ -342,6 +485,13 @@ public final class PhysicalExprs {
     public static PhysicalExpr isIn(PhysicalExpr input, List<?> values) {
         DataType t = input.type();
         List<Object> vals = new ArrayList<>(values);
+        if (t == DataType.TIMESTAMP) {
+            List<Object> micros = new ArrayList<>(vals.size());
+            for (Object v : vals) {
+                micros.add(v == null ? null : ((Literal) timestampLiteral(v, input.timeZone())).value());
+            }
+            return new IsIn(input, micros, false);
+        }
         String where = input + ".is_in(" + vals.stream().map(IsIn::render)
                 .collect(java.util.stream.Collectors.joining(", ", "[", "]")) + ")";
         if (t == DataType.DECIMAL128) {
@@ -379,7 +529,8 @@ public final class PhysicalExprs {
      */
     public static PhysicalExpr between(PhysicalExpr input, PhysicalExpr lo, PhysicalExpr hi) {
         for (PhysicalExpr bound : List.of(lo, hi)) {
-            boolean fits = input.type() == bound.type() || (numberLike(input.type()) && numberLike(bound.type()));
+            boolean fits = input.type() == bound.type() || (numberLike(input.type()) && numberLike(bound.type()))
+                    || (temporal(input.type()) && temporal(bound.type()));
             if (!fits) {
                 throw new ExprTypeException("cannot apply between to " + input.type().displayName() + " with bounds "
                         + lo.type().displayName() + " and " + hi.type().displayName() + " in " + input + ".between(" + lo
@@ -414,8 +565,8 @@ public final class PhysicalExprs {
         }
         DecimalType decimal = result == DataType.DECIMAL128 ? commonDecimal(inputs) : null;
         List<PhysicalExpr> cast = new ArrayList<>();
-        for (PhysicalExpr v : inputs) {
-            cast.add(decimal != null ? cast(v, decimal) : cast(v, result));
+        for (PhysicalExpr v : result == DataType.TIMESTAMP ? oneZone(inputs, "coalesce()") : inputs) {
+            cast.add(decimal != null ? cast(v, decimal) : result == DataType.TIMESTAMP ? v : cast(v, result));
         }
         return new Coalesce(List.copyOf(cast), result);
     }
@@ -437,9 +588,24 @@ public final class PhysicalExprs {
      * month's length), then {@code days} days; negative values subtract.
      */
     public static PhysicalExpr addInterval(PhysicalExpr input, long months, long days) {
+        return addInterval(input, months, days, 0);
+    }
+
+    /**
+     * {@code input + interval} with a time part: on a timestamp see {@link TimestampAdd}; on a date32
+     * without {@code micros} a date32 ({@link #addInterval(PhysicalExpr, long, long)}), with them a
+     * timestamp from the date's midnight.
+     */
+    public static PhysicalExpr addInterval(PhysicalExpr input, long months, long days, long micros) {
+        if (input.type() == DataType.TIMESTAMP) {
+            return new TimestampAdd(input, months, days, micros);
+        }
+        if (input.type() == DataType.DATE32 && micros != 0) {
+            return new TimestampAdd(new TimestampCast(input, DataType.TIMESTAMP, null), months, days, micros);
+        }
         if (input.type() != DataType.DATE32) {
-            throw new ExprTypeException("cannot add " + DateAdd.interval(months, days) + " to " + input.type().displayName()
-                    + " in " + new DateAdd(input, months, days) + ": it needs date32");
+            throw new ExprTypeException("cannot add " + DateAdd.interval(months, days) + " to " + typeName(input)
+                    + " in " + new DateAdd(input, months, days) + ": it needs a date32 or timestamp");
         }
         return new DateAdd(input, months, days);
     }
@@ -468,6 +634,11 @@ public final class PhysicalExprs {
                         + v.type().displayName() + " (" + v + ")");
             }
         }
+        if (result == DataType.TIMESTAMP) {
+            List<PhysicalExpr> zoned = oneZone(all, "when()");
+            return new When(List.copyOf(conditions), List.copyOf(zoned.subList(0, values.size())), zoned.get(values.size()),
+                    result);
+        }
         DecimalType decimal = result == DataType.DECIMAL128 ? commonDecimal(all) : null;
         List<PhysicalExpr> cast = new ArrayList<>();
         for (PhysicalExpr v : values) {
@@ -475,6 +646,30 @@ public final class PhysicalExprs {
         }
         return new When(List.copyOf(conditions), cast, decimal != null ? cast(otherwise, decimal) : cast(otherwise, result),
                 result);
+    }
+
+    /**
+     * Timestamp values of one result must share their time zone (or all be naive); naive constants
+     * (and typed nulls) take the zone of the first zoned value. Returns the values so adjusted.
+     */
+    private static List<PhysicalExpr> oneZone(List<PhysicalExpr> exprs, String what) {
+        String zone = null;
+        for (PhysicalExpr e : exprs) {
+            if (e.timeZone() != null) {
+                zone = e.timeZone();
+                break;
+            }
+        }
+        List<PhysicalExpr> out = new ArrayList<>(exprs.size());
+        for (PhysicalExpr e : exprs) {
+            PhysicalExpr x = inZone(e, zone);
+            if (x.type() == DataType.TIMESTAMP && !java.util.Objects.equals(x.timeZone(), zone)) {
+                throw new ExprTypeException(what + " values have different types: " + Field.typeName(DataType.TIMESTAMP, null,
+                        zone) + " and " + typeName(x) + " (" + x + "); cast them to one time zone");
+            }
+            out.add(x);
+        }
+        return out;
     }
 
     /** The decimal type that holds every value of {@code exprs} (decimals and integers) exactly. */
@@ -492,7 +687,8 @@ public final class PhysicalExprs {
     /**
      * Evaluates an expression that references no column (constant folding).
      *
-     * @return Integer, Long, Double, Boolean, String, LocalDate or null
+     * @return Integer, Long, Double, Boolean, String, LocalDate, BigDecimal, LocalDateTime (naive
+     *         timestamp), Instant (zoned timestamp) or null
      */
     public static Object evaluateConstant(PhysicalExpr expr) {
         if (expr instanceof Literal l) {

@@ -12,12 +12,18 @@ public enum UnaryOp {
     IS_NOT_NULL,
     /** String length in code points. */
     LENGTH,
-    /** Year of a date. */
+    /** Year of a date or timestamp. */
     YEAR,
-    /** Month (1-12) of a date. */
+    /** Month (1-12) of a date or timestamp. */
     MONTH,
-    /** Day of month (1-31) of a date. */
+    /** Day of month (1-31) of a date or timestamp. */
     DAY,
+    /** Hour (0-23) of a timestamp, in its time zone. */
+    HOUR,
+    /** Minute (0-59) of a timestamp. */
+    MINUTE,
+    /** Whole second (0-59) of a timestamp. */
+    SECOND,
     /** Absolute value of a number (integers wrap at their minimum, as {@link Math#abs(long)}). */
     ABS
 }

@@ -20,13 +20,19 @@ record When(List<PhysicalExpr> conditions, List<PhysicalExpr> values, PhysicalEx
         return otherwise.decimalType();
     }
 
+    /** Every value was cast to the result type: a timestamp result has the values' time zone. */
+    @Override
+    public String timeZone() {
+        return otherwise.timeZone();
+    }
+
     @Override
     public ColumnVector evaluate(Morsel morsel, EvalContext ctx) {
         int n = morsel.rowCount();
         int k = conditions.size();
         List<ColumnVector> conds = new ArrayList<>(k);
         List<ColumnVector> vals = new ArrayList<>(k + 1);
-        try (ColumnBuilder out = ColumnBuilder.create(type, decimalType(), ctx.pool(), ctx.budget(), n)) {
+        try (ColumnBuilder out = ColumnBuilder.create(type, decimalType(), timeZone(), ctx.pool(), ctx.budget(), n)) {
             for (int j = 0; j < k; j++) {
                 conds.add(conditions.get(j).evaluate(morsel, ctx));
                 vals.add(values.get(j).evaluate(morsel, ctx));

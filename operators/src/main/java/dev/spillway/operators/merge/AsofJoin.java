@@ -113,8 +113,8 @@ public final class AsofJoin implements Source {
         this.budget = ctx.budget();
         this.events = ctx.events();
         DataType t = leftSchema.field(leftOn).type();
-        if (t != DataType.INT64 && t != DataType.INT32 && t != DataType.DATE32 && t != DataType.FLOAT64) {
-            throw new IllegalArgumentException("asof join 'on' column must be int64, int32, date32 or float64, got "
+        if (t != DataType.INT64 && t != DataType.INT32 && t != DataType.DATE32 && t != DataType.FLOAT64 && t != DataType.TIMESTAMP) {
+            throw new IllegalArgumentException("asof join 'on' column must be int64, int32, date32, float64 or timestamp, got "
                     + t.displayName());
         }
         this.rows = new AsofRightRows(rightSchema, ctx.pool(), budget);

@@ -83,7 +83,7 @@ public final class KeyEncoder {
     public static int slots(DataType type) {
         return switch (type) {
             case INT32, DATE32, BOOLEAN -> 1;
-            case INT64, FLOAT64, UTF8 -> 2;
+            case INT64, TIMESTAMP, FLOAT64, UTF8 -> 2;
             case DECIMAL128 -> 3;
         };
     }
@@ -184,7 +184,7 @@ public final class KeyEncoder {
                     }
                 }
             }
-            case INT64, FLOAT64 -> {
+            case INT64, TIMESTAMP, FLOAT64 -> {
                 boolean nulls = v.hasNulls();
                 long t0 = t[s];
                 long t1 = t[s + 1];
@@ -289,7 +289,7 @@ public final class KeyEncoder {
                                 : validFlag << 32 | dir(x.get(from + r) ? 1 : 0, desc, 1));
                     }
                 }
-                case INT64 -> {
+                case INT64, TIMESTAMP -> {
                     Int64Vector x = (Int64Vector) v;
                     if (!nulls) {
                         for (int r = 0; r < rows; r++) {

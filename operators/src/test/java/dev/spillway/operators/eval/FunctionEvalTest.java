@@ -280,7 +280,7 @@ class FunctionEvalTest {
             }
             assertThrows(ExprEvaluationException.class, () -> eval(mem, PhysicalExprs.addInterval(d, 0, Integer.MAX_VALUE), s, rows));
         });
-        assertEquals("cannot add interval '3 months' to utf8 in (col(\"s\") + interval '3 months'): it needs date32",
+        assertEquals("cannot add interval '3 months' to utf8 in (col(\"s\") + interval '3 months'): it needs a date32 or timestamp",
                 assertThrows(ExprTypeException.class, () -> PhysicalExprs.addInterval(STR, 3, 0)).getMessage());
     }
 

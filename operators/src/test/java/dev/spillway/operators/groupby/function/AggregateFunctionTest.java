@@ -434,6 +434,7 @@ class AggregateFunctionTest {
             case UTF8 -> (x, y) -> Arrays.compareUnsigned(((String) x).getBytes(StandardCharsets.UTF_8),
                     ((String) y).getBytes(StandardCharsets.UTF_8));
             case DECIMAL128 -> (x, y) -> ((java.math.BigDecimal) x).compareTo((java.math.BigDecimal) y);
+            case TIMESTAMP -> (x, y) -> ((java.time.LocalDateTime) x).compareTo((java.time.LocalDateTime) y);
         };
     }
 
