@@ -1,11 +1,15 @@
 package dev.spillway;
 
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck;
+import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -36,6 +40,10 @@ class GroupByDifferentialTest {
         DataType.DECIMAL128, DataType.TIMESTAMP};
     /** The precision and scale of decimal keys: values beyond 64 bits, so both words of a key matter. */
     private static final dev.spillway.memory.DecimalType DECIMAL_KEY = dev.spillway.memory.DecimalType.of(30, 4);
+    /** A decimal value column whose values fit a long (sums and means on the narrow path). */
+    static final DecimalType MONEY = DecimalType.of(12, 2);
+    /** A decimal value column of values of every length up to 33 digits: sums carry into the high word, both signs. */
+    static final DecimalType WIDE = DecimalType.of(33, 8);
 
     /**
      * Memory settings as in the join's differential test, but the tiny setting forces every partition to spill; its cap must still hold the collected
@@ -46,7 +54,8 @@ class GroupByDifferentialTest {
     private static final List<MemorySetting> SETTINGS = MemorySetting.withEncryptedTiny(MemorySetting.three(64L << 20, 4096, 12L << 20, 1024));
 
     private static final Schema SCHEMA_TEMPLATE_REST = Schema.of(Field.of("k2", DataType.INT32), Field.of("vi", DataType.INT64),
-            Field.of("vd", DataType.FLOAT64), Field.of("vs", DataType.UTF8), Field.of("vt", DataType.DATE32));
+            Field.of("vd", DataType.FLOAT64), Field.of("vs", DataType.UTF8), Field.of("vt", DataType.DATE32),
+            Field.of("vm", DataType.DECIMAL128, GroupByDifferentialTest.MONEY), Field.of("vw", DataType.DECIMAL128, GroupByDifferentialTest.WIDE));
 
     private static Schema schema(DataType keyType) {
         List<Field> f = new ArrayList<>();
@@ -86,7 +95,10 @@ class GroupByDifferentialTest {
             Double vd = allNull || rnd.nextInt(6) == 0 ? null : rnd.nextInt(100_000) / 8.0 - 5000;
             String vs = allNull || rnd.nextInt(5) == 0 ? null : "s" + rnd.nextInt(domain / 2 + 3) + (rnd.nextBoolean() ? "" : "-x");
             LocalDate vt = allNull || rnd.nextInt(8) == 0 ? null : LocalDate.ofEpochDay(rnd.nextInt(30_000) - 10_000);
-            rows.add(Arrays.asList(k, k2, vi, vd, vs, vt));
+            BigDecimal vm = allNull || rnd.nextInt(7) == 0 ? null
+                    : BigDecimal.valueOf(rnd.nextLong(-9_999_999_999L, 10_000_000_000L), MONEY.scale());
+            BigDecimal vw = allNull || rnd.nextInt(9) == 0 ? null : RandomData.decimal(WIDE, rnd);
+            rows.add(Arrays.asList(k, k2, vi, vd, vs, vt, vm, vw));
         }
         return rows;
     }
@@ -110,6 +122,19 @@ class GroupByDifferentialTest {
         col("vi").nUnique().alias("nu_i"),
         col("vs").nUnique().alias("nu_s"),
         col("vi").times(col("k2")).sum().alias("prod"),
+        col("vm").sum().alias("sum_m"),
+        col("vm").mean().alias("mean_m"),
+        col("vm").min().alias("min_m"),
+        col("vm").max().alias("max_m"),
+        col("vm").last().alias("last_m"),
+        col("vm").nUnique().alias("nu_m"),
+        col("vm").times(col("k2")).sum().alias("prod_m"),
+        col("vw").sum().alias("sum_w"),
+        col("vw").mean().alias("mean_w"),
+        col("vw").min().alias("min_w"),
+        col("vw").max().alias("max_w"),
+        col("vw").first().alias("first_w"),
+        col("vw").count().alias("count_w"),
     };
 
     /** Per-group accumulators of the oracle, one per entry of {@link #AGGS}. */
@@ -135,8 +160,43 @@ class GroupByDifferentialTest {
         Set<Long> distinctI = new HashSet<>();
         Set<String> distinctS = new HashSet<>();
         Long prod;
+        BigDecimal sumM;
+        long nM;
+        BigDecimal minM;
+        BigDecimal maxM;
+        BigDecimal lastM;
+        Set<BigDecimal> distinctM = new HashSet<>();
+        BigDecimal prodM;
+        BigDecimal sumW;
+        long nW;
+        BigDecimal minW;
+        BigDecimal maxW;
+        BigDecimal firstW;
 
         void add(List<Object> r) {
+            BigDecimal vm = (BigDecimal) r.get(6);
+            BigDecimal vw = (BigDecimal) r.get(7);
+            if (vm != null) {
+                sumM = sumM == null ? vm : sumM.add(vm);
+                nM++;
+                minM = minM == null || vm.compareTo(minM) < 0 ? vm : minM;
+                maxM = maxM == null || vm.compareTo(maxM) > 0 ? vm : maxM;
+                distinctM.add(vm);
+                if (r.get(1) != null) {
+                    BigDecimal p = vm.multiply(BigDecimal.valueOf((Integer) r.get(1)));
+                    prodM = prodM == null ? p : prodM.add(p);
+                }
+            }
+            if (vw != null) {
+                sumW = sumW == null ? vw : sumW.add(vw);
+                nW++;
+                minW = minW == null || vw.compareTo(minW) < 0 ? vw : minW;
+                maxW = maxW == null || vw.compareTo(maxW) > 0 ? vw : maxW;
+            }
+            if (!seen) {
+                firstW = vw;
+            }
+            lastM = vm;
             Integer k2 = (Integer) r.get(1);
             Long vi = (Long) r.get(2);
             Double vd = (Double) r.get(3);
@@ -180,7 +240,13 @@ class GroupByDifferentialTest {
         List<Object> result() {
             return Arrays.asList(sumI, sumD, countS, len, minI, maxD, minS, maxS, minT, nI == 0 ? null : (double) sumIForMean / nI,
                     nD == 0 ? null : sumDForMean / nD, firstS, lastI, firstT, lastD, (long) distinctI.size(),
-                    (long) distinctS.size(), prod);
+                    (long) distinctS.size(), prod, sumM, mean(sumM, nM), minM, maxM, lastM, (long) distinctM.size(), prodM, sumW,
+                    mean(sumW, nW), minW, maxW, firstW, nW);
+        }
+
+        /** The decimal mean: decimal(38, max(s, 6)), rounded half away from zero. */
+        private static BigDecimal mean(BigDecimal sum, long n) {
+            return n == 0 ? null : sum.divide(BigDecimal.valueOf(n), Math.max(6, sum.scale()), RoundingMode.HALF_UP);
         }
     }
 
@@ -342,7 +408,7 @@ class GroupByDifferentialTest {
             LazyFrame f = sw.fromColumns(cols);
             var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
                     () -> f.groupBy("k").agg(col("s").sum()));
-            assertTrue(e1.getMessage().contains("sum() needs an int32, int64 or float64 input, not utf8"), e1.getMessage());
+            assertTrue(e1.getMessage().contains("sum() needs an int32, int64, float64 or decimal input, not utf8"), e1.getMessage());
             var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
                     () -> f.select(col("k"), col("k").sum().alias("t")));
             assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());

@@ -127,6 +127,7 @@ public record FormatScanNode(Format format, List<Path> files, Schema fileSchema,
             case Long v -> v;
             case Integer v -> v;
             case Double v -> v;
+            case java.math.BigDecimal v -> v;
             case Boolean v -> v;
             case String v -> v;
             case LocalDate d -> (int) d.toEpochDay();

@@ -69,9 +69,9 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
         List<AggSpec> out = new ArrayList<>();
         for (Expr e : aggs) {
             Expr.Agg a = unwrap(e);
-            Field in = a.input() == null ? null : ExprCompiler.fieldOf(a.input(), input.schema(), "in");
+            Field in = a.input() == null ? null : ExprCompiler.fieldOf(a.input(), input.schema(), e.outputName());
             try {
-                out.add(new AggSpec(a.function(), in == null ? null : in.type(), e.outputName(), in == null ? null : in.timeZone()));
+                out.add(AggSpec.of(a.function(), in, e.outputName(), e.toString()));
             } catch (IllegalArgumentException bad) {
                 throw new PlanException(bad.getMessage() + " in " + e, bad);
             }

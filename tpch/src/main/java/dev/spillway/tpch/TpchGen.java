@@ -7,6 +7,8 @@ import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
+import dev.spillway.memory.Decimal128Builder;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Int32Builder;
 import dev.spillway.memory.Int64Builder;
@@ -190,7 +192,7 @@ public final class TpchGen {
             for (E row : source.createGenerator(scale, 1, 1)) {
                 if (inChunk == 0) {
                     for (int c = 0; c < builders.length; c++) {
-                        builders[c] = ColumnBuilder.create(schema.field(c).type(), pool, budget, CHUNK_ROWS);
+                        builders[c] = ColumnBuilder.create(schema.field(c), pool, budget, CHUNK_ROWS);
                     }
                 }
                 for (int c = 0; c < builders.length; c++) {
@@ -249,13 +251,14 @@ public final class TpchGen {
         List<Appender<E>> out = new ArrayList<>();
         for (Field f : schema) {
             TpchColumn<E> c = source.getColumn(f.name());
-            out.add(appender(c, f.type()));
+            out.add(appender(c, f));
         }
         return out;
     }
 
-    private static <E extends TpchEntity> Appender<E> appender(TpchColumn<E> c, DataType type) {
+    private static <E extends TpchEntity> Appender<E> appender(TpchColumn<E> c, Field field) {
         TpchColumnType.Base base = c.getType().getBase();
+        DataType type = field.type();
         return switch (type) {
             case INT64 -> base == TpchColumnType.Base.INTEGER
                     ? (b, r) -> ((Int64Builder) b).append(c.getInteger(r))
@@ -264,8 +267,19 @@ public final class TpchGen {
             case DATE32 -> (b, r) -> ((Int32Builder) b).append(c.getDate(r));
             case FLOAT64 -> (b, r) -> ((Float64Builder) b).append(c.getDouble(r));
             case UTF8 -> (b, r) -> ((Utf8Builder) b).append(c.getString(r));
-            // Money stays float64 until decimal sums and averages exist (TpchSchema).
-            case BOOLEAN, DECIMAL128, TIMESTAMP -> throw new IllegalStateException(String.format(Locale.ROOT,
+            case DECIMAL128 -> {
+                if (base != TpchColumnType.Base.DOUBLE && base != TpchColumnType.Base.INTEGER) {
+                    throw new IllegalStateException(String.format(Locale.ROOT, "TPC-H column %s (%s) cannot be stored as %s",
+                            c.getColumnName(), base, field.typeName()));
+                }
+                // dbgen keeps money as whole cents; the double it hands out is cents / 100, whose
+                // nearest multiple of 10^-scale is the exact value (the magnitudes are far below 2^53).
+                long unit = DecimalType.longPow10(field.decimal().scale());
+                yield base == TpchColumnType.Base.INTEGER
+                        ? (b, r) -> ((Decimal128Builder) b).appendUnscaled(c.getInteger(r) * unit)
+                        : (b, r) -> ((Decimal128Builder) b).appendUnscaled(Math.round(c.getDouble(r) * unit));
+            }
+            case BOOLEAN, TIMESTAMP -> throw new IllegalStateException(String.format(Locale.ROOT,
                     "TPC-H column %s (%s) cannot be stored as %s", c.getColumnName(), base, type.displayName()));
         };
     }

@@ -18,6 +18,7 @@ import java.util.List;
 
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.date;
+import static dev.spillway.Expr.decimal;
 import static dev.spillway.Expr.len;
 import static dev.spillway.Expr.lit;
 import static dev.spillway.Expr.when;
@@ -31,7 +32,9 @@ import static dev.spillway.SortKey.desc;
  * files when there is no Parquet file of a table) and returns the query as a {@link LazyFrame}
  * whose columns are those of the SQL text's select list, in order, sorted as its ORDER BY says.
  * Subqueries are rewritten as joins (see the package documentation). {@link #sql(int)} gives the
- * SQL text of the same query.
+ * SQL text of the same query. Money is {@code decimal(15,2)} ({@link TpchSchema#MONEY}) and its
+ * arithmetic exact: constants beside it are decimal literals, and only the SQL text's divisions
+ * ({@code /}) give float64, as in DuckDB.
  */
 public final class TpchQueries {
     /** Number of queries. */
@@ -113,9 +116,9 @@ public final class TpchQueries {
                 + "; write the tables with 'spillway tpch-gen --out " + dir + "'");
     }
 
-    /** {@code l_extendedprice * (1 - l_discount)}. */
+    /** {@code l_extendedprice * (1 - l_discount)}: exact, {@code decimal(31,4)}. */
     private static Expr discounted() {
-        return col("l_extendedprice").times(lit(1.0).minus(col("l_discount")));
+        return col("l_extendedprice").times(decimal("1").minus(col("l_discount")));
     }
 
     private static LazyFrame join(LazyFrame l, LazyFrame r, String leftOn, String rightOn, JoinType how) {
@@ -141,7 +144,7 @@ public final class TpchQueries {
                 .agg(col("l_quantity").sum().alias("sum_qty"),
                         col("l_extendedprice").sum().alias("sum_base_price"),
                         price.sum().alias("sum_disc_price"),
-                        price.times(lit(1.0).plus(col("l_tax"))).sum().alias("sum_charge"),
+                        price.times(decimal("1").plus(col("l_tax"))).sum().alias("sum_charge"),
                         col("l_quantity").mean().alias("avg_qty"),
                         col("l_extendedprice").mean().alias("avg_price"),
                         col("l_discount").mean().alias("avg_disc"),
@@ -210,8 +213,8 @@ public final class TpchQueries {
         Expr from = date("1994-01-01");
         return scan(sw, dir, "lineitem")
                 .filter(col("l_shipdate").ge(from).and(col("l_shipdate").lt(from.plus(Period.ofYears(1))))
-                        .and(col("l_discount").between(lit(0.05), lit(0.07)))
-                        .and(col("l_quantity").lt(lit(24.0))))
+                        .and(col("l_discount").between(decimal("0.05"), decimal("0.07")))
+                        .and(col("l_quantity").lt(lit(24L))))
                 .select(col("l_extendedprice").times(col("l_discount")).sum().alias("revenue"));
     }
 
@@ -252,7 +255,7 @@ public final class TpchQueries {
         j = join(j, suppliers, "l_suppkey", "s_suppkey");
         Expr volume = discounted();
         return j.groupBy(col("o_orderdate").year().alias("o_year"))
-                .agg(when(col("nation").eq(lit("BRAZIL"))).then(volume).otherwise(lit(0.0)).sum().alias("brazil"),
+                .agg(when(col("nation").eq(lit("BRAZIL"))).then(volume).otherwise(decimal("0")).sum().alias("brazil"),
                         volume.sum().alias("total"))
                 .select(col("o_year"), col("brazil").div(col("total")).alias("mkt_share"))
                 .sort("o_year");
@@ -299,7 +302,7 @@ public final class TpchQueries {
                 .withColumns(col("ps_supplycost").times(col("ps_availqty")).alias("stock_value"))
                 .cache();
         LazyFrame total = stock.select(col("stock_value").sum().alias("total"))
-                .select(col("total").times(lit(0.0001)).alias("threshold"));
+                .select(col("total").times(decimal("0.0001")).alias("threshold"));
         return stock.groupBy("ps_partkey")
                 .agg(col("stock_value").sum().alias("value"))
                 .joinWhere(total, col("value").gt(col("threshold")))
@@ -343,7 +346,7 @@ public final class TpchQueries {
                 .filter(col("l_shipdate").ge(from).and(col("l_shipdate").lt(from.plus(Period.ofMonths(1)))));
         Expr volume = discounted();
         return join(items, scan(sw, dir, "part").select("p_partkey", "p_type"), "l_partkey", "p_partkey")
-                .select(when(col("p_type").like("PROMO%")).then(volume).otherwise(lit(0.0)).sum().alias("promo"),
+                .select(when(col("p_type").like("PROMO%")).then(volume).otherwise(decimal("0")).sum().alias("promo"),
                         volume.sum().alias("total"))
                 .select(lit(100.0).times(col("promo")).div(col("total")).alias("promo_revenue"));
     }
@@ -390,7 +393,7 @@ public final class TpchQueries {
         LazyFrame average = items.groupBy(col("l_partkey").alias("avg_partkey"))
                 .agg(col("l_quantity").mean().alias("avg_quantity"));
         return join(items, average, "l_partkey", "avg_partkey")
-                .filter(col("l_quantity").lt(lit(0.2).times(col("avg_quantity"))))
+                .filter(col("l_quantity").lt(decimal("0.2").times(col("avg_quantity"))))
                 .select(col("l_extendedprice").sum().alias("total"))
                 .select(col("total").div(lit(7.0)).alias("avg_yearly"));
     }
@@ -400,7 +403,7 @@ public final class TpchQueries {
         LazyFrame big = scan(sw, dir, "lineitem")
                 .groupBy("l_orderkey")
                 .agg(col("l_quantity").sum().alias("order_quantity"))
-                .filter(col("order_quantity").gt(lit(300.0)))
+                .filter(col("order_quantity").gt(lit(300L)))
                 .select("l_orderkey");
         LazyFrame orders = join(scan(sw, dir, "orders"), big, "o_orderkey", "l_orderkey", JoinType.SEMI)
                 .select("o_orderkey", "o_custkey", "o_orderdate", "o_totalprice");
@@ -426,8 +429,8 @@ public final class TpchQueries {
     private static Expr q19Branch(String brand, List<String> containers, int quantity, int maxSize) {
         return col("p_brand").eq(lit(brand))
                 .and(col("p_container").isIn(containers))
-                .and(col("l_quantity").ge(lit((double) quantity)))
-                .and(col("l_quantity").le(lit((double) quantity + 10)))
+                .and(col("l_quantity").ge(lit((long) quantity)))
+                .and(col("l_quantity").le(lit((long) quantity + 10)))
                 .and(col("p_size").between(lit(1), lit(maxSize)));
     }
 
@@ -441,7 +444,7 @@ public final class TpchQueries {
         LazyFrame forest = scan(sw, dir, "part").filter(col("p_name").like("forest%")).select("p_partkey");
         LazyFrame offers = join(scan(sw, dir, "partsupp"), forest, "ps_partkey", "p_partkey", JoinType.SEMI)
                 .join(shipped, List.of("ps_partkey", "ps_suppkey"), List.of("l_partkey", "l_suppkey"), JoinType.INNER)
-                .filter(col("ps_availqty").gt(lit(0.5).times(col("shipped_quantity"))))
+                .filter(col("ps_availqty").gt(decimal("0.5").times(col("shipped_quantity"))))
                 .select("ps_suppkey");
         LazyFrame suppliers = join(scan(sw, dir, "supplier"),
                 scan(sw, dir, "nation").filter(col("n_name").eq(lit("CANADA"))).select("n_nationkey"),
@@ -487,7 +490,7 @@ public final class TpchQueries {
                 .select(col("c_custkey"), col("c_phone").substring(1, 2).alias("cntrycode"), col("c_acctbal"))
                 .filter(col("cntrycode").isIn("13", "31", "23", "29", "30", "18", "17"))
                 .cache();
-        LazyFrame average = customers.filter(col("c_acctbal").gt(lit(0.0)))
+        LazyFrame average = customers.filter(col("c_acctbal").gt(decimal("0.00")))
                 .select(col("c_acctbal").mean().alias("avg_acctbal"));
         LazyFrame rich = customers.joinWhere(average, col("c_acctbal").gt(col("avg_acctbal")));
         return join(rich, scan(sw, dir, "orders").select("o_custkey"), "c_custkey", "o_custkey", JoinType.ANTI)

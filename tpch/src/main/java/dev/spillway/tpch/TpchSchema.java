@@ -1,6 +1,7 @@
 package dev.spillway.tpch;
 
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 
@@ -10,18 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 import static dev.spillway.memory.DataType.DATE32;
-import static dev.spillway.memory.DataType.FLOAT64;
 import static dev.spillway.memory.DataType.INT32;
 import static dev.spillway.memory.DataType.INT64;
 import static dev.spillway.memory.DataType.UTF8;
 
 /**
  * The eight TPC-H tables as Spillway stores them: TPC-H column names, keys as int64, small
- * counts as int32, dates as date32, text as utf8. Money and quantity columns (the spec's
- * {@code DECIMAL(15,2)}) are float64 for now; each is one line below, so that switching it to a
- * decimal type is a one-line change. Columns appear in the spec's order.
+ * counts as int32, dates as date32, text as utf8, and money and quantity columns as the spec's
+ * {@code DECIMAL(15,2)} ({@link #MONEY}). Columns appear in the spec's order.
  */
 public final class TpchSchema {
+    /** The type of the money and quantity columns: {@code decimal(15,2)}. */
+    public static final DecimalType MONEY = DecimalType.of(15, 2);
+
     /** The tables in dependency order (dimensions first), each with its columns in the spec's order. */
     private static final Map<String, Schema> TABLES = new LinkedHashMap<>();
 
@@ -41,7 +43,7 @@ public final class TpchSchema {
                 col("s_address", UTF8),
                 col("s_nationkey", INT64),
                 col("s_phone", UTF8),
-                col("s_acctbal", FLOAT64),
+                money("s_acctbal"),
                 col("s_comment", UTF8));
         table("customer",
                 col("c_custkey", INT64),
@@ -49,7 +51,7 @@ public final class TpchSchema {
                 col("c_address", UTF8),
                 col("c_nationkey", INT64),
                 col("c_phone", UTF8),
-                col("c_acctbal", FLOAT64),
+                money("c_acctbal"),
                 col("c_mktsegment", UTF8),
                 col("c_comment", UTF8));
         table("part",
@@ -60,19 +62,19 @@ public final class TpchSchema {
                 col("p_type", UTF8),
                 col("p_size", INT32),
                 col("p_container", UTF8),
-                col("p_retailprice", FLOAT64),
+                money("p_retailprice"),
                 col("p_comment", UTF8));
         table("partsupp",
                 col("ps_partkey", INT64),
                 col("ps_suppkey", INT64),
                 col("ps_availqty", INT32),
-                col("ps_supplycost", FLOAT64),
+                money("ps_supplycost"),
                 col("ps_comment", UTF8));
         table("orders",
                 col("o_orderkey", INT64),
                 col("o_custkey", INT64),
                 col("o_orderstatus", UTF8),
-                col("o_totalprice", FLOAT64),
+                money("o_totalprice"),
                 col("o_orderdate", DATE32),
                 col("o_orderpriority", UTF8),
                 col("o_clerk", UTF8),
@@ -83,10 +85,10 @@ public final class TpchSchema {
                 col("l_partkey", INT64),
                 col("l_suppkey", INT64),
                 col("l_linenumber", INT32),
-                col("l_quantity", FLOAT64),
-                col("l_extendedprice", FLOAT64),
-                col("l_discount", FLOAT64),
-                col("l_tax", FLOAT64),
+                money("l_quantity"),
+                money("l_extendedprice"),
+                money("l_discount"),
+                money("l_tax"),
                 col("l_returnflag", UTF8),
                 col("l_linestatus", UTF8),
                 col("l_shipdate", DATE32),
@@ -102,6 +104,11 @@ public final class TpchSchema {
 
     private static Field col(String name, DataType type) {
         return new Field(name, type, false);
+    }
+
+    /** A money or quantity column: the spec's {@code DECIMAL(15,2)}. */
+    private static Field money(String name) {
+        return new Field(name, DataType.DECIMAL128, false, MONEY);
     }
 
     private static void table(String name, Field... fields) {

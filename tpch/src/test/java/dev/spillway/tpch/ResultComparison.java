@@ -9,11 +9,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Compares a query result with a reference result. Integers, strings and dates must be equal;
- * floating-point values (TPC-H money, held as float64 until a decimal type exists) may differ by a
- * relative {@link #TOLERANCE}, because two engines add the same numbers in different orders. Rows
- * are compared as multisets; where the query has an ORDER BY, the sequence of sort-key values must
- * also match row by row, so rows that tie on the whole sort key may come in any order.
+ * Compares a query result with a reference result. Integers, strings, dates and decimals must be
+ * equal (decimals by value, whatever their scales: DuckDB's {@code sum} of a {@code decimal(15,2)}
+ * and Spillway's are both exact); floating-point values (the divisions, which both engines compute
+ * in float64) may differ by a relative {@link #TOLERANCE}, because two engines add the same
+ * numbers in different orders. A decimal against a float64 (an {@code avg}: DuckDB's is a DOUBLE,
+ * Spillway's a {@code decimal(38, 6)} rounded half away from zero) agrees when they differ by at
+ * most half a unit in the decimal's last place plus that relative tolerance. Rows are compared as
+ * multisets; where the query has an ORDER BY, the sequence of sort-key values must also match row
+ * by row, so rows that tie on the whole sort key may come in any order.
  */
 final class ResultComparison {
     /** Relative tolerance for floating-point values: |a - b| <= 1e-9 * max(|a|, |b|). */
@@ -22,7 +26,7 @@ final class ResultComparison {
     private ResultComparison() {
     }
 
-    /** Integers as Long, decimals and floats as Double, dates as LocalDate, strings as they are. */
+    /** Integers as Long, floats as Double, dates as LocalDate; decimals, strings as they are. */
     static Object normalize(Object v) {
         return switch (v) {
             case null -> null;
@@ -31,7 +35,6 @@ final class ResultComparison {
             case Byte b -> (long) b;
             case BigInteger b -> b.longValueExact();
             case Float f -> (double) f;
-            case BigDecimal d -> d.doubleValue();
             case java.sql.Date d -> d.toLocalDate();
             default -> v;
         };
@@ -94,10 +97,26 @@ final class ResultComparison {
                 + expected.subList(0, Math.min(3, expected.size()));
     }
 
-    /** Equal integers, strings, dates; floats within the tolerance; an integer never equals a float. */
+    /**
+     * Equal integers, strings, dates; equal decimals; floats within the tolerance; a decimal and a
+     * float within half a unit of the decimal's last place and the tolerance; an integer never
+     * equals a float or a decimal.
+     */
     static boolean same(Object a, Object b) {
         if (a == null || b == null) {
             return a == b;
+        }
+        if (a instanceof BigDecimal x && b instanceof BigDecimal y) {
+            return x.compareTo(y) == 0;
+        }
+        if (a instanceof BigDecimal || b instanceof BigDecimal) {
+            BigDecimal d = a instanceof BigDecimal x ? x : (BigDecimal) b;
+            Object other = a instanceof BigDecimal ? b : a;
+            if (!(other instanceof Double f)) {
+                return false;
+            }
+            double halfUnit = 0.5 * Math.pow(10, -d.scale());
+            return Math.abs(d.doubleValue() - f) <= halfUnit + TOLERANCE * Math.max(Math.abs(d.doubleValue()), Math.abs(f));
         }
         if (a instanceof Double x && b instanceof Double y) {
             return x.equals(y) || Math.abs(x - y) <= TOLERANCE * Math.max(Math.abs(x), Math.abs(y));
@@ -106,8 +125,8 @@ final class ResultComparison {
     }
 
     /**
-     * Rows sorted on their exact columns first (integers, strings, dates), then on the floats, so
-     * that rows differing only by rounding in a float column still line up.
+     * Rows sorted on their exact columns first (integers, strings, dates), then on the floats and
+     * decimals, so that rows differing only by rounding in a float column still line up.
      */
     private static List<List<Object>> canonical(List<List<Object>> rows) {
         List<List<Object>> sorted = new ArrayList<>(rows);
@@ -118,7 +137,9 @@ final class ResultComparison {
     private static final Comparator<List<Object>> ROW_ORDER = (x, y) -> {
         for (int pass = 0; pass < 2; pass++) {
             for (int c = 0; c < x.size(); c++) {
-                boolean isFloat = x.get(c) instanceof Double || y.get(c) instanceof Double;
+                // Decimals go with the floats, because a column may be decimal in one result and
+                // float64 in the other (avg), and both lists must be sorted alike.
+                boolean isFloat = inexact(x.get(c)) || inexact(y.get(c));
                 if (isFloat != (pass == 1)) {
                     continue;
                 }
@@ -131,6 +152,10 @@ final class ResultComparison {
         return 0;
     };
 
+    private static boolean inexact(Object v) {
+        return v instanceof Double || v instanceof BigDecimal;
+    }
+
     private static int compareValues(Object a, Object b) {
         if (a == null || b == null) {
             return a == null ? (b == null ? 0 : -1) : 1;
@@ -138,6 +163,9 @@ final class ResultComparison {
         return switch (a) {
             case Long x when b instanceof Long y -> Long.compare(x, y);
             case Double x when b instanceof Double y -> Double.compare(x, y);
+            case BigDecimal x when b instanceof BigDecimal y -> x.compareTo(y);
+            case BigDecimal x when b instanceof Double y -> Double.compare(x.doubleValue(), y);
+            case Double x when b instanceof BigDecimal y -> Double.compare(x, y.doubleValue());
             case String x when b instanceof String y -> x.compareTo(y);
             case LocalDate x when b instanceof LocalDate y -> x.compareTo(y);
             case Boolean x when b instanceof Boolean y -> Boolean.compare(x, y);

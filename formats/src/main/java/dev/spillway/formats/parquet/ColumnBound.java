@@ -6,7 +6,8 @@ package dev.spillway.formats.parquet;
  *
  * @param column  the column name
  * @param op      one of {@code = != < <= > >=}
- * @param literal a Long, Integer, Double, Boolean or String (dates as Integer days since epoch)
+ * @param literal a Long, Integer, Double, BigDecimal, Boolean or String (dates as Integer days
+ *                since epoch); a decimal column compares by value with the numbers
  */
 public record ColumnBound(String column, String op, Object literal) {
     /** Checks the operator. */

@@ -41,6 +41,7 @@ import dev.spillway.scheduler.TaskContext;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -413,8 +414,8 @@ public final class ParquetScan implements AutoCloseable {
             if (st.isMinMaxDeprecated() || st.minValue() == null || st.maxValue() == null) {
                 continue;
             }
-            int lo = compare(cs.type(), st.minValue(), b.literal());
-            int hi = compare(cs.type(), st.maxValue(), b.literal());
+            int lo = compare(cs, st.minValue(), b.literal());
+            int hi = compare(cs, st.maxValue(), b.literal());
             if (lo == Integer.MIN_VALUE || hi == Integer.MIN_VALUE) {
                 continue;
             }
@@ -431,6 +432,15 @@ public final class ParquetScan implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Compares a statistics value of column {@code cs} with a literal: a decimal column's values are
+     * unscaled integers, compared as decimals; Integer.MIN_VALUE when they cannot be compared.
+     */
+    private static int compare(ColumnSchema cs, byte[] stat, Object literal) {
+        return cs.logicalType() instanceof LogicalType.DecimalType d
+                ? compareDecimal(cs.type(), stat, d.scale(), literal) : compare(cs.type(), stat, literal);
     }
 
     /** Compares a statistics value with a literal; Integer.MIN_VALUE when they cannot be compared. */
@@ -464,6 +474,36 @@ public final class ParquetScan implements AutoCloseable {
                         ? Integer.signum(Arrays.compareUnsigned(stat, s.getBytes(StandardCharsets.UTF_8))) : Integer.MIN_VALUE;
                 default -> Integer.MIN_VALUE;
             };
+        } catch (java.nio.BufferUnderflowException e) {
+            return Integer.MIN_VALUE;
+        }
+    }
+
+    /**
+     * Compares the statistics value of a decimal column (an unscaled integer: little-endian INT32
+     * or INT64, big-endian two's complement FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY) of scale
+     * {@code scale} with a number; Integer.MIN_VALUE when they cannot be compared.
+     */
+    static int compareDecimal(PhysicalType type, byte[] stat, int scale, Object literal) {
+        BigDecimal bound = switch (literal) {
+            case BigDecimal d -> d;
+            case Long l -> BigDecimal.valueOf(l);
+            case Integer i -> BigDecimal.valueOf(i);
+            case Double d when Double.isFinite(d) -> new BigDecimal(d);
+            default -> null;
+        };
+        if (bound == null || stat.length == 0) {
+            return Integer.MIN_VALUE;
+        }
+        ByteBuffer bb = ByteBuffer.wrap(stat).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            BigInteger unscaled = switch (type) {
+                case INT32 -> BigInteger.valueOf(bb.getInt());
+                case INT64 -> BigInteger.valueOf(bb.getLong());
+                case FIXED_LEN_BYTE_ARRAY, BYTE_ARRAY -> new BigInteger(stat);
+                default -> null;
+            };
+            return unscaled == null ? Integer.MIN_VALUE : Integer.signum(new BigDecimal(unscaled, scale).compareTo(bound));
         } catch (java.nio.BufferUnderflowException e) {
             return Integer.MIN_VALUE;
         }

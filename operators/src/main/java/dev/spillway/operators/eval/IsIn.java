@@ -138,6 +138,7 @@ final class IsIn implements PhysicalExpr {
             case null -> "null";
             case String s -> "\"" + s + "\"";
             case LocalDate d -> "date(" + d + ")";
+            case java.math.BigDecimal d -> d.toPlainString();
             default -> v.toString();
         };
     }

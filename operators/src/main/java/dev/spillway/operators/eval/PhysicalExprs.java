@@ -479,7 +479,8 @@ public final class PhysicalExprs {
     /**
      * SQL {@code input IN (values...)} against constants (Integer, Long, Double, String, LocalDate,
      * Boolean or null): numbers with numbers (as float64 when either side is float64), otherwise the
-     * input's own type. True when one equals; else null if the input or a value is null; else false.
+     * input's own type; a decimal input compares exactly with numbers, BigDecimals and decimal
+     * strings ({@link DecimalIsIn}). True when one equals; else null if the input or a value is null; else false.
      */
     public static PhysicalExpr isIn(PhysicalExpr input, List<?> values) {
         DataType t = input.type();
@@ -493,6 +494,9 @@ public final class PhysicalExprs {
         }
         String where = input + ".is_in(" + vals.stream().map(IsIn::render)
                 .collect(java.util.stream.Collectors.joining(", ", "[", "]")) + ")";
+        if (t == DataType.DECIMAL128) {
+            return DecimalIsIn.of(input, vals, where);
+        }
         boolean asDouble = t == DataType.FLOAT64;
         for (Object v : vals) {
             if (v == null) {

@@ -41,6 +41,8 @@ public final class AggLayout {
     final int[] stateStart;
     /** Type of every state slot. */
     final DataType[] stateTypes;
+    /** Every state slot (type, precision and scale, starting value). */
+    final StateType[] states;
     /** Whether each state slot starts null (else zero) in a new group. */
     final boolean[] stateStartsNull;
     private final Schema input;
@@ -87,14 +89,14 @@ public final class AggLayout {
             AggSpec s = this.aggs[a];
             inputColumn[a] = s.function().hasInput() ? in.size() : -1;
             if (s.function().hasInput()) {
-                in.add(Field.of("in" + a, s.inputType(), null, s.timeZone()));
+                in.add(s.inputField("in" + a));
             }
             distinctIndex[a] = -1;
             if (s.function() instanceof DistinctFunction && extendKey) {
                 distinctIndex[a] = distinct.size();
                 distinct.add(inputColumn[a]);
                 fine.add(s.inputType());
-                part.add(Field.of("distinct" + a, s.inputType()));
+                part.add(s.inputField("distinct" + a));
             }
             out.add(s.resultField());
         }
@@ -104,12 +106,13 @@ public final class AggLayout {
         List<StateType> states = new ArrayList<>();
         for (int a = 0; a < this.aggs.length; a++) {
             stateStart[a] = states.size();
-            List<StateType> st = this.aggs[a].function().stateTypes(this.aggs[a].inputType());
+            List<StateType> st = this.aggs[a].stateTypes();
             for (int i = 0; i < st.size(); i++) {
                 states.add(st.get(i));
-                part.add(Field.of("state" + a + "_" + i, st.get(i).type()));
+                part.add(Field.of("state" + a + "_" + i, st.get(i).type(), st.get(i).decimal()));
             }
         }
+        this.states = states.toArray(StateType[]::new);
         stateTypes = states.stream().map(StateType::type).toArray(DataType[]::new);
         stateStartsNull = new boolean[states.size()];
         for (int i = 0; i < stateStartsNull.length; i++) {

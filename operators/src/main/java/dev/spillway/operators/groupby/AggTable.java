@@ -8,6 +8,7 @@ import dev.spillway.memory.DataType;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.operators.eval.ExprEvaluationException;
 import dev.spillway.operators.groupby.function.AggregateFunction;
 import dev.spillway.operators.groupby.function.ByteLog;
 import dev.spillway.operators.groupby.function.DistinctFunction;
@@ -69,7 +70,7 @@ final class AggTable implements AutoCloseable {
         this.rowGroups = new RowScratch(pool, budget, Integer.BYTES);
         this.states = new GroupColumn[layout.stateTypes.length];
         for (int s = 0; s < states.length; s++) {
-            states[s] = new GroupColumn(layout.stateTypes[s], layout.stateStartsNull[s], strings, pool, budget);
+            states[s] = new GroupColumn(layout.states[s], strings, pool, budget);
         }
         int n = layout.aggs.length;
         this.functions = new AggregateFunction[n];
@@ -197,7 +198,11 @@ final class AggTable implements AutoCloseable {
     /** Merges the state columns of partial rows {@code [from, to)} (starting at column {@code stateBase}) into groups {@code gid}. */
     private void merge(Morsel m, int stateBase, MemorySegment gid, int from, int to) {
         for (int a = 0; a < functions.length; a++) {
-            functions[a].merge(aggStates[a], m, stateBase + layout.stateStart[a], gid, from, to);
+            try {
+                functions[a].merge(aggStates[a], m, stateBase + layout.stateStart[a], gid, from, to);
+            } catch (ArithmeticException e) {
+                throw overflow(a, e);
+            }
         }
     }
 
@@ -221,7 +226,11 @@ final class AggTable implements AutoCloseable {
         }
         for (int a = 0; a < functions.length; a++) {
             int c = layout.inputColumn[a];
-            functions[a].update(aggStates[a], c < 0 ? null : m.column(c), gid, from, end, ordinalBase);
+            try {
+                functions[a].update(aggStates[a], c < 0 ? null : m.column(c), gid, from, end, ordinalBase);
+            } catch (ArithmeticException e) {
+                throw overflow(a, e);
+            }
         }
         return end;
     }
@@ -284,8 +293,17 @@ final class AggTable implements AutoCloseable {
             keyColumns[k].appendTo(out.get(k), from, to);
         }
         for (int a = 0; a < functions.length; a++) {
-            functions[a].finish(aggStates[a], from, to, out.get(groupKeys + a));
+            try {
+                functions[a].finish(aggStates[a], from, to, out.get(groupKeys + a));
+            } catch (ArithmeticException e) {
+                throw overflow(a, e);
+            }
         }
+    }
+
+    /** The error of aggregate {@code a} whose value left its type: the function's message, with which aggregate it was. */
+    private ExprEvaluationException overflow(int a, ArithmeticException e) {
+        return new ExprEvaluationException("overflow in " + layout.aggs[a].label() + ": " + e.getMessage());
     }
 
     // ------------------------------------------------------------------ lifecycle

@@ -3,6 +3,7 @@ package dev.spillway.operators.groupby.function;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 import java.lang.foreign.MemorySegment;
@@ -56,8 +57,21 @@ public interface AggregateFunction {
      */
     DataType resultType(DataType input);
 
-    /** The partial-state columns for an input of {@code input} (already validated by {@link #resultType}). */
-    List<StateType> stateTypes(DataType input);
+    /**
+     * The precision and scale of the result when {@link #resultType} is {@link DataType#DECIMAL128},
+     * else null. {@link DataType} is only the storage kind, so this is how a decimal result's type
+     * reaches the plan's schema.
+     *
+     * @param input the input's precision and scale (null unless the input is a decimal)
+     */
+    DecimalType resultDecimal(DecimalType input);
+
+    /**
+     * The partial-state columns for an input of {@code input} (already validated by
+     * {@link #resultType}); {@code decimal} is the input's precision and scale, null unless the
+     * input is a decimal.
+     */
+    List<StateType> stateTypes(DataType input, DecimalType decimal);
 
     /**
      * Folds input rows {@code [from, to)} into the states of their groups.
@@ -83,6 +97,10 @@ public interface AggregateFunction {
      * Appends the result of groups {@code [from, to)}, in order, to {@code out} (a builder of the
      * {@link #resultType}). A group no row reached (the one group of a global aggregation over no
      * input) is in its starting state.
+     *
+     * @throws ArithmeticException when a result does not fit its type (a decimal sum beyond 38
+     *                             digits); {@link #update} and {@link #merge} throw it too when a
+     *                             state leaves its range. The table adds which aggregate it was.
      */
     void finish(GroupColumn[] state, int from, int to, ColumnBuilder out);
 }

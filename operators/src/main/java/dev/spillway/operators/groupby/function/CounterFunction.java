@@ -2,6 +2,7 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.Morsel;
 
@@ -31,7 +32,12 @@ abstract sealed class CounterFunction implements AggregateFunction permits Count
     }
 
     @Override
-    public final List<StateType> stateTypes(DataType input) {
+    public final DecimalType resultDecimal(DecimalType input) {
+        return null;
+    }
+
+    @Override
+    public final List<StateType> stateTypes(DataType input, DecimalType decimal) {
         return List.of(StateType.counter());
     }
 

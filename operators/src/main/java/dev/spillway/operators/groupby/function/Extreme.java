@@ -2,6 +2,7 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 import java.lang.foreign.MemorySegment;
@@ -9,7 +10,8 @@ import java.util.List;
 
 /**
  * {@code min} and {@code max}: the smallest or the largest non-null value of any type (of the
- * input type; float64 in {@link Double#compare} order, NaN largest; strings by UTF-8 bytes); null
+ * input type, a decimal's precision and scale included; float64 in {@link Double#compare} order,
+ * NaN largest; strings by UTF-8 bytes; decimals by value); null
  * when none. State: that value, null until one. The two differ only in the sign the shared loop
  * multiplies its comparisons by, so its per-row code is the same for both.
  */
@@ -24,8 +26,8 @@ public final class Extreme extends SignedFunction {
     }
 
     @Override
-    public List<StateType> stateTypes(DataType input) {
-        return List.of(StateType.nullable(input));
+    public List<StateType> stateTypes(DataType input, DecimalType decimal) {
+        return List.of(StateType.nullable(input, decimal));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.memory.Decimal128Vector;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int128;
@@ -59,6 +60,7 @@ public final class GroupColumn implements AutoCloseable {
     private static final long LENGTH_BYTES = 4;
 
     private final DataType type;
+    private final DecimalType decimal;
     private final boolean startsNull;
     private final ByteLog strings;
     private final BlockPool pool;
@@ -77,7 +79,23 @@ public final class GroupColumn implements AutoCloseable {
      * @param pool       where the buffers come from, charged to {@code budget}
      */
     public GroupColumn(DataType type, boolean startsNull, ByteLog strings, BlockPool pool, MemoryBudget budget) {
+        this(type, null, startsNull, strings, pool, budget);
+    }
+
+    /**
+     * An empty state column of {@code state}'s type, precision and scale included, without buffers.
+     *
+     * @param strings the table's log for string values
+     * @param pool    where the buffers come from, charged to {@code budget}
+     */
+    public GroupColumn(StateType state, ByteLog strings, BlockPool pool, MemoryBudget budget) {
+        this(state.type(), state.decimal(), state.startsNull(), strings, pool, budget);
+    }
+
+    private GroupColumn(DataType type, DecimalType decimal, boolean startsNull, ByteLog strings, BlockPool pool,
+            MemoryBudget budget) {
         this.type = type;
+        this.decimal = decimal;
         this.startsNull = startsNull;
         this.strings = strings;
         this.pool = pool;
@@ -87,6 +105,14 @@ public final class GroupColumn implements AutoCloseable {
     /** The value type. */
     public DataType type() {
         return type;
+    }
+
+    /**
+     * The precision and scale of a decimal state column (made from a {@link StateType}); null for
+     * key columns and the other types.
+     */
+    public DecimalType decimal() {
+        return decimal;
     }
 
     /** Eight bytes per group: the values ({@link #LONG} or, for float64, {@link #DOUBLE}), or the strings' offsets into the log. */

@@ -3,7 +3,9 @@ package dev.spillway.operators.groupby.function;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
+import dev.spillway.memory.Int128;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
 
@@ -24,13 +26,13 @@ final class Inputs {
     }
 
     /**
-     * {@code input} when it is int32, int64 or float64.
+     * {@code input} when it is int32, int64, float64 or decimal.
      *
      * @throws IllegalArgumentException naming {@code function} and the accepted types otherwise
      */
     static DataType numeric(String function, DataType input) {
-        if (input == null || !input.isNumeric()) {
-            throw new IllegalArgumentException(function + "() needs an int32, int64 or float64 input, not "
+        if (input == null || !(input.isNumeric() || input == DataType.DECIMAL128)) {
+            throw new IllegalArgumentException(function + "() needs an int32, int64, float64 or decimal input, not "
                     + (input == null ? "none" : input.displayName()));
         }
         return input;
@@ -72,7 +74,10 @@ final class Inputs {
 
     /**
      * Adds the non-null values of rows {@code [from, to)} of numeric {@code c} to their groups'
-     * sums (float64 as doubles, integers as longs), marking those groups not null.
+     * sums (float64 as doubles, integers as longs, decimals as 128-bit integers), marking those
+     * groups not null.
+     *
+     * @throws ArithmeticException when a decimal sum leaves the 128-bit range
      */
     static void addValues(GroupColumn sum, ColumnVector c, MemorySegment groups, int from, int to) {
         MemorySegment v = sum.values();
@@ -95,6 +100,7 @@ final class Inputs {
                     addDoubles(v, set, x, groups, from, to);
                 }
             }
+            case Decimal128Vector x -> DecimalStates.add(sum, x, groups, from, to);
             case Int32Vector x -> {
                 for (int r = from; r < to; r++) {
                     if (!x.isNull(r)) {
@@ -177,6 +183,23 @@ final class Inputs {
                         double y = x.get(r);
                         if (set.get(BYTE, g) == 0 || Double.compare(y, v.getAtIndex(DOUBLE, g)) * sign > 0) {
                             v.setAtIndex(DOUBLE, g, y);
+                            set.set(BYTE, g, (byte) 1);
+                        }
+                    }
+                }
+            }
+            case Decimal128Vector x -> {
+                MemorySegment lo = st.values();
+                MemorySegment hi = st.highs();
+                MemorySegment set = st.notNull();
+                for (int r = from; r < to; r++) {
+                    if (!(nulls && x.isNull(r))) {
+                        long g = groups.getAtIndex(INT, r);
+                        long yh = x.high(r);
+                        long yl = x.low(r);
+                        if (set.get(BYTE, g) == 0 || Int128.compare(yh, yl, hi.getAtIndex(LONG, g), lo.getAtIndex(LONG, g)) * sign > 0) {
+                            lo.setAtIndex(LONG, g, yl);
+                            hi.setAtIndex(LONG, g, yh);
                             set.set(BYTE, g, (byte) 1);
                         }
                     }

@@ -3,6 +3,7 @@ package dev.spillway.operators.groupby.function;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Morsel;
 
@@ -10,9 +11,10 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * {@code mean}: the arithmetic mean of the non-null int32, int64 or float64 values (float64);
- * null when none. States: the sum (int64 for integer inputs, so merges stay exact; float64 for
- * float64) and the count of non-null values.
+ * {@code mean}: the arithmetic mean of the non-null values; int32, int64 and float64 give float64,
+ * {@code decimal(p, s)} gives {@code decimal(38, max(s, 6))} rounded half away from zero; null
+ * when none. States: the sum (int64 for integer inputs, so merges stay exact; float64 for
+ * float64; a 128-bit {@code decimal(38, s)} for decimals) and the count of non-null values.
  */
 public final class Mean implements AggregateFunction {
     /** The function. */
@@ -28,13 +30,22 @@ public final class Mean implements AggregateFunction {
 
     @Override
     public DataType resultType(DataType input) {
-        Inputs.numeric(name(), input);
-        return DataType.FLOAT64;
+        return Inputs.numeric(name(), input) == DataType.DECIMAL128 ? DataType.DECIMAL128 : DataType.FLOAT64;
     }
 
     @Override
-    public List<StateType> stateTypes(DataType input) {
-        return List.of(StateType.nullable(input == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.INT64), StateType.counter());
+    public DecimalType resultDecimal(DecimalType input) {
+        return input == null ? null : DecimalStates.meanType(input);
+    }
+
+    @Override
+    public List<StateType> stateTypes(DataType input, DecimalType decimal) {
+        StateType sum = switch (input) {
+            case FLOAT64 -> StateType.nullable(DataType.FLOAT64);
+            case DECIMAL128 -> StateType.nullable(DataType.DECIMAL128, DecimalStates.sumType(decimal));
+            default -> StateType.nullable(DataType.INT64);
+        };
+        return List.of(sum, StateType.counter());
     }
 
     @Override
@@ -56,6 +67,10 @@ public final class Mean implements AggregateFunction {
 
     @Override
     public void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
+        if (state[0].type() == DataType.DECIMAL128) {
+            DecimalStates.appendMeans(state[0], state[1], from, to, out);
+            return;
+        }
         Float64Builder b = (Float64Builder) out;
         GroupColumn sum = state[0];
         MemorySegment set = sum.notNull();

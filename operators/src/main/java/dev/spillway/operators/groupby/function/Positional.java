@@ -2,6 +2,7 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 import java.lang.foreign.MemorySegment;
@@ -25,8 +26,8 @@ public final class Positional extends SignedFunction {
     }
 
     @Override
-    public List<StateType> stateTypes(DataType input) {
-        return List.of(StateType.nullable(input), StateType.nullable(DataType.INT64));
+    public List<StateType> stateTypes(DataType input, DecimalType decimal) {
+        return List.of(StateType.nullable(input, decimal), StateType.nullable(DataType.INT64));
     }
 
     @Override

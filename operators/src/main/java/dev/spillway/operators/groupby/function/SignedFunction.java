@@ -2,6 +2,7 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 
 /**
  * A pair of functions that keep one value of their input per group and differ only in the sign a
@@ -25,6 +26,11 @@ abstract sealed class SignedFunction implements AggregateFunction permits Extrem
 
     @Override
     public final DataType resultType(DataType input) {
+        return input;
+    }
+
+    @Override
+    public final DecimalType resultDecimal(DecimalType input) {
         return input;
     }
 

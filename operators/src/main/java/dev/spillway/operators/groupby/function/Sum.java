@@ -3,6 +3,7 @@ package dev.spillway.operators.groupby.function;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Morsel;
 
 import java.lang.foreign.MemorySegment;
@@ -10,7 +11,9 @@ import java.util.List;
 
 /**
  * {@code sum}: the sum of the non-null values; int32/int64 give int64 (wrapping on overflow),
- * float64 gives float64; null when there is none. State: the running sum, null until a value.
+ * float64 gives float64, {@code decimal(p, s)} gives {@code decimal(38, s)}, exact, failing when
+ * the sum does not fit 38 digits (see {@link DecimalStates}); null when there is none. State: the
+ * running sum, null until a value.
  */
 public final class Sum implements AggregateFunction {
     /** The function. */
@@ -26,12 +29,20 @@ public final class Sum implements AggregateFunction {
 
     @Override
     public DataType resultType(DataType input) {
-        return Inputs.numeric(name(), input) == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.INT64;
+        return switch (Inputs.numeric(name(), input)) {
+            case FLOAT64, DECIMAL128 -> input;
+            default -> DataType.INT64;
+        };
     }
 
     @Override
-    public List<StateType> stateTypes(DataType input) {
-        return List.of(StateType.nullable(resultType(input)));
+    public DecimalType resultDecimal(DecimalType input) {
+        return input == null ? null : DecimalStates.sumType(input);
+    }
+
+    @Override
+    public List<StateType> stateTypes(DataType input, DecimalType decimal) {
+        return List.of(StateType.nullable(resultType(input), resultDecimal(decimal)));
     }
 
     @Override
@@ -46,7 +57,11 @@ public final class Sum implements AggregateFunction {
 
     @Override
     public void finish(GroupColumn[] state, int from, int to, ColumnBuilder out) {
-        Inputs.appendValues(state[0], from, to, out);
+        if (state[0].type() == DataType.DECIMAL128) {
+            DecimalStates.appendSums(state[0], from, to, out);
+        } else {
+            Inputs.appendValues(state[0], from, to, out);
+        }
     }
 
     @Override

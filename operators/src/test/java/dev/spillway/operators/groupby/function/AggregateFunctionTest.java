@@ -3,6 +3,7 @@ package dev.spillway.operators.groupby.function;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.DataType;
+import dev.spillway.memory.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
@@ -12,6 +13,8 @@ import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -91,6 +94,92 @@ class AggregateFunctionTest {
         }
     }
 
+    // ------------------------------------------------------------------ decimals
+
+    /** Decimal inputs: one whose values fit a long, one whose values and sums need both words of 128 bits. */
+    private static final List<DecimalType> DECIMALS = List.of(DecimalType.of(12, 2), DecimalType.of(33, 5));
+
+    @Test
+    void decimalSumIsExactAtThirtyEightDigitsOfTheInputScale() {
+        for (DecimalType d : DECIMALS) {
+            check(Sum.INSTANCE, DataType.DECIMAL128, d, vals -> {
+                List<Object> nn = nonNull(vals);
+                return nn.isEmpty() ? null : nn.stream().map(BigDecimal.class::cast).reduce(BigDecimal.ZERO, BigDecimal::add);
+            });
+            assertEquals(DataType.DECIMAL128, Sum.INSTANCE.resultType(DataType.DECIMAL128));
+            assertEquals(DecimalType.of(38, d.scale()), Sum.INSTANCE.resultDecimal(d));
+        }
+    }
+
+    @Test
+    void decimalMeanRoundsHalfAwayFromZeroToAtLeastSixDecimals() {
+        for (DecimalType d : List.of(DecimalType.of(12, 2), DecimalType.of(33, 5), DecimalType.of(20, 9))) {
+            int scale = Math.max(6, d.scale());
+            check(Mean.INSTANCE, DataType.DECIMAL128, d, vals -> {
+                List<Object> nn = nonNull(vals);
+                return nn.isEmpty() ? null : nn.stream().map(BigDecimal.class::cast).reduce(BigDecimal.ZERO, BigDecimal::add)
+                        .divide(BigDecimal.valueOf(nn.size()), scale, RoundingMode.HALF_UP);
+            });
+            assertEquals(DecimalType.of(38, scale), Mean.INSTANCE.resultDecimal(d));
+        }
+    }
+
+    @Test
+    void decimalMinMaxFirstLastKeepTheInputType() {
+        for (DecimalType d : DECIMALS) {
+            check(Extreme.MIN, DataType.DECIMAL128, d, vals -> nonNull(vals).stream().map(BigDecimal.class::cast)
+                    .min(Comparator.naturalOrder()).orElse(null));
+            check(Extreme.MAX, DataType.DECIMAL128, d, vals -> nonNull(vals).stream().map(BigDecimal.class::cast)
+                    .max(Comparator.naturalOrder()).orElse(null));
+            check(Positional.FIRST, DataType.DECIMAL128, d, vals -> vals.isEmpty() ? null : vals.getFirst());
+            check(Positional.LAST, DataType.DECIMAL128, d, vals -> vals.isEmpty() ? null : vals.getLast());
+            check(Count.INSTANCE, DataType.DECIMAL128, d, vals -> (long) nonNull(vals).size());
+            for (AggregateFunction f : List.of(Extreme.MIN, Extreme.MAX, Positional.FIRST, Positional.LAST)) {
+                assertEquals(d, f.resultDecimal(d));
+            }
+            assertEquals(null, Count.INSTANCE.resultDecimal(d));
+        }
+    }
+
+    @Test
+    void decimalSumBeyondThirtyEightDigitsFailsAndNeverWraps() {
+        DecimalType d = DecimalType.of(38, 0);
+        BigDecimal nines = new BigDecimal(DecimalType.pow10(38).subtract(java.math.BigInteger.ONE));
+        BigDecimal six = new BigDecimal(DecimalType.pow10(37).multiply(java.math.BigInteger.valueOf(6)));
+        // Two 38-digit values: the sum fits 128 bits (about 1.7e38) but not 38 digits, and fails when finished.
+        ArithmeticException e = assertThrows(ArithmeticException.class,
+                () -> runDecimal(Sum.INSTANCE, d, List.of(six, six)));
+        assertTrue(e.getMessage().contains("the sum 120000000000000000000000000000000000000 does not fit decimal(38,0)"), e.getMessage());
+        e = assertThrows(ArithmeticException.class, () -> runDecimal(Sum.INSTANCE, d, List.of(six.negate(), six.negate())));
+        assertTrue(e.getMessage().contains("the sum -120000000000000000000000000000000000000 does not fit"), e.getMessage());
+        // A value back below 38 digits before the end is exact.
+        assertEquals(six, runDecimal(Sum.INSTANCE, d, List.of(six, six, six.negate())));
+        // Leaving the 128-bit range fails at once, with the values.
+        e = assertThrows(ArithmeticException.class, () -> runDecimal(Sum.INSTANCE, d, List.of(six, six, six)));
+        assertTrue(e.getMessage().contains("leaves the 128-bit range"), e.getMessage());
+        e = assertThrows(ArithmeticException.class, () -> runDecimal(Sum.INSTANCE, d, List.of(nines.negate(), nines.negate())));
+        assertTrue(e.getMessage().contains("= -199999999999999999999999999999999999998 leaves"), e.getMessage());
+        // The mean of 38-digit integers has 38 integer digits: more than decimal(38,6) holds.
+        e = assertThrows(ArithmeticException.class, () -> runDecimal(Mean.INSTANCE, d, List.of(nines)));
+        assertTrue(e.getMessage().contains("does not fit decimal(38,6)"), e.getMessage());
+    }
+
+    /** The one-group result of {@code fn} over decimal {@code values}, all fed to one table (no split). */
+    private static Object runDecimal(AggregateFunction fn, DecimalType d, List<Object> values) {
+        Object[] out = new Object[1];
+        assertNoLeaks(mem -> {
+            List<Integer> groups = values.stream().map(v -> 0).toList();
+            out[0] = runTwoTables(mem, fn, DataType.DECIMAL128, d, values, groups, values.size(),
+                    (f, state, column, gid, from, to) -> f.update(state, column, gid, from, to, 0)).getFirst();
+        });
+        return out[0];
+    }
+
+    /** A decimal value with about 15% nulls, of every length up to the precision, at the type's scale. */
+    private static Object decimalValue(DecimalType d, Random rnd) {
+        return rnd.nextInt(100) < 15 ? null : RandomData.decimal(d, rnd);
+    }
+
     @Test
     void firstTakesTheEarliestRowNullIncluded() {
         for (DataType t : ANY) {
@@ -130,7 +219,7 @@ class AggregateFunctionTest {
                     }
                 }
                 int split = rnd.nextInt(values.size());
-                List<Object> results = runTwoTables(mem, NUnique.INSTANCE, t, values, groups, split,
+                List<Object> results = runTwoTables(mem, NUnique.INSTANCE, t, null, values, groups, split,
                         (fn, state, column, gid, from, to) -> ((DistinctFunction) fn).fold(state, column, gid, from, to));
                 for (int g = 0; g < GROUPS; g++) {
                     assertEquals((long) oracle.get(g).size(), results.get(g), "n_unique of " + t + " group " + g);
@@ -142,11 +231,11 @@ class AggregateFunctionTest {
     @Test
     void numericFunctionsRejectOtherInputsNamingThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sum.INSTANCE.resultType(DataType.UTF8));
-        assertEquals("sum() needs an int32, int64 or float64 input, not utf8", e.getMessage());
+        assertEquals("sum() needs an int32, int64, float64 or decimal input, not utf8", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Mean.INSTANCE.resultType(DataType.BOOLEAN));
-        assertEquals("mean() needs an int32, int64 or float64 input, not boolean", e.getMessage());
+        assertEquals("mean() needs an int32, int64, float64 or decimal input, not boolean", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Sum.INSTANCE.resultType(null));
-        assertEquals("sum() needs an int32, int64 or float64 input, not none", e.getMessage());
+        assertEquals("sum() needs an int32, int64, float64 or decimal input, not none", e.getMessage());
         assertEquals(DataType.UTF8, Extreme.MIN.resultType(DataType.UTF8));
         assertEquals(List.of("sum", "count", "len", "min", "max", "mean", "first", "last", "n_unique"),
                 List.of(Sum.INSTANCE, Count.INSTANCE, Len.INSTANCE, Extreme.MIN, Extreme.MAX, Mean.INSTANCE, Positional.FIRST,
@@ -163,18 +252,24 @@ class AggregateFunctionTest {
 
     /** Random rows with nulls over groups {@code 0 .. GROUPS - 2}, checked per group against {@code oracle}. */
     private static void check(AggregateFunction fn, DataType type, Function<List<Object>, Object> oracle) {
+        check(fn, type, null, oracle);
+    }
+
+    /** {@link #check(AggregateFunction, DataType, Function)} with the input's precision and scale (decimal inputs). */
+    private static void check(AggregateFunction fn, DataType type, DecimalType decimal, Function<List<Object>, Object> oracle) {
         assertNoLeaks(mem -> {
-            Random rnd = new Random(fn.name().hashCode() * 31L + (type == null ? 0 : type.ordinal()));
+            Random rnd = new Random(fn.name().hashCode() * 31L + (type == null ? 0 : type.ordinal())
+                    + (decimal == null ? 0 : decimal.hashCode()));
             for (int round = 0; round < 3; round++) {
                 int n = round == 0 ? 1 : 200 + rnd.nextInt(400);
                 List<Object> values = new ArrayList<>();
                 List<Integer> groups = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
-                    values.add(type == null ? null : value(type, rnd));
+                    values.add(type == null ? null : decimal != null ? decimalValue(decimal, rnd) : value(type, rnd));
                     groups.add(rnd.nextInt(GROUPS - 1));
                 }
                 int split = rnd.nextInt(n + 1);
-                List<Object> results = runTwoTables(mem, fn, type, values, groups, split,
+                List<Object> results = runTwoTables(mem, fn, type, decimal, values, groups, split,
                         (f, state, column, gid, from, to) -> f.update(state, column, gid, from, to, 0));
                 for (int g = 0; g < GROUPS; g++) {
                     List<Object> of = new ArrayList<>();
@@ -193,15 +288,15 @@ class AggregateFunctionTest {
      * Rows {@code [0, split)} go to table A, the rest to table B; A's states become partial rows
      * merged into B, and B's groups are finished in two ranges.
      */
-    private static List<Object> runTwoTables(TestMemory mem, AggregateFunction fn, DataType type, List<Object> values,
-            List<Integer> groups, int split, Feed feed) {
+    private static List<Object> runTwoTables(TestMemory mem, AggregateFunction fn, DataType type, DecimalType decimal,
+            List<Object> values, List<Integer> groups, int split, Feed feed) {
         DataType columnType = type == null ? DataType.INT64 : type;
-        Schema schema = new Schema(List.of(Field.of("in", columnType)));
+        Schema schema = new Schema(List.of(Field.of("in", columnType, decimal)));
         List<List<Object>> rows = values.stream().map(v -> Arrays.asList(v)).toList();
         int[] ids = groups.stream().mapToInt(Integer::intValue).toArray();
         int[] identity = new int[GROUPS];
         Arrays.setAll(identity, g -> g);
-        List<StateType> types = fn.stateTypes(type);
+        List<StateType> types = fn.stateTypes(type, decimal);
         try (ByteLog logA = new ByteLog(mem.pool(), mem.budget());
              ByteLog logB = new ByteLog(mem.pool(), mem.budget());
              Morsel in = RandomData.morsel(schema, rows, 0, mem.pool(), mem.budget());
@@ -216,7 +311,9 @@ class AggregateFunctionTest {
                 // The state columns sit after a leading column, as after keys in a partial row.
                 fn.merge(b.columns, partials, 1, identityIds.segment(), 0, GROUPS);
             }
-            try (ColumnBuilder out = ColumnBuilder.create(fn.resultType(type), mem.pool(), mem.budget(), GROUPS)) {
+            DataType resultType = fn.resultType(type);
+            Field resultField = Field.of("out", resultType, resultType == DataType.DECIMAL128 ? fn.resultDecimal(decimal) : null);
+            try (ColumnBuilder out = ColumnBuilder.create(resultField, mem.pool(), mem.budget(), GROUPS)) {
                 fn.finish(b.columns, 0, 5, out);
                 fn.finish(b.columns, 5, GROUPS, out);
                 try (ColumnVector result = out.build()) {
@@ -245,7 +342,7 @@ class AggregateFunctionTest {
         States(TestMemory mem, List<StateType> types, ByteLog log) {
             columns = new GroupColumn[types.size()];
             for (int i = 0; i < columns.length; i++) {
-                columns[i] = new GroupColumn(types.get(i).type(), types.get(i).startsNull(), log, mem.pool(), mem.budget());
+                columns[i] = new GroupColumn(types.get(i), log, mem.pool(), mem.budget());
                 columns[i].install(columns[i].grow(GROUPS, 0));
                 for (int g = 0; g < GROUPS; g++) {
                     columns[i].start(g);
@@ -272,8 +369,9 @@ class AggregateFunctionTest {
                 vectors.add(key.build());
             }
             for (int i = 0; i < state.length; i++) {
-                fields.add(Field.of("state" + i, types.get(i).type()));
-                try (ColumnBuilder b = ColumnBuilder.create(types.get(i).type(), mem.pool(), mem.budget(), GROUPS)) {
+                Field f = Field.of("state" + i, types.get(i).type(), types.get(i).decimal());
+                fields.add(f);
+                try (ColumnBuilder b = ColumnBuilder.create(f, mem.pool(), mem.budget(), GROUPS)) {
                     for (int g = 0; g < GROUPS; g++) {
                         state[i].appendTo(b, g);
                     }
@@ -342,10 +440,18 @@ class AggregateFunctionTest {
 
     @Test
     void stateTypesDescribeThePartialRow() {
-        assertEquals(List.of(StateType.nullable(DataType.INT64), StateType.counter()), Mean.INSTANCE.stateTypes(DataType.INT32));
-        assertEquals(List.of(StateType.nullable(DataType.FLOAT64), StateType.counter()), Mean.INSTANCE.stateTypes(DataType.FLOAT64));
+        assertEquals(List.of(StateType.nullable(DataType.INT64), StateType.counter()), Mean.INSTANCE.stateTypes(DataType.INT32, null));
+        assertEquals(List.of(StateType.nullable(DataType.FLOAT64), StateType.counter()),
+                Mean.INSTANCE.stateTypes(DataType.FLOAT64, null));
         assertEquals(List.of(StateType.nullable(DataType.UTF8), StateType.nullable(DataType.INT64)),
-                Positional.FIRST.stateTypes(DataType.UTF8));
+                Positional.FIRST.stateTypes(DataType.UTF8, null));
+        DecimalType d = DecimalType.of(15, 2);
+        assertEquals(List.of(StateType.nullable(DataType.DECIMAL128, DecimalType.of(38, 2)), StateType.counter()),
+                Mean.INSTANCE.stateTypes(DataType.DECIMAL128, d));
+        assertEquals(List.of(StateType.nullable(DataType.DECIMAL128, DecimalType.of(38, 2))), Sum.INSTANCE.stateTypes(DataType.DECIMAL128, d));
+        assertEquals(List.of(StateType.nullable(DataType.DECIMAL128, d)), Extreme.MAX.stateTypes(DataType.DECIMAL128, d));
+        assertThrows(IllegalArgumentException.class, () -> StateType.nullable(DataType.DECIMAL128));
+        assertThrows(IllegalArgumentException.class, () -> StateType.nullable(DataType.INT64, d));
         assertTrue(StateType.nullable(DataType.INT64).startsNull());
         assertFalse(StateType.counter().startsNull());
     }
