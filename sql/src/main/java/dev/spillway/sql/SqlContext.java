@@ -2,7 +2,6 @@ package dev.spillway.sql;
 
 import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
-import dev.spillway.plan.PlanException;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.parser.CCJSqlParserUtil;
 import net.sf.jsqlparser.statement.ExplainStatement;
@@ -93,15 +92,24 @@ public final class SqlContext {
      *                      column (with the nearest names), a type mismatch or an unsupported construct
      */
     public LazyFrame sql(String text) {
+        LazyFrame result = execute(text);
+        if (result == null) {
+            throw new SqlException("the script has no query: end it with a SELECT");
+        }
+        return result;
+    }
+
+    /**
+     * Like {@link #sql} but for a script that may hold no query (only {@code CREATE VIEW} and
+     * {@code DROP VIEW}): returns the last query's frame, or null.
+     */
+    public LazyFrame execute(String text) {
         LazyFrame result = null;
         for (Statement st : parse(text)) {
             LazyFrame r = run(st);
             if (r != null) {
                 result = r;
             }
-        }
-        if (result == null) {
-            throw new SqlException("the script has no query: end it with a SELECT");
         }
         return result;
     }
@@ -133,7 +141,7 @@ public final class SqlContext {
                         }
                         f = f.rename(renames);
                     }
-                    tables.put(name, f);
+                    tables.put(name, f.cache());
                     yield null;
                 }
                 case Drop d -> {
@@ -156,7 +164,11 @@ public final class SqlContext {
                 default -> throw new SqlException("unsupported statement " + st.getClass().getSimpleName()
                         + "; the statements are SELECT, WITH, EXPLAIN, CREATE VIEW and DROP VIEW");
             };
-        } catch (PlanException e) {
+        } catch (SqlException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            // Planning errors of the engine (PlanException, ExprTypeException): unknown columns,
+            // type mismatches with both types; the message is the user's, the cause kept for debugging.
             throw new SqlException(e.getMessage(), e);
         }
     }
