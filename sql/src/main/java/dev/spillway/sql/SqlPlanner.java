@@ -459,6 +459,10 @@ final class SqlPlanner {
         List<String> leftOn = new ArrayList<>();
         List<String> rightOn = new ArrayList<>();
         List<Expr> rest = new ArrayList<>();
+        // Conditions on a side whose rows the join keeps: such a row stays, but matches nothing
+        // when its condition is not true (its join key is made null).
+        List<Expr> leftGuards = new ArrayList<>();
+        List<Expr> rightGuards = new ArrayList<>();
         LazyFrame lf = left.frame();
         LazyFrame rf = right.frame();
         for (Expr c : conds) {
@@ -471,9 +475,16 @@ final class SqlPlanner {
                 rf = rf.filter(c);
             } else if (!cols.isEmpty() && leftNames.containsAll(cols) && (how == JoinType.INNER || how == JoinType.RIGHT)) {
                 lf = lf.filter(c);
+            } else if (!cols.isEmpty() && rightNames.containsAll(cols)) {
+                rightGuards.add(c);
+            } else if (!cols.isEmpty() && leftNames.containsAll(cols)) {
+                leftGuards.add(c);
             } else {
                 rest.add(c);
             }
+        }
+        if (leftOn.isEmpty() && !(leftGuards.isEmpty() && rightGuards.isEmpty())) {
+            throw new SqlException(how + " JOIN needs an equality between the two inputs in its ON condition");
         }
         if (leftOn.isEmpty()) {
             if (how == JoinType.INNER) {
@@ -488,6 +499,7 @@ final class SqlPlanner {
         if (!rest.isEmpty() && how != JoinType.INNER) {
             if (how == JoinType.LEFT) {
                 List<Expr> all = new ArrayList<>(rest);
+                all.addAll(leftGuards);
                 for (int i = 0; i < leftOn.size(); i++) {
                     all.add(col(leftOn.get(i)).eq(col(rightOn.get(i))));
                 }
@@ -514,8 +526,8 @@ final class SqlPlanner {
         for (int i = 0; i < leftOn.size(); i++) {
             String a = fresh("key");
             String b = fresh("key");
-            lcopies.add(col(leftOn.get(i)).alias(a));
-            rcopies.add(col(rightOn.get(i)).alias(b));
+            lcopies.add(guarded(col(leftOn.get(i)), leftGuards).alias(a));
+            rcopies.add(guarded(col(rightOn.get(i)), rightGuards).alias(b));
             lk.add(a);
             rk.add(b);
         }
@@ -526,6 +538,10 @@ final class SqlPlanner {
             keep.add(col(c.internal()));
         }
         return new Relation(joined.select(keep.toArray(Expr[]::new)), both);
+    }
+
+    private static Expr guarded(Expr key, List<Expr> guards) {
+        return guards.isEmpty() ? key : Expr.when(andAll(guards)).then(key).otherwise(lit(null));
     }
 
     /** {@code [left, right]} internal names when {@code c} is {@code leftCol = rightCol} (either order), else null. */
