@@ -7,6 +7,7 @@ import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.sql.SqlContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -121,6 +122,40 @@ class TpchSqlTest {
                 }
             }
             assertEquals(0, sw.budget().reserved(), "engine memory back to zero");
+        });
+    }
+
+    /** TPC-H Q15 as the specification writes it: a view created, queried and dropped in one script. */
+    static final String Q15_VIEW_SCRIPT = """
+            create view revenue0 (supplier_no, total_revenue) as
+                select l_suppkey, sum(l_extendedprice * (1 - l_discount))
+                from lineitem
+                where l_shipdate >= date '1996-01-01' and l_shipdate < date '1996-01-01' + interval '3' month
+                group by l_suppkey;
+
+            select s_suppkey, s_name, s_address, s_phone, total_revenue
+            from supplier, revenue0
+            where s_suppkey = supplier_no
+                and total_revenue = (select max(total_revenue) from revenue0)
+            order by s_suppkey;
+
+            drop view revenue0;
+            """;
+
+    @Test
+    void q15AsAViewScriptMatchesDuckDb() throws Exception {
+        List<List<Object>> expected = expected(15);
+        SqlTestSupportAccess.withEngine(sw -> {
+            SqlContext ctx = SqlContext.of(sw);
+            for (String t : TpchSchema.tables()) {
+                ctx.register(t, TpchQueries.scan(sw, data, t));
+            }
+            try (DataFrame df = ctx.sql(Q15_VIEW_SCRIPT).collect()) {
+                String diff = ResultComparison.difference(ResultComparison.normalize(df.rows()), expected,
+                        orderColumns(15, df.columns()));
+                assertNull(diff, () -> "Q15 as a view script differs from DuckDB: " + diff);
+            }
+            assertTrue(!ctx.tables().contains("revenue0"), "the script dropped its view");
         });
     }
 
