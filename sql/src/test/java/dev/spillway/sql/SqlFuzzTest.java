@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
@@ -286,9 +285,5 @@ class SqlFuzzTest {
             }
         }
         return true;
-    }
-
-    static String describe(List<List<Object>> rows) {
-        return rows.size() + " rows " + String.format(Locale.ROOT, "%s", rows.subList(0, Math.min(5, rows.size())));
     }
 }

@@ -67,10 +67,10 @@ class TpchSqlTest {
         }
     }
 
-    /** The queries and settings to run: all 22 at NO_CAP unless narrowed ({@code -Dspillway.tpch.queries=6,13}) or widened ({@code -Dspillway.tpch.settings=NO_CAP,CAPPED,FORCED}). */
+    /** The queries and settings to run: all 22 at the check's three settings unless narrowed ({@code -Dspillway.tpch.queries=6,13}, {@code -Dspillway.tpch.settings=NO_CAP}). */
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        List<String> settings = List.of(System.getProperty("spillway.tpch.settings", "NO_CAP").split(","));
+        List<String> settings = TpchCheckTest.SETTINGS;
         String only = System.getProperty("spillway.tpch.queries", "");
         for (int q = 1; q <= TpchQueries.COUNT; q++) {
             if (!only.isEmpty() && !List.of(only.split(",")).contains(String.valueOf(q))) {
