@@ -1,0 +1,106 @@
+package dev.spillway.sql;
+
+import dev.spillway.DataFrame;
+import dev.spillway.LazyFrame;
+import dev.spillway.Spillway;
+import org.junit.jupiter.api.Test;
+
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Statements with known results: names, CTEs, set operations, dates, subqueries, EXPLAIN. */
+class SqlFeaturesTest {
+    private static SqlContext context(Spillway sw) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("id", List.of(1L, 2L, 3L, 4L));
+        t.put("Grp", Arrays.asList("a", "b", "a", null));
+        t.put("v", Arrays.asList(10L, 20L, null, 40L));
+        t.put("d", List.of(LocalDate.of(2024, 1, 31), LocalDate.of(2024, 2, 29), LocalDate.of(2023, 12, 1),
+                LocalDate.of(2024, 3, 15)));
+        return SqlContext.of(sw).register("T", sw.fromColumns(t));
+    }
+
+    private static List<List<Object>> rows(SqlContext ctx, String sql) {
+        try (DataFrame df = ctx.sql(sql).collect()) {
+            return df.rows();
+        }
+    }
+
+    @Test
+    void namesAreCaseInsensitiveUnlessQuoted() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            assertEquals(List.of(List.of(1L, "a")), rows(ctx, "SELECT ID, grp FROM t WHERE Id = 1"));
+            assertEquals(List.of(List.of("b")), rows(ctx, "select \"Grp\" from T where id = 2"));
+            SqlException e = org.junit.jupiter.api.Assertions.assertThrows(SqlException.class,
+                    () -> ctx.sql("select \"grp\" from t"));
+            assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+            try (DataFrame df = ctx.sql("select id as \"Key\", v from t limit 1").collect()) {
+                assertEquals(List.of("Key", "v"), df.columns());
+            }
+        });
+    }
+
+    @Test
+    void cteUnionOrderByPositionAndOffset() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            assertEquals(List.of(List.of(3L), List.of(2L)), rows(ctx, """
+                    with small as (select id from t where id <= 2), big as (select id from t where id >= 3)
+                    select id from small union all select id from big order by 1 desc limit 2 offset 1"""));
+        });
+    }
+
+    @Test
+    void groupByWithNullsHavingAndOrderNullsFirst() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            assertEquals(List.of(Arrays.asList(null, 1L, 40L), List.of("a", 2L, 10L)), rows(ctx, """
+                    select grp, count(*) as n, sum(v) as s from t group by grp
+                    having count(v) >= 1 and coalesce(grp, 'z') <> 'b' order by grp nulls first"""));
+        });
+    }
+
+    @Test
+    void datesIntervalsAndExtract() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            assertEquals(List.of(List.of(1L, LocalDate.of(2024, 2, 29), 2024L)), rows(ctx, """
+                    select id, d + interval '1' month as next, cast(extract(year from d) as bigint) as y from t
+                    where d between date '2024-01-01' and date '2024-03-01' - interval '1' month order by id"""));
+        });
+    }
+
+    @Test
+    void scalarAndInSubqueries() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            assertEquals(List.of(List.of(4L)), rows(ctx, "select id from t where v > (select avg(v) from t)"));
+            assertEquals(List.of(List.of(1L), List.of(3L)), rows(ctx,
+                    "select id from t where grp in (select grp from t where v = 10) order by id"));
+            assertEquals(List.of(List.of(2L), List.of(4L)), rows(ctx,
+                    "select id from t o where not exists (select * from t i where i.grp = o.grp and i.id < o.id)"
+                            + " and o.id <> 1 order by id"));
+        });
+    }
+
+    @Test
+    void explainGivesThePlan() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            LazyFrame f = ctx.sql("explain select grp, count(*) from t where v > 5 group by grp");
+            try (DataFrame df = f.collect()) {
+                assertEquals(List.of("explain"), df.columns());
+                String plan = String.join("\n", df.columnValues("explain").stream().map(String::valueOf).toList());
+                assertTrue(plan.toLowerCase(java.util.Locale.ROOT).contains("group"), plan);
+            }
+            assertEquals(ctx.explain("select id from t"), ctx.sql("select id from t").explain());
+        });
+    }
+}
