@@ -1,5 +1,7 @@
 import dev.spillway.DataFrame;
+import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
+import dev.spillway.sql.SqlContext;
 import dev.spillway.tpch.TpchGen;
 import dev.spillway.tpch.TpchQueries;
 import dev.spillway.tpch.TpchSchema;
@@ -16,12 +18,13 @@ import java.util.Locale;
  * One TPC-H query on one engine, in a process of its own (perf-scripts/tpch.sh runs it under
  * /usr/bin/time -v for the peak RSS). Both engines read the same Parquet files with 2 threads and,
  * when CAP_BYTES is not 0, the same memory limit; Spillway runs the lazy-API query of
- * dev.spillway.tpch.TpchQueries, DuckDB its SQL text over read_parquet views. Runs the query RUNS
+ * dev.spillway.tpch.TpchQueries ("spillway") or the official SQL text through the SQL front end
+ * over the same tables ("spillway-sql"), DuckDB the SQL text over read_parquet views. Runs the query RUNS
  * times (default 1) in the same process and prints "seconds=S first=F rows=N": S the fastest run,
  * F the first (with a fresh JVM's class loading and JIT compilation); each run opens the engine
  * (DuckDB: the connection and its views), plans, executes and fetches the result.
  *
- *   TpchBench spillway|duckdb QUERY DIR CAP_BYTES_OR_0 [RUNS]
+ *   TpchBench spillway|spillway-sql|duckdb QUERY DIR CAP_BYTES_OR_0 [RUNS]
  */
 public final class TpchBench {
     public static void main(String[] args) throws Exception {
@@ -35,9 +38,10 @@ public final class TpchBench {
         for (int i = 0; i < runs; i++) {
             long start = System.nanoTime();
             rows = switch (args[0]) {
-                case "spillway" -> spillway(query, dir, cap);
+                case "spillway" -> spillway(query, dir, cap, false);
+                case "spillway-sql" -> spillway(query, dir, cap, true);
                 case "duckdb" -> duckdb(query, dir, cap);
-                default -> throw new IllegalArgumentException("engine must be spillway or duckdb, got " + args[0]);
+                default -> throw new IllegalArgumentException("engine must be spillway, spillway-sql or duckdb, got " + args[0]);
             };
             double s = (System.nanoTime() - start) / 1e9;
             first = i == 0 ? s : first;
@@ -46,13 +50,25 @@ public final class TpchBench {
         System.out.printf(Locale.ROOT, "seconds=%.3f first=%.3f rows=%d%n", best, first, rows);
     }
 
-    private static long spillway(int query, Path dir, long cap) {
+    private static long spillway(int query, Path dir, long cap, boolean sql) {
         Spillway.Builder b = Spillway.builder().threads(2).tempDir(dir.resolve("spill"));
         if (cap > 0) {
             b.memoryLimit(cap);
         }
-        try (Spillway sw = b.build(); DataFrame df = TpchQueries.query(query, sw, dir).collect()) {
-            return df.rowCount();
+        try (Spillway sw = b.build()) {
+            LazyFrame q;
+            if (sql) {
+                SqlContext ctx = SqlContext.of(sw);
+                for (String t : TpchSchema.tables()) {
+                    ctx.register(t, TpchQueries.scan(sw, dir, t));
+                }
+                q = ctx.sql(TpchQueries.sql(query));
+            } else {
+                q = TpchQueries.query(query, sw, dir);
+            }
+            try (DataFrame df = q.collect()) {
+                return df.rowCount();
+            }
         }
     }
 

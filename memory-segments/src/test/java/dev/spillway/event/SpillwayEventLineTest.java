@@ -115,6 +115,8 @@ class SpillwayEventLineTest {
         line("[spillway] engine: query-start name=query-1 pipelines=3", new QueryStarted("query-1", 3));
         line("[spillway] engine: query-finished name=query-1 ms=12 peak=1000 spilled=200 read-back=100",
                 new QueryFinished("query-1", 12, 1000, 200, 100));
+        line("[spillway] engine: query-retried-alone name=query-2 reason=\"memory limit exceeded\"",
+                new QueryRetried("query-2", "memory limit exceeded"));
     }
 
     @Test
@@ -136,7 +138,7 @@ class SpillwayEventLineTest {
                 "AsofJoinDone", "AsofStateCompacted", "BacklogSpilled", "MultiplexerInputComplete", "BlocksEvicted",
                 "NestedLoopBuildComplete", "NestedLoopFinished", "MemoryReclaimed", "TmpfsWarning", "OpenFileLimit",
                 "StaleSweepFailed", "CpuPinningUnavailable", "CpuPinningFailed", "WorkerLoopError", "EngineStarted",
-                "QueryStarted", "QueryFinished", "ParquetScanPlanned", "PartitionedSinkFinished");
+                "QueryStarted", "QueryFinished", "QueryRetried", "ParquetScanPlanned", "PartitionedSinkFinished");
         Set<String> permitted = List.of(SpillwayEvent.class.getPermittedSubclasses()).stream().map(Class::getSimpleName)
                 .collect(Collectors.toSet());
         assertEquals(covered, permitted);
