@@ -33,9 +33,9 @@ final class DifferentialSupport {
         void run(Random rnd, LeakCheck.TestMemory mem, Spillway reader) throws Exception;
     }
 
-    /** {@link #seeded(long, SeededBody)} with a fresh seed. */
+    /** {@link #seeded(long, SeededBody)} with a fresh seed ({@code -Dspillway.test.seed=N} repeats a failed run). */
     static void seeded(SeededBody body) {
-        seeded(System.nanoTime(), body);
+        seeded(Long.getLong("spillway.test.seed", System.nanoTime()), body);
     }
 
     /** Runs {@code body} in a leak check with {@code new Random(seed)}; a failure names the seed. */

@@ -47,12 +47,14 @@ class GroupByDifferentialTest {
 
     /**
      * Memory settings as in the join's differential test, but the tiny setting forces every partition to spill; its cap must still hold the collected
-     * result (up to 15,000 groups of every aggregate — with the 13 decimal aggregates of 16-byte
-     * values and the wide keys up to 11.4 MiB in 1,024-row morsels, which failed at 12 MiB with
-     * seed 81029705115347) beside the free pieces below a page that the pool cannot give back
-     * while live pieces share their pages (2.3 MiB with seed 56819986430081, which failed at 8 MiB).
+     * result (up to 7,500 groups of 33 columns, the 13 decimal aggregates 16 bytes a value; the
+     * group-by hands out one morsel per merged partition, each with buffers for 1,024 rows, so a
+     * result of a few thousand groups held 18.7 MiB with seed 81385163515587, which failed at
+     * 20 MiB, and 11.4 MiB with seed 81029705115347, which failed at 12 MiB) beside the free pieces
+     * below a page that the pool cannot give back while live pieces share their pages (2.3 MiB
+     * with seed 56819986430081, which failed at 8 MiB).
      */
-    private static final List<MemorySetting> SETTINGS = MemorySetting.withEncryptedTiny(MemorySetting.three(64L << 20, 4096, 20L << 20, 1024));
+    private static final List<MemorySetting> SETTINGS = MemorySetting.withEncryptedTiny(MemorySetting.three(64L << 20, 4096, 48L << 20, 1024));
 
     private static final Schema SCHEMA_TEMPLATE_REST = Schema.of(Field.of("k2", DataType.INT32), Field.of("vi", DataType.INT64),
             Field.of("vd", DataType.FLOAT64), Field.of("vs", DataType.UTF8), Field.of("vt", DataType.DATE32),
@@ -270,6 +272,15 @@ class GroupByDifferentialTest {
         return out;
     }
 
+    /** Collects {@code q}; a failure names the setting it failed at. */
+    private static DataFrame collect(LazyFrame q, MemorySetting setting) {
+        try {
+            return q.collect(setting.isNoCap() ? Engine.IN_MEMORY : Engine.STREAMING);
+        } catch (RuntimeException e) {
+            throw new AssertionError("failed at " + setting + " (" + q.schema().size() + " result columns)", e);
+        }
+    }
+
     /**
      * Runs {@code query} over the data at one setting: in memory from columns without a cap, else
      * from a CSV file (so that the input does not count against the cap); checks the cap and, for
@@ -279,7 +290,7 @@ class GroupByDifferentialTest {
             List<List<Object>> rows, Function<LazyFrame, LazyFrame> query, boolean expectSpill) throws Exception {
         return setting.withEngine(mem, null, sw -> {
             LazyFrame q = query.apply(DifferentialSupport.input(sw, setting, schema, rows, csv));
-            try (DataFrame df = q.collect(setting.isNoCap() ? Engine.IN_MEMORY : Engine.STREAMING)) {
+            try (DataFrame df = collect(q, setting)) {
                 if (!setting.isNoCap()) {
                     setting.assertPeakWithinCap(sw, setting.toString());
                     if (expectSpill) {
@@ -299,7 +310,7 @@ class GroupByDifferentialTest {
             int[] domains = {3, 200, 5000, 1_000_000};
             for (DataType kt : KEY_TYPES) {
                 int domain = domains[rnd.nextInt(domains.length)];
-                int n = 10_000 + rnd.nextInt(5_000);
+                int n = 5_000 + rnd.nextInt(2_500);
                 Schema schema = schema(kt);
                 List<List<Object>> data = rows(kt, rnd, n, domain);
                 writer.fromColumns(DifferentialSupport.columns(schema, data)).sinkCsv(csv);

@@ -106,13 +106,16 @@ class TpchSqlTest {
                 }
                 String diff = ResultComparison.difference(fromSql, expected, order);
                 assertNull(diff, () -> String.format(Locale.ROOT, "Q%d from SQL at %s differs from DuckDB: %s", query, setting, diff));
-                List<List<Object>> lazy;
-                try (DataFrame df = TpchQueries.query(query, sw, data).collect()) {
-                    lazy = ResultComparison.normalize(df.rows());
+                // Other settings: TpchCheckTest compares the lazy version with the same DuckDB result.
+                if (setting == TpchCheckTest.NO_CAP) {
+                    List<List<Object>> lazy;
+                    try (DataFrame df = TpchQueries.query(query, sw, data).collect()) {
+                        lazy = ResultComparison.normalize(df.rows());
+                    }
+                    String vsLazy = ResultComparison.difference(fromSql, lazy, order);
+                    assertNull(vsLazy, () -> String.format(Locale.ROOT, "Q%d from SQL at %s differs from the lazy API: %s", query,
+                            setting, vsLazy));
                 }
-                String vsLazy = ResultComparison.difference(fromSql, lazy, order);
-                assertNull(vsLazy, () -> String.format(Locale.ROOT, "Q%d from SQL at %s differs from the lazy API: %s", query,
-                        setting, vsLazy));
             } finally {
                 sw.close();
                 try {

@@ -58,8 +58,14 @@ class TpchCheckTest {
     }
 
     static final Setting NO_CAP = new Setting("NO_CAP", 1L << 30, 131_072, 0);
+    /**
+     * A cap under which the large joins and group-bys spill. 32 MiB: with money as decimal(15,2)
+     * (16-byte values) Q9 holds two join tables that cannot spill while it probes, and was refused
+     * at 16 and 20 MiB ("nothing spillable is left") — a limit of the join's memory policy, noted
+     * on the TPC-H issue.
+     */
     static final Setting CAPPED = new Setting("CAPPED",
-            Long.getLong("spillway.tpch.cappedBytes", 16L << 20), Integer.getInteger("spillway.tpch.cappedMorselRows", 8_192), 0);
+            Long.getLong("spillway.tpch.cappedBytes", 32L << 20), Integer.getInteger("spillway.tpch.cappedMorselRows", 8_192), 0);
     static final Setting FORCED = new Setting("FORCED", 256L << 20, 16_384, 1.0);
 
     /** The settings to run (all three unless narrowed, e.g. {@code -Dspillway.tpch.settings=CAPPED} while tuning). */
