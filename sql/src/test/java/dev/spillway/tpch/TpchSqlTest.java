@@ -1,7 +1,6 @@
 package dev.spillway.tpch;
 
 import dev.spillway.DataFrame;
-import dev.spillway.SortKey;
 import dev.spillway.Spillway;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.sql.SqlContext;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -102,7 +100,7 @@ class TpchSqlTest {
                 int[] order;
                 try (DataFrame df = ctx.sql(TpchQueries.sql(query)).collect()) {
                     fromSql = ResultComparison.normalize(df.rows());
-                    order = orderColumns(query, df.columns());
+                    order = ResultComparison.orderColumns(query, df.columns());
                 }
                 String diff = ResultComparison.difference(fromSql, expected, order);
                 assertNull(diff, () -> String.format(Locale.ROOT, "Q%d from SQL at %s differs from DuckDB: %s", query, setting, diff));
@@ -155,21 +153,11 @@ class TpchSqlTest {
             }
             try (DataFrame df = ctx.sql(Q15_VIEW_SCRIPT).collect()) {
                 String diff = ResultComparison.difference(ResultComparison.normalize(df.rows()), expected,
-                        orderColumns(15, df.columns()));
+                        ResultComparison.orderColumns(15, df.columns()));
                 assertNull(diff, () -> "Q15 as a view script differs from DuckDB: " + diff);
             }
             assertTrue(!ctx.tables().contains("revenue0"), "the script dropped its view");
         });
-    }
-
-    private static int[] orderColumns(int query, List<String> columns) {
-        List<SortKey> keys = TpchQueries.orderBy(query);
-        int[] out = new int[keys.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = columns.indexOf(keys.get(i).column());
-            assertTrue(out[i] >= 0, "Q" + query + " has no ORDER BY column " + keys.get(i).column() + " in " + columns);
-        }
-        return out;
     }
 
     private static List<List<Object>> expected(int query) throws SQLException {
@@ -177,19 +165,7 @@ class TpchSqlTest {
         if (rows != null) {
             return rows;
         }
-        rows = new ArrayList<>();
-        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(TpchQueries.sql(query))) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>(n);
-                for (int c = 1; c <= n; c++) {
-                    row.add(rs.getObject(c));
-                }
-                rows.add(row);
-            }
-        }
-        rows = ResultComparison.normalize(rows);
-        assertTrue(!rows.isEmpty(), "DuckDB returned no row for Q" + query);
+        rows = ResultComparison.duckDbRows(duck, query);
         EXPECTED.put(query, rows);
         return rows;
     }

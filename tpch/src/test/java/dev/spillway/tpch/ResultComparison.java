@@ -1,7 +1,13 @@
 package dev.spillway.tpch;
 
+import dev.spillway.SortKey;
+
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,6 +92,39 @@ final class ResultComparison {
             }
         }
         return null;
+    }
+
+    /** The positions in {@code columns} of query {@code query}'s ORDER BY columns. */
+    static int[] orderColumns(int query, List<String> columns) {
+        List<SortKey> keys = TpchQueries.orderBy(query);
+        int[] out = new int[keys.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = columns.indexOf(keys.get(i).column());
+            if (out[i] < 0) {
+                throw new AssertionError("Q" + query + " has no ORDER BY column " + keys.get(i).column() + " in " + columns);
+            }
+        }
+        return out;
+    }
+
+    /** DuckDB's rows for query {@code query}'s SQL text, normalized; fails when there are none. */
+    static List<List<Object>> duckDbRows(Connection duck, int query) throws SQLException {
+        List<List<Object>> rows = new ArrayList<>();
+        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(TpchQueries.sql(query))) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>(n);
+                for (int c = 1; c <= n; c++) {
+                    row.add(rs.getObject(c));
+                }
+                rows.add(row);
+            }
+        }
+        rows = normalize(rows);
+        if (rows.isEmpty()) {
+            throw new AssertionError("DuckDB returned no row for Q" + query + ": the data or the SQL is wrong");
+        }
+        return rows;
     }
 
     private static String typeOf(Object v) {

@@ -2,7 +2,6 @@ package dev.spillway.tpch;
 
 import dev.spillway.DataFrame;
 import dev.spillway.QueryProfile;
-import dev.spillway.SortKey;
 import dev.spillway.Spillway;
 import dev.spillway.memory.testing.LeakCheck;
 import org.junit.jupiter.api.AfterAll;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -127,7 +125,7 @@ class TpchCheckTest {
                 int[] order;
                 try (DataFrame df = TpchQueries.query(query, sw, data).collect()) {
                     actual = ResultComparison.normalize(df.rows());
-                    order = orderColumns(query, df.columns());
+                    order = ResultComparison.orderColumns(query, df.columns());
                 }
                 profile = sw.lastProfile();
                 String diff = ResultComparison.difference(actual, expected, order);
@@ -152,34 +150,12 @@ class TpchCheckTest {
         });
     }
 
-    private static int[] orderColumns(int query, List<String> columns) {
-        List<SortKey> keys = TpchQueries.orderBy(query);
-        int[] out = new int[keys.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = columns.indexOf(keys.get(i).column());
-            assertTrue(out[i] >= 0, "Q" + query + " has no ORDER BY column " + keys.get(i).column() + " in " + columns);
-        }
-        return out;
-    }
-
     private static List<List<Object>> expected(int query) throws SQLException {
         List<List<Object>> rows = EXPECTED.get(query);
         if (rows != null) {
             return rows;
         }
-        rows = new ArrayList<>();
-        try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery(TpchQueries.sql(query))) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>(n);
-                for (int c = 1; c <= n; c++) {
-                    row.add(rs.getObject(c));
-                }
-                rows.add(row);
-            }
-        }
-        rows = ResultComparison.normalize(rows);
-        assertTrue(!rows.isEmpty(), "DuckDB returned no row for Q" + query + ": the data or the SQL is wrong");
+        rows = ResultComparison.duckDbRows(duck, query);
         EXPECTED.put(query, rows);
         return rows;
     }
