@@ -368,7 +368,21 @@ public final class Timestamps {
         if (months == 0) {
             return micros;
         }
-        long local = toLocal(micros, zone);
+        return fromLocal(plusMonthsLocal(toLocal(micros, zone), months), zone);
+    }
+
+    /**
+     * Wall-clock microseconds {@code local} plus {@code months} calendar months, the day clamped to
+     * the end of a shorter month; the time of day is kept. No zone is applied, so a caller adding
+     * months and days resolves the wall clock once, after both (a month step landing in a
+     * daylight-saving gap must not shift the hour before the days are added).
+     *
+     * @throws ArithmeticException when the result leaves the range of int64 microseconds
+     */
+    public static long plusMonthsLocal(long local, long months) {
+        if (months == 0) {
+            return local;
+        }
         long days = Math.floorDiv(local, MICROS_PER_DAY);
         long tod = Math.floorMod(local, MICROS_PER_DAY);
         long civil = civilFromDays(days);
@@ -376,7 +390,6 @@ public final class Timestamps {
         long year = Math.floorDiv(total, 12);
         int month = Math.floorMod(total, 12) + 1;
         int day = Math.min(civilDay(civil), daysInMonth(year, month));
-        long newLocal = Math.addExact(Math.multiplyExact(daysFromCivil(year, month, day), MICROS_PER_DAY), tod);
-        return fromLocal(newLocal, zone);
+        return Math.addExact(Math.multiplyExact(daysFromCivil(year, month, day), MICROS_PER_DAY), tod);
     }
 }

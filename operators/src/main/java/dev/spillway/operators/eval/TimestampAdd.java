@@ -47,9 +47,11 @@ record TimestampAdd(PhysicalExpr input, long months, long days, long micros) imp
                     continue;
                 }
                 try {
-                    long x = Timestamps.plusMonths(t.get(i), months, zone);
-                    if (days != 0) {
-                        long local = Math.addExact(Timestamps.toLocal(x, zone), Math.multiplyExact(days, Timestamps.MICROS_PER_DAY));
+                    long x = t.get(i);
+                    if (months != 0 || days != 0) {
+                        // Months and days move the wall clock; it is resolved in the zone once, after both.
+                        long local = Timestamps.plusMonthsLocal(Timestamps.toLocal(x, zone), months);
+                        local = Math.addExact(local, Math.multiplyExact(days, Timestamps.MICROS_PER_DAY));
                         x = Timestamps.fromLocal(local, zone);
                     }
                     out.append(Math.addExact(x, micros));
