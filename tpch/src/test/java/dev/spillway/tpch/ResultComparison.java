@@ -94,6 +94,28 @@ final class ResultComparison {
         return null;
     }
 
+    /**
+     * Writes the eight tables at {@code scale} as Parquet into {@code data} (inside a leak check)
+     * and opens a DuckDB connection (2 threads) with a view over each file, for the tests that
+     * compare with DuckDB's answer to the official SQL text.
+     */
+    static Connection generateForDuckDb(double scale, java.nio.file.Path data) throws SQLException {
+        dev.spillway.memory.testing.LeakCheck.assertNoLeaks(mem -> new TpchGen(scale, TpchGen.Format.PARQUET, mem.pool(),
+                mem.budget()).writeAll(data, 2));
+        Connection duck = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        try (Statement s = duck.createStatement()) {
+            s.execute("SET threads = 2");
+            for (String t : TpchSchema.tables()) {
+                java.nio.file.Path file = TpchGen.file(data, t, TpchGen.Format.PARQUET);
+                s.execute("CREATE VIEW " + t + " AS SELECT * FROM read_parquet('" + file.toString().replace("'", "''") + "')");
+            }
+        } catch (SQLException | RuntimeException e) {
+            duck.close();
+            throw e;
+        }
+        return duck;
+    }
+
     /** The positions in {@code columns} of query {@code query}'s ORDER BY columns. */
     static int[] orderColumns(int query, List<String> columns) {
         List<SortKey> keys = TpchQueries.orderBy(query);

@@ -15,9 +15,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,16 +77,7 @@ class TpchCheckTest {
 
     @BeforeAll
     static void generate() throws SQLException {
-        LeakCheck.assertNoLeaks(mem -> new TpchGen(SCALE, TpchGen.Format.PARQUET, mem.pool(), mem.budget())
-                .writeAll(data, 2));
-        duck = DriverManager.getConnection("jdbc:duckdb:");
-        try (Statement s = duck.createStatement()) {
-            s.execute("SET threads = 2");
-            for (String t : TpchSchema.tables()) {
-                Path file = TpchGen.file(data, t, TpchGen.Format.PARQUET);
-                s.execute("CREATE VIEW " + t + " AS SELECT * FROM read_parquet('" + file.toString().replace("'", "''") + "')");
-            }
-        }
+        duck = ResultComparison.generateForDuckDb(SCALE, data);
     }
 
     @AfterAll
