@@ -281,8 +281,10 @@ class JoinPhasesTest {
                     assertEquals(expected(type, probe, build), sorted(out), type + " result");
                     int hot = partitionOf(7);
                     List<SpillwayEvent> splits = env.events().stream().filter(e -> e instanceof PartitionRepartitioned).toList();
+                    // The hash seed differs per process: a forced partition holding one key is skewed after
+                    // its first split and stops there, so the recursion is looked for under any of 0..3.
                     assertTrue(splits.stream().anyMatch(e -> e instanceof PartitionRepartitioned r && r.level() == 2
-                            && r.partition().startsWith("0.")), "forced re-partitioning goes deeper: " + splits);
+                            && r.partition().matches("[0-3]\\..*")), "forced re-partitioning goes deeper: " + splits);
                     assertTrue(env.events().stream().anyMatch(e -> e instanceof PartitionRepartitioned r
                             && r.partition().equals(Integer.toString(hot)) && r.level() == 1), splits.toString());
                     assertTrue(env.events().stream().anyMatch(e -> e instanceof SkewDetected d
