@@ -1,6 +1,7 @@
 package dev.spillway.sql;
 
 import dev.spillway.Expr;
+import dev.spillway.JoinOptions;
 import dev.spillway.LazyFrame;
 import dev.spillway.SortKey;
 import dev.spillway.Spillway;
@@ -10,6 +11,7 @@ import dev.spillway.memory.Field;
 import dev.spillway.memory.Schema;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.eval.BinaryOp;
+import dev.spillway.operators.join.BuildSide;
 import dev.spillway.operators.join.JoinType;
 import dev.spillway.plan.ExprCompiler;
 import dev.spillway.plan.PlanException;
@@ -510,7 +512,7 @@ final class SqlPlanner {
         }
         if (how == JoinType.INNER) {
             Relation r = equiJoin(new Relation(lf, left.columns()), new Relation(rf, rightCols), leftOn, rightOn,
-                    new HashMap<>());
+                    new HashMap<>(), BuildSide.AUTO);
             LazyFrame f = r.frame();
             for (Expr c : rest) {
                 f = f.filter(c);
@@ -563,7 +565,7 @@ final class SqlPlanner {
      * pointed at the equal left keys (recorded in {@code renamed} for predicates bound earlier).
      */
     private Relation equiJoin(Relation left, Relation right, List<String> leftOn, List<String> rightOn,
-            Map<String, String> renamed) {
+            Map<String, String> renamed, BuildSide buildSide) {
         Schema ls = left.frame().schema();
         Schema rs = right.frame().schema();
         LazyFrame rf = right.frame();
@@ -582,7 +584,7 @@ final class SqlPlanner {
                 }
             }
         }
-        LazyFrame f = left.frame().join(rf, leftOn, rk, JoinType.INNER);
+        LazyFrame f = left.frame().join(rf, leftOn, rk, JoinType.INNER, JoinOptions.defaults().withBuildSide(buildSide));
         List<Scope.Column> cols = new ArrayList<>(left.columns());
         for (Scope.Column c : right.columns()) {
             int k = rightOn.indexOf(c.internal());
@@ -600,12 +602,21 @@ final class SqlPlanner {
         return new Scope(r.columns(), null).displayName(internal);
     }
 
-    /** Joins comma-separated FROM items in FROM order by the equalities of {@code conjuncts}, then filters by the rest. */
+    /**
+     * Joins comma-separated FROM items by the equalities of {@code conjuncts}, filtering each item
+     * by the conjuncts that read it alone first. The join order is greedy (smallest estimated
+     * result first, see {@link Cardinality}), so the result may be a bushy tree: each step joins the
+     * pair of connected relations whose join is estimated smallest, hashing the smaller of the two,
+     * and applies every conjunct that the joined relation can now evaluate. Relations with no
+     * equality between them are cross-joined, smallest first, once nothing connected is left.
+     */
     private Relation joinComponents(List<Relation> components, List<Expr> conjuncts) {
         List<Relation> comps = new ArrayList<>(components);
         List<Set<String>> names = new ArrayList<>();
+        List<Cardinality> sizes = new ArrayList<>();
         for (Relation r : comps) {
             names.add(internals(r.columns()));
+            sizes.add(Cardinality.of(r.frame()));
         }
         List<Expr> residual = new ArrayList<>();
         List<Expr> edges = new ArrayList<>();
@@ -622,6 +633,7 @@ final class SqlPlanner {
             if (only >= 0) {
                 Relation r = comps.get(only);
                 comps.set(only, new Relation(r.frame().filter(c), r.columns()));
+                sizes.set(only, sizes.get(only).filter(c));
             } else if (c instanceof Expr.Binary b && b.op() == BinaryOp.EQ && b.left() instanceof Expr.Column
                     && b.right() instanceof Expr.Column) {
                 edges.add(c);
@@ -629,36 +641,52 @@ final class SqlPlanner {
                 residual.add(c);
             }
         }
-        Relation acc = comps.get(0);
-        Set<String> accNames = new HashSet<>(names.get(0));
-        List<Integer> remaining = new ArrayList<>();
-        for (int i = 1; i < comps.size(); i++) {
-            remaining.add(i);
-        }
         Map<String, String> renamed = new HashMap<>();
-        while (!remaining.isEmpty()) {
-            int pick = -1;
-            for (int i : remaining) {
-                for (Expr e : edges) {
-                    if (equiPair(rename(e, renamed), accNames, names.get(i)) != null) {
-                        pick = i;
-                        break;
+        while (comps.size() > 1) {
+            int bestI = -1;
+            int bestJ = -1;
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < comps.size(); i++) {
+                for (int j = i + 1; j < comps.size(); j++) {
+                    if (connected(edges, renamed, names.get(i), names.get(j))) {
+                        double cost = Cardinality.join(sizes.get(i), sizes.get(j)).size();
+                        if (cost < best) {
+                            best = cost;
+                            bestI = i;
+                            bestJ = j;
+                        }
                     }
                 }
-                if (pick >= 0) {
-                    break;
-                }
             }
-            if (pick < 0) {
-                pick = remaining.get(0);
-                Relation next = comps.get(pick);
-                acc = new Relation(acc.frame().crossJoin(next.frame()), concat(acc.columns(), next.columns()));
+            boolean cross = bestI < 0;
+            if (cross) {
+                // Nothing connected: the two smallest, by a product of rows.
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < comps.size(); i++) {
+                    order.add(i);
+                }
+                order.sort((x, y) -> Double.compare(sizes.get(x).size(), sizes.get(y).size()));
+                bestI = Math.min(order.get(0), order.get(1));
+                bestJ = Math.max(order.get(0), order.get(1));
+            }
+            // The larger relation probes; the smaller one is hashed (or materialized, for a cross join).
+            boolean swap = sizes.get(bestJ).size() > sizes.get(bestI).size();
+            int l = swap ? bestJ : bestI;
+            int r = swap ? bestI : bestJ;
+            Relation joined;
+            Cardinality size;
+            if (cross) {
+                Relation a = comps.get(l);
+                Relation b = comps.get(r);
+                joined = new Relation(a.frame().crossJoin(b.frame()), concat(a.columns(), b.columns()));
+                size = new Cardinality(Math.max(sizes.get(l).base(), sizes.get(r).base()),
+                        sizes.get(l).selectivity() * sizes.get(r).selectivity());
             } else {
                 List<String> leftOn = new ArrayList<>();
                 List<String> rightOn = new ArrayList<>();
                 List<Expr> used = new ArrayList<>();
                 for (Expr e : edges) {
-                    String[] pair = equiPair(rename(e, renamed), accNames, names.get(pick));
+                    String[] pair = equiPair(rename(e, renamed), names.get(l), names.get(r));
                     if (pair != null && !rightOn.contains(pair[1])) {
                         leftOn.add(pair[0]);
                         rightOn.add(pair[1]);
@@ -670,17 +698,51 @@ final class SqlPlanner {
                     }
                 }
                 edges.removeAll(used);
-                acc = equiJoin(acc, comps.get(pick), leftOn, rightOn, renamed);
+                joined = equiJoin(comps.get(l), comps.get(r), leftOn, rightOn, renamed, BuildSide.RIGHT);
+                size = Cardinality.join(sizes.get(l), sizes.get(r));
             }
-            accNames.addAll(names.get(pick));
-            remaining.remove(Integer.valueOf(pick));
+            Set<String> joinedNames = new HashSet<>(names.get(l));
+            joinedNames.addAll(names.get(r));
+            // Conjuncts the joined relation can now evaluate: leftover equalities inside it, and the rest.
+            LazyFrame f = joined.frame();
+            for (List<Expr> pending : List.of(edges, residual)) {
+                for (var it = pending.iterator(); it.hasNext(); ) {
+                    Expr c = rename(it.next(), renamed);
+                    if (joinedNames.containsAll(c.columns())) {
+                        f = f.filter(c);
+                        size = size.filter(c);
+                        it.remove();
+                    }
+                }
+            }
+            int hi = Math.max(l, r);
+            int lo = Math.min(l, r);
+            for (int k : new int[] {hi, lo}) {
+                comps.remove(k);
+                names.remove(k);
+                sizes.remove(k);
+            }
+            comps.add(lo, new Relation(f, joined.columns()));
+            names.add(lo, joinedNames);
+            sizes.add(lo, size);
         }
         residual.addAll(edges);
+        Relation acc = comps.get(0);
         LazyFrame f = acc.frame();
         for (Expr r : residual) {
             f = f.filter(rename(r, renamed));
         }
         return new Relation(f, acc.columns());
+    }
+
+    /** Whether an equality of {@code edges} joins a column of {@code a} with one of {@code b}. */
+    private static boolean connected(List<Expr> edges, Map<String, String> renamed, Set<String> a, Set<String> b) {
+        for (Expr e : edges) {
+            if (equiPair(rename(e, renamed), a, b) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Expr rename(Expr e, Map<String, String> renamed) {
