@@ -299,6 +299,7 @@ final class SqlPlanner {
                 }
             }
         }
+        pushInSubqueries(subqueryConjuncts, components, scope, outer);
         List<Expr> local = new ArrayList<>();
         for (Expr c : plain) {
             if (readsOuter(c, scope)) {
@@ -318,6 +319,46 @@ final class SqlPlanner {
             applySubqueryConjunct(c, st);
         }
         return st;
+    }
+
+    /**
+     * Applies each uncorrelated {@code x [NOT] IN (subquery)} whose {@code x} reads one FROM item
+     * only to that item, before the items are joined: the semi (anti) join then shrinks the item
+     * instead of the joined rows. Applied conjuncts are removed from {@code conjuncts}.
+     */
+    private void pushInSubqueries(List<Expression> conjuncts, List<Relation> components, Scope scope, Scope outer) {
+        if (components.size() < 2) {
+            return;
+        }
+        for (var it = conjuncts.iterator(); it.hasNext(); ) {
+            Expression e = unwrap(it.next());
+            boolean negated = false;
+            if (e instanceof NotExpression n) {
+                negated = true;
+                e = unwrap(n.getExpression());
+            }
+            if (!(e instanceof InExpression in) || !(in.getRightExpression() instanceof Select sub)
+                    || hasSubquery(in.getLeftExpression()) || !(unwrapSelect(sub) instanceof PlainSelect ps)
+                    || referencesOuter(ps, scope)) {
+                continue;
+            }
+            Expr x = bind(in.getLeftExpression(), scope, null);
+            if (x.columns().isEmpty() || readsOuter(x, scope)) {
+                continue;
+            }
+            for (int k = 0; k < components.size(); k++) {
+                Relation r = components.get(k);
+                if (internals(r.columns()).containsAll(x.columns())) {
+                    SelectState item = new SelectState(false);
+                    item.rel = r;
+                    item.scope = new Scope(r.columns(), outer);
+                    inSubquery(in.getLeftExpression(), ps, negated != in.isNot(), item);
+                    components.set(k, item.rel);
+                    it.remove();
+                    break;
+                }
+            }
+        }
     }
 
     // ------------------------------------------------------------------ FROM items
@@ -1030,10 +1071,6 @@ final class SqlPlanner {
             key = fresh("in");
             outer = outer.withColumns(x.alias(key));
         }
-        if (anti) {
-            // x NOT IN (...) is never true for a null x (DuckDB gives null or false).
-            outer = outer.filter(col(key).isNotNull());
-        }
         String inner = o.frame().schema().names().get(0);
         var lt = outer.schema().field(outer.schema().indexOf(key));
         var rt = o.frame().schema().field(0);
@@ -1046,6 +1083,17 @@ final class SqlPlanner {
             String copy = fresh("in");
             right = right.select(col(inner).cast(lt.type()).alias(copy));
             inner = copy;
+        }
+        if (anti) {
+            // SQL's three-valued NOT IN: true for every row when the subquery is empty; otherwise
+            // never true when the subquery holds a null or x is null (null or false), and true
+            // when x is none of the values.
+            right = right.cache();
+            String rows = fresh("in");
+            String values = fresh("in");
+            LazyFrame counts = right.select(Expr.len().alias(rows), col(inner).count().alias(values));
+            outer = outer.crossJoin(counts)
+                    .filter(col(rows).eq(lit(0L)).or(col(values).eq(col(rows)).and(col(key).isNotNull())));
         }
         LazyFrame f = outer.join(right, List.of(key), List.of(inner), anti ? JoinType.ANTI : JoinType.SEMI);
         st.rel = new Relation(dropExtra(f, st.rel.columns()), st.rel.columns());

@@ -48,6 +48,23 @@ class SqlFeaturesTest {
     }
 
     @Test
+    void notInFollowsThreeValuedLogic() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            // An empty subquery keeps every row, a null x included.
+            assertEquals(List.of(List.of(1L), List.of(2L), List.of(3L), List.of(4L)),
+                    rows(ctx, "select id from t where v not in (select v from t where id > 10) order by id"));
+            // A null among the values keeps no row: x NOT IN (..., null) is never true.
+            assertEquals(List.of(), rows(ctx, "select id from t where id not in (select v from t) order by id"));
+            // Otherwise rows whose x is not null and none of the values.
+            assertEquals(List.of(List.of(2L), List.of(4L)),
+                    rows(ctx, "select id from t where v not in (select v from t where id = 1) order by id"));
+            assertEquals(List.of(List.of(1L), List.of(3L)),
+                    rows(ctx, "select id from t where id not in (select id + 1 from t where id in (1, 3)) order by id"));
+        });
+    }
+
+    @Test
     void cteUnionOrderByPositionAndOffset() {
         SqlTestSupport.withEngine((sw, dir) -> {
             SqlContext ctx = context(sw);

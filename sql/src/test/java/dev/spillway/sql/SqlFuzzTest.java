@@ -144,7 +144,7 @@ class SqlFuzzTest {
     }
 
     private static Query randomQuery(Random r) {
-        return switch (r.nextInt(11)) {
+        return switch (r.nextInt(12)) {
             case 0 -> new Query("select id, a, b, a + b as ab, b * 2 - a as e, s, x from t1 where " + predicate(r), false);
             case 1 -> new Query("select a, count(*) as n, sum(b) as sb, min(s) as ms, max(x) as mx, count(distinct b) as db,"
                     + " count(b) as cb from t1 where " + predicate(r) + " group by a", false);
@@ -170,11 +170,16 @@ class SqlFuzzTest {
             }
             case 7 -> new Query("select id, s from t1 where " + (r.nextBoolean() ? "not " : "") + "exists (select * from t2"
                     + " where t2.a = t1.a and t2.c > " + (r.nextInt(12) - 3) + ")", false);
-            case 8 -> new Query("select id, a from t1 where a in (select a from t2 where c < " + r.nextInt(12)
-                    + ") and " + atom(r).replace(" or ", " and "), false);
+            // NOT IN over a column with nulls, and over an empty subquery (c < -4 holds for no row).
+            case 8 -> new Query("select id, a from t1 where a " + (r.nextBoolean() ? "not " : "") + "in (select a from t2 where c < "
+                    + (r.nextInt(16) - 4) + ") and " + atom(r).replace(" or ", " and "), false);
             case 9 -> new Query("select a, s from t1 where " + predicate(r) + " union all select a, s2 from t2 where c > "
                     + r.nextInt(10), false);
-            default -> new Query("select distinct a, s from t1 where " + predicate(r), false);
+            case 10 -> new Query("select distinct a, s from t1 where " + predicate(r), false);
+            // Three FROM items joined in an order of the planner's choosing, an IN applied to one of them.
+            default -> new Query("select t1.id, t2.id as id2, u.b as ub from t1, t2, t1 as u where t1.a = t2.a and u.b = t2.c"
+                    + " and t1.a " + (r.nextBoolean() ? "not " : "") + "in (select a from t2 where c > " + r.nextInt(10) + ") and "
+                    + (r.nextBoolean() ? "t1.b <= " + (r.nextInt(12) - 3) : "u.x > " + r.nextInt(80)), false);
         };
     }
 
