@@ -98,10 +98,13 @@ import static dev.spillway.Expr.lit;
  * correlated subqueries never clash; the final projection names the result's columns as the
  * SELECT list says. How each clause maps:
  * <ul>
- *   <li>FROM items separated by commas are joined in FROM order, each attached by the WHERE
- *       equalities between its columns and those already joined (a hash equi-join); an item
- *       without one is cross-joined, after those with one. Conjuncts that read one item filter it
- *       before the joins; the others filter after them. An OR whose branches share conjuncts
+ *   <li>FROM items separated by commas are joined by the WHERE equalities between them (hash
+ *       equi-joins), greedily: the pair whose join is estimated smallest first ({@link Cardinality}),
+ *       the smaller side hashed, so the tree may be bushy; items with no equality between them are
+ *       cross-joined once nothing connected is left. Conjuncts that read one item filter it before
+ *       the joins; the others filter as soon as a join brings their columns together. An
+ *       uncorrelated {@code x [NOT] IN (subquery)} whose x reads one item applies to that item
+ *       before the joins. An OR whose branches share conjuncts
  *       ({@code (a and b) or (a and c)}) has them factored out first, so that shared join
  *       equalities (TPC-H Q19) become join keys.</li>
  *   <li>{@code [NOT] EXISTS} and {@code [NOT] IN (subquery)} become semi and anti joins on the
@@ -109,7 +112,11 @@ import static dev.spillway.Expr.lit;
  *       ({@code <>, <, <=, >, >=}) becomes a comparison with the inner column's per-key minimum
  *       and maximum (TPC-H Q21); more than one runs as a nested-loop semi or anti join.</li>
  *   <li>A scalar subquery without correlation is cross-joined on (one row); a correlated one is
- *       grouped by its correlation keys and left-joined on them.</li>
+ *       grouped by its correlation keys and left-joined on them. When the outer rows look far
+ *       fewer than the subquery's input, the outer relation is shared and its distinct keys
+ *       semi-join that input first, so only the groups asked for are aggregated (TPC-H Q2, Q17).</li>
+ *   <li>{@code x NOT IN (subquery)} follows three-valued logic: every row when the subquery is
+ *       empty, none when it returns a null, else the rows whose x is not null and not among the values.</li>
  *   <li>Aggregates are collected from the SELECT list, HAVING and ORDER BY, computed by one
  *       group-by (or a global aggregate) and the expressions above them evaluated after it.</li>
  * </ul>
@@ -121,6 +128,12 @@ final class SqlPlanner {
     private int counter;
     /** The type of each FROM item column by internal name, for typing CASE branches. */
     private final Map<String, Field> types = new HashMap<>();
+
+    /**
+     * A correlated scalar subquery is aggregated only for the outer query's keys when its input
+     * looks at least this many times larger than the outer rows ({@link Cardinality}).
+     */
+    private static final double RESTRICT_RATIO = 4;
 
     /** A planned query or FROM item: its frame and the columns names can see. */
     private record Relation(LazyFrame frame, List<Scope.Column> columns) {
@@ -1118,14 +1131,31 @@ final class SqlPlanner {
                 agg.addKey(col(k), k);
             }
             Expr v = agg.rewrite(value);
-            LazyFrame grouped = agg.apply(corr.innerFrame);
+            LazyFrame outerFrame = corr.outerFrame;
+            LazyFrame innerFrame = corr.innerFrame;
+            if (Cardinality.of(outerFrame).size() * RESTRICT_RATIO < Cardinality.of(innerFrame).size()) {
+                // The outer rows look far fewer than the subquery's: aggregate only the groups they
+                // ask for. The outer relation is computed once (shared) and its distinct keys
+                // semi-join the subquery's input before the aggregation.
+                outerFrame = outerFrame.cache();
+                List<Expr> keys = new ArrayList<>();
+                List<String> keyNames = new ArrayList<>();
+                for (String k : corr.leftOn) {
+                    String n = fresh("key");
+                    keys.add(col(k).alias(n));
+                    keyNames.add(n);
+                }
+                LazyFrame wanted = outerFrame.select(keys.toArray(Expr[]::new)).unique();
+                innerFrame = innerFrame.join(wanted, corr.rightOn, keyNames, JoinType.SEMI);
+            }
+            LazyFrame grouped = agg.apply(innerFrame);
             List<Expr> out = new ArrayList<>();
             for (String k : corr.rightOn) {
                 out.add(col(k));
             }
             out.add(v.alias(name));
             LazyFrame values = grouped.select(out.toArray(Expr[]::new));
-            LazyFrame f = corr.outerFrame.join(values, corr.leftOn, corr.rightOn, JoinType.LEFT);
+            LazyFrame f = outerFrame.join(values, corr.leftOn, corr.rightOn, JoinType.LEFT);
             List<Scope.Column> cols = new ArrayList<>(st.rel.columns());
             cols.add(new Scope.Column(null, name, name, true));
             List<Expr> keep = keepColumns(cols);
