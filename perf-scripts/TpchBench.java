@@ -1,7 +1,6 @@
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
-import dev.spillway.sql.SqlContext;
 import dev.spillway.tpch.TpchGen;
 import dev.spillway.tpch.TpchQueries;
 import dev.spillway.tpch.TpchSchema;
@@ -58,11 +57,10 @@ public final class TpchBench {
         try (Spillway sw = b.build()) {
             LazyFrame q;
             if (sql) {
-                SqlContext ctx = SqlContext.of(sw);
                 for (String t : TpchSchema.tables()) {
-                    ctx.register(t, TpchQueries.scan(sw, dir, t));
+                    sw.register(t, TpchQueries.scan(sw, dir, t));
                 }
-                q = ctx.sql(TpchQueries.sql(query));
+                q = sw.sql(TpchQueries.sql(query));
             } else {
                 q = TpchQueries.query(query, sw, dir);
             }

@@ -34,6 +34,7 @@ import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.WorkerPool;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillManager;
+import dev.spillway.spi.SqlFrontEnd;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -47,6 +48,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,8 @@ public final class Spillway implements AutoCloseable {
     private Consumer<QueryProfile> profileListener;
     private final ThreadLocal<QueryProfile> threadProfile = new ThreadLocal<>();
     private volatile QueryProfile lastProfile;
+    /** The tables of {@link #sql}, from the SQL module; created at the first use. */
+    private volatile SqlFrontEnd.Catalog sqlCatalog;
     private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     /** Decides which query's operators spill when a reservation under {@link #budget} fails. */
@@ -602,6 +606,60 @@ public final class Spillway implements AutoCloseable {
             }
         }
         return LazyFrame.sinkAll(this, List.of(targets));
+    }
+
+    /**
+     * Makes {@code frame} visible to {@link #sql} as table {@code name} (case-insensitive),
+     * replacing a table of the same name. Files need no registration: {@code read_parquet('glob')},
+     * {@code read_csv('glob')} and {@code read_ipc('glob')} read them in {@code FROM}.
+     *
+     * @return this engine
+     * @throws PlanException when the SQL module is not on the class path
+     */
+    public Spillway register(String name, LazyFrame frame) {
+        ensureOpen();
+        if (frame != null && frame.engine() != this) {
+            throw new PlanException("table " + name + " belongs to another Spillway instance");
+        }
+        sqlCatalog().register(name, frame);
+        return this;
+    }
+
+    /** Removes table {@code name} registered for {@link #sql}; returns whether it existed. */
+    public boolean unregister(String name) {
+        return sqlCatalog().unregister(name);
+    }
+
+    /**
+     * Plans a SQL query over the tables {@link #register registered} on this engine and the files
+     * named in {@code FROM}: a lazy frame, run like any other by {@code collect()} or a sink. The
+     * text may be a script of {@code CREATE VIEW ... ;} statements ending with the query. Needs the
+     * Spillway SQL module on the class path; its documentation lists the SQL supported. Safe to
+     * call from several threads.
+     *
+     * @throws PlanException when the SQL module is not on the class path; the module's exception
+     *                       (with line, column and the names nearest an unknown one) for bad SQL
+     */
+    public LazyFrame sql(String query) {
+        ensureOpen();
+        return sqlCatalog().sql(query);
+    }
+
+    private SqlFrontEnd.Catalog sqlCatalog() {
+        SqlFrontEnd.Catalog c = sqlCatalog;
+        if (c == null) {
+            synchronized (this) {
+                c = sqlCatalog;
+                if (c == null) {
+                    SqlFrontEnd frontEnd = ServiceLoader.load(SqlFrontEnd.class, Spillway.class.getClassLoader()).findFirst()
+                            .orElseThrow(() -> new PlanException("SQL needs the Spillway SQL module (artifact 'sql', package"
+                                    + " dev.spillway.sql) on the class path; it is not there"));
+                    c = frontEnd.open(this);
+                    sqlCatalog = c;
+                }
+            }
+        }
+        return c;
     }
 
     /** The int64 values {@code [start, end)} in a column called {@code name}. */

@@ -14,6 +14,7 @@ import net.sf.jsqlparser.statement.select.Select;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,8 +37,9 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <p>Table names and unquoted identifiers are case-insensitive; quoted ones ({@code "Name"}) are
- * not. Not thread-safe: use one context per thread or guard it (the frames it returns are
- * immutable and can be shared).
+ * not. Safe for concurrent use: each statement plans against the tables registered when it
+ * starts. {@link Spillway#sql(String)} and {@link Spillway#register} use one context per engine
+ * (through {@link SqlCatalogProvider}); create further contexts for separate sets of names.
  */
 public final class SqlContext {
     private static final Pattern POSITION = Pattern.compile("at line (\\d+), column (\\d+)");
@@ -68,18 +70,34 @@ public final class SqlContext {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a table needs a name");
         }
-        tables.put(name.toLowerCase(Locale.ROOT), frame);
+        if (frame == null) {
+            throw new NullPointerException("frame of table " + name);
+        }
+        synchronized (tables) {
+            tables.put(name.toLowerCase(Locale.ROOT), frame);
+        }
         return this;
     }
 
     /** Removes table {@code name}; returns whether it existed. */
     public boolean unregister(String name) {
-        return tables.remove(name.toLowerCase(Locale.ROOT)) != null;
+        synchronized (tables) {
+            return tables.remove(name.toLowerCase(Locale.ROOT)) != null;
+        }
     }
 
     /** The registered table names (lower case), in registration order. */
     public Set<String> tables() {
-        return Collections.unmodifiableSet(tables.keySet());
+        synchronized (tables) {
+            return Collections.unmodifiableSet(new LinkedHashSet<>(tables.keySet()));
+        }
+    }
+
+    /** The tables as they are now: each statement plans against a copy, so that others may register meanwhile. */
+    private Map<String, LazyFrame> snapshot() {
+        synchronized (tables) {
+            return new LinkedHashMap<>(tables);
+        }
     }
 
     /**
@@ -122,13 +140,13 @@ public final class SqlContext {
     private LazyFrame run(Statement st) {
         try {
             return switch (st) {
-                case Select s -> new SqlPlanner(sw, tables).query(s).frame();
+                case Select s -> new SqlPlanner(sw, snapshot()).query(s).frame();
                 case CreateView v -> {
                     String name = SqlPlanner.unquote(v.getView().getName()).toLowerCase(Locale.ROOT);
-                    if (tables.containsKey(name) && !v.isOrReplace()) {
+                    if (snapshot().containsKey(name) && !v.isOrReplace()) {
                         throw new SqlException("table or view " + name + " already exists; use CREATE OR REPLACE VIEW");
                     }
-                    LazyFrame f = new SqlPlanner(sw, tables).query(v.getSelect()).frame();
+                    LazyFrame f = new SqlPlanner(sw, snapshot()).query(v.getSelect()).frame();
                     if (v.getColumnNames() != null) {
                         List<String> names = f.schema().names();
                         if (v.getColumnNames().size() != names.size()) {
@@ -141,7 +159,12 @@ public final class SqlContext {
                         }
                         f = f.rename(renames);
                     }
-                    tables.put(name, f.cache());
+                    synchronized (tables) {
+                        if (tables.containsKey(name) && !v.isOrReplace()) {
+                            throw new SqlException("table or view " + name + " already exists; use CREATE OR REPLACE VIEW");
+                        }
+                        tables.put(name, f.cache());
+                    }
                     yield null;
                 }
                 case Drop d -> {
@@ -149,13 +172,13 @@ public final class SqlContext {
                         throw new SqlException("DROP " + d.getType() + " is not supported; DROP VIEW removes a view");
                     }
                     String name = SqlPlanner.unquote(d.getName().getName()).toLowerCase(Locale.ROOT);
-                    if (tables.remove(name) == null && !d.isIfExists()) {
+                    if (!unregister(name) && !d.isIfExists()) {
                         throw new SqlException("cannot drop " + name + ": no such table or view");
                     }
                     yield null;
                 }
                 case ExplainStatement e -> {
-                    LazyFrame f = new SqlPlanner(sw, tables).query(e.getStatement()).frame();
+                    LazyFrame f = new SqlPlanner(sw, snapshot()).query(e.getStatement()).frame();
                     List<String> lines = new ArrayList<>(List.of(f.explain().split("\n")));
                     Map<String, Object> cols = new LinkedHashMap<>();
                     cols.put("explain", lines);
