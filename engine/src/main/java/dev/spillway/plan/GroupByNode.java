@@ -18,10 +18,16 @@ import java.util.StringJoiner;
  *
  * @param input the input
  * @param keys  the group key expressions (named by {@link Expr#outputName()})
- * @param aggs  the aggregates, each an {@link Expr.Agg} possibly under an alias
+ * @param aggs   the aggregates, each an {@link Expr.Agg} possibly under an alias
+ * @param schema the output schema, derived from the others and kept
  */
-public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) implements LogicalPlan {
-    /** Type-checks keys and aggregates and rejects duplicate output names. */
+public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs, Schema schema) implements LogicalPlan {
+    /** A group-by of {@code input} by {@code keys} computing {@code aggs}. */
+    public GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) {
+        this(input, keys, aggs, null);
+    }
+
+    /** Type-checks keys and aggregates, rejects duplicate output names and derives the schema (a given one is ignored). */
     public GroupByNode {
         keys = List.copyOf(keys);
         aggs = List.copyOf(aggs);
@@ -39,7 +45,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
             }
         }
         try {
-            new Schema(fields(input, keys, aggs));
+            schema = new Schema(fields(input, keys, aggs));
         } catch (IllegalArgumentException dup) {
             throw new PlanException(dup.getMessage() + "; use alias() to give the columns distinct names", dup);
         }
@@ -98,11 +104,6 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs) i
             }
         }
         return out;
-    }
-
-    @Override
-    public Schema schema() {
-        return new Schema(fields(input, keys, aggs));
     }
 
     @Override

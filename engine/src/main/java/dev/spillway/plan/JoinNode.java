@@ -24,16 +24,23 @@ import java.util.Set;
  * @param how        the join type
  * @param nullsEqual whether null keys match each other
  * @param buildSide  which input is hashed; {@link BuildSide#AUTO} picks the smaller by estimate
+ * @param schema     the result's columns, derived from the others and kept
  */
 public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn, List<String> rightOn, JoinType how,
-        boolean nullsEqual, BuildSide buildSide) implements LogicalPlan {
+        boolean nullsEqual, BuildSide buildSide, Schema schema) implements LogicalPlan {
     /** A join whose build side the planner chooses. */
     public JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn, List<String> rightOn, JoinType how,
             boolean nullsEqual) {
         this(left, right, leftOn, rightOn, how, nullsEqual, BuildSide.AUTO);
     }
 
-    /** Validates the keys and the build side. */
+    /** A join hashing {@code buildSide}. */
+    public JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn, List<String> rightOn, JoinType how,
+            boolean nullsEqual, BuildSide buildSide) {
+        this(left, right, leftOn, rightOn, how, nullsEqual, buildSide, null);
+    }
+
+    /** Validates the keys and the build side and derives the schema (a given one is ignored). */
     public JoinNode {
         java.util.Objects.requireNonNull(buildSide, "buildSide");
         if (buildSide == BuildSide.LEFT && !how.canSwapInputs()) {
@@ -58,6 +65,7 @@ public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn,
                         + " float64 or utf8");
             }
         }
+        schema = resultSchema(left.schema(), right.schema(), rightOn, how);
     }
 
     private static Field column(Schema s, String name, String side) {
@@ -79,15 +87,14 @@ public record JoinNode(LogicalPlan left, LogicalPlan right, List<String> leftOn,
         return rightOn.stream().mapToInt(right.schema()::require).toArray();
     }
 
-    @Override
-    public Schema schema() {
-        List<Field> fields = new ArrayList<>(left.schema().fields());
+    private static Schema resultSchema(Schema left, Schema right, List<String> rightOn, JoinType how) {
+        List<Field> fields = new ArrayList<>(left.fields());
         if (how.leftColumnsOnly()) {
             return new Schema(fields);
         }
-        Set<String> names = new HashSet<>(left.schema().names());
+        Set<String> names = new HashSet<>(left.names());
         Set<String> keys = new HashSet<>(rightOn);
-        for (Field f : right.schema()) {
+        for (Field f : right) {
             if (keys.contains(f.name())) {
                 continue;
             }

@@ -12,35 +12,33 @@ import java.util.StringJoiner;
  * Computes one output column per expression ({@code select}, and {@code withColumns},
  * {@code rename} and {@code drop} expressed as selects).
  *
- * @param input the input
- * @param exprs the output columns, named by {@link Expr#outputName()}
+ * @param input  the input
+ * @param exprs  the output columns, named by {@link Expr#outputName()}
+ * @param schema the output schema: always derived from the other two (a given one is ignored), and
+ *               kept, so that deep plans do not type their expressions again at every level
  */
-public record ProjectNode(LogicalPlan input, List<Expr> exprs) implements LogicalPlan {
-    /** Type-checks the expressions and rejects duplicate output names. */
+public record ProjectNode(LogicalPlan input, List<Expr> exprs, Schema schema) implements LogicalPlan {
+    /** A projection of {@code exprs} over {@code input}. */
+    public ProjectNode(LogicalPlan input, List<Expr> exprs) {
+        this(input, exprs, null);
+    }
+
+    /** Type-checks the expressions, rejects duplicate output names and derives the schema. */
     public ProjectNode {
         exprs = List.copyOf(exprs);
         if (exprs.isEmpty()) {
             throw new PlanException("select needs at least one column");
         }
         List<Field> fields = new ArrayList<>();
-        for (Expr e : exprs) {
-            fields.add(ExprCompiler.fieldOf(e, input.schema(), e.outputName()));
-        }
-        try {
-            new Schema(fields);
-        } catch (IllegalArgumentException dup) {
-            throw new PlanException(dup.getMessage() + "; use alias() to give the columns distinct names", dup);
-        }
-    }
-
-    @Override
-    public Schema schema() {
-        List<Field> fields = new ArrayList<>();
         Schema in = input.schema();
         for (Expr e : exprs) {
             fields.add(ExprCompiler.fieldOf(e, in, e.outputName()));
         }
-        return new Schema(fields);
+        try {
+            schema = new Schema(fields);
+        } catch (IllegalArgumentException dup) {
+            throw new PlanException(dup.getMessage() + "; use alias() to give the columns distinct names", dup);
+        }
     }
 
     /** Whether every expression is a plain column reference (possibly renamed). */
