@@ -667,10 +667,10 @@ final class SqlPlanner {
     private Relation joinComponents(List<Relation> components, List<Expr> conjuncts) {
         List<Relation> comps = new ArrayList<>(components);
         List<Set<String>> names = new ArrayList<>();
-        List<Cardinality> sizes = new ArrayList<>();
+        List<Double> sizes = new ArrayList<>();
         for (Relation r : comps) {
             names.add(internals(r.columns()));
-            sizes.add(Cardinality.of(r.frame()));
+            sizes.add(Cardinality.rows(r.frame()));
         }
         List<Expr> residual = new ArrayList<>();
         List<Expr> edges = new ArrayList<>();
@@ -686,13 +686,26 @@ final class SqlPlanner {
             }
             if (only >= 0) {
                 Relation r = comps.get(only);
+                sizes.set(only, sizes.get(only) * Cardinality.selectivity(c, r.frame().logicalPlan()));
                 comps.set(only, new Relation(r.frame().filter(c), r.columns()));
-                sizes.set(only, sizes.get(only).filter(c));
             } else if (c instanceof Expr.Binary b && b.op() == BinaryOp.EQ && b.left() instanceof Expr.Column
                     && b.right() instanceof Expr.Column) {
                 edges.add(c);
             } else {
                 residual.add(c);
+            }
+        }
+        // An OR over several items implies, for each item that every branch restricts, the OR of
+        // those restrictions: (n1 = 'A' and n2 = 'B') or (n1 = 'B' and n2 = 'A') filters n1 and
+        // n2 to 'A' or 'B' each before the joins (the OR itself is still checked after them).
+        for (Expr c : residual) {
+            for (int k = 0; k < comps.size(); k++) {
+                Expr implied = impliedFilter(c, names.get(k));
+                if (implied != null) {
+                    Relation r = comps.get(k);
+                    sizes.set(k, sizes.get(k) * Cardinality.selectivity(implied, r.frame().logicalPlan()));
+                    comps.set(k, new Relation(r.frame().filter(implied), r.columns()));
+                }
             }
         }
         Map<String, String> renamed = new HashMap<>();
@@ -703,7 +716,8 @@ final class SqlPlanner {
             for (int i = 0; i < comps.size(); i++) {
                 for (int j = i + 1; j < comps.size(); j++) {
                     if (connected(edges, renamed, names.get(i), names.get(j))) {
-                        double cost = Cardinality.join(sizes.get(i), sizes.get(j)).size();
+                        double cost = joinRows(comps.get(i), sizes.get(i), names.get(i), comps.get(j), sizes.get(j),
+                                names.get(j), edges, renamed);
                         if (cost < best) {
                             best = cost;
                             bestI = i;
@@ -719,22 +733,21 @@ final class SqlPlanner {
                 for (int i = 0; i < comps.size(); i++) {
                     order.add(i);
                 }
-                order.sort((x, y) -> Double.compare(sizes.get(x).size(), sizes.get(y).size()));
+                order.sort((x, y) -> Double.compare(sizes.get(x), sizes.get(y)));
                 bestI = Math.min(order.get(0), order.get(1));
                 bestJ = Math.max(order.get(0), order.get(1));
             }
             // The larger relation probes; the smaller one is hashed (or materialized, for a cross join).
-            boolean swap = sizes.get(bestJ).size() > sizes.get(bestI).size();
+            boolean swap = sizes.get(bestJ) > sizes.get(bestI);
             int l = swap ? bestJ : bestI;
             int r = swap ? bestI : bestJ;
             Relation joined;
-            Cardinality size;
+            double size;
             if (cross) {
                 Relation a = comps.get(l);
                 Relation b = comps.get(r);
                 joined = new Relation(a.frame().crossJoin(b.frame()), concat(a.columns(), b.columns()));
-                size = new Cardinality(Math.max(sizes.get(l).base(), sizes.get(r).base()),
-                        sizes.get(l).selectivity() * sizes.get(r).selectivity());
+                size = sizes.get(l) * sizes.get(r);
             } else {
                 List<String> leftOn = new ArrayList<>();
                 List<String> rightOn = new ArrayList<>();
@@ -752,8 +765,9 @@ final class SqlPlanner {
                     }
                 }
                 edges.removeAll(used);
+                size = Cardinality.join(comps.get(l).frame().logicalPlan(), sizes.get(l), comps.get(r).frame().logicalPlan(),
+                        sizes.get(r), leftOn, rightOn);
                 joined = equiJoin(comps.get(l), comps.get(r), leftOn, rightOn, renamed, BuildSide.RIGHT);
-                size = Cardinality.join(sizes.get(l), sizes.get(r));
             }
             Set<String> joinedNames = new HashSet<>(names.get(l));
             joinedNames.addAll(names.get(r));
@@ -763,8 +777,8 @@ final class SqlPlanner {
                 for (var it = pending.iterator(); it.hasNext(); ) {
                     Expr c = rename(it.next(), renamed);
                     if (joinedNames.containsAll(c.columns())) {
+                        size *= Cardinality.selectivity(c, f.logicalPlan());
                         f = f.filter(c);
-                        size = size.filter(c);
                         it.remove();
                     }
                 }
@@ -787,6 +801,58 @@ final class SqlPlanner {
             f = f.filter(rename(r, renamed));
         }
         return new Relation(f, acc.columns());
+    }
+
+    /**
+     * For an OR whose every branch has conjuncts reading only {@code names}: the OR of those
+     * conjuncts, which every row passing {@code c} passes; otherwise null.
+     */
+    private static Expr impliedFilter(Expr c, Set<String> names) {
+        List<Expr> branches = new ArrayList<>();
+        flatten(c, BinaryOp.OR, branches);
+        if (branches.size() < 2) {
+            return null;
+        }
+        Expr implied = null;
+        for (Expr branch : branches) {
+            List<Expr> conjuncts = new ArrayList<>();
+            flatten(branch, BinaryOp.AND, conjuncts);
+            Expr mine = null;
+            for (Expr x : conjuncts) {
+                if (!x.columns().isEmpty() && names.containsAll(x.columns())) {
+                    mine = mine == null ? x : mine.and(x);
+                }
+            }
+            if (mine == null) {
+                return null;
+            }
+            implied = implied == null ? mine : implied.or(mine);
+        }
+        return implied;
+    }
+
+    private static void flatten(Expr e, BinaryOp op, List<Expr> out) {
+        if (e instanceof Expr.Binary b && b.op() == op) {
+            flatten(b.left(), op, out);
+            flatten(b.right(), op, out);
+        } else {
+            out.add(e);
+        }
+    }
+
+    /** The estimated rows of the equi-join of two relations on the equalities of {@code edges} between them. */
+    private static double joinRows(Relation a, double aRows, Set<String> aNames, Relation b, double bRows, Set<String> bNames,
+            List<Expr> edges, Map<String, String> renamed) {
+        List<String> aOn = new ArrayList<>();
+        List<String> bOn = new ArrayList<>();
+        for (Expr e : edges) {
+            String[] pair = equiPair(rename(e, renamed), aNames, bNames);
+            if (pair != null && !bOn.contains(pair[1])) {
+                aOn.add(pair[0]);
+                bOn.add(pair[1]);
+            }
+        }
+        return Cardinality.join(a.frame().logicalPlan(), aRows, b.frame().logicalPlan(), bRows, aOn, bOn);
     }
 
     /** Whether an equality of {@code edges} joins a column of {@code a} with one of {@code b}. */
@@ -1133,7 +1199,7 @@ final class SqlPlanner {
             Expr v = agg.rewrite(value);
             LazyFrame outerFrame = corr.outerFrame;
             LazyFrame innerFrame = corr.innerFrame;
-            if (Cardinality.of(outerFrame).size() * RESTRICT_RATIO < Cardinality.of(innerFrame).size()) {
+            if (Cardinality.rows(outerFrame) * RESTRICT_RATIO < Cardinality.rows(innerFrame)) {
                 // The outer rows look far fewer than the subquery's: aggregate only the groups they
                 // ask for. The outer relation is computed once (shared) and its distinct keys
                 // semi-join the subquery's input before the aggregation.

@@ -195,6 +195,73 @@ public final class ParquetScan implements AutoCloseable {
         }
     }
 
+    /**
+     * What a file's footer says about its size and values, for planning: the rows, and for each
+     * plain integer column (int32/int64 without a decimal or timestamp type) whose every row group
+     * has statistics, the smallest and largest value.
+     *
+     * @param rows          the file's rows
+     * @param integerRanges column name to {@code [min, max]}
+     */
+    public record FileStatistics(long rows, Map<String, long[]> integerRanges) {
+        /** Copies the map. */
+        public FileStatistics {
+            integerRanges = Map.copyOf(integerRanges);
+        }
+    }
+
+    /**
+     * Reads the footer of {@code file} for {@link FileStatistics}.
+     *
+     * @throws FormatException for a missing file or a corrupt footer
+     */
+    public static FileStatistics statistics(Path file) {
+        try (ParquetFileReader r = open(file, null)) {
+            FileSchema schema = r.getFileSchema();
+            long rows = 0;
+            Map<String, long[]> ranges = new LinkedHashMap<>();
+            List<ColumnSchema> ints = new ArrayList<>();
+            for (ColumnSchema c : schema.getColumns()) {
+                if ((c.type() == PhysicalType.INT32 || c.type() == PhysicalType.INT64) && c.maxRepetitionLevel() == 0
+                        && !(c.logicalType() instanceof LogicalType.DecimalType)
+                        && !(c.logicalType() instanceof LogicalType.TimestampType)) {
+                    ints.add(c);
+                    ranges.put(c.name(), new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
+                }
+            }
+            for (RowGroup rg : r.getFileMetaData().rowGroups()) {
+                rows += rg.numRows();
+                for (ColumnSchema c : ints) {
+                    long[] range = ranges.get(c.name());
+                    if (range == null) {
+                        continue;
+                    }
+                    Statistics st = rg.columns().get(c.columnIndex()).metaData().statistics();
+                    if (st == null || st.isMinMaxDeprecated() || st.minValue() == null || st.maxValue() == null) {
+                        if (rg.numRows() > 0) {
+                            ranges.remove(c.name());
+                        }
+                        continue;
+                    }
+                    range[0] = Math.min(range[0], integer(c.type(), st.minValue()));
+                    range[1] = Math.max(range[1], integer(c.type(), st.maxValue()));
+                }
+            }
+            ranges.values().removeIf(range -> range[0] > range[1]);
+            return new FileStatistics(rows, ranges);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof FormatException f) {
+                throw f;
+            }
+            throw new FormatException(file, null, "cannot read the footer's statistics: " + e.getMessage(), e);
+        }
+    }
+
+    private static long integer(PhysicalType type, byte[] stat) {
+        ByteBuffer bb = ByteBuffer.wrap(stat).order(ByteOrder.LITTLE_ENDIAN);
+        return type == PhysicalType.INT32 ? bb.getInt() : bb.getLong();
+    }
+
     private static ParquetFileReader open(Path file, HardwoodContext ctx) {
         if (!Files.isRegularFile(file)) {
             throw new FormatException(file, null, "file not found");
