@@ -63,14 +63,17 @@ class NestedLoopJoinTest {
     /** The oracle: nested loops over lists; a null operand never matches. */
     private static List<List<Object>> oracle(List<List<Object>> probe, List<List<Object>> build, JoinType type, boolean cross) {
         List<List<Object>> out = new ArrayList<>();
+        boolean[] buildMatched = new boolean[build.size()];
         for (List<Object> p : probe) {
             boolean any = false;
-            for (List<Object> b : build) {
+            for (int bi = 0; bi < build.size(); bi++) {
+                List<Object> b = build.get(bi);
                 Long x = (Long) p.get(0);
                 Long y = (Long) b.get(0);
                 boolean match = cross || (x != null && y != null && x < y && y < x + 10);
                 if (match) {
                     any = true;
+                    buildMatched[bi] = true;
                     if (type.emitsPairs()) {
                         List<Object> row = new ArrayList<>(p);
                         row.addAll(b);
@@ -80,8 +83,15 @@ class NestedLoopJoinTest {
             }
             if ((type == JoinType.SEMI && any) || (type == JoinType.ANTI && !any)) {
                 out.add(p);
-            } else if (type == JoinType.LEFT && !any) {
+            } else if (type.keepsUnmatchedLeft() && !any) {
                 out.add(Arrays.asList(p.get(0), p.get(1), null, null));
+            }
+        }
+        if (type.keepsUnmatchedRight()) {
+            for (int bi = 0; bi < build.size(); bi++) {
+                if (!buildMatched[bi]) {
+                    out.add(Arrays.asList(null, null, build.get(bi).get(0), build.get(bi).get(1)));
+                }
             }
         }
         return out;
@@ -121,6 +131,20 @@ class NestedLoopJoinTest {
                         }
                     }
                 }
+                if (join.emitsUnmatchedBuild()) {
+                    // Blocks in reverse, to show that the bits follow the rows whatever the order.
+                    for (int b = join.blockCount() - 1; b >= 0; b--) {
+                        try (NestedLoopJoin.UnmatchedRows u = join.startUnmatched(b)) {
+                            while (!u.done()) {
+                                try (Morsel m = u.next(0)) {
+                                    assertTrue(m.rowCount() <= outputRows, "steps stay within " + outputRows + " rows");
+                                    out.addAll(RandomData.rowsOf(m));
+                                }
+                            }
+                        }
+                    }
+                    assertTrue(join.unmatchedBuildRows() <= build.size(), "unmatched build rows at most once each");
+                }
             }
         }
         return out;
@@ -132,7 +156,7 @@ class NestedLoopJoinTest {
             Random rnd = new Random(seed);
             List<List<Object>> probe = rows(rnd, 400, true);
             List<List<Object>> build = rows(rnd, 500, false);
-            for (JoinType type : new JoinType[] {JoinType.INNER, JoinType.LEFT, JoinType.SEMI, JoinType.ANTI}) {
+            for (JoinType type : JoinType.values()) {
                 List<String> expected = sorted(oracle(probe, build, type, false));
                 for (double force : new double[] {0, 0.5, 1.0}) {
                     List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
@@ -245,15 +269,24 @@ class NestedLoopJoinTest {
     }
 
     @Test
-    void rejectsTypesItCannotRun() {
+    void rejectsMisuseWithSpecificErrors() {
         assertNoLeaks(mem -> {
             try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
                  MemoryBudget query = mem.budget().child("q");
                  SpillDirectory dir = sm.createQueryDirectory("q", query)) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD,
-                        JoinType.FULL, rangePredicate(), PREDICATE_COLUMNS, PAIRS, OperatorContext.of(mem.pool(), query, dir).withOutputRows(10)));
-                assertTrue(e.getMessage().contains("INNER, LEFT, SEMI or ANTI"), e.getMessage());
-                e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD, JoinType.LEFT, null,
+                try (NestedLoopJoin left = new NestedLoopJoin(BUILD, JoinType.LEFT, rangePredicate(), PREDICATE_COLUMNS, PAIRS,
+                        OperatorContext.of(mem.pool(), query, dir).child("left").withOutputRows(10));
+                     NestedLoopJoin full = new NestedLoopJoin(BUILD, JoinType.FULL, rangePredicate(), PREDICATE_COLUMNS, PAIRS,
+                             OperatorContext.of(mem.pool(), query, dir).child("full").withOutputRows(10))) {
+                    IllegalStateException s = assertThrows(IllegalStateException.class, () -> left.startUnmatched(0));
+                    assertTrue(s.getMessage().contains("LEFT nested-loop join emits no unmatched build rows"), s.getMessage());
+                    s = assertThrows(IllegalStateException.class, () -> full.startUnmatched(0));
+                    assertTrue(s.getMessage().contains("BUILDING, not done probing"), s.getMessage());
+                    full.finishBuild();
+                    IndexOutOfBoundsException o = assertThrows(IndexOutOfBoundsException.class, () -> full.startUnmatched(0));
+                    assertTrue(o.getMessage().contains("build block 0 of 0"), o.getMessage());
+                }
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD, JoinType.LEFT, null,
                         PREDICATE_COLUMNS, PAIRS, OperatorContext.of(mem.pool(), query, dir).withOutputRows(10)));
                 assertTrue(e.getMessage().contains("cross join"), e.getMessage());
             }
