@@ -161,6 +161,12 @@ public final class NestedLoopProbeSource implements Source {
                 && (!join.emitsUnmatchedBuild() || nextBlock.get() >= join.blockCount());
     }
 
+    /** Nobody pulls this join any more, so nobody pulls its probe input either. */
+    @Override
+    public void detach() {
+        input.detach();
+    }
+
     @Override
     public void close() {
         try {
