@@ -230,6 +230,8 @@ class MultiplexerBacklogTest {
                 long[] written = sw.sinkAll(SinkTarget.csv(c, full), SinkTarget.csv(c.head(10), head));
                 assertEquals(n, written[0]);
                 assertEquals(10, written[1]);
+                assertEquals(0, sw.budget().reserved(), "the run released every backlog");
+                assertEquals(0, sw.pool().outstandingBuffers(), "and gave every buffer back to the pool");
                 // The full copy is larger than the cap: checked line by line rather than collected.
                 try (var lines = Files.newBufferedReader(full)) {
                     assertEquals("x,y", lines.readLine());
@@ -290,6 +292,8 @@ class MultiplexerBacklogTest {
                 long[] written = sw.sinkAll(SinkTarget.csv(c.head(10), a), SinkTarget.csv(c.slice(5, 3), b));
                 assertEquals(10, written[0]);
                 assertEquals(3, written[1]);
+                assertEquals(0, sw.budget().reserved(), "the run released every backlog");
+                assertEquals(0, sw.pool().outstandingBuffers(), "and gave every buffer back to the pool");
                 try (DataFrame df = sw.scanCsv(a, CsvOptions.defaults().withSchema(c.schema())).collect();
                      DataFrame df2 = sw.scanCsv(b, CsvOptions.defaults().withSchema(c.schema())).collect()) {
                     List<List<Object>> first = new ArrayList<>();
