@@ -411,9 +411,15 @@ public final class LazyFrame {
 
     /**
      * Like {@link #joinWhere(LazyFrame, Expr...)} with a join type: INNER; LEFT (left rows
-     * without a match once, right columns null); SEMI or ANTI (left rows with / without a match,
-     * once each, left columns only — the predicates still see the right columns). These always
-     * materialize the right input; RIGHT and FULL are not supported (swap the inputs for RIGHT).
+     * without a match once, right columns null); RIGHT (right rows without a match once, left
+     * columns null); FULL (both); SEMI or ANTI (left rows with / without a match, once each, left
+     * columns only — the predicates still see the right columns). Every type but INNER
+     * materializes the right input and runs as a block nested-loop join, also with an equality
+     * among the predicates; RIGHT and FULL keep one matched bit per right row (native memory,
+     * charged to the query) and emit the right rows no pair matched after the last left row.
+     *
+     * @throws PlanException without predicates, for a null type, when a predicate is not boolean
+     *         or names an unknown column
      */
     public LazyFrame joinWhere(LazyFrame other, JoinType how, Expr... predicates) {
         if (predicates.length == 0) {

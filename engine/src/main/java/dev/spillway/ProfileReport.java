@@ -12,6 +12,7 @@ import dev.spillway.event.JoinBuildComplete;
 import dev.spillway.event.MemoryReclaimed;
 import dev.spillway.event.MergeJoinDone;
 import dev.spillway.event.MultiplexerInputComplete;
+import dev.spillway.event.MultiplexerReaderDetached;
 import dev.spillway.event.NestedLoopBuildComplete;
 import dev.spillway.event.NestedLoopFinished;
 import dev.spillway.event.OpenFileLimit;
@@ -173,7 +174,8 @@ final class ProfileReport {
             case PartitionRepartitioned _, PartitionSplit _, SkewDetected _, JoinBuildComplete _, ProbeStarted _, AggregationInputComplete _,
                     PartitionMerging _, SortRunSpilled _, SortInputComplete _, SortMergePass _, SortFinalMerge _,
                     SortDone _, RunSpilled _, MergeJoinDone _, AsofJoinDone _, AsofStateCompacted _, BacklogSpilled _,
-                    MultiplexerInputComplete _, NestedLoopBuildComplete _, NestedLoopFinished _, TmpfsWarning _,
+                    MultiplexerInputComplete _, MultiplexerReaderDetached _, NestedLoopBuildComplete _, NestedLoopFinished _,
+                    TmpfsWarning _,
                     OpenFileLimit _, StaleSweepFailed _, CpuPinningUnavailable _, CpuPinningFailed _, WorkerLoopError _,
                     ParquetScanPlanned _, PartitionedSinkFinished _, EngineStarted _, QueryStarted _, QueryFinished _, QueryRetried _ -> OTHER;
         };

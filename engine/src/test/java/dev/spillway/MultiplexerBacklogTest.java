@@ -1,6 +1,8 @@
 package dev.spillway;
 
 import dev.spillway.event.BacklogSpilled;
+import dev.spillway.event.MultiplexerInputComplete;
+import dev.spillway.event.MultiplexerReaderDetached;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
@@ -206,6 +208,122 @@ class MultiplexerBacklogTest {
             Files.delete(spill);
             Files.delete(bad);
         }));
+    }
+
+    /**
+     * A cache read in full by a CSV sink and by a {@code head(10)}: under forced spilling and a
+     * small cap, the head's reader detaches once satisfied, so its backlog stops taking (and
+     * spilling) morsels while the full reader's backlog takes every one; both results are exact.
+     */
+    @Test
+    void aReaderStoppedByHeadDetachesAndItsBacklogStopsGrowing() {
+        long n = 1_000_000;
+        int morselRows = 2048;
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> EngineTestSupport.withEngine((ignored, dir) -> {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            Path spill = dir.resolve("spill");
+            try (Spillway sw = Spillway.builder().memoryLimit(16L << 20).threads(2).morselRows(morselRows).forceSpill(1.0)
+                    .tempDir(spill).eventListener(events::add).build()) {
+                LazyFrame c = sw.range("x", 0, n).withColumns(col("x").times(lit(3L)).alias("y")).cache();
+                Path full = dir.resolve("full.csv");
+                Path head = dir.resolve("head.csv");
+                long[] written = sw.sinkAll(SinkTarget.csv(c, full), SinkTarget.csv(c.head(10), head));
+                assertEquals(n, written[0]);
+                assertEquals(10, written[1]);
+                assertEquals(0, sw.budget().reserved(), "the run released every backlog");
+                assertEquals(0, sw.pool().outstandingBuffers(), "and gave every buffer back to the pool");
+                // The full copy is larger than the cap: checked line by line rather than collected.
+                try (var lines = Files.newBufferedReader(full)) {
+                    assertEquals("x,y", lines.readLine());
+                    for (long i = 0; i < n; i++) {
+                        assertEquals(i + "," + 3 * i, lines.readLine(), "row " + i + " of the full copy, in order");
+                    }
+                    assertEquals(null, lines.readLine(), "nothing after the last row");
+                }
+                try (DataFrame df = sw.scanCsv(head, CsvOptions.defaults().withSchema(c.schema())).collect()) {
+                    List<List<Object>> expected = new ArrayList<>();
+                    for (long i = 0; i < 10; i++) {
+                        expected.add(Arrays.asList(i, 3 * i));
+                    }
+                    assertEquals(expected, df.rows(), "the head reads the first ten rows");
+                }
+                assertTrue(sw.budget().peak() <= 16L << 20, "peak " + sw.budget().peak() + " within the cap");
+                Files.delete(full);
+                Files.delete(head);
+            }
+            Files.deleteIfExists(spill);
+            String log = events.toString();
+            List<MultiplexerReaderDetached> detached = events.stream().filter(e -> e instanceof MultiplexerReaderDetached)
+                    .map(MultiplexerReaderDetached.class::cast).toList();
+            assertEquals(1, detached.size(), "only the head's reader detaches: " + log);
+            MultiplexerReaderDetached d = detached.getFirst();
+            assertEquals(1, d.readersLeft());
+            MultiplexerInputComplete in = events.stream().filter(e -> e instanceof MultiplexerInputComplete)
+                    .map(MultiplexerInputComplete.class::cast).findFirst().orElseThrow(() -> new AssertionError(log));
+            assertTrue(in.morsels() >= n / morselRows, "the producer published its whole input for the full reader: " + in);
+            int fullReader = 1 - d.consumer();
+            long early = spilledMorsels(events, d.consumer());
+            long whole = spilledMorsels(events, fullReader);
+            // Every morsel is forced to disk from every attached backlog right after it is published
+            // (unless its reader took it in between).
+            assertTrue(early <= d.published(), "nothing was added to the head's backlog after it detached: " + early
+                    + " spilled, " + d.published() + " published by then");
+            assertTrue(d.published() < in.morsels() && early < whole, "the head's backlog took and spilled less than a full copy: "
+                    + early + " morsels spilled, the full reader's " + whole + ", published " + in.morsels());
+        }));
+    }
+
+    /**
+     * Two {@code head}s over one cache of ten million rows: once both readers detach, the producer
+     * stops early instead of publishing its whole input to nobody.
+     */
+    @Test
+    void whenEveryReaderStopsEarlyTheProducerStopsToo() {
+        long n = 10_000_000;
+        int morselRows = 4096;
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> EngineTestSupport.withEngine((ignored, dir) -> {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            Path spill = dir.resolve("spill");
+            try (Spillway sw = Spillway.builder().memoryLimit(16L << 20).threads(2).morselRows(morselRows).forceSpill(1.0)
+                    .tempDir(spill).eventListener(events::add).build()) {
+                LazyFrame c = sw.range("x", 0, n).cache();
+                Path a = dir.resolve("a.csv");
+                Path b = dir.resolve("b.csv");
+                long[] written = sw.sinkAll(SinkTarget.csv(c.head(10), a), SinkTarget.csv(c.slice(5, 3), b));
+                assertEquals(10, written[0]);
+                assertEquals(3, written[1]);
+                assertEquals(0, sw.budget().reserved(), "the run released every backlog");
+                assertEquals(0, sw.pool().outstandingBuffers(), "and gave every buffer back to the pool");
+                try (DataFrame df = sw.scanCsv(a, CsvOptions.defaults().withSchema(c.schema())).collect();
+                     DataFrame df2 = sw.scanCsv(b, CsvOptions.defaults().withSchema(c.schema())).collect()) {
+                    List<List<Object>> first = new ArrayList<>();
+                    for (long i = 0; i < 10; i++) {
+                        first.add(List.of(i));
+                    }
+                    assertEquals(first, df.rows());
+                    assertEquals(first.subList(5, 8), df2.rows());
+                }
+                Files.delete(a);
+                Files.delete(b);
+            }
+            Files.deleteIfExists(spill);
+            String log = events.toString();
+            assertEquals(2, events.stream().filter(e -> e instanceof MultiplexerReaderDetached).count(), log);
+            assertTrue(events.stream().anyMatch(e -> e instanceof MultiplexerReaderDetached d && d.readersLeft() == 0), log);
+            MultiplexerInputComplete in = events.stream().filter(e -> e instanceof MultiplexerInputComplete)
+                    .map(MultiplexerInputComplete.class::cast).findFirst().orElseThrow(() -> new AssertionError(log));
+            assertTrue(in.rows() < n / 10, "the producer stopped early: " + in);
+        }));
+    }
+
+    private static long spilledMorsels(List<SpillwayEvent> events, int consumer) {
+        long total = 0;
+        for (SpillwayEvent e : events) {
+            if (e instanceof BacklogSpilled b && b.consumer() == consumer) {
+                total += b.morsels();
+            }
+        }
+        return total;
     }
 
     private static long spilledBytes(List<SpillwayEvent> events, int consumer) {

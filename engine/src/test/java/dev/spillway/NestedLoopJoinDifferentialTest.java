@@ -82,11 +82,14 @@ class NestedLoopJoinDifferentialTest {
 
     private static List<List<Object>> oracle(List<List<Object>> left, List<List<Object>> right, JoinType how, Predicate p) {
         List<List<Object>> out = new ArrayList<>();
+        boolean[] rightMatched = new boolean[right.size()];
         for (List<Object> l : left) {
             boolean any = false;
-            for (List<Object> r : right) {
+            for (int ri = 0; ri < right.size(); ri++) {
+                List<Object> r = right.get(ri);
                 if (p == null || Boolean.TRUE.equals(p.eval().apply(l, r))) {
                     any = true;
+                    rightMatched[ri] = true;
                     if (how.emitsPairs()) {
                         List<Object> row = new ArrayList<>(l);
                         row.addAll(r);
@@ -96,10 +99,19 @@ class NestedLoopJoinDifferentialTest {
             }
             if ((how == JoinType.SEMI && any) || (how == JoinType.ANTI && !any)) {
                 out.add(l);
-            } else if (how == JoinType.LEFT && !any) {
+            } else if (how.keepsUnmatchedLeft() && !any) {
                 List<Object> row = new ArrayList<>(l);
                 row.addAll(Arrays.asList(null, null, null));
                 out.add(row);
+            }
+        }
+        if (how.keepsUnmatchedRight()) {
+            for (int ri = 0; ri < right.size(); ri++) {
+                if (!rightMatched[ri]) {
+                    List<Object> row = new ArrayList<>(Arrays.asList(null, null, null));
+                    row.addAll(right.get(ri));
+                    out.add(row);
+                }
             }
         }
         return out;
@@ -185,6 +197,102 @@ class NestedLoopJoinDifferentialTest {
                         "and read them back");
             }
         }
+    }
+
+    @Test
+    void rightAndFullJoinsMatchTheOracleAtThreeMemorySettingsWithOneAndThreeWorkers() {
+        for (long seed : new long[] {7, 2027, System.nanoTime()}) {
+            for (int threads : new int[] {1, 3}) {
+                try {
+                    runRightAndFull(seed, threads);
+                } catch (AssertionError | RuntimeException e) {
+                    throw new AssertionError("failed with seed " + seed + ", " + threads + " workers", e);
+                }
+            }
+        }
+    }
+
+    private static void runRightAndFull(long seed, int threads) {
+        Random rnd = new Random(seed);
+        // More right rows than one tiny-setting block holds, so that the matched bits span many blocks.
+        List<List<Object>> left = leftRows(rnd, 120 + rnd.nextInt(80));
+        List<List<Object>> right = rightRows(rnd, 400 + rnd.nextInt(200));
+        for (MemorySetting s : SETTINGS) {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            EngineTestSupport.withEngine(s.cap(), b -> s.applyTo(b).threads(threads).eventListener(events::add),
+                    (sw, dir) -> {
+                        Spillway reader = Spillway.builder().memoryLimit(1L << 30).threads(1)
+                                .tempDir(dir.resolve("reader-spill")).build();
+                        try {
+                            LazyFrame l = sw.fromColumns(DifferentialSupport.columns(List.of("k", "x", "s"), left));
+                            LazyFrame r = sw.fromColumns(DifferentialSupport.columns(List.of("k", "y", "d"), right));
+                            for (Predicate p : PREDICATES) {
+                                for (JoinType how : new JoinType[] {JoinType.RIGHT, JoinType.FULL}) {
+                                    LazyFrame q = l.joinWhere(r, how, p.expr());
+                                    String explain = q.explain();
+                                    // An equality among the predicates keeps the nested-loop join for outer types.
+                                    assertTrue(explain.contains("STREAMING_NESTED_LOOP_JOIN " + how + " on=")
+                                            && explain.contains("build=right") && !explain.contains("STREAMING_EQUI_JOIN"), explain);
+                                    String what = how + " " + p.name() + " " + s + " threads=" + threads;
+                                    DifferentialSupport.assertSameRows(oracle(left, right, how, p), run(q, reader, dir), what);
+                                    if (!s.isNoCap()) {
+                                        assertTrue(sw.lastProfile().peakBytes() <= s.cap(), what + ": peak within the cap");
+                                    }
+                                }
+                            }
+                        } finally {
+                            reader.close();
+                            java.nio.file.Files.deleteIfExists(dir.resolve("reader-spill"));
+                        }
+                    });
+            String log = events.toString();
+            if (!s.isNoCap()) {
+                assertTrue(events.stream().anyMatch(e -> e instanceof BlocksEvicted), "the " + s + " setting spilled blocks");
+                assertTrue(events.stream().anyMatch(e -> e instanceof NestedLoopFinished f && f.readBackBlocks() > 0),
+                        "and read them back: " + log);
+            }
+        }
+    }
+
+    @Test
+    void aRightJoinWhoseRightSideIsSeveralTimesTheCapEmitsEveryUnmatchedRightRowOnce() {
+        long cap = 8L << 20;
+        long big = 3_000_000;
+        List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+        EngineTestSupport.withEngine(cap, b -> b.eventListener(events::add), (sw, dir) -> {
+            // 24 MB of right rows under an 8 MiB cap; the filter above keeps the matched pairs and the
+            // unmatched right rows below 100 (it reads a left column, so it stays above the join).
+            LazyFrame q = sw.range("x", 0, 12).joinWhere(sw.range("y", 0, big), JoinType.RIGHT,
+                    col("x").lt(col("y")), col("y").lt(col("x").plus(lit(10L))))
+                    .filter(col("x").isNotNull().or(col("y").lt(lit(100L))));
+            List<List<Object>> expected = new ArrayList<>();
+            for (long y = 0; y < big; y++) {
+                boolean any = false;
+                for (long x = 0; x < 12; x++) {
+                    if (x < y && y < x + 10) {
+                        expected.add(Arrays.asList(x, y));
+                        any = true;
+                    }
+                }
+                if (!any && y < 100) {
+                    expected.add(Arrays.asList(null, y));
+                }
+            }
+            String explain = q.explain();
+            assertTrue(explain.indexOf("STREAMING_FILTER") < explain.indexOf("STREAMING_NESTED_LOOP_JOIN RIGHT"), explain);
+            try (DataFrame df = q.collect()) {
+                DifferentialSupport.assertSameRows(expected, df.rows(), "right join of 12 x 3,000,000 rows");
+            }
+            QueryProfile p = sw.lastProfile();
+            assertTrue(p.peakBytes() <= cap, "peak " + p.peakBytes() + " within the cap " + cap);
+        });
+        String log = events.toString();
+        NestedLoopFinished f = events.stream().filter(e -> e instanceof NestedLoopFinished).map(NestedLoopFinished.class::cast)
+                .findFirst().orElseThrow(() -> new AssertionError(log));
+        assertEquals(big, f.buildRows());
+        assertTrue(f.spilledBlocks() > 0 && f.readBackBlocks() > 0, log);
+        // Every right row comes out of the join: in a pair or once unmatched (the filter drops most above it).
+        assertTrue(f.rowsOut() >= big, "rows out " + f.rowsOut());
     }
 
     private static List<List<Object>> run(LazyFrame q, Spillway reader, Path dir) {
@@ -329,6 +437,27 @@ class NestedLoopJoinDifferentialTest {
             // A filter above a LEFT join that reads right columns stays above it.
             String above = l.joinWhere(r, JoinType.LEFT, col("x").lt(col("y"))).filter(col("d").lt(lit(3.0))).explain();
             assertTrue(above.indexOf("STREAMING_FILTER") < above.indexOf("STREAMING_NESTED_LOOP_JOIN"), above);
+            // RIGHT mirrors LEFT: a left-only ON conjunct filters the left input, a right-only one stays in the join.
+            LazyFrame right = l.joinWhere(r, JoinType.RIGHT, col("x").gt(lit(5L)), col("d").gt(lit(2.0)), col("x").lt(col("y")));
+            String rightExplain = right.explain();
+            assertTrue(rightExplain.contains("STREAMING_FILTER (col(\"x\") > 5)")
+                    && rightExplain.contains("STREAMING_NESTED_LOOP_JOIN RIGHT on=((col(\"d\") > 2.0) & (col(\"x\") < col(\"y\")))")
+                    && rightExplain.contains("build=right (preserved right, matched flags)"), rightExplain);
+            try (DataFrame df = right.collect()) {
+                assertEquals(List.of("x", "y", "d"), df.schema().names());
+                DifferentialSupport.assertSameRows(List.of(Arrays.asList(null, 9L, 1.0), Arrays.asList(null, 3L, 5.0)), df.rows(),
+                        "right join: (9, 1.0) fails d > 2, and no x above 5 is below 3");
+            }
+            // FULL moves nothing: each ON conjunct decides matches, each filter above sees null-padded rows.
+            LazyFrame full = l.joinWhere(r, JoinType.FULL, col("x").gt(lit(5L)), col("d").lt(lit(3.0)), col("x").lt(col("y")));
+            String fullExplain = full.explain();
+            assertFalse(fullExplain.contains("STREAMING_FILTER"), fullExplain);
+            try (DataFrame df = full.collect()) {
+                DifferentialSupport.assertSameRows(List.of(Arrays.asList(1L, null, null), Arrays.asList(7L, 9L, 1.0),
+                        Arrays.asList(null, 3L, 5.0)), df.rows(), "full join");
+            }
+            String fullAbove = l.joinWhere(r, JoinType.FULL, col("x").lt(col("y"))).filter(col("x").gt(lit(5L))).explain();
+            assertTrue(fullAbove.indexOf("STREAMING_FILTER") < fullAbove.indexOf("STREAMING_NESTED_LOOP_JOIN FULL"), fullAbove);
         });
     }
 
@@ -341,8 +470,8 @@ class NestedLoopJoinDifferentialTest {
             assertTrue(e.getMessage().contains("crossJoin"), e.getMessage());
             e = assertThrows(PlanException.class, () -> l.joinWhere(r, col("x").plus(col("y"))));
             assertTrue(e.getMessage().contains("not boolean"), e.getMessage());
-            e = assertThrows(PlanException.class, () -> l.joinWhere(r, JoinType.FULL, col("x").lt(col("y"))));
-            assertTrue(e.getMessage().contains("INNER, LEFT, SEMI and ANTI"), e.getMessage());
+            e = assertThrows(PlanException.class, () -> l.joinWhere(r, (JoinType) null, col("x").lt(col("y"))));
+            assertTrue(e.getMessage().contains("INNER, LEFT, RIGHT, FULL, SEMI or ANTI"), e.getMessage());
             RuntimeException unknown = assertThrows(RuntimeException.class, () -> l.joinWhere(r, col("z").lt(col("y"))));
             assertTrue(unknown.getMessage().contains("z") && unknown.getMessage().contains("x, y"), unknown.getMessage());
         });

@@ -19,19 +19,18 @@ import java.util.Set;
  * ({@code joinWhere}), run as a block nested-loop join. Columns of a pair (left row, right row):
  * every left column, then every right column, a right name already taken getting {@code _right}
  * (the equi-join's rule); the predicate refers to them by these names. The result has these
- * columns, or for SEMI and ANTI the left columns only.
+ * columns (the left ones nullable for RIGHT and FULL), or for SEMI and ANTI the left columns only.
  *
- * @param left      the left input (the preserved side of LEFT, SEMI and ANTI)
- * @param right     the right input
- * @param how       INNER, LEFT, SEMI or ANTI; a cross join is INNER
+ * @param left      the left input (the preserved side of LEFT, FULL, SEMI and ANTI)
+ * @param right     the right input (the preserved side of RIGHT and FULL)
+ * @param how       any join type; a cross join is INNER
  * @param predicate a boolean expression over the pair columns, or null for a cross join
  */
 public record NestedLoopJoinNode(LogicalPlan left, LogicalPlan right, JoinType how, Expr predicate) implements LogicalPlan {
     /** Checks the type and type-checks the predicate. */
     public NestedLoopJoinNode {
-        if (how == JoinType.RIGHT || how == JoinType.FULL) {
-            throw new PlanException("joinWhere supports INNER, LEFT, SEMI and ANTI joins, not " + how
-                    + "; swap the inputs for a RIGHT join");
+        if (how == null) {
+            throw new PlanException("joinWhere needs a join type (INNER, LEFT, RIGHT, FULL, SEMI or ANTI), not null");
         }
         if (predicate == null && how != JoinType.INNER) {
             throw new PlanException("a cross join is INNER; a " + how + " join needs a predicate");
@@ -68,7 +67,19 @@ public record NestedLoopJoinNode(LogicalPlan left, LogicalPlan right, JoinType h
 
     @Override
     public Schema schema() {
-        return how.leftColumnsOnly() ? left.schema() : pairSchema();
+        if (how.leftColumnsOnly()) {
+            return left.schema();
+        }
+        Schema pairs = pairSchema();
+        if (!how.keepsUnmatchedRight()) {
+            return pairs;
+        }
+        // Right rows without a match come with null left columns.
+        List<Field> fields = new ArrayList<>();
+        for (Field f : pairs) {
+            fields.add(f.nullableAs(f.name()));
+        }
+        return new Schema(fields);
     }
 
     @Override
@@ -83,7 +94,8 @@ public record NestedLoopJoinNode(LogicalPlan left, LogicalPlan right, JoinType h
 
     /**
      * Whether the left input is the materialized one: for INNER joins the clearly (20%) smaller by
-     * estimate; LEFT, SEMI and ANTI always materialize the right input.
+     * estimate; every other type materializes the right input (for RIGHT and FULL with a matched
+     * flag per right row).
      */
     public boolean buildsLeft() {
         if (how != JoinType.INNER) {
@@ -102,7 +114,12 @@ public record NestedLoopJoinNode(LogicalPlan left, LogicalPlan right, JoinType h
     /** The {@code explain()} line of the physical plan. */
     String explainLabel() {
         return "STREAMING_NESTED_LOOP_JOIN " + how + (isCross() ? " cross" : " on=" + predicate) + " build="
-                + (buildsLeft() ? "left" : "right") + (how == JoinType.INNER ? " (smaller by estimate)" : " (preserved left)")
+                + (buildsLeft() ? "left" : "right") + switch (how) {
+                    case INNER -> " (smaller by estimate)";
+                    case RIGHT -> " (preserved right, matched flags)";
+                    case FULL -> " (preserved both, matched flags)";
+                    case LEFT, SEMI, ANTI -> " (preserved left)";
+                }
                 + " [spillable]";
     }
 

@@ -18,12 +18,18 @@ import java.util.Set;
  * <ul>
  *   <li><b>Predicate pushdown</b>: a filter right above an INNER nested-loop (or cross) join folds
  *       into its predicate; then the conjuncts that read one input only move into that input.
- *       For LEFT, SEMI and ANTI joins only right-only conjuncts of the join predicate move (into the
- *       right input), and left-only conjuncts of a filter above move into the left input; the rest
- *       stays where it was.</li>
+ *       For the other types a conjunct of the join predicate moves only into an input whose rows
+ *       are not preserved (left-only ones into the left input of RIGHT; right-only ones into the
+ *       right input of LEFT, SEMI and ANTI), and a conjunct of a filter above only into an input
+ *       whose columns are never null-padded (left-only ones into the left input of LEFT, SEMI and
+ *       ANTI; right-only ones into the right input of RIGHT); FULL moves nothing. The rest stays
+ *       where it was.</li>
  *   <li><b>Hash join for equalities</b>: an INNER join whose predicate has a conjunct
  *       {@code leftColumn == rightColumn} (same int32, int64, date32 or utf8 type) becomes an
- *       equi-join on all such pairs, with the other conjuncts as a filter above it.</li>
+ *       equi-join on all such pairs, with the other conjuncts as a filter above it. Other types stay
+ *       nested-loop joins: a filter after an outer hash join cannot tell a pair it rejects from a
+ *       row that had no match (a left or right row whose every pair fails the filter must come
+ *       back once, null-padded, which the filter cannot do).</li>
  *   <li><b>Projection pushdown</b>: each input keeps the columns the predicate or the parent reads.</li>
  * </ul>
  */
@@ -46,12 +52,19 @@ final class NestedLoopJoinRules {
         List<Expr> toRight = new ArrayList<>();
         List<Expr> join = new ArrayList<>();
         List<Expr> stay = new ArrayList<>();
-        boolean inner = j.how() == JoinType.INNER;
+        JoinType how = j.how();
+        boolean inner = how == JoinType.INNER;
+        // A filter above may move into an input whose columns are never null-padded in the result;
+        // a join conjunct into an input whose unmatched rows are not kept.
+        boolean aboveToLeft = !how.keepsUnmatchedRight();
+        boolean aboveToRight = inner || how == JoinType.RIGHT;
+        boolean joinToLeft = inner || how == JoinType.RIGHT;
+        boolean joinToRight = !how.keepsUnmatchedRight();
         for (Expr c : conjuncts(above)) {
             Set<String> cols = c.columns();
-            if (!cols.isEmpty() && leftNames.containsAll(cols)) {
+            if (aboveToLeft && !cols.isEmpty() && leftNames.containsAll(cols)) {
                 toLeft.add(c);
-            } else if (inner && !cols.isEmpty() && rightNames.containsAll(cols)) {
+            } else if (aboveToRight && !cols.isEmpty() && rightNames.containsAll(cols)) {
                 toRight.add(c);
             } else if (inner) {
                 join.add(c);
@@ -61,9 +74,9 @@ final class NestedLoopJoinRules {
         }
         for (Expr c : conjuncts(j.predicate())) {
             Set<String> cols = c.columns();
-            if (inner && !cols.isEmpty() && leftNames.containsAll(cols)) {
+            if (joinToLeft && !cols.isEmpty() && leftNames.containsAll(cols)) {
                 toLeft.add(c);
-            } else if (!cols.isEmpty() && rightNames.containsAll(cols)) {
+            } else if (joinToRight && !cols.isEmpty() && rightNames.containsAll(cols)) {
                 toRight.add(c);
             } else {
                 join.add(c);
@@ -81,8 +94,8 @@ final class NestedLoopJoinRules {
         }
         LogicalPlan left = Optimizer.pushDownPredicates(toLeft.isEmpty() ? j.left() : new FilterNode(j.left(), and(toLeft)));
         LogicalPlan right = Optimizer.pushDownPredicates(renamed.isEmpty() ? j.right() : new FilterNode(j.right(), and(renamed)));
-        // With every conjunct moved into the right input, LEFT/SEMI/ANTI keep a true predicate
-        // (any remaining right row matches); an INNER join becomes a cross join.
+        // With every conjunct moved into an input, LEFT/RIGHT/SEMI/ANTI keep a true predicate (any
+        // remaining row of the other input matches); an INNER join becomes a cross join.
         Expr predicate = !join.isEmpty() ? and(join) : inner ? null : Expr.lit(true);
         LogicalPlan node = new NestedLoopJoinNode(left, right, j.how(), predicate);
         return stay.isEmpty() ? node : new FilterNode(node, and(stay));

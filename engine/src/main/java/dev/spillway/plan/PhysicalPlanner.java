@@ -303,7 +303,9 @@ public final class PhysicalPlanner {
                     MultiplexerPlanning.backlogBytes(budget));
             manager.register(mux);
             multiplexers.put(c.id(), mux);
-            close(in, mux.sink(), "multiplexer");
+            // Once every reader has stopped early (each a satisfied head), the producer stops too.
+            Chain producer = new Chain(new EarlyStopSource(in.source(), mux::allDetached), in.operators(), in.dependencies());
+            close(producer, mux.sink(), "multiplexer");
         }
         int consumer = consumersPlanned.merge(c.id(), 1, Integer::sum) - 1;
         return new Chain(mux.source(consumer), List.of(), List.of());

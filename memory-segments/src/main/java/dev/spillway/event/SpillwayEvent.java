@@ -14,7 +14,7 @@ public sealed interface SpillwayEvent permits
         PartitionEvicted, PartitionReloaded, PartitionRepartitioned, JoinBuildComplete, ProbeStarted,
         AggregationInputComplete, PartitionMerging, PartitionSplit, SortRunSpilled, SortInputComplete, SortMergePass, SortFinalMerge,
         SortDone, RunSpilled, MergeJoinDone, AsofJoinDone, AsofStateCompacted, BacklogSpilled,
-        MultiplexerInputComplete, BlocksEvicted, NestedLoopBuildComplete, NestedLoopFinished, MemoryReclaimed,
+        MultiplexerInputComplete, MultiplexerReaderDetached, BlocksEvicted, NestedLoopBuildComplete, NestedLoopFinished, MemoryReclaimed,
         TmpfsWarning, OpenFileLimit, StaleSweepFailed, CpuPinningUnavailable, CpuPinningFailed, WorkerLoopError,
         ParquetScanPlanned, PartitionedSinkFinished, EngineStarted, QueryStarted, QueryFinished, QueryRetried, SkewDetected {
     /** The reporting component as in the log line, e.g. {@code equi-join}, {@code group-by}, {@code spiller}. */

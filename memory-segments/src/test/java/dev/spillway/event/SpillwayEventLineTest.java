@@ -81,6 +81,8 @@ class SpillwayEventLineTest {
                 new BacklogSpilled("multiplexer", 1, 4096, 100, 2, 1, "pressure", "m"));
         line("[spillway] multiplexer: input complete name=m consumers=3 morsels=2 rows=200 spilled-bytes=0 spill-files=0",
                 new MultiplexerInputComplete("multiplexer", "m", 3, 2, 200, 0, 0));
+        line("[spillway] multiplexer: reader detached name=m consumer=1 published=5 dropped-morsels=2 dropped-bytes=4096"
+                + " readers-left=1", new MultiplexerReaderDetached("multiplexer", "m", 1, 5, 2, 4096, 1));
         line("[spillway] nested-loop-join: evicting blocks=2 bytes=8192 spilled-blocks=2/5 file=/spill/q1/f-7.lz4",
                 new BlocksEvicted("nested-loop-join", 2, 8192, 2, 5, F));
         line("[spillway] nested-loop-join: build complete type=INNER rows=10 blocks=1 bytes=640 spilled-blocks=0 cross",
@@ -135,7 +137,8 @@ class SpillwayEventLineTest {
         Set<String> covered = Set.of("PartitionEvicted", "PartitionReloaded", "PartitionRepartitioned", "JoinBuildComplete",
                 "ProbeStarted", "SkewDetected", "AggregationInputComplete", "PartitionMerging", "PartitionSplit", "SortRunSpilled",
                 "SortInputComplete", "SortMergePass", "SortFinalMerge", "SortDone", "RunSpilled", "MergeJoinDone",
-                "AsofJoinDone", "AsofStateCompacted", "BacklogSpilled", "MultiplexerInputComplete", "BlocksEvicted",
+                "AsofJoinDone", "AsofStateCompacted", "BacklogSpilled", "MultiplexerInputComplete", "MultiplexerReaderDetached",
+                "BlocksEvicted",
                 "NestedLoopBuildComplete", "NestedLoopFinished", "MemoryReclaimed", "TmpfsWarning", "OpenFileLimit",
                 "StaleSweepFailed", "CpuPinningUnavailable", "CpuPinningFailed", "WorkerLoopError", "EngineStarted",
                 "QueryStarted", "QueryFinished", "QueryRetried", "ParquetScanPlanned", "PartitionedSinkFinished");

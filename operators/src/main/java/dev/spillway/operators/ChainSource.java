@@ -49,6 +49,11 @@ public final class ChainSource implements Source {
     }
 
     @Override
+    public void detach() {
+        source.detach();
+    }
+
+    @Override
     public void close() {
         source.close();
         operators.forEach(Operator::close);

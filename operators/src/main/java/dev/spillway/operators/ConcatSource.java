@@ -53,6 +53,12 @@ public final class ConcatSource implements Source {
         return exhausted;
     }
 
+    /** Nobody pulls the concatenation any more, so nobody pulls any of its inputs. */
+    @Override
+    public void detach() {
+        inputs.forEach(Source::detach);
+    }
+
     @Override
     public void close() {
         Closeables.closeAll(inputs);

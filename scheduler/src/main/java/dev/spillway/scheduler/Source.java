@@ -35,6 +35,15 @@ public interface Source extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Tells the source that nobody will pull it again before it closes (a downstream limit is
+     * satisfied): a source shared with other readers lets go of what it keeps for this one, and a
+     * source that reads another one passes the call on. A pull already under way may still
+     * complete. Thread-safe and idempotent; the default does nothing.
+     */
+    default void detach() {
+    }
+
     /** Releases resources (files, buffers). Idempotent; never throws for an already closed source. */
     @Override
     default void close() {

@@ -10,6 +10,7 @@ import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.Eviction;
 import dev.spillway.spill.StreamStore;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,6 +41,8 @@ public final class BlockStore implements Spillable, AutoCloseable {
     private final AtomicInteger spilledBlocks = new AtomicInteger();
     private final AtomicLong readBackBlocks = new AtomicLong();
     private final AtomicLong readBackBytes = new AtomicLong();
+    /** Rows of each block by position (blocks are added concurrently, so guarded by itself). */
+    private final List<Integer> blockRows = new ArrayList<>();
 
     /** A block in use: release it (once) when done; the morsel is valid until then. */
     public final class Handle implements AutoCloseable {
@@ -118,6 +121,12 @@ public final class BlockStore implements Spillable, AutoCloseable {
             block.close();
             throw new IllegalStateException("block store " + label + " is closed", e);
         }
+        synchronized (blockRows) {
+            while (blockRows.size() <= stream) {
+                blockRows.add(0);
+            }
+            blockRows.set(stream, (int) n);
+        }
         store.add(stream, block);
         rows.addAndGet(n);
         bytes.addAndGet(size);
@@ -136,6 +145,22 @@ public final class BlockStore implements Spillable, AutoCloseable {
     /** Number of blocks. */
     public int blockCount() {
         return store.unitCount();
+    }
+
+    /**
+     * The position of each block's first row in the concatenation of all blocks (block order),
+     * plus the total as a last element: a stable numbering of the build rows, whatever is on disk.
+     * Call once no block is added any more.
+     */
+    public long[] blockStarts() {
+        synchronized (blockRows) {
+            int blocks = blockCount();
+            long[] starts = new long[blocks + 1];
+            for (int b = 0; b < blocks; b++) {
+                starts[b + 1] = starts[b] + (b < blockRows.size() ? blockRows.get(b) : 0);
+            }
+            return starts;
+        }
     }
 
     /** Rows in all blocks. */

@@ -18,6 +18,7 @@ import dev.spillway.operators.eval.PhysicalExpr;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -33,19 +34,30 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code outputRows} rows per step, and only when pulled.
  *
  * <p>Types: INNER (matching pairs), LEFT (also the probe rows without a match, build columns
- * null), SEMI and ANTI (probe rows with / without a match, once each). For LEFT, SEMI and ANTI the
- * probe side must be the preserved (left) input; a cursor keeps one matched flag per probe row
- * (native, charged to the join) across all blocks. A null predicate value never matches. A
- * cursor's pair arrays come from a free list of the join and go back to it when it closes.
+ * null), SEMI and ANTI (probe rows with / without a match, once each), RIGHT (also the build rows
+ * without a match, probe columns null) and FULL (both). For every type but INNER the probe side
+ * is the left input and the build side the right one. A cursor keeps one matched flag per probe
+ * row (native, charged to the join) across all blocks, for LEFT, FULL, SEMI and ANTI. For RIGHT
+ * and FULL the join keeps one matched bit per build row in a bitmap allocated at
+ * {@link #finishBuild} (native, charged to the join, never spilled): bit {@code starts[b] + j}
+ * belongs to row {@code j} of block {@code b}, so it follows its row whether the block is
+ * resident or read back, in whatever order cursors visit blocks. Cursors of several workers set
+ * bits with an atomic OR; the bits are read by {@link UnmatchedRows} once every cursor has
+ * closed (the caller orders that, see {@link NestedLoopProbeSource}). A null predicate value
+ * never matches. A cursor's pair arrays come from a free list of the join and go back to it when
+ * it closes.
  *
  * <p>Lifecycle: {@link #newBuildBuffer} / {@link #finishBuild} while building (concurrently from
- * several workers), then {@link #startProbe} concurrently, then {@link #close}.
+ * several workers), then {@link #startProbe} concurrently, then for RIGHT and FULL, after every
+ * cursor closed, {@link #startUnmatched} for each block concurrently, then {@link #close}.
  */
 public final class NestedLoopJoin implements AutoCloseable {
     /** Most pairs a predicate is evaluated over at once. */
     static final int PAIR_CHUNK = 4096;
     /** Most pairs one step examines, so that a long stretch without matches still yields (for cancellation). */
     static final long PAIRS_PER_STEP = 1L << 20;
+    /** Atomic access to the words of the build rows' matched bitmap. */
+    private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
 
     /** Phases of the join. */
     enum State {
@@ -53,6 +65,8 @@ public final class NestedLoopJoin implements AutoCloseable {
         BUILDING,
         /** Streaming probe morsels against the blocks. */
         PROBING,
+        /** Every probe morsel done: emitting the build rows nothing matched (RIGHT, FULL). */
+        EMITTING_UNMATCHED,
         /** Closed: everything released. */
         CLOSED
     }
@@ -75,13 +89,19 @@ public final class NestedLoopJoin implements AutoCloseable {
     private final LongAdder rowsOut = new LongAdder();
     /** Pair arrays of closed cursors, for the next ones. */
     private final ConcurrentLinkedQueue<int[][]> pairArrays = new ConcurrentLinkedQueue<>();
+    /** One bit per build row, set once a pair with it matched (RIGHT, FULL; from {@link #finishBuild}). */
+    private NativeBuffer buildMatchedBuffer;
+    private MemorySegment buildMatched;
+    /** First row number of each block in the bitmap, then the total ({@link BlockStore#blockStarts}). */
+    private long[] blockStarts;
+    private final LongAdder unmatchedBuildRows = new LongAdder();
     private volatile State state = State.BUILDING;
 
     /**
      * A join of probe morsels against the build input.
      *
      * @param buildSchema     the build input's schema
-     * @param type            INNER, LEFT, SEMI or ANTI
+     * @param type            any join type; for every type but INNER the build input is the right one
      * @param predicate       boolean expression over {@code predicateLayout}'s schema, or null for a
      *                        cross join (every pair matches; INNER only)
      * @param predicateLayout the columns the predicate reads (ignored without a predicate)
@@ -93,9 +113,6 @@ public final class NestedLoopJoin implements AutoCloseable {
      */
     public NestedLoopJoin(Schema buildSchema, JoinType type, PhysicalExpr predicate, PairLayout predicateLayout,
             PairLayout outputLayout, OperatorContext ctx) {
-        if (type == JoinType.RIGHT || type == JoinType.FULL) {
-            throw new IllegalArgumentException("a nested-loop join is INNER, LEFT, SEMI or ANTI, not " + type);
-        }
         if (predicate == null && type != JoinType.INNER) {
             throw new IllegalArgumentException("a cross join (no predicate) is INNER, not " + type);
         }
@@ -132,6 +149,21 @@ public final class NestedLoopJoin implements AutoCloseable {
     /** The join type. */
     public JoinType type() {
         return type;
+    }
+
+    /** Whether build rows without a match are emitted at the end, through {@link #startUnmatched} (RIGHT, FULL). */
+    public boolean emitsUnmatchedBuild() {
+        return type.keepsUnmatchedRight();
+    }
+
+    /** Number of build blocks (final once the build has finished). */
+    public int blockCount() {
+        return store.blockCount();
+    }
+
+    /** Build rows emitted without a match so far (RIGHT, FULL). */
+    public long unmatchedBuildRows() {
+        return unmatchedBuildRows.sum();
     }
 
     /** The result schema. */
@@ -205,15 +237,49 @@ public final class NestedLoopJoin implements AutoCloseable {
         return new BuildBuffer();
     }
 
-    /** Ends the build: applies forced spilling and switches to probing. */
+    /**
+     * Ends the build: applies forced spilling, allocates the build rows' matched bitmap (RIGHT,
+     * FULL) and switches to probing.
+     */
     public void finishBuild() {
         store.finishInput();
+        if (type.keepsUnmatchedRight()) {
+            long[] starts = store.blockStarts();
+            long words = Math.max(1, (starts[starts.length - 1] + 63) >>> 6);
+            NativeBuffer b = pool.allocateZeroed(budget, words * Long.BYTES);
+            synchronized (this) {
+                if (state == State.CLOSED) {
+                    b.close();
+                    throw new IllegalStateException("nested-loop join is closed");
+                }
+                buildMatchedBuffer = b;
+                buildMatched = b.segment();
+                blockStarts = starts;
+            }
+        }
         state = State.PROBING;
         events.accept(new NestedLoopBuildComplete(BlockStore.COMPONENT, type.toString(), store.rowCount(), store.blockCount(),
                 store.byteSize(), store.spilledBlocks(), predicate == null ? null : predicate.toString()));
     }
 
     // ================================================================== probe
+
+    /**
+     * A piece of the result produced in steps of at most {@code outputRows} rows: the result of one
+     * probe morsel ({@link Cursor}) or the unmatched rows of one build block ({@link UnmatchedRows}).
+     * Used by one thread at a time.
+     */
+    public sealed interface Step extends AutoCloseable permits Cursor, UnmatchedRows {
+        /** Whether every row of this piece has been produced. */
+        boolean done();
+
+        /** The next rows (possibly none), at most {@code outputRows}; the caller owns the morsel. */
+        Morsel next(long sequence);
+
+        /** Releases what the step holds. Idempotent. */
+        @Override
+        void close();
+    }
 
     /** Starts joining one probe morsel (taking ownership) against every build block. */
     public Cursor startProbe(Morsel m) {
@@ -235,10 +301,10 @@ public final class NestedLoopJoin implements AutoCloseable {
      * {@code outputRows} rows. Holds the probe morsel and at most one build block at a time.
      * Used by one thread at a time.
      */
-    public final class Cursor implements AutoCloseable {
+    public final class Cursor implements Step {
         private final Morsel probe;
         private final int n;
-        /** One byte per probe row, nonzero once it matched; null for INNER. */
+        /** One byte per probe row, nonzero once it matched; null for INNER and RIGHT. */
         private final NativeBuffer matchedBuffer;
         private final MemorySegment matched;
         private final int blocks;
@@ -264,7 +330,7 @@ public final class NestedLoopJoin implements AutoCloseable {
         private Cursor(Morsel probe) {
             this.probe = probe;
             this.n = probe.rowCount();
-            this.matchedBuffer = type == JoinType.INNER ? null : pool.allocateZeroed(budget, Math.max(1, n));
+            this.matchedBuffer = type == JoinType.INNER || type == JoinType.RIGHT ? null : pool.allocateZeroed(budget, Math.max(1, n));
             this.matched = matchedBuffer == null ? null : matchedBuffer.segment();
             int[][] a = pairArrays.poll();
             this.arrays = a != null ? a : new int[6][PAIR_CHUNK];
@@ -280,6 +346,7 @@ public final class NestedLoopJoin implements AutoCloseable {
         }
 
         /** Whether every result row of this probe morsel has been produced. */
+        @Override
         public boolean done() {
             return done;
         }
@@ -288,6 +355,7 @@ public final class NestedLoopJoin implements AutoCloseable {
          * The next result rows (possibly none, after a long stretch of pairs without a match),
          * at most {@code outputRows}; the caller owns the morsel.
          */
+        @Override
         public Morsel next(long sequence) {
             ChunkBuilder out = new ChunkBuilder(outputLayout.schema(), pool, outputBudget, Math.min(outputRows, PAIR_CHUNK));
             try {
@@ -319,7 +387,7 @@ public final class NestedLoopJoin implements AutoCloseable {
                     }
                     examined += k;
                     pairs.add(k);
-                    match(current.morsel(), k);
+                    match(current.morsel(), block, k);
                 }
                 rowsOut.add(out.rows());
                 Morsel result = out.seal(sequence);
@@ -358,7 +426,7 @@ public final class NestedLoopJoin implements AutoCloseable {
         }
 
         /** Evaluates the predicate over {@code k} pairs; records the matches, and keeps them pending when they are emitted. */
-        private void match(Morsel build, int k) {
+        private void match(Morsel build, int b, int k) {
             int m;
             if (predicate == null) {
                 System.arraycopy(pi, 0, selProbe, 0, k);
@@ -383,8 +451,28 @@ public final class NestedLoopJoin implements AutoCloseable {
                     matched.set(ValueLayout.JAVA_BYTE, selProbe[t], (byte) 1);
                 }
             }
+            if (buildMatched != null) {
+                markBuildRows(blockStarts[b], m);
+            }
             pendingFrom = 0;
             pendingTo = type.emitsPairs() ? m : 0;
+        }
+
+        /**
+         * Sets the bits of the matched build rows {@code selBuild[0 .. m)} of the block starting at
+         * row {@code start}. A plain read first skips bits already set, so that the atomic OR
+         * (other workers' cursors set bits of the same words) is paid once per row at most.
+         */
+        private void markBuildRows(long start, int m) {
+            MemorySegment bits = buildMatched;
+            for (int t = 0; t < m; t++) {
+                long row = start + selBuild[t];
+                long offset = (row >>> 6) * Long.BYTES;
+                long bit = 1L << (row & 63);
+                if ((bits.get(ValueLayout.JAVA_LONG, offset) & bit) == 0) {
+                    WORD.getAndBitwiseOr(bits, offset, bit);
+                }
+            }
         }
 
         /** Gathers as many pending matches as {@code out} has room for (the current block stays held until then). */
@@ -436,9 +524,12 @@ public final class NestedLoopJoin implements AutoCloseable {
             return new Morsel(layout.schema(), cols, k, 0);
         }
 
-        /** After the last block: LEFT emits unmatched rows with null build columns, SEMI matched rows, ANTI unmatched rows. */
+        /**
+         * After the last block: LEFT and FULL emit unmatched rows with null build columns, SEMI
+         * matched rows, ANTI unmatched rows.
+         */
         private void emitTail(ChunkBuilder out) {
-            if (type == JoinType.INNER) {
+            if (type == JoinType.INNER || type == JoinType.RIGHT) {
                 done = true;
                 return;
             }
@@ -491,6 +582,126 @@ public final class NestedLoopJoin implements AutoCloseable {
         }
     }
 
+    // ================================================================== unmatched build rows
+
+    /**
+     * Starts emitting the rows of build block {@code block} that no probe row matched (RIGHT,
+     * FULL), probe columns null. Call only after every {@link Cursor} has closed, with a
+     * happens-before edge from their closing (their bits are then all set); blocks may be handed to
+     * several threads, one block to one step.
+     *
+     * @throws IllegalStateException for a join that keeps no unmatched build rows, or one not probing
+     * @throws IndexOutOfBoundsException for a block that does not exist
+     */
+    public UnmatchedRows startUnmatched(int block) {
+        if (!type.keepsUnmatchedRight()) {
+            throw new IllegalStateException("a " + type + " nested-loop join emits no unmatched build rows");
+        }
+        State s = state;
+        if (s != State.PROBING && s != State.EMITTING_UNMATCHED) {
+            throw new IllegalStateException("nested-loop join is " + s + ", not done probing");
+        }
+        if (block < 0 || block >= blockStarts.length - 1) {
+            throw new IndexOutOfBoundsException("build block " + block + " of " + (blockStarts.length - 1));
+        }
+        state = State.EMITTING_UNMATCHED;
+        return new UnmatchedRows(block);
+    }
+
+    /** The unmatched rows of one build block, holding that block (pinned or read back) while in use. */
+    public final class UnmatchedRows implements Step {
+        private final int block;
+        private final int rows;
+        private final long start;
+        private final int[] selected = new int[PAIR_CHUNK];
+        private BlockStore.Handle handle;
+        private int row;
+        private boolean done;
+        private boolean closed;
+
+        private UnmatchedRows(int block) {
+            this.block = block;
+            this.start = blockStarts[block];
+            this.rows = (int) (blockStarts[block + 1] - start);
+            this.done = rows == 0;
+        }
+
+        @Override
+        public boolean done() {
+            return done;
+        }
+
+        @Override
+        public Morsel next(long sequence) {
+            ChunkBuilder out = new ChunkBuilder(outputLayout.schema(), pool, outputBudget, Math.min(outputRows, PAIR_CHUNK));
+            try {
+                MemorySegment bits = buildMatched;
+                while (!done && out.rows() < outputRows) {
+                    int m = 0;
+                    int room = Math.min(PAIR_CHUNK, outputRows - out.rows());
+                    while (row < rows && m < room) {
+                        long r = start + row;
+                        // Plain reads: every cursor closed before this step started (see startUnmatched).
+                        if ((bits.get(ValueLayout.JAVA_LONG, (r >>> 6) * Long.BYTES) & (1L << (r & 63))) == 0) {
+                            selected[m++] = row;
+                        }
+                        row++;
+                    }
+                    if (m > 0) {
+                        if (handle == null) {
+                            handle = store.acquire(block);
+                        }
+                        Morsel build = handle.morsel();
+                        for (int c = 0; c < outputLayout.size(); c++) {
+                            ColumnBuilder cb = out.column(c);
+                            if (outputLayout.fromBuild(c)) {
+                                cb.appendGather(new ColumnVector[] {build.column(outputLayout.column(c))}, null, selected, m);
+                            } else {
+                                for (int t = 0; t < m; t++) {
+                                    cb.appendNull();
+                                }
+                            }
+                        }
+                        for (int t = 0; t < m; t++) {
+                            out.rowAppended();
+                        }
+                    }
+                    done = row == rows;
+                }
+                if (done) {
+                    releaseBlock();
+                }
+                rowsOut.add(out.rows());
+                unmatchedBuildRows.add(out.rows());
+                Morsel result = out.seal(sequence);
+                out = null;
+                return result;
+            } finally {
+                if (out != null) {
+                    out.close();
+                }
+            }
+        }
+
+        private void releaseBlock() {
+            if (handle != null) {
+                handle.close();
+                handle = null;
+            }
+        }
+
+        /** Releases the block if held. Idempotent. */
+        @Override
+        public void close() {
+            done = true;
+            if (closed) {
+                return;
+            }
+            closed = true;
+            releaseBlock();
+        }
+    }
+
     /**
      * Frees the build blocks, deletes their spill files and closes this join's budget; logs a
      * summary. Idempotent. Cursors and build buffers are their owners' to close (the budget stays
@@ -504,7 +715,15 @@ public final class NestedLoopJoin implements AutoCloseable {
         state = State.CLOSED;
         events.accept(new NestedLoopFinished(BlockStore.COMPONENT, type.toString(), probeRows.sum(), store.rowCount(), pairs.sum(),
                 rowsOut.sum(), store.spilledBlocks(), store.readBackBlocks(), store.readBackBytes()));
-        store.close();
+        try {
+            store.close();
+        } finally {
+            if (buildMatchedBuffer != null) {
+                buildMatchedBuffer.close();
+                buildMatchedBuffer = null;
+                buildMatched = null;
+            }
+        }
         if (budget.reserved() == 0) {
             budget.close();
         }

@@ -3,6 +3,7 @@ package dev.spillway.operators.mux;
 import dev.spillway.event.BacklogSpilled;
 import dev.spillway.event.EventSink;
 import dev.spillway.event.MultiplexerInputComplete;
+import dev.spillway.event.MultiplexerReaderDetached;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
@@ -12,8 +13,11 @@ import dev.spillway.scheduler.ReorderBuffer;
 import dev.spillway.spill.Eviction;
 import dev.spillway.spill.StreamStore;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.IntStream;
@@ -28,10 +32,19 @@ import java.util.stream.IntStream;
  * victim choice, locking and the spill files; an evicted backlog keeps taking later morsels in
  * memory ({@code keepAddingInMemory}), and a file goes once every backlog polled its blocks.
  *
+ * <p>Readers that stop early: a consumer whose source is {@link MultiplexerSource#detach()
+ * detached} (nobody will pull it again, e.g. a satisfied {@code head} downstream) has its backlog
+ * released at once (its in-memory views dropped, its blocks let go of) and takes no later morsel;
+ * once every consumer has detached, {@link #allDetached()} turns true (the planner stops the
+ * producer's source on it) and later morsels are closed unpublished. Each detach is reported as a
+ * {@code MultiplexerReaderDetached} event.
+ *
  * <p>Thread topology: publishing is serialised by the sink's reorder buffer (one publisher at a
- * time); each consumer's pulling workers take turns on its poll lock (so that its sequence
- * numbers follow its order); the memory manager's reclaiming thread spills through the store,
- * which only try-locks.
+ * time) and holds the publish lock, which a detach also takes, so that a morsel is added either
+ * before a backlog is released or not at all; each consumer's pulling workers take turns on its
+ * poll lock (so that its sequence numbers follow its order), which a detach of that consumer
+ * takes first; the memory manager's reclaiming thread spills through the store, which only
+ * try-locks.
  *
  * <p>Memory accounting: a morsel waiting in several backlogs counts once towards
  * {@link #spillableBytes()} (its buffers are shared) but in full towards each backlog's share,
@@ -73,10 +86,22 @@ public final class Multiplexer implements Spillable, AutoCloseable {
     private final AtomicLong bytesSpilled = new AtomicLong();
     private final AtomicLong morselsSpilled = new AtomicLong();
     private final AtomicInteger runsSpilled = new AtomicInteger();
+    /** Morsels each backlog wrote to spill files. */
+    private final AtomicLongArray morselsSpilledBy;
+    /** Nonzero once consumer i has detached. */
+    private final AtomicIntegerArray detached;
+    /** Serialises a publish with the detaching of a backlog. */
+    private final Object publishLock = new Object();
+    /** The streams of the consumers still attached; guarded by {@code publishLock}. */
+    private int[] attached;
+    /** Consumers still attached (the length of {@code attached}, readable without the lock). */
+    private final AtomicInteger attachedCount;
     private final MultiplexerSource[] sources;
     private volatile State state = State.PRODUCING;
     private volatile double forceSpill;
+    /** Guarded by {@code publishLock}. */
     private long published;
+    /** Guarded by {@code publishLock}. */
     private long rowsPublished;
 
     /**
@@ -111,6 +136,10 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         // The forced-spill floor is per morsel (see the class comment), not the store's per stream.
         this.store = ctx.store(COMPONENT, schema).forceSpill(0).keepAddingInMemory().onEvict(this::spilled).streams();
         this.streams = IntStream.range(0, consumers).map(i -> store.newStream()).toArray();
+        this.attached = streams.clone();
+        this.attachedCount = new AtomicInteger(consumers);
+        this.morselsSpilledBy = new AtomicLongArray(consumers);
+        this.detached = new AtomicIntegerArray(consumers);
         for (int i = 0; i < consumers; i++) {
             pollLocks[i] = new ReentrantLock();
         }
@@ -170,6 +199,21 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         return runsSpilled.get();
     }
 
+    /** Morsels backlog {@code i} wrote to spill files. */
+    public long morselsSpilled(int i) {
+        return morselsSpilledBy.get(i);
+    }
+
+    /** Whether consumer {@code i} has detached (it will not poll again; its backlog is released). */
+    public boolean isDetached(int i) {
+        return detached.get(i) != 0;
+    }
+
+    /** Whether every consumer has detached: nothing published now would be read, so the producer may stop. */
+    public boolean allDetached() {
+        return attachedCount.get() == 0;
+    }
+
     /** Morsels read back from spill files. */
     public long morselsReadBack() {
         return store.stats().blocksRead();
@@ -200,12 +244,21 @@ public final class Multiplexer implements Spillable, AutoCloseable {
 
     /** The producer ended: consumers drain what is left, then report exhaustion. */
     void producerFinished() {
-        if (reorder.waitingCount() != 0) {
+        if (allDetached()) {
+            // The producer was stopped early: nothing waiting will be read.
+            reorder.drain().forEach(Morsel::close);
+        } else if (reorder.waitingCount() != 0) {
             throw new IllegalStateException("multiplexer '" + name + "' is missing morsel " + reorder.nextSequence()
                     + " of its input");
         }
         state = State.DRAINING;
-        events.accept(new MultiplexerInputComplete(COMPONENT, name, streams.length, published, rowsPublished, bytesSpilled.get(),
+        long morsels;
+        long rows;
+        synchronized (publishLock) {
+            morsels = published;
+            rows = rowsPublished;
+        }
+        events.accept(new MultiplexerInputComplete(COMPONENT, name, streams.length, morsels, rows, bytesSpilled.get(),
                 runsSpilled.get()));
     }
 
@@ -217,19 +270,26 @@ public final class Multiplexer implements Spillable, AutoCloseable {
                 m.close();
                 return;
             }
-            long k = published++;
-            rowsPublished += m.rowCount();
-            double f = forceSpill;
-            boolean force = f > 0 && Math.floor((k + 1) * f) > Math.floor(k * f);
-            store.addShared(m, streams);
-            for (int i : streams) {
-                if (force || store.bytes(i) > backlogShare) {
-                    reasons[i] = force ? "forced" : "share";
-                    store.evict(i);
+            synchronized (publishLock) {
+                int[] to = attached;
+                if (to.length == 0) {
+                    m.close();
+                    return;
                 }
-                long held = store.bytes(i);
-                synchronized (peakLock) {
-                    peak[i] = Math.max(peak[i], held);
+                long k = published++;
+                rowsPublished += m.rowCount();
+                double f = forceSpill;
+                boolean force = f > 0 && Math.floor((k + 1) * f) > Math.floor(k * f);
+                store.addShared(m, to);
+                for (int i : to) {
+                    if (force || store.bytes(i) > backlogShare) {
+                        reasons[i] = force ? "forced" : "share";
+                        store.evict(i);
+                    }
+                    long held = store.bytes(i);
+                    synchronized (peakLock) {
+                        peak[i] = Math.max(peak[i], held);
+                    }
                 }
             }
         } finally {
@@ -242,6 +302,7 @@ public final class Multiplexer implements Spillable, AutoCloseable {
         bytesSpilled.addAndGet(e.bytes());
         morselsSpilled.addAndGet(e.morsels());
         runsSpilled.incrementAndGet();
+        morselsSpilledBy.addAndGet(e.unit(), e.morsels());
         String reason = e.requested() ? reasons[e.unit()] : "pressure";
         events.accept(new BacklogSpilled(COMPONENT, e.unit(), e.bytes(), e.rows(), e.morsels(), 1, reason, name));
     }
@@ -258,6 +319,9 @@ public final class Multiplexer implements Spillable, AutoCloseable {
             ReentrantLock lock = pollLocks[i];
             lock.lock();
             try {
+                if (detached.get(i) != 0) {
+                    return null;
+                }
                 Morsel out = store.poll(streams[i], readBudget);
                 if (out == null) {
                     return null;
@@ -275,9 +339,53 @@ public final class Multiplexer implements Spillable, AutoCloseable {
 
     /** Whether consumer {@code i} has had everything: the producer ended and its backlog is empty. */
     boolean isExhausted(int i) {
+        if (detached.get(i) != 0) {
+            return true;
+        }
         // Read the state first: every publish happens before the producer finishes, so once
         // DRAINING is seen the backlog's emptiness is final.
         return state != State.PRODUCING && (state == State.CLOSED || store.size(streams[i]) == 0);
+    }
+
+    /**
+     * Consumer {@code i} will not poll again: releases its backlog (in memory and on disk) and
+     * leaves it out of later publishes; reports a {@code MultiplexerReaderDetached} event.
+     * Idempotent; a no-op once closed. A poll of this consumer under way finishes first.
+     */
+    void detach(int i) {
+        long droppedMorsels;
+        long droppedBytes;
+        long at;
+        int left;
+        life.readLock().lock();
+        try {
+            if (state == State.CLOSED) {
+                return;
+            }
+            ReentrantLock lock = pollLocks[i];
+            lock.lock();
+            try {
+                synchronized (publishLock) {
+                    if (detached.get(i) != 0) {
+                        return;
+                    }
+                    int stream = streams[i];
+                    droppedMorsels = store.size(stream);
+                    droppedBytes = store.bytes(stream);
+                    detached.set(i, 1);
+                    attached = Arrays.stream(attached).filter(s -> s != stream).toArray();
+                    left = attached.length;
+                    attachedCount.set(left);
+                    at = published;
+                    store.release(stream);
+                }
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            life.readLock().unlock();
+        }
+        events.accept(new MultiplexerReaderDetached(COMPONENT, name, i, at, droppedMorsels, droppedBytes, left));
     }
 
     // ================================================================== spilling

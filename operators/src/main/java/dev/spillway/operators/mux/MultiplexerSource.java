@@ -33,6 +33,12 @@ public final class MultiplexerSource implements Source {
         return mux.isExhausted(consumer);
     }
 
+    /** Nobody will pull this consumer again: its backlog is released and later morsels skip it. */
+    @Override
+    public void detach() {
+        mux.detach(consumer);
+    }
+
     /** Closes the whole multiplexer (all its parts close when the query ends). */
     @Override
     public void close() {

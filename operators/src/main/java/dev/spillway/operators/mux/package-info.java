@@ -25,5 +25,12 @@
  * that cannot start until another finished (the probe side of a join whose build side also reads
  * the multiplexer) thus absorbs the whole input on disk, and a slow consumer does not stall a fast
  * one.
+ *
+ * <p><b>Readers that stop early detach.</b> A reader whose pipeline will not pull again (a
+ * satisfied {@code head}: its {@link dev.spillway.operators.EarlyStopSource} calls
+ * {@link dev.spillway.scheduler.Source#detach()}, passed down through chained sources) has its
+ * backlog released at once and is left out of later publishes, instead of absorbing the rest of
+ * the input on disk for nothing. The producer's own source is wrapped in an early stop on
+ * {@link dev.spillway.operators.mux.Multiplexer#allDetached()}: when no reader is left it stops.
  */
 package dev.spillway.operators.mux;

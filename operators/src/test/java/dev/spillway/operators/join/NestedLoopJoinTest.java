@@ -15,6 +15,9 @@ import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.eval.BinaryOp;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
+import dev.spillway.scheduler.QueryContext;
+import dev.spillway.scheduler.Source;
+import dev.spillway.scheduler.TaskContext;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillManager;
@@ -25,6 +28,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.spillway.memory.testing.LeakCheck.assertNoLeaks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,14 +67,17 @@ class NestedLoopJoinTest {
     /** The oracle: nested loops over lists; a null operand never matches. */
     private static List<List<Object>> oracle(List<List<Object>> probe, List<List<Object>> build, JoinType type, boolean cross) {
         List<List<Object>> out = new ArrayList<>();
+        boolean[] buildMatched = new boolean[build.size()];
         for (List<Object> p : probe) {
             boolean any = false;
-            for (List<Object> b : build) {
+            for (int bi = 0; bi < build.size(); bi++) {
+                List<Object> b = build.get(bi);
                 Long x = (Long) p.get(0);
                 Long y = (Long) b.get(0);
                 boolean match = cross || (x != null && y != null && x < y && y < x + 10);
                 if (match) {
                     any = true;
+                    buildMatched[bi] = true;
                     if (type.emitsPairs()) {
                         List<Object> row = new ArrayList<>(p);
                         row.addAll(b);
@@ -80,8 +87,15 @@ class NestedLoopJoinTest {
             }
             if ((type == JoinType.SEMI && any) || (type == JoinType.ANTI && !any)) {
                 out.add(p);
-            } else if (type == JoinType.LEFT && !any) {
+            } else if (type.keepsUnmatchedLeft() && !any) {
                 out.add(Arrays.asList(p.get(0), p.get(1), null, null));
+            }
+        }
+        if (type.keepsUnmatchedRight()) {
+            for (int bi = 0; bi < build.size(); bi++) {
+                if (!buildMatched[bi]) {
+                    out.add(Arrays.asList(null, null, build.get(bi).get(0), build.get(bi).get(1)));
+                }
             }
         }
         return out;
@@ -121,6 +135,20 @@ class NestedLoopJoinTest {
                         }
                     }
                 }
+                if (join.emitsUnmatchedBuild()) {
+                    // Blocks in reverse, to show that the bits follow the rows whatever the order.
+                    for (int b = join.blockCount() - 1; b >= 0; b--) {
+                        try (NestedLoopJoin.UnmatchedRows u = join.startUnmatched(b)) {
+                            while (!u.done()) {
+                                try (Morsel m = u.next(0)) {
+                                    assertTrue(m.rowCount() <= outputRows, "steps stay within " + outputRows + " rows");
+                                    out.addAll(RandomData.rowsOf(m));
+                                }
+                            }
+                        }
+                    }
+                    assertTrue(join.unmatchedBuildRows() <= build.size(), "unmatched build rows at most once each");
+                }
             }
         }
         return out;
@@ -132,7 +160,7 @@ class NestedLoopJoinTest {
             Random rnd = new Random(seed);
             List<List<Object>> probe = rows(rnd, 400, true);
             List<List<Object>> build = rows(rnd, 500, false);
-            for (JoinType type : new JoinType[] {JoinType.INNER, JoinType.LEFT, JoinType.SEMI, JoinType.ANTI}) {
+            for (JoinType type : JoinType.values()) {
                 List<String> expected = sorted(oracle(probe, build, type, false));
                 for (double force : new double[] {0, 0.5, 1.0}) {
                     List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
@@ -151,6 +179,89 @@ class NestedLoopJoinTest {
                 }
             }
         }
+    }
+
+    /**
+     * RIGHT and FULL driven through {@link NestedLoopProbeSource} by four threads at once, with
+     * half the blocks spilled: the build rows' bits are set by concurrent cursors and read by the
+     * second phase, whose blocks the pullers claim concurrently; every row comes out exactly once.
+     */
+    @Test
+    void rightAndFullUnderConcurrentPullersMatchTheOracle() {
+        for (long seed : new long[] {3, 77, System.nanoTime()}) {
+            Random rnd = new Random(seed);
+            List<List<Object>> probe = rows(rnd, 600, true);
+            List<List<Object>> build = rows(rnd, 700, false);
+            for (JoinType type : new JoinType[] {JoinType.RIGHT, JoinType.FULL}) {
+                List<String> expected = sorted(oracle(probe, build, type, false));
+                for (int round = 0; round < 5; round++) {
+                    List<String> got = assertNoLeaksReturning(mem -> sorted(runConcurrently(mem, probe, build, type, 4)));
+                    assertEquals(expected, got, "seed " + seed + " " + type + " round " + round);
+                }
+            }
+        }
+    }
+
+    private static List<List<Object>> runConcurrently(LeakCheck.TestMemory mem, List<List<Object>> probe, List<List<Object>> build,
+            JoinType type, int threads) {
+        List<List<Object>> out = new CopyOnWriteArrayList<>();
+        try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
+             MemoryBudget query = mem.budget().child("q");
+             SpillDirectory dir = sm.createQueryDirectory("q", query)) {
+            NestedLoopJoin join = new NestedLoopJoin(BUILD, type, rangePredicate(), PREDICATE_COLUMNS, PAIRS,
+                    OperatorContext.of(mem.pool(), query, dir).child("nlj").withOutputRows(64));
+            join.forceSpill(0.5);
+            try (NestedLoopJoin.BuildBuffer buf = join.newBuildBuffer()) {
+                for (int i = 0; i < build.size(); i += 50) {
+                    buf.add(RandomData.morsel(BUILD, build.subList(i, Math.min(build.size(), i + 50)), i, mem.pool(), query));
+                }
+                buf.flush();
+            }
+            join.finishBuild();
+            AtomicInteger nextProbe = new AtomicInteger();
+            Source input = new Source() {
+                @Override
+                public String name() {
+                    return "probe rows";
+                }
+
+                @Override
+                public Morsel next(TaskContext ctx) {
+                    int k = nextProbe.getAndIncrement();
+                    int from = k * 40;
+                    if (from >= probe.size()) {
+                        return null;
+                    }
+                    return RandomData.morsel(PROBE, probe.subList(from, Math.min(probe.size(), from + 40)), k, mem.pool(), query);
+                }
+            };
+            QueryContext qc = new QueryContext("t");
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            try (NestedLoopProbeSource source = new NestedLoopProbeSource(input, join, threads)) {
+                List<Thread> pullers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    TaskContext ctx = new TaskContext(t, qc);
+                    pullers.add(Thread.ofPlatform().start(() -> {
+                        try {
+                            for (Morsel next = source.next(ctx); next != null; next = source.next(ctx)) {
+                                try (Morsel m = next) {
+                                    out.addAll(RandomData.rowsOf(m));
+                                }
+                            }
+                        } catch (Throwable e) {
+                            errors.add(e);
+                        }
+                    }));
+                }
+                for (Thread p : pullers) {
+                    p.join();
+                }
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertEquals(List.of(), errors);
+        }
+        return out;
     }
 
     @Test
@@ -245,15 +356,24 @@ class NestedLoopJoinTest {
     }
 
     @Test
-    void rejectsTypesItCannotRun() {
+    void rejectsMisuseWithSpecificErrors() {
         assertNoLeaks(mem -> {
             try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
                  MemoryBudget query = mem.budget().child("q");
                  SpillDirectory dir = sm.createQueryDirectory("q", query)) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD,
-                        JoinType.FULL, rangePredicate(), PREDICATE_COLUMNS, PAIRS, OperatorContext.of(mem.pool(), query, dir).withOutputRows(10)));
-                assertTrue(e.getMessage().contains("INNER, LEFT, SEMI or ANTI"), e.getMessage());
-                e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD, JoinType.LEFT, null,
+                try (NestedLoopJoin left = new NestedLoopJoin(BUILD, JoinType.LEFT, rangePredicate(), PREDICATE_COLUMNS, PAIRS,
+                        OperatorContext.of(mem.pool(), query, dir).child("left").withOutputRows(10));
+                     NestedLoopJoin full = new NestedLoopJoin(BUILD, JoinType.FULL, rangePredicate(), PREDICATE_COLUMNS, PAIRS,
+                             OperatorContext.of(mem.pool(), query, dir).child("full").withOutputRows(10))) {
+                    IllegalStateException s = assertThrows(IllegalStateException.class, () -> left.startUnmatched(0));
+                    assertTrue(s.getMessage().contains("LEFT nested-loop join emits no unmatched build rows"), s.getMessage());
+                    s = assertThrows(IllegalStateException.class, () -> full.startUnmatched(0));
+                    assertTrue(s.getMessage().contains("BUILDING, not done probing"), s.getMessage());
+                    full.finishBuild();
+                    IndexOutOfBoundsException o = assertThrows(IndexOutOfBoundsException.class, () -> full.startUnmatched(0));
+                    assertTrue(o.getMessage().contains("build block 0 of 0"), o.getMessage());
+                }
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NestedLoopJoin(BUILD, JoinType.LEFT, null,
                         PREDICATE_COLUMNS, PAIRS, OperatorContext.of(mem.pool(), query, dir).withOutputRows(10)));
                 assertTrue(e.getMessage().contains("cross join"), e.getMessage());
             }

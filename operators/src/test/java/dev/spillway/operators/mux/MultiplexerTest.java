@@ -2,6 +2,7 @@ package dev.spillway.operators.mux;
 
 import dev.spillway.event.BacklogSpilled;
 import dev.spillway.event.MultiplexerInputComplete;
+import dev.spillway.event.MultiplexerReaderDetached;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
@@ -102,6 +103,87 @@ class MultiplexerTest {
                         && c.consumers() == 3 && c.morsels() == 2), events.toString());
                 assertTrue(events.stream().anyMatch(e -> e.line().contains("multiplexer: input complete name=m consumers=3 morsels=2")),
                         events.toString());
+            }
+        });
+    }
+
+    @Test
+    void aDetachedReaderReleasesItsBacklogAndTakesNothingLater() {
+        withSpills((mem, query, dir) -> {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, OperatorContext.of(mem.pool(), query, dir).withEvents(events::add)
+                    .withForceSpill(0.5), 1L << 30)) {
+                MultiplexerSource early = mux.source(1);
+                // A head(1) over consumer 1: satisfied after its first morsel.
+                boolean[] satisfied = {false};
+                Source limited = new EarlyStopSource(early, () -> satisfied[0]);
+                for (int k = 0; k < 4; k++) {
+                    mux.accept(RandomData.morsel(SCHEMA, rows(100 * k, 100), k, mem.pool(), query));
+                }
+                long spilledBefore = mux.morselsSpilled(1);
+                assertTrue(spilledBefore > 0, "forced spilling wrote backlog 1 to disk");
+                assertEquals(spilledBefore, mux.morselsSpilled(0), "both backlogs spilled alike so far");
+                try (Morsel first = limited.next(CTX)) {
+                    assertEquals(rows(0, 100), RandomData.rowsOf(first));
+                }
+                satisfied[0] = true;
+                assertNull(limited.next(CTX), "a satisfied reader pulls nothing");
+                assertTrue(mux.isDetached(1) && !mux.isDetached(0) && !mux.allDetached());
+                assertTrue(limited.isExhausted() && early.isExhausted(), "a detached reader is at its end");
+                assertNull(mux.poll(1), "and polls nothing");
+                for (int k = 4; k < 10; k++) {
+                    mux.accept(RandomData.morsel(SCHEMA, rows(100 * k, 100), k, mem.pool(), query));
+                }
+                assertEquals(spilledBefore, mux.morselsSpilled(1), "nothing is added to (or spilled from) a detached backlog");
+                assertTrue(mux.morselsSpilled(0) > spilledBefore, "the attached backlog still spills its forced share");
+                mux.producerFinished();
+                assertEquals(rows(0, 1000), drain(mux, 0), "the other reader gets everything");
+                early.detach();
+                assertEquals(1, events.stream().filter(e -> e instanceof MultiplexerReaderDetached).count(), "one event per reader");
+                MultiplexerReaderDetached d = events.stream().filter(e -> e instanceof MultiplexerReaderDetached)
+                        .map(MultiplexerReaderDetached.class::cast).findFirst().orElseThrow();
+                assertEquals(1, d.consumer());
+                assertEquals(4, d.published());
+                assertEquals(3, d.droppedMorsels(), "three of the four published morsels were never read");
+                assertEquals(1, d.readersLeft());
+            }
+        });
+    }
+
+    @Test
+    void whenEveryReaderDetachesTheProducerIsToldToStop() {
+        withSpills((mem, query, dir) -> {
+            List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+            try (Multiplexer mux = new Multiplexer("m", SCHEMA, 2, OperatorContext.of(mem.pool(), query, dir).withEvents(events::add),
+                    1L << 30)) {
+                long empty = query.reserved();
+                mux.accept(RandomData.morsel(SCHEMA, rows(0, 100), 0, mem.pool(), query));
+                mux.accept(RandomData.morsel(SCHEMA, rows(100, 100), 1, mem.pool(), query));
+                assertTrue(query.reserved() > empty, "the backlogs hold the published morsels");
+                Source producer = new EarlyStopSource(new Source() {
+                    @Override
+                    public String name() {
+                        return "endless";
+                    }
+
+                    @Override
+                    public Morsel next(TaskContext ctx) {
+                        throw new AssertionError("the producer is not pulled once every reader left");
+                    }
+                }, mux::allDetached);
+                mux.source(0).detach();
+                assertFalse(mux.allDetached(), "one reader is left");
+                new ChainSource(mux.source(1), List.of()).detach();
+                assertTrue(mux.allDetached());
+                assertTrue(producer.isExhausted());
+                assertNull(producer.next(CTX));
+                // A morsel in flight when the readers left, and one missing: neither is published nor an error.
+                mux.accept(RandomData.morsel(SCHEMA, rows(300, 100), 3, mem.pool(), query));
+                mux.producerFinished();
+                assertTrue(events.stream().anyMatch(e -> e instanceof MultiplexerInputComplete c && c.morsels() == 2), events.toString());
+                assertEquals(empty, query.reserved(), "no backlog is held any more");
+                assertTrue(events.stream().anyMatch(e -> e.line().contains("multiplexer: reader detached name=m consumer=1 published=2"
+                        + " dropped-morsels=2") && e.line().endsWith("readers-left=0")), events.toString());
             }
         });
     }
