@@ -539,30 +539,29 @@ final class SqlPlanner {
                 rest.add(c);
             }
         }
-        if (leftOn.isEmpty() && !(leftGuards.isEmpty() && rightGuards.isEmpty())) {
-            throw new SqlException(how + " JOIN needs an equality between the two inputs in its ON condition");
-        }
         if (leftOn.isEmpty()) {
             if (how == JoinType.INNER) {
                 LazyFrame f = rest.isEmpty() ? lf.crossJoin(rf) : lf.joinWhere(rf, rest.toArray(Expr[]::new));
                 return new Relation(f, both);
             }
-            if (how == JoinType.LEFT && !rest.isEmpty()) {
-                return new Relation(lf.joinWhere(rf, JoinType.LEFT, rest.toArray(Expr[]::new)), both);
+            List<Expr> all = new ArrayList<>(rest);
+            all.addAll(leftGuards);
+            all.addAll(rightGuards);
+            if (all.isEmpty()) {
+                throw new SqlException(how + " JOIN needs a condition between the two inputs in its ON clause");
             }
-            throw new SqlException(how + " JOIN needs an equality between the two inputs in its ON condition");
+            // Outer joins on conditions other than equalities: the nested-loop join keeps the
+            // preserved side's unmatched rows (a guard on that side only decides matching).
+            return new Relation(lf.joinWhere(rf, how, all.toArray(Expr[]::new)), both);
         }
         if (!rest.isEmpty() && how != JoinType.INNER) {
-            if (how == JoinType.LEFT) {
-                List<Expr> all = new ArrayList<>(rest);
-                all.addAll(leftGuards);
-                for (int i = 0; i < leftOn.size(); i++) {
-                    all.add(col(leftOn.get(i)).eq(col(rightOn.get(i))));
-                }
-                return new Relation(lf.joinWhere(rf, JoinType.LEFT, all.toArray(Expr[]::new)), both);
+            List<Expr> all = new ArrayList<>(rest);
+            all.addAll(leftGuards);
+            all.addAll(rightGuards);
+            for (int i = 0; i < leftOn.size(); i++) {
+                all.add(col(leftOn.get(i)).eq(col(rightOn.get(i))));
             }
-            throw new SqlException(how + " JOIN supports only equalities between the inputs and conditions on one"
-                    + " input in ON; move " + display(rest.get(0), scope) + " elsewhere");
+            return new Relation(lf.joinWhere(rf, how, all.toArray(Expr[]::new)), both);
         }
         if (how == JoinType.INNER) {
             Relation r = equiJoin(new Relation(lf, left.columns()), new Relation(rf, rightCols), leftOn, rightOn,

@@ -156,8 +156,15 @@ class SqlFuzzTest {
                     + (r.nextBoolean() ? ">" : "<=") + " " + (r.nextInt(12) - 3) + " and " + predicate(r), false);
             case 5 -> {
                 String kind = List.of("left", "right", "full").get(r.nextInt(3));
-                yield new Query("select t1.id, t1.b, t2.id as id2, t2.c from t1 " + kind + " join t2 on t1.a = t2.a"
-                        + (r.nextBoolean() ? " and t2.c > " + r.nextInt(10) : ""), false);
+                // Equalities, conditions on one side, and conditions across the two (a nested-loop outer join).
+                String on = switch (r.nextInt(5)) {
+                    case 0 -> "t1.a = t2.a";
+                    case 1 -> "t1.a = t2.a and t2.c > " + r.nextInt(10);
+                    case 2 -> "t1.a = t2.a and t1.b < t2.c";
+                    case 3 -> "t1.b < t2.c - " + r.nextInt(8);
+                    default -> "t1.a = t2.a and t1.b > " + (r.nextInt(10) - 3);
+                };
+                yield new Query("select t1.id, t1.b, t2.id as id2, t2.c from t1 " + kind + " join t2 on " + on, false);
             }
             case 6 -> {
                 String[] keys = {"a", "b", "s", "x"};
