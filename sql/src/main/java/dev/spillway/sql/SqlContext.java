@@ -1,6 +1,7 @@
 package dev.spillway.sql;
 
 import dev.spillway.LazyFrame;
+import dev.spillway.ProfiledResult;
 import dev.spillway.Spillway;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.parser.CCJSqlParserUtil;
@@ -179,7 +180,16 @@ public final class SqlContext {
                 }
                 case ExplainStatement e -> {
                     LazyFrame f = new SqlPlanner(sw, snapshot()).query(e.getStatement()).frame();
-                    List<String> lines = new ArrayList<>(List.of(f.explain().split("\n")));
+                    String text;
+                    if (e.getOption(ExplainStatement.OptionType.ANALYZE) != null) {
+                        // EXPLAIN ANALYZE runs the query now and shows its profile.
+                        try (ProfiledResult run = f.profile()) {
+                            text = run.profile().toTable();
+                        }
+                    } else {
+                        text = f.explain();
+                    }
+                    List<String> lines = new ArrayList<>(List.of(text.split("\n")));
                     Map<String, Object> cols = new LinkedHashMap<>();
                     cols.put("explain", lines);
                     yield sw.fromColumns(cols);

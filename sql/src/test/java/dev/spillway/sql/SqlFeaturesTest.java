@@ -120,4 +120,19 @@ class SqlFeaturesTest {
             assertEquals(ctx.explain("select id from t"), ctx.sql("select id from t").explain());
         });
     }
+
+    @Test
+    void explainAnalyzeRunsTheQueryAndShowsItsProfile() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            try (DataFrame df = ctx.sql("explain analyze select grp, count(*) as n from t group by grp").collect()) {
+                assertEquals(List.of("explain"), df.columns());
+                String profile = String.join("\n", df.columnValues("explain").stream().map(String::valueOf).toList());
+                // The profile's table: the result's rows (3 groups) and the group-by pipeline with its rows.
+                assertTrue(profile.contains("3 result rows"), profile);
+                assertTrue(profile.contains("group-by"), profile);
+                assertTrue(profile.contains("peak memory"), profile);
+            }
+        });
+    }
 }
