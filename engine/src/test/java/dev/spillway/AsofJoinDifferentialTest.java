@@ -1,6 +1,7 @@
 package dev.spillway;
 
 import dev.spillway.event.AsofStateCompacted;
+import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -355,5 +357,115 @@ class AsofJoinDifferentialTest {
                 }
             }
         });
+    }
+
+    // ------------------------------------------------------------------ a right input that lags far behind
+
+    /**
+     * Left rows {@code on, g, lv, pad} with unique, increasing {@code on} values (the input is in
+     * order as given) and a 40 to 80-byte string, so that the rows weigh more than what settles
+     * them; right rows {@code on, g, rv, rx}: a few among the first tenth of the left values, then
+     * nothing until a row or two per group after the last left value. FORWARD and NEAREST left
+     * rows then wait for the late rows, nearly all of them at once.
+     */
+    private static JoinOracle.Tables laggingTables(Random rnd, int leftRows, int groups) {
+        Schema left = Schema.of(Field.of("on", DataType.INT64), Field.of("g", DataType.INT32), Field.of("lv", DataType.INT64),
+                Field.of("pad", DataType.UTF8));
+        Schema right = Schema.of(Field.of("on", DataType.INT64), Field.of("g", DataType.INT32), Field.of("rv", DataType.UTF8),
+                Field.of("rx", DataType.FLOAT64));
+        List<List<Object>> l = new ArrayList<>();
+        StringBuilder pad = new StringBuilder();
+        for (int i = 0; i < leftRows; i++) {
+            pad.setLength(0);
+            for (int n = 40 + rnd.nextInt(41); n > 0; n--) {
+                pad.append((char) ('a' + rnd.nextInt(26)));
+            }
+            l.add(Arrays.asList(3L * i, rnd.nextInt(50) == 0 ? null : rnd.nextInt(groups), (long) i, pad.toString()));
+        }
+        List<List<Object>> r = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            r.add(Arrays.asList((long) rnd.nextInt(3 * leftRows / 10), rnd.nextInt(groups), "early-" + i, i / 2.0));
+        }
+        for (int g = 0; g < groups; g++) {
+            for (int k = rnd.nextInt(2); k < 2; k++) {
+                r.add(Arrays.asList(3L * leftRows + rnd.nextInt(100), g, "late-" + g + "-" + k, -g - k / 4.0));
+            }
+        }
+        r.sort(MergeJoinDifferentialTest.byColumns(0));
+        return new JoinOracle.Tables(left, l, right, r);
+    }
+
+    /**
+     * FORWARD and NEAREST joins whose left rows nearly all wait for a right input that lags far
+     * behind, with and without a {@code by} group and a tolerance: at a cap whose quarter the
+     * waiting morsels outgrow (before waiting rows could spill, the join failed there: "exceeds
+     * 1/4 of the memory cap"), and with every waiting morsel forced to disk. The waiting rows were
+     * spilled (the join's {@link RunSpilled} events) and the result equals the oracle row for row,
+     * in left order.
+     */
+    @Test
+    void waitingLeftRowsSpillWhenTheRightInputLagsFarBehind() {
+        List<MemorySetting> settings = List.of(MemorySetting.NO_CAP, new MemorySetting("SMALL", 12L << 20, 2048, 0),
+                new MemorySetting("FORCED", 16L << 20, 1024, 1.0));
+        DifferentialSupport.seeded((rnd, mem, reader) -> {
+            Path dir = mem.dataDir();
+            int leftRows = 40_000;
+            JoinOracle.Tables t = laggingTables(rnd, leftRows, 1 + rnd.nextInt(6));
+            reader.fromColumns(DifferentialSupport.columns(t.left(), t.leftRows())).sinkCsv(dir.resolve("left.csv"));
+            reader.fromColumns(DifferentialSupport.columns(t.right(), t.rightRows())).sinkCsv(dir.resolve("right.csv"));
+            List<Object[]> cases = new ArrayList<>();
+            for (AsofStrategy strategy : new AsofStrategy[] {AsofStrategy.FORWARD, AsofStrategy.NEAREST}) {
+                for (boolean by : new boolean[] {false, true}) {
+                    // A tolerance of half the left values: the later half of the rows still waits to the end.
+                    for (Number tol : new Number[] {null, 3L * leftRows / 2}) {
+                        cases.add(new Object[] {strategy, by, tol, oracle(t, strategy, by, tol)});
+                    }
+                }
+            }
+            int round = 0;
+            for (MemorySetting s : settings) {
+                Path spill = mem.tempRoot().resolve("spill-lagging-" + s);
+                List<SpillwayEvent> events = new CopyOnWriteArrayList<>();
+                try (Spillway sw = s.builder(spill).eventListener(events::add).build()) {
+                    for (Object[] c : cases) {
+                        AsofStrategy strategy = (AsofStrategy) c[0];
+                        boolean by = (Boolean) c[1];
+                        Number tol = (Number) c[2];
+                        @SuppressWarnings("unchecked")
+                        List<List<Object>> expected = (List<List<Object>>) c[3];
+                        String what = "lagging right input, " + strategy + (by ? " by g" : "") + " tolerance=" + tol + " " + s;
+                        LazyFrame left = DifferentialSupport.input(sw, s, t.left(), t.leftRows(), dir.resolve("left.csv"))
+                                .setSorted("on");
+                        LazyFrame right = DifferentialSupport.input(sw, s, t.right(), t.rightRows(), dir.resolve("right.csv"))
+                                .setSorted("on");
+                        LazyFrame joined = left.joinAsof(right, "on", by ? List.of("g") : List.of(), strategy, tol);
+                        events.clear();
+                        List<List<Object>> got = DifferentialSupport.result(joined, s, sw, Engine.STREAMING, reader,
+                                dir.resolve("out-lagging-" + round++ + ".csv"));
+                        assertEquals(expected.size(), got.size(), what + ": rows");
+                        for (int r = 0; r < expected.size(); r++) {
+                            assertEquals(normalized(expected.get(r)), normalized(got.get(r)), what + ": row " + r);
+                        }
+                        long spilledRows = events.stream().filter(e -> e instanceof RunSpilled rs && rs.component().equals("asof-join"))
+                                .mapToLong(e -> ((RunSpilled) e).rows()).sum();
+                        if (s.isNoCap()) {
+                            assertEquals(0, spilledRows, what + ": nothing spilled without a cap");
+                        } else {
+                            assertTrue(spilledRows > 0, what + ": waiting left rows were spilled");
+                        }
+                    }
+                } finally {
+                    Files.deleteIfExists(spill);
+                }
+            }
+        });
+    }
+
+    private static List<Object> normalized(List<Object> row) {
+        List<Object> o = new ArrayList<>(row.size());
+        for (Object v : row) {
+            o.add(DifferentialSupport.norm(v));
+        }
+        return o;
     }
 }

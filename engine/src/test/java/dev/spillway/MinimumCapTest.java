@@ -3,22 +3,32 @@ package dev.spillway;
 import dev.spillway.operators.join.JoinType;
 import org.junit.jupiter.api.Test;
 
+import dev.spillway.event.SortRunSpilled;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * At the documented minimum memory limit (4 MiB) and with the default morsel size — derived from
  * the limit and the worker count — a group-by, a join, a join into a group-by and a distinct of
  * 300,000 rows (several times the limit) finish on 2 and 4 workers (one worker holds less in flight), written to CSV and equal
- * to {@code java.util} oracles. (With 131,072-row morsels each of them failed at 4 MiB.)
+ * to {@code java.util} oracles. (With 131,072-row morsels each of them failed at 4 MiB.) So does
+ * a sort, plain and stable, on 1, 2 and 4 workers (on 2 and 4 it failed while each worker sorted
+ * a whole morsel and held its sorted copy beside it).
  */
 class MinimumCapTest {
     private static final long CAP = 4L << 20;
@@ -73,18 +83,43 @@ class MinimumCapTest {
     }
 
     @Test
-    void aSortFinishesAtTheMinimumLimitOnOneWorker() {
-        EngineTestSupport.withEngine(CAP, b -> b.threads(1), (sw, dir) -> {
-            LazyFrame in = sw.range("i", 0, ROWS).withColumns(col("i").times(lit(STEP)).mod(lit(KEYS)).alias("k"));
-            List<long[]> sorted = read(sink(in.sort("k", "i"), dir, "s", 1));
-            assertEquals(ROWS, sorted.size());
-            for (int r = 1; r < sorted.size(); r++) {
-                long[] a = sorted.get(r - 1);
-                long[] b = sorted.get(r);
-                boolean ordered = a[1] < b[1] || (a[1] == b[1] && a[0] < b[0]);
-                assertEquals(true, ordered, "rows " + (r - 1) + " and " + r + " out of order");
+    void aSortFinishesAtTheMinimumLimitOnOneTwoAndFourWorkers() {
+        List<long[]> expected = oracleSorted();
+        for (int threads : new int[] {1, 2, 4}) {
+            List<SortRunSpilled> spilled = new CopyOnWriteArrayList<>();
+            EngineTestSupport.withEngine(CAP, b -> b.threads(threads).eventListener(e -> {
+                if (e instanceof SortRunSpilled r) {
+                    spilled.add(r);
+                }
+            }), (sw, dir) -> {
+                LazyFrame in = sw.range("i", 0, ROWS).withColumns(col("i").times(lit(STEP)).mod(lit(KEYS)).alias("k"));
+                assertRows(expected, read(sink(in.sort("k", "i"), dir, "s", threads)), "sort on " + threads + " worker(s)");
+                // Stable on k alone: ties keep the input order, which is i ascending.
+                assertRows(expected, read(sink(in.sortStable("k"), dir, "ss", threads)),
+                        "stable sort on " + threads + " worker(s)");
+            });
+            assertTrue(!spilled.isEmpty(), "runs of " + ROWS + " rows spilled at " + CAP + " bytes on " + threads + " worker(s)");
+        }
+    }
+
+    /** Rows (i, k) of the input ordered by k, then i. */
+    private static List<long[]> oracleSorted() {
+        List<long[]> rows = new ArrayList<>();
+        for (long i = 0; i < ROWS; i++) {
+            rows.add(new long[] {i, i * STEP % KEYS});
+        }
+        rows.sort(Comparator.<long[]>comparingLong(r -> r[1]).thenComparingLong(r -> r[0]));
+        return rows;
+    }
+
+    private static void assertRows(List<long[]> expected, List<long[]> actual, String what) {
+        assertEquals(expected.size(), actual.size(), what + ": rows");
+        for (int r = 0; r < expected.size(); r++) {
+            if (!Arrays.equals(expected.get(r), actual.get(r))) {
+                fail(what + ": row " + r + " is " + Arrays.toString(actual.get(r)) + ", expected "
+                        + Arrays.toString(expected.get(r)));
             }
-        });
+        }
     }
 
     private static Path sink(LazyFrame q, Path dir, String name, int threads) {

@@ -240,8 +240,9 @@ class SortedJoinPlanTest {
 
     /**
      * FORWARD left rows of a group the right input never serves wait until the right input ends;
-     * waiting rows are not spilled, so when they outgrow the memory cap the query fails with an
-     * out-of-memory error naming the join — and releases everything.
+     * their columns spill, but what settles them (their answers and {@code on} values) stays in
+     * memory, so when that outgrows the join's share of the memory cap the query fails with an
+     * out-of-memory error naming the join — after spilling what it could — and releases everything.
      */
     @Test
     void waitingAsofRowsThatOutgrowTheCapFailNamingTheJoin() {
@@ -259,7 +260,8 @@ class SortedJoinPlanTest {
                 }
                 assertTrue(root.getMessage().startsWith("asof-join (FORWARD): out of memory: holding ")
                         && root.getMessage().contains("left rows waiting for a right row of their group")
-                        && root.getMessage().contains("waiting rows are not spilled"), root.getMessage());
+                        && root.getMessage().contains("what settles a waiting row (its on value and answers) stays in memory")
+                        && !root.getMessage().contains("waiting morsels spilled: 0)"), root.getMessage());
                 assertEquals(0, sw.budget().reserved(), "everything released after the failure");
                 // With a tolerance the same rows settle as soon as the right input moves past it.
                 LazyFrame tolerant = left.joinAsof(right, "t", List.of("g"), AsofStrategy.FORWARD, 10L)

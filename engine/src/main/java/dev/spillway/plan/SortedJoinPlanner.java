@@ -53,6 +53,7 @@ final class SortedJoinPlanner {
                 ordered(r), a.right().schema(), a.right().schema().require(a.rightOn()), a.rightByIndexes(),
                 a.rightColumnIndexes(), a.schema(), a.strategy(), a.tolerance(), Sortedness.origin(a.left()),
                 Sortedness.origin(a.right()), query.child("asof-join-" + id));
+        manager.register(join);
         return new Input(join, List.of(), deps(l, r));
     }
 

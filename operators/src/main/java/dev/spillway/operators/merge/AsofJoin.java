@@ -3,19 +3,23 @@ package dev.spillway.operators.merge;
 import dev.spillway.event.AsofJoinDone;
 import dev.spillway.event.AsofStateCompacted;
 import dev.spillway.event.EventSink;
+import dev.spillway.event.RunSpilled;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
+import dev.spillway.memory.Spillable;
 import dev.spillway.operators.KeyTable;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.sort.KeyEncoder;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
+import dev.spillway.spill.StreamStore;
 
 import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A streaming AsOf join: each left row gets at most one right row — of the same {@code by} group,
@@ -48,10 +52,23 @@ import java.util.Arrays;
  * objects per join and one per left morsel in hand, never one per row or per group. A growth the
  * budget refuses leaves the state as it was and fails the join with an out-of-memory error naming
  * itself. Retained input morsels (right morsels still referenced, left morsels with waiting rows)
- * stay charged to the budget that produced them, and the join fails the same way once they exceed
- * a quarter of the memory cap: waiting rows are not spilled.
+ * stay charged to the budget that produced them, and count towards a quarter of the memory cap.
+ *
+ * <p><b>Spilling waiting rows.</b> A left morsel that waits behind the cursor can be spilled: its
+ * rows are written to a stream of the join's {@link StreamStore} and read back when its turn to
+ * be emitted comes (the oldest chunk in the queue is read back, emitted and freed, so the rows
+ * leave in the same order with the same answers). Settling a waiting row needs only its answers
+ * and its {@code on} value, so a spilled chunk keeps those in memory ({@link AsofLeftChunk#on}):
+ * about 37 bytes a waiting row (the {@code on} values are copied out of the buffers the chunk
+ * shared with other morsels), beside the rows' other columns on disk. The join spills its
+ * newest waiting chunks first (they are read back last) when the retained morsels would pass
+ * their quarter of the cap, when the memory manager asks (the join is a {@link Spillable}; from
+ * another worker it only asks the join to spill at its next step, as it never waits for the
+ * join's lock), and, with a forced-spill fraction, that share of the chunks as soon as they
+ * wait. The oldest chunk (being emitted) and the chunk under the left cursor never spill. The
+ * join fails, naming itself, when what stays in memory still exceeds the quarter.
  */
-public final class AsofJoin implements Source {
+public final class AsofJoin implements Source, Spillable {
     /** Right morsels held before their referenced rows are compacted. */
     static final int COMPACT_AT = 8;
     /** The join may keep input morsels alive up to this fraction (1/n) of the memory cap. */
@@ -76,7 +93,15 @@ public final class AsofJoin implements Source {
     private final BlockPool pool;
     private final MemoryBudget budget;
     private final EventSink events;
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Where spilled waiting chunks go, one stream each. */
+    private final StreamStore store;
+    private final double forceSpill;
+    /** Bytes of waiting chunks' rows that {@link #spill} could write out now (held chunks' views, approximately). */
+    private volatile long spillableBytes;
+    /** Set by a {@link #spill} call that found the join busy: the join spills at its next step. */
+    private volatile boolean spillRequested;
+    private long chunksSpilled;
 
     private final AsofRightRows rows;
     private final AsofValues values;
@@ -111,7 +136,8 @@ public final class AsofJoin implements Source {
      *                     (days for dates), a Double for float64
      * @param ctx          the join's context: its {@link OperatorContext#budget() budget} (its state) is its own
      *                     and closed with the join; output morsels, which may outlive the join, are charged to
-     *                     the output budget; it never spills
+     *                     the output budget; waiting left rows spill into a store on its spill directory
+     *                     (FORWARD, NEAREST; not without a directory), with its forced-spill fraction
      */
     public AsofJoin(OrderedInput leftInput, Schema leftSchema, int leftOn, int[] leftBy, OrderedInput rightInput,
             Schema rightSchema, int rightOn, int[] rightBy, int[] rightColumns, Schema output, AsofStrategy strategy,
@@ -130,7 +156,7 @@ public final class AsofJoin implements Source {
                     + t.displayName());
         }
         this.rows = new AsofRightRows(rightSchema, ctx.pool(), budget);
-        this.values = new AsofValues(leftOn, rightOn, t == DataType.FLOAT64, tolerance, rows);
+        this.values = new AsofValues(rightOn, t == DataType.FLOAT64, tolerance, rows);
         KeyEncoder encoder = SortedCursor.encoderFor(leftSchema, new int[] {leftOn});
         this.left = new SortedCursor(name, "left", leftInput, leftSchema, new int[] {leftOn}, encoder, leftSorted,
                 ctx.pool(), budget);
@@ -147,6 +173,9 @@ public final class AsofJoin implements Source {
         int[] noKeys = new int[leftSchema.size()];
         Arrays.fill(noKeys, -1);
         this.out = new RowGather(output, leftSchema.size(), noKeys, rightColumns, ctx.outputRows(), ctx.pool(), ctx.outputBudget());
+        this.forceSpill = ctx.forceSpill();
+        // BACKWARD rows never wait; without a spill directory (bare operator use) waiting rows stay in memory.
+        this.store = strategy == AsofStrategy.BACKWARD || ctx.spills() == null ? null : ctx.store(name, leftSchema).streams();
     }
 
     @Override
@@ -161,23 +190,33 @@ public final class AsofJoin implements Source {
 
     @Override
     public Morsel next(TaskContext ctx) {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (failed || closed || done || ctx.isCancelled()) {
                 return null;
             }
             try {
+                if (spillRequested) {
+                    spillRequested = false;
+                    spillWaiting(Long.MAX_VALUE, "memory pressure", true);
+                }
                 return produce(ctx);
             } catch (RuntimeException e) {
                 failed = true;
                 throw e;
             }
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
     public boolean isExhausted() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return done || failed || closed;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -262,7 +301,7 @@ public final class AsofJoin implements Source {
         if (last != null && last.source == m) {
             return last;
         }
-        AsofLeftChunk c = new AsofLeftChunk(m, queue.nextSeq(), strategy != AsofStrategy.BACKWARD, pool, budget);
+        AsofLeftChunk c = new AsofLeftChunk(m, leftOn, queue.nextSeq(), strategy != AsofStrategy.BACKWARD, pool, budget);
         queue.add(c);
         return c;
     }
@@ -362,6 +401,9 @@ public final class AsofJoin implements Source {
     private void emitSettled() {
         while (!out.full() && !queue.isEmpty()) {
             AsofLeftChunk c = queue.peekFirst();
+            if (c.spilled()) {
+                readBack(c);
+            }
             while (c.emitted < c.added && !out.full()) {
                 int r = c.emitted;
                 if (c.state(r) != SETTLED && !waiting.trySettle(c, r)) {
@@ -381,6 +423,7 @@ public final class AsofJoin implements Source {
                 return;
             }
             queue.pollFirst();
+            spillableBytes -= c.spillable;
             c.close();
             release(c.held);
         }
@@ -394,7 +437,107 @@ public final class AsofJoin implements Source {
                 long bytes = c.view.byteSize() + c.answerBytes();
                 hold(bytes, "left rows waiting for a right row of their group");
                 c.held = bytes;
+                if (store != null) {
+                    c.spillable = c.view.byteSize();
+                    spillableBytes += c.spillable;
+                    if (q > 0 && forced(c.seq)) {
+                        spillChunk(c, "forced spill", true);
+                    }
+                }
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ spilling waiting rows
+
+    /** Whether the forced-spill fraction f selects chunk k: {@code floor((k+1)f) > floor(kf)}. */
+    private boolean forced(long k) {
+        return forceSpill > 0 && Math.floor((k + 1) * forceSpill) > Math.floor(k * forceSpill);
+    }
+
+    /**
+     * Spills waiting chunks, newest first, until {@code wanted} bytes were let go; never the
+     * oldest (it is being emitted) nor the one under the left cursor. Returns the bytes let go.
+     * The caller holds the lock.
+     */
+    private long spillWaiting(long wanted, String why, boolean compact) {
+        if (store == null || closed) {
+            return 0;
+        }
+        long freed = 0;
+        for (int q = queue.size() - 1; q > 0 && freed < wanted; q--) {
+            AsofLeftChunk c = queue.at(q);
+            if (c.held > 0 && !c.spilled() && c.source != left.morsel()) {
+                freed += spillChunk(c, why, compact);
+            }
+        }
+        return freed;
+    }
+
+    /**
+     * Writes the rows of a held chunk to a new stream of the store and lets go of them; returns the
+     * bytes let go. With {@code compact} the {@code on} values are copied out of the shared buffers
+     * (an allocation: not from inside the memory manager's reclamation).
+     */
+    private long spillChunk(AsofLeftChunk c, String why, boolean compact) {
+        long before = c.held;
+        int stream = store.newStream(true);
+        Morsel rows = c.view;
+        c.view = null;
+        c.stream = stream;
+        spillableBytes -= c.spillable;
+        c.spillable = 0;
+        store.add(stream, rows);
+        // The on column and the answers stay: they settle the rows.
+        if (compact) {
+            c.compactOn(pool, budget);
+        }
+        c.held = c.on.byteSize() + c.answerBytes();
+        release(before - c.held);
+        chunksSpilled++;
+        events.accept(new RunSpilled(name, c.on.length(), store.file(stream),
+                "left rows waiting for a right row of their group: " + why));
+        return before - c.held;
+    }
+
+    /** Reads the rows of a spilled chunk back (it is the oldest, to be emitted now). */
+    private void readBack(AsofLeftChunk c) {
+        Morsel m = store.poll(c.stream, budget);
+        if (m == null || m.rowCount() != c.on.length() || store.size(c.stream) != 0) {
+            if (m != null) {
+                m.close();
+            }
+            throw new IllegalStateException(name + ": spilled left chunk " + c.seq + " did not read back as one block of "
+                    + c.on.length() + " rows");
+        }
+        store.release(c.stream);
+        c.stream = -1;
+        c.view = m;
+    }
+
+    @Override
+    public long spillableBytes() {
+        return done || closed || failed ? 0 : Math.max(0, spillableBytes);
+    }
+
+    /**
+     * Spills waiting chunks, newest first. From the worker running the join (inside its own
+     * reservation) it spills at once; from another worker it answers 0 at once and the join
+     * spills at its next step (the memory manager's rule: never wait for another worker).
+     */
+    @Override
+    public long spill(long bytesWanted) {
+        if (!lock.tryLock()) {
+            spillRequested = spillableBytes > 0;
+            return 0;
+        }
+        try {
+            if (closed || done || failed) {
+                return 0;
+            }
+            return spillWaiting(bytesWanted, "memory pressure, " + bytesWanted + " bytes wanted", false);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -462,11 +605,14 @@ public final class AsofJoin implements Source {
     private void hold(long bytes, String what) {
         long limit = budget.effectiveCap() / MAX_SHARE_OF_CAP;
         if (heldBytes + bytes > limit) {
+            spillWaiting(heldBytes + bytes - limit, "retained morsels over 1/" + MAX_SHARE_OF_CAP + " of the memory cap", true);
+        }
+        if (heldBytes + bytes > limit) {
             throw new IllegalStateException(name + " (" + strategy + "): out of memory: holding " + (heldBytes + bytes)
                     + " bytes of " + what + " (" + waiting.count() + " left rows waiting, " + latestGroups
-                    + " groups) exceeds 1/" + MAX_SHARE_OF_CAP + " of the " + budget.effectiveCap()
-                    + "-byte memory cap; waiting rows are not spilled. Add a tolerance, use the BACKWARD strategy, or"
-                    + " raise the memory limit");
+                    + " groups, waiting morsels spilled: " + chunksSpilled + ") exceeds 1/" + MAX_SHARE_OF_CAP + " of the "
+                    + budget.effectiveCap() + "-byte memory cap; what settles a waiting row (its on value and answers)"
+                    + " stays in memory. Add a tolerance, use the BACKWARD strategy, or raise the memory limit");
         }
         heldBytes += bytes;
     }
@@ -478,7 +624,7 @@ public final class AsofJoin implements Source {
     private IllegalStateException outOfMemory(String what, MemoryLimitExceededException cause) {
         return new IllegalStateException(name + " (" + strategy + "): out of memory: " + what + " was refused ("
                 + waiting.count() + " left rows waiting, " + latestGroups + " groups): " + cause.getMessage()
-                + "; waiting rows are not spilled. Add a tolerance, use the BACKWARD strategy, or raise the memory limit",
+                + ". Add a tolerance, use the BACKWARD strategy, or raise the memory limit",
                 cause);
     }
 
@@ -488,11 +634,13 @@ public final class AsofJoin implements Source {
 
     @Override
     public void close() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (closed) {
                 return;
             }
             closed = true;
+            spillableBytes = 0;
             try {
                 for (int q = 0; q < queue.size(); q++) {
                     AsofLeftChunk c = queue.at(q);
@@ -505,9 +653,14 @@ public final class AsofJoin implements Source {
                 out.close();
                 left.close();
                 right.close();
+                if (store != null) {
+                    store.close();
+                }
             } finally {
                 budget.close();
             }
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.spillway.operators.merge;
 
 import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.ColumnBuilder;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.MemoryLimitExceededException;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
@@ -18,6 +21,11 @@ import java.lang.foreign.ValueLayout;
  * the join's budget: {@code match} (8 bytes a row), {@code back} (8), then {@code next} (8) and
  * {@code group} (4) when rows may wait, then {@code state} (1). Rows {@code [emitted, added)} are
  * in the join's hands; the join owns the chunk and closes it.
+ *
+ * <p>A chunk whose rows wait may be <i>spilled</i>: its rows go to a stream of the join's spill
+ * store and {@link #view} is null until the join reads them back to emit them. What settles the
+ * rows stays in memory: the answers and a view of the {@code on} column ({@link #on}), which is
+ * all the join compares waiting rows by.
  */
 final class AsofLeftChunk implements AutoCloseable {
     static final byte SETTLED = 0;
@@ -30,7 +38,10 @@ final class AsofLeftChunk implements AutoCloseable {
     private static final ValueLayout.OfLong REF = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
-    final Morsel view;
+    /** The rows (a view of the source), or null while they are spilled. */
+    Morsel view;
+    /** The left {@code on} column: what settling a row compares, kept while the rows are spilled. */
+    ColumnVector on;
     final Morsel source;
     /** The chunk's number: chunks of one join are numbered 0, 1, ... in left order. */
     final long seq;
@@ -41,14 +52,19 @@ final class AsofLeftChunk implements AutoCloseable {
     private final long groupAt;
     private final long stateAt;
     long held;
+    /** Bytes of {@link #view} counted in the join's spillable bytes (held, in memory). */
+    long spillable;
+    /** The stream of the join's spill store that holds the rows while {@link #view} is null, or -1. */
+    int stream = -1;
     int added;
     int emitted;
 
     /**
      * Chunk {@code seq} of {@code source} (not taken over: the chunk keeps a view), its answers
-     * charged to {@code budget}, with waiting-list links when {@code links}.
+     * charged to {@code budget}, with waiting-list links when {@code links}; column
+     * {@code onColumn} is the {@code on} column.
      */
-    AsofLeftChunk(Morsel source, long seq, boolean links, BlockPool pool, MemoryBudget budget) {
+    AsofLeftChunk(Morsel source, int onColumn, long seq, boolean links, BlockPool pool, MemoryBudget budget) {
         this.source = source;
         this.seq = seq;
         int n = source.rowCount();
@@ -60,6 +76,15 @@ final class AsofLeftChunk implements AutoCloseable {
         this.groupAt = nextAt + (links ? (long) Long.BYTES * n : 0);
         this.stateAt = groupAt + (links ? (long) Integer.BYTES * n : 0);
         this.view = source.slice(0, n);
+        ColumnVector o;
+        try {
+            o = source.column(onColumn).slice(0, n);
+        } catch (RuntimeException e) {
+            view.close();
+            answers.close();
+            throw e;
+        }
+        this.on = o;
     }
 
     /** The left ref of row {@code row} of chunk {@code seq}. */
@@ -127,11 +152,40 @@ final class AsofLeftChunk implements AutoCloseable {
         segment.set(ValueLayout.JAVA_BYTE, stateAt + row, state);
     }
 
-    /** Frees the view and the answers. Not idempotent: the join closes each chunk once. */
+    /**
+     * Replaces the view of the {@code on} column by a copy of just these rows, charged to
+     * {@code budget}: a view keeps the whole buffer it shares with other morsels alive (a scan's
+     * batch), a copy only this chunk's values. Keeps the view when the budget refuses the copy.
+     */
+    void compactOn(BlockPool pool, MemoryBudget budget) {
+        int n = on.length();
+        ColumnVector copy;
+        try (ColumnBuilder b = ColumnBuilder.create(on, pool, budget, Math.max(1, n))) {
+            for (int r = 0; r < n; r++) {
+                b.appendFrom(on, r);
+            }
+            copy = b.build();
+        } catch (MemoryLimitExceededException e) {
+            return;
+        }
+        ColumnVector old = on;
+        on = copy;
+        old.close();
+    }
+
+    /** Whether the rows are in the spill store (not in {@link #view}). */
+    boolean spilled() {
+        return view == null;
+    }
+
+    /** Frees the view, the {@code on} column and the answers (a spilled stream is the join's to release). Not idempotent: the join closes each chunk once. */
     @Override
     public void close() {
         try {
-            view.close();
+            if (view != null) {
+                view.close();
+            }
+            on.close();
         } finally {
             answers.close();
         }

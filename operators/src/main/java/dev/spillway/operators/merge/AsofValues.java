@@ -12,7 +12,6 @@ import dev.spillway.memory.Morsel;
  * columns and the tolerance.
  */
 final class AsofValues {
-    private final int leftOn;
     private final int rightOn;
     private final boolean floatOn;
     private final boolean hasTolerance;
@@ -20,8 +19,8 @@ final class AsofValues {
     private final double tolDouble;
     private final AsofRightRows rows;
 
-    AsofValues(int leftOn, int rightOn, boolean floatOn, Number tolerance, AsofRightRows rows) {
-        this.leftOn = leftOn;
+    /** Left rows' {@code on} values are read from their chunks' {@link AsofLeftChunk#on} views. */
+    AsofValues(int rightOn, boolean floatOn, Number tolerance, AsofRightRows rows) {
         this.rightOn = rightOn;
         this.floatOn = floatOn;
         this.hasTolerance = tolerance != null;
@@ -56,7 +55,7 @@ final class AsofValues {
         if (!hasTolerance) {
             return true;
         }
-        ColumnVector lv = c.view.column(leftOn);
+        ColumnVector lv = c.on;
         ColumnVector rv = rm.column(rightOn);
         if (floatOn) {
             return Math.abs(((Float64Vector) lv).get(row) - ((Float64Vector) rv).get(rr)) <= tolDouble;
@@ -68,7 +67,7 @@ final class AsofValues {
     }
 
     boolean distanceIsZero(AsofLeftChunk c, int row, long ref) {
-        ColumnVector lv = c.view.column(leftOn);
+        ColumnVector lv = c.on;
         ColumnVector rv = rows.stored(ref).column(rightOn);
         return floatOn ? ((Float64Vector) lv).get(row) == ((Float64Vector) rv).get(AsofRightRows.rowOf(ref))
                 : onLong(lv, row) == onLong(rv, AsofRightRows.rowOf(ref));
@@ -84,7 +83,7 @@ final class AsofValues {
     }
 
     int compareDistance(AsofLeftChunk c, int row, Morsel xm, int xr, Morsel ym, int yr) {
-        ColumnVector lv = c.view.column(leftOn);
+        ColumnVector lv = c.on;
         if (floatOn) {
             double t = ((Float64Vector) lv).get(row);
             return Double.compare(Math.abs(((Float64Vector) xm.column(rightOn)).get(xr) - t),

@@ -7,6 +7,8 @@ import dev.spillway.event.SortInputComplete;
 import dev.spillway.event.SortMergePass;
 import dev.spillway.event.SortRunSpilled;
 import dev.spillway.memory.BlockPool;
+import dev.spillway.memory.DataType;
+import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Spillable;
@@ -29,10 +31,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * The state of one external merge sort, shared by its sink and its source.
  *
  * <p><b>Consuming.</b> Each worker buffers its input morsels (zero-copy). When sorting the buffer
- * would take the worker's share of memory ({@code runBytes}: the buffer, the sort's native keys
- * and permutation, and the sorted copy) and when its input ends, it is sorted into a
- * <i>run</i> ({@link RunSorter}): sorted morsels of at most {@code blockRows} rows, one stream of
- * the sort's {@link StreamStore}. The store is what spills: when a reservation fails the memory
+ * with the next morsel would take more than the worker's share of memory ({@code runBytes}, half
+ * the cap divided among the workers: the buffered rows, the sort's native keys and permutation as
+ * the pool charges them, and the one sorted block being gathered) and when its input ends, it is
+ * sorted into a <i>run</i> ({@link RunSorter}): sorted morsels of at most {@code blockRows} rows,
+ * one stream of the sort's {@link StreamStore}, each added to the stream as soon as it is
+ * gathered, so that a run being made can already spill. A morsel whose own sort would exceed the
+ * share (at small caps with several workers) is sorted at once in slices that fit beside it,
+ * a run per slice. The store is what spills: when a reservation fails the memory
  * manager asks this sort to {@link #spill}, and the store evicts the largest in-memory runs into
  * its shared files; the store's forced-spill fraction names the runs written whatever the memory
  * (at 1.0 every run, and runs are then kept to two blocks so that there are many of them).
@@ -49,6 +55,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ExternalSort implements Spillable, AutoCloseable {
     /** Default most runs merged at once (and most spill readers open at once). */
     public static final int DEFAULT_FAN_IN = 64;
+    /** The fewest rows a run sort of a slice of a morsel takes, whatever the worker's share. */
+    static final int MIN_SLICE_ROWS = 256;
     /** The component name in its events. */
     private static final String COMPONENT = "sort";
 
@@ -104,7 +112,8 @@ public final class ExternalSort implements Spillable, AutoCloseable {
     private final int fanIn;
     private final int blockRows;
     private final long runBytes;
-    private final long rowOverhead;
+    /** Native bytes of a merge cursor: one block and its encoded keys, as the pool charges them. */
+    private final long cursorBytes;
     private final List<Run> runs = new ArrayList<>();
     private final Map<Integer, Run> byStream = new ConcurrentHashMap<>();
     private final AtomicLong inputRows = new AtomicLong();
@@ -126,7 +135,8 @@ public final class ExternalSort implements Spillable, AutoCloseable {
      *                are {@code sort} events; {@link OperatorContext#outputRows()} is the most rows per run
      *                block and output morsel
      * @param workers workers that may feed the sort at once (each buffers up to its share)
-     * @param fanIn   most runs merged at once, at least 2
+     * @param fanIn   most runs merged at once, at least 2; fewer when a quarter of the cap holds
+     *                fewer merge cursors (a block and its keys each)
      */
     public ExternalSort(SortSpec spec, OperatorContext ctx, int workers, int fanIn) {
         if (fanIn < 2) {
@@ -138,16 +148,17 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         this.budget = ctx.budget();
         this.outputBudget = ctx.outputBudget();
         this.events = ctx.events();
-        this.fanIn = fanIn;
         int morselRows = ctx.outputRows();
         long cap = Math.min(budget.effectiveCap(), 1L << 40);
         long rowBytes = 16L * spec.internalSchema().size() + enc.bytesFor(1);
         // A merge holds one block per run and its encoded keys: fan-in of them must fit in a quarter of the cap.
         this.blockRows = (int) Math.max(256, Math.min(Math.max(1, morselRows), cap / 4 / fanIn / rowBytes));
+        this.cursorBytes = cursorBytes(spec, enc, blockRows, pool);
+        // Blocks are at least 256 rows and the pool rounds them up: at small caps fewer cursors fit that quarter.
+        this.fanIn = (int) Math.max(2, Math.min(fanIn, cap / 4 / cursorBytes));
         // A run sort holds the buffered input, its native working memory (keys, permutation) and
-        // the gathered output at once; all workers may sort at the same time.
-        this.runBytes = Math.max(256L << 10, Math.min(512L << 20, cap / 2 / Math.max(1, workers)));
-        this.rowOverhead = RunSorter.workBytes(enc, 1);
+        // the block being gathered at once; all workers may sort at the same time.
+        this.runBytes = Math.max(64L << 10, Math.min(512L << 20, cap / 2 / Math.max(1, workers)));
         this.store = ctx.store(COMPONENT, spec.internalSchema()).onEvict(this::evicted).streams();
         forceSpill(ctx.forceSpill());
     }
@@ -191,10 +202,28 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         return new Local();
     }
 
-    /** Buffers an input morsel (taking ownership); sorts the buffer into a run when it reached its share. */
+    /**
+     * Buffers an input morsel (taking ownership). The buffer is sorted into a run first when the
+     * morsel would take the run sort's working set past the worker's share; a morsel whose own
+     * sort would not fit the share is sorted at once, in slices that do.
+     */
     public void consume(Local local, Morsel m) {
-        if (m.rowCount() == 0) {
+        int rows = m.rowCount();
+        if (rows == 0) {
             m.close();
+            return;
+        }
+        long bytes = m.byteSize() + positionBytes(rows);
+        if (!local.buffered.isEmpty() && workingSet(local.rows + rows, local.bytes + bytes) > runBytes) {
+            try {
+                makeRun(local);
+            } catch (RuntimeException e) {
+                m.close();
+                throw e;
+            }
+        }
+        if (workingSet(rows, bytes) > runBytes) {
+            sortInSlices(m);
             return;
         }
         Morsel in = RunSorter.withPositions(spec, m, pool, budget);
@@ -202,7 +231,7 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         local.buffered.add(in);
         local.bytes += in.byteSize();
         local.rows += in.rowCount();
-        if (2 * local.bytes + local.rows * rowOverhead >= runBytes || local.rows >= maxRunRows) {
+        if (local.rows >= maxRunRows) {
             makeRun(local);
         }
     }
@@ -214,55 +243,105 @@ public final class ExternalSort implements Spillable, AutoCloseable {
         }
     }
 
+    /** Bytes of the position column of {@code rows} rows (none unless the sort is stable). */
+    private long positionBytes(long rows) {
+        return spec.stable() ? 8 * rows : 0;
+    }
+
+    /**
+     * Native bytes of a block of {@code rows} rows of the internal schema and its encoded keys,
+     * each buffer rounded up as the pool charges it (a string counted as its offset and 16 bytes).
+     */
+    private static long cursorBytes(SortSpec spec, KeyEncoder enc, int rows, BlockPool pool) {
+        long n = pool.capacityFor(enc.bytesFor(rows));
+        for (Field f : spec.internalSchema().fields()) {
+            DataType t = f.type();
+            long values = t == DataType.BOOLEAN ? (rows + 7) / 8 : t == DataType.UTF8 ? 20L * rows : (long) t.byteWidth() * rows;
+            n += pool.capacityFor(Math.max(1, values)) + (f.nullable() ? pool.capacityFor((rows + 7) / 8) : 0);
+        }
+        return n;
+    }
+
+    /**
+     * The most memory a run sort of {@code rows} buffered rows ({@code bytes} of them, in the
+     * internal schema) holds at once: the rows, the sort's working memory, and the block being
+     * gathered (the blocks before it are in the store, where they may spill).
+     */
+    private long workingSet(long rows, long bytes) {
+        return bytes + RunSorter.peakWorkBytes(enc, rows, pool) + cursorBytes;
+    }
+
+    /**
+     * The most rows of a slice of a morsel holding {@code bytes} whose run sort fits the share
+     * beside the whole morsel (which stays until its last slice is sorted); at least
+     * {@link #MIN_SLICE_ROWS}, so that a share smaller than one morsel still makes progress.
+     */
+    private int sliceRows(int rows, long bytes) {
+        int lo = MIN_SLICE_ROWS;
+        int hi = (int) Math.min(rows, maxRunRows);
+        while (lo < hi) {
+            int mid = (int) (((long) lo + hi + 1) >>> 1);
+            if (workingSet(mid, bytes + positionBytes(mid)) <= runBytes) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return Math.max(1, Math.min(rows, lo));
+    }
+
+    /** Sorts a morsel too large for one run sort within the share into runs of slices of it, then closes it. */
+    private void sortInSlices(Morsel m) {
+        try (m) {
+            int rows = m.rowCount();
+            int step = sliceRows(rows, m.byteSize());
+            for (int first = 0; first < rows; first += step) {
+                Morsel in = RunSorter.withPositions(spec, m.slice(first, Math.min(step, rows - first)), first, pool, budget);
+                inputRows.addAndGet(in.rowCount());
+                List<Morsel> batch = new ArrayList<>(1);
+                batch.add(in);
+                makeRun(batch, in.rowCount());
+            }
+        }
+    }
+
     private void makeRun(Local local) {
         if (local.buffered.isEmpty()) {
             return;
         }
         List<Morsel> batch = local.buffered;
+        long rows = local.rows;
         local.buffered = new ArrayList<>();
         local.bytes = 0;
         local.rows = 0;
-        List<Morsel> sorted = RunSorter.sort(enc, batch, Long.MAX_VALUE, blockRows, pool, budget);
-        long bytes = bytesOf(sorted);
+        makeRun(batch, rows);
+    }
+
+    /**
+     * Sorts {@code batch} (closed by this method) into a new run, adding each sorted block to the
+     * run's stream as it is gathered, so that the run can spill while it is being made.
+     */
+    private void makeRun(List<Morsel> batch, long rows) {
         Run r;
         try {
-            r = new Run(store.newStream(), rowsOf(sorted), 0);
+            r = new Run(store.newStream(), rows, 0);
             byStream.put(r.stream, r);
             synchronized (runs) {
                 runs.add(r);
             }
         } catch (RuntimeException e) {
-            sorted.forEach(Morsel::close);
+            batch.forEach(Morsel::close);
             throw e;
         }
-        for (int i = 0; i < sorted.size(); i++) {
-            try {
-                store.add(r.stream, sorted.get(i));
-            } catch (RuntimeException e) {
-                sorted.subList(i + 1, sorted.size()).forEach(Morsel::close);
-                throw e;
-            }
-        }
+        long[] bytes = new long[1];
+        RunSorter.sort(enc, batch, Long.MAX_VALUE, blockRows, pool, budget, block -> {
+            bytes[0] += block.byteSize();
+            store.add(r.stream, block);
+        });
         if (store.spilled(r.stream)) {
             // Forced (written through from the start) or evicted while it was added.
-            spilled(r, bytes, store.file(r.stream));
+            spilled(r, bytes[0], store.file(r.stream));
         }
-    }
-
-    private static long rowsOf(List<Morsel> ms) {
-        long n = 0;
-        for (Morsel m : ms) {
-            n += m.rowCount();
-        }
-        return n;
-    }
-
-    private static long bytesOf(List<Morsel> ms) {
-        long n = 0;
-        for (Morsel m : ms) {
-            n += m.byteSize();
-        }
-        return n;
     }
 
     // ================================================================== spilling
@@ -305,44 +384,65 @@ public final class ExternalSort implements Spillable, AutoCloseable {
 
     // ================================================================== merging
 
-    /** Ends the input: merges spilled runs in passes until at most the fan-in remain, then opens the final merge. */
+    /**
+     * Ends the input: merges spilled runs in passes until at most the fan-in runs remain in all,
+     * makes room for the final merge's cursors by spilling the largest in-memory runs while the
+     * free memory is short of them, then takes the in-memory runs and opens the final merge.
+     */
     public void finishInput() {
         state = State.MERGING;
         events.accept(new SortInputComplete(COMPONENT, inputRows.get(), store.unitCount(), runsSpilled.get(), fanIn));
         while (true) {
             List<Run> onDisk = new ArrayList<>();
+            List<Run> inMemory = new ArrayList<>();
             synchronized (runs) {
                 for (Run r : runs) {
-                    if (store.spilled(r.stream)) {
-                        onDisk.add(r);
-                    }
+                    (store.spilled(r.stream) ? onDisk : inMemory).add(r);
                 }
             }
-            if (onDisk.size() > fanIn) {
-                onDisk.sort(Comparator.comparingInt((Run r) -> r.generation).thenComparingInt(r -> r.stream));
-                List<Run> group = new ArrayList<>(onDisk.subList(0, Math.min(fanIn, onDisk.size() - fanIn + 1)));
-                synchronized (runs) {
-                    runs.removeAll(group);
+            int total = onDisk.size() + inMemory.size();
+            if (total > fanIn) {
+                // A pass merges spilled runs only: keep enough of them to cut the total to the fan-in.
+                if ((inMemory.size() > fanIn / 2 || onDisk.size() < 2) && evictLargest(inMemory)) {
+                    continue;
                 }
-                mergePass(group);
+                onDisk.sort(Comparator.comparingInt((Run r) -> r.generation).thenComparingInt(r -> r.stream));
+                List<Run> group = new ArrayList<>(onDisk.subList(0, Math.min(onDisk.size(), Math.min(fanIn, total - fanIn + 1))));
+                if (group.size() >= 2) {
+                    synchronized (runs) {
+                        runs.removeAll(group);
+                    }
+                    mergePass(group);
+                    continue;
+                }
+            }
+            // Taken runs can no longer spill, and every run's cursor needs a block and its keys
+            // (and the output a block or two): spill in-memory runs while the free memory is short.
+            if (budget.available() < (total + 2L) * cursorBytes && evictLargest(inMemory)) {
                 continue;
             }
-            // The in-memory runs leave the store (no longer evictable); one evicted before it was
-            // taken may push the spilled runs past the fan-in: then merge again.
-            int spilled = 0;
             synchronized (runs) {
                 for (Run r : runs) {
                     if (r.taken == null) {
                         r.taken = store.take(r.stream);
                     }
-                    spilled += store.blockCount(r.stream) > 0 ? 1 : 0;
                 }
             }
-            if (spilled <= fanIn) {
-                openFinalMerge();
-                return;
+            openFinalMerge();
+            return;
+        }
+    }
+
+    /** Evicts the largest of {@code inMemory} that the store can evict; whether one was. */
+    private boolean evictLargest(List<Run> inMemory) {
+        inMemory.sort(Comparator.comparingLong((Run r) -> store.bytes(r.stream)).reversed());
+        for (Run r : inMemory) {
+            store.evict(r.stream);
+            if (store.spilled(r.stream)) {
+                return true;
             }
         }
+        return false;
     }
 
     private void mergePass(List<Run> group) {

@@ -12,6 +12,7 @@ import dev.spillway.memory.Schema;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Sorts a batch of morsels in memory into a sorted run: encodes the keys of every row
@@ -20,8 +21,10 @@ import java.util.List;
  *
  * <p>The working state of a sort grows with its rows, so it lives in one native buffer taken
  * from the pool for the sort and freed at its end, charged to the budget exactly as allocated
- * ({@link #workBytes}): the keys ({@code 8 * width} bytes a row), the permutation and the
- * kernels' scratch, and each row's morsel (4 bytes a row each). The heap holds only what grows
+ * ({@link #workBytes}): the keys ({@code 8 * width} bytes a row, freed once the rows are in
+ * order), the permutation and the kernels' scratch, and each row's morsel (4 bytes a row each).
+ * The sorted rows leave block by block as they are gathered ({@link #sort(KeyEncoder, List, long,
+ * int, BlockPool, MemoryBudget, Consumer)}), so that a run sort never holds its whole output. The heap holds only what grows
  * with the morsels (one start offset per morsel, next to the morsel list itself) and a gather
  * batch of {@value #GATHER_BATCH} rows.
  */
@@ -71,63 +74,94 @@ final class RunSorter {
     }
 
     /**
+     * The most native bytes a sort of {@code rows} rows holds at once beside its input, as the
+     * pool charges them: the keys and the three index arrays while it sorts (two buffers, each
+     * rounded up to its size class); the keys are freed before the rows are gathered.
+     */
+    static long peakWorkBytes(KeyEncoder enc, long rows, BlockPool pool) {
+        return pool.capacityFor(Math.max(1, enc.bytesFor(rows))) + pool.capacityFor(Math.max(1, 3 * SortKernel.indexBytes(rows)));
+    }
+
+    /**
      * Sorts the rows of {@code in} (closed by this method) and returns the first {@code limit} of
      * them as morsels of at most {@code blockRows} rows, charged to {@code budget}, as is the
      * working memory of the sort while it runs.
      */
     static List<Morsel> sort(KeyEncoder enc, List<Morsel> in, long limit, int blockRows, BlockPool pool, MemoryBudget budget) {
+        List<Morsel> out = new ArrayList<>();
+        try {
+            sort(enc, in, limit, blockRows, pool, budget, out::add);
+        } catch (RuntimeException e) {
+            out.forEach(Morsel::close);
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * Sorts the rows of {@code in} (closed by this method) and hands the first {@code limit} of
+     * them to {@code out} as morsels of at most {@code blockRows} rows, in order, each as soon as
+     * it is gathered (so that a spillable consumer holds them, not the sort); {@code out} takes
+     * ownership of each morsel, also when it throws. The morsels and the sort's working memory
+     * (never more than {@link #peakWorkBytes} at once) are charged to {@code budget}.
+     */
+    static void sort(KeyEncoder enc, List<Morsel> in, long limit, int blockRows, BlockPool pool, MemoryBudget budget,
+            Consumer<Morsel> out) {
         try {
             long total = 0;
             for (Morsel m : in) {
                 total += m.rowCount();
             }
             if (total == 0) {
-                return new ArrayList<>();
+                return;
             }
             if (total > MAX_ROWS) {
                 throw new IllegalStateException("a sort run of " + total + " rows is too large for one in-memory sort");
             }
             int n = (int) total;
             int w = enc.width();
-            try (NativeBuffer work = pool.allocate(budget, workBytes(enc, n))) {
-                long keyBytes = enc.bytesFor(n);
-                long idxBytes = SortKernel.indexBytes(n);
-                MemorySegment keys = work.segment().asSlice(0, keyBytes);
-                MemorySegment order = work.segment().asSlice(keyBytes, idxBytes);
-                MemorySegment scratch = work.segment().asSlice(keyBytes + idxBytes, idxBytes);
-                MemorySegment morselOf = work.segment().asSlice(keyBytes + 2 * idxBytes, idxBytes);
+            long idxBytes = SortKernel.indexBytes(n);
+            try (NativeBuffer work = pool.allocate(budget, 3 * idxBytes)) {
+                MemorySegment order = work.segment().asSlice(0, idxBytes);
+                MemorySegment scratch = work.segment().asSlice(idxBytes, idxBytes);
+                MemorySegment morselOf = work.segment().asSlice(2 * idxBytes, idxBytes);
                 int[] start = new int[in.size()];
-                int base = 0;
-                for (int i = 0; i < in.size(); i++) {
-                    Morsel m = in.get(i);
-                    enc.encode(m, keys, base);
-                    start[i] = base;
-                    MemorySegment owner = morselOf.asSlice(SortKernel.indexBytes(base), SortKernel.indexBytes(m.rowCount()));
-                    for (int r = 0, rows = m.rowCount(); r < rows; r++) {
-                        owner.setAtIndex(SortKernel.INDEX, r, i);
-                    }
-                    base += m.rowCount();
-                }
-                SortKernel.identity(order, n);
-                MemorySegment sorted = order;
-                if (enc.hasStrings()) {
-                    SortKernel.mergeSort(order, scratch, n, (a, b) -> {
-                        long oa = (long) a * w;
-                        long ob = (long) b * w;
-                        // Most comparisons end in the words before a string tie: look up the rows' morsels only after.
-                        int c = enc.compareConclusive(keys, oa, keys, ob);
-                        if (c != 0) {
-                            return c;
+                MemorySegment sorted;
+                // The keys are only needed to order the rows: they are freed before the gather.
+                try (NativeBuffer keyBuffer = pool.allocate(budget, enc.bytesFor(n))) {
+                    MemorySegment keys = keyBuffer.segment().asSlice(0, enc.bytesFor(n));
+                    int base = 0;
+                    for (int i = 0; i < in.size(); i++) {
+                        Morsel m = in.get(i);
+                        enc.encode(m, keys, base);
+                        start[i] = base;
+                        MemorySegment owner = morselOf.asSlice(SortKernel.indexBytes(base), SortKernel.indexBytes(m.rowCount()));
+                        for (int r = 0, rows = m.rowCount(); r < rows; r++) {
+                            owner.setAtIndex(SortKernel.INDEX, r, i);
                         }
-                        int ma = morselOf.getAtIndex(SortKernel.INDEX, a);
-                        int mb = morselOf.getAtIndex(SortKernel.INDEX, b);
-                        return enc.compare(keys, oa, in.get(ma), a - start[ma], keys, ob, in.get(mb), b - start[mb]);
-                    });
-                } else {
-                    sorted = SortKernel.radixSort(order, scratch, n, keys, w);
+                        base += m.rowCount();
+                    }
+                    SortKernel.identity(order, n);
+                    sorted = order;
+                    if (enc.hasStrings()) {
+                        SortKernel.mergeSort(order, scratch, n, (a, b) -> {
+                            long oa = (long) a * w;
+                            long ob = (long) b * w;
+                            // Most comparisons end in the words before a string tie: look up the rows' morsels only after.
+                            int c = enc.compareConclusive(keys, oa, keys, ob);
+                            if (c != 0) {
+                                return c;
+                            }
+                            int ma = morselOf.getAtIndex(SortKernel.INDEX, a);
+                            int mb = morselOf.getAtIndex(SortKernel.INDEX, b);
+                            return enc.compare(keys, oa, in.get(ma), a - start[ma], keys, ob, in.get(mb), b - start[mb]);
+                        });
+                    } else {
+                        sorted = SortKernel.radixSort(order, scratch, n, keys, w);
+                    }
                 }
-                return gather(enc.spec().internalSchema(), in, sorted, (int) Math.min(limit, n), morselOf, start, blockRows,
-                        pool, budget);
+                gather(enc.spec().internalSchema(), in, sorted, (int) Math.min(limit, n), morselOf, start, blockRows,
+                        pool, budget, out);
             }
         } finally {
             in.forEach(Morsel::close);
@@ -137,11 +171,10 @@ final class RunSorter {
     /**
      * The rows {@code order[0, count)} (global row numbers: row {@code g} is row
      * {@code g - start[m]} of morsel {@code m = morselOf[g]}) as morsels of at most
-     * {@code blockRows} rows.
+     * {@code blockRows} rows, handed to {@code out} one by one.
      */
-    private static List<Morsel> gather(Schema schema, List<Morsel> in, MemorySegment order, int count, MemorySegment morselOf,
-            int[] start, int blockRows, BlockPool pool, MemoryBudget budget) {
-        List<Morsel> out = new ArrayList<>();
+    private static void gather(Schema schema, List<Morsel> in, MemorySegment order, int count, MemorySegment morselOf,
+            int[] start, int blockRows, BlockPool pool, MemoryBudget budget, Consumer<Morsel> out) {
         int cols = schema.size();
         ColumnVector[][] sources = new ColumnVector[cols][in.size()];
         for (int c = 0; c < cols; c++) {
@@ -153,6 +186,7 @@ final class RunSorter {
         int[] which = new int[batch];
         int[] rows = new int[batch];
         ColumnBuilder[] builders = new ColumnBuilder[cols];
+        long sequence = 0;
         try {
             for (int from = 0; from < count; from += blockRows) {
                 int len = Math.min(blockRows, count - from);
@@ -172,16 +206,14 @@ final class RunSorter {
                         builders[c].appendGather(sources[c], which, rows, k);
                     }
                 }
-                out.add(build(schema, builders, len, out.size()));
+                out.accept(build(schema, builders, len, sequence++));
             }
-            return out;
         } catch (RuntimeException e) {
             for (ColumnBuilder b : builders) {
                 if (b != null) {
                     b.close();
                 }
             }
-            out.forEach(Morsel::close);
             throw e;
         }
     }

@@ -14,9 +14,10 @@
  *
  * <p><b>Memory.</b> Everything whose size grows with the rows is native memory from the
  * {@link dev.spillway.memory.BlockPool}, charged to the sort's budget as allocated and freed when
- * done, so that the memory cap bounds the process and not just the count: a run sort's keys,
- * permutation and kernel scratch are one buffer for the duration of the sort
- * ({@link dev.spillway.operators.sort.RunSorter}); each merge cursor encodes its current block's
+ * done, so that the memory cap bounds the process and not just the count: a run sort's keys are
+ * one buffer, freed once the rows are in order, and its permutation, kernel scratch and row
+ * owners another, freed after the gather; the gathered blocks go to the run's stream one by one,
+ * where they may spill at once ({@link dev.spillway.operators.sort.RunSorter}); each merge cursor encodes its current block's
  * keys into a {@link dev.spillway.operators.sort.ScratchBuffer}, as does a top-k worker for the
  * morsel it filters. The kernels work on {@link java.lang.foreign.MemorySegment}s with long
  * offsets and allocate nothing per row. What stays on the heap is bounded by a constant or by the
