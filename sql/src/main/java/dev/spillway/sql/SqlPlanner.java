@@ -72,6 +72,9 @@ import net.sf.jsqlparser.statement.select.SetOperation;
 import net.sf.jsqlparser.statement.select.SetOperationList;
 import net.sf.jsqlparser.statement.select.TableFunction;
 import net.sf.jsqlparser.statement.select.UnionOp;
+import net.sf.jsqlparser.statement.select.IntersectOp;
+import net.sf.jsqlparser.statement.select.ExceptOp;
+import net.sf.jsqlparser.statement.select.MinusOp;
 import net.sf.jsqlparser.statement.select.WithItem;
 
 import java.nio.file.Path;
@@ -215,20 +218,35 @@ final class SqlPlanner {
         }
     }
 
+    /**
+     * UNION [ALL], INTERSECT and EXCEPT, left to right (INTERSECT mixed with the others must be
+     * parenthesized, since it binds tighter in SQL). INTERSECT and EXCEPT are the distinct rows of
+     * the left input with (without) an equal row in the right one, nulls equal to nulls: a semi
+     * (anti) join on every column.
+     */
     private Output setOperation(SetOperationList set, Scope outer) {
         List<Select> parts = set.getSelects();
+        List<SetOperation> ops = set.getOperations();
+        boolean intersect = ops.stream().anyMatch(o -> o instanceof IntersectOp);
+        if (intersect && !ops.stream().allMatch(o -> o instanceof IntersectOp)) {
+            throw new SqlException("INTERSECT binds tighter than UNION and EXCEPT; put parentheses around the INTERSECT");
+        }
         Output first = planSelect(parts.get(0), outer);
         LazyFrame acc = first.frame();
         for (int i = 1; i < parts.size(); i++) {
-            SetOperation op = set.getOperations().get(i - 1);
-            if (!(op instanceof UnionOp u)) {
-                throw new SqlException("only UNION and UNION ALL are supported, not " + op);
+            SetOperation op = ops.get(i - 1);
+            String kind = op instanceof UnionOp ? "UNION" : op instanceof IntersectOp ? "INTERSECT" : "EXCEPT";
+            if (!(op instanceof UnionOp || op instanceof IntersectOp || op instanceof ExceptOp || op instanceof MinusOp)) {
+                throw new SqlException("unsupported set operation " + op + "; UNION [ALL], INTERSECT and EXCEPT are");
+            }
+            if (!(op instanceof UnionOp) && op.toString().toUpperCase(Locale.ROOT).contains("ALL")) {
+                throw new SqlException(kind + " ALL is not supported; " + kind + " (distinct rows) is");
             }
             Output next = planSelect(parts.get(i), outer);
             Schema a = acc.schema();
             Schema b = next.frame().schema();
             if (a.size() != b.size()) {
-                throw new SqlException("UNION inputs have " + a.size() + " and " + b.size() + " columns; they need the same number");
+                throw new SqlException(kind + " inputs have " + a.size() + " and " + b.size() + " columns; they need the same number");
             }
             List<Expr> renamed = new ArrayList<>();
             for (int c = 0; c < a.size(); c++) {
@@ -237,16 +255,45 @@ final class SqlPlanner {
                     if (numeric(a.field(c).type()) && numeric(b.field(c).type())) {
                         e = e.cast(a.field(c).type());
                     } else {
-                        throw new SqlException("UNION column " + (c + 1) + " (" + first.names().get(c) + ") is "
+                        throw new SqlException(kind + " column " + (c + 1) + " (" + first.names().get(c) + ") is "
                                 + a.field(c).typeName() + " in one input and " + b.field(c).typeName() + " in another");
                     }
                 }
                 renamed.add(e.alias(a.field(c).name()));
             }
-            acc = acc.concat(next.frame().select(renamed.toArray(Expr[]::new)));
-            if (!u.isAll()) {
-                acc = acc.unique();
+            if (op instanceof UnionOp u) {
+                acc = acc.concat(next.frame().select(renamed.toArray(Expr[]::new)));
+                if (!u.isAll()) {
+                    acc = acc.unique();
+                }
+                continue;
             }
+            // Join keys: every column, as itself where a join key can be that type, else as text.
+            List<Expr> leftKeys = new ArrayList<>();
+            List<Expr> rightKeys = new ArrayList<>();
+            List<String> leftOn = new ArrayList<>();
+            List<String> rightOn = new ArrayList<>();
+            for (int c = 0; c < a.size(); c++) {
+                DataType t = a.field(c).type();
+                boolean asIs = t == DataType.INT32 || t == DataType.INT64 || t == DataType.DATE32 || t == DataType.FLOAT64
+                        || t == DataType.UTF8;
+                String l = fresh("set");
+                String r = fresh("set");
+                Expr le = col(a.field(c).name());
+                Expr re = ((Expr.Alias) renamed.get(c)).input();
+                leftKeys.add((asIs ? le : le.cast(DataType.UTF8)).alias(l));
+                rightKeys.add((asIs ? re : re.cast(DataType.UTF8)).alias(r));
+                leftOn.add(l);
+                rightOn.add(r);
+            }
+            List<Expr> back = new ArrayList<>();
+            for (Field f : a) {
+                back.add(col(f.name()));
+            }
+            LazyFrame left = acc.unique().withColumns(leftKeys.toArray(Expr[]::new));
+            LazyFrame right = next.frame().select(rightKeys.toArray(Expr[]::new));
+            acc = left.join(right, leftOn, rightOn, op instanceof IntersectOp ? JoinType.SEMI : JoinType.ANTI,
+                    JoinOptions.defaults().withNullsEqual(true)).select(back.toArray(Expr[]::new));
         }
         return new Output(acc, first.names());
     }

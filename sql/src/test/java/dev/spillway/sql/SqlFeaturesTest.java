@@ -65,6 +65,22 @@ class SqlFeaturesTest {
     }
 
     @Test
+    void intersectAndExceptCompareWholeRowsWithNullsEqual() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = context(sw);
+            // Rows (grp, v): (a,10) (b,20) (a,null) (null,40); duplicates collapse, null equals null.
+            assertEquals(List.of(Arrays.asList("a", null), List.of("b", 20L)), rows(ctx, """
+                    select grp, v from t intersect select grp, v from t where id in (2, 3) order by grp"""));
+            assertEquals(List.of(List.of("a", 10L), Arrays.asList(null, 40L)), rows(ctx, """
+                    select grp, v from t except select grp, v from t where id in (2, 3) order by grp nulls last"""));
+            assertEquals(List.of(List.of(1L)), rows(ctx, "select id from t except select id from t where id > 1"));
+            SqlException mixed = org.junit.jupiter.api.Assertions.assertThrows(SqlException.class,
+                    () -> ctx.sql("select id from t union select id from t intersect select id from t"));
+            assertTrue(mixed.getMessage().contains("parentheses"), mixed.getMessage());
+        });
+    }
+
+    @Test
     void cteUnionOrderByPositionAndOffset() {
         SqlTestSupport.withEngine((sw, dir) -> {
             SqlContext ctx = context(sw);
@@ -131,7 +147,7 @@ class SqlFeaturesTest {
                 // The profile's table: the result's rows (3 groups) and the group-by pipeline with its rows.
                 assertTrue(profile.contains("3 result rows"), profile);
                 assertTrue(profile.contains("group-by"), profile);
-                assertTrue(profile.contains("peak memory"), profile);
+                assertTrue(profile.contains("memory: peak"), profile);
             }
         });
     }

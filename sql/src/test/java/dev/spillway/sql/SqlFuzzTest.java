@@ -180,7 +180,8 @@ class SqlFuzzTest {
             // NOT IN over a column with nulls, and over an empty subquery (c < -4 holds for no row).
             case 8 -> new Query("select id, a from t1 where a " + (r.nextBoolean() ? "not " : "") + "in (select a from t2 where c < "
                     + (r.nextInt(16) - 4) + ") and " + atom(r).replace(" or ", " and "), false);
-            case 9 -> new Query("select a, s from t1 where " + predicate(r) + " union all select a, s2 from t2 where c > "
+            case 9 -> new Query("select a, s from t1 where " + predicate(r) + " "
+                    + List.of("union all", "union", "intersect", "except").get(r.nextInt(4)) + " select a, s2 from t2 where c > "
                     + r.nextInt(10), false);
             case 10 -> new Query("select distinct a, s from t1 where " + predicate(r), false);
             // Three FROM items joined in an order of the planner's choosing, an IN applied to one of them.
