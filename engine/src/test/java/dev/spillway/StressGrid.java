@@ -118,8 +118,8 @@ public final class StressGrid {
     public record Failure(Setting setting, long seed, String problem) {
         /** The command line that repeats this seed. */
         public String reproduction() {
-            return "perf-scripts/stress.sh --grid --caps " + mib(setting.cap()).toLowerCase(Locale.ROOT).replace("mib", "m")
-                    + " --threads " + setting.threads() + " --kinds " + setting.kind().label() + " --faults " + setting.fault().label()
+            return "perf-scripts/stress.sh --grid " + (setting.fault() == Fault.NONE ? "--caps " : "--fault-cap ")
+                    + mib(setting.cap()).toLowerCase(Locale.ROOT).replace("mib", "m") + " --threads " + setting.threads() + " --kinds " + setting.kind().label() + " --faults " + setting.fault().label()
                     + " --first-seed " + seed + " --seeds 1";
         }
 
@@ -266,7 +266,7 @@ public final class StressGrid {
             Files.deleteIfExists(out);
             String rest = atRest(sw, what + " after " + t.getClass().getSimpleName());
             if (rest != null) {
-                return new Outcome(rest, true);
+                return new Outcome(rest + "\n  the query failed with " + chain(t), true);
             }
             // The engine outlived the fault: the same query runs correctly on it now.
             Run again = start(sw, c, out);
