@@ -377,20 +377,31 @@ public final class StressGrid {
             }
         }
 
-        /** The query's exception, or null when it returned. */
+        /**
+         * The query's exception, or null when it returned. Waits in one-second steps and counts at
+         * most two seconds per step towards the timeout: a process stopped for a while (SIGSTOP)
+         * must not make a running query look hung.
+         */
         Throwable await() throws InterruptedException {
-            try {
-                Throwable t = outcome.get(QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                thread.join();
-                return t;
-            } catch (TimeoutException e) {
-                StringBuilder stack = new StringBuilder("no result within " + QUERY_TIMEOUT_SECONDS + " s; the caller's stack:");
-                for (StackTraceElement s : thread.getStackTrace()) {
-                    stack.append("\n    at ").append(s);
+            long waitedNanos = 0;
+            while (true) {
+                long t0 = System.nanoTime();
+                try {
+                    Throwable t = outcome.get(1, TimeUnit.SECONDS);
+                    thread.join();
+                    return t;
+                } catch (TimeoutException e) {
+                    waitedNanos += Math.min(System.nanoTime() - t0, TimeUnit.SECONDS.toNanos(2));
+                    if (waitedNanos >= TimeUnit.SECONDS.toNanos(QUERY_TIMEOUT_SECONDS)) {
+                        StringBuilder stack = new StringBuilder("no result within " + QUERY_TIMEOUT_SECONDS + " s; the caller's stack:");
+                        for (StackTraceElement s : thread.getStackTrace()) {
+                            stack.append("\n    at ").append(s);
+                        }
+                        throw new IllegalStateException(stack.toString());
+                    }
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("not reachable: the outcome completes normally", e);
                 }
-                throw new IllegalStateException(stack.toString());
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("not reachable: the outcome completes normally", e);
             }
         }
     }
