@@ -33,10 +33,12 @@ find_jdk25() {
 
 JAVA25="$(find_jdk25)" || exit 1
 
-# Builds jmh/target/benchmarks.jar (engine + dependencies + benchmarks) unless it is newer than the sources.
+# Builds jmh/target/benchmarks.jar (engine + dependencies + benchmarks, and the engine's test
+# classes for the stress grid) unless it is newer than the sources.
 ensure_benchmarks_jar() {
     local jar="$ROOT/jmh/target/benchmarks.jar"
-    if [ ! -f "$jar" ] || [ -n "$(find "$ROOT" -name '*.java' -path '*/src/main/*' -newer "$jar" -print -quit)" ]; then
+    if [ ! -f "$jar" ] || [ -n "$(find "$ROOT" -name '*.java' \( -path '*/src/main/*' -o -path "$ROOT/engine/src/test/*" \) \
+            -newer "$jar" -print -quit)" ]; then
         echo "building Spillway (./mvnw -B -q package -DskipTests), once after each source change ..." >&2
         (cd "$ROOT" && ./mvnw -q -B package -DskipTests) >&2
     fi

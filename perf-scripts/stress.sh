@@ -19,6 +19,25 @@
 #   perf-scripts/stress.sh --concurrent 20
 # Spillway.close() from another thread during a running query, at N points (CloseDuringQueryTest):
 #   perf-scripts/stress.sh --close 100
+#
+# The seeded stress grid (dev.spillway.StressGrid, beside the engine's differential tests; CI runs
+# a few seeds per setting in StressGridTest):
+#
+#   perf-scripts/stress.sh --grid [--seeds N (200)] [--first-seed S (1)] [--caps 4m,8m,16m,64m]
+#                          [--threads 1,2,4] [--kinds join,groupby,sort,join-groupby,mux,asof]
+#                          [--faults none,spill-write,dir-removed,close,cancel] [--fault-cap 16m]
+#
+# Each setting (cap x threads x kind without a fault; fault x threads x kind at the fault cap)
+# runs seeds S..S+N-1: random input from the seed (nulls, skewed and duplicate keys), the query
+# on a long-lived engine per setting (a new one per seed for close), its result compared exactly
+# with a java.util oracle, and the engine checked at rest afterwards (budget at zero, no pool
+# buffer outstanding, nothing under the spill root). Faults: spill-write (the spill root becomes
+# a file after a seeded number of spill blocks), dir-removed (the query's spill directory is
+# deleted then), close (Spillway.close() after a seeded delay), cancel (the caller interrupted
+# after a seeded delay); a faulted seed passes with the exact result or the fault's own exception,
+# and an engine still open must then run the query again correctly. Prints one line per setting
+# with passed/total and a summary; each failure is printed with the command that repeats it and
+# appended to perf-scripts/out/stress-grid-failures.txt. Exits 1 on any failure.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 if [ "${1:-}" = "--concurrent" ]; then
@@ -33,6 +52,13 @@ if [ "${1:-}" = "--concurrent" ]; then
     exit
 fi
 JAR="$(ensure_benchmarks_jar)"
+if [ "${1:-}" = "--grid" ]; then
+    shift
+    mkdir -p "$ROOT/perf-scripts/out"
+    failures="$ROOT/perf-scripts/out/stress-grid-failures.txt"
+    rm -f "$failures"
+    exec "$JAVA25" --enable-native-access=ALL-UNNAMED -cp "$JAR" dev.spillway.StressGrid --failures "$failures" "$@"
+fi
 if [ "${1:-}" = "--close" ]; then
     rounds="${2:-100}"
     cd "$ROOT"

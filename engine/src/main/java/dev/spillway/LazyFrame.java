@@ -42,6 +42,7 @@ import dev.spillway.plan.TailNode;
 import dev.spillway.plan.TopKNode;
 import dev.spillway.plan.UnionNode;
 import dev.spillway.scheduler.QueryContext;
+import dev.spillway.scheduler.QueryCancelledException;
 import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.QueryPlan;
 import dev.spillway.scheduler.Sink;
@@ -770,12 +771,35 @@ public final class LazyFrame {
         }
         try {
             return run(engine, name, running, plans, factories, sinks, how);
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
             // Every path that fails has released the query's resources by now.
+            running.end();
+            engine.queryFailed(running);
+            throw cancelledIfInterrupted(name, e);
+        } catch (Error e) {
             running.end();
             engine.queryFailed(running);
             throw e;
         }
+    }
+
+    /**
+     * An interrupt of the calling thread is a cancellation wherever it lands: while the query is
+     * awaited the handle says so itself; before that (planning maps the input files, a sink opens
+     * its file) it breaks an interruptible channel, and that failure becomes the cancellation's
+     * cause. Other failures pass unchanged.
+     */
+    private static RuntimeException cancelledIfInterrupted(String name, RuntimeException e) {
+        if (e instanceof QueryCancelledException || !Thread.currentThread().isInterrupted()) {
+            return e;
+        }
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.nio.channels.ClosedByInterruptException || c instanceof InterruptedException
+                    || c instanceof java.io.InterruptedIOException) {
+                return QueryCancelledException.interrupted(name, e);
+            }
+        }
+        return e;
     }
 
     private static Query run(Spillway engine, String name, Spillway.RunningQuery running, List<LogicalPlan> plans,

@@ -48,7 +48,7 @@ class AsofJoinDifferentialTest {
     }
 
     /** The distance unit of a type's values, for tolerances. */
-    private static Number tolerance(DataType t, int units) {
+    static Number tolerance(DataType t, int units) {
         return switch (t) {
             case INT64 -> units * 7L;
             case INT32 -> units * 3L;
@@ -68,7 +68,8 @@ class AsofJoinDifferentialTest {
         return v == null || v instanceof Double d && d.isNaN();
     }
 
-    private static JoinOracle.Tables tables(DataType t, Random rnd, int leftRows, int rightRows, int domain) {
+    /** Tables {@code on, g, lv} and {@code on, g, rv, rx} (the right sorted on {@code on}), shared with the stress grid. */
+    static JoinOracle.Tables tables(DataType t, Random rnd, int leftRows, int rightRows, int domain) {
         Schema left = Schema.of(Field.of("on", t), Field.of("g", DataType.INT32), Field.of("lv", DataType.INT64));
         Schema right = Schema.of(Field.of("on", t), Field.of("g", DataType.INT32), Field.of("rv", DataType.UTF8),
                 Field.of("rx", DataType.FLOAT64));
@@ -90,7 +91,7 @@ class AsofJoinDifferentialTest {
     }
 
     /** Nested loops: for each left row, the right row the strategy picks, per Polars' join_asof. */
-    private static List<List<Object>> oracle(JoinOracle.Tables t, AsofStrategy strategy, boolean by, Number tol) {
+    static List<List<Object>> oracle(JoinOracle.Tables t, AsofStrategy strategy, boolean by, Number tol) {
         List<List<Object>> out = new ArrayList<>();
         for (List<Object> l : t.leftRows()) {
             Object lo = l.get(0);

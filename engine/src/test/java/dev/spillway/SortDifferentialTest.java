@@ -71,10 +71,10 @@ class SortDifferentialTest {
         return parts.get(0).concat(parts.subList(1, parts.size()).toArray(new LazyFrame[0]));
     }
 
-    /** The oracle's order of one key. */
+    /** The oracle's order of one key of rows whose columns are {@code names}. */
     @SuppressWarnings("unchecked")
-    private static Comparator<List<Object>> comparator(SortKey key) {
-        int c = Arrays.asList(NAMES).indexOf(key.column());
+    private static Comparator<List<Object>> comparator(List<String> names, SortKey key) {
+        int c = names.indexOf(key.column());
         Comparator<Object> values = (x, y) -> switch (x) {
             case Double a -> Double.compare(a, (Double) y);
             case String a -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), ((String) y).getBytes(StandardCharsets.UTF_8));
@@ -85,12 +85,17 @@ class SortDifferentialTest {
         return (r1, r2) -> withNulls.compare(r1.get(c), r2.get(c));
     }
 
-    private static Comparator<List<Object>> comparator(SortKey[] keys) {
-        Comparator<List<Object>> cmp = comparator(keys[0]);
+    /** The oracle's order of {@code keys} over rows whose columns are {@code names} (shared with the stress grid). */
+    static Comparator<List<Object>> comparator(List<String> names, SortKey... keys) {
+        Comparator<List<Object>> cmp = comparator(names, keys[0]);
         for (int k = 1; k < keys.length; k++) {
-            cmp = cmp.thenComparing(comparator(keys[k]));
+            cmp = cmp.thenComparing(comparator(names, keys[k]));
         }
         return cmp;
+    }
+
+    private static Comparator<List<Object>> comparator(SortKey[] keys) {
+        return comparator(Arrays.asList(NAMES), keys);
     }
 
     private static SortKey[] randomKeys(Random rnd) {

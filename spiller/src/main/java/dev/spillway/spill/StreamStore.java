@@ -270,7 +270,14 @@ public final class StreamStore extends RowStore {
             u.lock.unlock();
         }
         Morsel m = readBlock(ref, readBudget);
-        dropIfConsumed(u, ref.file());
+        try {
+            dropIfConsumed(u, ref.file());
+        } catch (RuntimeException e) {
+            // Deleting the consumed file failed (its directory is gone): the block read back is
+            // not handed out, so it is released here.
+            m.close();
+            throw e;
+        }
         return m;
     }
 

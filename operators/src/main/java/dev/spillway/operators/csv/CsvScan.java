@@ -246,8 +246,14 @@ public final class CsvScan implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw new CsvFormatException(file, 0, 0, null, null, "file not found");
         } catch (IOException e) {
-            throw new CsvFormatException(file, 0, 0, null, null, "cannot read the file: " + e.getMessage());
+            throw withCause(new CsvFormatException(file, 0, 0, null, null, "cannot read the file: " + e.getMessage()), e);
         }
+    }
+
+    /** {@code x} with {@code cause} as its cause (an interrupt's ClosedByInterruptException makes the query a cancellation). */
+    private static CsvFormatException withCause(CsvFormatException x, IOException cause) {
+        x.initCause(cause);
+        return x;
     }
 
     private static long bomLength(MemorySegment seg) {
@@ -299,7 +305,7 @@ public final class CsvScan implements AutoCloseable {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 CsvSplits.cut(f, ch, seg.byteSize(), start, line, target, (byte) options.quote(), splits);
             } catch (IOException e) {
-                throw new CsvFormatException(file, 0, 0, null, null, "cannot read the file: " + e.getMessage());
+                throw withCause(new CsvFormatException(file, 0, 0, null, null, "cannot read the file: " + e.getMessage()), e);
             }
         }
     }
