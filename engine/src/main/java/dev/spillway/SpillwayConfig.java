@@ -78,18 +78,20 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
     }
 
     /** Bytes of cap per worker for each row of a morsel, when the morsel size is derived from the cap. */
-    static final long CAP_BYTES_PER_MORSEL_ROW = 128;
+    static final long CAP_BYTES_PER_MORSEL_ROW = 512;
     /** The smallest derived morsel. */
     static final int MIN_DERIVED_MORSEL_ROWS = 4096;
 
     /**
      * The default rows per morsel: {@link Morsel#DEFAULT_ROWS} (131,072) when each worker has at
-     * least 16 MiB of the cap, else the power of two that gives each worker 128 bytes of cap per
+     * least 64 MiB of the cap, else the power of two that gives each worker 512 bytes of cap per
      * morsel row (at least 4,096 rows). Every worker holds a few morsels in flight (its input, the
      * output of each operator, the sort's run buffer, the join's probe results) and none of that
      * can be spilled, so at small caps full-size morsels alone would fill the cap: at 4 MiB with 2
-     * workers a 300,000-row group-by, sort or join failed with 131,072-row morsels and passes
-     * with 16,384.
+     * workers a 300,000-row group-by, sort or join failed with 131,072-row morsels; with 128 bytes
+     * a row (32,768 rows on one worker) the stress grid's joins at 4 MiB were still refused on a
+     * quarter of the seeds (the query's 1.25 MiB of spill scratch, the probe side's morsels and the
+     * join's in-memory partitions), with 512 bytes none were.
      */
     static int defaultMorselRows(long memoryLimit, int threads) {
         long rows = memoryLimit / ((long) Math.max(1, threads) * CAP_BYTES_PER_MORSEL_ROW);

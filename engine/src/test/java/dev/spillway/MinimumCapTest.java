@@ -39,10 +39,12 @@ class MinimumCapTest {
     @Test
     void theDefaultMorselSizeFollowsTheLimitPerWorker() {
         assertEquals(131_072, SpillwayConfig.defaultMorselRows(1L << 30, 2));
-        assertEquals(131_072, SpillwayConfig.defaultMorselRows(32L << 20, 2));
-        assertEquals(65_536, SpillwayConfig.defaultMorselRows(32L << 20, 4));
-        assertEquals(16_384, SpillwayConfig.defaultMorselRows(CAP, 2));
-        assertEquals(8_192, SpillwayConfig.defaultMorselRows(CAP, 4));
+        assertEquals(131_072, SpillwayConfig.defaultMorselRows(128L << 20, 2));
+        assertEquals(32_768, SpillwayConfig.defaultMorselRows(32L << 20, 2));
+        assertEquals(16_384, SpillwayConfig.defaultMorselRows(32L << 20, 4));
+        assertEquals(8_192, SpillwayConfig.defaultMorselRows(CAP, 1));
+        assertEquals(4_096, SpillwayConfig.defaultMorselRows(CAP, 2));
+        assertEquals(4_096, SpillwayConfig.defaultMorselRows(CAP, 4));
         assertEquals(4_096, SpillwayConfig.defaultMorselRows(CAP, 64));
         assertEquals(1_000, SpillwayConfig.resolve(CAP, null, 2, false, false, 1_000, null, null, Map.of()).morselRows(),
                 "an explicit morsel size wins");
