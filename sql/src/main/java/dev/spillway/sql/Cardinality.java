@@ -113,8 +113,9 @@ final class Cardinality {
         for (int k = 0; k < leftOn.size(); k++) {
             Column lc = column(left, leftOn.get(k));
             Column rc = column(right, rightOn.get(k));
-            dl *= Double.isNaN(lc.distinct()) ? lRows : lc.distinct();
-            dr *= Double.isNaN(rc.distinct()) ? rRows : rc.distinct();
+            // Unknown distinct values: taken as unique in their table (a key), else in the rows at hand.
+            dl *= !Double.isNaN(lc.distinct()) ? lc.distinct() : !Double.isNaN(lc.tableRows()) ? lc.tableRows() : lRows;
+            dr *= !Double.isNaN(rc.distinct()) ? rc.distinct() : !Double.isNaN(rc.tableRows()) ? rc.tableRows() : rRows;
             lBase = Math.max(lBase, Double.isNaN(lc.tableRows()) ? lRows : lc.tableRows());
             rBase = Math.max(rBase, Double.isNaN(rc.tableRows()) ? rRows : rc.tableRows());
         }
@@ -136,6 +137,9 @@ final class Cardinality {
                 yield new Column(range == null ? Double.NaN : Math.min(rows, (double) range[1] - range[0] + 1), rows);
             }
             case RangeNode r -> new Column(Math.max(1, r.end() - r.start()), Math.max(1, r.end() - r.start()));
+            case FormatScanNode s -> new Column(Double.NaN, rows(s));
+            case CsvScanNode s -> new Column(Double.NaN, rows(s));
+            case InMemoryNode m -> new Column(Double.NaN, rows(m));
             case ProjectNode p -> {
                 for (Expr e : p.exprs()) {
                     if (e.outputName().equals(name)) {

@@ -761,7 +761,7 @@ final class SqlPlanner {
             double best = Double.MAX_VALUE;
             for (int i = 0; i < comps.size(); i++) {
                 for (int j = i + 1; j < comps.size(); j++) {
-                    if (connected(edges, renamed, names.get(i), names.get(j))) {
+                    if (!joinKeys(edges, renamed, names.get(i), names.get(j)).used().isEmpty()) {
                         double cost = joinRows(comps.get(i), sizes.get(i), names.get(i), comps.get(j), sizes.get(j),
                                 names.get(j), edges, renamed);
                         if (cost < best) {
@@ -795,25 +795,13 @@ final class SqlPlanner {
                 joined = new Relation(a.frame().crossJoin(b.frame()), concat(a.columns(), b.columns()));
                 size = sizes.get(l) * sizes.get(r);
             } else {
-                List<String> leftOn = new ArrayList<>();
-                List<String> rightOn = new ArrayList<>();
-                List<Expr> used = new ArrayList<>();
-                for (Expr e : edges) {
-                    String[] pair = equiPair(rename(e, renamed), names.get(l), names.get(r));
-                    if (pair != null && !rightOn.contains(pair[1])) {
-                        leftOn.add(pair[0]);
-                        rightOn.add(pair[1]);
-                        used.add(e);
-                    } else if (pair != null) {
-                        // A second equality on the same right key: check it after the join.
-                        residual.add(e);
-                        used.add(e);
-                    }
-                }
-                edges.removeAll(used);
+                JoinKeys keys = joinKeys(edges, renamed, names.get(l), names.get(r));
+                edges.removeAll(keys.used());
+                // A second equality on the same right key: checked after the join.
+                residual.addAll(keys.extra());
                 size = Cardinality.join(comps.get(l).frame().logicalPlan(), sizes.get(l), comps.get(r).frame().logicalPlan(),
-                        sizes.get(r), leftOn, rightOn);
-                joined = equiJoin(comps.get(l), comps.get(r), leftOn, rightOn, renamed, BuildSide.RIGHT);
+                        sizes.get(r), keys.leftOn(), keys.rightOn());
+                joined = equiJoin(comps.get(l), comps.get(r), keys.leftOn(), keys.rightOn(), renamed, BuildSide.RIGHT);
             }
             Set<String> joinedNames = new HashSet<>(names.get(l));
             joinedNames.addAll(names.get(r));
@@ -886,29 +874,36 @@ final class SqlPlanner {
         }
     }
 
+    /**
+     * The equalities of {@code edges} between {@code left} and {@code right} names: key pairs (one
+     * per right key), the equalities used, and the extra ones on a right key already paired.
+     */
+    private record JoinKeys(List<String> leftOn, List<String> rightOn, List<Expr> used, List<Expr> extra) {
+    }
+
+    private static JoinKeys joinKeys(List<Expr> edges, Map<String, String> renamed, Set<String> left, Set<String> right) {
+        JoinKeys keys = new JoinKeys(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (Expr e : edges) {
+            String[] pair = equiPair(rename(e, renamed), left, right);
+            if (pair == null) {
+                continue;
+            }
+            keys.used().add(e);
+            if (keys.rightOn().contains(pair[1])) {
+                keys.extra().add(e);
+            } else {
+                keys.leftOn().add(pair[0]);
+                keys.rightOn().add(pair[1]);
+            }
+        }
+        return keys;
+    }
+
     /** The estimated rows of the equi-join of two relations on the equalities of {@code edges} between them. */
     private static double joinRows(Relation a, double aRows, Set<String> aNames, Relation b, double bRows, Set<String> bNames,
             List<Expr> edges, Map<String, String> renamed) {
-        List<String> aOn = new ArrayList<>();
-        List<String> bOn = new ArrayList<>();
-        for (Expr e : edges) {
-            String[] pair = equiPair(rename(e, renamed), aNames, bNames);
-            if (pair != null && !bOn.contains(pair[1])) {
-                aOn.add(pair[0]);
-                bOn.add(pair[1]);
-            }
-        }
-        return Cardinality.join(a.frame().logicalPlan(), aRows, b.frame().logicalPlan(), bRows, aOn, bOn);
-    }
-
-    /** Whether an equality of {@code edges} joins a column of {@code a} with one of {@code b}. */
-    private static boolean connected(List<Expr> edges, Map<String, String> renamed, Set<String> a, Set<String> b) {
-        for (Expr e : edges) {
-            if (equiPair(rename(e, renamed), a, b) != null) {
-                return true;
-            }
-        }
-        return false;
+        JoinKeys keys = joinKeys(edges, renamed, aNames, bNames);
+        return Cardinality.join(a.frame().logicalPlan(), aRows, b.frame().logicalPlan(), bRows, keys.leftOn(), keys.rightOn());
     }
 
     private static Expr rename(Expr e, Map<String, String> renamed) {

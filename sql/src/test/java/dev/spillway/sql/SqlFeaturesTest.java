@@ -80,6 +80,66 @@ class SqlFeaturesTest {
         });
     }
 
+    /** A fact table of 20,000 rows over 2,000 keys and a dimension of 2,000 keys, 20 of them tagged. */
+    private static SqlContext starSchema(Spillway sw) {
+        long[] k = new long[20_000];
+        long[] q = new long[20_000];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = i % 2_000;
+            q[i] = (i * 7L) % 50;
+        }
+        long[] pk = new long[2_000];
+        String[] tag = new String[2_000];
+        for (int i = 0; i < pk.length; i++) {
+            pk[i] = i;
+            tag[i] = i < 20 ? "x" : "y" + (i % 97);
+        }
+        Map<String, Object> fact = new LinkedHashMap<>();
+        fact.put("k", k);
+        fact.put("q", q);
+        Map<String, Object> dim = new LinkedHashMap<>();
+        dim.put("pk", pk);
+        dim.put("tag", tag);
+        return SqlContext.of(sw).register("f", sw.fromColumns(fact)).register("d", sw.fromColumns(dim));
+    }
+
+    @Test
+    void aCorrelatedScalarSubqueryIsAggregatedOnlyForTheOuterKeys() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = starSchema(sw);
+            String query = "select count(*) as n from f, d where d.pk = f.k and d.tag = 'x'"
+                    + " and f.q < (select avg(f2.q) from f f2 where f2.k = d.pk)";
+            String plan = ctx.explain(query);
+            // The outer keys (20 tagged) semi-join the subquery's input before its group-by.
+            assertTrue(plan.contains("EQUI_JOIN SEMI"), plan);
+            long expected = 0;
+            for (int key = 0; key < 20; key++) {
+                double sum = 0;
+                int n = 0;
+                for (int i = key; i < 20_000; i += 2_000) {
+                    sum += (i * 7L) % 50;
+                    n++;
+                }
+                for (int i = key; i < 20_000; i += 2_000) {
+                    expected += (i * 7L) % 50 < sum / n ? 1 : 0;
+                }
+            }
+            assertEquals(List.of(List.of(expected)), rows(ctx, query));
+        });
+    }
+
+    @Test
+    void anOrAcrossTablesFiltersEachTableItRestricts() {
+        SqlTestSupport.withEngine((sw, dir) -> {
+            SqlContext ctx = starSchema(sw);
+            String plan = ctx.explain("select count(*) from f, d where d.pk = f.k"
+                    + " and ((d.tag = 'x' and f.q = 1) or (d.tag = 'y1' and f.q = 2))");
+            // Below the join: each table filtered by its part of the OR; above it, the OR itself.
+            assertTrue(plan.contains("(col(\"tag\") == \"x\") | (col(\"tag\") == \"y1\")"), plan);
+            assertTrue(plan.contains("(col(\"q\") == 1) | (col(\"q\") == 2)"), plan);
+        });
+    }
+
     @Test
     void cteUnionOrderByPositionAndOffset() {
         SqlTestSupport.withEngine((sw, dir) -> {
