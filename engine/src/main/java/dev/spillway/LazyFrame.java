@@ -845,8 +845,9 @@ public final class LazyFrame {
             }
             explained = PhysicalPlanner.explain(optimized, labels);
             OperatorContext query = OperatorContext.of(engine.pool(), budget, spills).withEvents(recorder::log)
-                    .withOutputRows(engine.config().morselRows()).withForceSpill(engine.config().forceSpill());
-            qp = new PhysicalPlanner(query, manager, engine.workers().threads()).sortFanIn(engine.sortFanIn()).plan(optimized,
+                    .withOutputRows(engine.config().morselRows()).withForceSpill(engine.forceSpillNow());
+            qp = new PhysicalPlanner(query, manager, engine.workers().threads()).sortFanIn(engine.sortFanIn())
+                    .forceRepartition(engine.config().forceSpill() >= 1.0).plan(optimized,
                     sinks, name);
             recorder.log(new QueryStarted(name, qp.pipelines().size()));
             long t0 = System.nanoTime();

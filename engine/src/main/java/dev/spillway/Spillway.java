@@ -118,6 +118,8 @@ public final class Spillway implements AutoCloseable {
     private int aloneWaiting;
     /** The last query that failed on this thread (to tell whether another query ran beside it). */
     private final ThreadLocal<RunningQuery> lastFailed = new ThreadLocal<>();
+    /** Set while a query is retried with every spillable operator spilling (see {@link #retryingAlone}). */
+    private final ThreadLocal<Boolean> spillingEverything = new ThreadLocal<>();
     private final boolean retryAlone;
 
     private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress, Duration memoryWait,
@@ -314,12 +316,16 @@ public final class Spillway implements AutoCloseable {
     }
 
     /**
-     * Runs {@code attempt} (one query, making its sinks afresh); when a reservation of it was
-     * refused while other queries ran beside it, runs it once more alone — after the running
+     * Runs {@code attempt} (one query, making its sinks afresh), and once more when a reservation
+     * of it was refused: first alone, when other queries ran beside it — after the running
      * queries end and before any other starts — so that a query that fits the cap on its own
-     * does not fail because others held the memory it needed (each query's memory is released,
-     * and its partial output removed, when it fails). A query that fails alone, a failure other
-     * than a refused reservation, or a query nested in another on the same thread fails as before.
+     * does not fail because others held the memory it needed; then, when it was refused running
+     * alone, alone again with every spillable operator writing all of its partitions to disk
+     * (joins keep no build table in memory while probing, group-bys and sorts spill everything,
+     * cached inputs spill their backlog), the plan with the smallest working set. Each query's
+     * memory is released, and its partial output removed, when it fails; each retry is reported
+     * as a {@link QueryRetried} event. A failure other than a refused reservation, a query nested
+     * in another on the same thread, or an engine already forcing every spill fails as before.
      * Off with {@link Builder#retryAlone(boolean) retryAlone(false)}.
      */
     <T> T retryingAlone(Supplier<T> attempt) {
@@ -329,24 +335,62 @@ public final class Spillway implements AutoCloseable {
         } catch (RuntimeException e) {
             RunningQuery failed = lastFailed.get();
             lastFailed.remove();
-            MemoryLimitExceededException refusal = refusal(e);
-            if (!retryAlone || failed == null || refusal == null || closed) {
+            if (!retryAlone || failed == null || refusal(e) == null || closed) {
                 throw e;
             }
             synchronized (running) {
-                if (!failed.besideOthers || runsQueryOn(Thread.currentThread())) {
+                if (runsQueryOn(Thread.currentThread())) {
                     throw e;
                 }
             }
-            String reason = String.valueOf(refusal.getMessage()).lines().findFirst().orElse("");
-            log(new QueryRetried(failed.name, reason));
+            RuntimeException last = e;
+            if (failed.besideOthers) {
+                log(new QueryRetried(failed.name, QueryRetried.ALONE, firstLine(refusal(e))));
+                lastFailed.remove();
+                try {
+                    return runAlone(attempt);
+                } catch (RuntimeException again) {
+                    again.addSuppressed(e);
+                    last = again;
+                    RunningQuery failedAlone = lastFailed.get();
+                    lastFailed.remove();
+                    if (failedAlone == null || refusal(again) == null || closed) {
+                        throw again;
+                    }
+                }
+            }
+            if (config.forceSpill() >= 1.0) {
+                throw last;
+            }
+            log(new QueryRetried(failed.name, QueryRetried.SPILLING_EVERYTHING, firstLine(refusal(last))));
             try {
-                return runAlone(attempt);
+                return runAlone(() -> {
+                    spillingEverything.set(Boolean.TRUE);
+                    try {
+                        return attempt.get();
+                    } finally {
+                        spillingEverything.remove();
+                    }
+                });
             } catch (RuntimeException again) {
-                again.addSuppressed(e);
+                again.addSuppressed(last);
                 throw again;
+            } finally {
+                lastFailed.remove();
             }
         }
+    }
+
+    /**
+     * The fraction of their partitions that spillable operators of a query planned on this thread
+     * now write to disk: the configured one, or all of them in a retry after a refusal.
+     */
+    double forceSpillNow() {
+        return Boolean.TRUE.equals(spillingEverything.get()) ? 1.0 : config.forceSpill();
+    }
+
+    private static String firstLine(Throwable t) {
+        return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
     }
 
     /** The refused reservation behind {@code e}, or null. */
@@ -962,11 +1006,13 @@ public final class Spillway implements AutoCloseable {
         }
 
         /**
-         * Whether a query refused memory while other queries ran beside it runs once more, alone
-         * (default true): it waits for the running queries to end, and queries submitted meanwhile
-         * wait for it, so a query that fits the cap by itself succeeds however the concurrent load
-         * fell; the retry is reported as a {@link QueryRetried} event. With false such a query fails
-         * with the memory-limit error at once.
+         * Whether a query refused memory runs once more (default true): alone, when other queries
+         * ran beside it (it waits for the running queries to end, and queries submitted meanwhile
+         * wait for it), so a query that fits the cap by itself succeeds however the concurrent load
+         * fell; and when it was refused running alone, alone with every spillable operator spilling
+         * all of its partitions (the smallest working set the plan has). Each retry is reported as
+         * a {@link QueryRetried} event; a query that cannot fit fails after them with the last
+         * refusal (earlier ones suppressed). With false a refused query fails at once.
          */
         public Builder retryAlone(boolean on) {
             this.retryAlone = on;

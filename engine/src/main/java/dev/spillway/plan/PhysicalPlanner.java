@@ -69,13 +69,13 @@ public final class PhysicalPlanner {
     private final SpillDirectory spills;
     private final OperatorContext query;
     private final EventSink log;
-    private final double forceSpill;
     private final EvalContext eval;
     private final int morselRows;
     private final int maxInFlight;
     private final List<Pipeline> pipelines = new ArrayList<>();
     private final int workers;
     private int sortFanIn = ExternalSort.DEFAULT_FAN_IN;
+    private boolean forceRepartition;
     private Map<Long, Integer> cacheReaders = Map.of();
     private final Map<Long, Multiplexer> multiplexers = new HashMap<>();
     private final Map<Long, Integer> consumersPlanned = new HashMap<>();
@@ -91,7 +91,6 @@ public final class PhysicalPlanner {
      */
     public PhysicalPlanner(OperatorContext query, MemoryManager manager, int workers) {
         this.query = query;
-        this.forceSpill = query.forceSpill();
         this.pool = query.pool();
         this.budget = query.budget();
         this.manager = manager;
@@ -114,6 +113,18 @@ public final class PhysicalPlanner {
             throw new IllegalArgumentException("sort fan-in must be at least 2, got " + fanIn);
         }
         this.sortFanIn = fanIn;
+        return this;
+    }
+
+    /**
+     * Whether hash joins also re-partition their spilled partitions a few levels deep whatever
+     * their size (default false): with an engine forcing every spill, tests reach the recursive
+     * path on small inputs.
+     *
+     * @return this planner
+     */
+    public PhysicalPlanner forceRepartition(boolean on) {
+        this.forceRepartition = on;
         return this;
     }
 
@@ -191,8 +202,7 @@ public final class PhysicalPlanner {
                 Chain buildChain = build(buildPlan);
                 HashJoin join = new HashJoin(probePlan.schema(), buildPlan.schema(), probeKeys, buildKeys,
                         swap ? j.how().flipped() : j.how(), j.nullsEqual(), query.child("equi-join-" + pipelines.size()));
-                if (forceSpill >= 1.0) {
-                    // Everything spills: also take the recursive re-partitioning path a few levels deep.
+                if (forceRepartition) {
                     join.forceRepartition(8);
                 }
                 manager.register(join);
