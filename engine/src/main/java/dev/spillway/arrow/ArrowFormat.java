@@ -13,7 +13,9 @@ import dev.spillway.memory.Field;
 final class ArrowFormat {
     /** The formats {@link #toField} accepts, for error messages. */
     static final String SUPPORTED = "i (int32), l (int64), g (float64), b (boolean), tdD (date32), u (utf8), "
-            + "d:p,s (decimal128), tsu: and tsu:<zone> (timestamp[us])";
+            + "U (large_utf8, read as utf8), d:p,s (decimal128), tsu: and tsu:<zone> (timestamp[us])";
+    /** Large UTF-8 (int64 offsets): imported as {@link DataType#UTF8} with the offsets narrowed. */
+    static final String LARGE_UTF8 = "U";
 
     private ArrowFormat() {
     }
@@ -48,7 +50,7 @@ final class ArrowFormat {
             case "g" -> DataType.FLOAT64;
             case "b" -> DataType.BOOLEAN;
             case "tdD" -> DataType.DATE32;
-            case "u" -> DataType.UTF8;
+            case "u", LARGE_UTF8 -> DataType.UTF8;
             default -> null;
         };
         if (type != null) {

@@ -35,16 +35,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ArrowStreamScan implements ExternalScan {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
     private final MemorySegment stream;
     private final Schema schema;
+    /** Per column: utf8 sent as large_utf8 ({@code U}, int64 offsets), whose offsets are narrowed on import. */
+    private final boolean[] largeOffsets;
     private final AtomicBoolean opened = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ArrowStreamScan(MemorySegment stream, Schema schema) {
+    private ArrowStreamScan(MemorySegment stream, StreamSchema s) {
         this.stream = stream;
-        this.schema = schema;
+        this.schema = s.schema();
+        this.largeOffsets = s.largeOffsets();
+    }
+
+    /** The columns and which of them come with int64 string offsets. */
+    private record StreamSchema(Schema schema, boolean[] largeOffsets) {
     }
 
     /**
@@ -71,7 +79,7 @@ public final class ArrowStreamScan implements ExternalScan {
         }
     }
 
-    private static Schema readSchema(MemorySegment stream) {
+    private static StreamSchema readSchema(MemorySegment stream) {
         MemorySegment s = CData.calloc(CData.SCHEMA_SIZE);
         try {
             int rc = CData.callGet(stream.get(CData.PTR, CData.STREAM_GET_SCHEMA), stream, s);
@@ -88,6 +96,7 @@ public final class ArrowStreamScan implements ExternalScan {
                 int n = Math.toIntExact(s.get(CData.I64, CData.SCHEMA_N_CHILDREN));
                 MemorySegment children = CData.at(s.get(CData.PTR, CData.SCHEMA_CHILDREN), 8L * n);
                 List<Field> fields = new ArrayList<>(n);
+                boolean[] large = new boolean[n];
                 for (int c = 0; c < n; c++) {
                     MemorySegment child = CData.at(children.getAtIndex(CData.PTR, c), CData.SCHEMA_SIZE);
                     String name = CData.getString(child.get(CData.PTR, CData.SCHEMA_NAME));
@@ -99,11 +108,12 @@ public final class ArrowStreamScan implements ExternalScan {
                         throw new ArrowInterfaceException("column '" + name + "' is dictionary-encoded (indices '"
                                 + childFormat + "'), which Spillway cannot read; supported: " + ArrowFormat.SUPPORTED);
                     }
+                    large[c] = ArrowFormat.LARGE_UTF8.equals(childFormat);
                     fields.add(ArrowFormat.toField(name, childFormat,
                             (child.get(CData.I64, CData.SCHEMA_FLAGS) & CData.FLAG_NULLABLE) != 0));
                 }
                 try {
-                    return new Schema(fields);
+                    return new StreamSchema(new Schema(fields), large);
                 } catch (RuntimeException e) {
                     throw new ArrowInterfaceException("the Arrow stream's schema is not valid here: " + e.getMessage(), e);
                 }
@@ -263,7 +273,7 @@ public final class ArrowStreamScan implements ExternalScan {
                 MemorySegment children = CData.at(array.get(CData.PTR, CData.ARRAY_CHILDREN), 8 * n);
                 for (int c = 0; c < n; c++) {
                     MemorySegment child = CData.at(children.getAtIndex(CData.PTR, c), CData.ARRAY_SIZE);
-                    columns.add(column(schema.field(c), child, offset, (int) rows, imported));
+                    columns.add(column(schema.field(c), largeOffsets[c], child, offset, (int) rows, imported));
                 }
                 return new Morsel(schema, columns, (int) rows, sequence++);
             } catch (RuntimeException e) {
@@ -275,7 +285,8 @@ public final class ArrowStreamScan implements ExternalScan {
         }
 
         /** Rows {@code [parentOffset, parentOffset + rows)} of the child array, as a vector. */
-        private ColumnVector column(Field f, MemorySegment child, long parentOffset, int rows, ImportedArray imported) {
+        private ColumnVector column(Field f, boolean large, MemorySegment child, long parentOffset, int rows,
+                ImportedArray imported) {
             long length = child.get(CData.I64, CData.ARRAY_LENGTH);
             long off = child.get(CData.I64, CData.ARRAY_OFFSET) + parentOffset;
             if (length - parentOffset < rows) {
@@ -311,20 +322,25 @@ public final class ArrowStreamScan implements ExternalScan {
                 switch (f.type()) {
                     case BOOLEAN -> values = bitmap(valuesAt, off, rows, imported);
                     case UTF8 -> {
-                        MemorySegment offsets = CData.at(valuesAt, 4L * (off + rows + 1));
-                        int base = offsets.get(INT, 4L * off);
-                        int end = offsets.get(INT, 4L * (off + rows));
+                        int width = large ? 8 : 4;
+                        MemorySegment offsets = CData.at(valuesAt, width * (off + rows + 1));
+                        long base = offsetAt(offsets, large, off);
+                        long end = offsetAt(offsets, large, off + rows);
                         if (base < 0 || end < base) {
                             throw new ArrowInterfaceException("column '" + f.name() + "' has string offsets " + base
                                     + " to " + end + "; they must be non-negative and ascending");
                         }
-                        if (base == 0) {
+                        if (end - base > Integer.MAX_VALUE) {
+                            throw new ArrowInterfaceException("column '" + f.name() + "' holds " + (end - base)
+                                    + " bytes of strings in one batch; at most " + Integer.MAX_VALUE + " fit int32 offsets");
+                        }
+                        if (base == 0 && !large) {
                             values = imported.wrap(valuesAt + 4L * off, 4L * (rows + 1));
                         } else {
                             values = pool.allocate(budget, 4L * (rows + 1));
                             MemorySegment dst = values.segment();
                             for (long r = 0; r <= rows; r++) {
-                                dst.set(INT, 4 * r, offsets.get(INT, 4 * (off + r)) - base);
+                                dst.set(INT, 4 * r, (int) (offsetAt(offsets, large, off + r) - base));
                             }
                         }
                         long dataAt = end == base ? 0 : buffer(buffers, 2, f, rows);
@@ -375,6 +391,10 @@ public final class ArrowStreamScan implements ExternalScan {
             }
             ArrowStreamScan.this.close();
         }
+    }
+
+    private static long offsetAt(MemorySegment offsets, boolean large, long i) {
+        return large ? offsets.get(LONG, 8 * i) : offsets.get(INT, 4 * i);
     }
 
     private static int countSet(MemorySegment bits, long from, long count) {

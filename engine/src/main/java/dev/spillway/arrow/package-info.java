@@ -21,7 +21,8 @@
  *
  * <p>Types map as in the Arrow IPC reader and writer: int32 {@code i}, int64 {@code l}, float64
  * {@code g}, boolean {@code b}, date32 {@code tdD}, utf8 {@code u} (int32 offsets),
- * decimal128 {@code d:p,s}, timestamp {@code tsu:} or {@code tsu:<zone>}. Restricted FFM calls
+ * decimal128 {@code d:p,s}, timestamp {@code tsu:} or {@code tsu:<zone>}; imports also take
+ * large utf8 ({@code U}), narrowing its offsets into a copy. Restricted FFM calls
  * are confined to {@code CData}.
  */
 package dev.spillway.arrow;

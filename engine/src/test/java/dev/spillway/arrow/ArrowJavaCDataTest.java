@@ -16,6 +16,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.TimeStampMicroTZVector;
 import org.apache.arrow.vector.TimeStampMicroVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -201,6 +202,44 @@ class ArrowJavaCDataTest {
                     try (DataFrame df = sw.fromArrowStream(MemorySegment.ofAddress(stream.memoryAddress())).collect()) {
                         assertEquals(0, df.rowCount());
                         assertEquals(NAMES, df.columns());
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void largeUtf8IsReadAsUtf8() {
+        ArrowTestSupport.withEngine(100, sw -> {
+            try (BufferAllocator allocator = new RootAllocator()) {
+                List<String> want = new ArrayList<>();
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (LargeVarCharVector v = new LargeVarCharVector("big", allocator); VectorSchemaRoot root = VectorSchemaRoot.of(v);
+                        ArrowStreamWriter w = new ArrowStreamWriter(root, null, bytes)) {
+                    w.start();
+                    for (int batch = 0; batch < 3; batch++) {
+                        v.allocateNew();
+                        for (int r = 0; r < 150; r++) {
+                            String x = r % 9 == 4 ? null : "b" + batch + "-" + "ø".repeat(r % 4) + r;
+                            if (x == null) {
+                                v.setNull(r);
+                            } else {
+                                v.setSafe(r, x.getBytes(StandardCharsets.UTF_8));
+                            }
+                            want.add(x);
+                        }
+                        root.setRowCount(150);
+                        w.writeBatch();
+                    }
+                    w.end();
+                }
+                try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator);
+                        ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator)) {
+                    Data.exportArrayStream(allocator, reader, stream);
+                    try (DataFrame df = sw.fromArrowStream(MemorySegment.ofAddress(stream.memoryAddress())).collect()) {
+                        assertEquals("Schema[big: utf8]", df.schema().toString());
+                        List<Object> got = df.columnValues("big");
+                        assertEquals(want, got);
                     }
                 }
             }
