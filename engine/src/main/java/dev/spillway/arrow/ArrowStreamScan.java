@@ -225,6 +225,7 @@ public final class ArrowStreamScan implements ExternalScan {
                 if (m.rowCount() == 0) {
                     m.close();
                 } else if (m.rowCount() <= morselRows) {
+                    sequence++;
                     return m;
                 } else {
                     pending = m;
@@ -233,54 +234,62 @@ public final class ArrowStreamScan implements ExternalScan {
             }
         }
 
+        /** The next non-empty batch as a morsel, or null at the end of the stream. */
         private Morsel readBatch() {
-            MemorySegment array = CData.calloc(CData.ARRAY_SIZE);
-            int rc;
-            try {
-                rc = CData.callGet(stream.get(CData.PTR, CData.STREAM_GET_NEXT), stream, array);
-            } catch (RuntimeException e) {
-                CData.free(array);
-                throw e;
-            }
-            if (rc != 0) {
-                CData.free(array);
-                throw new ArrowInterfaceException("the Arrow stream's get_next failed with errno " + rc + ": "
-                        + lastError(stream));
-            }
-            if (array.get(CData.PTR, CData.ARRAY_RELEASE) == 0) {
-                CData.free(array);
-                return null;
-            }
-            ImportedArray imported = new ImportedArray(array, budget);
-            List<ColumnVector> columns = new ArrayList<>(schema.size());
-            try {
-                long rows = array.get(CData.I64, CData.ARRAY_LENGTH);
-                long offset = array.get(CData.I64, CData.ARRAY_OFFSET);
-                if (rows > Integer.MAX_VALUE || rows < 0 || offset < 0) {
-                    throw new ArrowInterfaceException("an Arrow batch has " + rows + " rows at offset " + offset
-                            + "; at most " + Integer.MAX_VALUE + " rows and a non-negative offset are supported");
+            while (true) {
+                MemorySegment array = CData.calloc(CData.ARRAY_SIZE);
+                int rc;
+                try {
+                    rc = CData.callGet(stream.get(CData.PTR, CData.STREAM_GET_NEXT), stream, array);
+                } catch (RuntimeException e) {
+                    CData.free(array);
+                    throw e;
                 }
-                long n = array.get(CData.I64, CData.ARRAY_N_CHILDREN);
-                if (n != schema.size()) {
-                    throw new ArrowInterfaceException("an Arrow batch has " + n + " columns, the stream's schema "
-                            + schema.size());
+                if (rc != 0) {
+                    CData.free(array);
+                    throw new ArrowInterfaceException("the Arrow stream's get_next failed with errno " + rc + ": "
+                            + lastError(stream));
                 }
-                if (array.get(CData.I64, CData.ARRAY_NULL_COUNT) != 0 && array.get(CData.I64, CData.ARRAY_N_BUFFERS) > 0
-                        && CData.at(array.get(CData.PTR, CData.ARRAY_BUFFERS), 8).get(CData.PTR, 0) != 0) {
-                    throw new ArrowInterfaceException("an Arrow batch has null rows at the struct level; only columns"
-                            + " can hold nulls in Spillway");
+                if (array.get(CData.PTR, CData.ARRAY_RELEASE) == 0) {
+                    CData.free(array);
+                    return null;
                 }
-                MemorySegment children = CData.at(array.get(CData.PTR, CData.ARRAY_CHILDREN), 8 * n);
-                for (int c = 0; c < n; c++) {
-                    MemorySegment child = CData.at(children.getAtIndex(CData.PTR, c), CData.ARRAY_SIZE);
-                    columns.add(column(schema.field(c), largeOffsets[c], child, offset, (int) rows, imported));
+                ImportedArray imported = new ImportedArray(array, budget);
+                List<ColumnVector> columns = new ArrayList<>(schema.size());
+                try {
+                    long rows = array.get(CData.I64, CData.ARRAY_LENGTH);
+                    long offset = array.get(CData.I64, CData.ARRAY_OFFSET);
+                    if (rows > Integer.MAX_VALUE || rows < 0 || offset < 0) {
+                        throw new ArrowInterfaceException("an Arrow batch has " + rows + " rows at offset " + offset
+                                + "; at most " + Integer.MAX_VALUE + " rows and a non-negative offset are supported");
+                    }
+                    long n = array.get(CData.I64, CData.ARRAY_N_CHILDREN);
+                    if (n != schema.size()) {
+                        throw new ArrowInterfaceException("an Arrow batch has " + n + " columns, the stream's schema "
+                                + schema.size());
+                    }
+                    if (rows == 0) {
+                        // Nothing to wrap (an empty batch may even have NULL buffers): release it and read on.
+                        continue;
+                    }
+                    if (array.get(CData.I64, CData.ARRAY_NULL_COUNT) != 0 && array.get(CData.I64, CData.ARRAY_N_BUFFERS) > 0
+                            && CData.at(array.get(CData.PTR, CData.ARRAY_BUFFERS), 8).get(CData.PTR, 0) != 0) {
+                        throw new ArrowInterfaceException("an Arrow batch has null rows at the struct level; only columns"
+                                + " can hold nulls in Spillway");
+                    }
+                    MemorySegment children = CData.at(array.get(CData.PTR, CData.ARRAY_CHILDREN), 8 * n);
+                    for (int c = 0; c < n; c++) {
+                        MemorySegment child = CData.at(children.getAtIndex(CData.PTR, c), CData.ARRAY_SIZE);
+                        columns.add(column(schema.field(c), largeOffsets[c], child, offset, (int) rows, imported));
+                    }
+                    // Numbered as the next morsel; next() counts it only if it goes out whole (else its slices are numbered).
+                    return new Morsel(schema, columns, (int) rows, sequence);
+                } catch (RuntimeException e) {
+                    columns.forEach(ColumnVector::close);
+                    throw e;
+                } finally {
+                    imported.done();
                 }
-                return new Morsel(schema, columns, (int) rows, sequence++);
-            } catch (RuntimeException e) {
-                columns.forEach(ColumnVector::close);
-                throw e;
-            } finally {
-                imported.done();
             }
         }
 

@@ -3,11 +3,14 @@ package dev.spillway.arrow;
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.memory.Field;
+import dev.spillway.memory.Morsel;
 import dev.spillway.plan.PlanException;
+import dev.spillway.scheduler.Source;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 import static dev.spillway.Expr.col;
@@ -40,6 +43,39 @@ class ArrowStreamRoundTripTest {
                     assertEquals(100, got.rowCount());
                     assertEquals(df.rows(), got.rows());
                 }
+            }
+        });
+    }
+
+    @Test
+    void bigBatchesAreSlicedIntoDenselyNumberedMorsels() {
+        ArrowTestSupport.withEngine(64, sw -> {
+            try (DataFrame df = ArrowTestSupport.sample(sw, 100, 8).collect(); Arena arena = Arena.ofConfined()) {
+                assertEquals(List.of(64, 36), df.morsels().stream().map(Morsel::rowCount).toList());
+                MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
+                ArrowExport.exportStream(df, stream);
+                List<Integer> rows = new ArrayList<>();
+                List<Long> sequences = new ArrayList<>();
+                List<List<Object>> values = new ArrayList<>();
+                try (ArrowStreamScan scan = ArrowStreamScan.take(stream);
+                        Source source = scan.open(null, sw.budget(), 30)) {
+                    for (Morsel next = source.next(null); next != null; next = source.next(null)) {
+                        try (Morsel m = next) {
+                            rows.add(m.rowCount());
+                            sequences.add(m.sequence());
+                            for (int r = 0; r < m.rowCount(); r++) {
+                                List<Object> row = new ArrayList<>();
+                                for (int c = 0; c < m.columnCount(); c++) {
+                                    row.add(m.column(c).getObject(r));
+                                }
+                                values.add(row);
+                            }
+                        }
+                    }
+                }
+                assertEquals(List.of(30, 30, 4, 30, 6), rows);
+                assertEquals(List.of(0L, 1L, 2L, 3L, 4L), sequences);
+                assertEquals(df.rows(), values);
             }
         });
     }
