@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.memory.Schema;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -45,6 +47,7 @@ final class ExportedStream {
                 array.fill((byte) 0);
                 return 0;
             }
+            checkSchema(batch.morsel().schema());
             BatchSource.Batch b = batch;
             batch = null;
             ArrowExport.exportBatch(b, array);
@@ -54,6 +57,18 @@ final class ExportedStream {
                 batch.close();
             }
             return fail(CData.EIO, "cannot export the next batch: " + e);
+        }
+    }
+
+    /** A batch must match the schema get_schema gave, or the consumer would misread its buffers. */
+    private void checkSchema(Schema got) {
+        Schema want = source.schema();
+        boolean same = got.size() == want.size();
+        for (int c = 0; same && c < want.size(); c++) {
+            same = want.field(c).sameType(got.field(c));
+        }
+        if (!same) {
+            throw new IllegalStateException("a batch with columns " + got + " does not match the stream's schema " + want);
         }
     }
 

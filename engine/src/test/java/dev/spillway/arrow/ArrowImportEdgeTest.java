@@ -143,4 +143,18 @@ class ArrowImportEdgeTest {
             }
         });
     }
+
+    @Test
+    void aBatchThatDoesNotMatchTheSchemaIsRefused() {
+        ArrowTestSupport.withEngine(64, sw -> {
+            try (DataFrame df = ArrowTestSupport.sample(sw, 20, 34).collect(); Arena arena = Arena.ofConfined()) {
+                Iterator<Morsel> wrongColumns = List.of(df.morsels().get(0).select(1, 0)).iterator();
+                MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
+                ArrowExport.exportStream(BatchSource.of(
+                        dev.spillway.memory.Schema.of(df.schema().field(0), df.schema().field(1)), wrongColumns, null), stream);
+                QueryExecutionException e = assertThrows(QueryExecutionException.class, () -> sw.fromArrowStream(stream).collect());
+                assertTrue(e.getMessage().contains("does not match the stream's schema"), e.getMessage());
+            }
+        });
+    }
 }
