@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -40,9 +41,15 @@ final class ArrowTestSupport {
 
     /** Runs {@code body} with a 2-thread engine of {@code morselRows}-row morsels; fails on any leak. */
     static void withEngine(int morselRows, Body body) {
+        withEngine(morselRows, UnaryOperator.identity(), body);
+    }
+
+    /** Like {@link #withEngine(int, Body)} with further settings (forced spilling, say). */
+    static void withEngine(int morselRows, UnaryOperator<Spillway.Builder> settings, Body body) {
         LeakCheck.assertNoLeaks(mem -> {
             Path spill = mem.tempRoot().resolve("spill");
-            Spillway sw = Spillway.builder().memoryLimit(64L << 20).threads(2).morselRows(morselRows).tempDir(spill).build();
+            Spillway sw = settings.apply(Spillway.builder().memoryLimit(64L << 20).threads(2).morselRows(morselRows)
+                    .tempDir(spill)).build();
             try {
                 body.run(sw);
             } catch (Throwable t) {
