@@ -209,6 +209,22 @@ class ArrowStreamRoundTripTest {
     }
 
     @Test
+    void cacheLetsOneQueryReadTheStreamInTwoBranches() {
+        ArrowTestSupport.withEngine(16, sw -> {
+            try (DataFrame df = ArrowTestSupport.sample(sw, 60, 10).collect(); Arena arena = Arena.ofConfined()) {
+                MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
+                ArrowExport.exportStream(df, stream);
+                LazyFrame once = sw.fromArrowStream(stream).cache();
+                try (DataFrame both = once.concat(once).collect();
+                        DataFrame want = sw.fromDataFrame(df).concat(sw.fromDataFrame(df)).collect()) {
+                    assertEquals(120, both.rowCount());
+                    assertTrue(both.contentEqualsIgnoringOrder(want));
+                }
+            }
+        });
+    }
+
+    @Test
     void anUnreadStreamIsReleasedWhenTheEngineCloses() {
         ArrowTestSupport.withEngine(16, sw -> {
             try (DataFrame df = ArrowTestSupport.sample(sw, 40, 7).collect(); Arena arena = Arena.ofConfined()) {
