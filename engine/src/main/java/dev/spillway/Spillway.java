@@ -1,5 +1,6 @@
 package dev.spillway;
 
+import dev.spillway.arrow.ArrowStreamScan;
 import dev.spillway.event.EngineStarted;
 import dev.spillway.event.EventSink;
 import dev.spillway.event.OpenFileLimit;
@@ -26,6 +27,8 @@ import dev.spillway.memory.Schema;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvScan;
 import dev.spillway.plan.CsvScanNode;
+import dev.spillway.plan.ExternalScan;
+import dev.spillway.plan.ExternalScanNode;
 import dev.spillway.plan.FormatScanNode;
 import dev.spillway.plan.InMemoryNode;
 import dev.spillway.plan.PlanException;
@@ -37,6 +40,7 @@ import dev.spillway.spill.SpillManager;
 import dev.spillway.spi.SqlFrontEnd;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -89,6 +93,8 @@ public final class Spillway implements AutoCloseable {
     private final SpillManager spills;
     private final MemoryBudget owned;
     private final List<Morsel> ownedMorsels = new ArrayList<>();
+    /** Arrow C streams taken by {@link #fromArrowStream}; guarded by {@code ownedMorsels}. */
+    private final List<ExternalScan> ownedScans = new ArrayList<>();
     private final AtomicLong querySeq = new AtomicLong();
     /** The builder's listeners, lines and records, as one sink; null when there are none. */
     private final EventSink events;
@@ -719,6 +725,25 @@ public final class Spillway implements AutoCloseable {
     }
 
     /**
+     * A frame over a producer's Arrow C stream ({@code struct ArrowArrayStream*}, see
+     * {@link dev.spillway.arrow}): batches become morsels without copying, their buffers charged
+     * to the query's budget until the morsels are closed. The stream is taken over (the caller's
+     * struct is marked released) and can be read once: executing the frame twice throws. It is
+     * released when the query that read it ends, or when this instance closes.
+     *
+     * @throws dev.spillway.arrow.ArrowInterfaceException when the stream is released already or a
+     *                                                    column's type is unsupported (naming it)
+     */
+    public LazyFrame fromArrowStream(MemorySegment stream) {
+        ensureOpen();
+        ArrowStreamScan scan = ArrowStreamScan.take(stream);
+        synchronized (ownedMorsels) {
+            ownedScans.add(scan);
+        }
+        return new LazyFrame(this, new ExternalScanNode(scan));
+    }
+
+    /**
      * Small data from Java arrays or lists: each entry is a column name and a {@code long[]},
      * {@code int[]}, {@code double[]}, {@code boolean[]}, {@code String[]}, {@code LocalDate[]} or a
      * {@code List} of Long, Integer, Double, Boolean, String or LocalDate values (nulls allowed in
@@ -908,6 +933,8 @@ public final class Spillway implements AutoCloseable {
             synchronized (ownedMorsels) {
                 ownedMorsels.forEach(Morsel::close);
                 ownedMorsels.clear();
+                ownedScans.forEach(ExternalScan::close);
+                ownedScans.clear();
             }
             owned.close();
         } catch (RuntimeException e) {

@@ -174,6 +174,7 @@ public final class PhysicalPlanner {
             case RangeNode r -> new Chain(new RangeSource(r.column(), r.start(), r.end(), morselRows, pool, budget), List.of(),
                     List.of());
             case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels(), morselRows), List.of(), List.of());
+            case ExternalScanNode x -> new Chain(x.scan().open(pool, budget, morselRows), List.of(), List.of());
             case FilterNode f -> build(f.input()).with(new FilterOperator(ExprCompiler.compile(f.predicate(),
                     f.input().schema()), eval));
             case ProjectNode p -> {
@@ -437,6 +438,7 @@ public final class PhysicalPlanner {
             case FormatScanNode s -> s.explainLabel();
             case RangeNode r -> "STREAMING_SCAN_RANGE " + r.column() + " [" + r.start() + ", " + r.end() + ")";
             case InMemoryNode m -> "STREAMING_SCAN_MEMORY " + m.rowCount() + " rows";
+            case ExternalScanNode x -> "STREAMING_SCAN_EXTERNAL " + x.scan().label();
             case FilterNode f -> "STREAMING_FILTER " + f.predicate();
             case ProjectNode p -> {
                 List<String> cols = new ArrayList<>();
