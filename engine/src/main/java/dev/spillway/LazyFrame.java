@@ -60,6 +60,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * A query not yet run: an immutable logical plan. Every method returns a new frame; nothing is
@@ -535,7 +536,12 @@ public final class LazyFrame {
      *                                                        original error
      */
     public DataFrame collect(Engine how) {
-        return engine.retryingAlone(() -> collectOnce(how));
+        return retrying(() -> collectOnce(how));
+    }
+
+    /** Runs {@code attempt} through the engine's retries after a memory refusal, unless the plan reads an input once. */
+    private <T> T retrying(Supplier<T> attempt) {
+        return LogicalPlan.readsOnce(plan) ? attempt.get() : engine.retryingAlone(attempt);
     }
 
     private DataFrame collectOnce(Engine how) {
@@ -579,7 +585,7 @@ public final class LazyFrame {
 
     /** Like {@link #sinkCsv(Path)} with options (delimiter, quote, null string, header). */
     public long sinkCsv(Path path, CsvOptions options) {
-        return engine.retryingAlone(() -> {
+        return retrying(() -> {
             CsvSink sink = new CsvSink(path, schema(), options);
             try (Query q = run(sink, Engine.STREAMING)) {
                 Objects.requireNonNull(q);
@@ -595,7 +601,7 @@ public final class LazyFrame {
 
     /** Like {@link #sinkParquet(Path)} with options (codec, row-group size). */
     public long sinkParquet(Path path, ParquetWriteOptions options) {
-        return engine.retryingAlone(() -> {
+        return retrying(() -> {
             ParquetSink sink = new ParquetSink(path, schema(), options);
             try (Query q = run(sink, Engine.STREAMING)) {
                 Objects.requireNonNull(q);
@@ -606,7 +612,7 @@ public final class LazyFrame {
 
     /** Writes the result to an Arrow IPC file (Feather v2, uncompressed), streaming and atomically; returns the rows written. */
     public long sinkIpc(Path path) {
-        return engine.retryingAlone(() -> {
+        return retrying(() -> {
             IpcSink sink = new IpcSink(path, schema());
             try (Query q = run(sink, Engine.STREAMING)) {
                 Objects.requireNonNull(q);
@@ -656,7 +662,7 @@ public final class LazyFrame {
     }
 
     private long sinkPartitioned(SinkFactory factory) {
-        return engine.retryingAlone(() -> {
+        return retrying(() -> {
             PartitionedFileSink[] made = new PartitionedFileSink[1];
             try (Query q = run((budget, log) -> made[0] = (PartitionedFileSink) factory.create(budget, log), Engine.STREAMING)) {
                 Objects.requireNonNull(q);
@@ -717,7 +723,8 @@ public final class LazyFrame {
      * @return rows written per target
      */
     static long[] sinkAll(Spillway engine, List<SinkTarget> targets) {
-        return engine.retryingAlone(() -> sinkAllOnce(engine, targets));
+        boolean once = targets.stream().anyMatch(t -> LogicalPlan.readsOnce(t.frame().plan));
+        return once ? sinkAllOnce(engine, targets) : engine.retryingAlone(() -> sinkAllOnce(engine, targets));
     }
 
     private static long[] sinkAllOnce(Spillway engine, List<SinkTarget> targets) {

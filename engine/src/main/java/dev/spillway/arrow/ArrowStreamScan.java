@@ -164,7 +164,7 @@ public final class ArrowStreamScan implements ExternalScan {
     public Source open(BlockPool pool, MemoryBudget budget, int morselRows) {
         if (closed.get() || !opened.compareAndSet(false, true)) {
             throw new PlanException("this frame reads an Arrow C stream, which can be read only once and was read"
-                    + " already (also by an attempt that was retried after a memory refusal); collect() the frame"
+                    + " already; collect() the frame"
                     + " once and query the DataFrame (Spillway.fromDataFrame) to use its rows several times");
         }
         return new StreamSource(pool, budget, Math.max(1, morselRows));

@@ -41,6 +41,23 @@ public sealed interface LogicalPlan
         };
     }
 
+    /**
+     * Whether running {@code root} consumes an input that cannot be read a second time (an
+     * {@link ExternalScanNode}, such as an imported Arrow stream): such a query is never run again
+     * after a memory refusal, which would fail on the spent input instead of reporting the refusal.
+     */
+    static boolean readsOnce(LogicalPlan root) {
+        if (root instanceof ExternalScanNode) {
+            return true;
+        }
+        for (LogicalPlan in : root.inputs()) {
+            if (readsOnce(in)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Prints the tree under this node, one node per line, indented two spaces per level. */
     static String format(LogicalPlan root) {
         StringBuilder sb = new StringBuilder();
