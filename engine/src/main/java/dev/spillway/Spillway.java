@@ -181,8 +181,14 @@ public final class Spillway implements AutoCloseable {
         return own != null ? own : lastProfile;
     }
 
-    void recordProfile(QueryProfile profile) {
-        threadProfile.set(profile);
+    /**
+     * Keeps {@code profile} as the last one, and as this thread's when {@code callerThread} (a
+     * query finished off its caller's thread, a stream's or a submitted one, is not this thread's).
+     */
+    void recordProfile(QueryProfile profile, boolean callerThread) {
+        if (callerThread) {
+            threadProfile.set(profile);
+        }
         lastProfile = profile;
         Consumer<QueryProfile> l = profileListener;
         if (l != null) {
@@ -238,7 +244,12 @@ public final class Spillway implements AutoCloseable {
     }
 
     String nextQueryName() {
-        return "query-" + querySeq.incrementAndGet();
+        return nextQueryName(null);
+    }
+
+    /** {@code query-<n>}, or {@code <given>-<n>} for a name given in {@link QueryOptions}: unique either way. */
+    String nextQueryName(String given) {
+        return (given == null ? "query" : given) + "-" + querySeq.incrementAndGet();
     }
 
     /** Most sorted runs a sort merges at once (see {@link Builder#sortFanIn}). */

@@ -46,6 +46,8 @@ public final class SpillDirectory implements AutoCloseable {
     private final SpillManager manager;
     private final String queryName;
     private final MemoryBudget budget;
+    /** The query's own spill-disk quota, or -1 for none (the manager's query cap still applies). */
+    private final long quotaBytes;
     private final NativeBuffer scratch;
     /** Null unless the manager encrypts; its key lives only here, for the query's life. */
     private final SpillCipher cipher;
@@ -57,10 +59,11 @@ public final class SpillDirectory implements AutoCloseable {
     private volatile Path path;
     private volatile boolean closed;
 
-    SpillDirectory(SpillManager manager, String queryName, MemoryBudget budget) {
+    SpillDirectory(SpillManager manager, String queryName, MemoryBudget budget, long quotaBytes) {
         this.manager = manager;
         this.queryName = queryName;
         this.budget = budget;
+        this.quotaBytes = quotaBytes;
         this.cipher = manager.encrypts() ? SpillCipher.withRandomKey() : null;
         // Encryption works in place in the scratch and appends the tag.
         this.scratch = manager.pool().allocate(budget, COMPRESSOR.maxCompressedLength(SpillFormat.CHUNK_BYTES)
@@ -170,6 +173,9 @@ public final class SpillDirectory implements AutoCloseable {
         long now;
         do {
             now = bytesOnDisk.get();
+            if (quotaBytes >= 0 && quotaBytes < cap && now + bytes > quotaBytes) {
+                throw new SpillQuotaExceededException(queryName, quotaBytes, now, bytes, file);
+            }
             if (now + bytes > cap) {
                 throw new SpillException("query spill cap reached writing " + file + ": query '" + queryName + "' has "
                         + dev.spillway.memory.Bytes.format(now) + " spilled, " + dev.spillway.memory.Bytes.format(bytes)
@@ -220,6 +226,11 @@ public final class SpillDirectory implements AutoCloseable {
     /** Bytes in this query's spill files now. */
     public long bytesOnDisk() {
         return bytesOnDisk.get();
+    }
+
+    /** The query's own spill-disk quota in bytes, or -1 when it has none (the engine's caps apply). */
+    public long quotaBytes() {
+        return quotaBytes;
     }
 
     /** The query's name. */
