@@ -330,8 +330,8 @@ public final class Spillway implements AutoCloseable {
      * queries end and before any other starts — so that a query that fits the cap on its own
      * does not fail because others held the memory it needed (each query's memory is released,
      * and its partial output removed, when it fails). A query that fails alone, a failure other
-     * than a refused reservation, or a query nested in another on the same thread fails as before.
-     * Off with {@link Builder#retryAlone(boolean) retryAlone(false)}.
+     * than a refused reservation, a refusal by a query's own memory quota, or a query nested in
+     * another on the same thread fails as before. Off with {@link Builder#retryAlone(boolean) retryAlone(false)}.
      */
     <T> T retryingAlone(Supplier<T> attempt) {
         lastFailed.remove();
@@ -341,7 +341,9 @@ public final class Spillway implements AutoCloseable {
             RunningQuery failed = lastFailed.get();
             lastFailed.remove();
             MemoryLimitExceededException refusal = refusal(e);
-            if (!retryAlone || failed == null || refusal == null || closed) {
+            // A cap below the engine's (a query's memory quota) refuses the same however many
+            // queries run: running alone would not help.
+            if (!retryAlone || failed == null || refusal == null || closed || refusal.capBytes() < budget.cap()) {
                 throw e;
             }
             synchronized (running) {
