@@ -699,9 +699,22 @@ public final class LazyFrame {
             if (failure != null) {
                 closeOrphans(result);
                 submitted.ended(null, failure);
-            } else {
-                submitted.ended(frameOf(result, q), null);
+                return;
             }
+            DataFrame df;
+            try {
+                df = frameOf(result, q);
+            } catch (RuntimeException e) {
+                closeOrphans(result);
+                try {
+                    q.close();
+                } catch (RuntimeException leak) {
+                    e.addSuppressed(leak);
+                }
+                submitted.ended(null, e);
+                return;
+            }
+            submitted.ended(df, null);
         });
         return submitted;
     }

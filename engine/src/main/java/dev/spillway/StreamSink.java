@@ -65,9 +65,7 @@ final class StreamSink implements Sink<Void> {
     private volatile long readyBytes;
     private long waitingBytes;
     private long peakHeldBytes;
-    private long accepted;
     private long rows;
-    private long refusals;
     private State state = State.RUNNING;
     private boolean abandoned;
 
@@ -124,12 +122,10 @@ final class StreamSink implements Sink<Void> {
             }
             boolean isNext = seq == next;
             if (isNext ? readyBytes >= capacity : readyBytes + waitingBytes >= capacity) {
-                refusals++;
                 return false;
             }
             long bytes = morsel.byteSize();
             waitingBytes += bytes;
-            accepted++;
             rows += morsel.rowCount();
             put(seq, new Entry(morsel, bytes));
             peakHeldBytes = Math.max(peakHeldBytes, readyBytes + waitingBytes);
@@ -284,36 +280,11 @@ final class StreamSink implements Sink<Void> {
         }
     }
 
-    /** Bytes held before the query pauses. */
-    long capacity() {
-        return capacity;
-    }
-
     /** The most bytes held at once (ready and waiting for an earlier morsel). */
     long peakHeldBytes() {
         lock.lock();
         try {
             return peakHeldBytes;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Morsels with rows accepted so far. */
-    long accepted() {
-        lock.lock();
-        try {
-            return accepted;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** How many times a morsel was refused because the hand-off was full. */
-    long refusals() {
-        lock.lock();
-        try {
-            return refusals;
         } finally {
             lock.unlock();
         }

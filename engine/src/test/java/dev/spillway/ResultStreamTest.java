@@ -104,6 +104,52 @@ class ResultStreamTest {
         }));
     }
 
+    /** The README's example, as written there (but the engine, which is the test's). */
+    @Test
+    void readmeExample() {
+        withEngine(256L << 20, (sw, dir) -> {
+            LazyFrame totals = sw.range("i", 0, 1_000_000)
+                    .withColumns(col("i").mod(lit(1000L)).alias("store"))
+                    .groupBy("store").agg(col("i").sum().alias("total"))
+                    .sort("store");
+
+            long rows = 0;
+            try (ResultStream batches = totals.stream()) {
+                while (batches.hasNext()) {
+                    try (DataFrame batch = batches.next()) {
+                        rows += batch.rowCount();
+                    }
+                }
+            }
+
+            QueryOptions nightly = QueryOptions.builder().name("nightly").memoryQuota("64m").spillQuota("1g")
+                    .deadline(Duration.ofMinutes(5)).build();
+            try (DataFrame df = totals.collect(nightly)) {
+                assertEquals(rows, df.rowCount());
+                assertEquals(1000, rows);
+                assertEquals(sumOfStore(0), df.getLong(0, "total"));
+                assertEquals(sumOfStore(999), df.getLong(999, "total"));
+            }
+
+            SubmittedQuery running = totals.submit(nightly);
+            assertEquals(running.name(), running.progress().query());
+            try (DataFrame df = running.await(Duration.ofMinutes(1))) {
+                assertEquals(1000, df.rowCount());
+                assertEquals(999L, df.getLong(999, "store"));
+            }
+            assertAtRest(sw, "README example");
+        });
+    }
+
+    /** The sum of the i below 1,000,000 with {@code i % 1000 == store}. */
+    private static long sumOfStore(long store) {
+        long s = 0;
+        for (long i = store; i < 1_000_000; i += 1000) {
+            s += i;
+        }
+        return s;
+    }
+
     @Test
     void forEachBatchBorrowsEachBatchAndAConsumerFailureCancels() {
         withEngine(CAP, ResultStreamTest::spilling, (sw, dir) -> {
@@ -142,12 +188,13 @@ class ResultStreamTest {
                     sum += sumOf(first);
                     morselBytes = first.byteSize();
                 }
-                // Wait until the producer hit the bound (a refusal), then give it time to run ahead.
+                // Wait until the producer hit the bound (a ticket turned away: the sink not ready, or
+                // a morsel refused), then give it time to run ahead.
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (s.sink().refusals() == 0 && System.nanoTime() < until) {
+                while (s.handle().pipelineStats().getLast().refusals() == 0 && System.nanoTime() < until) {
                     TimeUnit.MILLISECONDS.sleep(5);
                 }
-                assertTrue(s.sink().refusals() > 0, "the hand-off refused once full");
+                assertTrue(s.handle().pipelineStats().getLast().refusals() > 0, "the hand-off turned tickets away once full");
                 TimeUnit.MILLISECONDS.sleep(300);
                 PipelineStats result = s.handle().pipelineStats().getLast();
                 long pulled = result.rowsIn();
