@@ -25,8 +25,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * pauses the query, and its workers run other queries. The morsel that is next is always on some
  * ticket (sources number morsels as they are pulled), and it is refused only while the ready
  * queue is full, which only the consumer can change, so the query cannot stall while the
- * consumer pulls. At most about twice {@code capacity}, plus one morsel, is held here; at least
- * one morsel is always accepted when nothing is held.
+ * consumer pulls. Less than twice {@code capacity} plus two morsels is held here (ready bytes
+ * below the capacity, waiting bytes below it plus the last morsel let in, and the next morsel);
+ * at least one morsel is always accepted when nothing is held.
  *
  * <p><b>Ownership.</b> Until {@link #finish} the held morsels belong to the sink: a query that
  * ends without finishing (failure, cancellation, deadline, the engine closing) frees them in

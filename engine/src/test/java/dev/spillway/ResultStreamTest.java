@@ -198,11 +198,11 @@ class ResultStreamTest {
                 TimeUnit.MILLISECONDS.sleep(300);
                 PipelineStats result = s.handle().pipelineStats().getLast();
                 long pulled = result.rowsIn();
-                // Held: at most twice the buffer plus one morsel; in flight: one morsel per ticket.
-                long bound = taken + ((2 * buffer + morselBytes) / morselBytes + 1 + result.maxInFlight()) * 8192L;
+                // Held: below twice the buffer plus two morsels; in flight: one morsel per ticket.
+                long bound = taken + ((2 * buffer + 2 * morselBytes) / morselBytes + result.maxInFlight()) * 8192L;
                 assertTrue(pulled <= bound, "pulled " + pulled + " rows while the consumer slept; bound " + bound);
                 assertFalse(s.handle().isDone(), "the query waits for its consumer");
-                assertTrue(s.sink().peakHeldBytes() <= 2 * buffer + morselBytes,
+                assertTrue(s.sink().peakHeldBytes() <= 2 * buffer + 2 * morselBytes,
                         "held at most " + s.sink().peakHeldBytes() + " bytes, buffer " + buffer);
                 while (s.hasNext()) {
                     try (DataFrame b = s.next()) {
@@ -212,7 +212,7 @@ class ResultStreamTest {
                 }
                 assertEquals(rows, taken);
                 assertEquals(rows * (rows + 1) / 2, sum, "every row once, in full");
-                assertTrue(s.sink().peakHeldBytes() <= 2 * buffer + morselBytes,
+                assertTrue(s.sink().peakHeldBytes() <= 2 * buffer + 2 * morselBytes,
                         "held at most " + s.sink().peakHeldBytes() + " bytes, buffer " + buffer);
             }
             assertAtRest(sw, "after the slow consumer");

@@ -278,6 +278,25 @@ class WorkerPoolFailureTest {
     }
 
     @Test
+    void aDeadlineCountedFromAnEarlierStartIncludesTheTimeBeforeSubmission() {
+        assertTimeoutPreemptively(HANG, () -> assertNoLeaks(mem -> {
+            try (WorkerPool pool = new WorkerPool(2)) {
+                RangeSource src = new RangeSource(0, Long.MAX_VALUE, 1000, mem.pool(), mem.budget());
+                // The caller started 10 s ago (planning, say): a 5 s deadline has passed at submission.
+                long started = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
+                QueryContext ctx = new QueryContext("late", Duration.ofSeconds(5), started);
+                QueryHandle h = pool.submit(new QueryPlan("late", List.of(new Pipeline("p", src,
+                        List.of(new TestOperator("sleepy", 1, -1)), new NativeSumSink(mem.pool(), mem.budget())))), ctx);
+                QueryTimeoutException e = assertThrows(QueryTimeoutException.class, h::await);
+                assertTrue(e.getMessage().startsWith("query 'late' timed out: deadline 5000 ms, cancelled after "), e.getMessage());
+                assertTrue(e.elapsed().compareTo(Duration.ofSeconds(10)) >= 0, "elapsed " + e.elapsed());
+                assertEquals(Duration.ofSeconds(5), e.timeout());
+                assertTrue(src.closed.get());
+            }
+        }));
+    }
+
+    @Test
     void interruptingTheWaitingThreadCancelsTheQuery() throws Exception {
         assertTimeoutPreemptively(HANG, () -> assertNoLeaks(mem -> {
             try (WorkerPool pool = new WorkerPool(2)) {
