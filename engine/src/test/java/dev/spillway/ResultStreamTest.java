@@ -75,7 +75,7 @@ class ResultStreamTest {
         assertTimeoutPreemptively(Duration.ofSeconds(120), () -> withEngine(CAP, ResultStreamTest::spilling, (sw, dir) -> {
             for (int kind = 0; kind < 3; kind++) {
                 String what = "kind " + kind;
-                LazyFrame q = query(sw, kind, 200_000);
+                LazyFrame q = query(sw, kind, 120_000);
                 List<List<Object>> expected;
                 try (DataFrame df = q.collect()) {
                     expected = df.rows();
@@ -237,7 +237,7 @@ class ResultStreamTest {
                 String what = "seed " + seed + " (kind " + kind + ")";
                 int take = r.nextInt(12);
                 DataFrame kept = null;
-                ResultStream s = query(sw, kind, 40_000 + r.nextInt(40_000)).stream(
+                ResultStream s = query(sw, kind, 24_000 + r.nextInt(32_000)).stream(
                         QueryOptions.builder().streamBuffer(1 + r.nextInt(64 << 10)).build());
                 try {
                     for (int i = 0; i < take && s.hasNext(); i++) {

@@ -89,7 +89,7 @@ class SubmittedQueryTest {
                 Random r = new Random(seed);
                 int kind = r.nextInt(3);
                 String what = "seed " + seed + " (kind " + kind + ")";
-                SubmittedQuery h = query(sw, kind, 40_000 + r.nextInt(60_000)).submit();
+                SubmittedQuery h = query(sw, kind, 30_000 + r.nextInt(40_000)).submit();
                 int delayMicros = r.nextInt(40_000);
                 if (delayMicros > 0) {
                     TimeUnit.MICROSECONDS.sleep(delayMicros);
