@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The result of a running query as a sequence of batches ({@link LazyFrame#stream()}), in the
- * order {@link LazyFrame#collect()} gives. Use it from one thread, in try-with-resources.
+ * order {@link LazyFrame#collect()} gives. Use it from one thread, in try-with-resources;
+ * {@link #cancel()} is the one method another thread may call.
  *
  * <p><b>Who owns what.</b> Each batch {@link #next()} returns is a {@link DataFrame} of one or a
  * few morsels that the caller owns and must close; it stays valid after the stream is closed.
@@ -27,10 +28,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Ending.</b> {@link #hasNext()} returns false after the last batch once the query ended
  * successfully; when it failed, was cancelled ({@link #close()} before the end, the engine
- * closing, an interrupt of the consuming thread) or ran past its deadline, {@code hasNext()} and
- * {@code next()} throw the exception {@code collect()} would have thrown, once every earlier
- * batch was taken. When {@code close()} returns the query has ended and released its spill files
- * and every byte of memory but the batches the caller still holds.
+ * closing, an interrupt of the consuming thread) or ran past its deadline, the next
+ * {@code hasNext()} or {@code next()} throws the exception {@code collect()} would have thrown
+ * (batches produced but not yet taken are dropped with the query). When {@code close()} returns
+ * the query has ended and released its spill files and every byte of memory but the batches the
+ * caller still holds.
  */
 public final class ResultStream implements Iterator<DataFrame>, AutoCloseable {
     private final Schema schema;
@@ -145,6 +147,18 @@ public final class ResultStream implements Iterator<DataFrame>, AutoCloseable {
         peeked = null;
         holds.incrementAndGet();
         return new DataFrame(schema, List.of(m), new BatchHold());
+    }
+
+    /**
+     * Cancels the query from any thread, without waiting: the reading thread wakes and its next
+     * {@code hasNext()} throws a {@link QueryCancelledException} ({@code query '<name>' was
+     * cancelled: its result stream was cancelled}). The stream must still be closed.
+     *
+     * @return true when this call decided the query's outcome, false when it had already ended
+     *         (all its batches produced), failed or been cancelled
+     */
+    public boolean cancel() {
+        return launched.cancel("its result stream was cancelled");
     }
 
     /**

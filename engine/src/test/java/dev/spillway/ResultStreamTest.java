@@ -41,9 +41,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ResultStreamTest {
     private static final long CAP = 32L << 20;
 
-    /** Morsels of 4,096 rows and half the partitions of spillable operators forced to disk. */
+    /** Morsels of 4,096 rows and every partition of spillable operators forced to disk. */
     private static Spillway.Builder spilling(Spillway.Builder b) {
-        return b.morselRows(4096).forceSpill(0.5);
+        return b.morselRows(4096).forceSpill(1.0);
     }
 
     /** A join into a group-by, a sort (a defined order), or a group-by, by kind. */
@@ -288,6 +288,31 @@ class ResultStreamTest {
                 assertTrue(late.elapsed().compareTo(Duration.ofMillis(300)) >= 0, late.getMessage());
             }
             assertAtRest(sw, "after the deadline");
+
+            // cancel() from another thread wakes the reader waiting for a batch.
+            try (ResultStream s = endless.stream(QueryOptions.builder().streamBuffer(1).build())) {
+                s.next().close();
+                java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+                Thread canceller = Thread.ofPlatform().start(() -> {
+                    try {
+                        reading.await();
+                        TimeUnit.MILLISECONDS.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    s.cancel();
+                });
+                reading.countDown();
+                QueryCancelledException byOther = assertThrows(QueryCancelledException.class, () -> {
+                    while (s.hasNext()) {
+                        s.next().close();
+                    }
+                });
+                canceller.join();
+                assertTrue(byOther.getMessage().endsWith("was cancelled: its result stream was cancelled"), byOther.getMessage());
+                assertFalse(s.cancel(), "the query has ended");
+            }
+            assertAtRest(sw, "after a cancel from another thread");
 
             Map<String, Object> unsorted = new LinkedHashMap<>();
             unsorted.put("k", new long[] {1, 3, 2, 4});

@@ -34,7 +34,7 @@ class SubmittedQueryTest {
     private static final long CAP = 16L << 20;
 
     private static Spillway.Builder spilling(Spillway.Builder b) {
-        return b.morselRows(4096).forceSpill(0.5);
+        return b.morselRows(4096).forceSpill(1.0);
     }
 
     private static LazyFrame query(Spillway sw, int kind, long rows) {
