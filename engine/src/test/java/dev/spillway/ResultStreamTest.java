@@ -152,6 +152,57 @@ class ResultStreamTest {
         return s;
     }
 
+    /**
+     * Paused streams never hold workers: on one worker, a query collected beside two streams whose
+     * readers do not pull finishes, and two streams read in turns each give collect()'s rows.
+     */
+    @Test
+    void pausedStreamsDoNotHoldUpOtherQueriesEvenOnOneWorker() {
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> withEngine(CAP, b -> spilling(b).threads(1), (sw, dir) -> {
+            LazyFrame endless = sw.range("v", 0, 1L << 40).withColumns(col("v").plus(lit(1L)).alias("w")).select("w");
+            LazyFrame sort = query(sw, 1, 30_000);
+            LazyFrame join = query(sw, 0, 30_000);
+            List<List<Object>> sorted;
+            List<List<Object>> joined;
+            try (DataFrame a = sort.collect(); DataFrame b = join.collect()) {
+                sorted = a.rows();
+                joined = b.rows();
+            }
+            try (ResultStream p1 = endless.stream(QueryOptions.builder().streamBuffer(1).build());
+                 ResultStream p2 = endless.stream(QueryOptions.builder().streamBuffer(1).build())) {
+                p1.next().close();
+                p2.next().close();
+                try (DataFrame again = join.collect()) {
+                    assertEquals(sorted(joined), sorted(again.rows()), "a spilling join beside two paused streams");
+                }
+                List<List<Object>> fromSort = new ArrayList<>();
+                List<List<Object>> fromJoin = new ArrayList<>();
+                try (ResultStream a = sort.stream(); ResultStream b = join.stream()) {
+                    boolean more = true;
+                    while (more) {
+                        more = false;
+                        if (a.hasNext()) {
+                            try (DataFrame batch = a.next()) {
+                                fromSort.addAll(batch.rows());
+                            }
+                            more = true;
+                        }
+                        if (b.hasNext()) {
+                            try (DataFrame batch = b.next()) {
+                                fromJoin.addAll(batch.rows());
+                            }
+                            more = true;
+                        }
+                    }
+                }
+                assertEquals(sorted, fromSort, "the sort read in turns with another stream");
+                assertEquals(sorted(joined), sorted(fromJoin), "the join read in turns with another stream");
+                assertFalse(p1.handle().isDone() || p2.handle().isDone(), "the paused streams still wait");
+            }
+            assertAtRest(sw, "after the paused streams closed");
+        }));
+    }
+
     @Test
     void forEachBatchBorrowsEachBatchAndAConsumerFailureCancels() {
         withEngine(CAP, ResultStreamTest::spilling, (sw, dir) -> {
