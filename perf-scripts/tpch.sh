@@ -71,7 +71,7 @@ for q in ${QUERIES//,/ }; do
             first[$engine]=-
             rows[$engine]=-
             fail=1
-            tail -3 "$log.out" "$log" >&2
+            tail -n 3 "$log.out" "$log" >&2
         fi
         rss[$engine]=$(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log" | tail -1) / 1024 ))
         rm -f "$log" "$log.out"

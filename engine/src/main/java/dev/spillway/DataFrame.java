@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A query result in native memory: a schema and an ordered list of morsels.
@@ -28,6 +29,8 @@ public final class DataFrame implements AutoCloseable {
     private final long[] starts;
     private final long rowCount;
     private final AutoCloseable owner;
+    /** The Java owner's hold plus one per open {@link #retain()} handle; the memory goes at zero. */
+    private final AtomicInteger holds = new AtomicInteger(1);
     private boolean closed;
 
     /**
@@ -354,13 +357,46 @@ public final class DataFrame implements AutoCloseable {
         return closed;
     }
 
-    /** Frees the native memory. Idempotent. */
+    /**
+     * Keeps this frame's native memory valid after {@link #close()} until the returned handle is
+     * closed too, for readers the owner does not control (an exported Arrow C array, say). The
+     * memory goes back to the budget when the last of {@code close()} and the handles is closed;
+     * that may happen on any thread. The handle's {@code close()} is idempotent. A holder of a
+     * handle may retain again after the owner's {@code close()}.
+     *
+     * @throws IllegalStateException when the frame's memory is freed already
+     */
+    public AutoCloseable retain() {
+        int h;
+        do {
+            h = holds.get();
+            if (h <= 0) {
+                throw new IllegalStateException("data frame is closed and its memory freed");
+            }
+        } while (!holds.compareAndSet(h, h + 1));
+        AtomicInteger once = new AtomicInteger();
+        return () -> {
+            if (once.getAndIncrement() == 0) {
+                drop();
+            }
+        };
+    }
+
+    /** Gives up the Java owner's hold; frees the native memory unless {@link #retain()} handles are open. Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        drop();
+    }
+
+    /** Drops one hold; the last one frees the morsels, then the owner (the atomic orders it after every holder's reads). */
+    private void drop() {
+        if (holds.decrementAndGet() != 0) {
+            return;
+        }
         for (Morsel m : morsels) {
             m.close();
         }

@@ -1029,9 +1029,9 @@ public final class LazyFrame {
             int morselRows = quota < 0 ? engine.config().morselRows()
                     : Math.min(engine.config().morselRows(), SpillwayConfig.defaultMorselRows(quota, engine.workers().threads()));
             OperatorContext query = OperatorContext.of(engine.pool(), budget, spills).withEvents(recorder::log)
-                    .withOutputRows(morselRows).withForceSpill(engine.config().forceSpill());
+                    .withOutputRows(morselRows).withForceSpill(engine.forceSpillNow());
             launched.qp = new PhysicalPlanner(query, manager, engine.workers().threads()).sortFanIn(engine.sortFanIn())
-                    .plan(optimized, sinks, name);
+                    .forceRepartition(engine.config().forceSpill() >= 1.0).plan(optimized, sinks, name);
             recorder.log(new QueryStarted(name, launched.qp.pipelines().size()));
             launched.t0 = System.nanoTime();
             QueryHandle handle = engine.workers().submit(launched.qp, ctx);

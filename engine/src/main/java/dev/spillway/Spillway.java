@@ -1,5 +1,6 @@
 package dev.spillway;
 
+import dev.spillway.arrow.ArrowStreamScan;
 import dev.spillway.event.EngineStarted;
 import dev.spillway.event.EventSink;
 import dev.spillway.event.OpenFileLimit;
@@ -26,6 +27,8 @@ import dev.spillway.memory.Schema;
 import dev.spillway.operators.csv.CsvOptions;
 import dev.spillway.operators.csv.CsvScan;
 import dev.spillway.plan.CsvScanNode;
+import dev.spillway.plan.ExternalScan;
+import dev.spillway.plan.ExternalScanNode;
 import dev.spillway.plan.FormatScanNode;
 import dev.spillway.plan.InMemoryNode;
 import dev.spillway.plan.PlanException;
@@ -37,6 +40,7 @@ import dev.spillway.spill.SpillManager;
 import dev.spillway.spi.SqlFrontEnd;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -89,6 +93,8 @@ public final class Spillway implements AutoCloseable {
     private final SpillManager spills;
     private final MemoryBudget owned;
     private final List<Morsel> ownedMorsels = new ArrayList<>();
+    /** Arrow C streams taken by {@link #fromArrowStream}; guarded by {@code ownedMorsels}. */
+    private final List<ExternalScan> ownedScans = new ArrayList<>();
     private final AtomicLong querySeq = new AtomicLong();
     /** The builder's listeners, lines and records, as one sink; null when there are none. */
     private final EventSink events;
@@ -118,6 +124,8 @@ public final class Spillway implements AutoCloseable {
     private int aloneWaiting;
     /** The last query that failed on this thread (to tell whether another query ran beside it). */
     private final ThreadLocal<RunningQuery> lastFailed = new ThreadLocal<>();
+    /** Set while a query is retried with every spillable operator spilling (see {@link #retryingAlone}). */
+    private final ThreadLocal<Boolean> spillingEverything = new ThreadLocal<>();
     private final boolean retryAlone;
 
     private Spillway(SpillwayConfig config, EventSink events, Consumer<QueryProgress> progress, Duration memoryWait,
@@ -325,13 +333,18 @@ public final class Spillway implements AutoCloseable {
     }
 
     /**
-     * Runs {@code attempt} (one query, making its sinks afresh); when a reservation of it was
-     * refused while other queries ran beside it, runs it once more alone — after the running
+     * Runs {@code attempt} (one query, making its sinks afresh), and once more when a reservation
+     * of it was refused: first alone, when other queries ran beside it — after the running
      * queries end and before any other starts — so that a query that fits the cap on its own
-     * does not fail because others held the memory it needed (each query's memory is released,
-     * and its partial output removed, when it fails). A query that fails alone, a failure other
-     * than a refused reservation, a refusal by a query's own memory quota, or a query nested in
-     * another on the same thread fails as before. Off with {@link Builder#retryAlone(boolean) retryAlone(false)}.
+     * does not fail because others held the memory it needed; then, when it was refused running
+     * alone, alone again with every spillable operator writing all of its partitions to disk
+     * (joins keep no build table in memory while probing, group-bys and sorts spill everything,
+     * cached inputs spill their backlog), the plan with the smallest working set. Each query's
+     * memory is released, and its partial output removed, when it fails; each retry is reported
+     * as a {@link QueryRetried} event. A failure other than a refused reservation, a refusal by a
+     * query's own memory quota (other queries are not in its way), a query nested in another on
+     * the same thread, or an engine already forcing every spill fails as before.
+     * Off with {@link Builder#retryAlone(boolean) retryAlone(false)}.
      */
     <T> T retryingAlone(Supplier<T> attempt) {
         lastFailed.remove();
@@ -347,19 +360,58 @@ public final class Spillway implements AutoCloseable {
                 throw e;
             }
             synchronized (running) {
-                if (!failed.besideOthers || runsQueryOn(Thread.currentThread())) {
+                if (runsQueryOn(Thread.currentThread())) {
                     throw e;
                 }
             }
-            String reason = String.valueOf(refusal.getMessage()).lines().findFirst().orElse("");
-            log(new QueryRetried(failed.name, reason));
+            RuntimeException last = e;
+            if (failed.besideOthers) {
+                log(new QueryRetried(failed.name, QueryRetried.ALONE, firstLine(refusal(e))));
+                lastFailed.remove();
+                try {
+                    return runAlone(attempt);
+                } catch (RuntimeException again) {
+                    again.addSuppressed(e);
+                    last = again;
+                    RunningQuery failedAlone = lastFailed.get();
+                    lastFailed.remove();
+                    if (failedAlone == null || refusal(again) == null || closed) {
+                        throw again;
+                    }
+                }
+            }
+            if (config.forceSpill() >= 1.0) {
+                throw last;
+            }
+            log(new QueryRetried(failed.name, QueryRetried.SPILLING_EVERYTHING, firstLine(refusal(last))));
             try {
-                return runAlone(attempt);
+                return runAlone(() -> {
+                    spillingEverything.set(Boolean.TRUE);
+                    try {
+                        return attempt.get();
+                    } finally {
+                        spillingEverything.remove();
+                    }
+                });
             } catch (RuntimeException again) {
-                again.addSuppressed(e);
+                again.addSuppressed(last);
                 throw again;
+            } finally {
+                lastFailed.remove();
             }
         }
+    }
+
+    /**
+     * The fraction of their partitions that spillable operators of a query planned on this thread
+     * now write to disk: the configured one, or all of them in a retry after a refusal.
+     */
+    double forceSpillNow() {
+        return Boolean.TRUE.equals(spillingEverything.get()) ? 1.0 : config.forceSpill();
+    }
+
+    private static String firstLine(Throwable t) {
+        return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
     }
 
     /** The refused reservation behind {@code e}, or null. */
@@ -688,6 +740,25 @@ public final class Spillway implements AutoCloseable {
     }
 
     /**
+     * A frame over a producer's Arrow C stream ({@code struct ArrowArrayStream*}, see
+     * {@link dev.spillway.arrow}): batches become morsels without copying, their buffers charged
+     * to the query's budget until the morsels are closed. The stream is taken over (the caller's
+     * struct is marked released) and can be read once: executing the frame twice throws. It is
+     * released when the query that read it ends, or when this instance closes.
+     *
+     * @throws dev.spillway.arrow.ArrowInterfaceException when the stream is released already or a
+     *                                                    column's type is unsupported (naming it)
+     */
+    public LazyFrame fromArrowStream(MemorySegment stream) {
+        ensureOpen();
+        ArrowStreamScan scan = ArrowStreamScan.take(stream);
+        synchronized (ownedMorsels) {
+            ownedScans.add(scan);
+        }
+        return new LazyFrame(this, new ExternalScanNode(scan));
+    }
+
+    /**
      * Small data from Java arrays or lists: each entry is a column name and a {@code long[]},
      * {@code int[]}, {@code double[]}, {@code boolean[]}, {@code String[]}, {@code LocalDate[]} or a
      * {@code List} of Long, Integer, Double, Boolean, String or LocalDate values (nulls allowed in
@@ -877,6 +948,8 @@ public final class Spillway implements AutoCloseable {
             synchronized (ownedMorsels) {
                 ownedMorsels.forEach(Morsel::close);
                 ownedMorsels.clear();
+                ownedScans.forEach(ExternalScan::close);
+                ownedScans.clear();
             }
             owned.close();
         } catch (RuntimeException e) {
@@ -975,11 +1048,13 @@ public final class Spillway implements AutoCloseable {
         }
 
         /**
-         * Whether a query refused memory while other queries ran beside it runs once more, alone
-         * (default true): it waits for the running queries to end, and queries submitted meanwhile
-         * wait for it, so a query that fits the cap by itself succeeds however the concurrent load
-         * fell; the retry is reported as a {@link QueryRetried} event. With false such a query fails
-         * with the memory-limit error at once.
+         * Whether a query refused memory runs once more (default true): alone, when other queries
+         * ran beside it (it waits for the running queries to end, and queries submitted meanwhile
+         * wait for it), so a query that fits the cap by itself succeeds however the concurrent load
+         * fell; and when it was refused running alone, alone with every spillable operator spilling
+         * all of its partitions (the smallest working set the plan has). Each retry is reported as
+         * a {@link QueryRetried} event; a query that cannot fit fails after them with the last
+         * refusal (earlier ones suppressed). With false a refused query fails at once.
          */
         public Builder retryAlone(boolean on) {
             this.retryAlone = on;

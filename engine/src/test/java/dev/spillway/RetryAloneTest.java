@@ -4,6 +4,7 @@ import dev.spillway.event.QueryRetried;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.operators.join.JoinType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A query refused memory while another query ran beside it runs again alone: after the running
- * queries end, with queries submitted meanwhile waiting for it; a refusal with nobody beside, or
- * with {@code retryAlone(false)}, fails at once. The attempts here register as queries the way
+ * queries end, with queries submitted meanwhile waiting for it; a query refused alone runs once
+ * more with every spillable operator spilling; with {@code retryAlone(false)} a refusal fails at once. The attempts here register as queries the way
  * {@code LazyFrame} does and are refused a real reservation beyond the engine's cap.
  */
 class RetryAloneTest {
@@ -80,15 +82,46 @@ class RetryAloneTest {
     }
 
     @Test
-    void aRefusalWithNobodyBesideOrWithRetryOffFailsAtOnce(@TempDir Path tmp) throws Exception {
+    void aRefusalWithNobodyBesideRunsOnceMoreSpillingEverythingAndRetryOffFailsAtOnce(@TempDir Path tmp) {
         ConcurrentLinkedQueue<SpillwayEvent> events = new ConcurrentLinkedQueue<>();
         try (Spillway sw = engine(tmp, true, events)) {
+            List<Double> forced = new CopyOnWriteArrayList<>();
             AtomicInteger attempts = new AtomicInteger();
-            RuntimeException e = assertThrows(RuntimeException.class, () -> sw.retryingAlone(attempt(sw, "alone", attempts, 5)));
+            Supplier<String> refusedTwice = attempt(sw, "alone", attempts, 5);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> sw.retryingAlone(() -> {
+                forced.add(sw.forceSpillNow());
+                return refusedTwice.get();
+            }));
             assertInstanceOf(MemoryLimitExceededException.class, e);
-            assertEquals(1, attempts.get(), "a query that fails alone is not run again");
-            // A failure other than a refusal is never retried, beside others or not.
+            assertEquals(2, attempts.get(), "a query refused alone runs once more, spilling everything");
+            assertEquals(List.of(0.0, 1.0), forced, "the retry plans with every partition spilled");
+            assertEquals(0.0, sw.forceSpillNow(), "the setting does not outlive the retry");
+            assertEquals(1, e.getSuppressed().length, "the first refusal is kept");
+            List<QueryRetried> r = retries(events);
+            assertEquals(1, r.size());
+            assertEquals(QueryRetried.SPILLING_EVERYTHING, r.get(0).how());
+            events.clear();
+
+            // Refused beside another, refused alone, then the plan spilling everything fits.
             Spillway.RunningQuery other = sw.queryStarted("other");
+            AtomicInteger thrice = new AtomicInteger();
+            Supplier<String> refusedOnce = attempt(sw, "third-time", thrice, 2);
+            CompletableFuture<String> done = CompletableFuture.supplyAsync(() -> sw.retryingAlone(refusedOnce));
+            try {
+                waitUntil(() -> thrice.get() == 1);
+            } catch (InterruptedException ie) {
+                throw new AssertionError(ie);
+            } finally {
+                other.end();
+            }
+            assertEquals("third-time", done.join());
+            assertEquals(3, thrice.get());
+            assertEquals(List.of(QueryRetried.ALONE, QueryRetried.SPILLING_EVERYTHING),
+                    retries(events).stream().map(QueryRetried::how).toList());
+            events.clear();
+
+            // A failure other than a refusal is never retried, beside others or not.
+            Spillway.RunningQuery beside = sw.queryStarted("other");
             try {
                 IllegalStateException bad = new IllegalStateException("not a memory refusal");
                 AtomicInteger tries = new AtomicInteger();
@@ -101,8 +134,9 @@ class RetryAloneTest {
                 })));
                 assertEquals(1, tries.get());
             } finally {
-                other.end();
+                beside.end();
             }
+            assertTrue(retries(events).isEmpty());
         }
         try (Spillway sw = engine(tmp, false, events)) {
             Spillway.RunningQuery other = sw.queryStarted("other");
@@ -113,8 +147,63 @@ class RetryAloneTest {
             } finally {
                 other.end();
             }
+            AtomicInteger attempts = new AtomicInteger();
+            assertThrows(MemoryLimitExceededException.class, () -> sw.retryingAlone(attempt(sw, "off-alone", attempts, 5)));
+            assertEquals(1, attempts.get(), "retryAlone(false) fails at once");
         }
-        assertTrue(events.stream().noneMatch(e -> e instanceof QueryRetried));
+        assertTrue(retries(events).isEmpty());
+    }
+
+    /**
+     * A join whose build table and collected result do not fit the cap together: refused while
+     * probing (the tables cannot spill then), it succeeds when retried with every build partition
+     * on disk, and the result is exact.
+     */
+    @Test
+    void aJoinWhoseTablesAndResultDoNotFitTogetherSucceedsSpillingEverything(@TempDir Path tmp) {
+        long buildRows = 100_000;
+        long probeRows = 220_000;
+        for (boolean retry : new boolean[] {false, true}) {
+            ConcurrentLinkedQueue<SpillwayEvent> events = new ConcurrentLinkedQueue<>();
+            try (Spillway sw = Spillway.builder().memoryLimit(CAP).tempDir(tmp).threads(1).memoryWait(java.time.Duration.ZERO)
+                    .retryAlone(retry).eventListener(events::add).build()) {
+                LazyFrame build = sw.range("k", 0, buildRows).withColumns(Expr.col("k").times(Expr.lit(3L)).alias("payload"));
+                LazyFrame probe = sw.range("i", 0, probeRows).withColumns(Expr.col("i").mod(Expr.lit(buildRows)).alias("k"));
+                LazyFrame q = probe.join(build, "k", JoinType.INNER);
+                if (!retry) {
+                    RuntimeException e = assertThrows(RuntimeException.class, q::collect);
+                    assertTrue(refused(e), "without the retry the join is refused: " + e);
+                    continue;
+                }
+                try (DataFrame df = q.collect()) {
+                    assertEquals(probeRows, df.rowCount());
+                    long sum = 0;
+                    for (Object v : df.columnValues("payload")) {
+                        sum += (Long) v;
+                    }
+                    long expected = 0;
+                    for (long i = 0; i < probeRows; i++) {
+                        expected += 3 * (i % buildRows);
+                    }
+                    assertEquals(expected, sum);
+                }
+                assertEquals(List.of(QueryRetried.SPILLING_EVERYTHING), retries(events).stream().map(QueryRetried::how).toList());
+                assertEquals(0, sw.budget().reserved());
+            }
+        }
+    }
+
+    private static boolean refused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MemoryLimitExceededException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<QueryRetried> retries(ConcurrentLinkedQueue<SpillwayEvent> events) {
+        return events.stream().filter(e -> e instanceof QueryRetried).map(QueryRetried.class::cast).toList();
     }
 
     private static Spillway engine(Path tmp, boolean retry, ConcurrentLinkedQueue<SpillwayEvent> events) {

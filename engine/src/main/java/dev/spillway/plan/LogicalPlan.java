@@ -11,7 +11,7 @@ import java.util.List;
 public sealed interface LogicalPlan
         permits CsvScanNode, FormatScanNode, RangeNode, InMemoryNode, FilterNode, ProjectNode, SliceNode, UnionNode, JoinNode,
         GroupByNode, SortNode, TopKNode, TailNode, NestedLoopJoinNode, CacheNode, AssumeSortedNode, MergeJoinNode,
-        AsofJoinNode {
+        AsofJoinNode, ExternalScanNode {
     /** The schema of the rows this node produces. */
     Schema schema();
 

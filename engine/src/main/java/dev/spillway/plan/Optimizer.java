@@ -290,6 +290,7 @@ public final class Optimizer {
             case NestedLoopJoinNode j -> NestedLoopJoinRules.pruneColumns(j, required);
             case RangeNode r -> r;
             case InMemoryNode m -> m;
+            case ExternalScanNode x -> x;
             case CacheNode c -> CachePruning.atCache(c, required);
             case AssumeSortedNode a -> new AssumeSortedNode(pushDownProjections(a.input(), withKeys(required, a.keys())), a.keys());
             case MergeJoinNode m -> SortedJoins.pushProjections(m, required);

@@ -69,13 +69,13 @@ public final class PhysicalPlanner {
     private final SpillDirectory spills;
     private final OperatorContext query;
     private final EventSink log;
-    private final double forceSpill;
     private final EvalContext eval;
     private final int morselRows;
     private final int maxInFlight;
     private final List<Pipeline> pipelines = new ArrayList<>();
     private final int workers;
     private int sortFanIn = ExternalSort.DEFAULT_FAN_IN;
+    private boolean forceRepartition;
     private Map<Long, Integer> cacheReaders = Map.of();
     private final Map<Long, Multiplexer> multiplexers = new HashMap<>();
     private final Map<Long, Integer> consumersPlanned = new HashMap<>();
@@ -91,7 +91,6 @@ public final class PhysicalPlanner {
      */
     public PhysicalPlanner(OperatorContext query, MemoryManager manager, int workers) {
         this.query = query;
-        this.forceSpill = query.forceSpill();
         this.pool = query.pool();
         this.budget = query.budget();
         this.manager = manager;
@@ -114,6 +113,18 @@ public final class PhysicalPlanner {
             throw new IllegalArgumentException("sort fan-in must be at least 2, got " + fanIn);
         }
         this.sortFanIn = fanIn;
+        return this;
+    }
+
+    /**
+     * Whether hash joins also re-partition their spilled partitions a few levels deep whatever
+     * their size (default false): with an engine forcing every spill, tests reach the recursive
+     * path on small inputs.
+     *
+     * @return this planner
+     */
+    public PhysicalPlanner forceRepartition(boolean on) {
+        this.forceRepartition = on;
         return this;
     }
 
@@ -163,6 +174,7 @@ public final class PhysicalPlanner {
             case RangeNode r -> new Chain(new RangeSource(r.column(), r.start(), r.end(), morselRows, pool, budget), List.of(),
                     List.of());
             case InMemoryNode m -> new Chain(new MorselSource("in-memory frame", m.morsels(), morselRows), List.of(), List.of());
+            case ExternalScanNode x -> new Chain(x.scan().open(pool, budget, morselRows), List.of(), List.of());
             case FilterNode f -> build(f.input()).with(new FilterOperator(ExprCompiler.compile(f.predicate(),
                     f.input().schema()), eval));
             case ProjectNode p -> {
@@ -191,8 +203,7 @@ public final class PhysicalPlanner {
                 Chain buildChain = build(buildPlan);
                 HashJoin join = new HashJoin(probePlan.schema(), buildPlan.schema(), probeKeys, buildKeys,
                         swap ? j.how().flipped() : j.how(), j.nullsEqual(), query.child("equi-join-" + pipelines.size()));
-                if (forceSpill >= 1.0) {
-                    // Everything spills: also take the recursive re-partitioning path a few levels deep.
+                if (forceRepartition) {
                     join.forceRepartition(8);
                 }
                 manager.register(join);
@@ -427,6 +438,7 @@ public final class PhysicalPlanner {
             case FormatScanNode s -> s.explainLabel();
             case RangeNode r -> "STREAMING_SCAN_RANGE " + r.column() + " [" + r.start() + ", " + r.end() + ")";
             case InMemoryNode m -> "STREAMING_SCAN_MEMORY " + m.rowCount() + " rows";
+            case ExternalScanNode x -> "STREAMING_SCAN_EXTERNAL " + x.scan().label();
             case FilterNode f -> "STREAMING_FILTER " + f.predicate();
             case ProjectNode p -> {
                 List<String> cols = new ArrayList<>();

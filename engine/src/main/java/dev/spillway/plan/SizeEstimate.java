@@ -29,6 +29,7 @@ final class SizeEstimate {
             }
             case RangeNode r -> Math.max(0, r.end() - r.start()) * 8;
             case InMemoryNode m -> m.morsels().stream().mapToLong(x -> x.byteSize()).sum();
+            case ExternalScanNode x -> -1;
             case FilterNode f -> half(bytes(f.input()));
             case ProjectNode p -> scale(bytes(p.input()), p.schema().size(), p.input().schema().size());
             case SliceNode s -> {

@@ -117,8 +117,10 @@ class SpillwayEventLineTest {
         line("[spillway] engine: query-start name=query-1 pipelines=3", new QueryStarted("query-1", 3));
         line("[spillway] engine: query-finished name=query-1 ms=12 peak=1000 spilled=200 read-back=100",
                 new QueryFinished("query-1", 12, 1000, 200, 100));
-        line("[spillway] engine: query-retried-alone name=query-2 reason=\"memory limit exceeded\"",
-                new QueryRetried("query-2", "memory limit exceeded"));
+        line("[spillway] engine: query-retried name=query-2 how=alone reason=\"memory limit exceeded\"",
+                new QueryRetried("query-2", QueryRetried.ALONE, "memory limit exceeded"));
+        line("[spillway] engine: query-retried name=query-3 how=spilling-everything reason=\"memory limit exceeded\"",
+                new QueryRetried("query-3", QueryRetried.SPILLING_EVERYTHING, "memory limit exceeded"));
     }
 
     @Test

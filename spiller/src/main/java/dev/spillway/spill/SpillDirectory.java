@@ -49,6 +49,8 @@ public final class SpillDirectory implements AutoCloseable {
     /** The query's own spill-disk quota, or -1 for none (the manager's query cap still applies). */
     private final long quotaBytes;
     private final NativeBuffer scratch;
+    /** Largest raw chunk this query's files hold (from its cap; see {@link SpillFormat#chunkBytesFor}). */
+    private final int chunkBytes;
     /** Null unless the manager encrypts; its key lives only here, for the query's life. */
     private final SpillCipher cipher;
     private final ReentrantLock scratchLock = new ReentrantLock();
@@ -66,8 +68,12 @@ public final class SpillDirectory implements AutoCloseable {
         this.quotaBytes = quotaBytes;
         this.cipher = manager.encrypts() ? SpillCipher.withRandomKey() : null;
         // Encryption works in place in the scratch and appends the tag.
-        this.scratch = manager.pool().allocate(budget, COMPRESSOR.maxCompressedLength(SpillFormat.CHUNK_BYTES)
-                + (cipher != null ? SpillFormat.GCM_TAG_BYTES : 0));
+        // The scratch is exactly a pool size class. Compressed bytes go there only when they save a
+        // sixteenth, so they always fit; encryption seals in place and appends the tag, so an
+        // encrypting query's chunks leave room for it.
+        int scratchBytes = SpillFormat.chunkBytesFor(budget.effectiveCap());
+        this.chunkBytes = scratchBytes - (cipher != null ? SpillFormat.GCM_TAG_BYTES : 0);
+        this.scratch = manager.pool().allocate(budget, scratchBytes);
     }
 
     /**
@@ -149,6 +155,11 @@ public final class SpillDirectory implements AutoCloseable {
 
     MemoryBudget budget() {
         return budget;
+    }
+
+    /** Largest raw chunk of this query's spill files. */
+    public int chunkBytes() {
+        return chunkBytes;
     }
 
     NativeBuffer scratch() {

@@ -8,9 +8,14 @@ public final class SpillFormat {
     /** File magic, the ASCII bytes {@code SPILLWY1} read as a little-endian long. */
     public static final long FILE_MAGIC = 0x3159574C4C495053L;
     /** Format version written in the header. */
-    public static final int VERSION = 1;
-    /** Bytes of the file header: magic (8), version (4), reserved (4). */
+    public static final int VERSION = 2;
+    /**
+     * Bytes of the file header: magic (8), version (4), chunk size (4: the largest raw chunk in
+     * this file, see {@link #validChunkBytes}).
+     */
     public static final int FILE_HEADER_BYTES = 16;
+    /** Offset of the chunk size in the file header. */
+    public static final int FILE_CHUNK_BYTES_OFFSET = 12;
 
     /** Block magic, ASCII {@code BLK1}. */
     public static final int BLOCK_MAGIC = 0x314B4C42;
@@ -49,8 +54,13 @@ public final class SpillFormat {
     public static final byte CODEC_RAW = 0;
     /** Chunk codec: LZ4 block format. */
     public static final byte CODEC_LZ4 = 1;
-    /** Largest raw chunk: buffers are cut into chunks so compression scratch stays bounded. */
+    /**
+     * Largest raw chunk: buffers are cut into chunks so that the compression scratch stays
+     * bounded. A query under a small cap writes smaller chunks ({@link #chunkBytesFor}).
+     */
     public static final int CHUNK_BYTES = 1 << 20;
+    /** Smallest raw chunk a file may declare. */
+    public static final int MIN_CHUNK_BYTES = 1 << 16;
 
     /** Bytes of a footer index entry: block offset (8), partition (4), row count (4). */
     public static final int INDEX_ENTRY_BYTES = 16;
@@ -63,6 +73,28 @@ public final class SpillFormat {
     public static final long END_MAGIC = 0x444E454C4C495053L;
 
     private SpillFormat() {
+    }
+
+    /**
+     * The compression scratch and chunk size for a query whose memory is capped at {@code cap}
+     * bytes: a sixteenth of the cap rounded down to a power of two, from {@link #MIN_CHUNK_BYTES}
+     * to {@link #CHUNK_BYTES}. The scratch is held for the query's whole life, so at the 4 MiB
+     * minimum cap it takes a sixteenth of the cap (it took almost a third when it was sized for
+     * LZ4's worst case of a 1 MiB chunk).
+     */
+    public static int chunkBytesFor(long cap) {
+        long sixteenth = Math.max(1, cap / 16);
+        long pow = Long.highestOneBit(sixteenth);
+        return Math.clamp(pow, MIN_CHUNK_BYTES, CHUNK_BYTES);
+    }
+
+    /**
+     * Whether {@code n} is a chunk size a file may declare: a size {@link #chunkBytesFor} gives,
+     * less the GCM tag when the file is encrypted.
+     */
+    public static boolean validChunkBytes(int n) {
+        int pow = Integer.highestOneBit(n + GCM_TAG_BYTES);
+        return n >= MIN_CHUNK_BYTES - GCM_TAG_BYTES && n <= CHUNK_BYTES && (n == pow || n + GCM_TAG_BYTES == pow);
     }
 
     /** Whether storing {@code stored} bytes for {@code raw} bytes pays (saves at least 1/16). */

@@ -49,6 +49,8 @@ public final class SpillReader implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment map;
     private final long indexOffset;
+    /** Largest raw chunk in this file, from its header. */
+    private final int chunkBytes;
     private final long[] offsets;
     private final int[] partitions;
     private final int[] rows;
@@ -65,6 +67,7 @@ public final class SpillReader implements AutoCloseable {
         this.budget = dir.budget();
         this.arena = Arena.ofShared();
         this.indexOffset = prefix.byteSize();
+        this.chunkBytes = dir.chunkBytes();
         this.offsets = offsets;
         this.partitions = partitions;
         this.rows = rows;
@@ -98,6 +101,11 @@ public final class SpillReader implements AutoCloseable {
             int version = map.get(INT, 8);
             if (version != SpillFormat.VERSION) {
                 throw corrupt(-1, "unsupported format version " + version + " (this build reads " + SpillFormat.VERSION + ")");
+            }
+            chunkBytes = map.get(INT, SpillFormat.FILE_CHUNK_BYTES_OFFSET);
+            if (!SpillFormat.validChunkBytes(chunkBytes)) {
+                throw corrupt(-1, "chunk size " + chunkBytes + " in the header is not a power of two from "
+                        + SpillFormat.MIN_CHUNK_BYTES + " to " + SpillFormat.CHUNK_BYTES);
             }
             long t = size - SpillFormat.TRAILER_BYTES;
             if (map.get(LONG, t + 24) != SpillFormat.END_MAGIC) {
@@ -343,7 +351,7 @@ public final class SpillReader implements AutoCloseable {
             expected = -1;
         }
         if (rawLength < 0 || rawLength > Integer.MAX_VALUE || (expected >= 0 && rawLength != expected)
-                || chunks != (rawLength + SpillFormat.CHUNK_BYTES - 1) / SpillFormat.CHUNK_BYTES) {
+                || chunks != (rawLength + chunkBytes - 1) / chunkBytes) {
             throw corrupt(b, "column " + c + " buffer " + i + " has length " + rawLength + " in " + chunks
                     + " chunks, expected " + (expected >= 0 ? expected : "any") + " bytes");
         }
@@ -363,7 +371,7 @@ public final class SpillReader implements AutoCloseable {
             int stored = map.get(INT, pos + 8);
             int expectedCrc = map.get(INT, pos + 12);
             long data = pos + SpillFormat.CHUNK_DESCRIPTOR_BYTES;
-            if (chunkRaw <= 0 || chunkRaw > SpillFormat.CHUNK_BYTES || chunkRaw > rawLength - filled || stored < 0
+            if (chunkRaw <= 0 || chunkRaw > chunkBytes || chunkRaw > rawLength - filled || stored < 0
                     || data + stored > end) {
                 throw corrupt(b, "chunk " + k + " has impossible lengths (raw " + chunkRaw + ", stored " + stored + ")");
             }
@@ -391,7 +399,7 @@ public final class SpillReader implements AutoCloseable {
                     codecBytes = dst;
                 } else {
                     if (plainScratch[0] == null) {
-                        plainScratch[0] = dir.pool().allocate(readBudget, SpillFormat.CHUNK_BYTES);
+                        plainScratch[0] = dir.pool().allocate(readBudget, chunkBytes);
                     }
                     codecBytes = plainScratch[0].segment().asSlice(0, codecLength);
                 }

@@ -4,6 +4,7 @@ import dev.spillway.memory.Bytes;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
+import net.jpountz.lz4.LZ4Exception;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +21,7 @@ import java.util.zip.CRC32C;
  * with a footer index ({@link #finish()}).
  *
  * <p>Column data goes from the vectors' native buffers to the file without a heap copy: each
- * buffer is cut into chunks of at most {@link SpillFormat#CHUNK_BYTES}, compressed into the query's
+ * buffer is cut into chunks of at most {@link SpillDirectory#chunkBytes()}, compressed into the query's
  * native scratch, and written with positional writes — or written straight from the vector when
  * compression does not pay. With encryption on, the chunk's bytes are then sealed with AES-GCM in
  * the scratch ({@link SpillCipher}) and written as nonce, ciphertext and tag. Only block metadata
@@ -79,7 +80,7 @@ public final class SpillWriter implements AutoCloseable {
             ch = dir.manager().handles().pin(this);
             if (position == 0) {
                 ByteBuffer header = ByteBuffer.allocate(SpillFormat.FILE_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                header.putLong(SpillFormat.FILE_MAGIC).putInt(SpillFormat.VERSION).putInt(0).flip();
+                header.putLong(SpillFormat.FILE_MAGIC).putInt(SpillFormat.VERSION).putInt(dir.chunkBytes()).flip();
                 requested = header.remaining();
                 reserve(requested);
                 write(ch, header, 0);
@@ -146,8 +147,8 @@ public final class SpillWriter implements AutoCloseable {
         }
     }
 
-    private static int chunkCount(long size) {
-        return (int) ((size + SpillFormat.CHUNK_BYTES - 1) / SpillFormat.CHUNK_BYTES);
+    private int chunkCount(long size) {
+        return (int) ((size + dir.chunkBytes() - 1) / dir.chunkBytes());
     }
 
     private long writeBuffer(FileChannel ch, ColumnVector v, int i, long pos) throws IOException {
@@ -164,8 +165,9 @@ public final class SpillWriter implements AutoCloseable {
                 v.copyBuffer(i, copy.segment());
                 src = copy.segment().asSlice(0, size);
             }
-            for (long off = 0; off < size; off += SpillFormat.CHUNK_BYTES) {
-                pos = writeChunk(ch, src.asSlice(off, Math.min(SpillFormat.CHUNK_BYTES, size - off)), pos);
+            int chunk = dir.chunkBytes();
+            for (long off = 0; off < size; off += chunk) {
+                pos = writeChunk(ch, src.asSlice(off, Math.min(chunk, size - off)), pos);
             }
             return pos;
         } finally {
@@ -183,9 +185,15 @@ public final class SpillWriter implements AutoCloseable {
             ByteBuffer dst = scratch.asByteBuffer();
             boolean lz4 = false;
             int compressed = 0;
-            if (dir.manager().compress()) {
-                compressed = SpillDirectory.compressor().compress(raw.asByteBuffer(), 0, rawLength, dst, 0, dst.capacity());
-                lz4 = SpillFormat.compressionPays(rawLength, compressed);
+            // Output that would not save a sixteenth is not wanted, so the compressor may stop there.
+            int wanted = rawLength - (rawLength >>> 4) - 1;
+            if (dir.manager().compress() && wanted > 0) {
+                try {
+                    compressed = SpillDirectory.compressor().compress(raw.asByteBuffer(), 0, rawLength, dst, 0, wanted);
+                    lz4 = SpillFormat.compressionPays(rawLength, compressed);
+                } catch (LZ4Exception incompressible) {
+                    lz4 = false;
+                }
             }
             MemorySegment stored = lz4 ? scratch.asSlice(0, compressed) : raw;
             int storedLength = (int) stored.byteSize();
@@ -286,7 +294,7 @@ public final class SpillWriter implements AutoCloseable {
             ch = dir.manager().handles().pin(this);
             if (position == 0) {
                 ByteBuffer header = ByteBuffer.allocate(SpillFormat.FILE_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                header.putLong(SpillFormat.FILE_MAGIC).putInt(SpillFormat.VERSION).putInt(0).flip();
+                header.putLong(SpillFormat.FILE_MAGIC).putInt(SpillFormat.VERSION).putInt(dir.chunkBytes()).flip();
                 reserve(header.remaining());
                 write(ch, header, 0);
                 position = SpillFormat.FILE_HEADER_BYTES;

@@ -6,7 +6,7 @@
  * All integers little-endian; constants in {@link dev.spillway.spill.SpillFormat}.
  * <pre>
  * file    := header block* index trailer
- * header  := magic "SPILLWY1" (8) | version (4) | reserved (4)
+ * header  := magic "SPILLWY1" (8) | version (4) | chunkBytes (4)
  * block   := blockHeader columnDescriptor* chunk*
  *   blockHeader (32) := magic "BLK1" | partition | rows | columns | metaLength | metaCrc32c | payloadLength (8)
  *   columnDescriptor := type (1) | reserved (1) | bufferCount (2) | nullCount (4)
@@ -17,9 +17,11 @@
  * trailer := indexOffset (8) | blockCount (8) | indexCrc32c (4) | reserved (4) | end magic "SPILLEND" (8)
  * </pre>
  * A block is one morsel's Arrow buffers in normalized form (validity, values or offsets, data).
- * Each buffer is cut into chunks of at most 1 MiB so that the compression scratch of a query is
- * one fixed buffer, charged to its budget before any pressure arises (spilling must not need
- * memory it cannot get). A chunk is LZ4-compressed, or stored raw when compression saves less than
+ * Each buffer is cut into chunks of at most {@code chunkBytes} so that the compression scratch of
+ * a query is one fixed buffer, charged to its budget before any pressure arises (spilling must
+ * not need memory it cannot get). The chunk size is a sixteenth of the query's cap, from 64 KiB
+ * to 1 MiB, so a small cap does not spend a third of itself on the scratch; the reader takes it
+ * from the header. A chunk is LZ4-compressed, or stored raw when compression saves less than
  * 1/16. The meta CRC covers the block header and descriptors, so no length read from a damaged
  * header is ever used; each chunk's CRC covers its descriptor and stored bytes. With encryption on
  * ({@link dev.spillway.spill.SpillConfig#encrypt()}), a chunk's compressed bytes are sealed with

@@ -118,6 +118,10 @@ class SpillCorruptionTest {
                 SpillFile magic = write(mem, dir);
                 flip(magic, 0);
                 assertCorrupt(mem, dir, magic, -1, "bad file magic");
+
+                SpillFile chunkSize = write(mem, dir);
+                flip(chunkSize, SpillFormat.FILE_CHUNK_BYTES_OFFSET);
+                assertCorrupt(mem, dir, chunkSize, -1, "chunk size");
             }
         });
     }

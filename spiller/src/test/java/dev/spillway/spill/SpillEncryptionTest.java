@@ -119,7 +119,7 @@ class SpillEncryptionTest {
                 try (SpillManager sm = manager(mem, true, compress);
                      SpillDirectory dir = sm.createQueryDirectory("enc", mem.budget())) {
                     SpillFile f = write(mem, dir, blocks);
-                    assertTrue(f.rawBytes() / blocks.size() > 2L * SpillFormat.CHUNK_BYTES, "several chunks per block");
+                    assertTrue(f.rawBytes() / blocks.size() > 2L * dir.chunkBytes(), "several chunks per block");
                     ExecutorService pool = Executors.newFixedThreadPool(4);
                     try (SpillReader r = dir.open(f, mem.budget())) {
                         List<Future<List<List<Object>>>> reads = new ArrayList<>();

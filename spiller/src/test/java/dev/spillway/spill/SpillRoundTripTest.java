@@ -2,6 +2,7 @@ package dev.spillway.spill;
 
 import dev.spillway.memory.DataType;
 import dev.spillway.memory.Field;
+import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;
@@ -86,6 +87,40 @@ class SpillRoundTripTest {
     }
 
     @Test
+    void aSmallCapWritesSmallChunksThatReadBackExactly() {
+        assertEquals(SpillFormat.MIN_CHUNK_BYTES, SpillFormat.chunkBytesFor(1));
+        assertEquals(256 << 10, SpillFormat.chunkBytesFor(4L << 20));
+        assertEquals(256 << 10, SpillFormat.chunkBytesFor((8L << 20) - 1));
+        assertEquals(SpillFormat.CHUNK_BYTES, SpillFormat.chunkBytesFor(16L << 20));
+        assertEquals(SpillFormat.CHUNK_BYTES, SpillFormat.chunkBytesFor(MemoryBudget.UNLIMITED));
+        assertNoLeaks(mem -> {
+            Schema schema = Schema.of(Field.of("v", DataType.INT64));
+            Random rnd = new Random(7);
+            List<List<Object>> rows = new ArrayList<>();
+            for (int i = 0; i < 200_000; i++) {
+                rows.add(List.of(rnd.nextLong()));
+            }
+            MemoryBudget query = mem.budget().child("small", 4L << 20);
+            try (SpillManager sm = manager(mem); SpillDirectory dir = sm.createQueryDirectory("small", query)) {
+                assertEquals(256 << 10, dir.chunkBytes());
+                assertTrue(query.reserved() < 300 << 10, "scratch of a 4 MiB query: " + query.reserved());
+                SpillFile f;
+                try (Morsel m = RandomData.morsel(schema, rows, 0, mem.pool(), mem.budget())) {
+                    SpillWriter w = dir.newWriter("small");
+                    w.append(m, 0);
+                    f = w.finish();
+                }
+                assertTrue(f.rawBytes() > 4L * dir.chunkBytes(), "several chunks per buffer");
+                try (SpillReader r = dir.open(f, mem.budget()); Morsel back = r.read(0, schema)) {
+                    assertEquals(rows, RandomData.rowsOf(back));
+                }
+            } finally {
+                query.close();
+            }
+        });
+    }
+
+    @Test
     void longStringsAndLargeBuffersSpanSeveralChunks() {
         assertNoLeaks(mem -> {
             Schema schema = Schema.of(Field.of("s", DataType.UTF8), Field.of("v", DataType.INT64));
@@ -99,7 +134,7 @@ class SpillRoundTripTest {
                 SpillWriter w = dir.newWriter("big");
                 w.append(m, 0);
                 SpillFile f = w.finish();
-                assertTrue(f.rawBytes() > 3L * SpillFormat.CHUNK_BYTES, "several chunks per buffer");
+                assertTrue(f.rawBytes() > 3L * dir.chunkBytes(), "several chunks per buffer");
                 assertTrue(f.byteSize() < f.rawBytes(), "compressible data got smaller");
                 try (SpillReader r = dir.open(f, mem.budget()); Morsel back = r.read(0, schema)) {
                     assertEquals(rows, RandomData.rowsOf(back));
