@@ -622,8 +622,8 @@ public final class LazyFrame {
      * }
      * }</pre>
      *
-     * <p>Unlike {@link #collect()}, a stream is not run again alone when it is refused memory
-     * beside other queries (its first batches may be consumed already).
+     * <p>Unlike {@link #collect()}, a stream is not run again when it is refused memory (its
+     * first batches may be consumed already).
      *
      * @throws PlanException when the plan is invalid; the query does not start
      */
@@ -677,8 +677,7 @@ public final class LazyFrame {
      * handle waits for, cancels and observes it; its result is a {@link DataFrame} the caller owns
      * (the same frame from every {@code await} and from the future).
      *
-     * <p>Unlike {@link #collect()}, a submitted query is not run again alone when it is refused
-     * memory beside other queries.
+     * <p>Unlike {@link #collect()}, a submitted query is not run again when it is refused memory.
      *
      * @throws PlanException when the plan is invalid; the query does not start
      */
