@@ -50,6 +50,7 @@ import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillManager;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -60,6 +61,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -536,7 +538,8 @@ public final class LazyFrame {
      *                                                        original error
      */
     public DataFrame collect(Engine how) {
-        return retrying(() -> collectOnce(how));
+        long start = System.nanoTime();
+        return retrying(() -> collectOnce(how, QueryOptions.defaults(), start));
     }
 
     /** Runs {@code attempt} through the engine's retries after a memory refusal, unless the plan reads an input once. */
@@ -544,24 +547,181 @@ public final class LazyFrame {
         return LogicalPlan.readsOnce(plan) ? attempt.get() : engine.retryingAlone(attempt);
     }
 
-    private DataFrame collectOnce(Engine how) {
+    /**
+     * Runs the query on the streaming engine within {@code options}' quotas and deadline (see
+     * {@link QueryOptions}) and returns the result in native memory.
+     *
+     * @throws dev.spillway.scheduler.QueryExecutionException when it fails (the cause is the
+     *         original error: a {@link dev.spillway.memory.MemoryLimitExceededException} over the
+     *         memory quota, a {@link dev.spillway.spill.SpillQuotaExceededException} over the spill
+     *         quota), is cancelled, or runs past its deadline
+     *         ({@link dev.spillway.scheduler.QueryTimeoutException}); everything it held is freed
+     */
+    public DataFrame collect(QueryOptions options) {
+        Objects.requireNonNull(options, "options");
+        long start = System.nanoTime();
+        return retrying(() -> collectOnce(Engine.STREAMING, options, start));
+    }
+
+    /**
+     * Runs the query with a deadline counted from this call (planning included): past it the
+     * query is cancelled, everything it held is freed and a
+     * {@link dev.spillway.scheduler.QueryTimeoutException} names the deadline and the time it ran.
+     *
+     * @throws IllegalArgumentException when {@code deadline} is not positive
+     */
+    public DataFrame collect(Duration deadline) {
+        return collect(QueryOptions.withDeadline(deadline));
+    }
+
+    private DataFrame collectOnce(Engine how, QueryOptions options, long start) {
         AtomicReference<List<Morsel>> result = new AtomicReference<>();
         CollectSink sink = new CollectSink(result::set, LogicalPlan.fixedRowCount(plan));
         Query q;
         try {
-            q = run(sink, how);
+            q = launch(sink, how, options, start).await();
         } catch (RuntimeException e) {
-            List<Morsel> orphans = result.getAndSet(null);
-            if (orphans != null) {
-                orphans.forEach(Morsel::close);
-            }
+            closeOrphans(result);
             throw e;
         }
+        return frameOf(result, q);
+    }
+
+    /** The collected result as a frame that owns the query's memory from now on. */
+    private DataFrame frameOf(AtomicReference<List<Morsel>> result, Query q) {
         List<Morsel> morsels = result.get();
         DataFrame df = new DataFrame(schema(), morsels == null ? List.of() : morsels, q);
         // The frame owns the query's memory now: an engine closed before the frame reports it as leaked.
         q.running().end();
         return df;
+    }
+
+    private static void closeOrphans(AtomicReference<List<Morsel>> result) {
+        List<Morsel> orphans = result.getAndSet(null);
+        if (orphans != null) {
+            orphans.forEach(Morsel::close);
+        }
+    }
+
+    /** Like {@link #stream(QueryOptions)} with the default options. */
+    public ResultStream stream() {
+        return stream(QueryOptions.defaults());
+    }
+
+    /**
+     * Starts the query on the streaming engine and returns its result as a stream of batches, in
+     * the order {@link #collect()} gives (the sort's order after a sort), as the query produces
+     * them. Each batch is a {@link DataFrame} the caller owns and closes; the query pauses while
+     * {@link QueryOptions#streamBufferBytes() the stream's buffer} is full, so a consumer that
+     * reads slowly holds the query back instead of letting results pile up. Closing the stream
+     * before its end cancels the query and frees everything it held (batches already taken stay
+     * valid until closed). Errors surface from {@code hasNext()}/{@code next()} as the exceptions
+     * {@link #collect()} throws.
+     *
+     * <pre>{@code
+     * try (ResultStream batches = frame.stream()) {
+     *     while (batches.hasNext()) {
+     *         try (DataFrame batch = batches.next()) {
+     *             total += batch.rowCount();
+     *         }
+     *     }
+     * }
+     * }</pre>
+     *
+     * <p>Unlike {@link #collect()}, a stream is not run again when it is refused memory (its
+     * first batches may be consumed already).
+     *
+     * @throws PlanException when the plan is invalid; the query does not start
+     */
+    public ResultStream stream(QueryOptions options) {
+        Objects.requireNonNull(options, "options");
+        long start = System.nanoTime();
+        long expected = LogicalPlan.fixedRowCount(plan);
+        StreamSink[] made = new StreamSink[1];
+        Launched l = launch(engine, List.of(plan), List.of((budget, log) -> made[0] = new StreamSink(
+                streamBuffer(options, budget), expected)), Collections.singletonList(null), Engine.STREAMING, options, start);
+        return new ResultStream(schema(), made[0], l);
+    }
+
+    /** The stream buffer: the given one, else a sixteenth of the query's cap, at most 8 MiB. */
+    private static long streamBuffer(QueryOptions options, MemoryBudget budget) {
+        if (options.streamBufferBytes() > 0) {
+            return options.streamBufferBytes();
+        }
+        return Math.max(1, Math.min(QueryOptions.MAX_DEFAULT_STREAM_BUFFER, budget.effectiveCap() / 16));
+    }
+
+    /**
+     * Streams the result to {@code consumer}, one batch at a time on this thread, in the order of
+     * {@link #stream()}. The consumer borrows each batch: it is closed when the consumer returns
+     * (copy what must outlive the call). An exception of the consumer cancels the query, frees
+     * everything and propagates.
+     */
+    public void forEachBatch(Consumer<? super DataFrame> consumer) {
+        forEachBatch(QueryOptions.defaults(), consumer);
+    }
+
+    /** Like {@link #forEachBatch(Consumer)} within {@code options}' quotas and deadline. */
+    public void forEachBatch(QueryOptions options, Consumer<? super DataFrame> consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        try (ResultStream batches = stream(options)) {
+            while (batches.hasNext()) {
+                try (DataFrame batch = batches.next()) {
+                    consumer.accept(batch);
+                }
+            }
+        }
+    }
+
+    /** Like {@link #submit(QueryOptions)} with the default options. */
+    public SubmittedQuery submit() {
+        return submit(QueryOptions.defaults());
+    }
+
+    /**
+     * Plans the query on this thread and starts it on the workers without waiting: the returned
+     * handle waits for, cancels and observes it; its result is a {@link DataFrame} the caller owns
+     * (the same frame from every {@code await} and from the future).
+     *
+     * <p>Unlike {@link #collect()}, a submitted query is not run again when it is refused memory.
+     *
+     * @throws PlanException when the plan is invalid; the query does not start
+     */
+    public SubmittedQuery submit(QueryOptions options) {
+        Objects.requireNonNull(options, "options");
+        long start = System.nanoTime();
+        AtomicReference<List<Morsel>> result = new AtomicReference<>();
+        CollectSink sink = new CollectSink(result::set, LogicalPlan.fixedRowCount(plan));
+        Launched l;
+        try {
+            l = launch(sink, Engine.STREAMING, options, start);
+        } catch (RuntimeException e) {
+            closeOrphans(result);
+            throw e;
+        }
+        SubmittedQuery submitted = new SubmittedQuery(l);
+        l.whenDone(false, (q, failure) -> {
+            if (failure != null) {
+                closeOrphans(result);
+                submitted.ended(null, failure);
+                return;
+            }
+            DataFrame df;
+            try {
+                df = frameOf(result, q);
+            } catch (RuntimeException e) {
+                closeOrphans(result);
+                try {
+                    q.close();
+                } catch (RuntimeException leak) {
+                    e.addSuppressed(leak);
+                }
+                submitted.ended(null, e);
+                return;
+            }
+            submitted.ended(df, null);
+        });
+        return submitted;
     }
 
     /**
@@ -675,15 +835,24 @@ public final class LazyFrame {
      * The memory of one query run; released when its result is closed. Closing it also ends the
      * query's registration with the engine, which {@link Spillway#close()} waits for.
      */
-    private record Query(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills,
+    record Query(BlockPool pool, MemoryBudget budget, MemoryManager manager, SpillDirectory spills,
             Spillway.RunningQuery running, SpillManager spillManager, List<Path> staged) implements AutoCloseable {
+        /**
+         * Ends the run's hold on the disk: the sinks' staged outputs are forgotten (they moved
+         * into place or were deleted by now) and the spill directory is deleted. Idempotent.
+         */
+        void releaseDisk() {
+            synchronized (staged) {
+                staged.forEach(spillManager::stagingEnded);
+                staged.clear();
+            }
+            spills.close();
+        }
+
         @Override
         public void close() {
             try {
-                // The sinks have moved their output into place or deleted it by now.
-                staged.forEach(spillManager::stagingEnded);
-                staged.clear();
-                spills.close();
+                releaseDisk();
             } finally {
                 try {
                     manager.close();
@@ -709,12 +878,17 @@ public final class LazyFrame {
     }
 
     private Query run(Sink<?> sink, Engine how) {
-        return run(engine, List.of(plan), List.of((budget, log) -> sink), List.of(sink), how);
+        return launch(sink, how, QueryOptions.defaults(), System.nanoTime()).await();
     }
 
     /** Runs the query into the sink that {@code factory} makes once the query's budget and log exist. */
     private Query run(SinkFactory factory, Engine how) {
-        return run(engine, List.of(plan), List.of(factory), Collections.singletonList(null), how);
+        return launch(engine, List.of(plan), List.of(factory), Collections.singletonList(null), how, QueryOptions.defaults(),
+                System.nanoTime()).await();
+    }
+
+    private Launched launch(Sink<?> sink, Engine how, QueryOptions options, long startNanos) {
+        return launch(engine, List.of(plan), List.of((budget, log) -> sink), List.of(sink), how, options, startNanos);
     }
 
     /**
@@ -746,7 +920,8 @@ public final class LazyFrame {
             sinks.add(sink);
             factories.add((budget, log) -> sink);
         }
-        try (Query q = run(engine, PhysicalPlanner.cacheShared(plans), factories, sinks, Engine.STREAMING)) {
+        try (Query q = launch(engine, PhysicalPlanner.cacheShared(plans), factories, sinks, Engine.STREAMING,
+                QueryOptions.defaults(), System.nanoTime()).await()) {
             Objects.requireNonNull(q);
             long[] rows = new long[targets.size()];
             for (int i = 0; i < rows.length; i++) {
@@ -761,14 +936,17 @@ public final class LazyFrame {
     }
 
     /**
-     * Runs {@code plans} as one query, plan {@code i} into sink {@code i}: {@code given.get(i)}
+     * Plans {@code plans} as one query, plan {@code i} into sink {@code i}: {@code given.get(i)}
      * when the caller made it already (closed on failure before it is used), else the sink that
-     * {@code factories.get(i)} makes once the query's budget and event log exist.
+     * {@code factories.get(i)} makes once the query's budget and event log exist; then submits it
+     * to the workers. The deadline of {@code options} counts from {@code startNanos}.
+     *
+     * @throws RuntimeException when the query could not start; everything it took is released
      */
-    private static Query run(Spillway engine, List<LogicalPlan> plans, List<SinkFactory> factories, List<Sink<?>> given,
-            Engine how) {
+    private static Launched launch(Spillway engine, List<LogicalPlan> plans, List<SinkFactory> factories, List<Sink<?>> given,
+            Engine how, QueryOptions options, long startNanos) {
         List<Sink<?>> sinks = new ArrayList<>(given);
-        String name = engine.nextQueryName();
+        String name = engine.nextQueryName(options.name());
         Spillway.RunningQuery running;
         try {
             running = engine.queryStarted(name);
@@ -777,7 +955,7 @@ public final class LazyFrame {
             throw e;
         }
         try {
-            return run(engine, name, running, plans, factories, sinks, how);
+            return launch(engine, name, running, plans, factories, sinks, how, options, startNanos);
         } catch (RuntimeException e) {
             // Every path that fails has released the query's resources by now.
             running.end();
@@ -809,15 +987,17 @@ public final class LazyFrame {
         return e;
     }
 
-    private static Query run(Spillway engine, String name, Spillway.RunningQuery running, List<LogicalPlan> plans,
-            List<SinkFactory> factories, List<Sink<?>> sinks, Engine how) {
+    private static Launched launch(Spillway engine, String name, Spillway.RunningQuery running, List<LogicalPlan> plans,
+            List<SinkFactory> factories, List<Sink<?>> sinks, Engine how, QueryOptions options, long startNanos) {
         List<LogicalPlan> optimized = Optimizer.optimizeAll(plans);
-        MemoryBudget parent = how == Engine.IN_MEMORY ? engine.unlimitedBudget() : engine.budget();
-        MemoryBudget budget = parent.child(name);
+        boolean inMemory = how == Engine.IN_MEMORY;
+        MemoryBudget parent = inMemory ? engine.unlimitedBudget() : engine.budget();
+        long quota = inMemory ? -1 : options.memoryQuotaBytes();
+        MemoryBudget budget = quota < 0 ? parent.child(name) : parent.child(name, quota);
         MemoryManager manager = new MemoryManager(budget);
         SpillDirectory spills;
         try {
-            spills = engine.spills().createQueryDirectory(name, budget);
+            spills = engine.spills().createQueryDirectory(name, budget, options.spillQuotaBytes());
         } catch (RuntimeException e) {
             manager.close();
             budget.close();
@@ -825,17 +1005,17 @@ public final class LazyFrame {
             throw e;
         }
         Query q = new Query(engine.pool(), budget, manager, spills, running, engine.spills(), new ArrayList<>());
-        QueryContext ctx = new QueryContext(name);
-        QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills,
-                how == Engine.IN_MEMORY ? MemoryBudget.UNLIMITED : engine.config().memoryLimit());
+        QueryContext ctx = options.deadline() == null ? new QueryContext(name)
+                : new QueryContext(name, options.deadline(), startNanos);
+        long cap = inMemory ? MemoryBudget.UNLIMITED : Math.min(engine.config().memoryLimit(), quota < 0 ? Long.MAX_VALUE : quota);
+        QueryRecorder recorder = new QueryRecorder(engine, name, budget, spills, cap);
         manager.addListener(recorder.pressureListener());
         manager.cancelWhen(ctx::isCancelled);
         // Another query's thread spilling this query's state failed (a full disk): this query
         // fails as if its own worker had; the other query goes on.
         manager.onSpillFailure((party, askedBy, failure) -> ctx.failOutside(failure,
                 party.name() + " (spilling for " + askedBy + ")"));
-        QueryPlan qp = null;
-        String explained = null;
+        Launched launched = new Launched(engine, name, q, recorder, sinks);
         try {
             List<String> labels = new ArrayList<>();
             for (int i = 0; i < sinks.size(); i++) {
@@ -850,34 +1030,176 @@ public final class LazyFrame {
                 }
                 labels.add(sinkLabel(sinks.get(i)));
             }
-            explained = PhysicalPlanner.explain(optimized, labels);
+            launched.explained = PhysicalPlanner.explain(optimized, labels);
+            // A memory quota shrinks the default morsels as a smaller engine limit would.
+            int morselRows = quota < 0 ? engine.config().morselRows()
+                    : Math.min(engine.config().morselRows(), SpillwayConfig.defaultMorselRows(quota, engine.workers().threads()));
             OperatorContext query = OperatorContext.of(engine.pool(), budget, spills).withEvents(recorder::log)
-                    .withOutputRows(engine.config().morselRows()).withForceSpill(engine.forceSpillNow());
-            qp = new PhysicalPlanner(query, manager, engine.workers().threads()).sortFanIn(engine.sortFanIn())
-                    .forceRepartition(engine.config().forceSpill() >= 1.0).plan(optimized,
-                    sinks, name);
-            recorder.log(new QueryStarted(name, qp.pipelines().size()));
-            long t0 = System.nanoTime();
-            QueryHandle handle = engine.workers().submit(qp, ctx);
+                    .withOutputRows(morselRows).withForceSpill(engine.forceSpillNow());
+            launched.qp = new PhysicalPlanner(query, manager, engine.workers().threads()).sortFanIn(engine.sortFanIn())
+                    .forceRepartition(engine.config().forceSpill() >= 1.0).plan(optimized, sinks, name);
+            recorder.log(new QueryStarted(name, launched.qp.pipelines().size()));
+            launched.t0 = System.nanoTime();
+            QueryHandle handle = engine.workers().submit(launched.qp, ctx);
+            launched.handle = handle;
             running.submitted(handle);
             recorder.started(handle);
-            handle.await();
-            recorder.log(new QueryFinished(name, (System.nanoTime() - t0) / 1_000_000, budget.peak(),
-                    spills.stats().bytesWrittenCompressed(), spills.stats().bytesRead()));
-            engine.recordProfile(recorder.finish(true, explained, qp, sinks, manager));
-            return q;
+            return launched;
         } catch (RuntimeException e) {
+            throw launched.failed(e, true, false);
+        }
+    }
+
+    /**
+     * A query submitted to the workers: waited for on the caller's thread ({@link #await()}, as
+     * {@code collect()} and the sinks do), or finished off it ({@link #whenDone}, as streams and
+     * submitted queries do). Either way, once the query ended its profile is recorded and, on
+     * failure, what it held is released.
+     */
+    static final class Launched {
+        /** Runs the end of a query waited for off the caller's thread: spill files are deleted there, never on a worker. */
+        private static final java.util.concurrent.Executor FINISHER = r -> Thread.ofVirtual().name("spillway-finish").start(r);
+
+        private final Spillway engine;
+        private final String name;
+        private final Query q;
+        private final QueryRecorder recorder;
+        private final List<Sink<?>> sinks;
+        // Set by launch() before the object is shared; read by the thread that finishes the query.
+        private String explained;
+        private QueryPlan qp;
+        private QueryHandle handle;
+        private long t0;
+        private volatile QueryProfile profile;
+
+        private Launched(Spillway engine, String name, Query q, QueryRecorder recorder, List<Sink<?>> sinks) {
+            this.engine = engine;
+            this.name = name;
+            this.q = q;
+            this.recorder = recorder;
+            this.sinks = sinks;
+        }
+
+        String name() {
+            return name;
+        }
+
+        QueryHandle handle() {
+            return handle;
+        }
+
+        Query query() {
+            return q;
+        }
+
+        /** The profile once the query ended and it was recorded, else null. */
+        QueryProfile profile() {
+            return profile;
+        }
+
+        /** A snapshot of the query's progress now (the last one once it ended). */
+        QueryProgress progress() {
+            return recorder.snapshot();
+        }
+
+        /**
+         * Cancels the query with {@code reason} in its {@link QueryCancelledException}.
+         *
+         * @return whether this call decided the query's outcome
+         */
+        boolean cancel(String reason) {
+            return handle.cancel(reason);
+        }
+
+        /** Waits on this thread; returns the query's resources (the caller owns them) or throws its failure. */
+        Query await() {
+            try {
+                handle.await();
+            } catch (RuntimeException e) {
+                throw failed(e, true, false);
+            } catch (Error e) {
+                RuntimeException ignored = failed(new IllegalStateException(e), true, false);
+                e.addSuppressed(ignored);
+                throw e;
+            }
+            try {
+                succeeded(true);
+            } catch (RuntimeException e) {
+                throw failed(e, true, false);
+            }
+            return q;
+        }
+
+        /**
+         * Finishes the query off the caller's thread once it ends, then calls {@code then} with
+         * its resources (success; the callee owns them) or its failure.
+         *
+         * @param keepMemory on failure, whether the query's budget stays open (a stream's
+         *                   consumer may still hold batches charged to it); the disk and the
+         *                   engine registration are released either way
+         */
+        void whenDone(boolean keepMemory, java.util.function.BiConsumer<Query, RuntimeException> then) {
+            handle.future().whenCompleteAsync((ok, thrown) -> {
+                RuntimeException failure = null;
+                if (thrown != null) {
+                    failure = failed(unwrap(thrown), false, keepMemory);
+                } else {
+                    try {
+                        succeeded(false);
+                    } catch (RuntimeException e) {
+                        failure = failed(e, false, keepMemory);
+                    }
+                }
+                then.accept(failure == null ? q : null, failure);
+            }, FINISHER);
+        }
+
+        private static RuntimeException unwrap(Throwable t) {
+            Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+            return c instanceof RuntimeException re ? re : new IllegalStateException("query ended with an unexpected outcome", c);
+        }
+
+        private void succeeded(boolean callerThread) {
+            recorder.log(new QueryFinished(name, (System.nanoTime() - t0) / 1_000_000, q.budget().peak(),
+                    q.spills().stats().bytesWrittenCompressed(), q.spills().stats().bytesRead()));
+            QueryProfile p = recorder.finish(true, explained, qp, sinks, q.manager());
+            profile = p;
+            engine.recordProfile(p, callerThread);
+        }
+
+        /**
+         * Records the failed run's profile, closes its sinks and releases what it held (all of it,
+         * or all but the memory budget with {@code keepMemory}), ends its registration.
+         *
+         * @return the exception to throw
+         */
+        RuntimeException failed(RuntimeException e, boolean callerThread, boolean keepMemory) {
             List<Sink<?>> made = sinks.stream().<Sink<?>>filter(Objects::nonNull).toList();
-            engine.recordProfile(recorder.finish(false, explained, qp, made, manager));
+            try {
+                QueryProfile p = recorder.finish(false, explained, qp, made, q.manager());
+                profile = p;
+                engine.recordProfile(p, callerThread);
+            } catch (RuntimeException r) {
+                e.addSuppressed(r);
+            }
             closeAll(made, e);
             try {
-                q.close();
+                if (keepMemory) {
+                    q.releaseDisk();
+                } else {
+                    q.close();
+                }
             } catch (RuntimeException leak) {
                 e.addSuppressed(leak);
+            } finally {
+                recorder.close();
+                q.running().end();
             }
-            throw e;
-        } finally {
-            recorder.close();
+            if (callerThread) {
+                engine.queryFailed(q.running());
+                return cancelledIfInterrupted(name, e);
+            }
+            return e;
         }
     }
 
@@ -896,6 +1218,7 @@ public final class LazyFrame {
             case ParquetSink p -> "STREAMING_SINK_PARQUET";
             case IpcSink i -> "STREAMING_SINK_IPC";
             case PartitionedFileSink p -> "STREAMING_SINK_PARTITIONED " + p.name().substring("sink ".length());
+            case StreamSink r -> "STREAMING_RESULT_STREAM";
             default -> "STREAMING_COLLECT";
         };
     }

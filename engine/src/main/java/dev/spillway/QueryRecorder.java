@@ -50,6 +50,8 @@ final class QueryRecorder implements AutoCloseable {
     private final Thread sampler;
     private volatile QueryHandle handle;
     private volatile boolean stopped;
+    /** The last sample's progress, or null before the first. */
+    private volatile QueryProgress lastProgress;
     /** The largest process figures sampled (written by the sampler, then by {@link #finish}). */
     private volatile ProcessMemory processPeak = ProcessMemory.read();
 
@@ -126,6 +128,26 @@ final class QueryRecorder implements AutoCloseable {
         }
     }
 
+    /**
+     * The query's progress now: sampled afresh while the query runs, the last sample once it
+     * ended. Any thread.
+     */
+    QueryProgress snapshot() {
+        QueryProgress last = lastProgress;
+        if (stopped && last != null) {
+            return last;
+        }
+        QueryHandle h = handle;
+        long rows = 0;
+        if (h != null) {
+            for (PipelineStats s : h.pipelineStats()) {
+                rows += s.rowsIn();
+            }
+        }
+        return new QueryProgress(name, System.nanoTime() - t0, rows, budget.reserved(), cap, spills.stats().bytesWrittenCompressed(),
+                spills.bytesOnDisk());
+    }
+
     private void sample() {
         long rows = 0;
         QueryHandle h = handle;
@@ -143,8 +165,10 @@ final class QueryRecorder implements AutoCloseable {
         synchronized (samples) {
             samples.add(s);
         }
+        QueryProgress now = new QueryProgress(name, s.atNanos(), rows, s.reservedBytes(), cap, s.spilledBytes(), s.onDiskBytes());
+        lastProgress = now;
         if (progress != null && !stopped) {
-            progress.accept(new QueryProgress(name, s.atNanos(), rows, s.reservedBytes(), cap, s.spilledBytes(), s.onDiskBytes()));
+            progress.accept(now);
         }
     }
 

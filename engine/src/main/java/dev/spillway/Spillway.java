@@ -189,8 +189,14 @@ public final class Spillway implements AutoCloseable {
         return own != null ? own : lastProfile;
     }
 
-    void recordProfile(QueryProfile profile) {
-        threadProfile.set(profile);
+    /**
+     * Keeps {@code profile} as the last one, and as this thread's when {@code callerThread} (a
+     * query finished off its caller's thread, a stream's or a submitted one, is not this thread's).
+     */
+    void recordProfile(QueryProfile profile, boolean callerThread) {
+        if (callerThread) {
+            threadProfile.set(profile);
+        }
         lastProfile = profile;
         Consumer<QueryProfile> l = profileListener;
         if (l != null) {
@@ -246,7 +252,12 @@ public final class Spillway implements AutoCloseable {
     }
 
     String nextQueryName() {
-        return "query-" + querySeq.incrementAndGet();
+        return nextQueryName(null);
+    }
+
+    /** {@code query-<n>}, or {@code <given>-<n>} for a name given in {@link QueryOptions}: unique either way. */
+    String nextQueryName(String given) {
+        return (given == null ? "query" : given) + "-" + querySeq.incrementAndGet();
     }
 
     /** Most sorted runs a sort merges at once (see {@link Builder#sortFanIn}). */
@@ -330,8 +341,9 @@ public final class Spillway implements AutoCloseable {
      * (joins keep no build table in memory while probing, group-bys and sorts spill everything,
      * cached inputs spill their backlog), the plan with the smallest working set. Each query's
      * memory is released, and its partial output removed, when it fails; each retry is reported
-     * as a {@link QueryRetried} event. A failure other than a refused reservation, a query nested
-     * in another on the same thread, or an engine already forcing every spill fails as before.
+     * as a {@link QueryRetried} event. A failure other than a refused reservation, a refusal by a
+     * query's own memory quota (other queries are not in its way), a query nested in another on
+     * the same thread, or an engine already forcing every spill fails as before.
      * Off with {@link Builder#retryAlone(boolean) retryAlone(false)}.
      */
     <T> T retryingAlone(Supplier<T> attempt) {
@@ -341,7 +353,10 @@ public final class Spillway implements AutoCloseable {
         } catch (RuntimeException e) {
             RunningQuery failed = lastFailed.get();
             lastFailed.remove();
-            if (!retryAlone || failed == null || refusal(e) == null || closed) {
+            MemoryLimitExceededException refusal = refusal(e);
+            // A cap below the engine's (a query's memory quota) refuses the same however many
+            // queries run: running alone would not help.
+            if (!retryAlone || failed == null || refusal == null || closed || refusal.capBytes() < budget.cap()) {
                 throw e;
             }
             synchronized (running) {

@@ -29,7 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>every other party, the requester's included, largest first.</li>
  * </ol>
  * When the cap that refuses is the query's own (a cap below the root), only its own parties are
- * asked: other queries' memory would not help.
+ * asked, and the reservation does not wait for other queries to release: their memory would not
+ * help.
  *
  * <p><b>Deadlock freedom.</b> Reclamation is serialised by one lock per arbiter, taken by the
  * thread that needs memory; the {@link MemoryManager} rules hold unchanged across queries: a party
@@ -181,7 +182,10 @@ public final class MemoryArbiter {
     /** Nothing could be spilled: waits as the class comment says; returns once reserved, else throws. */
     private void awaitRelease(MemoryBudget requester, long bytes, MemoryManager asker) {
         boolean nested = reclaiming.get();
-        boolean others = root != null && root.reserved() - (asker == null ? 0 : asker.budget().reserved()) > 0;
+        // Other queries' releases cannot help a reservation its own query's cap refuses (a
+        // per-query quota): it gets the grace period only.
+        boolean others = root != null && root.reserved() - (asker == null ? 0 : asker.budget().reserved()) > 0
+                && !(asker != null && ownCapRefuses(requester, bytes, asker));
         boolean longWait = false;
         if (!nested && others && waitNanos > 0) {
             if (waiters.incrementAndGet() <= maxWaiters) {

@@ -38,6 +38,8 @@ public final class QueryContext {
     private boolean resourcesClosed;
     private volatile boolean cancelled;
     private volatile long deadlineNanos;
+    /** The clock reading the timeout counts from; {@link Long#MIN_VALUE}: from the submission. */
+    private volatile long startNanos = Long.MIN_VALUE;
 
     /** The first thing that stopped the query: a failure located at an operator, or a cancellation. */
     record Problem(Throwable cause, String pipeline, String operator) {
@@ -64,6 +66,18 @@ public final class QueryContext {
             throw new IllegalArgumentException("timeout of query '" + name + "' must be positive, got " + timeout);
         }
         this.timeout = timeout;
+    }
+
+    /**
+     * Like {@link #QueryContext(String, Duration)}, with the timeout counting from
+     * {@code startNanos} (a {@link System#nanoTime()} reading taken before the query was planned,
+     * say) instead of from the submission, so that a caller's deadline covers planning too.
+     *
+     * @throws IllegalArgumentException when the timeout is not positive
+     */
+    public QueryContext(String name, Duration timeout, long startNanos) {
+        this(name, timeout);
+        this.startNanos = startNanos;
     }
 
     /** The query's name. */
@@ -118,10 +132,19 @@ public final class QueryContext {
                     + "' was already submitted; use a fresh context for every query run");
         }
         if (timeout != null) {
+            if (startNanos == Long.MIN_VALUE) {
+                startNanos = nowNanos;
+            }
             // saturates instead of overflowing for absurdly long timeouts
             long t = timeout.compareTo(Duration.ofDays(365 * 100L)) > 0 ? Long.MAX_VALUE / 4 : timeout.toNanos();
-            deadlineNanos = nowNanos + t;
+            deadlineNanos = startNanos + t;
         }
+    }
+
+    /** Nanoseconds since the timeout started counting at {@code nowNanos} (0 before the submission). */
+    long elapsedNanos(long nowNanos) {
+        long s = startNanos;
+        return s == Long.MIN_VALUE ? 0 : nowNanos - s;
     }
 
     /** Whether a timeout is set and {@code nowNanos} is past the deadline. */

@@ -64,10 +64,11 @@ public final class QueryHandle {
      * @throws QueryExecutionException on failure, cancellation or timeout
      */
     public void await(Duration timeout) {
+        long start = System.nanoTime();
         try {
             done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            cancelAndRethrow(new QueryTimeoutException(run.name(), timeout), false);
+            cancelAndRethrow(new QueryTimeoutException(run.name(), timeout, System.nanoTime() - start), false);
         } catch (InterruptedException e) {
             cancelAndRethrow(new QueryCancelledException(run.name(), "query '" + run.name()
                     + "' was cancelled: the waiting thread was interrupted"), true);

@@ -154,7 +154,7 @@ final class QueryRun {
 
     /** Cancels the query because its context's deadline passed. */
     void timeOut() {
-        context.cancel(new QueryTimeoutException(plan.name(), context.timeout()));
+        context.cancel(new QueryTimeoutException(plan.name(), context.timeout(), context.elapsedNanos(System.nanoTime())));
     }
 
     private void release() {

@@ -250,7 +250,8 @@ class WorkerPoolFailureTest {
                 QueryHandle h = pool.submit(new QueryPlan("slow", List.of(new Pipeline("p", src,
                         List.of(new TestOperator("sleepy", 5, -1)), sink))), ctx);
                 QueryTimeoutException e = assertThrows(QueryTimeoutException.class, () -> h.await(Duration.ofMillis(100)));
-                assertEquals("query 'slow' timed out after 100 ms", e.getMessage());
+                assertTrue(e.getMessage().startsWith("query 'slow' timed out: deadline 100 ms, cancelled after "), e.getMessage());
+                assertTrue(e.elapsed().compareTo(Duration.ofMillis(100)) >= 0, "elapsed " + e.elapsed());
                 assertEquals(Duration.ofMillis(100), e.timeout());
                 assertTrue(resourceClosed.get() && h.isDone());
                 assertThrows(QueryTimeoutException.class, h::await, "the outcome stays the timeout");
@@ -268,10 +269,30 @@ class WorkerPoolFailureTest {
                 QueryHandle h = pool.submit(new QueryPlan("deadline", List.of(new Pipeline("p", src,
                         List.of(new TestOperator("sleepy", 1, -1)), new NativeSumSink(mem.pool(), mem.budget())))), ctx);
                 QueryTimeoutException e = assertThrows(QueryTimeoutException.class, h::await);
-                assertEquals("query 'deadline' timed out after 50 ms", e.getMessage());
+                assertTrue(e.getMessage().startsWith("query 'deadline' timed out: deadline 50 ms, cancelled after "), e.getMessage());
+                assertTrue(e.elapsed().compareTo(Duration.ofMillis(50)) >= 0, "elapsed " + e.elapsed());
                 assertTrue(src.closed.get());
             }
             assertThrows(IllegalArgumentException.class, () -> new QueryContext("q", Duration.ZERO));
+        }));
+    }
+
+    @Test
+    void aDeadlineCountedFromAnEarlierStartIncludesTheTimeBeforeSubmission() {
+        assertTimeoutPreemptively(HANG, () -> assertNoLeaks(mem -> {
+            try (WorkerPool pool = new WorkerPool(2)) {
+                RangeSource src = new RangeSource(0, Long.MAX_VALUE, 1000, mem.pool(), mem.budget());
+                // The caller started 10 s ago (planning, say): a 5 s deadline has passed at submission.
+                long started = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
+                QueryContext ctx = new QueryContext("late", Duration.ofSeconds(5), started);
+                QueryHandle h = pool.submit(new QueryPlan("late", List.of(new Pipeline("p", src,
+                        List.of(new TestOperator("sleepy", 1, -1)), new NativeSumSink(mem.pool(), mem.budget())))), ctx);
+                QueryTimeoutException e = assertThrows(QueryTimeoutException.class, h::await);
+                assertTrue(e.getMessage().startsWith("query 'late' timed out: deadline 5000 ms, cancelled after "), e.getMessage());
+                assertTrue(e.elapsed().compareTo(Duration.ofSeconds(10)) >= 0, "elapsed " + e.elapsed());
+                assertEquals(Duration.ofSeconds(5), e.timeout());
+                assertTrue(src.closed.get());
+            }
         }));
     }
 

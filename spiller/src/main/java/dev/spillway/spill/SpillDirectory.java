@@ -46,6 +46,8 @@ public final class SpillDirectory implements AutoCloseable {
     private final SpillManager manager;
     private final String queryName;
     private final MemoryBudget budget;
+    /** The query's own spill-disk quota, or -1 for none (the manager's query cap still applies). */
+    private final long quotaBytes;
     private final NativeBuffer scratch;
     /** Largest raw chunk this query's files hold (from its cap; see {@link SpillFormat#chunkBytesFor}). */
     private final int chunkBytes;
@@ -59,10 +61,11 @@ public final class SpillDirectory implements AutoCloseable {
     private volatile Path path;
     private volatile boolean closed;
 
-    SpillDirectory(SpillManager manager, String queryName, MemoryBudget budget) {
+    SpillDirectory(SpillManager manager, String queryName, MemoryBudget budget, long quotaBytes) {
         this.manager = manager;
         this.queryName = queryName;
         this.budget = budget;
+        this.quotaBytes = quotaBytes;
         this.cipher = manager.encrypts() ? SpillCipher.withRandomKey() : null;
         // Encryption works in place in the scratch and appends the tag.
         // The scratch is exactly a pool size class. Compressed bytes go there only when they save a
@@ -181,6 +184,9 @@ public final class SpillDirectory implements AutoCloseable {
         long now;
         do {
             now = bytesOnDisk.get();
+            if (quotaBytes >= 0 && quotaBytes < cap && now + bytes > quotaBytes) {
+                throw new SpillQuotaExceededException(queryName, quotaBytes, now, bytes, file);
+            }
             if (now + bytes > cap) {
                 throw new SpillException("query spill cap reached writing " + file + ": query '" + queryName + "' has "
                         + dev.spillway.memory.Bytes.format(now) + " spilled, " + dev.spillway.memory.Bytes.format(bytes)
@@ -231,6 +237,11 @@ public final class SpillDirectory implements AutoCloseable {
     /** Bytes in this query's spill files now. */
     public long bytesOnDisk() {
         return bytesOnDisk.get();
+    }
+
+    /** The query's own spill-disk quota in bytes, or -1 when it has none (the engine's caps apply). */
+    public long quotaBytes() {
+        return quotaBytes;
     }
 
     /** The query's name. */

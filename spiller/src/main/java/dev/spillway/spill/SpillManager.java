@@ -122,10 +122,26 @@ public final class SpillManager implements AutoCloseable {
      * {@code budget} now, so that spilling under memory pressure needs no further memory.
      */
     public SpillDirectory createQueryDirectory(String queryName, MemoryBudget budget) {
+        return createQueryDirectory(queryName, budget, -1);
+    }
+
+    /**
+     * Like {@link #createQueryDirectory(String, MemoryBudget)}, with a spill-disk quota of the
+     * query's own: a write that would take its spill files past {@code quotaBytes} fails with a
+     * {@link SpillQuotaExceededException} (the manager's process and query caps still apply).
+     *
+     * @param quotaBytes the quota, or -1 for none
+     * @throws IllegalArgumentException when {@code quotaBytes} is below -1
+     */
+    public SpillDirectory createQueryDirectory(String queryName, MemoryBudget budget, long quotaBytes) {
+        if (quotaBytes < -1) {
+            throw new IllegalArgumentException("spill quota of query '" + queryName + "' must be >= 0 bytes (or -1 for"
+                    + " none), got " + quotaBytes);
+        }
         if (closed) {
             throw new IllegalStateException("spill manager is closed");
         }
-        SpillDirectory d = new SpillDirectory(this, queryName, budget);
+        SpillDirectory d = new SpillDirectory(this, queryName, budget, quotaBytes);
         directories.add(d);
         LIVE.add(d);
         return d;

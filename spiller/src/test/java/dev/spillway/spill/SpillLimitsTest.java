@@ -58,6 +58,37 @@ class SpillLimitsTest {
     }
 
     @Test
+    void aQuerysOwnQuotaRefusesBelowTheEngineCapsNamingQueryAndQuota() {
+        assertNoLeaks(mem -> {
+            try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool());
+                 SpillDirectory dir = sm.createQueryDirectory("quoted", mem.budget(), 100_000);
+                 SpillDirectory free = sm.createQueryDirectory("free", mem.budget());
+                 Morsel m = RandomData.morsel(SCHEMA, randomDoubles(20_000, 4), 0, mem.pool(), mem.budget())) {
+                assertEquals(100_000, dir.quotaBytes());
+                assertEquals(-1, free.quotaBytes());
+                SpillWriter w = dir.newWriter("p0");
+                Path file = w.path();
+                SpillQuotaExceededException e = assertThrows(SpillQuotaExceededException.class, () -> w.append(m, 0));
+                assertEquals("quoted", e.query());
+                assertEquals(100_000, e.quotaBytes());
+                assertTrue(e.spilledBytes() + e.requestedBytes() > 100_000, e.getMessage());
+                assertTrue(e.getMessage().startsWith("query 'quoted' exceeded its spill-disk quota of 97.7 KiB"), e.getMessage());
+                assertFalse(Files.exists(file), "the partial file is deleted");
+                assertEquals(0, dir.bytesOnDisk());
+                SpillWriter other = free.newWriter("p0");
+                other.append(m, 0);
+                other.finish();
+                assertTrue(free.bytesOnDisk() > 100_000, "another query's files are not limited by that quota");
+            }
+            try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()), mem.pool())) {
+                IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                        () -> sm.createQueryDirectory("q", mem.budget(), -2));
+                assertTrue(bad.getMessage().contains("must be >= 0 bytes (or -1 for none)"), bad.getMessage());
+            }
+        });
+    }
+
+    @Test
     void processCapAppliesAcrossQueries() {
         assertNoLeaks(mem -> {
             try (SpillManager sm = new SpillManager(SpillConfig.defaults().withRoot(mem.tempRoot()).withProcessCap(200_000),
