@@ -1080,6 +1080,11 @@ public final class LazyFrame {
             this.sinks = sinks;
         }
 
+        /** Whether the calling thread is one of the engine's workers. */
+        boolean onWorker() {
+            return engine.workers().isWorker(Thread.currentThread());
+        }
+
         String name() {
             return name;
         }

@@ -111,6 +111,12 @@ public final class ResultStream implements Iterator<DataFrame>, AutoCloseable {
         if (exhausted) {
             return false;
         }
+        if (launched.onWorker()) {
+            // The query needs this engine's workers to produce what this thread would wait for.
+            throw new IllegalStateException("result stream of query '" + launched.name() + "' is read on a worker"
+                    + " thread of the same Spillway instance (a query of that instance importing it, say), which"
+                    + " would wait for itself; read it from another thread, collect() it first, or import it into another instance");
+        }
         Morsel m;
         try {
             m = sink.take();

@@ -1,6 +1,7 @@
 package dev.spillway.arrow;
 
 import dev.spillway.DataFrame;
+import dev.spillway.ResultStream;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
@@ -144,6 +145,16 @@ public final class ArrowExport {
      */
     public static void exportStream(DataFrame df, MemorySegment out) {
         exportStream(BatchSource.of(df), out);
+    }
+
+    /**
+     * Fills the consumer's {@code ArrowArrayStream} at {@code out} with a streaming query result
+     * ({@link dev.spillway.LazyFrame#stream()}), zero-copy, batch by batch as the consumer pulls:
+     * the query pauses while the consumer does not, and releasing the stream early cancels it.
+     * The stream owns {@code result} from now on.
+     */
+    public static void exportStream(ResultStream result, MemorySegment out) {
+        exportStream(BatchSource.of(result), out);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.spillway.arrow;
 
 import dev.spillway.DataFrame;
+import dev.spillway.ResultStream;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Schema;
 
@@ -85,6 +86,78 @@ public interface BatchSource extends AutoCloseable {
                 if (!closed) {
                     closed = true;
                     closeRethrowing(sourceHold);
+                }
+            }
+        };
+    }
+
+    /**
+     * The batches of a streaming query result, as the query produces them: each morsel of each
+     * frame the stream hands out is one batch, zero-copy (each batch {@link DataFrame#retain()
+     * retains} its frame). Closing the source closes the stream, which cancels the query if it is
+     * still running; batches already handed out stay valid.
+     */
+    static BatchSource of(ResultStream stream) {
+        Objects.requireNonNull(stream, "stream");
+        return new BatchSource() {
+            private DataFrame current;
+            private List<Morsel> morsels = List.of();
+            private int next;
+            private boolean closed;
+
+            @Override
+            public Schema schema() {
+                return stream.schema();
+            }
+
+            @Override
+            public synchronized Batch next() {
+                if (closed) {
+                    throw new IllegalStateException("batch source is closed");
+                }
+                while (next == morsels.size()) {
+                    dropCurrent();
+                    if (!stream.hasNext()) {
+                        return null;
+                    }
+                    current = stream.next();
+                    morsels = current.morsels();
+                    next = 0;
+                }
+                Morsel m = morsels.get(next++);
+                AutoCloseable hold = current.retain();
+                return new Batch() {
+                    @Override
+                    public Morsel morsel() {
+                        return m;
+                    }
+
+                    @Override
+                    public void close() {
+                        closeRethrowing(hold);
+                    }
+                };
+            }
+
+            private void dropCurrent() {
+                if (current != null) {
+                    DataFrame df = current;
+                    current = null;
+                    morsels = List.of();
+                    next = 0;
+                    df.close();
+                }
+            }
+
+            @Override
+            public synchronized void close() {
+                if (!closed) {
+                    closed = true;
+                    try {
+                        dropCurrent();
+                    } finally {
+                        stream.close();
+                    }
                 }
             }
         };

@@ -115,6 +115,42 @@ class ArrowStreamRoundTripTest {
     }
 
     @Test
+    void aStreamingQueryResultIsExportedAsItRunsAndReleasingEarlyCancelsIt() {
+        ArrowTestSupport.withEngine(16, b -> b.threads(2), sw -> {
+            LazyFrame q = ArrowTestSupport.sample(sw, 20_000, 11).sort("l", "i");
+            try (DataFrame expected = q.collect(); Arena arena = Arena.ofConfined()) {
+                // Another engine's query consumes the stream while this one produces it (one worker
+                // there, so that its collected rows keep the stream's order).
+                ArrowTestSupport.withEngine(16, b -> b.threads(1), consumer -> {
+                    MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
+                    ArrowExport.exportStream(q.stream(), stream);
+                    try (DataFrame got = consumer.fromArrowStream(stream).collect()) {
+                        // Rows tied on both keys (nulls) may come in either order from two runs of the sort.
+                        assertTrue(got.contentEqualsIgnoringOrder(expected), "the exported stream holds the result");
+                        for (long r = 1; r < got.rowCount() && got.get(r, "l") != null; r++) {
+                            assertTrue((Long) got.get(r - 1, "l") <= (Long) got.get(r, "l"), "in the sort's order at row " + r);
+                        }
+                    }
+                });
+                // A consumer that releases the stream after one batch cancels the rest of the query.
+                MemorySegment early = arena.allocate(CData.STREAM_SIZE);
+                MemorySegment array = arena.allocate(CData.ARRAY_SIZE);
+                ArrowExport.exportStream(q.stream(), early);
+                assertEquals(0, CData.callGet(early.get(CData.PTR, CData.STREAM_GET_NEXT), early, array));
+                assertTrue(array.get(CData.PTR, CData.ARRAY_RELEASE) != 0, "a first batch was handed out");
+                CData.callRelease(array.get(CData.PTR, CData.ARRAY_RELEASE), array);
+                CData.callRelease(early.get(CData.PTR, CData.STREAM_RELEASE), early);
+                // The same engine's workers reading its own live stream would wait for themselves: refused.
+                MemorySegment self = arena.allocate(CData.STREAM_SIZE);
+                ArrowExport.exportStream(q.stream(), self);
+                RuntimeException e = assertThrows(RuntimeException.class, () -> sw.fromArrowStream(self).collect().close());
+                assertTrue(String.valueOf(e.getMessage()).contains("would wait for itself")
+                        || String.valueOf(e.getCause()).contains("would wait for itself"), e.toString());
+            }
+        });
+    }
+
+    @Test
     void emptyResultIsAStreamWithSchemaAndNoBatches() {
         ArrowTestSupport.withEngine(16, sw -> {
             try (DataFrame df = ArrowTestSupport.sample(sw, 20, 3).filter(lit(false)).collect(); Arena arena = Arena.ofConfined()) {

@@ -170,6 +170,16 @@ public final class WorkerPool implements AutoCloseable {
         return out;
     }
 
+    /** Whether {@code t} is one of this pool's worker threads. */
+    public boolean isWorker(Thread t) {
+        for (Worker w : workers) {
+            if (w.thread == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
         return closing;
