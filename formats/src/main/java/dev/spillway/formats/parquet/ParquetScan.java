@@ -117,7 +117,7 @@ public final class ParquetScan implements AutoCloseable {
      * Creates a scan of files without partition directories, in morsels of at most
      * {@link Morsel#DEFAULT_ROWS} rows.
      *
-     * @see #ParquetScan(List, Schema, List, List, HiveColumns, int, BlockPool, MemoryBudget, Consumer)
+     * @see #ParquetScan(List, Schema, List, List, HiveColumns, int, BlockPool, MemoryBudget, EventSink)
      */
     public ParquetScan(List<Path> files, Schema fileSchema, List<String> projection, List<ColumnBound> bounds,
             BlockPool pool, MemoryBudget budget, EventSink events) {
