@@ -199,7 +199,7 @@ public final class Spillway implements AutoCloseable {
         return new Builder();
     }
 
-    /** An engine with the defaults and environment overrides. */
+    /** An engine with the defaults, overridden by {@code spillway.*} system properties and {@code SPILLWAY_*} variables. */
     public static Spillway create() {
         return builder().build();
     }
