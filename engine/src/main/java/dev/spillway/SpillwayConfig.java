@@ -25,7 +25,7 @@ import java.time.Duration;
  *   <tr><td>{@code threads}</td><td>{@code spillway.threads}</td><td>{@code SPILLWAY_THREADS}</td><td>available processors</td></tr>
  *   <tr><td>{@code verbose}</td><td>{@code spillway.verbose}</td><td>{@code SPILLWAY_VERBOSE}</td><td>off</td></tr>
  *   <tr><td>{@code pinThreads}</td><td>{@code spillway.pinThreads}</td><td>{@code SPILLWAY_PIN_THREADS}</td><td>off</td></tr>
- *   <tr><td>{@code morselRows}</td><td>{@code spillway.morselRows}</td><td>{@code SPILLWAY_MORSEL_ROWS}</td><td>{@link #defaultMorselRows}</td></tr>
+ *   <tr><td>{@code morselRows}</td><td>{@code spillway.morselRows}</td><td>{@code SPILLWAY_MORSEL_ROWS}</td><td>131,072, less when a worker has under 64 MiB of the cap</td></tr>
  *   <tr><td>{@code forceSpill}</td><td>{@code spillway.forceSpill}</td><td>{@code SPILLWAY_FORCE_SPILL}</td><td>0</td></tr>
  *   <tr><td>{@code spillEncryption}</td><td>{@code spillway.spillEncryption}</td><td>{@code SPILLWAY_SPILL_ENCRYPTION}</td><td>off</td></tr>
  *   <tr><td>{@code sortFanIn}</td><td>{@code spillway.sortFanIn}</td><td>{@code SPILLWAY_SORT_FAN_IN}</td><td>64</td></tr>
