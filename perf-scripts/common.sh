@@ -33,16 +33,34 @@ find_jdk25() {
 
 JAVA25="$(find_jdk25)" || exit 1
 
-# Builds jmh/target/benchmarks.jar (engine + dependencies + benchmarks, and the engine's test
-# classes for the stress grid) unless it is newer than the sources.
-ensure_benchmarks_jar() {
-    local jar="$ROOT/jmh/target/benchmarks.jar"
+# Builds the project (./mvnw package -DskipTests: every module's jar, the CLI jar and the benchmarks
+# jar) unless JAR is newer than every main source and the engine's test sources (the stress grid in
+# the benchmarks jar), and prints JAR.
+ensure_built() {
+    local jar="$1"
     if [ ! -f "$jar" ] || [ -n "$(find "$ROOT" -name '*.java' \( -path '*/src/main/*' -o -path "$ROOT/engine/src/test/*" \) \
             -newer "$jar" -print -quit)" ]; then
         echo "building Spillway (./mvnw -B -q package -DskipTests), once after each source change ..." >&2
         (cd "$ROOT" && ./mvnw -q -B package -DskipTests) >&2
     fi
     echo "$jar"
+}
+
+# The project's version, from the root pom (the first <version> at two spaces of indentation).
+spillway_version() {
+    sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$ROOT/pom.xml" | head -1
+}
+
+# Prints jmh/target/benchmarks.jar (engine, sql, tpch + dependencies + benchmarks, and the engine's
+# test classes for the stress grid), built if needed.
+ensure_benchmarks_jar() {
+    ensure_built "$ROOT/jmh/target/benchmarks.jar"
+}
+
+# Prints the runnable CLI jar, cli/target/spillway-cli-<version>.jar (dev.spillway.cli.Main with
+# every dependency), built if needed.
+ensure_cli_jar() {
+    ensure_built "$ROOT/cli/target/spillway-cli-$(spillway_version).jar"
 }
 
 # Fetches async-profiler (tools.profiler:async-profiler from Maven Central) into perf-scripts/lib

@@ -10,7 +10,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 ensure_async_profiler
-JAR="$(ensure_benchmarks_jar)"
+JAR="$(ensure_cli_jar)"
 OUTDIR="$ROOT/perf-scripts/out"
 mkdir -p "$OUTDIR"
 # Probe: does the cpu engine (perf_events) start here? If not, use itimer.
@@ -23,5 +23,5 @@ fi
 OUT="$OUTDIR/flamegraph-$EVENT.html"
 [ $# -gt 0 ] || set -- demo
 "$JAVA25" --enable-native-access=ALL-UNNAMED -agentpath:"$AP_SO"=start,event=$EVENT,interval=1ms,file="$OUT" \
-    -cp "$JAR" dev.spillway.cli.Main "$@"
+    -jar "$JAR" "$@"
 echo "profile.sh: flame graph ($EVENT) in $OUT" >&2

@@ -73,9 +73,10 @@ if [ "${1:-}" = "--demo" ]; then
     runs="${2:-200}"
     failed=0
     keep="$ROOT/perf-scripts/out"
+    CLI="$(ensure_cli_jar)"
     for i in $(seq 1 "$runs"); do
         # The demo exits 1 when its checksum is wrong, 2 or more when the query fails.
-        if ! out=$("$JAVA25" --enable-native-access=ALL-UNNAMED -cp "$JAR" dev.spillway.cli.Main demo \
+        if ! out=$("$JAVA25" --enable-native-access=ALL-UNNAMED -jar "$CLI" demo \
                 --build-rows 2000000 --probe-rows 10000000 --memory-limit 64m --verbose 2>&1) \
                 || ! grep -q '^  result         OK$' <<< "$out"; then
             failed=$((failed + 1))

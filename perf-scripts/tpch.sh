@@ -41,7 +41,7 @@ for t in region nation supplier customer part partsupp orders lineitem; do
 done
 if [ "$missing" = 1 ]; then
     echo "generating TPC-H scale $SCALE into $DIR ..." >&2
-    "$JAVA25" --enable-native-access=ALL-UNNAMED -cp "$JAR" dev.spillway.cli.Main tpch-gen --scale "$SCALE" --out "$DIR" >&2
+    "$JAVA25" --enable-native-access=ALL-UNNAMED -jar "$(ensure_cli_jar)" tpch-gen --scale "$SCALE" --out "$DIR" >&2
 fi
 CLASSES="$ROOT/perf-scripts/out/classes"
 mkdir -p "$CLASSES"

@@ -213,7 +213,7 @@ public final class Spillway implements AutoCloseable {
         return new Builder();
     }
 
-    /** An engine with the defaults and environment overrides. */
+    /** An engine with the defaults, overridden by {@code spillway.*} system properties and {@code SPILLWAY_*} variables. */
     public static Spillway create() {
         return builder().build();
     }
@@ -265,14 +265,24 @@ public final class Spillway implements AutoCloseable {
         return sortFanIn;
     }
 
-    /** Reports an event: its line to System.Logger when verbose, and the event to the builder's listeners. */
+    /**
+     * Reports an event: its line to System.Logger (at WARNING when it is a warning, whether or not
+     * the engine is verbose; at INFO when verbose), and the event to the builder's listeners.
+     */
     void log(SpillwayEvent event) {
-        if (config.verbose()) {
+        if (isWarning(event)) {
+            LOG.log(System.Logger.Level.WARNING, event.line());
+        } else if (config.verbose()) {
             LOG.log(System.Logger.Level.INFO, event.line());
         }
         if (events != null) {
             events.accept(event);
         }
+    }
+
+    /** Events that call for the operator's attention and so are logged without verbose. */
+    static boolean isWarning(SpillwayEvent event) {
+        return event instanceof OpenFileLimit o && o.low();
     }
 
     void ensureOpen() {
@@ -1009,24 +1019,30 @@ public final class Spillway implements AutoCloseable {
         }
     }
 
-    /** Configures a {@link Spillway}; unset values come from the environment or defaults. */
+    /**
+     * Configures a {@link Spillway}. A value not set here comes from the system property
+     * {@code spillway.<method>}, else the environment variable {@code SPILLWAY_<METHOD>}, else the
+     * default (the table in {@link SpillwayConfig}).
+     */
     public static final class Builder {
-        private Long memoryLimit;
-        private Path tempDir;
-        private Integer threads;
-        private Boolean verbose;
-        private boolean pin;
-        private Integer morselRows;
-        private Double forceSpill;
-        private Boolean spillEncryption;
+        // The values given; null: from the system property, the environment or the default
+        // (SpillwayConfig.resolve).
+        Long memoryLimit;
+        Path tempDir;
+        Integer threads;
+        Boolean verbose;
+        Boolean pin;
+        Integer morselRows;
+        Double forceSpill;
+        Boolean spillEncryption;
+        Integer sortFanIn;
+        Duration closeTimeout;
+        Duration memoryWait;
+        Boolean retryAlone;
         private Consumer<String> lineListener;
         private EventSink eventListener;
         private Consumer<QueryProgress> progress;
         private Consumer<QueryProfile> profiles;
-        private int sortFanIn = dev.spillway.operators.sort.ExternalSort.DEFAULT_FAN_IN;
-        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-        private Duration memoryWait = MemoryArbiter.DEFAULT_RELEASE_WAIT;
-        private boolean retryAlone = true;
 
         private Builder() {
         }
@@ -1191,14 +1207,25 @@ public final class Spillway implements AutoCloseable {
             return this;
         }
 
-        /** Resolves the settings and starts the engine. */
+        /**
+         * Resolves the settings (each one not given here from its system property, else its
+         * environment variable, else its default: see {@link SpillwayConfig}) and starts the engine.
+         *
+         * @throws IllegalArgumentException when a setting is invalid; for a property or variable the
+         *                                  message names it, its value and what is valid
+         */
         public Spillway build() {
-            Spillway sw = new Spillway(SpillwayConfig.resolve(memoryLimit, tempDir, threads, verbose, pin, morselRows, forceSpill,
-                    spillEncryption, System.getenv()), listeners(), progress, memoryWait, retryAlone);
-            sw.sortFanIn = sortFanIn;
+            SpillwayConfig c = resolve(Settings.system());
+            Spillway sw = new Spillway(c, listeners(), progress, c.memoryWait(), c.retryAlone());
+            sw.sortFanIn = c.sortFanIn();
             sw.profileListener = profiles;
-            sw.closeTimeout = closeTimeout;
+            sw.closeTimeout = c.closeTimeout();
             return sw;
+        }
+
+        /** The settings this builder resolves to against {@code settings}' properties and environment. */
+        SpillwayConfig resolve(Settings settings) {
+            return SpillwayConfig.resolve(this, settings);
         }
 
         private EventSink listeners() {

@@ -1,32 +1,43 @@
 package dev.spillway;
 
 import dev.spillway.memory.Bytes;
+import dev.spillway.memory.MemoryArbiter;
 import dev.spillway.memory.Morsel;
+
+import dev.spillway.operators.sort.ExternalSort;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Map;
+import java.time.Duration;
 
 /**
  * The settings of a {@link Spillway}, resolved once at {@link Spillway.Builder#build()}.
- * Precedence, per setting: a value given to the builder, else the environment variable, else the
- * default.
+ * Precedence, per setting: a value given to the builder, else the system property
+ * {@code spillway.<builder method>}, else the environment variable {@code SPILLWAY_<BUILDER_METHOD>},
+ * else the default. A property or variable whose value does not parse fails {@code build()} with an
+ * {@link IllegalArgumentException} that names it, its value and what is valid.
  *
  * <table>
  *   <caption>Settings</caption>
- *   <tr><th>setting</th><th>environment</th><th>default</th></tr>
- *   <tr><td>memory limit</td><td>{@code SPILLWAY_MEMORY_LIMIT} (e.g. {@code 1g})</td><td>50% of physical RAM</td></tr>
- *   <tr><td>temp dir</td><td>{@code SPILLWAY_TEMP_DIR}</td><td>{@code java.io.tmpdir}</td></tr>
- *   <tr><td>threads</td><td>{@code SPILLWAY_THREADS}</td><td>available processors</td></tr>
- *   <tr><td>verbose</td><td>{@code SPILLWAY_VERBOSE} ({@code 1}/{@code true})</td><td>off</td></tr>
- *   <tr><td>spill encryption</td><td>{@code SPILLWAY_SPILL_ENCRYPTION} ({@code 1}/{@code true})</td><td>off</td></tr>
+ *   <tr><th>builder</th><th>system property</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>{@code memoryLimit}</td><td>{@code spillway.memoryLimit}</td><td>{@code SPILLWAY_MEMORY_LIMIT}</td><td>50% of physical RAM</td></tr>
+ *   <tr><td>{@code tempDir}</td><td>{@code spillway.tempDir}</td><td>{@code SPILLWAY_TEMP_DIR}</td><td>{@code java.io.tmpdir}</td></tr>
+ *   <tr><td>{@code threads}</td><td>{@code spillway.threads}</td><td>{@code SPILLWAY_THREADS}</td><td>available processors</td></tr>
+ *   <tr><td>{@code verbose}</td><td>{@code spillway.verbose}</td><td>{@code SPILLWAY_VERBOSE}</td><td>off</td></tr>
+ *   <tr><td>{@code pinThreads}</td><td>{@code spillway.pinThreads}</td><td>{@code SPILLWAY_PIN_THREADS}</td><td>off</td></tr>
+ *   <tr><td>{@code morselRows}</td><td>{@code spillway.morselRows}</td><td>{@code SPILLWAY_MORSEL_ROWS}</td><td>131,072, less when a worker has under 64 MiB of the cap</td></tr>
+ *   <tr><td>{@code forceSpill}</td><td>{@code spillway.forceSpill}</td><td>{@code SPILLWAY_FORCE_SPILL}</td><td>0</td></tr>
+ *   <tr><td>{@code spillEncryption}</td><td>{@code spillway.spillEncryption}</td><td>{@code SPILLWAY_SPILL_ENCRYPTION}</td><td>off</td></tr>
+ *   <tr><td>{@code sortFanIn}</td><td>{@code spillway.sortFanIn}</td><td>{@code SPILLWAY_SORT_FAN_IN}</td><td>64</td></tr>
+ *   <tr><td>{@code closeTimeout}</td><td>{@code spillway.closeTimeout}</td><td>{@code SPILLWAY_CLOSE_TIMEOUT}</td><td>30 s</td></tr>
+ *   <tr><td>{@code memoryWait}</td><td>{@code spillway.memoryWait}</td><td>{@code SPILLWAY_MEMORY_WAIT}</td><td>5 s</td></tr>
+ *   <tr><td>{@code retryAlone}</td><td>{@code spillway.retryAlone}</td><td>{@code SPILLWAY_RETRY_ALONE}</td><td>on</td></tr>
  * </table>
  *
  * @param memoryLimit bytes of native memory all queries together may hold
- * @param tempDir     spill root, or null for the environment/default
+ * @param tempDir     spill root, or null for {@code java.io.tmpdir}
  * @param threads     worker threads
- * @param verbose     whether to log events
+ * @param verbose     whether to log every event (warnings are logged regardless)
  * @param pinThreads  whether to pin workers to CPUs
  * @param morselRows  rows per morsel of generated sources and CSV scans
  * @param forceSpill  fraction (0 to 1) of the partitions of spillable operators written to disk
@@ -34,22 +45,32 @@ import java.util.Map;
  *                    {@code POLARS_FORCE_OOC}); 0 in normal use
  * @param spillEncryption whether spilled chunks are encrypted (AES-256-GCM, a random key per
  *                    query held only in memory)
+ * @param sortFanIn   most sorted runs a sort merges at once
+ * @param closeTimeout how long {@link Spillway#close()} waits for cancelled queries
+ * @param memoryWait  how long a refused reservation waits for other queries' memory
+ * @param retryAlone  whether a query refused memory beside others runs once more alone
  */
 public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolean verbose, boolean pinThreads,
-        int morselRows, double forceSpill, boolean spillEncryption) {
+        int morselRows, double forceSpill, boolean spillEncryption, int sortFanIn, Duration closeTimeout,
+        Duration memoryWait, boolean retryAlone) {
     /** Environment variable that turns spill encryption on ({@code 1}/{@code true}). */
     public static final String SPILL_ENCRYPTION_ENV = "SPILLWAY_SPILL_ENCRYPTION";
 
     /** Fraction of physical RAM used as the default memory limit. */
     public static final double DEFAULT_MEMORY_FRACTION = 0.5;
 
+    /** The smallest memory limit: one query needs its spill scratch and a few column buffers. */
+    static final long MIN_MEMORY_LIMIT = 4L << 20;
+    /** The most worker threads. */
+    static final int MAX_THREADS = 1024;
+
     /** Validates the values. */
     public SpillwayConfig {
-        if (memoryLimit < (4L << 20)) {
+        if (memoryLimit < MIN_MEMORY_LIMIT) {
             throw new IllegalArgumentException("memory limit " + Bytes.format(memoryLimit)
                     + " is below the working minimum of 4 MiB (one query needs its spill scratch and a few column buffers)");
         }
-        if (threads < 1 || threads > 1024) {
+        if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be between 1 and 1024, got " + threads);
         }
         if (morselRows < 1) {
@@ -58,23 +79,39 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
         if (!(forceSpill >= 0 && forceSpill <= 1)) {
             throw new IllegalArgumentException("forceSpill must be between 0 and 1, got " + forceSpill);
         }
+        if (sortFanIn < 2) {
+            throw new IllegalArgumentException("sort fan-in must be at least 2, got " + sortFanIn);
+        }
+        if (closeTimeout == null || closeTimeout.isNegative()) {
+            throw new IllegalArgumentException("close timeout must be zero or positive, got " + closeTimeout);
+        }
+        if (memoryWait == null || memoryWait.isNegative()) {
+            throw new IllegalArgumentException("memory wait must be zero or positive, got " + memoryWait);
+        }
     }
 
-    static SpillwayConfig resolve(Long memoryLimit, Path tempDir, Integer threads, Boolean verbose, boolean pin,
-            Integer morselRows, Double forceSpill, Boolean spillEncryption, Map<String, String> env) {
-        long mem = memoryLimit != null ? memoryLimit
-                : env.containsKey("SPILLWAY_MEMORY_LIMIT") ? parseEnvSize(env.get("SPILLWAY_MEMORY_LIMIT"))
-                : defaultMemoryLimit();
-        int t = threads != null ? threads
-                : env.containsKey("SPILLWAY_THREADS") ? parseEnvInt("SPILLWAY_THREADS", env.get("SPILLWAY_THREADS"))
-                : Runtime.getRuntime().availableProcessors();
-        boolean v = verbose != null ? verbose : env.containsKey("SPILLWAY_VERBOSE") && truthy(env.get("SPILLWAY_VERBOSE"));
-        double force = forceSpill != null ? forceSpill
-                : env.containsKey("SPILLWAY_FORCE_SPILL") ? parseFraction(env.get("SPILLWAY_FORCE_SPILL")) : 0;
-        boolean encrypt = spillEncryption != null ? spillEncryption
-                : env.containsKey(SPILL_ENCRYPTION_ENV) && parseSwitch(SPILL_ENCRYPTION_ENV, env.get(SPILL_ENCRYPTION_ENV));
-        int rows = morselRows != null ? morselRows : defaultMorselRows(mem, t);
-        return new SpillwayConfig(mem, tempDir, t, v, pin, rows, force, encrypt);
+    /**
+     * Resolves every setting: the builder's value when given, else {@code settings}' system
+     * property or environment variable, else the default.
+     */
+    static SpillwayConfig resolve(Spillway.Builder b, Settings settings) {
+        Long givenMem = settings.get(b.memoryLimit, "memoryLimit", Settings.size(MIN_MEMORY_LIMIT), null);
+        long mem = givenMem != null ? givenMem : defaultMemoryLimit();
+        Integer givenThreads = settings.get(b.threads, "threads", Settings.count(1, MAX_THREADS), null);
+        int t = givenThreads != null ? givenThreads : Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
+        Integer givenRows = settings.get(b.morselRows, "morselRows", Settings.count(1, Integer.MAX_VALUE), null);
+        return new SpillwayConfig(mem,
+                settings.get(b.tempDir, "tempDir", Settings.path(), null),
+                t,
+                settings.get(b.verbose, "verbose", Settings.onOff(), false),
+                settings.get(b.pin, "pinThreads", Settings.onOff(), false),
+                givenRows != null ? givenRows : defaultMorselRows(mem, t),
+                settings.get(b.forceSpill, "forceSpill", Settings.fraction(), 0.0),
+                settings.get(b.spillEncryption, "spillEncryption", Settings.onOff(), false),
+                settings.get(b.sortFanIn, "sortFanIn", Settings.count(2, Integer.MAX_VALUE), ExternalSort.DEFAULT_FAN_IN),
+                settings.get(b.closeTimeout, "closeTimeout", Settings.duration(), Spillway.DEFAULT_CLOSE_TIMEOUT),
+                settings.get(b.memoryWait, "memoryWait", Settings.duration(), MemoryArbiter.DEFAULT_RELEASE_WAIT),
+                settings.get(b.retryAlone, "retryAlone", Settings.onOff(), true));
     }
 
     /** Bytes of cap per worker for each row of a morsel, when the morsel size is derived from the cap. */
@@ -101,45 +138,6 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
         return (int) Math.max(MIN_DERIVED_MORSEL_ROWS, Long.highestOneBit(Math.max(1, rows)));
     }
 
-    private static double parseFraction(String s) {
-        try {
-            return Double.parseDouble(s.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("SPILLWAY_FORCE_SPILL='" + s + "' is not a number between 0 and 1", e);
-        }
-    }
-
-    private static long parseEnvSize(String s) {
-        try {
-            return Bytes.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("SPILLWAY_MEMORY_LIMIT: " + e.getMessage(), e);
-        }
-    }
-
-    private static int parseEnvInt(String name, String s) {
-        try {
-            return Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + "='" + s + "' is not a whole number", e);
-        }
-    }
-
-    /** A security switch: a value that is neither on nor off is an error, not silently "off". */
-    private static boolean parseSwitch(String name, String s) {
-        String v = s.trim().toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "1", "true", "yes", "on" -> true;
-            case "0", "false", "no", "off", "" -> false;
-            default -> throw new IllegalArgumentException(name + "='" + s + "' is not a switch; use 1/true/yes/on or 0/false/no/off");
-        };
-    }
-
-    private static boolean truthy(String s) {
-        String v = s.trim().toLowerCase(Locale.ROOT);
-        return v.equals("1") || v.equals("true") || v.equals("yes") || v.equals("on");
-    }
-
     /** {@value #DEFAULT_MEMORY_FRACTION} of the physical (or container) memory. */
     public static long defaultMemoryLimit() {
         long total = 8L << 30;
@@ -149,8 +147,11 @@ public record SpillwayConfig(long memoryLimit, Path tempDir, int threads, boolea
         return (long) (total * DEFAULT_MEMORY_FRACTION);
     }
 
-    /** Defaults with no builder values, from the process environment. */
+    /**
+     * The settings of an engine built with no builder values but {@link Morsel#DEFAULT_ROWS}-row
+     * morsels, from the process's system properties and environment.
+     */
     public static SpillwayConfig defaults() {
-        return resolve(null, null, null, null, false, Morsel.DEFAULT_ROWS, null, null, System.getenv());
+        return resolve(Spillway.builder().morselRows(Morsel.DEFAULT_ROWS), Settings.system());
     }
 }

@@ -46,7 +46,8 @@ class MinimumCapTest {
         assertEquals(4_096, SpillwayConfig.defaultMorselRows(CAP, 2));
         assertEquals(4_096, SpillwayConfig.defaultMorselRows(CAP, 4));
         assertEquals(4_096, SpillwayConfig.defaultMorselRows(CAP, 64));
-        assertEquals(1_000, SpillwayConfig.resolve(CAP, null, 2, false, false, 1_000, null, null, Map.of()).morselRows(),
+        assertEquals(1_000, Spillway.builder().memoryLimit(CAP).threads(2).morselRows(1_000)
+                        .resolve(new Settings(Map.of(), Map.of())).morselRows(),
                 "an explicit morsel size wins");
     }
 

@@ -109,15 +109,22 @@ class SpillEncryptionTest {
     void theEnvironmentSwitchesEncryptionOnAndTheBuilderWins() {
         Map<String, String> on = Map.of(SpillwayConfig.SPILL_ENCRYPTION_ENV, "1");
         Map<String, String> off = Map.of(SpillwayConfig.SPILL_ENCRYPTION_ENV, "false");
-        assertTrue(SpillwayConfig.resolve(1L << 30, null, 1, false, false, 1024, null, null, on).spillEncryption());
-        assertTrue(SpillwayConfig.resolve(1L << 30, null, 1, false, false, 1024, null, null,
-                Map.of(SpillwayConfig.SPILL_ENCRYPTION_ENV, "true")).spillEncryption());
-        assertFalse(SpillwayConfig.resolve(1L << 30, null, 1, false, false, 1024, null, null, off).spillEncryption());
-        assertFalse(SpillwayConfig.resolve(1L << 30, null, 1, false, false, 1024, null, null, Map.of()).spillEncryption());
-        assertFalse(SpillwayConfig.resolve(1L << 30, null, 1, false, false, 1024, null, false, on).spillEncryption());
-        assertTrue(SpillwayConfig.resolve(1L << 30, null, 1, false, false, 1024, null, true, off).spillEncryption());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SpillwayConfig.resolve(1L << 30,
-                null, 1, false, false, 1024, null, null, Map.of(SpillwayConfig.SPILL_ENCRYPTION_ENV, "maybe")));
+        assertTrue(encryption(null, on));
+        assertTrue(encryption(null, Map.of(SpillwayConfig.SPILL_ENCRYPTION_ENV, "true")));
+        assertFalse(encryption(null, off));
+        assertFalse(encryption(null, Map.of()));
+        assertFalse(encryption(false, on));
+        assertTrue(encryption(true, off));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> encryption(null, Map.of(SpillwayConfig.SPILL_ENCRYPTION_ENV, "maybe")));
         assertTrue(e.getMessage().contains("SPILLWAY_SPILL_ENCRYPTION='maybe'"), e.getMessage());
+    }
+
+    private static boolean encryption(Boolean given, Map<String, String> env) {
+        Spillway.Builder b = Spillway.builder().memoryLimit(1L << 30).threads(1).morselRows(1024);
+        if (given != null) {
+            b.spillEncryption(given);
+        }
+        return b.resolve(new Settings(Map.of(), env)).spillEncryption();
     }
 }

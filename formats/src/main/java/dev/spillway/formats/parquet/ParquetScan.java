@@ -55,7 +55,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * A parallel scan of one or more Parquet files, decoded by Hardwood (a pure-Java Parquet reader
@@ -117,7 +116,7 @@ public final class ParquetScan implements AutoCloseable {
      * Creates a scan of files without partition directories, in morsels of at most
      * {@link Morsel#DEFAULT_ROWS} rows.
      *
-     * @see #ParquetScan(List, Schema, List, List, HiveColumns, int, BlockPool, MemoryBudget, Consumer)
+     * @see #ParquetScan(List, Schema, List, List, HiveColumns, int, BlockPool, MemoryBudget, EventSink)
      */
     public ParquetScan(List<Path> files, Schema fileSchema, List<String> projection, List<ColumnBound> bounds,
             BlockPool pool, MemoryBudget budget, EventSink events) {

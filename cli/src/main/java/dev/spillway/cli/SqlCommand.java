@@ -1,9 +1,9 @@
-package dev.spillway.sql;
+package dev.spillway.cli;
 
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
-import dev.spillway.cli.Subcommand;
+import dev.spillway.sql.SqlContext;
 
 import java.io.BufferedReader;
 import java.io.IOException;

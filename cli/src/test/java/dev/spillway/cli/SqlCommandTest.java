@@ -1,6 +1,7 @@
-package dev.spillway.sql;
+package dev.spillway.cli;
 
 import dev.spillway.Spillway;
+import dev.spillway.memory.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,9 +29,25 @@ class SqlCommandTest {
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** A test body given an engine and a scratch directory for data files. */
+    @FunctionalInterface
+    private interface Body {
+        void run(Spillway sw, Path dataDir) throws Exception;
+    }
+
+    /** Runs {@code body} on a 2-thread, 256 MiB engine spilling under the leak check's root; fails on leaks. */
+    private static void withEngine(Body body) {
+        LeakCheck.assertNoLeaks(mem -> {
+            try (Spillway sw = Spillway.builder().memoryLimit(256L << 20).threads(2).tempDir(mem.tempRoot())
+                    .build()) {
+                body.run(sw, mem.dataDir());
+            }
+        });
+    }
+
     @Test
     void runsStatementsOverFilesAndViews() {
-        SqlTestSupport.withEngine((sw, dir) -> {
+        withEngine((sw, dir) -> {
             Path csv = dir.resolve("fruit.csv");
             Files.writeString(csv, "name,qty\napple,3\npear,5\nplum,7\n");
             String input = "create view big as\n  select name, qty from read_csv('" + csv + "') where qty > 4;\n"
@@ -48,7 +66,7 @@ class SqlCommandTest {
 
     @Test
     void reportsAnErrorAndGoesOn() {
-        SqlTestSupport.withEngine((sw, dir) -> {
+        withEngine((sw, dir) -> {
             Run r = run(sw, "select nope from read_csv('" + dir.resolve("missing.csv") + "');\nselect 1 + 1 as two;\n");
             assertEquals(1, r.status());
             assertTrue(r.err().startsWith("Error: "), r.err());
@@ -60,7 +78,7 @@ class SqlCommandTest {
     @Test
     void theCommandIsFoundAsAService() {
         boolean found = false;
-        for (dev.spillway.cli.Subcommand c : java.util.ServiceLoader.load(dev.spillway.cli.Subcommand.class)) {
+        for (Subcommand c : ServiceLoader.load(Subcommand.class)) {
             found |= c.name().equals("sql");
         }
         assertTrue(found, "sql is registered in META-INF/services");

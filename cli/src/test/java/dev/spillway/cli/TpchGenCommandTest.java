@@ -1,6 +1,6 @@
-package dev.spillway.tpch;
+package dev.spillway.cli;
 
-import dev.spillway.cli.Subcommand;
+import dev.spillway.tpch.TpchSchema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
-package dev.spillway.tpch;
+package dev.spillway.cli;
 
-import dev.spillway.cli.Subcommand;
+import dev.spillway.tpch.TpchGen;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
