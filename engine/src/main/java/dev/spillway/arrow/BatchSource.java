@@ -66,19 +66,7 @@ public interface BatchSource extends AutoCloseable {
                 if (next == morsels.size()) {
                     return null;
                 }
-                Morsel m = morsels.get(next++);
-                AutoCloseable hold = df.retain();
-                return new Batch() {
-                    @Override
-                    public Morsel morsel() {
-                        return m;
-                    }
-
-                    @Override
-                    public void close() {
-                        closeRethrowing(hold);
-                    }
-                };
+                return held(morsels.get(next++), df);
             }
 
             @Override
@@ -87,6 +75,22 @@ public interface BatchSource extends AutoCloseable {
                     closed = true;
                     closeRethrowing(sourceHold);
                 }
+            }
+        };
+    }
+
+    /** A batch of {@code m}, one of {@code owner}'s morsels, holding the frame until it is closed. */
+    private static Batch held(Morsel m, DataFrame owner) {
+        AutoCloseable hold = owner.retain();
+        return new Batch() {
+            @Override
+            public Morsel morsel() {
+                return m;
+            }
+
+            @Override
+            public void close() {
+                closeRethrowing(hold);
             }
         };
     }
@@ -124,19 +128,7 @@ public interface BatchSource extends AutoCloseable {
                     morsels = current.morsels();
                     next = 0;
                 }
-                Morsel m = morsels.get(next++);
-                AutoCloseable hold = current.retain();
-                return new Batch() {
-                    @Override
-                    public Morsel morsel() {
-                        return m;
-                    }
-
-                    @Override
-                    public void close() {
-                        closeRethrowing(hold);
-                    }
-                };
+                return held(morsels.get(next++), current);
             }
 
             private void dropCurrent() {
