@@ -221,6 +221,23 @@ class FormatsTest {
                 e = assertThrows(FormatException.class, () -> sw.scanParquet(corrupt).collect().close());
                 assertTrue(e.getMessage().contains("corrupt.parquet"), e.getMessage());
 
+                // A damaged string offset in an Arrow IPC body: found when the batch is read, naming file and column.
+                Path strings = mem.dataDir().resolve("strings.arrow");
+                sw.range("k", 10_000, 10_100).select(col("k").cast(dev.spillway.memory.DataType.UTF8).alias("s")).sinkIpc(strings);
+                byte[] ipc = Files.readAllBytes(strings);
+                int at = indexOf(ipc, new byte[] {5, 0, 0, 0, 10, 0, 0, 0, 15, 0, 0, 0});
+                assertTrue(at > 0, "the offsets 5, 10, 15 are in the file");
+                ipc[at + 4] = (byte) 200;
+                Path damaged = mem.dataDir().resolve("damaged.arrow");
+                Files.write(damaged, ipc);
+                RuntimeException bad = assertThrows(RuntimeException.class, () -> sw.scanIpc(damaged).collect().close());
+                FormatException cause = null;
+                for (Throwable t = bad; t != null && cause == null; t = t.getCause()) {
+                    cause = t instanceof FormatException f ? f : null;
+                }
+                assertTrue(cause != null && cause.getMessage().contains("damaged.arrow") && cause.getMessage().contains("'s'")
+                        && cause.getMessage().contains("string offset 3"), String.valueOf(bad));
+
                 Path notArrow = mem.dataDir().resolve("text.arrow");
                 Files.writeString(notArrow, "hello, this is not an arrow file at all");
                 e = assertThrows(FormatException.class, () -> sw.scanIpc(notArrow));
@@ -302,5 +319,18 @@ class FormatsTest {
                 assertTrue(scan.rowGroupsRead() >= 2 && scan.morsels() >= 25, scan.line());
             }
         });
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }

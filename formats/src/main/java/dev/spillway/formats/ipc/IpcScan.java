@@ -254,8 +254,12 @@ public final class IpcScan implements AutoCloseable {
                     NativeBuffer validity = node.nullCount() == 0 ? null : wrap(mp, body, rb, buffer);
                     NativeBuffer values = wrap(mp, body, rb, buffer + 1);
                     NativeBuffer data = nb == 3 ? wrap(mp, body, rb, buffer + 2) : null;
-                    cols.add(ColumnVector.fromBuffers(f, Math.toIntExact(node.length()),
-                            Math.toIntExact(node.nullCount()), validity, values, data));
+                    ColumnVector v = ColumnVector.fromBuffers(f, Math.toIntExact(node.length()),
+                            Math.toIntExact(node.nullCount()), validity, values, data);
+                    cols.add(v);
+                    if (data != null) {
+                        checkOffsets(file, i, f.name(), values.segment(), v.length(), data.capacity());
+                    }
                     out++;
                 }
                 buffer += nb;
@@ -269,6 +273,24 @@ public final class IpcScan implements AutoCloseable {
             throw new FormatException(file, null, "corrupt record batch " + i + " (" + e + ")", e);
         }
         return hive == null ? m : hive.append(m, s.file(), output, pool, budget);
+    }
+
+    /**
+     * String offsets must rise and stay within the data: a damaged one would make a later
+     * operator read other rows' bytes, or fail far from here without naming the file. (Arrow IPC
+     * carries no checksums, so damaged values themselves cannot be told from real ones.)
+     */
+    private static void checkOffsets(Path file, int batch, String column, MemorySegment offsets, int rows, long dataBytes) {
+        int prev = 0;
+        for (long r = 1; r <= rows; r++) {
+            int o = offsets.get(ValueLayout.JAVA_INT_UNALIGNED, 4 * r);
+            if (o < prev || o > dataBytes) {
+                throw new FormatException(file, column, "corrupt record batch " + batch + ": string offset " + r
+                        + " of column '" + column + "' is " + o + " after " + prev + " (the data holds " + dataBytes
+                        + " bytes; offsets must rise and stay within it)");
+            }
+            prev = o;
+        }
     }
 
     private NativeBuffer wrap(Mapping mp, long body, RecordBatch rb, int index) {
