@@ -21,19 +21,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * Records one query run for its {@link QueryProfile}: the events it reports (with their time),
  * memory-pressure spills, and samples of its memory, spill directory and progress taken every
- * {@link #SAMPLE_MILLIS} ms by a daemon thread that lives exactly as long as the query.
+ * {@link #SAMPLE_MILLIS} ms by one daemon thread that samples every running query of the process
+ * (and once more when the query ends).
  *
  * <p>Thread-safe: events and pressure callbacks arrive on worker threads.
  */
 final class QueryRecorder implements AutoCloseable {
     /** Sampling period of memory, spill bytes and progress. */
     static final long SAMPLE_MILLIS = 50;
+    /** Samples every running query of the process, on one daemon thread. */
+    private static final ScheduledExecutorService SAMPLER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "spillway-sampler");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final Spillway engine;
     private final String name;
@@ -47,13 +58,15 @@ final class QueryRecorder implements AutoCloseable {
     private final AtomicInteger evictions = new AtomicInteger();
     private final QueryFinishedEvent finished = new QueryFinishedEvent();
     private final Consumer<QueryProgress> progress;
-    private final Thread sampler;
+    private final ScheduledFuture<?> sampler;
+    /** Held while a scheduled sample runs, so that {@link #close()} returns only after the last one. */
+    private final Object sampling = new Object();
     private volatile QueryHandle handle;
     private volatile boolean stopped;
     /** The last sample's progress, or null before the first. */
     private volatile QueryProgress lastProgress;
     /** The largest process figures sampled (written by the sampler, then by {@link #finish}). */
-    private volatile ProcessMemory processPeak = ProcessMemory.read();
+    private volatile ProcessMemory processPeak = ProcessMemory.UNKNOWN;
 
     QueryRecorder(Spillway engine, String name, MemoryBudget budget, SpillDirectory spills, long cap) {
         this.engine = engine;
@@ -63,8 +76,9 @@ final class QueryRecorder implements AutoCloseable {
         this.cap = cap;
         this.progress = engine.progressListener();
         finished.begin();
-        this.sampler = Thread.ofPlatform().daemon().name("spillway-sampler-" + name).unstarted(this::sampleLoop);
-        sampler.start();
+        // One shared thread samples every running query: a thread per query cost a start and a join
+        // (about a tenth of a millisecond) on every small query.
+        this.sampler = SAMPLER.scheduleAtFixedRate(this::sampleTick, SAMPLE_MILLIS, SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Records an event of this query and passes it to the engine's log; this query's {@link EventSink}. */
@@ -117,13 +131,15 @@ final class QueryRecorder implements AutoCloseable {
         this.handle = h;
     }
 
-    private void sampleLoop() {
-        while (!stopped) {
-            sample();
-            try {
-                Thread.sleep(SAMPLE_MILLIS);
-            } catch (InterruptedException e) {
-                return;
+    private void sampleTick() {
+        synchronized (sampling) {
+            if (!stopped) {
+                try {
+                    sample();
+                } catch (RuntimeException e) {
+                    // A failing progress listener must not end the sampling of other queries.
+                    System.getLogger("dev.spillway").log(System.Logger.Level.WARNING, "query " + name + ": sampling failed", e);
+                }
             }
         }
     }
@@ -232,15 +248,12 @@ final class QueryRecorder implements AutoCloseable {
         return profile;
     }
 
-    /** Stops the sampler thread and waits for it. Idempotent. */
+    /** Stops sampling; returns once no scheduled sample of this query runs. Idempotent. */
     @Override
     public void close() {
-        stopped = true;
-        sampler.interrupt();
-        try {
-            sampler.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        synchronized (sampling) {
+            stopped = true;
         }
+        sampler.cancel(false);
     }
 }
