@@ -44,12 +44,12 @@ class ResultStreamTest {
     private static final int ROUNDS = Integer.getInteger("spillway.stream.rounds", 100);
 
     /** Morsels of 4,096 rows and every partition of spillable operators forced to disk. */
-    private static Spillway.Builder spilling(Spillway.Builder b) {
+    static Spillway.Builder spilling(Spillway.Builder b) {
         return b.morselRows(4096).forceSpill(1.0);
     }
 
     /** A join into a group-by, a sort (a defined order), or a group-by, by kind. */
-    private static LazyFrame query(Spillway sw, int kind, long rows) {
+    static LazyFrame query(Spillway sw, int kind, long rows) {
         LazyFrame in = sw.range("v", 0, rows).withColumns(col("v").mod(lit(rows / 8)).alias("k"));
         return switch (kind % 3) {
             case 0 -> in.join(sw.range("k", 0, rows / 8).withColumns(col("k").times(lit(3L)).alias("w")), "k", JoinType.INNER)

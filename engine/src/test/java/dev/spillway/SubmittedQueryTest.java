@@ -1,6 +1,5 @@
 package dev.spillway;
 
-import dev.spillway.operators.join.JoinType;
 import dev.spillway.scheduler.QueryCancelledException;
 import dev.spillway.scheduler.QueryTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -35,25 +34,11 @@ class SubmittedQueryTest {
     /** Seeds of the cancel test: 100 in CI; more with {@code -Dspillway.submit.rounds=N}. */
     private static final int ROUNDS = Integer.getInteger("spillway.submit.rounds", 100);
 
-    private static Spillway.Builder spilling(Spillway.Builder b) {
-        return b.morselRows(4096).forceSpill(1.0);
-    }
-
-    private static LazyFrame query(Spillway sw, int kind, long rows) {
-        LazyFrame in = sw.range("v", 0, rows).withColumns(col("v").mod(lit(rows / 8)).alias("k"));
-        return switch (kind % 3) {
-            case 0 -> in.join(sw.range("k", 0, rows / 8).withColumns(col("k").times(lit(3L)).alias("w")), "k", JoinType.INNER)
-                    .groupBy("k").agg(col("w").sum().alias("s"));
-            case 1 -> in.sort(SortKey.desc("k"), SortKey.asc("v"));
-            default -> in.groupBy("k").agg(col("v").sum().alias("s"));
-        };
-    }
-
     @Test
     void aSubmittedQueryGivesCollectsResultThroughAwaitAndItsFuture() {
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withEngine(CAP, SubmittedQueryTest::spilling, (sw, dir) -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withEngine(CAP, ResultStreamTest::spilling, (sw, dir) -> {
             for (int kind = 0; kind < 3; kind++) {
-                LazyFrame q = query(sw, kind, 100_000);
+                LazyFrame q = ResultStreamTest.query(sw, kind, 100_000);
                 List<List<Object>> expected;
                 try (DataFrame df = q.collect()) {
                     expected = df.rows();
@@ -86,13 +71,13 @@ class SubmittedQueryTest {
     @Test
     void cancelsAtSeededPointsReleaseEverything() {
         assertTimeoutPreemptively(Duration.ofSeconds(120L * Math.max(1, ROUNDS / 100)), () -> withEngine(CAP,
-                SubmittedQueryTest::spilling, (sw, dir) -> {
+                ResultStreamTest::spilling, (sw, dir) -> {
             int cancelled = 0;
             for (int seed = 1; seed <= ROUNDS; seed++) {
                 Random r = new Random(seed);
                 int kind = r.nextInt(3);
                 String what = "seed " + seed + " (kind " + kind + ")";
-                SubmittedQuery h = query(sw, kind, 30_000 + r.nextInt(40_000)).submit();
+                SubmittedQuery h = ResultStreamTest.query(sw, kind, 30_000 + r.nextInt(40_000)).submit();
                 int delayMicros = r.nextInt(40_000);
                 if (delayMicros > 0) {
                     TimeUnit.MICROSECONDS.sleep(delayMicros);
@@ -121,7 +106,7 @@ class SubmittedQueryTest {
 
     @Test
     void aDeadlineCancelsTheQueryNamesItAndFreesEverything() {
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withEngine(CAP, SubmittedQueryTest::spilling, (sw, dir) -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withEngine(CAP, ResultStreamTest::spilling, (sw, dir) -> {
             // Far too many rows to finish in time; the sort spills while it runs.
             LazyFrame slow = sw.range("v", 0, 1L << 40).withColumns(col("v").mod(lit(1000L)).alias("k")).sort("k", "v");
             long t0 = System.nanoTime();
@@ -155,7 +140,7 @@ class SubmittedQueryTest {
 
     @Test
     void anInterruptOfTheWaitingThreadCancels() {
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withEngine(CAP, SubmittedQueryTest::spilling, (sw, dir) -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withEngine(CAP, ResultStreamTest::spilling, (sw, dir) -> {
             SubmittedQuery h = sw.range("v", 0, 1L << 40).withColumns(col("v").mod(lit(1000L)).alias("k")).sort("k").submit();
             Thread.currentThread().interrupt();
             QueryCancelledException e = assertThrows(QueryCancelledException.class, h::await);
