@@ -1,8 +1,8 @@
 import dev.spillway.LazyFrame;
 import dev.spillway.SortKey;
 import dev.spillway.Spillway;
-import dev.spillway.operators.csv.CsvOptions;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.JoinType;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;

@@ -1,5 +1,5 @@
 import dev.spillway.Spillway;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;

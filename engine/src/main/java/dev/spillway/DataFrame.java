@@ -1,10 +1,10 @@
 package dev.spillway;
 
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.ArrayList;
 import java.util.Arrays;

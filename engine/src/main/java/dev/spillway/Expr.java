@@ -1,12 +1,12 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Timestamps;
-import dev.spillway.operators.eval.BinaryOp;
-import dev.spillway.operators.eval.StringOp;
-import dev.spillway.operators.eval.UnaryOp;
+import dev.spillway.expr.BinaryOp;
+import dev.spillway.expr.StringOp;
+import dev.spillway.expr.UnaryOp;
 import dev.spillway.operators.groupby.function.AggregateFunction;
 import dev.spillway.operators.groupby.function.Count;
 import dev.spillway.operators.groupby.function.Extreme;

@@ -24,7 +24,7 @@ public final class GroupBy {
      * {@code .first()}, {@code .last()}, {@code .nUnique()}, each optionally {@code .alias(..)}).
      * Groups come out in no particular order. The aggregation spills under memory pressure.
      *
-     * @throws dev.spillway.plan.PlanException for a non-aggregate, an unknown column or a type an
+     * @throws dev.spillway.errors.PlanException for a non-aggregate, an unknown column or a type an
      *                                         aggregate does not take
      */
     public LazyFrame agg(Expr... aggs) {

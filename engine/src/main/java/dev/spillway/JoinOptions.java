@@ -1,6 +1,6 @@
 package dev.spillway;
 
-import dev.spillway.operators.join.BuildSide;
+import dev.spillway.options.BuildSide;
 
 import java.util.Objects;
 

@@ -5,24 +5,24 @@ import dev.spillway.event.QueryFinished;
 import dev.spillway.event.QueryStarted;
 import dev.spillway.formats.ipc.IpcSink;
 import dev.spillway.formats.parquet.ParquetSink;
-import dev.spillway.formats.parquet.ParquetWriteOptions;
+import dev.spillway.options.ParquetWriteOptions;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.CollectSink;
 import dev.spillway.operators.HivePath;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.PartitionedFileSink;
-import dev.spillway.operators.Partitioning;
+import dev.spillway.options.Partitioning;
 import dev.spillway.operators.StagedOutput;
-import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.options.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
-import dev.spillway.operators.join.BuildSide;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.operators.merge.AsofStrategy;
+import dev.spillway.options.BuildSide;
+import dev.spillway.options.JoinType;
+import dev.spillway.options.AsofStrategy;
 import dev.spillway.plan.AsofJoinNode;
 import dev.spillway.plan.AssumeSortedNode;
 import dev.spillway.plan.CacheNode;
@@ -34,7 +34,7 @@ import dev.spillway.plan.MergeJoinNode;
 import dev.spillway.plan.NestedLoopJoinNode;
 import dev.spillway.plan.Optimizer;
 import dev.spillway.plan.PhysicalPlanner;
-import dev.spillway.plan.PlanException;
+import dev.spillway.errors.PlanException;
 import dev.spillway.plan.ProjectNode;
 import dev.spillway.plan.SliceNode;
 import dev.spillway.plan.SortNode;
@@ -42,7 +42,7 @@ import dev.spillway.plan.TailNode;
 import dev.spillway.plan.TopKNode;
 import dev.spillway.plan.UnionNode;
 import dev.spillway.scheduler.QueryContext;
-import dev.spillway.scheduler.QueryCancelledException;
+import dev.spillway.errors.QueryCancelledException;
 import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.QueryPlan;
 import dev.spillway.scheduler.Sink;
@@ -457,7 +457,7 @@ public final class LazyFrame {
      * or an AsOf join on the first of them, then merges the inputs in one streaming pass instead
      * of hashing one of them. The declaration is trusted by the planner but <b>checked while
      * merging</b>: if the data is not in this order, the query fails with an
-     * {@link dev.spillway.operators.merge.UnsortedInputException} naming the column, the row and
+     * {@link dev.spillway.errors.UnsortedInputException} naming the column, the row and
      * the two values out of order — a false declaration can never return a wrong result from a
      * merge. (Operators that do not merge do not check it.)
      */
@@ -534,7 +534,7 @@ public final class LazyFrame {
      * Runs the query. {@link Engine#IN_MEMORY} runs the same operators without the memory limit
      * (the reference path).
      *
-     * @throws dev.spillway.scheduler.QueryExecutionException when it fails; the cause is the
+     * @throws dev.spillway.errors.QueryExecutionException when it fails; the cause is the
      *                                                        original error
      */
     public DataFrame collect(Engine how) {
@@ -551,11 +551,11 @@ public final class LazyFrame {
      * Runs the query on the streaming engine within {@code options}' quotas and deadline (see
      * {@link QueryOptions}) and returns the result in native memory.
      *
-     * @throws dev.spillway.scheduler.QueryExecutionException when it fails (the cause is the
-     *         original error: a {@link dev.spillway.memory.MemoryLimitExceededException} over the
-     *         memory quota, a {@link dev.spillway.spill.SpillQuotaExceededException} over the spill
+     * @throws dev.spillway.errors.QueryExecutionException when it fails (the cause is the
+     *         original error: a {@link dev.spillway.errors.MemoryLimitExceededException} over the
+     *         memory quota, a {@link dev.spillway.errors.SpillQuotaExceededException} over the spill
      *         quota), is cancelled, or runs past its deadline
-     *         ({@link dev.spillway.scheduler.QueryTimeoutException}); everything it held is freed
+     *         ({@link dev.spillway.errors.QueryTimeoutException}); everything it held is freed
      */
     public DataFrame collect(QueryOptions options) {
         Objects.requireNonNull(options, "options");
@@ -566,7 +566,7 @@ public final class LazyFrame {
     /**
      * Runs the query with a deadline counted from this call (planning included): past it the
      * query is cancelled, everything it held is freed and a
-     * {@link dev.spillway.scheduler.QueryTimeoutException} names the deadline and the time it ran.
+     * {@link dev.spillway.errors.QueryTimeoutException} names the deadline and the time it ran.
      *
      * @throws IllegalArgumentException when {@code deadline} is not positive
      */
@@ -797,7 +797,7 @@ public final class LazyFrame {
      * @param dir a new or empty directory
      * @return rows written
      * @throws IllegalArgumentException for an unknown or float64 partition column
-     * @throws dev.spillway.formats.FormatException when {@code dir} is not empty or cannot be written
+     * @throws dev.spillway.errors.FormatException when {@code dir} is not empty or cannot be written
      */
     public long sinkParquet(Path dir, Partitioning partitioning) {
         return sinkParquet(dir, ParquetWriteOptions.defaults(), partitioning);

@@ -23,16 +23,16 @@ import java.util.Objects;
  *   <li><b>Memory quota</b>: a cap on the query's own memory budget, below the engine's limit.
  *       The query's spillable operators spill when it is reached, exactly as they do at the
  *       engine's limit; only when nothing is left to spill does the query fail, with a
- *       {@link dev.spillway.memory.MemoryLimitExceededException} (the cause of the query's
+ *       {@link dev.spillway.errors.MemoryLimitExceededException} (the cause of the query's
  *       exception) naming the query's budget and the quota. At least 4 MiB, the engine's working
  *       minimum. A quota also shrinks the query's default morsels as a smaller engine limit
  *       would.</li>
  *   <li><b>Spill quota</b>: most bytes the query may have in spill files at once; a write past it
- *       fails the query with a {@link dev.spillway.spill.SpillQuotaExceededException} naming the
+ *       fails the query with a {@link dev.spillway.errors.SpillQuotaExceededException} naming the
  *       query, the quota and the bytes asked for. The engine's spill caps still apply.</li>
  *   <li><b>Deadline</b>: how long the query may run, counted from the call that starts it
  *       (planning included); past it the query is cancelled and fails with a
- *       {@link dev.spillway.scheduler.QueryTimeoutException} naming the deadline and the time it
+ *       {@link dev.spillway.errors.QueryTimeoutException} naming the deadline and the time it
  *       ran. For a {@link ResultStream} the query runs until its last batch is handed over, so a
  *       consumer that stops pulling counts against the deadline.</li>
  *   <li><b>Name</b>: the query's name in errors, events, profiles and its spill directory

@@ -1,8 +1,8 @@
 package dev.spillway;
 
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
-import dev.spillway.scheduler.QueryCancelledException;
+import dev.spillway.types.Schema;
+import dev.spillway.errors.QueryCancelledException;
 import dev.spillway.scheduler.QueryHandle;
 
 import java.util.Iterator;
@@ -92,7 +92,7 @@ public final class ResultStream implements Iterator<DataFrame>, AutoCloseable {
     /**
      * Whether another batch is coming, waiting for the query to produce it.
      *
-     * @throws dev.spillway.scheduler.QueryExecutionException when the query failed, was cancelled
+     * @throws dev.spillway.errors.QueryExecutionException when the query failed, was cancelled
      *         or timed out (the interrupt flag is restored when an interrupt of this thread
      *         cancelled it)
      * @throws IllegalStateException after {@link #close()}
@@ -142,7 +142,7 @@ public final class ResultStream implements Iterator<DataFrame>, AutoCloseable {
      * The next batch, which the caller owns and closes.
      *
      * @throws NoSuchElementException after the last batch
-     * @throws dev.spillway.scheduler.QueryExecutionException as {@link #hasNext()}
+     * @throws dev.spillway.errors.QueryExecutionException as {@link #hasNext()}
      */
     @Override
     public DataFrame next() {

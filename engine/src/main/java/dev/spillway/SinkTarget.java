@@ -2,8 +2,8 @@ package dev.spillway;
 
 import dev.spillway.formats.ipc.IpcSink;
 import dev.spillway.formats.parquet.ParquetSink;
-import dev.spillway.formats.parquet.ParquetWriteOptions;
-import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.options.ParquetWriteOptions;
+import dev.spillway.options.CsvOptions;
 import dev.spillway.operators.csv.CsvSink;
 import dev.spillway.scheduler.Sink;
 

@@ -15,23 +15,23 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryArbiter;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.MemoryLeakException;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.errors.MemoryLeakException;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.types.Schema;
+import dev.spillway.options.CsvOptions;
 import dev.spillway.operators.csv.CsvScan;
 import dev.spillway.plan.CsvScanNode;
 import dev.spillway.plan.ExternalScan;
 import dev.spillway.plan.ExternalScanNode;
 import dev.spillway.plan.FormatScanNode;
 import dev.spillway.plan.InMemoryNode;
-import dev.spillway.plan.PlanException;
+import dev.spillway.errors.PlanException;
 import dev.spillway.plan.RangeNode;
 import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.WorkerPool;
@@ -554,12 +554,12 @@ public final class Spillway implements AutoCloseable {
      * morsel-sized slices.
      *
      * <p>A directory written hive-style ({@code dir/country=DE/part-00000.parquet}, as
-     * {@link LazyFrame#sinkParquet(Path, dev.spillway.operators.Partitioning)} writes it) gets its
+     * {@link LazyFrame#sinkParquet(Path, dev.spillway.options.Partitioning)} writes it) gets its
      * partition columns back as the last columns, typed int64, date, boolean or string from the
      * directory names ({@code __HIVE_DEFAULT_PARTITION__} is null); a filter on one skips the
      * files of the other values.
      *
-     * @throws dev.spillway.formats.FormatException for a missing or corrupt file
+     * @throws dev.spillway.errors.FormatException for a missing or corrupt file
      * @throws PlanException when a glob or directory holds no file, or a partition column repeats a file column
      */
     public LazyFrame scanParquet(Path path) {
@@ -572,7 +572,7 @@ public final class Spillway implements AutoCloseable {
      * {@code .arrow}/{@code .feather} file below a directory (hive partition columns restored as in
      * {@link #scanParquet}). Files are memory-mapped and their buffers read in place, without copying.
      *
-     * @throws dev.spillway.formats.FormatException for a missing or corrupt file or an unsupported column type
+     * @throws dev.spillway.errors.FormatException for a missing or corrupt file or an unsupported column type
      */
     public LazyFrame scanIpc(Path path) {
         ensureOpen();
@@ -756,7 +756,7 @@ public final class Spillway implements AutoCloseable {
      * struct is marked released) and can be read once: executing the frame twice throws. It is
      * released when the query that read it ends, or when this instance closes.
      *
-     * @throws dev.spillway.arrow.ArrowInterfaceException when the stream is released already or a
+     * @throws dev.spillway.errors.ArrowInterfaceException when the stream is released already or a
      *                                                    column's type is unsupported (naming it)
      */
     public LazyFrame fromArrowStream(MemorySegment stream) {
@@ -915,7 +915,7 @@ public final class Spillway implements AutoCloseable {
     }
 
     /**
-     * Cancels running queries (they fail with a {@link dev.spillway.scheduler.QueryCancelledException}
+     * Cancels running queries (they fail with a {@link dev.spillway.errors.QueryCancelledException}
      * saying this instance was closed), waits until they have released their memory and spill
      * files (at most {@link Builder#closeTimeout}), then deletes spill directories, frees memory
      * and closes the block pool. Idempotent once it has freed everything. The memory of frames

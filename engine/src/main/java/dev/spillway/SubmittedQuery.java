@@ -1,7 +1,7 @@
 package dev.spillway;
 
-import dev.spillway.scheduler.QueryCancelledException;
-import dev.spillway.scheduler.QueryTimeoutException;
+import dev.spillway.errors.QueryCancelledException;
+import dev.spillway.errors.QueryTimeoutException;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +19,7 @@ import java.util.concurrent.ExecutionException;
  * <p><b>Ending.</b> When {@link #await()} returns or throws, the query has ended and released its
  * spill files and every byte of memory but the result's. A failure is the exception
  * {@link LazyFrame#collect()} would have thrown: a
- * {@link dev.spillway.scheduler.QueryExecutionException} whose cause is the original error, a
+ * {@link dev.spillway.errors.QueryExecutionException} whose cause is the original error, a
  * {@link QueryCancelledException} after {@link #cancel()}, a {@link QueryTimeoutException} past
  * the deadline of its {@link QueryOptions}.
  */
@@ -77,7 +77,7 @@ public final class SubmittedQuery {
      * {@link QueryCancelledException} is thrown.
      *
      * @return the result, owned by the caller
-     * @throws dev.spillway.scheduler.QueryExecutionException when the query failed, was cancelled or timed out
+     * @throws dev.spillway.errors.QueryExecutionException when the query failed, was cancelled or timed out
      */
     public DataFrame await() {
         try {
@@ -94,7 +94,7 @@ public final class SubmittedQuery {
      * (unless the query ended otherwise meanwhile, which is then reported).
      *
      * @return the result, owned by the caller
-     * @throws dev.spillway.scheduler.QueryExecutionException when the query failed, was cancelled or timed out
+     * @throws dev.spillway.errors.QueryExecutionException when the query failed, was cancelled or timed out
      */
     public DataFrame await(Duration timeout) {
         try {

@@ -3,10 +3,10 @@ package dev.spillway;
 import dev.spillway.event.AsofStateCompacted;
 import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.merge.AsofStrategy;
+import dev.spillway.types.Schema;
+import dev.spillway.options.AsofStrategy;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package dev.spillway;
 
 import dev.spillway.event.PartitionEvicted;
-import dev.spillway.memory.MemoryLeakException;
+import dev.spillway.errors.MemoryLeakException;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.scheduler.QueryCancelledException;
+import dev.spillway.options.JoinType;
+import dev.spillway.errors.QueryCancelledException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

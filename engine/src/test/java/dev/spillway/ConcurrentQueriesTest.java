@@ -3,8 +3,8 @@ package dev.spillway;
 import dev.spillway.event.MemoryReclaimed;
 import dev.spillway.event.QueryRetried;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.types.DataType;
+import dev.spillway.options.JoinType;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

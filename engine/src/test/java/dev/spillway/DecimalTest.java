@@ -1,14 +1,14 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
-import dev.spillway.operators.csv.CsvFormatException;
-import dev.spillway.operators.csv.CsvOptions;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.errors.CsvFormatException;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.JoinType;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -121,7 +121,7 @@ class DecimalTest {
                     LazyFrame q = sum.getKey();
                     RuntimeException e = assertThrows(RuntimeException.class, () -> q.collect().close());
                     Throwable t = e;
-                    while (t != null && !(t instanceof dev.spillway.operators.eval.ExprEvaluationException)) {
+                    while (t != null && !(t instanceof dev.spillway.errors.ExprEvaluationException)) {
                         t = t.getCause();
                     }
                     assertTrue(t != null, "no ExprEvaluationException among the causes of " + e);

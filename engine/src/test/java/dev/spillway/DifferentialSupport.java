@@ -1,9 +1,9 @@
 package dev.spillway;
 
 import dev.spillway.memory.Hashing;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.options.CsvOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;

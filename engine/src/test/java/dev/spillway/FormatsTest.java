@@ -2,9 +2,9 @@ package dev.spillway;
 
 import dev.spillway.event.ParquetScanPlanned;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.formats.FormatException;
-import dev.spillway.formats.parquet.ParquetCodec;
-import dev.spillway.formats.parquet.ParquetWriteOptions;
+import dev.spillway.errors.FormatException;
+import dev.spillway.options.ParquetCodec;
+import dev.spillway.options.ParquetWriteOptions;
 import dev.spillway.memory.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 
@@ -223,7 +223,7 @@ class FormatsTest {
 
                 // A damaged string offset in an Arrow IPC body: found when the batch is read, naming file and column.
                 Path strings = mem.dataDir().resolve("strings.arrow");
-                sw.range("k", 10_000, 10_100).select(col("k").cast(dev.spillway.memory.DataType.UTF8).alias("s")).sinkIpc(strings);
+                sw.range("k", 10_000, 10_100).select(col("k").cast(dev.spillway.types.DataType.UTF8).alias("s")).sinkIpc(strings);
                 byte[] ipc = Files.readAllBytes(strings);
                 int at = indexOf(ipc, new byte[] {5, 0, 0, 0, 10, 0, 0, 0, 15, 0, 0, 0});
                 assertTrue(at > 0, "the offsets 5, 10, 15 are in the file");

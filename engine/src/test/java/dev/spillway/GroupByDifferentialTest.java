@@ -1,9 +1,9 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class GroupByDifferentialTest {
     private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64,
         DataType.DECIMAL128, DataType.TIMESTAMP};
     /** The precision and scale of decimal keys: values beyond 64 bits, so both words of a key matter. */
-    private static final dev.spillway.memory.DecimalType DECIMAL_KEY = dev.spillway.memory.DecimalType.of(30, 4);
+    private static final dev.spillway.types.DecimalType DECIMAL_KEY = dev.spillway.types.DecimalType.of(30, 4);
     /** A decimal value column whose values fit a long (sums and means on the narrow path). */
     static final DecimalType MONEY = DecimalType.of(12, 2);
     /** A decimal value column of values of every length up to 33 digits: sums carry into the high word, both signs. */
@@ -418,13 +418,13 @@ class GroupByDifferentialTest {
             cols.put("k", new long[] {1});
             cols.put("s", new String[] {"a"});
             LazyFrame f = sw.fromColumns(cols);
-            var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+            var e1 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.errors.PlanException.class,
                     () -> f.groupBy("k").agg(col("s").sum()));
             assertTrue(e1.getMessage().contains("sum() needs an int32, int64, float64 or decimal input, not utf8"), e1.getMessage());
-            var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+            var e2 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.errors.PlanException.class,
                     () -> f.select(col("k"), col("k").sum().alias("t")));
             assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());
-            var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.plan.PlanException.class,
+            var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.errors.PlanException.class,
                     () -> f.groupBy("nope").agg(Expr.len()));
             assertTrue(e3.getMessage().contains("column 'nope' not found"), e3.getMessage());
         });

@@ -1,7 +1,7 @@
 package dev.spillway;
 
-import dev.spillway.operators.csv.CsvOptions;
-import dev.spillway.scheduler.QueryCancelledException;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.errors.QueryCancelledException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

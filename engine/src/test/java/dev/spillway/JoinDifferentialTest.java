@@ -3,13 +3,13 @@ package dev.spillway;
 import dev.spillway.event.PartitionRepartitioned;
 import dev.spillway.event.SkewDetected;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.join.BuildSide;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.plan.PlanException;
+import dev.spillway.options.BuildSide;
+import dev.spillway.options.JoinType;
+import dev.spillway.errors.PlanException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -35,7 +35,7 @@ class JoinDifferentialTest {
     private static final DataType[] KEY_TYPES = {DataType.INT64, DataType.INT32, DataType.DATE32, DataType.UTF8, DataType.FLOAT64,
         DataType.DECIMAL128, DataType.TIMESTAMP};
     /** The precision and scale of decimal keys: values beyond 64 bits, so both words of a key matter. */
-    private static final dev.spillway.memory.DecimalType DECIMAL_KEY = dev.spillway.memory.DecimalType.of(30, 4);
+    private static final dev.spillway.types.DecimalType DECIMAL_KEY = dev.spillway.types.DecimalType.of(30, 4);
 
     /**
      * Memory settings: no cap (in-memory engine); half of the build partitions spilled; every

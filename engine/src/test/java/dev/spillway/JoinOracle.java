@@ -1,7 +1,7 @@
 package dev.spillway;
 
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.types.Schema;
+import dev.spillway.options.JoinType;
 
 import java.util.ArrayList;
 import java.util.HashMap;

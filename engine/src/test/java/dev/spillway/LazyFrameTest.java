@@ -1,7 +1,7 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.plan.PlanException;
+import dev.spillway.types.DataType;
+import dev.spillway.errors.PlanException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -3,11 +3,11 @@ package dev.spillway;
 import dev.spillway.event.MergeJoinDone;
 import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

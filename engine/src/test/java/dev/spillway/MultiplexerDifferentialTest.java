@@ -3,13 +3,13 @@ package dev.spillway;
 import dev.spillway.event.BacklogSpilled;
 import dev.spillway.event.SortInputComplete;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.csv.CsvOptions;
-import dev.spillway.operators.join.BuildSide;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.BuildSide;
+import dev.spillway.options.JoinType;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

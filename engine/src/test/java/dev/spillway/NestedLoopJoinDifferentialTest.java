@@ -5,9 +5,9 @@ import dev.spillway.event.MemoryReclaimed;
 import dev.spillway.event.NestedLoopFinished;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.Morsel;
-import dev.spillway.operators.csv.CsvOptions;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.plan.PlanException;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.JoinType;
+import dev.spillway.errors.PlanException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -402,7 +402,7 @@ class NestedLoopJoinDifferentialTest {
             assertTrue(hashed.contains("STREAMING_EQUI_JOIN INNER left_on=[x]") && hashed.contains("STREAMING_FILTER (col(\"d\") >"),
                     hashed);
             assertFalse(hashed.contains("NESTED_LOOP"), hashed);
-            String floatEq = left.joinWhere(right, col("x").cast(dev.spillway.memory.DataType.FLOAT64).eq(col("d"))).explain();
+            String floatEq = left.joinWhere(right, col("x").cast(dev.spillway.types.DataType.FLOAT64).eq(col("d"))).explain();
             assertTrue(floatEq.contains("STREAMING_NESTED_LOOP_JOIN INNER on="), floatEq);
             String leftJoin = left.joinWhere(right, JoinType.LEFT, col("x").eq(col("y"))).explain();
             assertTrue(leftJoin.contains("STREAMING_NESTED_LOOP_JOIN LEFT on=") && leftJoin.contains("build=right (preserved left)"),

@@ -3,12 +3,12 @@ package dev.spillway;
 import dev.spillway.event.ParquetScanPlanned;
 import dev.spillway.event.PartitionedSinkFinished;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.formats.FormatException;
-import dev.spillway.formats.parquet.ParquetWriteOptions;
+import dev.spillway.errors.FormatException;
+import dev.spillway.options.ParquetWriteOptions;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.operators.HivePath;
-import dev.spillway.operators.Partitioning;
-import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.options.Partitioning;
+import dev.spillway.options.CsvOptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -258,7 +258,7 @@ class PartitionedSinkTest {
     void badPartitioningFailsClearlyAndLeavesNothing() {
         LeakCheck.assertNoLeaks(mem -> {
             try (Spillway sw = engine(mem, new CopyOnWriteArrayList<>(), 256L << 20, 0)) {
-                LazyFrame src = sw.range("id", 0, 100).withColumns(col("id").cast(dev.spillway.memory.DataType.FLOAT64).alias("f"));
+                LazyFrame src = sw.range("id", 0, 100).withColumns(col("id").cast(dev.spillway.types.DataType.FLOAT64).alias("f"));
                 Path dir = mem.dataDir().resolve("bad");
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                         () -> src.sinkParquet(dir, Partitioning.partitionBy("nope")));

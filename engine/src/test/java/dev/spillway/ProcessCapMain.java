@@ -1,6 +1,6 @@
 package dev.spillway;
 
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -55,7 +55,7 @@ class QueryDifferentialTest {
                     if (rnd.nextBoolean() && n > 0) {
                         Path f = dir.resolve("r" + round + ".csv");
                         frame.sinkCsv(f);
-                        frame = sw.scanCsv(f, dev.spillway.operators.csv.CsvOptions.defaults().withSchema(frame.schema()));
+                        frame = sw.scanCsv(f, dev.spillway.options.CsvOptions.defaults().withSchema(frame.schema()));
                     }
                     long limit = rnd.nextInt(3) == 0 ? rnd.nextInt(1000) : Long.MAX_VALUE;
                     long threshold = rnd.nextInt(1000);
@@ -111,7 +111,7 @@ class QueryDifferentialTest {
             RuntimeException e = assertThrows(RuntimeException.class, q::collect);
             assertTrue(e.getMessage().contains("bad.csv:5002: column 2 ('amount'): cannot parse as a float64: 'oops'"),
                     e.getMessage());
-            assertInstanceOf(dev.spillway.operators.csv.CsvFormatException.class, e.getCause());
+            assertInstanceOf(dev.spillway.errors.CsvFormatException.class, e.getCause());
             assertTrue(sw.budget().reserved() == 0, "the failed query released its memory");
             assertThrows(RuntimeException.class, () -> q.sinkCsv(dir.resolve("out.csv")));
             assertTrue(Files.notExists(dir.resolve("out.csv")), "no partial output file");

@@ -1,10 +1,10 @@
 package dev.spillway;
 
 import dev.spillway.memory.Bytes;
-import dev.spillway.memory.MemoryLimitExceededException;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.scheduler.QueryExecutionException;
-import dev.spillway.spill.SpillQuotaExceededException;
+import dev.spillway.errors.MemoryLimitExceededException;
+import dev.spillway.options.JoinType;
+import dev.spillway.errors.QueryExecutionException;
+import dev.spillway.errors.SpillQuotaExceededException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

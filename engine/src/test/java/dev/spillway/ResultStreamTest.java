@@ -1,11 +1,11 @@
 package dev.spillway;
 
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.operators.merge.UnsortedInputException;
+import dev.spillway.options.JoinType;
+import dev.spillway.errors.UnsortedInputException;
 import dev.spillway.scheduler.PipelineStats;
-import dev.spillway.scheduler.QueryCancelledException;
-import dev.spillway.scheduler.QueryExecutionException;
-import dev.spillway.scheduler.QueryTimeoutException;
+import dev.spillway.errors.QueryCancelledException;
+import dev.spillway.errors.QueryExecutionException;
+import dev.spillway.errors.QueryTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -3,8 +3,8 @@ package dev.spillway;
 import dev.spillway.event.QueryRetried;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.MemoryLimitExceededException;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.errors.MemoryLimitExceededException;
+import dev.spillway.options.JoinType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

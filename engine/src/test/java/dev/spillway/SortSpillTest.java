@@ -4,10 +4,10 @@ import dev.spillway.event.SortFinalMerge;
 import dev.spillway.event.SortMergePass;
 import dev.spillway.event.SortRunSpilled;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.types.DataType;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.scheduler.QueryExecutionException;
+import dev.spillway.errors.QueryExecutionException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

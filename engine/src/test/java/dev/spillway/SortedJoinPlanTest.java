@@ -1,9 +1,9 @@
 package dev.spillway;
 
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.operators.merge.AsofStrategy;
-import dev.spillway.operators.merge.UnsortedInputException;
-import dev.spillway.plan.PlanException;
+import dev.spillway.options.JoinType;
+import dev.spillway.options.AsofStrategy;
+import dev.spillway.errors.UnsortedInputException;
+import dev.spillway.errors.PlanException;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

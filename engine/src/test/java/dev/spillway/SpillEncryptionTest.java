@@ -1,6 +1,6 @@
 package dev.spillway;
 
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import dev.spillway.spill.SpillListener;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.spill.SpillException;
+import dev.spillway.options.JoinType;
+import dev.spillway.errors.SpillException;
 import dev.spillway.spill.SpillListener;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

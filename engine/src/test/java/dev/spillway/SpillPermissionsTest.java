@@ -1,7 +1,7 @@
 package dev.spillway;
 
 import dev.spillway.memory.testing.LeakCheck;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import dev.spillway.spill.SpillListener;
 import org.junit.jupiter.api.Test;
 

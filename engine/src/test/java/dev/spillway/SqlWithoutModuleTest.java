@@ -1,6 +1,6 @@
 package dev.spillway;
 
-import dev.spillway.plan.PlanException;
+import dev.spillway.errors.PlanException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,13 +1,13 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.csv.CsvOptions;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.operators.merge.AsofStrategy;
-import dev.spillway.scheduler.QueryCancelledException;
-import dev.spillway.spill.SpillException;
+import dev.spillway.types.Schema;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.JoinType;
+import dev.spillway.options.AsofStrategy;
+import dev.spillway.errors.QueryCancelledException;
+import dev.spillway.errors.SpillException;
 import dev.spillway.spill.SpillListener;
 
 import java.io.BufferedWriter;

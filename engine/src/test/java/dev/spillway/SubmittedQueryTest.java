@@ -1,7 +1,7 @@
 package dev.spillway;
 
-import dev.spillway.scheduler.QueryCancelledException;
-import dev.spillway.scheduler.QueryTimeoutException;
+import dev.spillway.errors.QueryCancelledException;
+import dev.spillway.errors.QueryTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,15 +1,15 @@
 package dev.spillway;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Timestamps;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
-import dev.spillway.operators.csv.CsvFormatException;
-import dev.spillway.operators.csv.CsvOptions;
-import dev.spillway.operators.join.JoinType;
-import dev.spillway.plan.PlanException;
+import dev.spillway.errors.CsvFormatException;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.JoinType;
+import dev.spillway.errors.PlanException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

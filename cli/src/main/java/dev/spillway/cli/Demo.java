@@ -4,11 +4,11 @@ import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.QueryProfile;
 import dev.spillway.Spillway;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.Morsel;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.lit;

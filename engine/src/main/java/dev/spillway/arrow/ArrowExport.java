@@ -5,7 +5,7 @@ import dev.spillway.ResultStream;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Map;

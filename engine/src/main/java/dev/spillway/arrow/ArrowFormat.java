@@ -1,7 +1,9 @@
 package dev.spillway.arrow;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.errors.ArrowInterfaceException;
+
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
 
 /**

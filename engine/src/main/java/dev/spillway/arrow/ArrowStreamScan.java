@@ -1,15 +1,17 @@
 package dev.spillway.arrow;
 
+import dev.spillway.errors.ArrowInterfaceException;
+
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.plan.ExternalScan;
-import dev.spillway.plan.PlanException;
+import dev.spillway.errors.PlanException;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
 

@@ -3,7 +3,7 @@ package dev.spillway.arrow;
 import dev.spillway.DataFrame;
 import dev.spillway.ResultStream;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.Iterator;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.spillway.arrow;
 
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.lang.foreign.MemorySegment;
 

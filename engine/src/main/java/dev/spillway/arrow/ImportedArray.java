@@ -31,7 +31,7 @@ final class ImportedArray {
     /**
      * A buffer over {@code bytes} foreign bytes at {@code address}, charged to the budget.
      *
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the budget cannot take them
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the budget cannot take them
      */
     NativeBuffer wrap(long address, long bytes) {
         budget.reserve(bytes);

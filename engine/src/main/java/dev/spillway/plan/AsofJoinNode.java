@@ -1,10 +1,12 @@
 package dev.spillway.plan;
 
+import dev.spillway.errors.PlanException;
+
 import dev.spillway.SortKey;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.merge.AsofStrategy;
+import dev.spillway.types.Schema;
+import dev.spillway.options.AsofStrategy;
 
 import java.util.ArrayList;
 import java.util.HashSet;

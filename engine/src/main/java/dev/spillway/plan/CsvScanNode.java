@@ -1,7 +1,7 @@
 package dev.spillway.plan;
 
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.types.Schema;
+import dev.spillway.options.CsvOptions;
 
 import java.nio.file.Path;
 import java.util.List;

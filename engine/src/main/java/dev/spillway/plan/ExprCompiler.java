@@ -1,10 +1,12 @@
 package dev.spillway.plan;
 
+import dev.spillway.errors.PlanException;
+
 import dev.spillway.Expr;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
 

@@ -2,7 +2,7 @@ package dev.spillway.plan;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.scheduler.Source;
 
 /**

@@ -1,6 +1,6 @@
 package dev.spillway.plan;
 
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.List;
 import java.util.Objects;

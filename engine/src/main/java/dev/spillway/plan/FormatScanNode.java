@@ -8,8 +8,8 @@ import dev.spillway.formats.parquet.ColumnBound;
 import dev.spillway.formats.parquet.ParquetScan;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.eval.BinaryOp;
+import dev.spillway.types.Schema;
+import dev.spillway.expr.BinaryOp;
 import dev.spillway.scheduler.Source;
 
 import java.nio.file.Path;

@@ -1,8 +1,10 @@
 package dev.spillway.plan;
 
+import dev.spillway.errors.PlanException;
+
 import dev.spillway.Expr;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.groupby.AggLayout;
 import dev.spillway.operators.groupby.AggSpec;
 

@@ -1,7 +1,7 @@
 package dev.spillway.plan;
 
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.List;
 

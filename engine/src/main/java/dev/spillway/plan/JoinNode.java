@@ -1,10 +1,12 @@
 package dev.spillway.plan;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.errors.PlanException;
+
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.join.BuildSide;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.types.Schema;
+import dev.spillway.options.BuildSide;
+import dev.spillway.options.JoinType;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,8 +1,10 @@
 package dev.spillway.plan;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.errors.PlanException;
+
+import dev.spillway.types.DataType;
+import dev.spillway.types.Schema;
+import dev.spillway.options.JoinType;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,13 @@
 package dev.spillway.plan;
 
+import dev.spillway.errors.PlanException;
+
 import dev.spillway.Expr;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.OperatorContext;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import dev.spillway.operators.join.NestedLoopJoin;
 import dev.spillway.operators.join.PairLayout;
 

@@ -1,10 +1,10 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.eval.BinaryOp;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.Schema;
+import dev.spillway.expr.BinaryOp;
+import dev.spillway.options.JoinType;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,9 +2,9 @@ package dev.spillway.plan;
 
 import dev.spillway.Expr;
 import dev.spillway.SortKey;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.eval.BinaryOp;
+import dev.spillway.types.DataType;
+import dev.spillway.types.Schema;
+import dev.spillway.expr.BinaryOp;
 import dev.spillway.operators.eval.PhysicalExprs;
 
 import java.util.ArrayList;

@@ -1,6 +1,8 @@
 package dev.spillway.plan;
 
-import dev.spillway.memory.Schema;
+import dev.spillway.errors.PlanException;
+
+import dev.spillway.types.Schema;
 
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
-import dev.spillway.operators.eval.BinaryOp;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.expr.BinaryOp;
+import dev.spillway.options.JoinType;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,7 +1,9 @@
 package dev.spillway.plan;
 
+import dev.spillway.errors.PlanException;
+
 import dev.spillway.SortKey;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.sort.SortSpec;
 
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.spillway.arrow;
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.memory.Morsel;
-import dev.spillway.scheduler.QueryExecutionException;
+import dev.spillway.errors.QueryExecutionException;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -151,7 +151,7 @@ class ArrowImportEdgeTest {
                 Iterator<Morsel> wrongColumns = List.of(df.morsels().get(0).select(1, 0)).iterator();
                 MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
                 ArrowExport.exportStream(BatchSource.of(
-                        dev.spillway.memory.Schema.of(df.schema().field(0), df.schema().field(1)), wrongColumns, null), stream);
+                        dev.spillway.types.Schema.of(df.schema().field(0), df.schema().field(1)), wrongColumns, null), stream);
                 QueryExecutionException e = assertThrows(QueryExecutionException.class, () -> sw.fromArrowStream(stream).collect());
                 assertTrue(e.getMessage().contains("does not match the stream's schema"), e.getMessage());
             }

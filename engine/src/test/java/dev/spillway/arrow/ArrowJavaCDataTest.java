@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.errors.ArrowInterfaceException;
+
 import dev.spillway.DataFrame;
 import org.apache.arrow.c.ArrowArray;
 import org.apache.arrow.c.ArrowArrayStream;
@@ -98,7 +100,7 @@ class ArrowJavaCDataTest {
                     ArrowSchema schema = ArrowSchema.allocateNew(allocator);
                     CDataDictionaryProvider dictionaries = new CDataDictionaryProvider()) {
                 List<List<Object>> want;
-                dev.spillway.memory.Schema ours;
+                dev.spillway.types.Schema ours;
                 try (DataFrame df = source.sort("l").collect()) {
                     assertEquals(1, ArrowExport.batchCount(df));
                     ours = df.schema();
@@ -131,8 +133,8 @@ class ArrowJavaCDataTest {
         });
     }
 
-    private static void checkArrowTypes(VectorSchemaRoot root, dev.spillway.memory.Schema ours) {
-        dev.spillway.memory.DecimalType dec = ours.field(6).decimal();
+    private static void checkArrowTypes(VectorSchemaRoot root, dev.spillway.types.Schema ours) {
+        dev.spillway.types.DecimalType dec = ours.field(6).decimal();
         List<ArrowType> types = root.getSchema().getFields().stream().map(f -> f.getType()).toList();
         assertEquals(List.of(new ArrowType.Int(32, true), new ArrowType.Int(64, true),
                 new ArrowType.FloatingPoint(org.apache.arrow.vector.types.FloatingPointPrecision.DOUBLE), ArrowType.Bool.INSTANCE,

@@ -1,10 +1,12 @@
 package dev.spillway.arrow;
 
+import dev.spillway.errors.ArrowInterfaceException;
+
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
-import dev.spillway.plan.PlanException;
+import dev.spillway.errors.PlanException;
 import dev.spillway.scheduler.Source;
 import org.junit.jupiter.api.Test;
 

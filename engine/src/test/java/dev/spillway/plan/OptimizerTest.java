@@ -1,10 +1,10 @@
 package dev.spillway.plan;
 
 import dev.spillway.Expr;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.csv.CsvOptions;
+import dev.spillway.types.Schema;
+import dev.spillway.options.CsvOptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -1,10 +1,12 @@
 package dev.spillway.plan;
 
+import dev.spillway.errors.PlanException;
+
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.scheduler.Source;
 import org.junit.jupiter.api.Test;
 

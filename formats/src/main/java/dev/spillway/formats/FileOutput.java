@@ -1,5 +1,7 @@
 package dev.spillway.formats;
 
+import dev.spillway.errors.FormatException;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,13 +1,15 @@
 package dev.spillway.formats;
 
+import dev.spillway.errors.FormatException;
+
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.HivePath;
 
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.spillway.jcstress;
 
 import dev.spillway.memory.Morsel;
 import dev.spillway.scheduler.Pipeline;
-import dev.spillway.scheduler.QueryExecutionException;
+import dev.spillway.errors.QueryExecutionException;
 import dev.spillway.scheduler.QueryHandle;
 import dev.spillway.scheduler.QueryPlan;
 import org.openjdk.jcstress.annotations.Actor;

@@ -3,7 +3,7 @@ package dev.spillway.jcstress;
 import dev.spillway.memory.Morsel;
 import dev.spillway.operators.MorselSource;
 import dev.spillway.scheduler.Pipeline;
-import dev.spillway.scheduler.QueryExecutionException;
+import dev.spillway.errors.QueryExecutionException;
 import dev.spillway.scheduler.QueryPlan;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;

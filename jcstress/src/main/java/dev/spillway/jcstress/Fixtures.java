@@ -1,11 +1,11 @@
 package dev.spillway.jcstress;
 
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.scheduler.QueryContext;
 import dev.spillway.scheduler.TaskContext;

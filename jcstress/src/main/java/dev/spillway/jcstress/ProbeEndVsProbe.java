@@ -5,7 +5,7 @@ import dev.spillway.operators.MorselSource;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.join.HashJoin;
 import dev.spillway.operators.join.JoinProbeSource;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import dev.spillway.scheduler.TaskContext;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+
 /** Builds a bit-packed {@link BooleanVector}. */
 public final class BooleanBuilder extends ColumnBuilder {
     BooleanBuilder(BlockPool pool, MemoryBudget budget, int initialCapacity) {

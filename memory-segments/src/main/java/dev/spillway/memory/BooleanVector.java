@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+
 /** A column of bit-packed booleans. */
 public final class BooleanVector extends ColumnVector {
     BooleanVector(int length, int offset, int nullCount, NativeBuffer validity, NativeBuffer values) {

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.Schema;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;

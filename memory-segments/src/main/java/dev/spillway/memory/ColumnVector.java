@@ -1,5 +1,8 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;

@@ -1,5 +1,8 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
+
 import java.math.BigDecimal;
 import java.math.BigInteger;
 

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+
 /** A column of float64 values. */
 public final class Float64Vector extends ColumnVector {
     Float64Vector(int length, int offset, int nullCount, NativeBuffer validity, NativeBuffer values) {

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+
 import java.lang.foreign.MemorySegment;
 
 /** Builds an {@link Int32Vector} (int32 or date32). */

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+
 import java.time.LocalDate;
 
 /** A column of int32 values; also the storage of {@link DataType#DATE32} (days since the epoch). */

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+
 import java.lang.foreign.MemorySegment;
 
 /** Builds a {@link Int64Vector} (int64 or timestamp). */

@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.errors.MemoryLimitExceededException;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -235,7 +237,7 @@ public final class MemoryArbiter {
                 waiters.decrementAndGet();
             }
         }
-        throw MemoryLimitExceededException.create(requester, refuser, bytes, asker, this,
+        throw Refusals.refusal(requester, refuser, bytes, asker, this,
                 longWait ? System.nanoTime() - start : -1, stopped);
     }
 

@@ -1,5 +1,8 @@
 package dev.spillway.memory;
 
+import dev.spillway.errors.MemoryLeakException;
+import dev.spillway.errors.MemoryLimitExceededException;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -102,7 +105,7 @@ public final class MemoryBudget implements AutoCloseable {
         MemoryManager mm = nearestManager();
         MemoryArbiter a = mm != null ? mm.arbiter() : root.arbiter;
         if (a == null) {
-            throw MemoryLimitExceededException.create(this, refuser, bytes, null, null, -1, null);
+            throw Refusals.refusal(this, refuser, bytes, null, null, -1, null);
         }
         a.reserve(this, bytes, mm);
     }

@@ -12,7 +12,7 @@
  * A {@link dev.spillway.memory.MemoryManager} attached to a query budget turns a refused
  * reservation into spilling: {@link dev.spillway.memory.Spillable} parties are asked, largest
  * first, to free memory on the requesting thread; only when none can does the reservation fail
- * with {@link dev.spillway.memory.MemoryLimitExceededException}. Parties answer 0 when busy rather
+ * with {@link dev.spillway.errors.MemoryLimitExceededException}. Parties answer 0 when busy rather
  * than wait, which is what keeps reclamation free of deadlock. One
  * {@link dev.spillway.memory.MemoryArbiter} on the root budget (one per engine) serves every
  * query's manager: a reservation that fails may make another query's party spill (the largest

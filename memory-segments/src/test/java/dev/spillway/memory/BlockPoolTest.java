@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.errors.MemoryLimitExceededException;
+
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;

@@ -1,5 +1,9 @@
 package dev.spillway.memory;
 
+import dev.spillway.errors.MemoryLimitExceededException;
+import dev.spillway.types.DataType;
+import dev.spillway.types.Schema;
+
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;

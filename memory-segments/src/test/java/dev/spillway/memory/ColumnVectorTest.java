@@ -1,5 +1,9 @@
 package dev.spillway.memory;
 
+import dev.spillway.errors.MemoryLimitExceededException;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

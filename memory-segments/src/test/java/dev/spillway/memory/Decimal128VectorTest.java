@@ -1,5 +1,9 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
+import dev.spillway.types.Schema;
+
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;
 

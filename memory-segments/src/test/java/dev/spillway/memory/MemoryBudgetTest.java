@@ -1,5 +1,8 @@
 package dev.spillway.memory;
 
+import dev.spillway.errors.MemoryLeakException;
+import dev.spillway.errors.MemoryLimitExceededException;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.DataType;
+import dev.spillway.types.Schema;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

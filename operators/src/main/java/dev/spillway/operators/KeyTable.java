@@ -4,7 +4,7 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.Closeables;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Hashing;
@@ -39,7 +39,7 @@ import java.util.List;
  * encoded keys themselves (fixed-width values, a length before each string's bytes, the scale
  * before each decimal), appended to one byte buffer. Growth allocates every new buffer before it
  * changes anything, so a growth the budget refuses leaves the table as it was and throws the
- * budget's {@link dev.spillway.memory.MemoryLimitExceededException}. Nothing is allocated before
+ * budget's {@link dev.spillway.errors.MemoryLimitExceededException}. Nothing is allocated before
  * the first insert.
  *
  * <p><b>Hashing.</b> The rows of a morsel are hashed once, column at a time ({@link Hashing}), by a
@@ -179,7 +179,7 @@ public final class KeyTable implements AutoCloseable {
      * The id of row {@code r} of the morsel {@code rows} hashed last, inserted (its words set to
      * the initial value) when the key is new. The row must have no null key column.
      *
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the table must grow and the
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the table must grow and the
      *         budget refuses (the table is then as it was)
      */
     public int findOrInsert(Rows rows, int r) {
@@ -471,7 +471,7 @@ public final class KeyTable implements AutoCloseable {
          * Makes {@code m} the current morsel, hashing its key columns unless it is the morsel
          * hashed last (the same object).
          *
-         * @throws dev.spillway.memory.MemoryLimitExceededException when the scratch must grow and
+         * @throws dev.spillway.errors.MemoryLimitExceededException when the scratch must grow and
          *         the budget refuses
          */
         public void hash(Morsel m) {

@@ -3,7 +3,7 @@ package dev.spillway.operators;
 import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.spill.RowStore;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.StoreBuilder;

@@ -1,15 +1,17 @@
 package dev.spillway.operators;
 
+import dev.spillway.options.Partitioning;
+
 import dev.spillway.event.EventSink;
 import dev.spillway.event.PartitionedSinkFinished;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.scheduler.ReorderBuffer;
 import dev.spillway.scheduler.Sink;
 import dev.spillway.scheduler.TaskContext;

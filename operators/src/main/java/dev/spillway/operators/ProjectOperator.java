@@ -2,7 +2,7 @@ package dev.spillway.operators;
 
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.scheduler.Operator;

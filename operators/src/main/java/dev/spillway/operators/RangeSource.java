@@ -2,12 +2,12 @@ package dev.spillway.operators;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;
 

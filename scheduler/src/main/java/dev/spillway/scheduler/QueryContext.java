@@ -1,5 +1,7 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.errors.QueryCancelledException;
+
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.errors.QueryCancelledException;
+import dev.spillway.errors.QueryTimeoutException;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,9 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.errors.QueryCancelledException;
+import dev.spillway.errors.QueryExecutionException;
+import dev.spillway.errors.QueryTimeoutException;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;

@@ -1,5 +1,7 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.errors.QueryCancelledException;
+
 import dev.spillway.event.CpuPinningFailed;
 import dev.spillway.event.WorkerLoopError;
 import org.agrona.concurrent.BackoffIdleStrategy;

@@ -97,10 +97,10 @@
  * (closing the morsels and local states they hold), and when the query's outstanding-task count
  * reaches zero its worker-local states, sources, operators, sinks and registered resources (memory
  * budgets, spill directories) are closed exactly once. The caller gets a
- * {@link dev.spillway.scheduler.QueryExecutionException} naming the pipeline and operator, with the
+ * {@link dev.spillway.errors.QueryExecutionException} naming the pipeline and operator, with the
  * original exception as cause and later failures suppressed; cancellations and timeouts are its
- * subclasses {@link dev.spillway.scheduler.QueryCancelledException} and
- * {@link dev.spillway.scheduler.QueryTimeoutException}. Workers never die of a task's failure.
+ * subclasses {@link dev.spillway.errors.QueryCancelledException} and
+ * {@link dev.spillway.errors.QueryTimeoutException}. Workers never die of a task's failure.
  *
  * <h2>Pinning</h2>
  * {@link dev.spillway.scheduler.CpuAffinity} confines the restricted FFM downcalls

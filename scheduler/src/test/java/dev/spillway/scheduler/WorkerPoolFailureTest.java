@@ -1,5 +1,9 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.errors.QueryCancelledException;
+import dev.spillway.errors.QueryExecutionException;
+import dev.spillway.errors.QueryTimeoutException;
+
 import dev.spillway.memory.Morsel;
 import dev.spillway.scheduler.TestPipelines.NativeSumSink;
 import dev.spillway.scheduler.TestPipelines.RangeSource;

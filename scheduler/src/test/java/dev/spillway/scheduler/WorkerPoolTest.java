@@ -1,5 +1,7 @@
 package dev.spillway.scheduler;
 
+import dev.spillway.errors.QueryCancelledException;
+
 import dev.spillway.memory.Morsel;
 import dev.spillway.scheduler.TestPipelines.RangeSource;
 import dev.spillway.scheduler.TestPipelines.SumSink;

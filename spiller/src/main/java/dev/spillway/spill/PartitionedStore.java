@@ -1,11 +1,11 @@
 package dev.spillway.spill;
 
 import dev.spillway.memory.ChunkBuilder;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

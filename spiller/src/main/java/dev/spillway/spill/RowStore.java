@@ -1,12 +1,14 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillException;
+
 import dev.spillway.event.EventSink;
 import dev.spillway.event.PartitionEvicted;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ChunkBuilder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Spillable;
 
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillException;
+
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;

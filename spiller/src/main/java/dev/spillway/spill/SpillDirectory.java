@@ -1,5 +1,8 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillException;
+import dev.spillway.errors.SpillQuotaExceededException;
+
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.NativeBuffer;

@@ -1,5 +1,7 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillException;
+
 import dev.spillway.event.StaleSweepFailed;
 import dev.spillway.event.TmpfsWarning;
 import dev.spillway.memory.BlockPool;

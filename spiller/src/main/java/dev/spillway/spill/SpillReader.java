@@ -1,12 +1,15 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillCorruptedException;
+import dev.spillway.errors.SpillException;
+
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.MappedPages;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;

@@ -1,5 +1,7 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillException;
+
 import dev.spillway.memory.Bytes;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Morsel;

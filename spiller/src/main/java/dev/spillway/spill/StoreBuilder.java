@@ -4,7 +4,7 @@ import dev.spillway.event.EventSink;
 import dev.spillway.event.PartitionEvicted;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.List;
 import java.util.Objects;

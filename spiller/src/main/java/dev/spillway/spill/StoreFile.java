@@ -2,7 +2,7 @@ package dev.spillway.spill;
 
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.nio.file.Path;
 

@@ -1,15 +1,17 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillCorruptedException;
+
 import dev.spillway.event.PartitionEvicted;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,11 @@
 package dev.spillway.spill;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.errors.SpillCorruptedException;
+
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;

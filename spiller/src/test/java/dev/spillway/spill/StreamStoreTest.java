@@ -1,5 +1,7 @@
 package dev.spillway.spill;
 
+import dev.spillway.errors.SpillException;
+
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;

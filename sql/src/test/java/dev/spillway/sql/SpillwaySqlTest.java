@@ -3,7 +3,7 @@ package dev.spillway.sql;
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
-import dev.spillway.plan.PlanException;
+import dev.spillway.errors.PlanException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

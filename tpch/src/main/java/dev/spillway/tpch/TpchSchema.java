@@ -1,19 +1,19 @@
 package dev.spillway.tpch;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.spillway.memory.DataType.DATE32;
-import static dev.spillway.memory.DataType.INT32;
-import static dev.spillway.memory.DataType.INT64;
-import static dev.spillway.memory.DataType.UTF8;
+import static dev.spillway.types.DataType.DATE32;
+import static dev.spillway.types.DataType.INT32;
+import static dev.spillway.types.DataType.INT64;
+import static dev.spillway.types.DataType.UTF8;
 
 /**
  * The eight TPC-H tables as Spillway stores them: TPC-H column names, keys as int64, small

@@ -2,11 +2,11 @@ package dev.spillway.formats.ipc;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 import dev.spillway.formats.FileOutput;
-import dev.spillway.formats.FormatException;
+import dev.spillway.errors.FormatException;
 import dev.spillway.operators.MorselFileWriter;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import org.apache.arrow.flatbuf.Block;
 import org.apache.arrow.flatbuf.Buffer;
 import org.apache.arrow.flatbuf.FieldNode;

@@ -1,11 +1,11 @@
 package dev.spillway.formats.ipc;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import dev.spillway.formats.FormatException;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.errors.FormatException;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import org.apache.arrow.flatbuf.Bool;
 import org.apache.arrow.flatbuf.Date;
 import org.apache.arrow.flatbuf.DateUnit;

@@ -1,16 +1,16 @@
 package dev.spillway.formats.ipc;
 
-import dev.spillway.formats.FormatException;
+import dev.spillway.errors.FormatException;
 import dev.spillway.formats.HiveColumns;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MappedPages;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.scheduler.Source;
 import org.apache.arrow.flatbuf.Block;
 import org.apache.arrow.flatbuf.Footer;

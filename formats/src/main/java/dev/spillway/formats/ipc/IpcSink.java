@@ -1,13 +1,13 @@
 package dev.spillway.formats.ipc;
 
 import dev.spillway.event.EventSink;
-import dev.spillway.formats.FormatException;
+import dev.spillway.errors.FormatException;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.OrderedFileSink;
 import dev.spillway.operators.PartitionedFileSink;
-import dev.spillway.operators.Partitioning;
+import dev.spillway.options.Partitioning;
 
 import java.nio.file.Path;
 

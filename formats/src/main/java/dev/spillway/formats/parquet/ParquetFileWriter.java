@@ -1,20 +1,22 @@
 package dev.spillway.formats.parquet;
 
+import dev.spillway.options.ParquetWriteOptions;
+
 import com.github.luben.zstd.Zstd;
 import dev.spillway.formats.FileOutput;
-import dev.spillway.formats.FormatException;
+import dev.spillway.errors.FormatException;
 import dev.spillway.operators.MorselFileWriter;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Vector;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Utf8Vector;
 import org.xerial.snappy.Snappy;
 

@@ -1,11 +1,11 @@
 package dev.spillway.formats.ipc;
 
-import dev.spillway.formats.FormatException;
+import dev.spillway.errors.FormatException;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Timestamps;
 import dev.spillway.memory.testing.LeakCheck;
 import org.apache.arrow.memory.BufferAllocator;

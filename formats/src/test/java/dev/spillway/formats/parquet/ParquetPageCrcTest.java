@@ -1,10 +1,13 @@
 package dev.spillway.formats.parquet;
 
-import dev.spillway.formats.FormatException;
-import dev.spillway.memory.DataType;
+import dev.spillway.options.ParquetCodec;
+import dev.spillway.options.ParquetWriteOptions;
+
+import dev.spillway.errors.FormatException;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;
 import dev.spillway.memory.testing.RandomData;

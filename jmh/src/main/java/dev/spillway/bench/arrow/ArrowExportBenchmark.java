@@ -4,7 +4,7 @@ import dev.spillway.DataFrame;
 import dev.spillway.Spillway;
 import dev.spillway.arrow.ArrowExport;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Morsel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -3,7 +3,7 @@ package dev.spillway.bench.engine;
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

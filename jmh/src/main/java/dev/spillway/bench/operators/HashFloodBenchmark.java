@@ -4,7 +4,7 @@ import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
 import dev.spillway.memory.Hashing;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -2,14 +2,14 @@ package dev.spillway.bench.scheduler;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.Pipeline;
 import dev.spillway.scheduler.QueryContext;

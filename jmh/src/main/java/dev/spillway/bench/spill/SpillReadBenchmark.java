@@ -3,7 +3,7 @@ package dev.spillway.bench.spill;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.spill.SpillConfig;
 import dev.spillway.spill.SpillDirectory;
 import dev.spillway.spill.SpillFile;

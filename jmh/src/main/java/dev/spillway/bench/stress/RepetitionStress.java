@@ -8,7 +8,7 @@ import dev.spillway.SinkTarget;
 import dev.spillway.SortKey;
 import dev.spillway.Spillway;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 
 import java.io.IOException;
 import java.io.PrintStream;

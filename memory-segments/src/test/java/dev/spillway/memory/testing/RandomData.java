@@ -3,12 +3,12 @@ package dev.spillway.memory.testing;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Timestamps;
 
 import java.math.BigDecimal;

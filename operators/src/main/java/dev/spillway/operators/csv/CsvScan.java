@@ -1,10 +1,14 @@
 package dev.spillway.operators.csv;
 
+import dev.spillway.errors.CsvFormatException;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.InvalidUtf8;
+
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.memory.DecimalText;
 import dev.spillway.memory.Field;
@@ -14,7 +18,7 @@ import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MappedPages;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Timestamps;
 import dev.spillway.memory.Utf8Builder;
 import dev.spillway.scheduler.Source;

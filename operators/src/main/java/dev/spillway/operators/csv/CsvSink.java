@@ -1,12 +1,14 @@
 package dev.spillway.operators.csv;
 
+import dev.spillway.options.CsvOptions;
+
 import dev.spillway.event.EventSink;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.OrderedFileSink;
 import dev.spillway.operators.PartitionedFileSink;
-import dev.spillway.operators.Partitioning;
+import dev.spillway.options.Partitioning;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

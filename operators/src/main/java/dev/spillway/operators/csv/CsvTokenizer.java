@@ -1,5 +1,8 @@
 package dev.spillway.operators.csv;
 
+import dev.spillway.errors.CsvFormatException;
+import dev.spillway.options.CsvOptions;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;

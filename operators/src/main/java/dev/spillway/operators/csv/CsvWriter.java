@@ -1,15 +1,17 @@
 package dev.spillway.operators.csv;
 
+import dev.spillway.options.CsvOptions;
+
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.Morsel;
 import dev.spillway.operators.MorselFileWriter;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Utf8Vector;
 
 import java.io.IOException;

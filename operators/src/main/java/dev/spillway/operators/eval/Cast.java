@@ -1,9 +1,11 @@
 package dev.spillway.operators.eval;
 
+import dev.spillway.errors.ExprEvaluationException;
+
 import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Int32Builder;

@@ -1,11 +1,13 @@
 package dev.spillway.operators.eval;
 
+import dev.spillway.expr.BinaryOp;
+
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.memory.Decimal128Vector;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Int128;
 import dev.spillway.memory.Morsel;
 

@@ -1,8 +1,12 @@
 package dev.spillway.operators.eval;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.errors.ExprEvaluationException;
+import dev.spillway.errors.ExprTypeException;
+import dev.spillway.expr.BinaryOp;
+
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Vector;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Int128;
 
 import java.math.BigDecimal;

@@ -1,8 +1,10 @@
 package dev.spillway.operators.eval;
 
+import dev.spillway.expr.BinaryOp;
+
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;

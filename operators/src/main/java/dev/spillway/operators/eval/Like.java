@@ -1,7 +1,7 @@
 package dev.spillway.operators.eval;
 
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Morsel;
 
 /**

@@ -1,10 +1,12 @@
 package dev.spillway.operators.eval;
 
+import dev.spillway.expr.BinaryOp;
+
 import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Morsel;
 
 /** AND / OR with SQL three-valued logic. */

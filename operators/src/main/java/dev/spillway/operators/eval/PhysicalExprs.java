@@ -1,13 +1,18 @@
 package dev.spillway.operators.eval;
 
+import dev.spillway.errors.ExprTypeException;
+import dev.spillway.expr.BinaryOp;
+import dev.spillway.expr.StringOp;
+import dev.spillway.expr.UnaryOp;
+
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Timestamps;
 
 import java.lang.foreign.MemorySegment;

@@ -1,8 +1,10 @@
 package dev.spillway.operators.eval;
 
+import dev.spillway.errors.ExprEvaluationException;
+
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.Morsel;

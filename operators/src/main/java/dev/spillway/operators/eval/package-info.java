@@ -4,7 +4,7 @@
  * time into a new native vector charged to the query's budget.
  *
  * <p><b>Types at build time.</b> Every factory checks its operands and throws
- * {@link dev.spillway.operators.eval.ExprTypeException} naming the expression, the types it got and
+ * {@link dev.spillway.errors.ExprTypeException} naming the expression, the types it got and
  * what would fit ({@code cannot apply like to int64 in col("n").str.like("1%"): it needs utf8}), so a
  * query fails while it is planned, never half-way through its input.
  *

@@ -4,11 +4,11 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Closeables;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
-import dev.spillway.operators.eval.ExprEvaluationException;
+import dev.spillway.types.Schema;
+import dev.spillway.errors.ExprEvaluationException;
 import dev.spillway.operators.groupby.function.AggregateFunction;
 import dev.spillway.operators.groupby.function.ByteLog;
 import dev.spillway.operators.groupby.function.DistinctFunction;
@@ -59,7 +59,7 @@ final class AggTable implements AutoCloseable {
      *                  the group keys only
      * @param maxGroups the most groups (a pre-aggregation table is full then), or
      *                  {@link Integer#MAX_VALUE} for a table that grows
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the first groups' room cannot
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the first groups' room cannot
      *                                                          be had (nothing is then held)
      */
     AggTable(AggLayout layout, boolean fine, int maxGroups, BlockPool pool, MemoryBudget budget) {

@@ -3,7 +3,7 @@ package dev.spillway.operators.groupby;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Closeables;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.Int64Vector;
 import dev.spillway.memory.MemoryBudget;
@@ -80,7 +80,7 @@ final class GroupKeys implements AutoCloseable {
      *                  keys that grow
      * @param states    the owner's state columns, sized and started along with the groups
      * @param strings   the owner's log for string keys
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the budget cannot be met
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the budget cannot be met
      */
     GroupKeys(DataType[] keyTypes, int groupKeys, int maxGroups, GroupColumn[] states, ByteLog strings, BlockPool pool,
             MemoryBudget budget) {

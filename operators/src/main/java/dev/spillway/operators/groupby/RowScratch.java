@@ -30,7 +30,7 @@ final class RowScratch implements AutoCloseable {
      * Room for {@code rows} values: the current array, or a larger one whose contents are
      * undefined. Valid until the next call.
      *
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the budget cannot be met (the
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the budget cannot be met (the
      *                                                          current array is then kept)
      */
     MemorySegment rows(int rows) {

@@ -4,7 +4,7 @@ import dev.spillway.event.BlocksEvicted;
 import dev.spillway.event.EventSink;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Spillable;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.Eviction;

@@ -1,8 +1,10 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.options.JoinType;
+
 import dev.spillway.event.ProbeStarted;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Spillable;
 import dev.spillway.operators.FinalizeQueue;
 import dev.spillway.operators.OperatorContext;

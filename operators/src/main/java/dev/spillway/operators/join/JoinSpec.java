@@ -1,9 +1,11 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.options.JoinType;
+
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.OperatorContext;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.options.JoinType;
+
 import dev.spillway.event.EventSink;
 import dev.spillway.event.NestedLoopBuildComplete;
 import dev.spillway.event.NestedLoopFinished;
@@ -11,7 +13,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.operators.eval.EvalContext;
 import dev.spillway.operators.eval.PhysicalExpr;

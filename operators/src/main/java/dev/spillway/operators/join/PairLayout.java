@@ -1,6 +1,6 @@
 package dev.spillway.operators.join;
 
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.Arrays;
 

@@ -1,15 +1,17 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.options.AsofStrategy;
+
 import dev.spillway.event.AsofJoinDone;
 import dev.spillway.event.AsofStateCompacted;
 import dev.spillway.event.EventSink;
 import dev.spillway.event.RunSpilled;
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Spillable;
 import dev.spillway.operators.KeyTable;
 import dev.spillway.operators.OperatorContext;

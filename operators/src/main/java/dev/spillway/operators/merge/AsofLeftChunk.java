@@ -3,7 +3,7 @@ package dev.spillway.operators.merge;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;

@@ -6,7 +6,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -102,7 +102,7 @@ final class AsofRightRows {
      * Starts a compaction: allocates the remapping arrays (12 bytes per held row) on the join's
      * budget.
      *
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the budget refuses (nothing is then held)
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the budget refuses (nothing is then held)
      */
     void startCompaction() {
         if (newIndex != null) {

@@ -1,5 +1,7 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.options.AsofStrategy;
+
 import dev.spillway.memory.Morsel;
 import dev.spillway.operators.KeyTable;
 

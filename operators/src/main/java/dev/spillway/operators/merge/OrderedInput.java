@@ -1,7 +1,7 @@
 package dev.spillway.operators.merge;
 
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.Source;
 import dev.spillway.scheduler.TaskContext;

@@ -6,9 +6,9 @@ import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.StreamStore;
 

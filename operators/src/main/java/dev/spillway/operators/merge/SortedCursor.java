@@ -1,11 +1,13 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.errors.UnsortedInputException;
+
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.operators.sort.KeyEncoder;
 import dev.spillway.operators.sort.ScratchBuffer;
 import dev.spillway.operators.sort.SortSpec;

@@ -17,7 +17,7 @@
  * exactly when the hash join finds them equal. A {@link dev.spillway.operators.merge.SortedCursor}
  * checks, once per morsel and one comparison per row, that each input really is sorted; a
  * violation (e.g. a false {@code setSorted} declaration) fails the query with an
- * {@link dev.spillway.operators.merge.UnsortedInputException} naming the column, the row and the
+ * {@link dev.spillway.errors.UnsortedInputException} naming the column, the row and the
  * two values, instead of returning a wrong result.
  *
  * <p><b>Memory.</b> What grows with a morsel's rows is native and charged to the join's budget:

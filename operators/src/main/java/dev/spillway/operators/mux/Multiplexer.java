@@ -6,7 +6,7 @@ import dev.spillway.event.MultiplexerInputComplete;
 import dev.spillway.event.MultiplexerReaderDetached;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.Spillable;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.scheduler.ReorderBuffer;

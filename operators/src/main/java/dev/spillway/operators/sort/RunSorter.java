@@ -7,7 +7,7 @@ import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ final class RunSorter {
         try (in) {
             int rows = in.rowCount();
             List<ColumnVector> cols = new ArrayList<>(in.columnCount() + 1);
-            try (Int64Builder pos = (Int64Builder) ColumnBuilder.create(dev.spillway.memory.DataType.INT64, pool, budget,
+            try (Int64Builder pos = (Int64Builder) ColumnBuilder.create(dev.spillway.types.DataType.INT64, pool, budget,
                     Math.max(1, rows))) {
                 long base = in.sequence() << 32;
                 for (int r = 0; r < rows; r++) {

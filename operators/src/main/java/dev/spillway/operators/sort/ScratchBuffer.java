@@ -30,7 +30,7 @@ public final class ScratchBuffer implements AutoCloseable {
      * A segment of at least {@code bytes} bytes, valid until the next {@code ensure} or
      * {@link #close}; its contents are the previous ones unless the buffer had to grow.
      *
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the budget refuses a larger
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the budget refuses a larger
      *         buffer (the scratch then holds nothing)
      */
     public MemorySegment ensure(long bytes) {

@@ -1,8 +1,8 @@
 package dev.spillway.operators.sort;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.spillway.operators.sort;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Int64Builder;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;

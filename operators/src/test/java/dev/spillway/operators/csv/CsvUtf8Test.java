@@ -1,8 +1,12 @@
 package dev.spillway.operators.csv;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.errors.CsvFormatException;
+import dev.spillway.options.CsvOptions;
+import dev.spillway.options.InvalidUtf8;
+
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -1,9 +1,14 @@
 package dev.spillway.operators.eval;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.errors.ExprEvaluationException;
+import dev.spillway.errors.ExprTypeException;
+import dev.spillway.expr.BinaryOp;
+import dev.spillway.expr.UnaryOp;
+
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,11 @@
 package dev.spillway.operators.eval;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.Schema;
+import dev.spillway.expr.BinaryOp;
+import dev.spillway.expr.StringOp;
+import dev.spillway.expr.UnaryOp;
+
+import dev.spillway.types.DataType;
+import dev.spillway.types.Schema;
 
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;

@@ -4,7 +4,7 @@ import dev.spillway.event.EventSink;
 import dev.spillway.event.PartitionMerging;
 import dev.spillway.event.PartitionSplit;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.MemoryBudget;

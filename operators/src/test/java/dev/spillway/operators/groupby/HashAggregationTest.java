@@ -5,7 +5,7 @@ import dev.spillway.event.EventSink;
 import dev.spillway.event.PartitionEvicted;
 import dev.spillway.event.PartitionMerging;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;

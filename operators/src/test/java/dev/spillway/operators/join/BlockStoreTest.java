@@ -2,10 +2,10 @@ package dev.spillway.operators.join;
 
 import dev.spillway.event.BlocksEvicted;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.spill.SpillConfig;

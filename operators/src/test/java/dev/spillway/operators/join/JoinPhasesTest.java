@@ -1,16 +1,18 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.options.JoinType;
+
 import dev.spillway.event.PartitionEvicted;
 import dev.spillway.event.PartitionReloaded;
 import dev.spillway.event.PartitionRepartitioned;
 import dev.spillway.event.SkewDetected;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.FinalizeQueue;

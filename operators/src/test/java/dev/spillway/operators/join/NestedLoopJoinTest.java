@@ -1,18 +1,20 @@
 package dev.spillway.operators.join;
 
+import dev.spillway.options.JoinType;
+
 import dev.spillway.event.BlocksEvicted;
 import dev.spillway.event.NestedLoopFinished;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.OperatorContext;
-import dev.spillway.operators.eval.BinaryOp;
+import dev.spillway.expr.BinaryOp;
 import dev.spillway.operators.eval.PhysicalExpr;
 import dev.spillway.operators.eval.PhysicalExprs;
 import dev.spillway.scheduler.QueryContext;

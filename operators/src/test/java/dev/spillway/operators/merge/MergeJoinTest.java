@@ -1,17 +1,20 @@
 package dev.spillway.operators.merge;
 
+import dev.spillway.errors.UnsortedInputException;
+import dev.spillway.options.AsofStrategy;
+
 import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SpillwayEvent;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.OperatorContext;
-import dev.spillway.operators.join.JoinType;
+import dev.spillway.options.JoinType;
 import dev.spillway.scheduler.Operator;
 import dev.spillway.scheduler.QueryContext;
 import dev.spillway.scheduler.Source;

@@ -1,11 +1,11 @@
 package dev.spillway.operators.sort;
 
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.MemoryBudget;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.memory.testing.RandomData;
 import dev.spillway.operators.OperatorContext;

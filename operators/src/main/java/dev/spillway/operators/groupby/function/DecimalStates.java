@@ -3,7 +3,7 @@ package dev.spillway.operators.groupby.function;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.memory.Decimal128Vector;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Int128;
 
 import java.lang.foreign.MemorySegment;

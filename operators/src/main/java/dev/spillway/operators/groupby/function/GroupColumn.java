@@ -5,10 +5,10 @@ import dev.spillway.memory.BooleanBuilder;
 import dev.spillway.memory.BooleanVector;
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.memory.Decimal128Vector;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int128;
@@ -162,7 +162,7 @@ public final class GroupColumn implements AutoCloseable {
      * {@link #install}: the column itself is unchanged, so a table whose growth fails part-way
      * closes the buffers its other columns got and stays as it was.
      *
-     * @throws dev.spillway.memory.MemoryLimitExceededException when the budget cannot be met (what
+     * @throws dev.spillway.errors.MemoryLimitExceededException when the budget cannot be met (what
      *                                                          this call took is released)
      * @throws IllegalArgumentException when {@code groups} exceeds the column's capacity or
      *                                  {@code capacity}

@@ -2,7 +2,7 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
+import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int128;

@@ -1,8 +1,8 @@
 package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnBuilder;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 
 /**
  * A pair of functions that keep one value of their input per group and differ only in the sign a

@@ -1,7 +1,7 @@
 package dev.spillway.operators.groupby.function;
 
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 
 import java.util.Objects;
 

@@ -2,12 +2,12 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.DecimalType;
+import dev.spillway.types.DataType;
+import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.NativeBuffer;
-import dev.spillway.memory.Schema;
+import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;
 import dev.spillway.memory.testing.RandomData;
 import org.junit.jupiter.api.Test;

@@ -2,8 +2,8 @@ package dev.spillway.operators.groupby.function;
 
 import dev.spillway.memory.ColumnBuilder;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.DataType;
-import dev.spillway.memory.MemoryLimitExceededException;
+import dev.spillway.types.DataType;
+import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Utf8Vector;
 import org.junit.jupiter.api.Test;
 
