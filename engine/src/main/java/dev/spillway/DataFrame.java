@@ -2,7 +2,7 @@ package dev.spillway;
 
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 

@@ -2,19 +2,12 @@ package dev.spillway;
 
 import dev.spillway.types.DataType;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Timestamps;
+import dev.spillway.expr.Aggregate;
 import dev.spillway.expr.BinaryOp;
 import dev.spillway.expr.StringOp;
 import dev.spillway.expr.UnaryOp;
-import dev.spillway.operators.groupby.function.AggregateFunction;
-import dev.spillway.operators.groupby.function.Count;
-import dev.spillway.operators.groupby.function.Extreme;
-import dev.spillway.operators.groupby.function.Len;
-import dev.spillway.operators.groupby.function.Mean;
-import dev.spillway.operators.groupby.function.NUnique;
-import dev.spillway.operators.groupby.function.Positional;
-import dev.spillway.operators.groupby.function.Sum;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -153,7 +146,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
     /** The number of rows (of the group, or of the input in a global aggregation), as int64. */
     static Expr len() {
-        return new Agg(Len.INSTANCE, null);
+        return new Agg(Aggregate.LEN, null);
     }
 
     // ------------------------------------------------------------------ arithmetic and comparison
@@ -442,42 +435,42 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      * is none. For {@code groupBy(...).agg(...)} and global {@code select}s.
      */
     default Expr sum() {
-        return new Agg(Sum.INSTANCE, this);
+        return new Agg(Aggregate.SUM, this);
     }
 
     /** Number of non-null values (int64). */
     default Expr count() {
-        return new Agg(Count.INSTANCE, this);
+        return new Agg(Aggregate.COUNT, this);
     }
 
     /** Smallest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
     default Expr min() {
-        return new Agg(Extreme.MIN, this);
+        return new Agg(Aggregate.MIN, this);
     }
 
     /** Largest non-null value (float64 in {@link Double#compare} order: NaN is largest); null when none. */
     default Expr max() {
-        return new Agg(Extreme.MAX, this);
+        return new Agg(Aggregate.MAX, this);
     }
 
     /** Mean of the non-null values (float64); null when none. */
     default Expr mean() {
-        return new Agg(Mean.INSTANCE, this);
+        return new Agg(Aggregate.MEAN, this);
     }
 
     /** Value of the first row in input order (null if that row's value is null). */
     default Expr first() {
-        return new Agg(Positional.FIRST, this);
+        return new Agg(Aggregate.FIRST, this);
     }
 
     /** Value of the last row in input order (null if that row's value is null). */
     default Expr last() {
-        return new Agg(Positional.LAST, this);
+        return new Agg(Aggregate.LAST, this);
     }
 
     /** Exact number of distinct non-null values (int64). */
     default Expr nUnique() {
-        return new Agg(NUnique.INSTANCE, this);
+        return new Agg(Aggregate.N_UNIQUE, this);
     }
 
     /** Whether this is an aggregate, possibly renamed with {@link #alias}. */
@@ -1040,14 +1033,14 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      * @param function the function
      * @param input    the aggregated expression; null for a function without input ({@link #len()})
      */
-    record Agg(AggregateFunction function, Expr input) implements Expr {
+    record Agg(Aggregate function, Expr input) implements Expr {
         /** Validates the components. */
         public Agg {
             Objects.requireNonNull(function, "aggregate");
             if (function.hasInput()) {
-                Objects.requireNonNull(input, () -> function.name() + "() needs an input");
+                Objects.requireNonNull(input, () -> function.label() + "() needs an input");
             } else if (input != null) {
-                throw new IllegalArgumentException(function.name() + "() takes no input");
+                throw new IllegalArgumentException(function.label() + "() takes no input");
             }
         }
 
@@ -1063,7 +1056,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
 
         @Override
         public String toString() {
-            return input == null ? function.name() + "()" : input + "." + function.name() + "()";
+            return input == null ? function.label() + "()" : input + "." + function.label() + "()";
         }
     }
 

@@ -7,7 +7,7 @@ import dev.spillway.formats.ipc.IpcSink;
 import dev.spillway.formats.parquet.ParquetSink;
 import dev.spillway.options.ParquetWriteOptions;
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;

@@ -4,7 +4,7 @@ import dev.spillway.event.AsofStateCompacted;
 import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.options.AsofStrategy;
 import org.junit.jupiter.api.Test;

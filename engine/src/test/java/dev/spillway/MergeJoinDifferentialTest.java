@@ -4,7 +4,7 @@ import dev.spillway.event.MergeJoinDone;
 import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import dev.spillway.options.JoinType;

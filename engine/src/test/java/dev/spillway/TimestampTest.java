@@ -1,7 +1,7 @@
 package dev.spillway;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.Timestamps;
 import dev.spillway.memory.testing.LeakCheck;

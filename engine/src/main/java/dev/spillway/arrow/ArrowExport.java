@@ -3,7 +3,7 @@ package dev.spillway.arrow;
 import dev.spillway.DataFrame;
 import dev.spillway.ResultStream;
 import dev.spillway.memory.ColumnVector;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 

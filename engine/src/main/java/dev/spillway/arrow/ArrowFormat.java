@@ -4,7 +4,7 @@ import dev.spillway.errors.ArrowInterfaceException;
 
 import dev.spillway.types.DataType;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 
 /**
  * The C data interface's format strings for Spillway's types, both ways. The mapping is the one

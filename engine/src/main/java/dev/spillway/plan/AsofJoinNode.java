@@ -4,7 +4,7 @@ import dev.spillway.errors.PlanException;
 
 import dev.spillway.SortKey;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.options.AsofStrategy;
 

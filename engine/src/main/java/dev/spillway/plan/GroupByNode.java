@@ -1,9 +1,10 @@
 package dev.spillway.plan;
 
+import dev.spillway.operators.groupby.function.AggregateFunction;
 import dev.spillway.errors.PlanException;
 
 import dev.spillway.Expr;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.operators.groupby.AggLayout;
 import dev.spillway.operators.groupby.AggSpec;
@@ -79,7 +80,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs, S
             Expr.Agg a = unwrap(e);
             Field in = a.input() == null ? null : ExprCompiler.fieldOf(a.input(), input.schema(), e.outputName());
             try {
-                out.add(AggSpec.of(a.function(), in, e.outputName(), e.toString()));
+                out.add(AggSpec.of(AggregateFunction.of(a.function()), in, e.outputName(), e.toString()));
             } catch (IllegalArgumentException bad) {
                 throw new PlanException(bad.getMessage() + " in " + e, bad);
             }

@@ -4,7 +4,7 @@ import dev.spillway.errors.PlanException;
 
 import dev.spillway.Expr;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.operators.OperatorContext;
 import dev.spillway.options.JoinType;

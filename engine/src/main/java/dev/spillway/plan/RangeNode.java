@@ -3,7 +3,7 @@ package dev.spillway.plan;
 import dev.spillway.errors.PlanException;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.spillway.errors.ArrowInterfaceException;
 
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.errors.PlanException;
 import dev.spillway.scheduler.Source;

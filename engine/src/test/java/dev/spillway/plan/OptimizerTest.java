@@ -2,7 +2,7 @@ package dev.spillway.plan;
 
 import dev.spillway.Expr;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.options.CsvOptions;
 import org.junit.jupiter.api.Test;

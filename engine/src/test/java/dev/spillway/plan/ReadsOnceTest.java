@@ -4,7 +4,7 @@ import dev.spillway.errors.PlanException;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.types.Schema;
 import dev.spillway.scheduler.Source;

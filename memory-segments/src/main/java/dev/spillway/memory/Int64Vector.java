@@ -1,5 +1,7 @@
 package dev.spillway.memory;
 
+import dev.spillway.types.Field;
+
 import dev.spillway.types.DataType;
 
 import java.time.ZoneId;

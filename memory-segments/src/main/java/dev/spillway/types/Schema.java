@@ -1,6 +1,5 @@
 package dev.spillway.types;
 
-import dev.spillway.memory.Field;
 
 import java.util.ArrayList;
 import java.util.Collection;

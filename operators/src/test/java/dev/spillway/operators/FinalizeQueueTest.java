@@ -2,7 +2,7 @@ package dev.spillway.operators;
 
 import dev.spillway.memory.BlockPool;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;

@@ -2,7 +2,7 @@ package dev.spillway.operators;
 
 import dev.spillway.types.DataType;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;

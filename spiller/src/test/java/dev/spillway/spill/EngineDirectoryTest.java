@@ -1,7 +1,7 @@
 package dev.spillway.spill;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.RandomData;

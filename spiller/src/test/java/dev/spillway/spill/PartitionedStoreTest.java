@@ -5,7 +5,7 @@ import dev.spillway.errors.SpillCorruptedException;
 import dev.spillway.event.PartitionEvicted;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;

@@ -3,7 +3,7 @@ package dev.spillway.spill;
 import dev.spillway.errors.SpillCorruptedException;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;

@@ -4,7 +4,7 @@ import dev.spillway.errors.SpillException;
 import dev.spillway.errors.SpillQuotaExceededException;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.RandomData;

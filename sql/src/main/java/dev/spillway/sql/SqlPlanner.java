@@ -7,7 +7,7 @@ import dev.spillway.SortKey;
 import dev.spillway.Spillway;
 import dev.spillway.types.DataType;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.options.CsvOptions;
 import dev.spillway.expr.BinaryOp;

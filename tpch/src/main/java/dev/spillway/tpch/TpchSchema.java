@@ -2,7 +2,7 @@ package dev.spillway.tpch;
 
 import dev.spillway.types.DataType;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.spillway.tpch;
 
 import dev.spillway.DataFrame;
 import dev.spillway.Spillway;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;
 import io.trino.tpch.TpchColumn;

@@ -11,7 +11,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Vector;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Float64Vector;
 import dev.spillway.memory.Int32Vector;
 import dev.spillway.memory.Int64Vector;

@@ -26,7 +26,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.types.DataType;
 import dev.spillway.memory.Decimal128Builder;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Float64Builder;
 import dev.spillway.memory.Int32Builder;
 import dev.spillway.memory.Int64Builder;

@@ -5,7 +5,7 @@ import dev.spillway.options.ParquetWriteOptions;
 
 import dev.spillway.errors.FormatException;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.LeakCheck;

@@ -105,7 +105,7 @@ record TimestampCast(PhysicalExpr input, DataType to, String zone) implements Ph
     }
 
     private String typeName() {
-        return dev.spillway.memory.Field.typeName(to, null, zone);
+        return dev.spillway.types.Field.typeName(to, null, zone);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.spillway.operators.groupby;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.operators.groupby.function.DistinctFunction;
 import dev.spillway.operators.groupby.function.StateType;

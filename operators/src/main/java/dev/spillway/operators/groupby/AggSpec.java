@@ -2,7 +2,7 @@ package dev.spillway.operators.groupby;
 
 import dev.spillway.types.DataType;
 import dev.spillway.types.DecimalType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.operators.groupby.function.AggregateFunction;
 import dev.spillway.operators.groupby.function.StateType;
 

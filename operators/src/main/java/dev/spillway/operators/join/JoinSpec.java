@@ -3,7 +3,7 @@ package dev.spillway.operators.join;
 import dev.spillway.options.JoinType;
 
 import dev.spillway.memory.BlockPool;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.types.Schema;
 import dev.spillway.operators.OperatorContext;

@@ -8,7 +8,7 @@ import dev.spillway.event.SortMergePass;
 import dev.spillway.event.SortRunSpilled;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.memory.Spillable;

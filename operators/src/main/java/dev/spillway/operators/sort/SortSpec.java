@@ -1,7 +1,7 @@
 package dev.spillway.operators.sort;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 
 import java.util.ArrayList;

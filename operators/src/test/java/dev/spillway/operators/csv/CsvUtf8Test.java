@@ -5,7 +5,7 @@ import dev.spillway.options.CsvOptions;
 import dev.spillway.options.InvalidUtf8;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import dev.spillway.expr.BinaryOp;
 import dev.spillway.expr.UnaryOp;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.Timestamps;
 import dev.spillway.memory.testing.LeakCheck.TestMemory;

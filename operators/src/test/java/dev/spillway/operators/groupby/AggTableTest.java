@@ -1,7 +1,7 @@
 package dev.spillway.operators.groupby;
 
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;

@@ -5,7 +5,7 @@ import dev.spillway.event.PartitionMerging;
 import dev.spillway.event.PartitionSplit;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.Hashing;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;

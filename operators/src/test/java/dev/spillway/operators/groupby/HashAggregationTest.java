@@ -6,7 +6,7 @@ import dev.spillway.event.PartitionEvicted;
 import dev.spillway.event.PartitionMerging;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.MemoryManager;
 import dev.spillway.memory.Morsel;

@@ -3,7 +3,7 @@ package dev.spillway.operators.join;
 import dev.spillway.event.BlocksEvicted;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.types.Schema;
 import dev.spillway.memory.testing.RandomData;

@@ -9,7 +9,7 @@ import dev.spillway.event.PartitionReloaded;
 import dev.spillway.event.ProbeStarted;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;

@@ -6,7 +6,7 @@ import dev.spillway.options.AsofStrategy;
 import dev.spillway.event.RunSpilled;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.memory.Morsel;

@@ -5,7 +5,7 @@ import dev.spillway.event.MultiplexerInputComplete;
 import dev.spillway.event.MultiplexerReaderDetached;
 import dev.spillway.event.SpillwayEvent;
 import dev.spillway.types.DataType;
-import dev.spillway.memory.Field;
+import dev.spillway.types.Field;
 import dev.spillway.memory.MemoryBudget;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;

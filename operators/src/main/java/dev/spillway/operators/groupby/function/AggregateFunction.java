@@ -5,6 +5,7 @@ import dev.spillway.memory.ColumnVector;
 import dev.spillway.types.DataType;
 import dev.spillway.types.DecimalType;
 import dev.spillway.memory.Morsel;
+import dev.spillway.expr.Aggregate;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -103,4 +104,19 @@ public interface AggregateFunction {
      *                             state leaves its range. The table adds which aggregate it was.
      */
     void finish(GroupColumn[] state, int from, int to, ColumnBuilder out);
+
+    /** The implementation of a public aggregate. */
+    static AggregateFunction of(Aggregate aggregate) {
+        return switch (aggregate) {
+            case LEN -> Len.INSTANCE;
+            case SUM -> Sum.INSTANCE;
+            case COUNT -> Count.INSTANCE;
+            case MIN -> Extreme.MIN;
+            case MAX -> Extreme.MAX;
+            case MEAN -> Mean.INSTANCE;
+            case FIRST -> Positional.FIRST;
+            case LAST -> Positional.LAST;
+            case N_UNIQUE -> NUnique.INSTANCE;
+        };
+    }
 }

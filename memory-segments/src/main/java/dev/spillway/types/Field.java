@@ -1,7 +1,8 @@
-package dev.spillway.memory;
+package dev.spillway.types;
 
-import dev.spillway.types.DataType;
-import dev.spillway.types.DecimalType;
+import dev.spillway.memory.ColumnVector;
+import dev.spillway.memory.Timestamps;
+
 
 import java.util.Objects;
 
