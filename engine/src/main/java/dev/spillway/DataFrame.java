@@ -79,7 +79,7 @@ public final class DataFrame implements AutoCloseable {
     }
 
     /** The morsels, in row order (owned by this frame: do not close). */
-    public List<Morsel> morsels() {
+    List<Morsel> morsels() {
         ensureOpen();
         return morsels;
     }

@@ -89,7 +89,7 @@ public final class LazyFrame {
     }
 
     /** The logical plan as built (before optimisation). */
-    public LogicalPlan logicalPlan() {
+    LogicalPlan logicalPlan() {
         return plan;
     }
 

@@ -10,6 +10,7 @@ import dev.spillway.event.TmpfsWarning;
 import dev.spillway.formats.HiveColumns;
 import dev.spillway.formats.ipc.IpcScan;
 import dev.spillway.formats.parquet.ParquetScan;
+import dev.spillway.internal.EngineInternals;
 import dev.spillway.jfr.JfrSpillListener;
 import dev.spillway.memory.BlockPool;
 import dev.spillway.memory.Bytes;
@@ -84,6 +85,10 @@ public final class Spillway implements AutoCloseable {
     /** The default of {@link Builder#closeTimeout}. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final String CLOSED_REASON = "the Spillway instance was closed";
+
+    static {
+        EngineInternals.register(new InternalAccess());
+    }
 
     private final SpillwayConfig config;
     private final BlockPool pool;
@@ -223,23 +228,31 @@ public final class Spillway implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The engine's memory now: bytes reserved by running queries and collected frames, the most
+     * ever reserved at once, and the cap ({@link Long#MAX_VALUE} when unlimited).
+     */
+    public MemoryUsage memoryUsage() {
+        return new MemoryUsage(budget.reserved(), budget.peak(), budget.cap());
+    }
+
     /** The process memory budget (all queries' memory). */
-    public MemoryBudget budget() {
+    MemoryBudget budget() {
         return budget;
     }
 
     /** The memory arbiter: which query's operators spill under pressure, and how long a reservation waits. */
-    public MemoryArbiter arbiter() {
+    MemoryArbiter arbiter() {
         return arbiter;
     }
 
     /** The spill manager (spill root, stats). */
-    public SpillManager spills() {
+    SpillManager spills() {
         return spills;
     }
 
     /** The worker pool. */
-    public WorkerPool workers() {
+    WorkerPool workers() {
         return workers;
     }
 

@@ -1,5 +1,7 @@
 package dev.spillway.cli;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.QueryProfile;
@@ -55,7 +57,7 @@ public final class Demo {
             QueryProfile profile = sw.lastProfile();
             double sum = 0;
             long payload = 0;
-            for (Morsel m : df.morsels()) {
+            for (Morsel m : EngineInternals.morsels(df)) {
                 Float64Vector amounts = (Float64Vector) m.column(1);
                 Int64Vector bytes = (Int64Vector) m.column(2);
                 for (int r = 0; r < m.rowCount(); r++) {

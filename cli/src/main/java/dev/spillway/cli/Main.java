@@ -1,5 +1,7 @@
 package dev.spillway.cli;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.QueryProfile;
 import dev.spillway.QueryProgress;
 import dev.spillway.Spillway;
@@ -238,7 +240,7 @@ public final class Main {
             out.printf(Locale.ROOT, "spillway demo: %,d probe rows (key = i mod %,d, amount = i) joined with %,d build rows"
                     + " (key, 64-character payload), group by key, sum(amount)%n", o.probeRows(), o.buildRows(), o.buildRows());
             out.printf(Locale.ROOT, "memory limit %s, %d threads, %,d-row morsels, spill root %s%n%n",
-                    Bytes.format(o.memoryLimit()), sw.config().threads(), o.morselRows(), sw.spills().root());
+                    Bytes.format(o.memoryLimit()), sw.config().threads(), o.morselRows(), EngineInternals.spills(sw).root());
             out.println(Demo.query(sw, o.buildRows(), o.probeRows()).explain());
             out.println();
             Demo.Result r = Demo.run(sw, o.buildRows(), o.probeRows());

@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.ResultStream;
 import dev.spillway.memory.ColumnVector;
@@ -106,7 +108,7 @@ public final class ArrowExport {
      * per morsel.
      */
     public static int batchCount(DataFrame df) {
-        return df.morsels().size();
+        return EngineInternals.morsels(df).size();
     }
 
     /**
@@ -118,7 +120,7 @@ public final class ArrowExport {
      * @throws IllegalStateException     when {@code df} is closed
      */
     public static void exportBatch(DataFrame df, int batch, MemorySegment out) {
-        Morsel m = df.morsels().get(Objects.checkIndex(batch, batchCount(df)));
+        Morsel m = EngineInternals.morsels(df).get(Objects.checkIndex(batch, batchCount(df)));
         AutoCloseable hold = df.retain();
         exportBatch(new BatchSource.Batch() {
             @Override

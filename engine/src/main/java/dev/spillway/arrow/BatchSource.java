@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.ResultStream;
 import dev.spillway.memory.Morsel;
@@ -47,7 +49,7 @@ public interface BatchSource extends AutoCloseable {
      * @throws IllegalStateException when {@code df} is closed
      */
     static BatchSource of(DataFrame df) {
-        List<Morsel> morsels = df.morsels();
+        List<Morsel> morsels = EngineInternals.morsels(df);
         AutoCloseable sourceHold = df.retain();
         return new BatchSource() {
             private int next;
@@ -125,7 +127,7 @@ public interface BatchSource extends AutoCloseable {
                         return null;
                     }
                     current = stream.next();
-                    morsels = current.morsels();
+                    morsels = EngineInternals.morsels(current);
                     next = 0;
                 }
                 return held(morsels.get(next++), current);

@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,7 @@ class ArrowExportRaceTest {
     void ownerCloseRacesConsumerRelease() {
         ArrowTestSupport.withEngine(32, sw -> {
             LazyFrame source = ArrowTestSupport.sample(sw, 64, 41);
-            long base = sw.budget().reserved();
+            long base = EngineInternals.budget(sw).reserved();
             try (Arena arena = Arena.ofShared(); ExecutorService consumers = Executors.newFixedThreadPool(2)) {
                 MemorySegment first = arena.allocate(CData.ARRAY_SIZE);
                 MemorySegment second = arena.allocate(CData.ARRAY_SIZE);
@@ -48,7 +50,7 @@ class ArrowExportRaceTest {
                     df.close();
                     a.join();
                     b.join();
-                    assertEquals(base, sw.budget().reserved(), "round " + round + ": the frame was freed");
+                    assertEquals(base, EngineInternals.budget(sw).reserved(), "round " + round + ": the frame was freed");
                 }
             }
         });

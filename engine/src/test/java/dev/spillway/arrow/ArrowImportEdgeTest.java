@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import dev.spillway.memory.Morsel;
@@ -37,7 +39,7 @@ class ArrowImportEdgeTest {
     void batchesWithAnOffsetAreReadFromThatRow() {
         ArrowTestSupport.withEngine(1024, sw -> {
             try (DataFrame df = ArrowTestSupport.sample(sw, 300, 31).collect(); Arena arena = Arena.ofConfined()) {
-                assertEquals(1, df.morsels().size());
+                assertEquals(1, EngineInternals.morsels(df).size());
                 MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
                 Linker linker = Linker.nativeLinker();
                 var lookup = MethodHandles.lookup();
@@ -101,7 +103,7 @@ class ArrowImportEdgeTest {
                     public Morsel next() {
                         if (first) {
                             first = false;
-                            return df.morsels().get(0).slice(0, 10);
+                            return EngineInternals.morsels(df).get(0).slice(0, 10);
                         }
                         throw new IllegalStateException("disk on fire");
                     }
@@ -121,7 +123,7 @@ class ArrowImportEdgeTest {
     void consumerReleasesOnAnotherThread() {
         ArrowTestSupport.withEngine(16, sw -> {
             LazyFrame source = ArrowTestSupport.sample(sw, 100, 33);
-            long base = sw.budget().reserved();
+            long base = EngineInternals.budget(sw).reserved();
             try (Arena arena = Arena.ofShared()) {
                 List<MemorySegment> arrays = new ArrayList<>();
                 try (DataFrame df = source.sort("i").collect()) {
@@ -139,7 +141,7 @@ class ArrowImportEdgeTest {
                 for (MemorySegment a : arrays) {
                     assertEquals(0, a.get(ValueLayout.JAVA_LONG, CData.ARRAY_RELEASE));
                 }
-                assertEquals(base, sw.budget().reserved(), "the last release, on some pool thread, freed the frame");
+                assertEquals(base, EngineInternals.budget(sw).reserved(), "the last release, on some pool thread, freed the frame");
             }
         });
     }
@@ -148,7 +150,7 @@ class ArrowImportEdgeTest {
     void aBatchThatDoesNotMatchTheSchemaIsRefused() {
         ArrowTestSupport.withEngine(64, sw -> {
             try (DataFrame df = ArrowTestSupport.sample(sw, 20, 34).collect(); Arena arena = Arena.ofConfined()) {
-                Iterator<Morsel> wrongColumns = List.of(df.morsels().get(0).select(1, 0)).iterator();
+                Iterator<Morsel> wrongColumns = List.of(EngineInternals.morsels(df).get(0).select(1, 0)).iterator();
                 MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
                 ArrowExport.exportStream(BatchSource.of(
                         dev.spillway.types.Schema.of(df.schema().field(0), df.schema().field(1)), wrongColumns, null), stream);

@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.errors.ArrowInterfaceException;
 
 import dev.spillway.DataFrame;
@@ -94,7 +96,7 @@ class ArrowJavaCDataTest {
     void exportedBatchImportsAsVectorSchemaRootAfterTheOwnerClosed() {
         ArrowTestSupport.withEngine(64, sw -> {
             var source = ArrowTestSupport.sample(sw, 60, 12);
-            long base = sw.budget().reserved();
+            long base = EngineInternals.budget(sw).reserved();
             try (BufferAllocator allocator = new RootAllocator();
                     ArrowArray array = ArrowArray.allocateNew(allocator);
                     ArrowSchema schema = ArrowSchema.allocateNew(allocator);
@@ -108,12 +110,12 @@ class ArrowJavaCDataTest {
                     ArrowExport.exportSchema(df.schema(), MemorySegment.ofAddress(schema.memoryAddress()));
                     ArrowExport.exportBatch(df, 0, MemorySegment.ofAddress(array.memoryAddress()));
                 }
-                assertTrue(sw.budget().reserved() > base, "the exported array holds the closed frame's memory");
+                assertTrue(EngineInternals.budget(sw).reserved() > base, "the exported array holds the closed frame's memory");
                 try (VectorSchemaRoot root = Data.importVectorSchemaRoot(allocator, array, schema, dictionaries)) {
                     checkArrowTypes(root, ours);
                     assertEquals(want, rows(root));
                 }
-                assertEquals(base, sw.budget().reserved(), "Arrow Java's release freed the frame");
+                assertEquals(base, EngineInternals.budget(sw).reserved(), "Arrow Java's release freed the frame");
             }
         });
     }
@@ -185,7 +187,7 @@ class ArrowJavaCDataTest {
                             + "ts: timestamp, tz: timestamp(UTC)]", frame.schema().toString());
                     try (DataFrame df = frame.collect()) {
                         assertEquals(590, df.rowCount());
-                        assertTrue(df.morsels().size() >= 6, "batches over 100 rows are sliced: " + df.morsels().size());
+                        assertTrue(EngineInternals.morsels(df).size() >= 6, "batches over 100 rows are sliced: " + EngineInternals.morsels(df).size());
                         assertEquals(want, df.rows());
                     }
                 }

@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.errors.ArrowInterfaceException;
 
 import dev.spillway.DataFrame;
@@ -53,14 +55,14 @@ class ArrowStreamRoundTripTest {
     void bigBatchesAreSlicedIntoDenselyNumberedMorsels() {
         ArrowTestSupport.withEngine(64, sw -> {
             try (DataFrame df = ArrowTestSupport.sample(sw, 100, 8).collect(); Arena arena = Arena.ofConfined()) {
-                assertEquals(List.of(64, 36), df.morsels().stream().map(Morsel::rowCount).toList());
+                assertEquals(List.of(64, 36), EngineInternals.morsels(df).stream().map(Morsel::rowCount).toList());
                 MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
                 ArrowExport.exportStream(df, stream);
                 List<Integer> rows = new ArrayList<>();
                 List<Long> sequences = new ArrayList<>();
                 List<List<Object>> values = new ArrayList<>();
                 try (ArrowStreamScan scan = ArrowStreamScan.take(stream);
-                        Source source = scan.open(null, sw.budget(), 30)) {
+                        Source source = scan.open(null, EngineInternals.budget(sw), 30)) {
                     for (Morsel next = source.next(null); next != null; next = source.next(null)) {
                         try (Morsel m = next) {
                             rows.add(m.rowCount());
@@ -171,12 +173,12 @@ class ArrowStreamRoundTripTest {
     void ownerClosesBeforeTheConsumerReleases() {
         ArrowTestSupport.withEngine(16, sw -> {
             LazyFrame source = ArrowTestSupport.sample(sw, 50, 4);
-            long base = sw.budget().reserved();
+            long base = EngineInternals.budget(sw).reserved();
             // A sort writes new buffers, so the frame owns memory of its own (a plain collect may share the source's).
             DataFrame df = source.sort("l").collect();
             List<List<Object>> want = df.rows();
-            long firstBatchRows = df.morsels().get(0).rowCount();
-            long held = sw.budget().reserved();
+            long firstBatchRows = EngineInternals.morsels(df).get(0).rowCount();
+            long held = EngineInternals.budget(sw).reserved();
             assertTrue(held > base, held + " > " + base);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment stream = arena.allocate(CData.STREAM_SIZE);
@@ -186,18 +188,18 @@ class ArrowStreamRoundTripTest {
                 ArrowExport.exportBatch(df, 0, array);
                 ArrowExport.exportSchema(df.schema(), schema);
                 df.close();
-                assertEquals(held, sw.budget().reserved(), "exports keep the closed frame's memory");
+                assertEquals(held, EngineInternals.budget(sw).reserved(), "exports keep the closed frame's memory");
                 try (DataFrame got = sw.fromArrowStream(stream).collect()) {
                     assertEquals(want, got.rows());
                 }
-                assertEquals(held, sw.budget().reserved(), "the single exported array still holds the frame");
+                assertEquals(held, EngineInternals.budget(sw).reserved(), "the single exported array still holds the frame");
                 assertEquals(firstBatchRows, array.get(CData.I64, CData.ARRAY_LENGTH));
                 assertEquals(9L, array.get(CData.I64, CData.ARRAY_N_CHILDREN));
                 ArrowTestSupport.release(schema, CData.SCHEMA_RELEASE);
                 assertEquals(0, schema.get(CData.PTR, CData.SCHEMA_RELEASE), "released schema marked");
                 ArrowTestSupport.release(array, CData.ARRAY_RELEASE);
                 assertEquals(0, array.get(CData.PTR, CData.ARRAY_RELEASE), "released array marked");
-                assertEquals(base, sw.budget().reserved(), "the last release gave the frame's memory back");
+                assertEquals(base, EngineInternals.budget(sw).reserved(), "the last release gave the frame's memory back");
             } finally {
                 df.close();
             }
@@ -208,22 +210,22 @@ class ArrowStreamRoundTripTest {
     void movedChildIsReleasedAfterItsParent() {
         ArrowTestSupport.withEngine(16, sw -> {
             LazyFrame source = ArrowTestSupport.sample(sw, 10, 5);
-            long base = sw.budget().reserved();
+            long base = EngineInternals.budget(sw).reserved();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment array = arena.allocate(CData.ARRAY_SIZE);
                 MemorySegment moved = arena.allocate(CData.ARRAY_SIZE);
                 try (DataFrame df = source.sort("l").collect()) {
                     ArrowExport.exportBatch(df, 0, array);
                 }
-                assertTrue(sw.budget().reserved() > base);
+                assertTrue(EngineInternals.budget(sw).reserved() > base);
                 MemorySegment child = ArrowTestSupport.childArray(array, 0);
                 MemorySegment.copy(child, 0, moved, 0, CData.ARRAY_SIZE);
                 child.set(CData.PTR, CData.ARRAY_RELEASE, 0L);
                 ArrowTestSupport.release(array, CData.ARRAY_RELEASE);
-                assertTrue(sw.budget().reserved() > base, "the moved child still holds the frame");
+                assertTrue(EngineInternals.budget(sw).reserved() > base, "the moved child still holds the frame");
                 assertEquals(10L, moved.get(CData.I64, CData.ARRAY_LENGTH));
                 ArrowTestSupport.release(moved, CData.ARRAY_RELEASE);
-                assertEquals(base, sw.budget().reserved());
+                assertEquals(base, EngineInternals.budget(sw).reserved());
             }
         });
     }

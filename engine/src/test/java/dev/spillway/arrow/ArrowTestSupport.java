@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.LazyFrame;
 import dev.spillway.Spillway;
 import dev.spillway.memory.testing.LeakCheck;
@@ -61,7 +63,7 @@ final class ArrowTestSupport {
                 throw t;
             }
             sw.close();
-            assertEquals(0, sw.budget().reserved(), "engine memory back to zero");
+            assertEquals(0, EngineInternals.budget(sw).reserved(), "engine memory back to zero");
             assertEquals(0, ArrowExport.unreleased(), "every exported struct released");
             try (var files = Files.list(spill)) {
                 assertEquals(0, files.count(), "no spill directory left");

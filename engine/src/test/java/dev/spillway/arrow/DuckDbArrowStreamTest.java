@@ -1,5 +1,7 @@
 package dev.spillway.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.LazyFrame;
 import org.apache.arrow.c.ArrowArrayStream;
@@ -97,7 +99,7 @@ class DuckDbArrowStreamTest {
             try (BufferAllocator allocator = new RootAllocator();
                     DuckDBConnection conn = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
                     DataFrame df = ArrowTestSupport.sample(sw, 2000, 21).filter(col("l").isNotNull()).collect()) {
-                assertTrue(df.morsels().size() > 3, "several batches: " + df.morsels().size());
+                assertTrue(EngineInternals.morsels(df).size() > 3, "several batches: " + EngineInternals.morsels(df).size());
                 List<List<Object>> want = new ArrayList<>();
                 for (List<Object> row : df.rows()) {
                     want.add(comparable(row));

@@ -71,6 +71,11 @@ public abstract sealed class ColumnVector implements AutoCloseable
         return null;
     }
 
+    /** A nullable field named {@code name} with this vector's type. */
+    public Field field(String name) {
+        return new Field(name, type(), true, decimalType(), timeZone());
+    }
+
     /** Number of rows. */
     public int length() {
         return length;

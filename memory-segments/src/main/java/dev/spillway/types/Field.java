@@ -1,6 +1,5 @@
 package dev.spillway.types;
 
-import dev.spillway.memory.ColumnVector;
 import dev.spillway.memory.Timestamps;
 
 
@@ -74,11 +73,6 @@ public record Field(String name, DataType type, boolean nullable, DecimalType de
     /** A nullable timestamp field: naive when {@code timeZone} is null, else instants shown in that zone. */
     public static Field timestamp(String name, String timeZone) {
         return new Field(name, DataType.TIMESTAMP, true, null, timeZone);
-    }
-
-    /** A nullable field with the type of {@code vector}. */
-    public static Field of(String name, ColumnVector vector) {
-        return new Field(name, vector.type(), true, vector.decimalType(), vector.timeZone());
     }
 
     /** The same field under another name. */

@@ -1,6 +1,5 @@
 package dev.spillway.memory;
 
-import dev.spillway.types.Field;
 
 import dev.spillway.errors.MemoryLimitExceededException;
 import dev.spillway.types.DataType;
@@ -196,7 +195,7 @@ class ColumnVectorTest {
                 assertEquals(-1, view.mismatch(bufs[i].segment().asSlice(0, size)), "view equals copy of buffer " + i);
             }
         }
-        return ColumnVector.fromBuffers(Field.of("v", v), v.length(), v.nullCount(), bufs[0], bufs[1], bufs[2]);
+        return ColumnVector.fromBuffers(v.field("v"), v.length(), v.nullCount(), bufs[0], bufs[1], bufs[2]);
     }
 
     @Test

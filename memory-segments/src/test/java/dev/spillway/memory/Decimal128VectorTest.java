@@ -71,7 +71,7 @@ class Decimal128VectorTest {
                             if (n > 2) {
                                 int from = rnd.nextInt(n - 1);
                                 try (ColumnVector s = v.slice(from, n - from);
-                                     ColumnVector copy = ColumnVector.fromBuffers(Field.of("c", s), s.length(), s.nullCount(),
+                                     ColumnVector copy = ColumnVector.fromBuffers(s.field("c"), s.length(), s.nullCount(),
                                              exported(s, 0, mem), exported(s, 1, mem), null)) {
                                     for (int i = 0; i < s.length(); i++) {
                                         assertEquals(expected.get(from + i), s.getObject(i));

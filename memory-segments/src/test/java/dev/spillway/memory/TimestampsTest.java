@@ -136,13 +136,13 @@ class TimestampsTest {
                 assertTrue(s.getMessage().contains("timestamp"), s.getMessage());
                 try (ColumnVector v = b.build();
                      ColumnVector slice = v.slice(3, 50);
-                     ColumnVector copy = ColumnVector.fromBuffers(Field.of("c", slice), slice.length(), slice.nullCount(),
+                     ColumnVector copy = ColumnVector.fromBuffers(slice.field("c"), slice.length(), slice.nullCount(),
                              exported(slice, 0, mem), exported(slice, 1, mem), null)) {
                     assertEquals(DataType.TIMESTAMP, v.type());
                     assertEquals("Europe/Berlin", v.timeZone());
                     assertEquals("Europe/Berlin", slice.timeZone());
                     assertEquals("Europe/Berlin", copy.timeZone());
-                    assertEquals(zoned.withName("c"), Field.of("c", copy));
+                    assertEquals(zoned.withName("c"), copy.field("c"));
                     for (int i = 0; i < 100; i++) {
                         assertEquals(expected.get(i), v.getObject(i));
                         if (expected.get(i) != null) {

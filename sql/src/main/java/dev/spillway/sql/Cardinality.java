@@ -1,5 +1,7 @@
 package dev.spillway.sql;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.Expr;
 import dev.spillway.LazyFrame;
 import dev.spillway.formats.parquet.ParquetScan;
@@ -65,7 +67,7 @@ final class Cardinality {
 
     /** The estimated rows of a frame. */
     static double rows(LazyFrame frame) {
-        return rows(frame.logicalPlan());
+        return rows(EngineInternals.logicalPlan(frame));
     }
 
     static double rows(LogicalPlan plan) {

@@ -1,5 +1,7 @@
 package dev.spillway.sql;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.Expr;
 import dev.spillway.JoinOptions;
 import dev.spillway.LazyFrame;
@@ -732,7 +734,7 @@ final class SqlPlanner {
             }
             if (only >= 0) {
                 Relation r = comps.get(only);
-                sizes.set(only, sizes.get(only) * Cardinality.selectivity(c, r.frame().logicalPlan()));
+                sizes.set(only, sizes.get(only) * Cardinality.selectivity(c, EngineInternals.logicalPlan(r.frame())));
                 comps.set(only, new Relation(r.frame().filter(c), r.columns()));
             } else if (c instanceof Expr.Binary b && b.op() == BinaryOp.EQ && b.left() instanceof Expr.Column
                     && b.right() instanceof Expr.Column) {
@@ -749,7 +751,7 @@ final class SqlPlanner {
                 Expr implied = impliedFilter(c, names.get(k));
                 if (implied != null) {
                     Relation r = comps.get(k);
-                    sizes.set(k, sizes.get(k) * Cardinality.selectivity(implied, r.frame().logicalPlan()));
+                    sizes.set(k, sizes.get(k) * Cardinality.selectivity(implied, EngineInternals.logicalPlan(r.frame())));
                     comps.set(k, new Relation(r.frame().filter(implied), r.columns()));
                 }
             }
@@ -799,7 +801,7 @@ final class SqlPlanner {
                 edges.removeAll(keys.used());
                 // A second equality on the same right key: checked after the join.
                 residual.addAll(keys.extra());
-                size = Cardinality.join(comps.get(l).frame().logicalPlan(), sizes.get(l), comps.get(r).frame().logicalPlan(),
+                size = Cardinality.join(EngineInternals.logicalPlan(comps.get(l).frame()), sizes.get(l), EngineInternals.logicalPlan(comps.get(r).frame()),
                         sizes.get(r), keys.leftOn(), keys.rightOn());
                 joined = equiJoin(comps.get(l), comps.get(r), keys.leftOn(), keys.rightOn(), renamed, BuildSide.RIGHT);
             }
@@ -811,7 +813,7 @@ final class SqlPlanner {
                 for (var it = pending.iterator(); it.hasNext(); ) {
                     Expr c = rename(it.next(), renamed);
                     if (joinedNames.containsAll(c.columns())) {
-                        size *= Cardinality.selectivity(c, f.logicalPlan());
+                        size *= Cardinality.selectivity(c, EngineInternals.logicalPlan(f));
                         f = f.filter(c);
                         it.remove();
                     }
@@ -903,7 +905,7 @@ final class SqlPlanner {
     private static double joinRows(Relation a, double aRows, Set<String> aNames, Relation b, double bRows, Set<String> bNames,
             List<Expr> edges, Map<String, String> renamed) {
         JoinKeys keys = joinKeys(edges, renamed, aNames, bNames);
-        return Cardinality.join(a.frame().logicalPlan(), aRows, b.frame().logicalPlan(), bRows, keys.leftOn(), keys.rightOn());
+        return Cardinality.join(EngineInternals.logicalPlan(a.frame()), aRows, EngineInternals.logicalPlan(b.frame()), bRows, keys.leftOn(), keys.rightOn());
     }
 
     private static Expr rename(Expr e, Map<String, String> renamed) {

@@ -1,5 +1,7 @@
 package dev.spillway.sql;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.Spillway;
 import dev.spillway.memory.testing.LeakCheck;
 
@@ -30,7 +32,7 @@ final class SqlTestSupport {
             } finally {
                 sw.close();
             }
-            assertEquals(0, sw.budget().reserved(), "engine memory back to zero");
+            assertEquals(0, EngineInternals.budget(sw).reserved(), "engine memory back to zero");
             if (Files.exists(spill)) {
                 try (var files = Files.list(spill)) {
                     assertEquals(0, files.count(), "no spill directory left");

@@ -1,5 +1,7 @@
 package dev.spillway.tpch;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.Spillway;
 import dev.spillway.memory.testing.LeakCheck;
 
@@ -26,7 +28,7 @@ final class SqlTestSupportAccess {
                 sw.close();
                 java.nio.file.Files.deleteIfExists(spill);
             }
-            assertEquals(0, sw.budget().reserved(), "engine memory back to zero");
+            assertEquals(0, EngineInternals.budget(sw).reserved(), "engine memory back to zero");
         });
     }
 }

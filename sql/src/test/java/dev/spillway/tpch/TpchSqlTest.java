@@ -1,5 +1,7 @@
 package dev.spillway.tpch;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.Spillway;
 import dev.spillway.memory.testing.LeakCheck;
@@ -111,7 +113,7 @@ class TpchSqlTest {
                     // The leak check names what was left behind.
                 }
             }
-            assertEquals(0, sw.budget().reserved(), "engine memory back to zero");
+            assertEquals(0, EngineInternals.budget(sw).reserved(), "engine memory back to zero");
         });
     }
 

@@ -1,5 +1,7 @@
 package dev.spillway.tpch;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.QueryProfile;
 import dev.spillway.Spillway;
@@ -127,7 +129,7 @@ class TpchCheckTest {
                     // The leak check names what was left behind.
                 }
             }
-            assertEquals(0, sw.budget().reserved(), "engine memory back to zero");
+            assertEquals(0, EngineInternals.budget(sw).reserved(), "engine memory back to zero");
             assertTrue(profile.peakBytes() <= setting.cap(),
                     "Q" + query + " peak " + profile.peakBytes() + " over the cap " + setting.cap());
             if (setting == CAPPED) {

@@ -1,5 +1,7 @@
 package dev.spillway.bench.arrow;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.Spillway;
 import dev.spillway.arrow.ArrowExport;
@@ -94,7 +96,7 @@ public class ArrowExportBenchmark {
         schema = arena.allocate(SCHEMA_SIZE);
         array = arena.allocate(ARRAY_SIZE);
         long biggest = 0;
-        for (Morsel m : df.morsels()) {
+        for (Morsel m : EngineInternals.morsels(df)) {
             for (int c = 0; c < m.columnCount(); c++) {
                 ColumnVector v = m.column(c);
                 for (int b = 0; b < v.bufferCount(); b++) {
@@ -139,7 +141,7 @@ public class ArrowExportBenchmark {
 
     private long copyBuffers() {
         long seen = 0;
-        for (Morsel m : df.morsels()) {
+        for (Morsel m : EngineInternals.morsels(df)) {
             for (int c = 0; c < m.columnCount(); c++) {
                 ColumnVector v = m.column(c);
                 for (int b = 0; b < v.bufferCount(); b++) {

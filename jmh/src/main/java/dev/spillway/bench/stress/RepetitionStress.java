@@ -1,5 +1,7 @@
 package dev.spillway.bench.stress;
 
+import dev.spillway.internal.EngineInternals;
+
 import dev.spillway.DataFrame;
 import dev.spillway.JoinOptions;
 import dev.spillway.JoinStrategy;
@@ -141,7 +143,7 @@ public final class RepetitionStress {
             hogs.add(Thread.ofPlatform().daemon().name("stress-noise-" + i).start(() -> spin(running)));
         }
         try {
-            long baseline = s.sw.budget().reserved();
+            long baseline = EngineInternals.budget(s.sw).reserved();
             List<Thread> callers = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 int client = c;
@@ -216,7 +218,7 @@ public final class RepetitionStress {
                         progress.println("FAILED " + f);
                     }
                     // A leaked query budget would be reported again after every later query.
-                    expected = sw.budget().reserved();
+                    expected = EngineInternals.budget(sw).reserved();
                 }
             }
             if (progress != null && client == 0 && (round + 1) % Math.max(1, rounds / 10) == 0) {
@@ -226,7 +228,7 @@ public final class RepetitionStress {
     }
 
     private String leakAfterQuery(long baseline) {
-        MemoryBudget b = sw.budget();
+        MemoryBudget b = EngineInternals.budget(sw);
         long reserved = b.reserved();
         if (reserved != baseline) {
             return "engine memory not back at its baseline after the query: " + reserved + " B reserved, baseline " + baseline
