@@ -121,7 +121,7 @@ public final class Compare {
                         .groupBy("key").agg(col("amount").sum().alias("total"));
                 case "country" -> sw.scanCsv(dir.resolve("orders.csv"))
                         .join(sw.scanCsv(dir.resolve("customers.csv")), "customer_id", JoinType.INNER)
-                        .groupBy("country").agg(col("amount").sum().alias("total"), dev.spillway.Expr.len().alias("n"));
+                        .groupBy("country").agg(col("amount").sum().alias("total"), dev.spillway.Expr.rowCount().alias("n"));
                 case "customer" -> sw.scanCsv(dir.resolve("orders.csv"))
                         .groupBy("customer_id").agg(col("amount").sum().alias("total"), col("amount").count().alias("n"));
                 case "sort" -> sw.scanCsv(dir.resolve("orders.csv")).select("order_id", "amount")

@@ -1,11 +1,13 @@
 package dev.spillway;
 
+import dev.spillway.arrow.ArrowExport;
 import dev.spillway.memory.ColumnVector;
 import dev.spillway.types.DataType;
 import dev.spillway.types.Field;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -82,6 +84,45 @@ public final class DataFrame implements AutoCloseable {
     List<Morsel> morsels() {
         ensureOpen();
         return morsels;
+    }
+
+    // ------------------------------------------------------------------ Arrow C Data Interface
+
+    /**
+     * Fills the consumer's {@code ArrowArrayStream} struct at {@code out} with this frame's batches,
+     * zero-copy: the stream and every array it hands out keep the frame's memory alive until the
+     * consumer releases them, even after this frame is closed. For DuckDB, Arrow Java, pyarrow or
+     * any reader of the C stream interface.
+     *
+     * @throws IllegalArgumentException when {@code out} is NULL
+     * @throws IllegalStateException    when this frame is closed
+     */
+    public void exportArrowStream(MemorySegment out) {
+        ArrowExport.exportStream(this, out);
+    }
+
+    /**
+     * Fills the consumer's {@code ArrowSchema} struct at {@code out} with this frame's columns, as a
+     * struct ({@code +s}) with one child per column; the consumer releases it.
+     */
+    public void exportArrowSchema(MemorySegment out) {
+        ArrowExport.exportSchema(schema(), out);
+    }
+
+    /** The number of batches {@link #exportArrowBatch} can export. */
+    public int arrowBatchCount() {
+        return ArrowExport.batchCount(this);
+    }
+
+    /**
+     * Fills the consumer's {@code ArrowArray} struct at {@code out} with batch {@code batch},
+     * zero-copy, as a struct array matching {@link #exportArrowSchema}; the array keeps the frame's
+     * memory alive until the consumer releases it.
+     *
+     * @throws IndexOutOfBoundsException when {@code batch} is not below {@link #arrowBatchCount()}
+     */
+    public void exportArrowBatch(int batch, MemorySegment out) {
+        ArrowExport.exportBatch(this, batch, out);
     }
 
     /** Native bytes held. */

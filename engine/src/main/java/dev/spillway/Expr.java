@@ -145,8 +145,8 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
     }
 
     /** The number of rows (of the group, or of the input in a global aggregation), as int64. */
-    static Expr len() {
-        return new Agg(Aggregate.LEN, null);
+    static Expr rowCount() {
+        return new Agg(Aggregate.ROW_COUNT, null);
     }
 
     // ------------------------------------------------------------------ arithmetic and comparison
@@ -394,8 +394,8 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
     }
 
     /** String length in characters (code points). */
-    default Expr length() {
-        return new Unary(UnaryOp.LENGTH, this);
+    default Expr charLength() {
+        return new Unary(UnaryOp.CHAR_LENGTH, this);
     }
 
     /** Year of a date or timestamp (a timestamp with a time zone is read in its zone). */
@@ -499,7 +499,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
             return c.name();
         }
         if (this instanceof Agg g && g.input() == null) {
-            return "len";
+            return "row_count";
         }
         for (Expr child : children()) {
             String n = child.outputName();
@@ -675,6 +675,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
             return switch (op) {
                 case NOT -> "~" + input;
                 case NEGATE -> "-" + input;
+                case CHAR_LENGTH -> input + ".charLength()";
                 default -> input + "." + op.name().toLowerCase(java.util.Locale.ROOT) + "()";
             };
         }
@@ -1031,7 +1032,7 @@ public sealed interface Expr permits Expr.Column, Expr.Literal, Expr.Binary, Exp
      * An aggregate over the rows of a group.
      *
      * @param function the function
-     * @param input    the aggregated expression; null for a function without input ({@link #len()})
+     * @param input    the aggregated expression; null for a function without input ({@link #rowCount()})
      */
     record Agg(Aggregate function, Expr input) implements Expr {
         /** Validates the components. */

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * A frame grouped by key expressions, waiting for its aggregates:
- * {@code frame.groupBy("customer_id").agg(col("amount").sum(), Expr.len())}.
+ * {@code frame.groupBy("customer_id").agg(col("amount").sum(), Expr.rowCount())}.
  */
 public final class GroupBy {
     private final LazyFrame frame;
@@ -20,7 +20,7 @@ public final class GroupBy {
 
     /**
      * One row per group: the keys, then one column per aggregate ({@code col("x").sum()},
-     * {@code .count()}, {@code Expr.len()}, {@code .min()}, {@code .max()}, {@code .mean()},
+     * {@code .count()}, {@code Expr.rowCount()}, {@code .min()}, {@code .max()}, {@code .mean()},
      * {@code .first()}, {@code .last()}, {@code .nUnique()}, each optionally {@code .alias(..)}).
      * Groups come out in no particular order. The aggregation spills under memory pressure.
      *

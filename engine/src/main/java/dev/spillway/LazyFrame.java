@@ -97,7 +97,7 @@ public final class LazyFrame {
 
     /**
      * Keeps the given columns or expressions, in that order. When every expression is an
-     * aggregate ({@code col("x").sum()}, {@code Expr.len()}, ...), this is a global aggregation:
+     * aggregate ({@code col("x").sum()}, {@code Expr.rowCount()}, ...), this is a global aggregation:
      * one row, even over no input.
      */
     public LazyFrame select(Expr... exprs) {

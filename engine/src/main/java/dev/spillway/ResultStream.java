@@ -1,10 +1,12 @@
 package dev.spillway;
 
+import dev.spillway.arrow.ArrowExport;
 import dev.spillway.memory.Morsel;
 import dev.spillway.types.Schema;
 import dev.spillway.errors.QueryCancelledException;
 import dev.spillway.scheduler.QueryHandle;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -72,6 +74,16 @@ public final class ResultStream implements Iterator<DataFrame>, AutoCloseable {
     /** The schema of every batch. */
     public Schema schema() {
         return schema;
+    }
+
+    /**
+     * Hands this result to a consumer of the Arrow C stream interface: fills the
+     * {@code ArrowArrayStream} struct at {@code out}, which owns this stream from now on. Batches
+     * are exported zero-copy as the consumer pulls them; the query pauses while it does not, and
+     * releasing the stream early cancels the query.
+     */
+    public void exportArrowStream(MemorySegment out) {
+        ArrowExport.exportStream(this, out);
     }
 
     /** The query's name (in its errors, events and profile). */

@@ -197,7 +197,7 @@ class ConcurrentQueriesTest {
         switch (kind) {
             case JOIN -> {
                 probe(sw).join(build(sw), "key", JoinType.INNER)
-                        .select(col("i"), col("key"), col("payload").length().cast(DataType.INT64).alias("len"))
+                        .select(col("i"), col("key"), col("payload").charLength().cast(DataType.INT64).alias("len"))
                         .sinkCsv(out);
                 long[][] rows = readCsv(out, 3);
                 Arrays.sort(rows, (a, b) -> Long.compare(a[0], b[0]));
@@ -224,7 +224,7 @@ class ConcurrentQueriesTest {
                 sw.range("i", 0, SORT_ROWS).withColumns(col("i").times(lit(SORT_STEP)).mod(lit(SORT_ROWS)).alias("x"),
                                 lit(PAYLOAD).alias("payload"))
                         .sort(SortKey.desc("x"))
-                        .select(col("x"), col("i"), col("payload").length().cast(DataType.INT64).alias("len"))
+                        .select(col("x"), col("i"), col("payload").charLength().cast(DataType.INT64).alias("len"))
                         .sinkCsv(out);
                 long[][] expected = new long[(int) SORT_ROWS][];
                 for (long i = 0; i < SORT_ROWS; i++) {

@@ -251,7 +251,7 @@ class DecimalTest {
                     DifferentialSupport.assertSameRows(joined, run(s, mem, reader, leftCsv, left, rightCsv, right,
                             f -> f[0].join(f[1], "k", JoinType.INNER)), s + " join");
                     DifferentialSupport.assertSameRows(grouped, run(s, mem, reader, leftCsv, left, rightCsv, right,
-                            f -> f[0].groupBy("k").agg(Expr.len().alias("n"), col("v").count().alias("c"))), s + " group-by");
+                            f -> f[0].groupBy("k").agg(Expr.rowCount().alias("n"), col("v").count().alias("c"))), s + " group-by");
                 }
             });
         }
@@ -341,8 +341,8 @@ class DecimalTest {
                         qty.stream().filter(q -> q.compareTo(BigDecimal.ONE) == 0).count());
                 filters.put(col("q").le(Expr.decimal("50.01")), (long) qty.size());
                 for (Map.Entry<Expr, Long> f : filters.entrySet()) {
-                    try (DataFrame df = sw.scanParquet(parquet).filter(f.getKey()).select(Expr.len()).collect()) {
-                        assertEquals(f.getValue(), df.get(0, "len"), t + " " + f.getKey());
+                    try (DataFrame df = sw.scanParquet(parquet).filter(f.getKey()).select(Expr.rowCount()).collect()) {
+                        assertEquals(f.getValue(), df.get(0, "row_count"), t + " " + f.getKey());
                     }
                 }
                 Files.delete(parquet);

@@ -222,7 +222,7 @@ class ExpressionDifferentialTest {
                 withEngine(64L << 20, b -> b.morselRows(500).forceSpill(forceSpill), (sw, dir) -> {
                     List<Row> rows = rows(rnd, 1 + rnd.nextInt(30_000));
                     long threshold = rnd.nextInt(20_000);
-                    LazyFrame q = frame(sw, rows).groupBy("s").agg(col("j").sum().alias("total"), Expr.len().alias("n"))
+                    LazyFrame q = frame(sw, rows).groupBy("s").agg(col("j").sum().alias("total"), Expr.rowCount().alias("n"))
                             .filter(col("total").gt(lit(threshold)).and(col("s").notLike("%AIR%")).and(col("n").ge(lit(2L))))
                             .sort(SortKey.asc("s"));
                     String plan = q.explain();

@@ -110,7 +110,7 @@ class GroupByDifferentialTest {
         col("vi").sum().alias("sum_i"),
         col("vd").sum().alias("sum_d"),
         col("vs").count().alias("count_s"),
-        Expr.len(),
+        Expr.rowCount(),
         col("vi").min().alias("min_i"),
         col("vd").max().alias("max_d"),
         col("vs").min().alias("min_s"),
@@ -374,12 +374,12 @@ class GroupByDifferentialTest {
                 cols.put("v", new double[] {1.0, 2.0, 3.0});
                 cols.put("s", new String[] {"a", "b", "c"});
                 LazyFrame empty = sw.fromColumns(cols).filter(col("k").gt(lit(10L)));
-                try (DataFrame df = empty.groupBy("k").agg(col("v").sum(), Expr.len()).collect()) {
+                try (DataFrame df = empty.groupBy("k").agg(col("v").sum(), Expr.rowCount()).collect()) {
                     assertEquals(0, df.rowCount());
-                    assertEquals(List.of("k", "v", "len"), df.columns());
+                    assertEquals(List.of("k", "v", "row_count"), df.columns());
                 }
                 try (DataFrame df = empty.select(col("v").sum(), col("v").min().alias("mn"), col("s").max().alias("mx"),
-                        col("v").mean().alias("avg"), col("v").count().alias("n"), Expr.len(), col("s").first().alias("f"),
+                        col("v").mean().alias("avg"), col("v").count().alias("n"), Expr.rowCount(), col("s").first().alias("f"),
                         col("k").nUnique().alias("nu")).collect()) {
                     assertEquals(1, df.rowCount());
                     assertEquals(Arrays.asList(null, null, null, null, 0L, 0L, null, 0L), df.row(0));
@@ -405,7 +405,7 @@ class GroupByDifferentialTest {
                 rows.sort(Comparator.comparing(r -> (Long) r.get(0)));
                 assertEquals(List.of(List.of(1L, 12.0, "y"), Arrays.asList(2L, null, "z")), rows);
             }
-            try (DataFrame df = sw.scanCsv(csv).select(Expr.len(), col("d").sum()).collect()) {
+            try (DataFrame df = sw.scanCsv(csv).select(Expr.rowCount(), col("d").sum()).collect()) {
                 assertEquals(List.of(3L, 24L), df.row(0));
             }
         });
@@ -425,7 +425,7 @@ class GroupByDifferentialTest {
                     () -> f.select(col("k"), col("k").sum().alias("t")));
             assertTrue(e2.getMessage().contains("mixes aggregates"), e2.getMessage());
             var e3 = org.junit.jupiter.api.Assertions.assertThrows(dev.spillway.errors.PlanException.class,
-                    () -> f.groupBy("nope").agg(Expr.len()));
+                    () -> f.groupBy("nope").agg(Expr.rowCount()));
             assertTrue(e3.getMessage().contains("column 'nope' not found"), e3.getMessage());
         });
     }

@@ -81,7 +81,7 @@ class LazyFrameTest {
                             .otherwise(lit("small")).alias("size"),
                     col("day").month().alias("m"),
                     col("customer").startsWith("d").alias("d"),
-                    col("customer").length().alias("len")).collect()) {
+                    col("customer").charLength().alias("len")).collect()) {
                 assertEquals(Arrays.asList(1L, false, "small", 1, false, 5), df.row(0));
                 assertEquals(Arrays.asList(3L, true, "none", 2, false, 5), df.row(2));
                 assertEquals(Arrays.asList(4L, false, "big", 3, true, 9), df.row(3));

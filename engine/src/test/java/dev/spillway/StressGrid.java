@@ -626,7 +626,7 @@ public final class StressGrid {
         }
         Path in = write(data.resolve("in.csv"), schema, rows);
         return new Case(sw -> scan(sw, in, schema).groupBy("g").agg(col("v").sum().alias("sum"), col("v").count().alias("count"),
-                col("s").min().alias("min"), col("s").max().alias("max"), Expr.len().alias("len")),
+                col("s").min().alias("min"), col("s").max().alias("max"), Expr.rowCount().alias("len")),
                 aggregate(rows, 0, 1, 2), null, "group-by on " + (stringKey ? "a string" : "an int") + " key, " + n + " rows, "
                         + domain + "-key domain");
     }
@@ -701,7 +701,7 @@ public final class StressGrid {
         List<List<Object>> joined = JoinOracle.equiJoin(t, new int[] {0}, new int[] {0}, how, false);
         return new Case(sw -> scan(sw, l, FACTS).join(scan(sw, r, DIMS), "k", how).groupBy("name")
                 .agg(col("v").sum().alias("sum"), col("v").count().alias("count"), col("s").min().alias("min"),
-                        col("s").max().alias("max"), Expr.len().alias("len")),
+                        col("s").max().alias("max"), Expr.rowCount().alias("len")),
                 aggregate(joined, 4, 1, 2), null, how + " join of " + n + " rows into a group-by on name");
     }
 

@@ -252,7 +252,7 @@ class TimestampTest {
                     DifferentialSupport.assertSameRows(joined, run(s, mem, reader, leftCsv, left, rightCsv, right,
                             f -> f[0].join(f[1], "k", JoinType.INNER)), s + " join");
                     DifferentialSupport.assertSameRows(grouped, run(s, mem, reader, leftCsv, left, rightCsv, right,
-                            f -> f[0].groupBy("k").agg(Expr.len().alias("n"), col("v").count().alias("c"),
+                            f -> f[0].groupBy("k").agg(Expr.rowCount().alias("n"), col("v").count().alias("c"),
                                     col("v").min().alias("lo"), col("v").max().alias("hi"))), s + " group-by");
                 }
             });

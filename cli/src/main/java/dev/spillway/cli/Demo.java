@@ -47,7 +47,7 @@ public final class Demo {
                 .select(col("i").mod(lit(buildRows)).alias("key"), col("i").cast(DataType.FLOAT64).alias("amount"));
         return probe.join(build, "key", JoinType.INNER)
                 .groupBy("key")
-                .agg(col("amount").sum().alias("sum_amount"), col("payload").length().cast(DataType.INT64).sum()
+                .agg(col("amount").sum().alias("sum_amount"), col("payload").charLength().cast(DataType.INT64).sum()
                         .alias("payload_bytes"));
     }
 

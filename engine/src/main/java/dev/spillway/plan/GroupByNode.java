@@ -44,7 +44,7 @@ public record GroupByNode(LogicalPlan input, List<Expr> keys, List<Expr> aggs, S
         }
         for (Expr a : aggs) {
             if (!a.isAggregate()) {
-                throw new PlanException(a + " is not an aggregate; use e.g. col(\"x\").sum(), .count(), .first() or Expr.len()");
+                throw new PlanException(a + " is not an aggregate; use e.g. col(\"x\").sum(), .count(), .first() or Expr.rowCount()");
             }
         }
         try {

@@ -5,7 +5,7 @@ import java.util.Locale;
 /** The aggregate functions of {@code Expr.Agg}: what a group's rows fold into. */
 public enum Aggregate {
     /** The number of rows, nulls included; takes no input. */
-    LEN(false),
+    ROW_COUNT(false),
     /** The sum of the non-null values. */
     SUM(true),
     /** The number of non-null values. */
@@ -29,7 +29,7 @@ public enum Aggregate {
         this.hasInput = hasInput;
     }
 
-    /** Whether the function reads an input expression ({@link #LEN} does not). */
+    /** Whether the function reads an input expression ({@link #ROW_COUNT} does not). */
     public boolean hasInput() {
         return hasInput;
     }

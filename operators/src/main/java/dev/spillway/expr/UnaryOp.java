@@ -11,7 +11,7 @@ public enum UnaryOp {
     /** Whether the value is not null (never null). */
     IS_NOT_NULL,
     /** String length in code points. */
-    LENGTH,
+    CHAR_LENGTH,
     /** Year of a date or timestamp. */
     YEAR,
     /** Month (1-12) of a date or timestamp. */

@@ -1010,7 +1010,7 @@ final class SqlPlanner {
         if (!(sub instanceof PlainSelect ps) || ps.getGroupBy() != null || ps.getHaving() != null) {
             Output o = planSelect(sub, st.scope);
             // Uncorrelated: keep every row or none by the subquery's row count.
-            LazyFrame count = o.frame().select(Expr.len().alias(fresh("exists")));
+            LazyFrame count = o.frame().select(Expr.rowCount().alias(fresh("exists")));
             String n = count.schema().names().get(0);
             Expr keep = anti ? col(n).eq(lit(0L)) : col(n).gt(lit(0L));
             List<Expr> keepCols = keepColumns(st.rel.columns());
@@ -1027,7 +1027,7 @@ final class SqlPlanner {
                 st.rel = new Relation(f, st.rel.columns());
                 return;
             }
-            LazyFrame count = inner.rel.frame().select(Expr.len().alias(fresh("exists")));
+            LazyFrame count = inner.rel.frame().select(Expr.rowCount().alias(fresh("exists")));
             String n = count.schema().names().get(0);
             Expr keep = anti ? col(n).eq(lit(0L)) : col(n).gt(lit(0L));
             st.rel = new Relation(st.rel.frame().crossJoin(count).filter(keep)
@@ -1213,7 +1213,7 @@ final class SqlPlanner {
             right = right.cache();
             String rows = fresh("in");
             String values = fresh("in");
-            LazyFrame counts = right.select(Expr.len().alias(rows), col(inner).count().alias(values));
+            LazyFrame counts = right.select(Expr.rowCount().alias(rows), col(inner).count().alias(values));
             outer = outer.crossJoin(counts)
                     .filter(col(rows).eq(lit(0L)).or(col(values).eq(col(rows)).and(col(key).isNotNull())));
         }
@@ -1407,7 +1407,7 @@ final class SqlPlanner {
             }
             if (keys.isEmpty()) {
                 if (a.isEmpty()) {
-                    a.add(Expr.len().alias(fresh("rows")));
+                    a.add(Expr.rowCount().alias(fresh("rows")));
                 }
                 return f.select(a.toArray(Expr[]::new));
             }
@@ -2179,7 +2179,7 @@ final class SqlPlanner {
             if (!name.equals("count")) {
                 throw new SqlException(f.getName() + "(*) is not a function; did you mean count(*)?");
             }
-            return Expr.len();
+            return Expr.rowCount();
         }
         List<Expr> args = new ArrayList<>();
         for (Expression p : params) {
@@ -2228,7 +2228,7 @@ final class SqlPlanner {
             }
             case "length", "char_length", "strlen" -> {
                 one(f, args);
-                return args.get(0).length();
+                return args.get(0).charLength();
             }
             case "year", "month", "day" -> {
                 one(f, args);

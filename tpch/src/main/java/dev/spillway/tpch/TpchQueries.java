@@ -19,7 +19,7 @@ import java.util.List;
 import static dev.spillway.Expr.col;
 import static dev.spillway.Expr.date;
 import static dev.spillway.Expr.decimal;
-import static dev.spillway.Expr.len;
+import static dev.spillway.Expr.rowCount;
 import static dev.spillway.Expr.lit;
 import static dev.spillway.Expr.when;
 import static dev.spillway.SortKey.asc;
@@ -148,7 +148,7 @@ public final class TpchQueries {
                         col("l_quantity").mean().alias("avg_qty"),
                         col("l_extendedprice").mean().alias("avg_price"),
                         col("l_discount").mean().alias("avg_disc"),
-                        len().alias("count_order"))
+                        rowCount().alias("count_order"))
                 .sort("l_returnflag", "l_linestatus");
     }
 
@@ -189,7 +189,7 @@ public final class TpchQueries {
         LazyFrame late = scan(sw, dir, "lineitem").filter(col("l_commitdate").lt(col("l_receiptdate")));
         return join(orders, late, "o_orderkey", "l_orderkey", JoinType.SEMI)
                 .groupBy("o_orderpriority")
-                .agg(len().alias("order_count"))
+                .agg(rowCount().alias("order_count"))
                 .sort("o_orderpriority");
     }
 
@@ -335,7 +335,7 @@ public final class TpchQueries {
                 .groupBy("c_custkey")
                 .agg(col("o_orderkey").count().alias("c_count"))
                 .groupBy("c_count")
-                .agg(len().alias("custdist"))
+                .agg(rowCount().alias("custdist"))
                 .sort(desc("custdist"), desc("c_count"));
     }
 
@@ -482,7 +482,7 @@ public final class TpchQueries {
         j = join(j, shared, "l_orderkey", "l_orderkey", JoinType.SEMI);
         j = join(j, aloneLate, "l_orderkey", "l_orderkey", JoinType.SEMI);
         return j.groupBy("s_name")
-                .agg(len().alias("numwait"))
+                .agg(rowCount().alias("numwait"))
                 .topK(100, desc("numwait"), asc("s_name"));
     }
 
@@ -497,7 +497,7 @@ public final class TpchQueries {
         LazyFrame rich = customers.joinWhere(average, col("c_acctbal").gt(col("avg_acctbal")));
         return join(rich, scan(sw, dir, "orders").select("o_custkey"), "c_custkey", "o_custkey", JoinType.ANTI)
                 .groupBy("cntrycode")
-                .agg(len().alias("numcust"), col("c_acctbal").sum().alias("totacctbal"))
+                .agg(rowCount().alias("numcust"), col("c_acctbal").sum().alias("totacctbal"))
                 .sort("cntrycode");
     }
 

@@ -355,7 +355,7 @@ public final class PhysicalExprs {
             case NOT -> t == DataType.BOOLEAN ? DataType.BOOLEAN : null;
             case NEGATE, ABS -> t.isNumeric() || t == DataType.DECIMAL128 ? t : null;
             case IS_NULL, IS_NOT_NULL -> DataType.BOOLEAN;
-            case LENGTH -> t == DataType.UTF8 ? DataType.INT32 : null;
+            case CHAR_LENGTH -> t == DataType.UTF8 ? DataType.INT32 : null;
             case YEAR, MONTH, DAY -> t == DataType.DATE32 || t == DataType.TIMESTAMP ? DataType.INT32 : null;
             case HOUR, MINUTE, SECOND -> t == DataType.TIMESTAMP ? DataType.INT32 : null;
         };
@@ -369,7 +369,7 @@ public final class PhysicalExprs {
             String needs = switch (op) {
                 case NOT -> "boolean";
                 case NEGATE, ABS -> "a number (int32, int64, float64 or decimal)";
-                case LENGTH -> "utf8";
+                case CHAR_LENGTH -> "utf8";
                 case HOUR, MINUTE, SECOND -> "a timestamp";
                 default -> "a date32 or timestamp";
             };

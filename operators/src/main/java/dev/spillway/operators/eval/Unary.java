@@ -50,7 +50,7 @@ record Unary(UnaryOp op, PhysicalExpr input, DataType type) implements PhysicalE
                                     default -> ((Int32Builder) out).append(Math.abs((int) Values.longAt(v, i)));
                                 }
                             }
-                            case LENGTH -> ((Int32Builder) out).append(codePoints((Utf8Vector) v, i));
+                            case CHAR_LENGTH -> ((Int32Builder) out).append(codePoints((Utf8Vector) v, i));
                             case YEAR -> ((Int32Builder) out).append(Values.year(Values.longAt(v, i)));
                             case MONTH -> ((Int32Builder) out).append(Values.month(Values.longAt(v, i)));
                             default -> ((Int32Builder) out).append(Values.day(Values.longAt(v, i)));

@@ -153,7 +153,7 @@ class ExprEvalTest {
             List<List<Object>> rows = List.of(List.of("héllo wörld"), List.of("日本語"), List.of(""), Arrays.asList((Object) null),
                     List.of("\uD83D\uDE00 smile"));
             PhysicalExpr c = column(0, "s", DataType.UTF8);
-            assertEquals(Arrays.asList(11, 3, 0, null, 7), eval(mem, unary(UnaryOp.LENGTH, c), s, rows));
+            assertEquals(Arrays.asList(11, 3, 0, null, 7), eval(mem, unary(UnaryOp.CHAR_LENGTH, c), s, rows));
             assertEquals(Arrays.asList(true, false, false, null, false), eval(mem, PhysicalExprs.stringPredicate(StringOp.STARTS_WITH, c, "hé"), s, rows));
             assertEquals(Arrays.asList(false, true, false, null, false), eval(mem, PhysicalExprs.stringPredicate(StringOp.ENDS_WITH, c, "本語"), s, rows));
             assertEquals(Arrays.asList(true, false, false, null, false), eval(mem, PhysicalExprs.stringPredicate(StringOp.CONTAINS, c, "ö"), s, rows));

@@ -54,7 +54,7 @@ final class OracleExpr {
                     case 5 -> new Fn(UnaryOp.ABS, random(rnd, schema, d, DataType.INT32));
                     case 6 -> new RoundTo(random(rnd, schema, d, DataType.INT32), rnd.nextInt(5) - 3);
                     case 7 -> new Coalesce(randoms(rnd, schema, d, want));
-                    case 1 -> new Fn(UnaryOp.LENGTH, random(rnd, schema, d, DataType.UTF8));
+                    case 1 -> new Fn(UnaryOp.CHAR_LENGTH, random(rnd, schema, d, DataType.UTF8));
                     case 2 -> new Fn(UnaryOp.values()[5 + rnd.nextInt(3)], random(rnd, schema, d, DataType.DATE32));
                     case 3 -> new Arith(BinaryOp.MOD, random(rnd, schema, d, DataType.INT32), random(rnd, schema, d, DataType.INT32));
                     default -> new When(random(rnd, schema, d, DataType.BOOLEAN), random(rnd, schema, d, want),
@@ -371,7 +371,7 @@ final class OracleExpr {
                     case Long l -> Math.abs(l);
                     default -> Math.abs((Double) x);
                 };
-                case LENGTH -> ((String) x).codePointCount(0, ((String) x).length());
+                case CHAR_LENGTH -> ((String) x).codePointCount(0, ((String) x).length());
                 case YEAR -> ((LocalDate) x).getYear();
                 case MONTH -> ((LocalDate) x).getMonthValue();
                 default -> ((LocalDate) x).getDayOfMonth();

@@ -108,7 +108,7 @@ public interface AggregateFunction {
     /** The implementation of a public aggregate. */
     static AggregateFunction of(Aggregate aggregate) {
         return switch (aggregate) {
-            case LEN -> Len.INSTANCE;
+            case ROW_COUNT -> Len.INSTANCE;
             case SUM -> Sum.INSTANCE;
             case COUNT -> Count.INSTANCE;
             case MIN -> Extreme.MIN;
