@@ -60,6 +60,10 @@ class ReadmeSamplesTest {
         boolean internal() {
             return code.startsWith("// Internal API");
         }
+
+        boolean moduleDeclaration() {
+            return code.startsWith("module ");
+        }
     }
 
     private static List<Block> blocks() throws IOException {
@@ -126,7 +130,7 @@ class ReadmeSamplesTest {
 
     @Test
     void apiSamplesCompileAsAModuleThatRequiresDevSpillway(@TempDir Path dir) throws IOException {
-        List<Block> api = blocks().stream().filter(b -> !b.internal()).toList();
+        List<Block> api = blocks().stream().filter(b -> !b.internal() && !b.moduleDeclaration()).toList();
         assertTrue(api.size() >= 10, "found the README's samples: " + api.size());
         Path src = dir.resolve("src");
         Files.createDirectories(src.resolve("readme"));
@@ -136,6 +140,18 @@ class ReadmeSamplesTest {
         String modulePath = Path.of("target", "classes") + File.pathSeparator + System.getProperty("spillway.module.path");
         String errors = compile(dir, List.of("--module-path", modulePath), info, samples);
         assertEquals("", errors, listing(samples));
+    }
+
+    @Test
+    void moduleDeclarationsCompileAgainstTheModule(@TempDir Path dir) throws IOException {
+        List<Block> modules = blocks().stream().filter(Block::moduleDeclaration).toList();
+        assertEquals(1, modules.size(), "the README's module declarations");
+        String modulePath = Path.of("target", "classes") + File.pathSeparator + System.getProperty("spillway.module.path");
+        for (Block b : modules) {
+            Path src = Files.createDirectories(dir.resolve("line" + b.line()));
+            Path info = Files.writeString(src.resolve("module-info.java"), b.code());
+            assertEquals("", compile(src, List.of("--module-path", modulePath), info), "README line " + b.line());
+        }
     }
 
     @Test
