@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.options.JoinOptions;
+import dev.spillway.options.JoinStrategy;
+
 import dev.spillway.event.EventSink;
 import dev.spillway.event.QueryFinished;
 import dev.spillway.event.QueryStarted;

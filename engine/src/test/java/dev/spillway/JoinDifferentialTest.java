@@ -1,5 +1,7 @@
 package dev.spillway;
 
+import dev.spillway.options.JoinOptions;
+
 import dev.spillway.event.PartitionRepartitioned;
 import dev.spillway.event.SkewDetected;
 import dev.spillway.event.SpillwayEvent;

@@ -1,5 +1,7 @@
 package dev.spillway;
 
+import dev.spillway.options.JoinOptions;
+
 import dev.spillway.event.BacklogSpilled;
 import dev.spillway.event.MultiplexerInputComplete;
 import dev.spillway.event.MultiplexerReaderDetached;

@@ -1,5 +1,8 @@
 package dev.spillway;
 
+import dev.spillway.options.JoinOptions;
+import dev.spillway.options.JoinStrategy;
+
 import dev.spillway.options.JoinType;
 import dev.spillway.errors.UnsortedInputException;
 import dev.spillway.scheduler.PipelineStats;

@@ -3,7 +3,7 @@ package dev.spillway.sql;
 import dev.spillway.internal.EngineInternals;
 
 import dev.spillway.Expr;
-import dev.spillway.JoinOptions;
+import dev.spillway.options.JoinOptions;
 import dev.spillway.LazyFrame;
 import dev.spillway.SortKey;
 import dev.spillway.Spillway;

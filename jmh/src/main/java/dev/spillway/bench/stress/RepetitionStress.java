@@ -3,8 +3,8 @@ package dev.spillway.bench.stress;
 import dev.spillway.internal.EngineInternals;
 
 import dev.spillway.DataFrame;
-import dev.spillway.JoinOptions;
-import dev.spillway.JoinStrategy;
+import dev.spillway.options.JoinOptions;
+import dev.spillway.options.JoinStrategy;
 import dev.spillway.LazyFrame;
 import dev.spillway.SinkTarget;
 import dev.spillway.SortKey;

@@ -1,6 +1,4 @@
-package dev.spillway;
-
-import dev.spillway.options.BuildSide;
+package dev.spillway.options;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.spillway;
+package dev.spillway.options;
 
 /** How an equi-join is executed. */
 public enum JoinStrategy {
